@@ -1,0 +1,52 @@
+// Stable error codes and WebSocket close codes. Clients switch on these, never on message text.
+
+export const ErrorCode = {
+  BAD_JSON: 'BAD_JSON',
+  BAD_FRAME: 'BAD_FRAME',
+  UNKNOWN_TYPE: 'UNKNOWN_TYPE',
+  TOO_LARGE: 'TOO_LARGE',
+  BAD_ENCODING: 'BAD_ENCODING',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  AUTH_TIMEOUT: 'AUTH_TIMEOUT',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  RATE_LIMITED: 'RATE_LIMITED',
+  CONFLICT: 'CONFLICT',
+  INVALID_STATE: 'INVALID_STATE',
+  SLOW_CONSUMER: 'SLOW_CONSUMER',
+  TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const CloseCode = {
+  NORMAL: 1000,
+  GOING_AWAY: 1001,
+  UNSUPPORTED_DATA: 1003,
+  INVALID_PAYLOAD: 1007,
+  POLICY: 1008,
+  TOO_BIG: 1009,
+  INTERNAL: 1011,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** HTTP status for each code, used by REST responses and rejected upgrades. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  BAD_JSON: 400,
+  BAD_FRAME: 400,
+  UNKNOWN_TYPE: 400,
+  TOO_LARGE: 413,
+  BAD_ENCODING: 400,
+  UNAUTHORIZED: 401,
+  AUTH_TIMEOUT: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  RATE_LIMITED: 429,
+  CONFLICT: 409,
+  INVALID_STATE: 409,
+  SLOW_CONSUMER: 503,
+  TOO_MANY_CONNECTIONS: 429,
+  SHUTTING_DOWN: 503,
+  INTERNAL: 500,
+};

@@ -1,0 +1,40 @@
+// Protocol limits every side agrees on. The server may be configured lower (never higher than
+// what the widget can be asked to respect); these are the documented defaults.
+
+export const PROTOCOL_VERSION = 1 as const;
+/** Sub-protocol name a client offers on the WebSocket upgrade. */
+export const SUBPROTOCOL = 'servus.v1' as const;
+/** Prefix of the sub-protocol entry that carries a visitor token: `servus.token.<token>`. */
+export const TOKEN_SUBPROTOCOL_PREFIX = 'servus.token.' as const;
+
+export const DEFAULT_LIMITS = {
+  /** Largest WebSocket frame the server reads, in bytes. */
+  maxFrameBytes: 64 * 1024,
+  /** Longest chat message or note, in characters (UTF-16 code units). */
+  maxMessageChars: 4000,
+  /** Longest client command id. */
+  maxCidChars: 64,
+  /** Messages a visitor may send in one rate window. */
+  visitorMessagesPerWindow: 20,
+  /** The rate window in milliseconds. */
+  rateWindowMs: 10_000,
+  /** Frames of any kind a socket may send in one rate window before it is closed. */
+  framesPerWindow: 200,
+  /** Open sockets allowed per client IP. */
+  connectionsPerIp: 50,
+  /** Seconds a socket may stay open without authenticating. */
+  authTimeoutSeconds: 10,
+  /** Heartbeat: the server pings this often and terminates a socket that missed the last pong. */
+  heartbeatSeconds: 25,
+  /** Bytes queued for one socket beyond which it is considered too slow and closed. */
+  socketHighWaterBytes: 1024 * 1024,
+  /** Events replayed per resume frame batch (the client asks again for more). */
+  replayBatch: 500,
+  /** Client-side outbox length (widget). */
+  outboxLength: 50,
+} as const;
+
+export type Limits = { -readonly [K in keyof typeof DEFAULT_LIMITS]: number };
+
+/** Reconnect backoff used by every client: capped, exponential, full jitter. */
+export const RECONNECT = { minMs: 500, maxMs: 20_000 } as const;

@@ -1,0 +1,8 @@
+// Root config: the test projects of every workspace. Each workspace's own config holds its build.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: ['shared/vitest.config.ts', 'server/vitest.config.ts', 'widget/vite.config.ts', 'widget/vitest.e2e.config.ts'],
+  },
+});
