@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Builds what `npm start`, `npm test` and the benchmarks run: shared + server (tsc -b) and the
+// widget (vite). With --if-stale it does nothing when no source is newer than the last build.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const stamp = join(root, 'server', 'dist', '.build-stamp');
+const sources = ['shared/src', 'server/src', 'widget/src', 'server/console', 'shared/tsconfig.json', 'server/tsconfig.json', 'widget/vite.config.ts', 'tsconfig.base.json', 'package-lock.json'];
+
+function newest(path) {
+  const full = join(root, path);
+  if (!existsSync(full)) return 0;
+  const st = statSync(full);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let max = st.mtimeMs;
+  for (const entry of readdirSync(full)) max = Math.max(max, newest(join(path, entry)));
+  return max;
+}
+
+if (process.argv.includes('--if-stale') && existsSync(stamp)) {
+  const built = statSync(stamp).mtimeMs;
+  if (Math.max(...sources.map(newest)) <= built) process.exit(0);
+}
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`build failed: ${cmd} ${args.join(' ')}`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+run(bin('tsc'), ['-b']);
+if (existsSync(join(root, 'widget', 'vite.config.ts'))) run(bin('vite'), ['build', '--config', 'widget/vite.config.ts', '--logLevel', 'warn']);
+if (existsSync(join(root, 'server', 'console', 'vite.config.ts'))) run(bin('vite'), ['build', '--config', 'server/console/vite.config.ts', '--logLevel', 'warn']);
+mkdirSync(dirname(stamp), { recursive: true });
+writeFileSync(stamp, new Date().toISOString() + '\n');

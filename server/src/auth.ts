@@ -1,0 +1,101 @@
+// Agent sessions (cookie) and visitor tokens (sub-protocol or first frame), both stored hashed.
+import type { Kysely } from 'kysely';
+import type { Database, VisitorsTable } from './storage/schema.js';
+import { hashToken, newToken, randomId, verifyPassword } from './ids.js';
+import type { AgentActor, VisitorActor } from './conversations/service.js';
+
+export const SESSION_COOKIE = 'servus_session';
+
+export interface AuthOptions {
+  db: Kysely<Database>;
+  sessionTtlMs: number;
+  now?: () => number;
+  maxFailedLogins?: number;
+  lockoutMs?: number;
+}
+
+export type Auth = ReturnType<typeof createAuth>;
+
+export function createAuth({ db, sessionTtlMs, now = Date.now, maxFailedLogins = 5, lockoutMs = 15 * 60_000 }: AuthOptions) {
+  async function agentActor(agentId: string): Promise<(AgentActor & { email: string; role: 'admin' | 'agent' }) | null> {
+    const agent = await db.selectFrom('agents').select(['id', 'name', 'email', 'role']).where('id', '=', agentId).executeTakeFirst();
+    if (!agent) return null;
+    const sites = await db.selectFrom('agent_sites').select('site_key').where('agent_id', '=', agentId).execute();
+    return { kind: 'agent', id: agent.id, name: agent.name, email: agent.email, role: agent.role, siteKeys: sites.map((s) => s.site_key) };
+  }
+
+  return {
+    agentActor,
+    async login(email: string, password: string): Promise<{ token: string; agentId: string } | { error: 'invalid' | 'locked' }> {
+      const agent = await db.selectFrom('agents').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
+      if (!agent) {
+        await verifyPassword(password, 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'); // same time as a real check
+        return { error: 'invalid' };
+      }
+      if (agent.locked_until && agent.locked_until > now()) return { error: 'locked' };
+      if (!(await verifyPassword(password, agent.password_hash))) {
+        const failed = agent.failed_logins + 1;
+        await db
+          .updateTable('agents')
+          .set({ failed_logins: failed >= maxFailedLogins ? 0 : failed, locked_until: failed >= maxFailedLogins ? now() + lockoutMs : agent.locked_until })
+          .where('id', '=', agent.id)
+          .execute();
+        return { error: failed >= maxFailedLogins ? 'locked' : 'invalid' };
+      }
+      await db.updateTable('agents').set({ failed_logins: 0, locked_until: null }).where('id', '=', agent.id).execute();
+      const token = newToken();
+      await db.insertInto('sessions').values({ token_hash: hashToken(token), agent_id: agent.id, created_at: now(), expires_at: now() + sessionTtlMs }).execute();
+      return { token, agentId: agent.id };
+    },
+    async logout(token: string): Promise<void> {
+      await db.deleteFrom('sessions').where('token_hash', '=', hashToken(token)).execute();
+    },
+    async agentForSession(token: string | undefined) {
+      if (!token || token.length > 128) return null;
+      const session = await db.selectFrom('sessions').select(['agent_id', 'expires_at']).where('token_hash', '=', hashToken(token)).executeTakeFirst();
+      if (!session || session.expires_at < now()) return null;
+      return agentActor(session.agent_id);
+    },
+    async visitorForToken(token: string, siteKey: string): Promise<(VisitorActor & { row: VisitorsTable }) | null> {
+      if (token.length < 16 || token.length > 128) return null;
+      const row = await db.selectFrom('visitors').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+      if (!row || row.site_key !== siteKey) return null;
+      return { kind: 'visitor', id: row.id, siteKey: row.site_key, name: row.name, row };
+    },
+    async createVisitor(siteKey: string, context: string): Promise<{ token: string; visitor: VisitorActor & { row: VisitorsTable } }> {
+      const token = newToken();
+      const row: VisitorsTable = {
+        id: randomId('v'),
+        site_key: siteKey,
+        token_hash: hashToken(token),
+        external_id: null,
+        name: null,
+        email: null,
+        verified: 0,
+        context,
+        created_at: now(),
+        last_seen_at: now(),
+      };
+      await db.insertInto('visitors').values(row).execute();
+      return { token, visitor: { kind: 'visitor', id: row.id, siteKey, name: null, row } };
+    },
+  };
+}
+
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!header) return out;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i < 0) continue;
+    const k = part.slice(0, i).trim();
+    if (k && !(k in out)) {
+      try {
+        out[k] = decodeURIComponent(part.slice(i + 1).trim());
+      } catch {
+        /* ignore malformed */
+      }
+    }
+  }
+  return out;
+}

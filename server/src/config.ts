@@ -1,0 +1,116 @@
+// Configuration from environment variables and an optional JSON config file, validated at start.
+// Every limit is a named setting with a small default (docs/configuration.md lists them all).
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_LIMITS } from '@servus/shared';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const configSchema = z.object({
+  port: int(0, 65535).default(8787),
+  host: z.string().min(1).default('0.0.0.0'),
+  /** Public origin of this server (for Origin checks behind a proxy); derived from Host when unset. */
+  publicUrl: z.url().optional(),
+  dataDir: z.string().min(1).default('./data'),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  redisUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  adminEmail: z.email().default('admin@example.com'),
+  adminPassword: z.string().min(8, 'must be at least 8 characters').optional(),
+  /** Seed the demo site (key `demo`) with the example FAQ on start. */
+  seedDemo: z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+    .transform((v) => v === true || v === 'true' || v === '1')
+    .default(true),
+  /** SQLite durability: FULL syncs every commit (writes are batched, so this stays fast). */
+  sqliteSynchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  /** Longest a write batch waits to gather more writes, in milliseconds (0: next tick). */
+  writeBatchDelayMs: int(0, 50).default(0),
+  /** Largest number of writes committed in one transaction. */
+  writeBatchMax: int(1, 10_000).default(500),
+  maxFrameBytes: int(1024, 1024 * 1024).default(DEFAULT_LIMITS.maxFrameBytes),
+  maxMessageChars: int(1, DEFAULT_LIMITS.maxMessageChars).default(DEFAULT_LIMITS.maxMessageChars),
+  visitorMessagesPerWindow: int(1, 10_000).default(DEFAULT_LIMITS.visitorMessagesPerWindow),
+  agentMessagesPerWindow: int(1, 100_000).default(200),
+  rateWindowMs: int(100, 3_600_000).default(DEFAULT_LIMITS.rateWindowMs),
+  framesPerWindow: int(10, 100_000).default(DEFAULT_LIMITS.framesPerWindow),
+  connectionsPerIp: int(1, 100_000).default(DEFAULT_LIMITS.connectionsPerIp),
+  maxConnections: int(1, 1_000_000).default(18_000),
+  authTimeoutSeconds: z.coerce.number().min(0.05).max(300).default(DEFAULT_LIMITS.authTimeoutSeconds),
+  heartbeatSeconds: z.coerce.number().min(0.05).max(600).default(DEFAULT_LIMITS.heartbeatSeconds),
+  socketHighWaterBytes: int(16 * 1024, 64 * 1024 * 1024).default(DEFAULT_LIMITS.socketHighWaterBytes),
+  replayBatch: int(10, 10_000).default(DEFAULT_LIMITS.replayBatch),
+  maxRequestBytes: int(1024, 10 * 1024 * 1024).default(64 * 1024),
+  /** Seconds a resolved conversation may be reopened by the visitor writing again. */
+  reopenWindowSeconds: int(0, 365 * 86400).default(7 * 86400),
+  sessionTtlHours: int(1, 24 * 365).default(24 * 14),
+  /** Shown in the expected wait until real handling times exist. */
+  defaultHandlingSeconds: int(10, 86400).default(300),
+  /** Trust X-Forwarded-For for the client IP (only behind a proxy you control). */
+  trustProxy: z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+    .transform((v) => v === true || v === 'true' || v === '1')
+    .default(false),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Environment variable for each setting: camelCase → SCREAMING_SNAKE. */
+export function envName(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Path of a JSON config file; defaults to $CONFIG_FILE, then ./servus.config.json if present. */
+  file?: string;
+  overrides?: Partial<Record<keyof Config, unknown>>;
+}
+
+export function loadConfig({ env = process.env, file, overrides = {} }: LoadConfigOptions = {}): Config {
+  const problems: string[] = [];
+  const path = file ?? env.CONFIG_FILE ?? (existsSync('servus.config.json') ? 'servus.config.json' : undefined);
+  let fromFile: Record<string, unknown> = {};
+  if (path) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(resolve(path), 'utf8'));
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
+      fromFile = parsed as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError([`config file ${path}: ${(err as Error).message}`]);
+    }
+  }
+  const keys = Object.keys(configSchema.shape) as (keyof Config)[];
+  for (const key of Object.keys(fromFile)) {
+    if (!keys.includes(key as keyof Config)) problems.push(`config file ${path}: unknown setting "${key}"`);
+  }
+  const input: Record<string, unknown> = { ...fromFile };
+  for (const key of keys) {
+    const value = env[envName(key)];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  Object.assign(input, overrides);
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      problems.push(`${envName(key)} (${key}): ${issue.message}; got ${JSON.stringify(input[key])}`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return result.data!;
+}

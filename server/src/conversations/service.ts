@@ -1,0 +1,638 @@
+// Conversations: every command becomes one write operation in the group-commit queue; its
+// events get their per-conversation seq inside the transaction and are published only after
+// the commit. A retried command (same actor, same cid) returns the stored ack and changes nothing.
+import { ErrorCode, type AckFrame, type ConversationChange, type ConversationView, type QueueInfo } from '@servus/shared';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../storage/schema.js';
+import type { Dialect } from '../storage/db.js';
+import type { WriteQueue } from '../storage/write-queue.js';
+import { ServusError, notFound } from '../errors.js';
+import { identityHash, randomId, safeEqualHex } from '../ids.js';
+import type { Hub } from '../realtime/hub.js';
+import { topics } from '../realtime/hub.js';
+import { reduceConversation, type HandoffReason, type LifecycleAction, type LifecycleState } from './lifecycle.js';
+import { toMessage, toView, type ConversationRow, type EventData, type EventRow } from './views.js';
+import type { BotResponder } from './bot-responder.js';
+
+export interface VisitorActor {
+  kind: 'visitor';
+  id: string;
+  siteKey: string;
+  name?: string | null;
+}
+export interface AgentActor {
+  kind: 'agent';
+  id: string;
+  name: string;
+  siteKeys: string[];
+}
+export type Actor = VisitorActor | AgentActor;
+
+const actorKey = (actor: Actor) => `${actor.kind === 'visitor' ? 'v' : 'a'}:${actor.id}`;
+
+interface NewEvent {
+  kind: EventRow['kind'];
+  authorType: EventRow['author_type'];
+  authorId?: string | null;
+  authorName?: string | null;
+  text: string;
+  data?: EventData | null;
+  cid?: string | null;
+  actorKey?: string | null;
+  /** Agents only (notes, internal status details). */
+  internal?: boolean;
+}
+
+interface OpResult {
+  ack: AckFrame | null;
+  events: EventRow[];
+  conversation: ConversationRow | null;
+  change: ConversationChange | null;
+  queueChanged: string | null;
+}
+
+export interface ConversationServiceOptions {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  writes: WriteQueue;
+  hub: Hub;
+  bots: BotResponder;
+  now?: () => number;
+  reopenWindowMs: number;
+  defaultHandlingSeconds: number;
+  /** How many agents are online for a site (presence). */
+  agentsOnline?: (siteKey: string) => number;
+}
+
+export type ConversationService = ReturnType<typeof createConversationService>;
+
+export function createConversationService(options: ConversationServiceOptions) {
+  const { db, dialect, writes, hub, bots } = options;
+  const now = options.now ?? Date.now;
+  const agentsOnline = options.agentsOnline ?? (() => 0);
+  const agentNames = new Map<string, string>();
+
+  async function agentName(id: string | null): Promise<string | null> {
+    if (!id) return null;
+    const cached = agentNames.get(id);
+    if (cached) return cached;
+    const row = await db.selectFrom('agents').select('name').where('id', '=', id).executeTakeFirst();
+    if (row) agentNames.set(id, row.name);
+    return row?.name ?? null;
+  }
+
+  async function lockConversation(tx: Transaction<Database>, id: string): Promise<ConversationRow | undefined> {
+    const q = tx.selectFrom('conversations').selectAll().where('id', '=', id);
+    return (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
+  }
+
+  /** The stored ack of a command this actor already sent, if any. */
+  async function findDuplicate(tx: Transaction<Database> | Kysely<Database>, actor: Actor, cid: string): Promise<AckFrame | null> {
+    const row = await tx
+      .selectFrom('events')
+      .select(['id', 'seq', 'visitor_seq', 'conversation_id'])
+      .where('actor_key', '=', actorKey(actor))
+      .where('cid', '=', cid)
+      .executeTakeFirst();
+    if (!row) return null;
+    const seq = actor.kind === 'visitor' ? (row.visitor_seq ?? undefined) : row.seq;
+    return { type: 'ack', cid, conversationId: row.conversation_id, id: row.id, ...(seq !== undefined ? { seq } : {}), duplicate: true };
+  }
+
+  function appendEvent(conv: ConversationRow, e: NewEvent, at: number): EventRow {
+    conv.last_seq += 1;
+    const visible = !e.internal && e.kind !== 'note';
+    if (visible) conv.last_visitor_seq += 1;
+    return {
+      id: randomId('m'),
+      conversation_id: conv.id,
+      seq: conv.last_seq,
+      visitor_seq: visible ? conv.last_visitor_seq : null,
+      kind: e.kind,
+      author_type: e.authorType,
+      author_id: e.authorId ?? null,
+      author_name: e.authorName ?? null,
+      text: e.text,
+      data: e.data ? JSON.stringify(e.data) : null,
+      actor_key: e.actorKey ?? null,
+      cid: e.cid ?? null,
+      created_at: at,
+    };
+  }
+
+  async function saveConversation(tx: Transaction<Database>, conv: ConversationRow, events: EventRow[], isNew: boolean): Promise<void> {
+    if (isNew) await tx.insertInto('conversations').values(conv).execute();
+    if (events.length) await tx.insertInto('events').values(events).execute();
+    if (!isNew) {
+      await tx
+        .updateTable('conversations')
+        .set({
+          status: conv.status,
+          assignee_id: conv.assignee_id,
+          last_seq: conv.last_seq,
+          last_visitor_seq: conv.last_visitor_seq,
+          bot_state: conv.bot_state,
+          handoff_reason: conv.handoff_reason,
+          lang: conv.lang,
+          queued_at: conv.queued_at,
+          assigned_at: conv.assigned_at,
+          resolved_at: conv.resolved_at,
+          updated_at: conv.updated_at,
+        })
+        .where('id', '=', conv.id)
+        .execute();
+    }
+  }
+
+  function lifecycleOf(conv: ConversationRow): LifecycleState {
+    return {
+      status: conv.status,
+      assigneeId: conv.assignee_id,
+      handoffReason: conv.handoff_reason,
+      queuedAt: conv.queued_at,
+      assignedAt: conv.assigned_at,
+      resolvedAt: conv.resolved_at,
+    };
+  }
+
+  /** Applies a lifecycle action to the row and logs a status event when something changed. */
+  function applyLifecycle(conv: ConversationRow, action: LifecycleAction, events: EventRow[], extra: { cid?: string; actor?: Actor; text?: string; assigneeName?: string | null } = {}): ConversationChange | null {
+    const { state, change } = reduceConversation(lifecycleOf(conv), action);
+    if (!change) return null;
+    const from = conv.status;
+    conv.status = state.status;
+    conv.assignee_id = state.assigneeId;
+    conv.handoff_reason = state.handoffReason;
+    conv.queued_at = state.queuedAt;
+    conv.assigned_at = state.assignedAt;
+    conv.resolved_at = state.resolvedAt;
+    conv.updated_at = action.at;
+    events.push(
+      appendEvent(
+        conv,
+        {
+          kind: 'status',
+          authorType: extra.actor ? extra.actor.kind : 'system',
+          authorId: extra.actor?.id ?? null,
+          authorName: extra.actor?.kind === 'agent' ? extra.actor.name : null,
+          text: extra.text ?? change,
+          data: {
+            change,
+            status: conv.status,
+            from,
+            assignee: conv.assignee_id ? { id: conv.assignee_id, name: extra.assigneeName ?? 'Agent' } : null,
+            reason: conv.handoff_reason,
+          },
+          cid: extra.cid ?? null,
+          actorKey: extra.cid && extra.actor ? actorKey(extra.actor) : null,
+        },
+        action.at,
+      ),
+    );
+    return change;
+  }
+
+  async function visitorConversation(tx: Transaction<Database> | Kysely<Database>, visitor: VisitorActor, conversationId: string): Promise<ConversationRow> {
+    const row = await tx
+      .selectFrom('conversations')
+      .selectAll()
+      .where('id', '=', conversationId)
+      .where('visitor_id', '=', visitor.id)
+      .executeTakeFirst();
+    // The same answer for someone else's conversation and a missing one.
+    if (!row) throw notFound();
+    return row;
+  }
+
+  async function agentConversation(tx: Transaction<Database> | Kysely<Database>, agent: AgentActor, conversationId: string, lock = false): Promise<ConversationRow> {
+    const row =
+      lock && 'isTransaction' in tx
+        ? await lockConversation(tx as Transaction<Database>, conversationId)
+        : await tx.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst();
+    if (!row || !agent.siteKeys.includes(row.site_key)) throw notFound();
+    return row;
+  }
+
+  async function currentConversation(tx: Transaction<Database> | Kysely<Database>, visitorId: string): Promise<ConversationRow | undefined> {
+    return tx
+      .selectFrom('conversations')
+      .selectAll()
+      .where('visitor_id', '=', visitorId)
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  function newConversation(visitor: VisitorActor, at: number, lang: string | null): ConversationRow {
+    return {
+      id: randomId('c'),
+      site_key: visitor.siteKey,
+      visitor_id: visitor.id,
+      status: 'bot',
+      assignee_id: null,
+      last_seq: 0,
+      last_visitor_seq: 0,
+      visitor_read_seq: 0,
+      agent_read_seq: 0,
+      bot_state: '{}',
+      handoff_reason: null,
+      lang,
+      queued_at: null,
+      assigned_at: null,
+      resolved_at: null,
+      created_at: at,
+      updated_at: at,
+    };
+  }
+
+  /** The visitor's conversation to write into: the one named, the current one, or a new one. */
+  async function conversationForVisitor(tx: Transaction<Database>, visitor: VisitorActor, conversationId: string | undefined, at: number, lang: string | null) {
+    if (conversationId) {
+      const row = await visitorConversation(tx, visitor, conversationId);
+      return { conv: (await lockConversation(tx, row.id))!, isNew: false };
+    }
+    const current = await currentConversation(tx, visitor.id);
+    if (current && !(current.status === 'resolved' && current.resolved_at !== null && at - current.resolved_at > options.reopenWindowMs)) {
+      return { conv: (await lockConversation(tx, current.id))!, isNew: false };
+    }
+    return { conv: newConversation(visitor, at, lang), isNew: true };
+  }
+
+  function ackFor(actor: Actor, cid: string, conv: ConversationRow, event: EventRow | undefined): AckFrame {
+    const ack: AckFrame = { type: 'ack', cid, conversationId: conv.id };
+    if (event) {
+      ack.id = event.id;
+      const seq = actor.kind === 'visitor' ? event.visitor_seq : event.seq;
+      if (seq !== null) ack.seq = seq;
+    }
+    return ack;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Publishing (after commit)
+
+  async function queueInfoFor(conv: ConversationRow): Promise<QueueInfo | null> {
+    if (conv.status !== 'queued' || conv.queued_at === null) return null;
+    const ahead = await db
+      .selectFrom('conversations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('site_key', '=', conv.site_key)
+      .where('status', '=', 'queued')
+      .where((eb) => eb.or([eb('queued_at', '<', conv.queued_at), eb.and([eb('queued_at', '=', conv.queued_at), eb('id', '<', conv.id)])]))
+      .executeTakeFirstOrThrow();
+    const position = Number(ahead.n) + 1;
+    const online = agentsOnline(conv.site_key);
+    return { position, expectedWaitSeconds: online > 0 ? await expectedWait(conv.site_key, position, online) : null, agentsOnline: online };
+  }
+
+  async function expectedWait(siteKey: string, position: number, online: number): Promise<number> {
+    const recent = await db
+      .selectFrom('conversations')
+      .select(['assigned_at', 'resolved_at'])
+      .where('site_key', '=', siteKey)
+      .where('status', '=', 'resolved')
+      .where('assigned_at', 'is not', null)
+      .orderBy('resolved_at', 'desc')
+      .limit(50)
+      .execute();
+    const durations = recent.map((r) => ((r.resolved_at ?? 0) - (r.assigned_at ?? 0)) / 1000).filter((d) => d > 0);
+    const handling = durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : options.defaultHandlingSeconds;
+    // Each online agent takes about three chats at once; the wait scales with the line ahead.
+    return Math.max(15, Math.round((position * handling) / (online * 3)));
+  }
+
+  async function publish(result: OpResult): Promise<void> {
+    const conv = result.conversation;
+    if (!conv) return;
+    const assigneeName = await agentName(conv.assignee_id);
+    const queue = await queueInfoFor(conv);
+    for (const row of result.events) {
+      if (row.kind === 'status' || row.kind === 'rating') {
+        const data = JSON.parse(row.data ?? '{}') as EventData;
+        const base = { type: 'conversation.updated' as const, conversationId: conv.id, change: (data.change ?? 'created') as ConversationChange, at: row.created_at };
+        const rating = row.kind === 'rating' ? { rating: data.rating ?? {} } : {};
+        const agent = JSON.stringify({ ...base, seq: row.seq, ...rating, conversation: toView(conv, 'agent', { assigneeName, queue }) });
+        const visitor = row.visitor_seq === null ? null : JSON.stringify({ ...base, seq: row.visitor_seq, ...rating, conversation: toView(conv, 'visitor', { assigneeName, queue }) });
+        hub.publish([topics.conversation(conv.id), topics.visitor(conv.visitor_id), topics.site(conv.site_key)], {
+          conversationId: conv.id,
+          seq: row.seq,
+          visitorSeq: row.visitor_seq,
+          agent,
+          visitor,
+        });
+      } else {
+        const agent = JSON.stringify({ type: 'message.created', conversationId: conv.id, seq: row.seq, message: toMessage(row, 'agent') });
+        const visitor = row.visitor_seq === null ? null : JSON.stringify({ type: 'message.created', conversationId: conv.id, seq: row.visitor_seq, message: toMessage(row, 'visitor') });
+        hub.publish([topics.conversation(conv.id), topics.visitor(conv.visitor_id)], { conversationId: conv.id, seq: row.seq, visitorSeq: row.visitor_seq, agent, visitor });
+      }
+    }
+    if (result.queueChanged) await publishQueuePositions(result.queueChanged, conv.id);
+  }
+
+  /** Tells every visitor still waiting in a site's queue their new place and wait. */
+  async function publishQueuePositions(siteKey: string, except?: string): Promise<void> {
+    const queued = await db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('site_key', '=', siteKey)
+      .where('status', '=', 'queued')
+      .orderBy('queued_at')
+      .orderBy('id')
+      .limit(1000)
+      .execute();
+    const online = agentsOnline(siteKey);
+    for (const [i, conv] of queued.entries()) {
+      if (conv.id === except) continue;
+      const queue: QueueInfo = { position: i + 1, expectedWaitSeconds: online > 0 ? await expectedWait(siteKey, i + 1, online) : null, agentsOnline: online };
+      const frame = { type: 'conversation.updated', conversationId: conv.id, change: 'queue', conversation: toView(conv, 'visitor', { queue }), at: now() };
+      hub.publish([topics.visitor(conv.visitor_id)], { conversationId: conv.id, agent: null, visitor: JSON.stringify(frame) });
+    }
+  }
+
+  async function run(op: (tx: Transaction<Database>) => Promise<OpResult>): Promise<AckFrame | null> {
+    const result = await writes.run(op);
+    await publish(result);
+    return result.ack;
+  }
+
+  const empty = (ack: AckFrame | null): OpResult => ({ ack, events: [], conversation: null, change: null, queueChanged: null });
+
+  // ------------------------------------------------------------------------------------------
+  // Visitor commands
+
+  async function visitorMessage(visitor: VisitorActor, cmd: { cid: string; text: string; conversationId?: string | undefined; lang?: string | null }): Promise<AckFrame> {
+    const ack = await run(async (tx) => {
+      const dup = await findDuplicate(tx, visitor, cmd.cid);
+      if (dup) return empty(dup);
+      const at = now();
+      const { conv, isNew } = await conversationForVisitor(tx, visitor, cmd.conversationId, at, cmd.lang ?? null);
+      const events: EventRow[] = [];
+      const reopened = isNew ? null : applyLifecycle(conv, { type: 'visitor.wrote', at }, events);
+      const message = appendEvent(conv, { kind: 'message', authorType: 'visitor', authorId: visitor.id, authorName: visitor.name ?? null, text: cmd.text, cid: cmd.cid, actorKey: actorKey(visitor) }, at);
+      events.push(message);
+      conv.updated_at = at;
+      let queueChanged: string | null = reopened && conv.status === 'queued' ? conv.site_key : null;
+      // The bot answers in the same transaction: an acknowledged question always has its answer.
+      if (conv.status === 'bot') {
+        const turn = bots.reply(conv.site_key, { text: cmd.text, lang: conv.lang ?? cmd.lang ?? null, state: conv.bot_state });
+        if (turn) {
+          conv.bot_state = JSON.stringify(turn.state);
+          conv.lang = turn.lang;
+          events.push(
+            appendEvent(
+              conv,
+              {
+                kind: 'message',
+                authorType: 'bot',
+                authorName: turn.botName ?? null,
+                text: turn.text,
+                data: { suggestions: turn.suggestions, bot: { ...(turn.faqId ? { faqId: turn.faqId } : {}), confidence: turn.confidence, ...(turn.intent ? { intent: turn.intent } : {}) } },
+              },
+              at,
+            ),
+          );
+          if (turn.handoffReason && turn.kind === 'handoff') {
+            if (applyLifecycle(conv, { type: 'handoff', reason: turn.handoffReason, at }, events)) queueChanged = conv.site_key;
+          }
+        }
+      }
+      await saveConversation(tx, conv, events, isNew);
+      return { ack: ackFor(visitor, cmd.cid, conv, message), events, conversation: conv, change: isNew ? 'created' : null, queueChanged };
+    });
+    return ack!;
+  }
+
+  async function requestHandoff(visitor: VisitorActor, cmd: { cid: string; conversationId?: string | undefined; lang?: string | null }): Promise<AckFrame> {
+    return (await run(async (tx) => {
+      const dup = await findDuplicate(tx, visitor, cmd.cid);
+      if (dup) return empty(dup);
+      const at = now();
+      const { conv, isNew } = await conversationForVisitor(tx, visitor, cmd.conversationId, at, cmd.lang ?? null);
+      const events: EventRow[] = [];
+      const reason: HandoffReason = conv.status === 'resolved' ? 'reopened' : 'visitor_request';
+      if (conv.status === 'resolved') applyLifecycle(conv, { type: 'visitor.wrote', at }, events);
+      const change = applyLifecycle(conv, { type: 'handoff', reason, at }, events, { cid: cmd.cid, actor: visitor });
+      if (!change) {
+        // Already with the people: nothing to log, but the command is answered all the same.
+        await saveConversation(tx, conv, events, isNew);
+        return { ack: ackFor(visitor, cmd.cid, conv, undefined), events, conversation: conv, change: null, queueChanged: null };
+      }
+      await saveConversation(tx, conv, events, isNew);
+      return { ack: ackFor(visitor, cmd.cid, conv, events.at(-1)), events, conversation: conv, change, queueChanged: conv.site_key };
+    }))!;
+  }
+
+  async function rate(visitor: VisitorActor, cmd: { cid: string; conversationId: string; csat?: number | undefined; nps?: number | undefined; ces?: number | undefined; comment?: string | undefined }): Promise<AckFrame> {
+    return (await run(async (tx) => {
+      const dup = await findDuplicate(tx, visitor, cmd.cid);
+      if (dup) return empty(dup);
+      const found = await visitorConversation(tx, visitor, cmd.conversationId);
+      const conv = (await lockConversation(tx, found.id))!;
+      const at = now();
+      const rating: NonNullable<EventData['rating']> = {};
+      if (cmd.csat !== undefined) rating.csat = cmd.csat;
+      if (cmd.nps !== undefined) rating.nps = cmd.nps;
+      if (cmd.ces !== undefined) rating.ces = cmd.ces;
+      if (cmd.comment) rating.comment = cmd.comment;
+      const event = appendEvent(conv, { kind: 'rating', authorType: 'visitor', authorId: visitor.id, text: 'rated', data: { change: 'rated', rating }, cid: cmd.cid, actorKey: actorKey(visitor) }, at);
+      conv.updated_at = at;
+      await saveConversation(tx, conv, [event], false);
+      return { ack: ackFor(visitor, cmd.cid, conv, event), events: [event], conversation: conv, change: 'rated', queueChanged: null };
+    }))!;
+  }
+
+  async function closeByVisitor(visitor: VisitorActor, cmd: { cid: string; conversationId: string }): Promise<AckFrame> {
+    return (await run(async (tx) => {
+      const dup = await findDuplicate(tx, visitor, cmd.cid);
+      if (dup) return empty(dup);
+      const found = await visitorConversation(tx, visitor, cmd.conversationId);
+      const conv = (await lockConversation(tx, found.id))!;
+      const events: EventRow[] = [];
+      const wasQueued = conv.status === 'queued';
+      applyLifecycle(conv, { type: 'resolve', at: now() }, events, { cid: cmd.cid, actor: visitor });
+      await saveConversation(tx, conv, events, false);
+      return { ack: ackFor(visitor, cmd.cid, conv, events[0]), events, conversation: conv, change: 'resolved', queueChanged: wasQueued ? conv.site_key : null };
+    }))!;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Agent commands
+
+  async function agentMessage(agent: AgentActor, cmd: { cid: string; conversationId: string; text: string }, kind: 'message' | 'note' = 'message'): Promise<AckFrame> {
+    return (await run(async (tx) => {
+      const dup = await findDuplicate(tx, agent, cmd.cid);
+      if (dup) return empty(dup);
+      const conv = await agentConversation(tx, agent, cmd.conversationId, true);
+      const at = now();
+      const events: EventRow[] = [];
+      let queueChanged: string | null = null;
+      if (kind === 'message') {
+        if (conv.status === 'resolved') throw new ServusError(ErrorCode.INVALID_STATE, 'This conversation is resolved; reopen it first.');
+        if (conv.status === 'assigned' && conv.assignee_id !== agent.id) {
+          throw new ServusError(ErrorCode.CONFLICT, 'Another agent has this conversation.');
+        }
+        // Answering a waiting or bot conversation takes it.
+        if (conv.status !== 'assigned') {
+          if (conv.status === 'queued') queueChanged = conv.site_key;
+          applyLifecycle(conv, { type: 'claim', agentId: agent.id, at }, events, { actor: agent, assigneeName: agent.name });
+        }
+      }
+      const message = appendEvent(conv, { kind, authorType: 'agent', authorId: agent.id, authorName: agent.name, text: cmd.text, cid: cmd.cid, actorKey: actorKey(agent) }, at);
+      events.push(message);
+      conv.updated_at = at;
+      await saveConversation(tx, conv, events, false);
+      return { ack: ackFor(agent, cmd.cid, conv, message), events, conversation: conv, change: null, queueChanged };
+    }))!;
+  }
+
+  async function agentLifecycle(agent: AgentActor, cmd: { cid: string; conversationId: string }, action: (at: number) => LifecycleAction, assigneeName?: string): Promise<AckFrame> {
+    return (await run(async (tx) => {
+      const dup = await findDuplicate(tx, agent, cmd.cid);
+      if (dup) return empty(dup);
+      const conv = await agentConversation(tx, agent, cmd.conversationId, true);
+      const wasQueued = conv.status === 'queued';
+      const events: EventRow[] = [];
+      const change = applyLifecycle(conv, action(now()), events, { cid: cmd.cid, actor: agent, assigneeName: assigneeName ?? agent.name });
+      await saveConversation(tx, conv, events, false);
+      const queueChanged = wasQueued || conv.status === 'queued' ? conv.site_key : null;
+      return { ack: ackFor(agent, cmd.cid, conv, events[0]), events, conversation: conv, change, queueChanged };
+    }))!;
+  }
+
+  const claim = (agent: AgentActor, cmd: { cid: string; conversationId: string }) =>
+    agentLifecycle(agent, cmd, (at) => ({ type: 'claim', agentId: agent.id, at }));
+  const resolve = (agent: AgentActor, cmd: { cid: string; conversationId: string }) => agentLifecycle(agent, cmd, (at) => ({ type: 'resolve', at }));
+  const release = (agent: AgentActor, cmd: { cid: string; conversationId: string }) => agentLifecycle(agent, cmd, (at) => ({ type: 'release', at }));
+  async function transfer(agent: AgentActor, cmd: { cid: string; conversationId: string; agentId: string }): Promise<AckFrame> {
+    const target = await db.selectFrom('agents').innerJoin('agent_sites', 'agent_sites.agent_id', 'agents.id').select(['agents.id', 'agents.name', 'agent_sites.site_key']).where('agents.id', '=', cmd.agentId).execute();
+    if (!target.length) throw notFound('agent');
+    const conv = await agentConversation(db, agent, cmd.conversationId);
+    if (!target.some((t) => t.site_key === conv.site_key)) throw notFound('agent');
+    return agentLifecycle(agent, cmd, (at) => ({ type: 'transfer', agentId: cmd.agentId, at }), target[0]!.name);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reads, replay, typing
+
+  async function markRead(actor: Actor, conversationId: string, seq: number): Promise<void> {
+    const conv = actor.kind === 'visitor' ? await visitorConversation(db, actor, conversationId) : await agentConversation(db, actor, conversationId);
+    if (actor.kind === 'visitor') {
+      const upTo = Math.min(seq, conv.last_visitor_seq);
+      const row = await db.selectFrom('events').select((eb) => eb.fn.max('seq').as('s')).where('conversation_id', '=', conv.id).where('visitor_seq', '<=', upTo).executeTakeFirst();
+      const full = Number(row?.s ?? 0);
+      if (full <= conv.visitor_read_seq) return;
+      await db.updateTable('conversations').set({ visitor_read_seq: full }).where('id', '=', conv.id).where('visitor_read_seq', '<', full).execute();
+      hub.publish([topics.conversation(conv.id)], { conversationId: conv.id, agent: JSON.stringify({ type: 'read', conversationId: conv.id, by: 'visitor', seq: full }), visitor: null });
+    } else {
+      const upTo = Math.min(seq, conv.last_seq);
+      const row = await db.selectFrom('events').select((eb) => eb.fn.max('visitor_seq').as('s')).where('conversation_id', '=', conv.id).where('seq', '<=', upTo).executeTakeFirst();
+      const vseq = Number(row?.s ?? 0);
+      await db.updateTable('conversations').set({ agent_read_seq: vseq }).where('id', '=', conv.id).where('agent_read_seq', '<', vseq).execute();
+      hub.publish([topics.visitor(conv.visitor_id)], { conversationId: conv.id, agent: null, visitor: JSON.stringify({ type: 'read', conversationId: conv.id, by: 'agent', seq: vseq }) });
+      hub.publish([topics.conversation(conv.id)], { conversationId: conv.id, agent: JSON.stringify({ type: 'read', conversationId: conv.id, by: 'agent', seq: upTo }), visitor: null });
+    }
+  }
+
+  /** Logged frames after `afterSeq` for one audience, oldest first. */
+  async function replay(conv: ConversationRow, audience: 'agent' | 'visitor', afterSeq: number, limit: number): Promise<{ frames: { seq: number; json: string }[]; more: boolean }> {
+    const column = audience === 'agent' ? 'seq' : 'visitor_seq';
+    const rows = await db
+      .selectFrom('events')
+      .selectAll()
+      .where('conversation_id', '=', conv.id)
+      .where(column, '>', afterSeq)
+      .orderBy(column)
+      .limit(limit + 1)
+      .execute();
+    const more = rows.length > limit;
+    const assigneeName = await agentName(conv.assignee_id);
+    const frames = rows.slice(0, limit).map((row) => {
+      const seq = audience === 'agent' ? row.seq : row.visitor_seq!;
+      if (row.kind === 'status' || row.kind === 'rating') {
+        const data = JSON.parse(row.data ?? '{}') as EventData;
+        // Replayed status frames carry the state as it was then, not as it is now.
+        const then: ConversationRow = { ...conv, status: (data.status ?? conv.status) as ConversationRow['status'], assignee_id: data.assignee?.id ?? null };
+        const frame = {
+          type: 'conversation.updated',
+          conversationId: conv.id,
+          seq,
+          change: data.change,
+          ...(row.kind === 'rating' ? { rating: data.rating ?? {} } : {}),
+          conversation: toView(row.kind === 'rating' ? conv : then, audience, { assigneeName: data.assignee?.name ?? assigneeName }),
+          at: row.created_at,
+        };
+        return { seq, json: JSON.stringify(frame) };
+      }
+      return { seq, json: JSON.stringify({ type: 'message.created', conversationId: conv.id, seq, message: toMessage(row, audience) }) };
+    });
+    return { frames, more };
+  }
+
+  async function viewFor(conv: ConversationRow, audience: 'agent' | 'visitor'): Promise<ConversationView> {
+    return toView(conv, audience, { assigneeName: await agentName(conv.assignee_id), queue: await queueInfoFor(conv) });
+  }
+
+  function publishTyping(actor: Actor, conv: ConversationRow, active: boolean, origin: string): void {
+    const frame = (audience: 'agent' | 'visitor') =>
+      JSON.stringify({ type: 'typing', conversationId: conv.id, author: actor.kind === 'agent' ? { type: 'agent', id: actor.id, name: actor.name } : { type: 'visitor' }, active, ...(audience === 'agent' ? {} : {}) });
+    if (actor.kind === 'visitor') hub.publish([topics.conversation(conv.id)], { conversationId: conv.id, agent: frame('agent'), visitor: null, origin });
+    else {
+      hub.publish([topics.visitor(conv.visitor_id)], { conversationId: conv.id, agent: null, visitor: frame('visitor'), origin });
+      hub.publish([topics.conversation(conv.id)], { conversationId: conv.id, agent: frame('agent'), visitor: null, origin });
+    }
+  }
+
+  /** Verifies HMAC-SHA256(id, site secret) before trusting who the visitor says they are. */
+  async function identify(visitor: VisitorActor, cmd: { cid: string; id: string; name?: string | undefined; email?: string | undefined; hash: string }, secret: string | null): Promise<AckFrame> {
+    if (!secret || !safeEqualHex(identityHash(cmd.id, secret), cmd.hash)) {
+      throw new ServusError(ErrorCode.FORBIDDEN, 'The identity hash does not match.', { path: 'hash' });
+    }
+    await db
+      .updateTable('visitors')
+      .set({ external_id: cmd.id, name: cmd.name ?? null, email: cmd.email ?? null, verified: 1, last_seen_at: now() })
+      .where('id', '=', visitor.id)
+      .execute();
+    visitor.name = cmd.name ?? null;
+    return { type: 'ack', cid: cmd.cid };
+  }
+
+  /** The queue of the agent's sites, oldest first, then the agent's own open conversations. */
+  async function listForAgent(agent: AgentActor): Promise<ConversationView[]> {
+    if (!agent.siteKeys.length) return [];
+    const rows = await db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('site_key', 'in', agent.siteKeys)
+      .where((eb) => eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'assigned'), eb('assignee_id', '=', agent.id)])]))
+      .orderBy('queued_at')
+      .limit(500)
+      .execute();
+    const views: ConversationView[] = [];
+    for (const row of rows) views.push(await viewFor(row, 'agent'));
+    return views;
+  }
+
+  return {
+    identify,
+    listForAgent,
+    visitorMessage,
+    requestHandoff,
+    rate,
+    closeByVisitor,
+    agentMessage,
+    addNote: (agent: AgentActor, cmd: { cid: string; conversationId: string; text: string }) => agentMessage(agent, cmd, 'note'),
+    claim,
+    transfer,
+    resolve,
+    release,
+    markRead,
+    replay,
+    viewFor,
+    publishTyping,
+    publishQueuePositions,
+    visitorConversation: (visitor: VisitorActor, id: string) => visitorConversation(db, visitor, id),
+    agentConversation: (agent: AgentActor, id: string) => agentConversation(db, agent, id),
+    currentConversation: (visitorId: string) => currentConversation(db, visitorId),
+    findDuplicate: (actor: Actor, cid: string) => findDuplicate(db, actor, cid),
+  };
+}

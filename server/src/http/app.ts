@@ -1,0 +1,191 @@
+// HTTP routes: health, the widget files, the demo page, widget config, agent login and the REST API.
+// State-changing requests with a session cookie must come from our own origin (CSRF).
+import { readFile } from 'node:fs/promises';
+import { join, normalize, extname, sep } from 'node:path';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
+import { z } from 'zod';
+import { ErrorCode } from '@servus/shared';
+import type { HttpBindings } from '@hono/node-server';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Auth } from '../auth.js';
+import { SESSION_COOKIE } from '../auth.js';
+import type { ConversationService, AgentActor } from '../conversations/service.js';
+import { ServusError, toPublicError } from '../errors.js';
+import { publicSiteConfig, type SiteDirectory } from '../sites.js';
+import { demoPage, consolePage } from './pages.js';
+
+export interface AppOptions {
+  config: Config;
+  logger: Logger;
+  auth: Auth;
+  sites: SiteDirectory;
+  service: ConversationService;
+  /** Folder of the built widget (widget/dist). */
+  widgetDir: string;
+  health: () => Promise<Record<string, unknown>>;
+}
+
+type Env = { Bindings: HttpBindings; Variables: { agent: AgentActor & { email: string; role: 'admin' | 'agent' } } };
+
+const MIME: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png' };
+
+export function createApp({ config, logger, auth, sites, service, widgetDir, health }: AppOptions) {
+  const app = new Hono<Env>();
+
+  app.onError((err, c) => {
+    if (!(err instanceof ServusError)) logger.error({ err, path: c.req.path }, 'request failed');
+    const pub = toPublicError(err);
+    return c.json({ error: pub }, (err instanceof ServusError ? err.status : 500) as 500);
+  });
+  app.notFound((c) => c.json({ error: { code: ErrorCode.NOT_FOUND, message: 'Not found.' } }, 404));
+
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'strict-origin-when-cross-origin');
+  });
+  app.use('/api/*', bodyLimit({ maxSize: config.maxRequestBytes, onError: (c) => c.json({ error: { code: ErrorCode.TOO_LARGE, message: `A request body has at most ${config.maxRequestBytes} bytes.` } }, 413) }));
+
+  const ownOrigin = (c: Context<Env>) => config.publicUrl ? new URL(config.publicUrl).origin : `http://${c.req.header('host') ?? ''}`;
+  /** CSRF: a cookie-authenticated write must come from our own origin. */
+  const sameOrigin = async (c: Context<Env>, next: () => Promise<void>) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const origin = c.req.header('origin');
+      const fetchSite = c.req.header('sec-fetch-site');
+      if ((origin && origin !== ownOrigin(c)) || (!origin && fetchSite && fetchSite !== 'same-origin')) {
+        throw new ServusError(ErrorCode.FORBIDDEN, 'Cross-site request refused.');
+      }
+    }
+    await next();
+  };
+  const requireAgent = async (c: Context<Env>, next: () => Promise<void>) => {
+    const agent = await auth.agentForSession(getCookie(c, SESSION_COOKIE));
+    if (!agent) throw new ServusError(ErrorCode.UNAUTHORIZED, 'Log in first.');
+    c.set('agent', agent);
+    await next();
+  };
+
+  async function json<T>(c: Context<Env>, schema: z.ZodType<T>): Promise<T> {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      throw new ServusError(ErrorCode.BAD_JSON, 'The body must be JSON.');
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const path = issue?.path.join('.') ?? '';
+      throw new ServusError(ErrorCode.BAD_FRAME, `${path || 'body'}: ${issue?.message ?? 'invalid'}`, { path });
+    }
+    return parsed.data;
+  }
+
+  app.get('/healthz', async (c) => c.json({ status: 'ok', ...(await health()) }));
+
+  // ---- widget files and pages
+  async function sendFile(c: Context<Env>, rel: string, cache: string) {
+    const root = normalize(widgetDir);
+    const file = normalize(join(root, rel));
+    if (!file.startsWith(root + sep)) return c.notFound();
+    try {
+      const body = await readFile(file);
+      c.header('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
+      c.header('Cache-Control', cache);
+      c.header('Access-Control-Allow-Origin', '*');
+      c.header('Cross-Origin-Resource-Policy', 'cross-origin');
+      return c.body(body);
+    } catch {
+      return c.notFound();
+    }
+  }
+  app.get('/widget.js', (c) => sendFile(c, 'widget.js', 'public, max-age=300'));
+  app.get('/widget/*', (c) => {
+    const rel = c.req.path.slice('/widget/'.length);
+    // Hashed chunk names never change content: cache them for a year.
+    return sendFile(c, rel, /-[A-Za-z0-9_-]{8,}\./.test(rel) ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
+  });
+  app.get('/', (c) => c.redirect('/demo'));
+  app.get('/demo', (c) => c.html(demoPage(c.req.query('lang') === 'en' ? 'en' : 'de')));
+  app.get('/console', (c) => {
+    c.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    c.header('X-Frame-Options', 'DENY');
+    return c.html(consolePage());
+  });
+
+  // ---- widget config
+  app.get('/api/widget/config', async (c) => {
+    const site = await sites.get(c.req.query('site') ?? '');
+    if (!site) throw new ServusError(ErrorCode.NOT_FOUND, 'Unknown site.');
+    c.header('Access-Control-Allow-Origin', '*');
+    c.header('Cache-Control', 'public, max-age=60');
+    return c.json({ site: publicSiteConfig(site) });
+  });
+
+  // ---- visitor REST (token as a bearer header, never in the URL)
+  const visitorAuth = async (c: Context<Env>) => {
+    const header = c.req.header('authorization') ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    const site = c.req.header('x-servus-site') ?? '';
+    const visitor = token && site ? await auth.visitorForToken(token, site) : null;
+    if (!visitor) throw new ServusError(ErrorCode.UNAUTHORIZED, 'Unknown visitor token.');
+    return visitor;
+  };
+  app.options('/api/visitor/*', (c) => {
+    c.header('Access-Control-Allow-Origin', '*');
+    c.header('Access-Control-Allow-Headers', 'authorization, x-servus-site, content-type');
+    c.header('Access-Control-Allow-Methods', 'GET');
+    return c.body(null, 204);
+  });
+  const afterQuery = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0);
+  app.get('/api/visitor/conversations/:id/events', async (c) => {
+    c.header('Access-Control-Allow-Origin', '*');
+    const visitor = await visitorAuth(c);
+    const conv = await service.visitorConversation(visitor, c.req.param('id'));
+    const after = afterQuery.safeParse(c.req.query('after'));
+    if (!after.success) throw new ServusError(ErrorCode.BAD_FRAME, 'after: must be a whole number', { path: 'after' });
+    const { frames, more } = await service.replay(conv, 'visitor', after.data, config.replayBatch);
+    return c.json({ conversation: await service.viewFor(conv, 'visitor'), events: frames.map((f) => JSON.parse(f.json) as unknown), more });
+  });
+
+  // ---- agent auth
+  app.use('/api/auth/*', sameOrigin);
+  app.post('/api/auth/login', async (c) => {
+    const body = await json(c, z.object({ email: z.email().max(254), password: z.string().min(1).max(1024) }));
+    const result = await auth.login(body.email, body.password);
+    if ('error' in result) {
+      throw new ServusError(result.error === 'locked' ? ErrorCode.RATE_LIMITED : ErrorCode.UNAUTHORIZED, result.error === 'locked' ? 'Too many failed logins; try again later.' : 'Wrong email or password.');
+    }
+    setCookie(c, SESSION_COOKIE, result.token, { httpOnly: true, sameSite: 'Strict', path: '/', secure: (config.publicUrl ?? '').startsWith('https:'), maxAge: config.sessionTtlHours * 3600 });
+    const agent = await auth.agentActor(result.agentId);
+    return c.json({ agent });
+  });
+  app.post('/api/auth/logout', async (c) => {
+    const token = getCookie(c, SESSION_COOKIE);
+    if (token) await auth.logout(token);
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.json({ ok: true });
+  });
+  app.get('/api/auth/me', requireAgent, (c) => c.json({ agent: c.get('agent') }));
+
+  // ---- agent REST
+  app.use('/api/conversations/*', requireAgent, sameOrigin);
+  app.use('/api/conversations', requireAgent, sameOrigin);
+  app.get('/api/conversations', async (c) => c.json({ conversations: await service.listForAgent(c.get('agent')) }));
+  app.get('/api/conversations/:id', async (c) => {
+    const conv = await service.agentConversation(c.get('agent'), c.req.param('id'));
+    return c.json({ conversation: await service.viewFor(conv, 'agent') });
+  });
+  app.get('/api/conversations/:id/events', async (c) => {
+    const conv = await service.agentConversation(c.get('agent'), c.req.param('id'));
+    const after = afterQuery.safeParse(c.req.query('after'));
+    if (!after.success) throw new ServusError(ErrorCode.BAD_FRAME, 'after: must be a whole number', { path: 'after' });
+    const { frames, more } = await service.replay(conv, 'agent', after.data, config.replayBatch);
+    return c.json({ events: frames.map((f) => JSON.parse(f.json) as unknown), more });
+  });
+
+  return app;
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// `npm start`: reads the configuration, starts Servus, prints where everything is, and shuts
+// down gracefully on SIGTERM/SIGINT.
+import { loadConfig, ConfigError } from './config.js';
+import { createLogger } from './logger.js';
+import { startServus } from './server.js';
+import { createFaqBots } from './conversations/faq-bots.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const servus = await startServus({ config, logger, bots: createFaqBots });
+  const { url } = servus;
+  const lines = [
+    '',
+    `Servus is running (${servus.database.dialect}).`,
+    `  Demo page:  ${url}/demo`,
+    `  Console:    ${url}/console`,
+    `  Widget:     ${url}/widget.js`,
+    `  Health:     ${url}/healthz`,
+  ];
+  if (servus.seeded.createdAdmin) {
+    lines.push(`  Admin:      ${config.adminEmail}` + (servus.seeded.generatedPassword ? ` / password ${servus.seeded.generatedPassword} (shown once; set ADMIN_PASSWORD to choose it)` : ' (password from ADMIN_PASSWORD)'));
+  }
+  console.log(lines.join('\n') + '\n');
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    servus.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,104 @@
+// Assembles one Servus process: database, write queue, hub, bot, HTTP routes and sockets.
+import { createAdaptorServer } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { openDatabase, type OpenDatabase } from './storage/db.js';
+import { createWriteQueue } from './storage/write-queue.js';
+import { createLocalHub, type Hub } from './realtime/hub.js';
+import { createPresence } from './realtime/presence.js';
+import { createSocketServer } from './realtime/socket-server.js';
+import { createAuth } from './auth.js';
+import { createSiteDirectory } from './sites.js';
+import { createConversationService } from './conversations/service.js';
+import { silentBot, type BotResponder } from './conversations/bot-responder.js';
+import { createApp } from './http/app.js';
+import { seed, type SeedResult } from './seed.js';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface ServusOptions {
+  config: Config;
+  logger?: Logger;
+  /** The bot for each site; defaults to the FAQ bot reading DATA_DIR/faq/SITE. */
+  bots?: BotResponder | ((ctx: { faqDir: string; logger: Logger }) => Promise<BotResponder & { close?(): void }>);
+  hub?: Hub;
+  pgSchema?: string;
+}
+
+export interface Servus {
+  readonly url: string;
+  readonly port: number;
+  readonly seeded: SeedResult;
+  readonly database: OpenDatabase;
+  stop(): Promise<void>;
+}
+
+export async function startServus({ config, logger = createLogger(config.logLevel), bots, hub = createLocalHub(), pgSchema }: ServusOptions): Promise<Servus> {
+  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous, ...(pgSchema ? { pgSchema } : {}) });
+  const { db } = database;
+  const faqDir = join(config.dataDir, 'faq');
+  const seeded = await seed({ db, adminEmail: config.adminEmail, adminPassword: config.adminPassword, seedDemo: config.seedDemo, exampleFaqDir: join(repoRoot, 'examples', 'faq'), faqDir });
+  const bot: BotResponder & { close?(): void } = typeof bots === 'function' ? await bots({ faqDir, logger }) : (bots ?? silentBot);
+  const writes = createWriteQueue(db, { maxBatch: config.writeBatchMax, delayMs: config.writeBatchDelayMs });
+  const presence = createPresence();
+  const sites = createSiteDirectory(db);
+  const auth = createAuth({ db, sessionTtlMs: config.sessionTtlHours * 3600_000 });
+  const service = createConversationService({
+    db,
+    dialect: database.dialect,
+    writes,
+    hub,
+    bots: bot,
+    reopenWindowMs: config.reopenWindowSeconds * 1000,
+    defaultHandlingSeconds: config.defaultHandlingSeconds,
+    agentsOnline: (siteKey) => presence.online(siteKey),
+  });
+  // Visitors waiting learn at once when the first agent comes online or the last one leaves.
+  presence.onChange((keys) => {
+    for (const key of keys) void service.publishQueuePositions(key).catch((err: unknown) => logger.error({ err }, 'queue update failed'));
+  });
+  const sockets = createSocketServer({ config, logger, auth, hub, sites, service, presence, publicUrl: config.publicUrl });
+  const app = createApp({
+    config,
+    logger,
+    auth,
+    sites,
+    service,
+    widgetDir: join(repoRoot, 'widget', 'dist'),
+    health: async () => ({ database: database.dialect, sockets: sockets.size, writes: writes.stats }),
+  });
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  server.on('upgrade', sockets.handleUpgrade);
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  let stopped: Promise<void> | null = null;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    seeded,
+    database,
+    stop() {
+      stopped ??= (async () => {
+        // No new connections; sockets get 1001; every queued write is committed before the database closes.
+        server.close();
+        await sockets.close();
+        await writes.drain();
+        bot.close?.();
+        await hub.close();
+        server.closeAllConnections();
+        await database.close();
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// Sites (one per website using Servus): settings cached in memory, read on every upgrade.
+import type { Kysely } from 'kysely';
+import type { Database } from './storage/schema.js';
+
+export interface SiteSettings {
+  color?: string;
+  position?: 'left' | 'right';
+  title?: { de?: string; en?: string };
+  greeting?: { de?: string; en?: string };
+  botName?: string;
+  botAvatarUrl?: string | null;
+  agentAvatarUrl?: string | null;
+  defaultLang?: 'de' | 'en';
+  /** Origins allowed to embed the widget; empty: any origin. */
+  allowedOrigins?: string[];
+  preChatForm?: { enabled: boolean; fields: ('name' | 'email')[] };
+  ratings?: { nps: boolean; ces: boolean };
+}
+
+export interface Site {
+  key: string;
+  name: string;
+  secret: string;
+  settings: SiteSettings;
+}
+
+export type SiteDirectory = ReturnType<typeof createSiteDirectory>;
+
+export function createSiteDirectory(db: Kysely<Database>, ttlMs = 5_000) {
+  const cache = new Map<string, { site: Site | null; at: number }>();
+  return {
+    async get(key: string): Promise<Site | null> {
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(key)) return null;
+      const hit = cache.get(key);
+      if (hit && Date.now() - hit.at < ttlMs) return hit.site;
+      const row = await db.selectFrom('sites').selectAll().where('key', '=', key).executeTakeFirst();
+      const site = row ? { key: row.key, name: row.name, secret: row.secret, settings: JSON.parse(row.settings) as SiteSettings } : null;
+      cache.set(key, { site, at: Date.now() });
+      return site;
+    },
+    invalidate(key: string) {
+      cache.delete(key);
+    },
+  };
+}
+
+/** The settings the widget may see (never the secret). */
+export function publicSiteConfig(site: Site) {
+  const s = site.settings;
+  return {
+    key: site.key,
+    name: site.name,
+    color: s.color ?? '#0f766e',
+    position: s.position ?? 'right',
+    title: { de: s.title?.de ?? site.name, en: s.title?.en ?? site.name },
+    greeting: {
+      de: s.greeting?.de ?? 'Hallo! Wie können wir helfen?',
+      en: s.greeting?.en ?? 'Hi! How can we help?',
+    },
+    botName: s.botName ?? 'Servus Bot',
+    botAvatarUrl: s.botAvatarUrl ?? null,
+    agentAvatarUrl: s.agentAvatarUrl ?? null,
+    defaultLang: s.defaultLang ?? 'de',
+    preChatForm: s.preChatForm ?? { enabled: false, fields: [] },
+    ratings: s.ratings ?? { nps: false, ces: false },
+  };
+}

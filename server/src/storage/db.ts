@@ -1,0 +1,66 @@
+// Opens the database: SQLite under DATA_DIR by default (WAL), PostgreSQL when DATABASE_URL is set.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import type { Database } from './schema.js';
+import { migrate } from './migrations.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface OpenDatabaseOptions {
+  dataDir?: string;
+  databaseUrl?: string | undefined;
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** PostgreSQL schema to use (tests isolate themselves in a schema of their own). */
+  pgSchema?: string;
+  poolSize?: number;
+}
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** The raw SQLite handle, for the batched write path; undefined on PostgreSQL. */
+  sqlite?: SQLite.Database;
+  close(): Promise<void>;
+}
+
+// int8 (bigint) columns hold epoch milliseconds, well inside Number's safe range.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDatabase> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    if (options.pgSchema) {
+      const schema = options.pgSchema.replace(/[^a-z0-9_]/gi, '');
+      const client = await pool.connect();
+      try {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      } finally {
+        client.release();
+      }
+      pool.on('connect', (c) => void c.query(`SET search_path TO "${schema}"`));
+    }
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    await migrate(db as Kysely<unknown>);
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
+  const dir = options.dataDir ?? './data';
+  mkdirSync(dir, { recursive: true });
+  const sqlite = new SQLite(join(dir, 'servus.db'));
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrate(db as Kysely<unknown>);
+  return {
+    db,
+    dialect: 'sqlite',
+    sqlite,
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,112 @@
+// Portable migrations: written once with Kysely's schema builder, run on SQLite and PostgreSQL.
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+
+const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<unknown>) {
+      // bigint for epoch milliseconds (PostgreSQL's integer is 32-bit); SQLite stores it as INTEGER.
+      await db.schema
+        .createTable('sites')
+        .addColumn('key', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('name', 'varchar(200)', (c) => c.notNull())
+        .addColumn('secret', 'varchar(128)', (c) => c.notNull())
+        .addColumn('settings', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('agents')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('email', 'varchar(254)', (c) => c.notNull().unique())
+        .addColumn('name', 'varchar(200)', (c) => c.notNull())
+        .addColumn('role', 'varchar(16)', (c) => c.notNull())
+        .addColumn('password_hash', 'varchar(255)', (c) => c.notNull())
+        .addColumn('capacity', 'integer', (c) => c.notNull().defaultTo(3))
+        .addColumn('failed_logins', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('locked_until', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('agent_sites')
+        .addColumn('agent_id', 'varchar(64)', (c) => c.notNull().references('agents.id').onDelete('cascade'))
+        .addColumn('site_key', 'varchar(64)', (c) => c.notNull().references('sites.key').onDelete('cascade'))
+        .addPrimaryKeyConstraint('agent_sites_pk', ['agent_id', 'site_key'])
+        .execute();
+      await db.schema
+        .createTable('sessions')
+        .addColumn('token_hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('agent_id', 'varchar(64)', (c) => c.notNull().references('agents.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('visitors')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('site_key', 'varchar(64)', (c) => c.notNull().references('sites.key').onDelete('cascade'))
+        .addColumn('token_hash', 'varchar(64)', (c) => c.notNull().unique())
+        .addColumn('external_id', 'varchar(128)')
+        .addColumn('name', 'varchar(200)')
+        .addColumn('email', 'varchar(254)')
+        .addColumn('verified', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('context', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('conversations')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('site_key', 'varchar(64)', (c) => c.notNull().references('sites.key').onDelete('cascade'))
+        .addColumn('visitor_id', 'varchar(64)', (c) => c.notNull().references('visitors.id').onDelete('cascade'))
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('assignee_id', 'varchar(64)', (c) => c.references('agents.id').onDelete('set null'))
+        .addColumn('last_seq', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_visitor_seq', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('visitor_read_seq', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('agent_read_seq', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('bot_state', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('handoff_reason', 'varchar(32)')
+        .addColumn('lang', 'varchar(8)')
+        .addColumn('queued_at', 'bigint')
+        .addColumn('assigned_at', 'bigint')
+        .addColumn('resolved_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('conversations_visitor').on('conversations').columns(['visitor_id', 'created_at']).execute();
+      await db.schema.createIndex('conversations_site_status').on('conversations').columns(['site_key', 'status', 'queued_at']).execute();
+      await db.schema
+        .createTable('events')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('conversation_id', 'varchar(64)', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('visitor_seq', 'integer')
+        .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+        .addColumn('author_type', 'varchar(16)', (c) => c.notNull())
+        .addColumn('author_id', 'varchar(64)')
+        .addColumn('author_name', 'varchar(200)')
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('data', 'text')
+        .addColumn('actor_key', 'varchar(80)')
+        .addColumn('cid', 'varchar(80)')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('events_conversation_seq', ['conversation_id', 'seq'])
+        .addUniqueConstraint('events_conversation_visitor_seq', ['conversation_id', 'visitor_seq'])
+        // A retried command never creates a second event: (actor, client id) is unique.
+        .addUniqueConstraint('events_actor_cid', ['actor_key', 'cid'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const t of ['events', 'conversations', 'visitors', 'sessions', 'agent_sites', 'agents', 'sites']) {
+        await db.schema.dropTable(t).ifExists().execute();
+      }
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export async function migrate(db: Kysely<unknown>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

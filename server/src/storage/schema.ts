@@ -1,0 +1,91 @@
+// Table types for Kysely. Times are epoch milliseconds; JSON columns are text in both dialects.
+export interface SitesTable {
+  key: string;
+  name: string;
+  secret: string;
+  settings: string;
+  created_at: number;
+}
+
+export interface AgentsTable {
+  id: string;
+  email: string;
+  name: string;
+  role: 'admin' | 'agent';
+  password_hash: string;
+  capacity: number;
+  failed_logins: number;
+  locked_until: number | null;
+  created_at: number;
+}
+
+export interface AgentSitesTable {
+  agent_id: string;
+  site_key: string;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  agent_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface VisitorsTable {
+  id: string;
+  site_key: string;
+  token_hash: string;
+  external_id: string | null;
+  name: string | null;
+  email: string | null;
+  verified: number;
+  context: string;
+  created_at: number;
+  last_seen_at: number;
+}
+
+export interface ConversationsTable {
+  id: string;
+  site_key: string;
+  visitor_id: string;
+  status: 'bot' | 'queued' | 'assigned' | 'resolved';
+  assignee_id: string | null;
+  last_seq: number;
+  last_visitor_seq: number;
+  visitor_read_seq: number;
+  agent_read_seq: number;
+  bot_state: string;
+  handoff_reason: string | null;
+  lang: string | null;
+  queued_at: number | null;
+  assigned_at: number | null;
+  resolved_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EventsTable {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  visitor_seq: number | null;
+  kind: 'message' | 'note' | 'status' | 'rating' | 'system';
+  author_type: 'visitor' | 'bot' | 'agent' | 'system';
+  author_id: string | null;
+  author_name: string | null;
+  text: string;
+  data: string | null;
+  actor_key: string | null;
+  cid: string | null;
+  created_at: number;
+}
+
+export interface Database {
+  sites: SitesTable;
+  agents: AgentsTable;
+  agent_sites: AgentSitesTable;
+  sessions: SessionsTable;
+  visitors: VisitorsTable;
+  conversations: ConversationsTable;
+  events: EventsTable;
+}

@@ -1,0 +1,94 @@
+// Group commit: writes queued in the same tick (or within writeBatchDelayMs) run in one transaction,
+// so one fsync covers many messages. Nothing is acknowledged before its transaction has committed.
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+import { ServusError } from '../errors.js';
+
+export type WriteOp<T> = (tx: Transaction<Database>) => Promise<T>;
+
+export interface WriteQueueOptions {
+  /** Most operations committed in one transaction. */
+  maxBatch?: number;
+  /** Milliseconds to wait for more operations before committing (0: the next macrotask). */
+  delayMs?: number;
+}
+
+interface Pending {
+  op: WriteOp<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface WriteQueue {
+  run<T>(op: WriteOp<T>): Promise<T>;
+  /** Resolves once everything queued so far has been committed or failed. */
+  drain(): Promise<void>;
+  readonly stats: { batches: number; ops: number };
+}
+
+export function createWriteQueue(db: Kysely<Database>, { maxBatch = 500, delayMs = 0 }: WriteQueueOptions = {}): WriteQueue {
+  let pending: Pending[] = [];
+  let scheduled = false;
+  let running: Promise<void> = Promise.resolve();
+  const stats = { batches: 0, ops: 0 };
+
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    const fire = () => {
+      scheduled = false;
+      running = running.then(flush);
+    };
+    if (delayMs > 0) setTimeout(fire, delayMs);
+    else setImmediate(fire);
+  }
+
+  async function flush(): Promise<void> {
+    while (pending.length) {
+      const batch = pending.slice(0, maxBatch);
+      pending = pending.slice(batch.length);
+      const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+      try {
+        await db.transaction().execute(async (tx) => {
+          for (const item of batch) {
+            try {
+              outcomes.push({ ok: true, value: await item.op(tx) });
+            } catch (error) {
+              // Expected refusals (ServusError) are raised before an operation writes anything:
+              // the rest of the batch commits. Anything else aborts the whole transaction.
+              if (error instanceof ServusError) outcomes.push({ ok: false, error });
+              else throw error;
+            }
+          }
+        });
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+        continue;
+      }
+      stats.batches += 1;
+      stats.ops += batch.length;
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) item.resolve(outcome.value);
+        else item.reject(outcome.error);
+      });
+    }
+  }
+
+  return {
+    run<T>(op: WriteOp<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        pending.push({ op, resolve: resolve as (v: unknown) => void, reject });
+        schedule();
+      });
+    },
+    async drain() {
+      while (pending.length || scheduled) {
+        await new Promise((r) => setImmediate(r));
+        await running;
+      }
+      await running;
+    },
+    stats,
+  };
+}

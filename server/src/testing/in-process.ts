@@ -1,0 +1,49 @@
+// Test harness: a Servus in this process on a free port, with a fresh SQLite folder (or a fresh
+// PostgreSQL schema) and a bot of the test's choosing.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '../config.js';
+import { createLogger } from '../logger.js';
+import { startServus, type Servus } from '../server.js';
+import type { BotResponder } from '../conversations/bot-responder.js';
+import { TEST_ADMIN } from './server-process.js';
+
+export interface TestServer extends Servus {
+  dataDir: string;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export async function startTestServer({ overrides = {}, bots, postgres = false }: { overrides?: Partial<Record<keyof Config, unknown>>; bots?: BotResponder; postgres?: boolean } = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'servus-it-'));
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      port: 0,
+      host: '127.0.0.1',
+      dataDir,
+      adminEmail: TEST_ADMIN.email,
+      adminPassword: TEST_ADMIN.password,
+      logLevel: 'silent',
+      ...(postgres ? { databaseUrl: process.env.TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test' } : {}),
+      ...overrides,
+    },
+  });
+  const pgSchema = postgres ? `t_${randomBytes(6).toString('hex')}` : undefined;
+  const servus = await startServus({ config, logger: createLogger('silent'), ...(bots ? { bots } : {}), ...(pgSchema ? { pgSchema } : {}) });
+  return Object.assign(Object.create(null) as object, servus, {
+    url: servus.url,
+    port: servus.port,
+    seeded: servus.seeded,
+    database: servus.database,
+    stop: servus.stop,
+    dataDir,
+    config,
+    async close() {
+      await servus.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  }) as TestServer;
+}
