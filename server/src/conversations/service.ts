@@ -49,6 +49,9 @@ interface OpResult {
   conversation: ConversationRow | null;
   change: ConversationChange | null;
   queueChanged: string | null;
+  /** Filled inside the transaction, so publishing after the commit needs no further query. */
+  assigneeName?: string | null;
+  queue?: QueueInfo | null;
 }
 
 export interface ConversationServiceOptions {
@@ -72,11 +75,11 @@ export function createConversationService(options: ConversationServiceOptions) {
   const agentsOnline = options.agentsOnline ?? (() => 0);
   const agentNames = new Map<string, string>();
 
-  async function agentName(id: string | null): Promise<string | null> {
+  async function agentName(id: string | null, executor: Kysely<Database> | Transaction<Database> = db): Promise<string | null> {
     if (!id) return null;
     const cached = agentNames.get(id);
     if (cached) return cached;
-    const row = await db.selectFrom('agents').select('name').where('id', '=', id).executeTakeFirst();
+    const row = await executor.selectFrom('agents').select('name').where('id', '=', id).executeTakeFirst();
     if (row) agentNames.set(id, row.name);
     return row?.name ?? null;
   }
@@ -271,9 +274,9 @@ export function createConversationService(options: ConversationServiceOptions) {
   // ------------------------------------------------------------------------------------------
   // Publishing (after commit)
 
-  async function queueInfoFor(conv: ConversationRow): Promise<QueueInfo | null> {
+  async function queueInfoFor(conv: ConversationRow, executor: Kysely<Database> | Transaction<Database> = db): Promise<QueueInfo | null> {
     if (conv.status !== 'queued' || conv.queued_at === null) return null;
-    const ahead = await db
+    const ahead = await executor
       .selectFrom('conversations')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('site_key', '=', conv.site_key)
@@ -282,11 +285,11 @@ export function createConversationService(options: ConversationServiceOptions) {
       .executeTakeFirstOrThrow();
     const position = Number(ahead.n) + 1;
     const online = agentsOnline(conv.site_key);
-    return { position, expectedWaitSeconds: online > 0 ? await expectedWait(conv.site_key, position, online) : null, agentsOnline: online };
+    return { position, expectedWaitSeconds: online > 0 ? await expectedWait(conv.site_key, position, online, executor) : null, agentsOnline: online };
   }
 
-  async function expectedWait(siteKey: string, position: number, online: number): Promise<number> {
-    const recent = await db
+  async function expectedWait(siteKey: string, position: number, online: number, executor: Kysely<Database> | Transaction<Database> = db): Promise<number> {
+    const recent = await executor
       .selectFrom('conversations')
       .select(['assigned_at', 'resolved_at'])
       .where('site_key', '=', siteKey)
@@ -301,11 +304,12 @@ export function createConversationService(options: ConversationServiceOptions) {
     return Math.max(15, Math.round((position * handling) / (online * 3)));
   }
 
-  async function publish(result: OpResult): Promise<void> {
+  /** Synchronous on purpose: ops resolve in commit order, so frames reach the hub in seq order. */
+  function publish(result: OpResult): void {
     const conv = result.conversation;
     if (!conv) return;
-    const assigneeName = await agentName(conv.assignee_id);
-    const queue = await queueInfoFor(conv);
+    const assigneeName = result.assigneeName ?? null;
+    const queue = result.queue ?? null;
     for (const row of result.events) {
       if (row.kind === 'status' || row.kind === 'rating') {
         const data = JSON.parse(row.data ?? '{}') as EventData;
@@ -326,7 +330,6 @@ export function createConversationService(options: ConversationServiceOptions) {
         hub.publish([topics.conversation(conv.id), topics.visitor(conv.visitor_id)], { conversationId: conv.id, seq: row.seq, visitorSeq: row.visitor_seq, agent, visitor });
       }
     }
-    if (result.queueChanged) await publishQueuePositions(result.queueChanged, conv.id);
   }
 
   /** Tells every visitor still waiting in a site's queue their new place and wait. */
@@ -350,8 +353,16 @@ export function createConversationService(options: ConversationServiceOptions) {
   }
 
   async function run(op: (tx: Transaction<Database>) => Promise<OpResult>): Promise<AckFrame | null> {
-    const result = await writes.run(op);
-    await publish(result);
+    const result = await writes.run(async (tx) => {
+      const r = await op(tx);
+      if (r.conversation && r.events.length) {
+        r.assigneeName = await agentName(r.conversation.assignee_id, tx);
+        r.queue = await queueInfoFor(r.conversation, tx);
+      }
+      return r;
+    });
+    publish(result);
+    if (result.queueChanged && result.conversation) await publishQueuePositions(result.queueChanged, result.conversation.id);
     return result.ack;
   }
 
@@ -632,6 +643,7 @@ export function createConversationService(options: ConversationServiceOptions) {
     publishQueuePositions,
     visitorConversation: (visitor: VisitorActor, id: string) => visitorConversation(db, visitor, id),
     agentConversation: (agent: AgentActor, id: string) => agentConversation(db, agent, id),
+    conversationById: (id: string) => db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst(),
     currentConversation: (visitorId: string) => currentConversation(db, visitorId),
     findDuplicate: (actor: Actor, cid: string) => findDuplicate(db, actor, cid),
   };

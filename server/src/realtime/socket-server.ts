@@ -57,6 +57,7 @@ interface Conn {
   subs: Map<string, () => void>;
   /** Conversations being replayed: live frames wait here until the replay is sent. */
   replaying: Map<string, HubMessage[]>;
+  replayInFlight: Set<string>;
   /** Highest logged seq sent per conversation: nothing older is sent twice. */
   sent: Map<string, number>;
   chain: Promise<void>;
@@ -143,7 +144,7 @@ export function createSocketServer(options: SocketServerOptions) {
       else perIp.set(ip, n);
     };
     try {
-      const conn: Conn = { id: `s${++nextConnId}`, ws: null as unknown as WebSocket, ip, role, helloDone: false, alive: true, subs: new Map(), replaying: new Map(), sent: new Map(), chain: Promise.resolve(), authTimer: null, lang: null };
+      const conn: Conn = { id: `s${++nextConnId}`, ws: null as unknown as WebSocket, ip, role, helloDone: false, alive: true, subs: new Map(), replaying: new Map(), replayInFlight: new Set(), sent: new Map(), chain: Promise.resolve(), authTimer: null, lang: null };
       if (role === 'visitor') {
         const site = await sites.get(url.searchParams.get('site') ?? '');
         if (!site) {
@@ -250,8 +251,15 @@ export function createSocketServer(options: SocketServerOptions) {
       return;
     }
     if (seq !== undefined && seq !== null) {
-      const last = conn.sent.get(message.conversationId) ?? 0;
-      if (seq <= last) return;
+      const last = conn.sent.get(message.conversationId);
+      if (last !== undefined) {
+        if (seq <= last) return;
+        if (seq > last + 1) {
+          // A gap is never silent: fetch what is missing from the log (this frame included).
+          void fillGap(conn, message.conversationId, last);
+          return;
+        }
+      }
       conn.sent.set(message.conversationId, seq);
     }
     send(conn, json);
@@ -260,10 +268,22 @@ export function createSocketServer(options: SocketServerOptions) {
   const visitorListener = (conn: Conn) => (m: HubMessage) => deliver(conn, m, m.visitor, m.visitorSeq);
   const agentListener = (conn: Conn) => (m: HubMessage) => deliver(conn, m, m.agent, m.seq);
 
+  async function fillGap(conn: Conn, conversationId: string, last: number): Promise<void> {
+    try {
+      const conv = await service.conversationById(conversationId);
+      if (conv) await replay(conn, conv, last);
+    } catch (err) {
+      logger.error({ err, conn: conn.id }, 'gap fill failed');
+      conn.ws.close(CloseCode.INTERNAL, ErrorCode.INTERNAL);
+    }
+  }
+
   async function replay(conn: Conn, conv: ConversationRow, afterSeq: number): Promise<void> {
     const audience = conn.role;
-    if (conn.replaying.has(conv.id)) return;
-    conn.replaying.set(conv.id, []);
+    if (conn.replayInFlight.has(conv.id)) return;
+    conn.replayInFlight.add(conv.id);
+    // Live frames for this conversation wait until the replay has been sent (a buffer may exist already).
+    if (!conn.replaying.has(conv.id)) conn.replaying.set(conv.id, []);
     try {
       const { frames: replayed, more } = await service.replay(conv, audience, afterSeq, config.replayBatch);
       let last = afterSeq;
@@ -271,7 +291,7 @@ export function createSocketServer(options: SocketServerOptions) {
         send(conn, f.json);
         last = f.seq;
       }
-      conn.sent.set(conv.id, Math.max(last, more ? 0 : last));
+      conn.sent.set(conv.id, last);
       send(conn, JSON.stringify({ type: 'replay.done', conversationId: conv.id, lastSeq: last, more }));
       const held = conn.replaying.get(conv.id) ?? [];
       conn.replaying.delete(conv.id);
@@ -279,6 +299,7 @@ export function createSocketServer(options: SocketServerOptions) {
       if (!more) for (const m of held) (audience === 'visitor' ? visitorListener(conn) : agentListener(conn))(m);
     } finally {
       conn.replaying.delete(conv.id);
+      conn.replayInFlight.delete(conv.id);
     }
   }
 
@@ -368,6 +389,8 @@ export function createSocketServer(options: SocketServerOptions) {
         conn.helloDone = true;
         if (conn.authTimer) clearTimeout(conn.authTimer);
         const visitor = conn.visitor;
+        // Hold live frames of the conversation being resumed until its replay is sent.
+        if (frame.resume) conn.replaying.set(frame.resume.conversationId, []);
         subscribe(conn, topics.visitor(visitor.id), visitorListener(conn));
         const current = await service.currentConversation(visitor.id);
         const welcome: WelcomeFrame = {
@@ -383,7 +406,11 @@ export function createSocketServer(options: SocketServerOptions) {
         if (token) welcome.token = token;
         send(conn, JSON.stringify(welcome));
         if (frame.resume) {
-          const conv = await service.visitorConversation(visitor, frame.resume.conversationId);
+          const resumeId = frame.resume.conversationId;
+          const conv = await service.visitorConversation(visitor, resumeId).catch((err: unknown) => {
+            conn.replaying.delete(resumeId);
+            throw err;
+          });
           await replay(conn, conv, frame.resume.lastSeq);
         }
         return;

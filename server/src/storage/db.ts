@@ -31,19 +31,24 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDatabase> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    let schemaOption: string | undefined;
+    let schemaName: string | undefined;
     if (options.pgSchema) {
       const schema = options.pgSchema.replace(/[^a-z0-9_]/gi, '');
-      const client = await pool.connect();
+      const client = new pg.Client({ connectionString: options.databaseUrl });
+      await client.connect();
       try {
         await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
       } finally {
-        client.release();
+        await client.end();
       }
-      pool.on('connect', (c) => void c.query(`SET search_path TO "${schema}"`));
+      schemaOption = `-c search_path=${schema}`;
+      schemaName = schema;
     }
+    // Every pooled connection gets the schema at connect time, before any query can run on it.
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, ...(schemaOption ? { options: schemaOption } : {}) });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    await migrate(db as Kysely<unknown>);
+    await migrate(db as Kysely<unknown>, schemaName);
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   const dir = options.dataDir ?? './data';

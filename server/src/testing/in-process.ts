@@ -26,13 +26,13 @@ export async function startTestServer({ overrides = {}, bots, postgres = false }
       dataDir,
       adminEmail: TEST_ADMIN.email,
       adminPassword: TEST_ADMIN.password,
-      logLevel: 'silent',
-      ...(postgres ? { databaseUrl: process.env.TEST_DATABASE_URL ?? 'postgres://127.0.0.1:5432/test' } : {}),
+      logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...(postgres ? { databaseUrl: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' } : {}),
       ...overrides,
     },
   });
   const pgSchema = postgres ? `t_${randomBytes(6).toString('hex')}` : undefined;
-  const servus = await startServus({ config, logger: createLogger('silent'), ...(bots ? { bots } : {}), ...(pgSchema ? { pgSchema } : {}) });
+  const servus = await startServus({ config, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), ...(bots ? { bots } : {}), ...(pgSchema ? { pgSchema } : {}) });
   return Object.assign(Object.create(null) as object, servus, {
     url: servus.url,
     port: servus.port,
