@@ -16,7 +16,7 @@ export interface TestServer extends Servus {
   close(): Promise<void>;
 }
 
-export async function startTestServer({ overrides = {}, bots, postgres = false }: { overrides?: Partial<Record<keyof Config, unknown>>; bots?: BotResponder; postgres?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer({ overrides = {}, bots, postgres = false, pgSchema: sharedSchema }: { overrides?: Partial<Record<keyof Config, unknown>>; bots?: BotResponder; postgres?: boolean; /** Share a schema with another instance (scale-out tests). */ pgSchema?: string } = {}): Promise<TestServer & { pgSchema?: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'servus-it-'));
   const config = loadConfig({
     env: {},
@@ -31,7 +31,7 @@ export async function startTestServer({ overrides = {}, bots, postgres = false }
       ...overrides,
     },
   });
-  const pgSchema = postgres ? `t_${randomBytes(6).toString('hex')}` : undefined;
+  const pgSchema = postgres ? (sharedSchema ?? `t_${randomBytes(6).toString('hex')}`) : undefined;
   const servus = await startServus({ config, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), ...(bots ? { bots } : {}), ...(pgSchema ? { pgSchema } : {}) });
   return Object.assign(Object.create(null) as object, servus, {
     url: servus.url,
@@ -41,6 +41,7 @@ export async function startTestServer({ overrides = {}, bots, postgres = false }
     stop: servus.stop,
     dataDir,
     config,
+    pgSchema,
     async close() {
       await servus.stop();
       rmSync(dataDir, { recursive: true, force: true });
