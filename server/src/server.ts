@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './logger.js';
 import { openDatabase, type OpenDatabase } from './storage/db.js';
 import { createWriteQueue } from './storage/write-queue.js';
 import { createLocalHub, type Hub } from './realtime/hub.js';
+import { createRedisHub } from './realtime/redis-hub.js';
 import { createPresence } from './realtime/presence.js';
 import { createSocketServer } from './realtime/socket-server.js';
 import { createAuth } from './auth.js';
@@ -37,12 +38,13 @@ export interface Servus {
   stop(): Promise<void>;
 }
 
-export async function startServus({ config, logger = createLogger(config.logLevel), bots, hub = createLocalHub(), pgSchema }: ServusOptions): Promise<Servus> {
+export async function startServus({ config, logger = createLogger(config.logLevel), bots, hub: givenHub, pgSchema }: ServusOptions): Promise<Servus> {
   const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous, ...(pgSchema ? { pgSchema } : {}) });
   const { db } = database;
   const faqDir = join(config.dataDir, 'faq');
   const seeded = await seed({ db, adminEmail: config.adminEmail, adminPassword: config.adminPassword, seedDemo: config.seedDemo, exampleFaqDir: join(repoRoot, 'examples', 'faq'), faqDir });
   const bot: BotResponder & { close?(): void } = typeof bots === 'function' ? await bots({ faqDir, logger }) : (bots ?? silentBot);
+  const hub = givenHub ?? (config.redisUrl ? await createRedisHub(config.redisUrl, logger) : createLocalHub());
   const writes = createWriteQueue(db, { maxBatch: config.writeBatchMax, delayMs: config.writeBatchDelayMs });
   const presence = createPresence();
   const sites = createSiteDirectory(db);

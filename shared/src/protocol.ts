@@ -26,7 +26,6 @@ export const ConversationStatus = {
   RESOLVED: 'resolved',
 } as const;
 export type ConversationStatus = (typeof ConversationStatus)[keyof typeof ConversationStatus];
-const status = z.enum(['bot', 'queued', 'assigned', 'resolved']);
 
 export const AuthorType = { VISITOR: 'visitor', BOT: 'bot', AGENT: 'agent', SYSTEM: 'system' } as const;
 export type AuthorType = (typeof AuthorType)[keyof typeof AuthorType];
