@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { openDatabase, type OpenDatabase } from './storage/db.js';
 import { createWriteQueue } from './storage/write-queue.js';
+import { prepareSqliteStatements } from './storage/sqlite-statements.js';
 import { createLocalHub, type Hub } from './realtime/hub.js';
 import { createRedisHub } from './realtime/redis-hub.js';
 import { createPresence } from './realtime/presence.js';
@@ -58,6 +59,7 @@ export async function startServus({ config, logger = createLogger(config.logLeve
     reopenWindowMs: config.reopenWindowSeconds * 1000,
     defaultHandlingSeconds: config.defaultHandlingSeconds,
     agentsOnline: (siteKey) => presence.online(siteKey),
+    sqlite: database.sqlite ? prepareSqliteStatements(database.sqlite) : undefined,
   });
   // Visitors waiting learn at once when the first agent comes online or the last one leaves.
   presence.onChange((keys) => {

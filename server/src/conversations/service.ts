@@ -5,6 +5,7 @@ import { ErrorCode, type AckFrame, type ConversationChange, type ConversationVie
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Dialect } from '../storage/db.js';
+import type { SqliteStatements } from '../storage/sqlite-statements.js';
 import type { WriteQueue } from '../storage/write-queue.js';
 import { ServusError, notFound } from '../errors.js';
 import { identityHash, randomId, safeEqualHex } from '../ids.js';
@@ -65,12 +66,17 @@ export interface ConversationServiceOptions {
   defaultHandlingSeconds: number;
   /** How many agents are online for a site (presence). */
   agentsOnline?: (siteKey: string) => number;
+  /** SQLite only: prepared statements for the per-message hot path. */
+  sqlite?: SqliteStatements | undefined;
 }
 
 export type ConversationService = ReturnType<typeof createConversationService>;
 
 export function createConversationService(options: ConversationServiceOptions) {
   const { db, dialect, writes, hub, bots } = options;
+  const fast = options.sqlite;
+  /** True inside a write-queue transaction: only there may the SQLite hot path run. */
+  const inTx = (tx: Transaction<Database> | Kysely<Database>): tx is Transaction<Database> => tx !== db;
   const now = options.now ?? Date.now;
   const agentsOnline = options.agentsOnline ?? (() => 0);
   const agentNames = new Map<string, string>();
@@ -85,13 +91,14 @@ export function createConversationService(options: ConversationServiceOptions) {
   }
 
   async function lockConversation(tx: Transaction<Database>, id: string): Promise<ConversationRow | undefined> {
+    if (fast) return fast.conversation(id);
     const q = tx.selectFrom('conversations').selectAll().where('id', '=', id);
     return (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
   }
 
   /** The stored ack of a command this actor already sent, if any. */
   async function findDuplicate(tx: Transaction<Database> | Kysely<Database>, actor: Actor, cid: string): Promise<AckFrame | null> {
-    const row = await tx
+    const row = fast && inTx(tx) ? fast.duplicate(actorKey(actor), cid) : await tx
       .selectFrom('events')
       .select(['id', 'seq', 'visitor_seq', 'conversation_id'])
       .where('actor_key', '=', actorKey(actor))
@@ -125,6 +132,11 @@ export function createConversationService(options: ConversationServiceOptions) {
 
   async function saveConversation(tx: Transaction<Database>, conv: ConversationRow, events: EventRow[], isNew: boolean): Promise<void> {
     if (isNew) await tx.insertInto('conversations').values(conv).execute();
+    if (fast) {
+      for (const e of events) fast.insertEvent(e);
+      if (!isNew) fast.updateConversation(conv);
+      return;
+    }
     if (events.length) await tx.insertInto('events').values(events).execute();
     if (!isNew) {
       await tx
@@ -196,6 +208,11 @@ export function createConversationService(options: ConversationServiceOptions) {
   }
 
   async function visitorConversation(tx: Transaction<Database> | Kysely<Database>, visitor: VisitorActor, conversationId: string): Promise<ConversationRow> {
+    if (fast && inTx(tx)) {
+      const found = fast.conversation(conversationId);
+      if (!found || found.visitor_id !== visitor.id) throw notFound();
+      return found;
+    }
     const row = await tx
       .selectFrom('conversations')
       .selectAll()
@@ -209,14 +226,15 @@ export function createConversationService(options: ConversationServiceOptions) {
 
   async function agentConversation(tx: Transaction<Database> | Kysely<Database>, agent: AgentActor, conversationId: string, lock = false): Promise<ConversationRow> {
     const row =
-      lock && 'isTransaction' in tx
-        ? await lockConversation(tx as Transaction<Database>, conversationId)
+      lock && inTx(tx)
+        ? await lockConversation(tx, conversationId)
         : await tx.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst();
     if (!row || !agent.siteKeys.includes(row.site_key)) throw notFound();
     return row;
   }
 
   async function currentConversation(tx: Transaction<Database> | Kysely<Database>, visitorId: string): Promise<ConversationRow | undefined> {
+    if (fast && inTx(tx)) return fast.current(visitorId);
     return tx
       .selectFrom('conversations')
       .selectAll()
@@ -252,11 +270,11 @@ export function createConversationService(options: ConversationServiceOptions) {
   async function conversationForVisitor(tx: Transaction<Database>, visitor: VisitorActor, conversationId: string | undefined, at: number, lang: string | null) {
     if (conversationId) {
       const row = await visitorConversation(tx, visitor, conversationId);
-      return { conv: (await lockConversation(tx, row.id))!, isNew: false };
+      return { conv: fast ? row : (await lockConversation(tx, row.id))!, isNew: false };
     }
     const current = await currentConversation(tx, visitor.id);
     if (current && !(current.status === 'resolved' && current.resolved_at !== null && at - current.resolved_at > options.reopenWindowMs)) {
-      return { conv: (await lockConversation(tx, current.id))!, isNew: false };
+      return { conv: fast ? current : (await lockConversation(tx, current.id))!, isNew: false };
     }
     return { conv: newConversation(visitor, at, lang), isNew: true };
   }
@@ -438,7 +456,7 @@ export function createConversationService(options: ConversationServiceOptions) {
       const dup = await findDuplicate(tx, visitor, cmd.cid);
       if (dup) return empty(dup);
       const found = await visitorConversation(tx, visitor, cmd.conversationId);
-      const conv = (await lockConversation(tx, found.id))!;
+      const conv = fast ? found : (await lockConversation(tx, found.id))!;
       const at = now();
       const rating: NonNullable<EventData['rating']> = {};
       if (cmd.csat !== undefined) rating.csat = cmd.csat;
@@ -457,7 +475,7 @@ export function createConversationService(options: ConversationServiceOptions) {
       const dup = await findDuplicate(tx, visitor, cmd.cid);
       if (dup) return empty(dup);
       const found = await visitorConversation(tx, visitor, cmd.conversationId);
-      const conv = (await lockConversation(tx, found.id))!;
+      const conv = fast ? found : (await lockConversation(tx, found.id))!;
       const events: EventRow[] = [];
       const wasQueued = conv.status === 'queued';
       applyLifecycle(conv, { type: 'resolve', at: now() }, events, { cid: cmd.cid, actor: visitor });
