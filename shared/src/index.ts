@@ -17,6 +17,8 @@ export {
   conversationRate,
   visitorIdentify,
   conversationClose,
+  visitorProfile,
+  offlineSubmit,
   agentHello,
   queueSubscribe,
   conversationSubscribe,

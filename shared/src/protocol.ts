@@ -114,7 +114,26 @@ export const conversationClose = z.object({
   conversationId: id,
 });
 
+/** Pre-chat form: who the visitor says they are (not verified: shown to agents as unverified). */
+export const visitorProfile = z.object({
+  type: z.literal('visitor.profile'),
+  cid,
+  name: shortText(200).optional(),
+  email: z.email().max(254).optional(),
+});
+
+/** Offline form: when nobody can take the chat, leave an email and a message (the conversation waits as a ticket). */
+export const offlineSubmit = z.object({
+  type: z.literal('offline.submit'),
+  cid,
+  conversationId: id.optional(),
+  email: z.email().max(254),
+  message: text,
+});
+
 export const visitorFrame = z.discriminatedUnion('type', [
+  visitorProfile,
+  offlineSubmit,
   visitorHello,
   messageSend,
   typingUpdate,
@@ -233,6 +252,8 @@ export interface ChatMessage {
   suggestions?: Suggestion[];
   /** Agent view only: what the bot knew (FAQ entry, confidence, handoff reason). */
   bot?: { faqId?: string; confidence?: number; intent?: string };
+  /** Agent view only: left through the offline form, with the email to answer to. */
+  offline?: { email: string };
 }
 
 export interface QueueInfo {

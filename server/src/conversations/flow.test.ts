@@ -110,6 +110,30 @@ describe('a conversation from bot to rating', () => {
     v.client.close();
   });
 
+  it('keeps pre-chat details unverified and turns an offline message into a waiting ticket', async () => {
+    const v = await newVisitor(server.url);
+    v.client.send({ type: 'visitor.profile', cid: 'p1', name: 'Max', email: 'max@example.com' });
+    expect(await v.client.next((f) => f.cid === 'p1')).toMatchObject({ type: 'ack' });
+    v.client.send({ type: 'offline.submit', cid: 'o1', email: 'not-an-email', message: 'Call me back' });
+    expect(await v.client.next((f) => f.cid === 'o1')).toMatchObject({ type: 'error', code: 'BAD_FRAME', path: 'email' });
+    v.client.send({ type: 'offline.submit', cid: 'o2', email: 'max@example.com', message: 'Please call me back about order 12' });
+    const ack = await v.client.next((f) => f.cid === 'o2' && f.type === 'ack');
+    const db = server.database.db;
+    const conv = await db.selectFrom('conversations').selectAll().where('id', '=', ack.conversationId as string).executeTakeFirstOrThrow();
+    expect(conv).toMatchObject({ status: 'queued', handoff_reason: 'offline_message' });
+    const visitor = await db.selectFrom('visitors').selectAll().where('id', '=', v.visitorId).executeTakeFirstOrThrow();
+    expect(visitor).toMatchObject({ name: 'Max', email: 'max@example.com', verified: 0 });
+    // Agents see where to answer; the visitor's own copy carries no agent-only data.
+    const a = await newAgent(server.url, TEST_ADMIN.email, TEST_ADMIN.password);
+    a.client.send({ type: 'conversation.subscribe', conversationId: conv.id, lastSeq: 0 });
+    const msg = await a.client.next((f) => f.type === 'message.created' && text(f) === 'Please call me back about order 12');
+    expect(msg.message).toMatchObject({ offline: { email: 'max@example.com' } });
+    const own = await v.client.next((f) => f.type === 'message.created' && text(f) === 'Please call me back about order 12');
+    expect(own.message).not.toHaveProperty('offline');
+    v.client.close();
+    a.client.close();
+  });
+
   it('replays history after a reload with the token, and resumes from a given seq', async () => {
     const v = await newVisitor(server.url);
     for (let i = 0; i < 3; i++) {

@@ -12,7 +12,7 @@ export interface LifecycleState {
   resolvedAt: number | null;
 }
 
-export type HandoffReason = 'visitor_request' | 'low_confidence' | 'frustration' | 'agent_offline' | 'reopened';
+export type HandoffReason = 'visitor_request' | 'low_confidence' | 'frustration' | 'agent_offline' | 'reopened' | 'offline_message';
 
 export type LifecycleAction =
   | { type: 'visitor.wrote'; at: number }

@@ -625,6 +625,39 @@ export function createConversationService(options: ConversationServiceOptions) {
     return { type: 'ack', cid: cmd.cid };
   }
 
+  /** Pre-chat form data: stored on the visitor, marked unverified unless an identify vouched for it. */
+  async function setProfile(visitor: VisitorActor, cmd: { cid: string; name?: string | undefined; email?: string | undefined }): Promise<AckFrame> {
+    const set: { name?: string; email?: string; last_seen_at: number } = { last_seen_at: now() };
+    if (cmd.name !== undefined) set.name = cmd.name;
+    if (cmd.email !== undefined) set.email = cmd.email;
+    await db.updateTable('visitors').set(set).where('id', '=', visitor.id).where('verified', '=', 0).execute();
+    if (cmd.name !== undefined) visitor.name = cmd.name;
+    return { type: 'ack', cid: cmd.cid };
+  }
+
+  /**
+   * Offline form: the message goes into the conversation (queued, so it waits as a ticket for the
+   * agents) and the email is kept on the visitor for the answer.
+   */
+  async function submitOffline(visitor: VisitorActor, cmd: { cid: string; conversationId?: string | undefined; email: string; message: string; lang?: string | null }): Promise<AckFrame> {
+    await db.updateTable('visitors').set({ email: cmd.email, last_seen_at: now() }).where('id', '=', visitor.id).where('verified', '=', 0).execute();
+    return (await run(async (tx) => {
+      const dup = await findDuplicate(tx, visitor, cmd.cid);
+      if (dup) return empty(dup);
+      const at = now();
+      const { conv, isNew } = await conversationForVisitor(tx, visitor, cmd.conversationId, at, cmd.lang ?? null);
+      const events: EventRow[] = [];
+      if (conv.status === 'resolved') applyLifecycle(conv, { type: 'visitor.wrote', at }, events);
+      const wasQueued = conv.status === 'queued';
+      applyLifecycle(conv, { type: 'handoff', reason: 'offline_message', at }, events);
+      const message = appendEvent(conv, { kind: 'message', authorType: 'visitor', authorId: visitor.id, authorName: visitor.name ?? null, text: cmd.message, data: { offline: { email: cmd.email } }, cid: cmd.cid, actorKey: actorKey(visitor) }, at);
+      events.push(message);
+      conv.updated_at = at;
+      await saveConversation(tx, conv, events, isNew);
+      return { ack: ackFor(visitor, cmd.cid, conv, message), events, conversation: conv, change: null, queueChanged: wasQueued ? null : conv.site_key };
+    }))!;
+  }
+
   /** The queue of the agent's sites, oldest first, then the agent's own open conversations. */
   async function listForAgent(agent: AgentActor): Promise<ConversationView[]> {
     if (!agent.siteKeys.length) return [];
@@ -643,6 +676,8 @@ export function createConversationService(options: ConversationServiceOptions) {
 
   return {
     identify,
+    setProfile,
+    submitOffline,
     listForAgent,
     visitorMessage,
     requestHandoff,

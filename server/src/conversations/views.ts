@@ -15,6 +15,7 @@ export interface EventData {
   reason?: string | null;
   rating?: { csat?: number; nps?: number; ces?: number; comment?: string };
   from?: string | null;
+  offline?: { email: string };
 }
 
 export function parseData(row: EventRow): EventData {
@@ -42,6 +43,7 @@ export function toMessage(row: EventRow, audience: 'agent' | 'visitor'): ChatMes
   if (row.cid && (audience === 'agent' || row.author_type === 'visitor')) message.cid = row.cid;
   if (data.suggestions?.length) message.suggestions = data.suggestions;
   if (audience === 'agent' && data.bot) message.bot = data.bot;
+  if (audience === 'agent' && data.offline) message.offline = data.offline;
   return message;
 }
 

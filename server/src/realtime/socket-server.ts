@@ -444,6 +444,13 @@ export function createSocketServer(options: SocketServerOptions) {
         service.publishTyping(conn.visitor!, conv, frame.active, conn.id);
         return;
       }
+      case 'visitor.profile':
+        ack(conn, await service.setProfile(conn.visitor!, frame));
+        return;
+      case 'offline.submit':
+        if (!visitorMessages.hit(conn.visitor!.id)) throw new ServusError(ErrorCode.RATE_LIMITED, 'Too many messages; wait a moment.');
+        ack(conn, await service.submitOffline(conn.visitor!, { ...frame, lang: conn.lang }));
+        return;
       case 'visitor.identify': {
         const site = await sites.get(conn.visitor!.siteKey);
         ack(conn, await service.identify(conn.visitor!, frame, site?.secret ?? null));
