@@ -8,7 +8,17 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = join(root, 'server', 'dist', '.build-stamp');
-const sources = ['shared/src', 'server/src', 'widget/src', 'server/console', 'shared/tsconfig.json', 'server/tsconfig.json', 'widget/vite.config.ts', 'tsconfig.base.json', 'package-lock.json'];
+const sources = [
+  'shared/src',
+  'server/src',
+  'widget/src',
+  'server/console',
+  'shared/tsconfig.json',
+  'server/tsconfig.json',
+  'widget/vite.config.ts',
+  'tsconfig.base.json',
+  'package-lock.json',
+];
 
 function newest(path) {
   const full = join(root, path);
@@ -35,7 +45,9 @@ function run(cmd, args) {
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 run(bin('tsc'), ['-b']);
-if (existsSync(join(root, 'widget', 'vite.config.ts'))) run(bin('vite'), ['build', '--config', 'widget/vite.config.ts', '--logLevel', 'warn']);
-if (existsSync(join(root, 'server', 'console', 'vite.config.ts'))) run(bin('vite'), ['build', '--config', 'server/console/vite.config.ts', '--logLevel', 'warn']);
+if (existsSync(join(root, 'widget', 'vite.config.ts')))
+  run(bin('vite'), ['build', '--config', 'widget/vite.config.ts', '--logLevel', 'warn']);
+if (existsSync(join(root, 'server', 'console', 'vite.config.ts')))
+  run(bin('vite'), ['build', '--config', 'server/console/vite.config.ts', '--logLevel', 'warn']);
 mkdirSync(dirname(stamp), { recursive: true });
 writeFileSync(stamp, new Date().toISOString() + '\n');

@@ -37,14 +37,20 @@ export function createAuth({ db, sessionTtlMs, now = Date.now, maxFailedLogins =
         const failed = agent.failed_logins + 1;
         await db
           .updateTable('agents')
-          .set({ failed_logins: failed >= maxFailedLogins ? 0 : failed, locked_until: failed >= maxFailedLogins ? now() + lockoutMs : agent.locked_until })
+          .set({
+            failed_logins: failed >= maxFailedLogins ? 0 : failed,
+            locked_until: failed >= maxFailedLogins ? now() + lockoutMs : agent.locked_until,
+          })
           .where('id', '=', agent.id)
           .execute();
         return { error: failed >= maxFailedLogins ? 'locked' : 'invalid' };
       }
       await db.updateTable('agents').set({ failed_logins: 0, locked_until: null }).where('id', '=', agent.id).execute();
       const token = newToken();
-      await db.insertInto('sessions').values({ token_hash: hashToken(token), agent_id: agent.id, created_at: now(), expires_at: now() + sessionTtlMs }).execute();
+      await db
+        .insertInto('sessions')
+        .values({ token_hash: hashToken(token), agent_id: agent.id, created_at: now(), expires_at: now() + sessionTtlMs })
+        .execute();
       return { token, agentId: agent.id };
     },
     async logout(token: string): Promise<void> {
@@ -52,7 +58,11 @@ export function createAuth({ db, sessionTtlMs, now = Date.now, maxFailedLogins =
     },
     async agentForSession(token: string | undefined) {
       if (!token || token.length > 128) return null;
-      const session = await db.selectFrom('sessions').select(['agent_id', 'expires_at']).where('token_hash', '=', hashToken(token)).executeTakeFirst();
+      const session = await db
+        .selectFrom('sessions')
+        .select(['agent_id', 'expires_at'])
+        .where('token_hash', '=', hashToken(token))
+        .executeTakeFirst();
       if (!session || session.expires_at < now()) return null;
       return agentActor(session.agent_id);
     },

@@ -7,11 +7,20 @@ import { ConfigError, envName, loadConfig } from './config.js';
 describe('loadConfig', () => {
   it('uses small documented defaults', () => {
     const c = loadConfig({ env: {} });
-    expect(c).toMatchObject({ port: 8787, dataDir: './data', maxFrameBytes: 65536, maxMessageChars: 4000, heartbeatSeconds: 25, sqliteSynchronous: 'FULL' });
+    expect(c).toMatchObject({
+      port: 8787,
+      dataDir: './data',
+      maxFrameBytes: 65536,
+      maxMessageChars: 4000,
+      heartbeatSeconds: 25,
+      sqliteSynchronous: 'FULL',
+    });
   });
 
   it('reads environment variables named after the settings and coerces them', () => {
-    const c = loadConfig({ env: { PORT: '9000', VISITOR_MESSAGES_PER_WINDOW: '5', SEED_DEMO: 'false', DATABASE_URL: 'postgres://u@h/db' } });
+    const c = loadConfig({
+      env: { PORT: '9000', VISITOR_MESSAGES_PER_WINDOW: '5', SEED_DEMO: 'false', DATABASE_URL: 'postgres://u@h/db' },
+    });
     expect(c).toMatchObject({ port: 9000, visitorMessagesPerWindow: 5, seedDemo: false, databaseUrl: 'postgres://u@h/db' });
     expect(envName('visitorMessagesPerWindow')).toBe('VISITOR_MESSAGES_PER_WINDOW');
   });

@@ -16,8 +16,7 @@ export class ServusError extends Error {
   }
 }
 
-export const notFound = (what = 'conversation'): ServusError =>
-  new ServusError(ErrorCode.NOT_FOUND, `No such ${what}.`);
+export const notFound = (what = 'conversation'): ServusError => new ServusError(ErrorCode.NOT_FOUND, `No such ${what}.`);
 
 /** Anything that is not a ServusError becomes INTERNAL with a generic message. */
 export function toPublicError(err: unknown): { code: ErrorCode; message: string; path?: string } {

@@ -29,7 +29,12 @@ async function main(): Promise<void> {
     `  Health:     ${url}/healthz`,
   ];
   if (servus.seeded.createdAdmin) {
-    lines.push(`  Admin:      ${config.adminEmail}` + (servus.seeded.generatedPassword ? ` / password ${servus.seeded.generatedPassword} (shown once; set ADMIN_PASSWORD to choose it)` : ' (password from ADMIN_PASSWORD)'));
+    lines.push(
+      `  Admin:      ${config.adminEmail}` +
+        (servus.seeded.generatedPassword
+          ? ` / password ${servus.seeded.generatedPassword} (shown once; set ADMIN_PASSWORD to choose it)`
+          : ' (password from ADMIN_PASSWORD)'),
+    );
   }
   console.log(lines.join('\n') + '\n');
   let stopping = false;

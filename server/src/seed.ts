@@ -27,7 +27,15 @@ export interface SeedResult {
   createdAdmin: boolean;
 }
 
-export async function seed({ db, adminEmail, adminPassword, seedDemo, exampleFaqDir, faqDir, now = Date.now }: SeedOptions): Promise<SeedResult> {
+export async function seed({
+  db,
+  adminEmail,
+  adminPassword,
+  seedDemo,
+  exampleFaqDir,
+  faqDir,
+  now = Date.now,
+}: SeedOptions): Promise<SeedResult> {
   const result: SeedResult = { createdSite: false, createdAdmin: false };
   if (seedDemo && !(await db.selectFrom('sites').select('key').where('key', '=', DEMO_SITE).executeTakeFirst())) {
     const settings: SiteSettings = {
@@ -39,23 +47,51 @@ export async function seed({ db, adminEmail, adminPassword, seedDemo, exampleFaq
       defaultLang: 'de',
       ratings: { nps: true, ces: false },
     };
-    await db.insertInto('sites').values({ key: DEMO_SITE, name: 'Servus Shop', secret: randomBytes(32).toString('base64url'), settings: JSON.stringify(settings), created_at: now() }).onConflict((oc) => oc.doNothing()).execute();
+    await db
+      .insertInto('sites')
+      .values({
+        key: DEMO_SITE,
+        name: 'Servus Shop',
+        secret: randomBytes(32).toString('base64url'),
+        settings: JSON.stringify(settings),
+        created_at: now(),
+      })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
     result.createdSite = true;
   }
   if (seedDemo) {
     const target = join(faqDir, DEMO_SITE);
     if (!existsSync(target) && existsSync(exampleFaqDir)) {
       mkdirSync(target, { recursive: true });
-      for (const file of readdirSync(exampleFaqDir)) if (/^shop\.(de|en)\.md$/.test(file)) copyFileSync(join(exampleFaqDir, file), join(target, file));
+      for (const file of readdirSync(exampleFaqDir))
+        if (/^shop\.(de|en)\.md$/.test(file)) copyFileSync(join(exampleFaqDir, file), join(target, file));
     }
   }
   const anyAgent = await db.selectFrom('agents').select('id').limit(1).executeTakeFirst();
   if (!anyAgent) {
     const password = adminPassword ?? randomBytes(12).toString('base64url');
     const id = randomId('a');
-    await db.insertInto('agents').values({ id, email: adminEmail.toLowerCase(), name: 'Admin', role: 'admin', password_hash: await hashPassword(password), capacity: 3, failed_logins: 0, locked_until: null, created_at: now() }).execute();
+    await db
+      .insertInto('agents')
+      .values({
+        id,
+        email: adminEmail.toLowerCase(),
+        name: 'Admin',
+        role: 'admin',
+        password_hash: await hashPassword(password),
+        capacity: 3,
+        failed_logins: 0,
+        locked_until: null,
+        created_at: now(),
+      })
+      .execute();
     const siteRows = await db.selectFrom('sites').select('key').execute();
-    if (siteRows.length) await db.insertInto('agent_sites').values(siteRows.map((s) => ({ agent_id: id, site_key: s.key }))).execute();
+    if (siteRows.length)
+      await db
+        .insertInto('agent_sites')
+        .values(siteRows.map((s) => ({ agent_id: id, site_key: s.key })))
+        .execute();
     result.createdAdmin = true;
     if (!adminPassword) result.generatedPassword = password;
   }

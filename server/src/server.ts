@@ -39,11 +39,29 @@ export interface Servus {
   stop(): Promise<void>;
 }
 
-export async function startServus({ config, logger = createLogger(config.logLevel), bots, hub: givenHub, pgSchema }: ServusOptions): Promise<Servus> {
-  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous, ...(pgSchema ? { pgSchema } : {}) });
+export async function startServus({
+  config,
+  logger = createLogger(config.logLevel),
+  bots,
+  hub: givenHub,
+  pgSchema,
+}: ServusOptions): Promise<Servus> {
+  const database = await openDatabase({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    sqliteSynchronous: config.sqliteSynchronous,
+    ...(pgSchema ? { pgSchema } : {}),
+  });
   const { db } = database;
   const faqDir = join(config.dataDir, 'faq');
-  const seeded = await seed({ db, adminEmail: config.adminEmail, adminPassword: config.adminPassword, seedDemo: config.seedDemo, exampleFaqDir: join(repoRoot, 'examples', 'faq'), faqDir });
+  const seeded = await seed({
+    db,
+    adminEmail: config.adminEmail,
+    adminPassword: config.adminPassword,
+    seedDemo: config.seedDemo,
+    exampleFaqDir: join(repoRoot, 'examples', 'faq'),
+    faqDir,
+  });
   const bot: BotResponder & { close?(): void } = typeof bots === 'function' ? await bots({ faqDir, logger }) : (bots ?? silentBot);
   const hub = givenHub ?? (config.redisUrl ? await createRedisHub(config.redisUrl, logger) : createLocalHub());
   const writes = createWriteQueue(db, { maxBatch: config.writeBatchMax, delayMs: config.writeBatchDelayMs });

@@ -5,7 +5,11 @@ import { z } from 'zod';
 import { DEFAULT_LIMITS } from './limits.js';
 import type { ErrorCode } from './codes.js';
 
-const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'must be an opaque id');
+const id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be an opaque id');
 const cid = z
   .string()
   .min(1)
@@ -283,16 +287,7 @@ export interface ConversationView {
 }
 
 export type ConversationChange =
-  | 'created'
-  | 'handoff'
-  | 'assigned'
-  | 'transferred'
-  | 'released'
-  | 'resolved'
-  | 'reopened'
-  | 'rated'
-  | 'identified'
-  | 'queue';
+  'created' | 'handoff' | 'assigned' | 'transferred' | 'released' | 'resolved' | 'reopened' | 'rated' | 'identified' | 'queue';
 
 export interface WelcomeFrame {
   type: 'welcome';

@@ -27,7 +27,10 @@ function expectGapFree(received: number[], last: number): void {
 describe.each(['sqlite', 'postgres'] as const)('chaos on %s', (dialect) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ postgres: dialect === 'postgres', overrides: { visitorMessagesPerWindow: 10_000, agentMessagesPerWindow: 10_000, framesPerWindow: 100_000 } });
+    server = await startTestServer({
+      postgres: dialect === 'postgres',
+      overrides: { visitorMessagesPerWindow: 10_000, agentMessagesPerWindow: 10_000, framesPerWindow: 100_000 },
+    });
   });
   afterAll(() => server.close());
 
@@ -76,7 +79,13 @@ describe.each(['sqlite', 'postgres'] as const)('chaos on %s', (dialect) => {
     expect(visitor.reconnects).toBe(DROPS);
 
     // Storage: every message exactly once.
-    const rows = await server.database.db.selectFrom('events').select(['cid', 'author_type', 'seq', 'visitor_seq', 'text']).where('conversation_id', '=', conversationId).where('kind', '=', 'message').orderBy('seq').execute();
+    const rows = await server.database.db
+      .selectFrom('events')
+      .select(['cid', 'author_type', 'seq', 'visitor_seq', 'text'])
+      .where('conversation_id', '=', conversationId)
+      .where('kind', '=', 'message')
+      .orderBy('seq')
+      .execute();
     const visitorCids = rows.filter((r) => r.author_type === 'visitor').map((r) => r.cid);
     const agentCids = rows.filter((r) => r.author_type === 'agent').map((r) => r.cid);
     expect(visitorCids).toHaveLength(MESSAGES);
@@ -87,14 +96,20 @@ describe.each(['sqlite', 'postgres'] as const)('chaos on %s', (dialect) => {
     expect(visitorCids).toEqual(Array.from({ length: MESSAGES }, (_, i) => `v${i}`));
     expect(agentCids).toEqual(Array.from({ length: MESSAGES }, (_, i) => `a${i}`));
 
-    const conv = await server.database.db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirstOrThrow();
+    const conv = await server.database.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('id', '=', conversationId)
+      .executeTakeFirstOrThrow();
     await visitor.until(() => visitor.lastSeq === conv.last_visitor_seq, 30_000, 'visitor log complete');
     await agent.until(() => agent.lastSeq === conv.last_seq, 30_000, 'agent log complete');
     // Gap-free, ordered, no duplicates: every seq arrives exactly once, in order, across 100 reconnects.
     expectGapFree(visitor.received, conv.last_visitor_seq);
     expectGapFree(agent.received, conv.last_seq);
     // And what each side saw is what is stored.
-    const visitorTexts = [...visitor.messages.values()].filter((f) => f.type === 'message.created').map((f) => (f.message as { text: string }).text);
+    const visitorTexts = [...visitor.messages.values()]
+      .filter((f) => f.type === 'message.created')
+      .map((f) => (f.message as { text: string }).text);
     expect(visitorTexts).toEqual(rows.map((r) => r.text));
     expect(visitor.errors).toEqual([]);
     expect(agent.errors).toEqual([]);

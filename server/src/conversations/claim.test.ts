@@ -12,7 +12,20 @@ async function addAgent(server: TestServer): Promise<void> {
   const db = server.database.db;
   if (await db.selectFrom('agents').select('id').where('email', '=', SECOND.email).executeTakeFirst()) return;
   const id = randomId('a');
-  await db.insertInto('agents').values({ id, email: SECOND.email, name: 'Second', role: 'agent', password_hash: await hashPassword(SECOND.password), capacity: 3, failed_logins: 0, locked_until: null, created_at: Date.now() }).execute();
+  await db
+    .insertInto('agents')
+    .values({
+      id,
+      email: SECOND.email,
+      name: 'Second',
+      role: 'agent',
+      password_hash: await hashPassword(SECOND.password),
+      capacity: 3,
+      failed_logins: 0,
+      locked_until: null,
+      created_at: Date.now(),
+    })
+    .execute();
   await db.insertInto('agent_sites').values({ agent_id: id, site_key: 'demo' }).execute();
 }
 
@@ -40,7 +53,13 @@ async function claimAll(agent: TestClient, ids: string[], prefix: string): Promi
 
 async function expectOneWinnerEach(server: TestServer, ids: string[], a: Map<string, string>, b: Map<string, string>): Promise<void> {
   for (const id of ids) expect([a.get(id), b.get(id)].sort(), id).toEqual(['lost', 'won']);
-  const rows = await server.database.db.selectFrom('events').select(['conversation_id']).where('conversation_id', 'in', ids).where('kind', '=', 'status').where('text', '=', 'assigned').execute();
+  const rows = await server.database.db
+    .selectFrom('events')
+    .select(['conversation_id'])
+    .where('conversation_id', 'in', ids)
+    .where('kind', '=', 'status')
+    .where('text', '=', 'assigned')
+    .execute();
   // One 'assigned' event per conversation: the loser left no trace.
   expect(rows.length).toBe(ids.length);
 }
@@ -55,7 +74,10 @@ describe.each(['sqlite', 'postgres'] as const)('claims on %s', (dialect) => {
 
   it('gives each of 30 conversations to exactly one of two agents claiming at once', async () => {
     const ids = await queuedConversations(server, 30);
-    const [a, b] = await Promise.all([newAgent(server.url, TEST_ADMIN.email, TEST_ADMIN.password), newAgent(server.url, SECOND.email, SECOND.password)]);
+    const [a, b] = await Promise.all([
+      newAgent(server.url, TEST_ADMIN.email, TEST_ADMIN.password),
+      newAgent(server.url, SECOND.email, SECOND.password),
+    ]);
     const [wa, wb] = await Promise.all([claimAll(a.client, ids, 'a'), claimAll(b.client, ids, 'b')]);
     await expectOneWinnerEach(server, ids, wa, wb);
     a.client.close();
@@ -78,7 +100,10 @@ describe('claims across two instances sharing PostgreSQL', () => {
 
   it('lets exactly one agent win each conversation when the claims arrive at different instances', async () => {
     const ids = await queuedConversations(one, 30);
-    const [a, b] = await Promise.all([newAgent(one.url, TEST_ADMIN.email, TEST_ADMIN.password), newAgent(two.url, SECOND.email, SECOND.password)]);
+    const [a, b] = await Promise.all([
+      newAgent(one.url, TEST_ADMIN.email, TEST_ADMIN.password),
+      newAgent(two.url, SECOND.email, SECOND.password),
+    ]);
     const [wa, wb] = await Promise.all([claimAll(a.client, ids, 'a'), claimAll(b.client, ids, 'b')]);
     await expectOneWinnerEach(one, ids, wa, wb);
     a.client.close();

@@ -57,7 +57,12 @@ describe('crash and restart', () => {
 
     // On disk, before any restart: every acknowledged message is there.
     const file = new Database(join(server.dataDir, 'servus.db'), { readonly: true });
-    const stored = new Set(file.prepare("SELECT cid FROM events WHERE conversation_id = ? AND kind = 'message'").all(conversationId).map((r) => (r as { cid: string }).cid));
+    const stored = new Set(
+      file
+        .prepare("SELECT cid FROM events WHERE conversation_id = ? AND kind = 'message'")
+        .all(conversationId)
+        .map((r) => (r as { cid: string }).cid),
+    );
     file.close();
     for (const cid of ackedBeforeCrash) expect(stored.has(cid), cid).toBe(true);
 
@@ -74,7 +79,10 @@ describe('crash and restart', () => {
     await agent.until(() => agent.lastSeq === conversation.lastSeq, 30_000, 'agent caught up');
     // Every message exactly once, none lost, none doubled by the resends.
     const db = new Database(join(server.dataDir, 'servus.db'), { readonly: true });
-    const cids = db.prepare("SELECT cid FROM events WHERE conversation_id = ? AND kind = 'message' ORDER BY seq").all(conversationId).map((r) => (r as { cid: string }).cid);
+    const cids = db
+      .prepare("SELECT cid FROM events WHERE conversation_id = ? AND kind = 'message' ORDER BY seq")
+      .all(conversationId)
+      .map((r) => (r as { cid: string }).cid);
     expect(cids.length).toBe(400);
     expect(new Set(cids).size).toBe(400);
     // Gap-free on both sides, across the crash.
@@ -82,7 +90,11 @@ describe('crash and restart', () => {
     expect(agent.received).toEqual(Array.from({ length: agent.lastSeq }, (_, i) => i + 1));
 
     // Queue and bot state survived too.
-    const states = db.prepare('SELECT id, status, bot_state FROM conversations WHERE id IN (?, ?)').all(botConv, queuedConv) as { id: string; status: string; bot_state: string }[];
+    const states = db.prepare('SELECT id, status, bot_state FROM conversations WHERE id IN (?, ?)').all(botConv, queuedConv) as {
+      id: string;
+      status: string;
+      bot_state: string;
+    }[];
     db.close();
     expect(states.find((s) => s.id === botConv)).toMatchObject({ status: 'bot' });
     expect(JSON.parse(states.find((s) => s.id === botConv)!.bot_state)).toHaveProperty('misses');

@@ -17,7 +17,9 @@ export async function createFaqBots({ faqDir, logger }: { faqDir: string; logger
   for (const site of readdirSync(faqDir, { withFileTypes: true })) {
     if (!site.isDirectory()) continue;
     const dir = join(faqDir, site.name);
-    const files = readdirSync(dir).filter((f) => FAQ_FILE.test(f)).map((f) => join(dir, f));
+    const files = readdirSync(dir)
+      .filter((f) => FAQ_FILE.test(f))
+      .map((f) => join(dir, f));
     if (!files.length) continue;
     const { entries, errors } = await loadFaqFiles(files);
     for (const e of errors) logger.warn({ site: site.name, ...e }, 'FAQ error');

@@ -11,7 +11,16 @@ import type { BotResponder } from './bot-responder.js';
 const unsureBot: BotResponder = {
   reply: (_site, input) => {
     const misses = (JSON.parse(input.state) as { misses?: number }).misses ?? 0;
-    return { kind: misses >= 1 ? 'handoff' : 'unsure', text: 'Not sure.', lang: 'en', confidence: 0.1, suggestions: [{ id: 'shipping', title: 'Shipping' }], offerHandoff: true, handoffReason: 'low_confidence', state: { misses: misses + 1, recent: [] } };
+    return {
+      kind: misses >= 1 ? 'handoff' : 'unsure',
+      text: 'Not sure.',
+      lang: 'en',
+      confidence: 0.1,
+      suggestions: [{ id: 'shipping', title: 'Shipping' }],
+      offerHandoff: true,
+      handoffReason: 'low_confidence',
+      state: { misses: misses + 1, recent: [] },
+    };
   },
 };
 
@@ -19,7 +28,20 @@ let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ bots: unsureBot });
   const id = randomId('a');
-  await server.database.db.insertInto('agents').values({ id, email: 'bea@example.com', name: 'Bea', role: 'agent', password_hash: await hashPassword('bea-password-1'), capacity: 3, failed_logins: 0, locked_until: null, created_at: Date.now() }).execute();
+  await server.database.db
+    .insertInto('agents')
+    .values({
+      id,
+      email: 'bea@example.com',
+      name: 'Bea',
+      role: 'agent',
+      password_hash: await hashPassword('bea-password-1'),
+      capacity: 3,
+      failed_logins: 0,
+      locked_until: null,
+      created_at: Date.now(),
+    })
+    .execute();
   await server.database.db.insertInto('agent_sites').values({ agent_id: id, site_key: 'demo' }).execute();
 });
 afterAll(() => server.close());
@@ -30,7 +52,9 @@ describe('a conversation from bot to rating', () => {
   it('works end to end and keeps the visitor’s sequence gap-free around internal notes', async () => {
     const v = await newVisitor(server.url);
     v.client.send({ type: 'message.send', cid: 'q1', text: 'Where is my parcel?' });
-    const first = await v.client.next((f) => f.type === 'message.created' && (f.message as { author: { type: string } }).author.type === 'bot');
+    const first = await v.client.next(
+      (f) => f.type === 'message.created' && (f.message as { author: { type: string } }).author.type === 'bot',
+    );
     expect(first.message).toMatchObject({ suggestions: [{ id: 'shipping', title: 'Shipping' }] });
     expect(first.message).not.toHaveProperty('bot');
     // Second miss: the bot hands over, and the visitor learns their place in the queue.
@@ -41,19 +65,30 @@ describe('a conversation from bot to rating', () => {
 
     // An agent comes online: the waiting visitor gets an expected wait.
     const a = await newAgent(server.url, TEST_ADMIN.email, TEST_ADMIN.password);
-    const eta = await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'queue' && (f.conversation as { queue: { expectedWaitSeconds: number | null } }).queue.expectedWaitSeconds !== null);
+    const eta = await v.client.next(
+      (f) =>
+        f.type === 'conversation.updated' &&
+        f.change === 'queue' &&
+        (f.conversation as { queue: { expectedWaitSeconds: number | null } }).queue.expectedWaitSeconds !== null,
+    );
     expect((eta.conversation as { queue: { agentsOnline: number } }).queue.agentsOnline).toBe(1);
     a.client.send({ type: 'queue.subscribe' });
     const snapshot = await a.client.next((f) => f.type === 'queue.snapshot');
-    expect((snapshot.conversations as { id: string; handoffReason: string }[]).find((c) => c.id === conversationId)).toMatchObject({ handoffReason: 'low_confidence' });
+    expect((snapshot.conversations as { id: string; handoffReason: string }[]).find((c) => c.id === conversationId)).toMatchObject({
+      handoffReason: 'low_confidence',
+    });
     a.client.send({ type: 'conversation.subscribe', conversationId, lastSeq: 0 });
     await a.client.next((f) => f.type === 'replay.done' && f.conversationId === conversationId);
     // The agent sees the whole transcript, bot turns and their confidence included.
-    const botTurn = a.client.frames.find((f) => f.type === 'message.created' && (f.message as { author: { type: string } }).author.type === 'bot');
+    const botTurn = a.client.frames.find(
+      (f) => f.type === 'message.created' && (f.message as { author: { type: string } }).author.type === 'bot',
+    );
     expect(botTurn?.message).toMatchObject({ bot: { confidence: 0.1 } });
 
     a.client.send({ type: 'conversation.claim', cid: 'claim', conversationId });
-    expect(await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'assigned')).toMatchObject({ conversation: { status: 'assigned', assignee: { name: 'Admin' } } });
+    expect(await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'assigned')).toMatchObject({
+      conversation: { status: 'assigned', assignee: { name: 'Admin' } },
+    });
     a.client.send({ type: 'note.add', cid: 'n1', conversationId, text: 'VIP customer, be nice' });
     const noteAck = await a.client.next((f) => f.type === 'ack' && f.cid === 'n1');
     a.client.send({ type: 'message.send', cid: 'r1', conversationId, text: 'Hi, I am here to help.' });
@@ -84,17 +119,23 @@ describe('a conversation from bot to rating', () => {
     // Transfer to Bea; Bea resolves; the visitor rates; writing again reopens to the queue.
     const bea = await newAgent(server.url, 'bea@example.com', 'bea-password-1');
     a.client.send({ type: 'conversation.transfer', cid: 't1', conversationId, agentId: bea.agentId });
-    expect(await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'transferred')).toMatchObject({ conversation: { assignee: { name: 'Bea' } } });
+    expect(await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'transferred')).toMatchObject({
+      conversation: { assignee: { name: 'Bea' } },
+    });
     a.client.send({ type: 'message.send', cid: 'r2', conversationId, text: 'still me?' });
     expect(await a.client.next((f) => f.type === 'error' && f.cid === 'r2')).toMatchObject({ code: 'CONFLICT' });
     bea.client.send({ type: 'conversation.resolve', cid: 'done', conversationId });
     await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'resolved');
     v.client.send({ type: 'conversation.rate', cid: 'rate', conversationId, csat: 5, nps: 9, comment: 'Danke!' });
-    expect(await a.client.next((f) => f.type === 'conversation.updated' && f.change === 'rated')).toMatchObject({ rating: { csat: 5, nps: 9, comment: 'Danke!' } });
+    expect(await a.client.next((f) => f.type === 'conversation.updated' && f.change === 'rated')).toMatchObject({
+      rating: { csat: 5, nps: 9, comment: 'Danke!' },
+    });
     v.client.send({ type: 'conversation.rate', cid: 'bad-rate', conversationId, csat: 9 });
     expect(await v.client.next((f) => f.type === 'error' && f.cid === 'bad-rate')).toMatchObject({ code: 'BAD_FRAME', path: 'csat' });
     v.client.send({ type: 'message.send', cid: 'again', text: 'One more question' });
-    expect(await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'reopened')).toMatchObject({ conversation: { status: 'queued', id: conversationId } });
+    expect(await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'reopened')).toMatchObject({
+      conversation: { status: 'queued', id: conversationId },
+    });
     for (const c of [v.client, a.client, bea.client]) c.close();
   });
 
@@ -103,7 +144,14 @@ describe('a conversation from bot to rating', () => {
     v.client.send({ type: 'visitor.identify', cid: 'i1', id: 'user-42', name: 'Eve', hash: 'a'.repeat(64) });
     expect(await v.client.next((f) => f.cid === 'i1')).toMatchObject({ type: 'error', code: 'FORBIDDEN', path: 'hash' });
     const site = await server.database.db.selectFrom('sites').select('secret').where('key', '=', 'demo').executeTakeFirstOrThrow();
-    v.client.send({ type: 'visitor.identify', cid: 'i2', id: 'user-42', name: 'Eva', email: 'eva@example.com', hash: identityHash('user-42', site.secret) });
+    v.client.send({
+      type: 'visitor.identify',
+      cid: 'i2',
+      id: 'user-42',
+      name: 'Eva',
+      email: 'eva@example.com',
+      hash: identityHash('user-42', site.secret),
+    });
     expect(await v.client.next((f) => f.cid === 'i2')).toMatchObject({ type: 'ack' });
     const row = await server.database.db.selectFrom('visitors').selectAll().where('id', '=', v.visitorId).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ external_id: 'user-42', name: 'Eva', email: 'eva@example.com', verified: 1 });
@@ -119,7 +167,11 @@ describe('a conversation from bot to rating', () => {
     v.client.send({ type: 'offline.submit', cid: 'o2', email: 'max@example.com', message: 'Please call me back about order 12' });
     const ack = await v.client.next((f) => f.cid === 'o2' && f.type === 'ack');
     const db = server.database.db;
-    const conv = await db.selectFrom('conversations').selectAll().where('id', '=', ack.conversationId as string).executeTakeFirstOrThrow();
+    const conv = await db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('id', '=', ack.conversationId as string)
+      .executeTakeFirstOrThrow();
     expect(conv).toMatchObject({ status: 'queued', handoff_reason: 'offline_message' });
     const visitor = await db.selectFrom('visitors').selectAll().where('id', '=', v.visitorId).executeTakeFirstOrThrow();
     expect(visitor).toMatchObject({ name: 'Max', email: 'max@example.com', verified: 0 });

@@ -28,10 +28,18 @@ describe('reduceConversation', () => {
 
   it('reopens a resolved conversation when the visitor writes: to the queue if a person had it, else to the bot', () => {
     const handled = reduceConversation(
-      reduceConversation(reduceConversation(bot, { type: 'handoff', reason: 'visitor_request', at: 1 }).state, { type: 'claim', agentId: 'a', at: 2 }).state,
+      reduceConversation(reduceConversation(bot, { type: 'handoff', reason: 'visitor_request', at: 1 }).state, {
+        type: 'claim',
+        agentId: 'a',
+        at: 2,
+      }).state,
       { type: 'resolve', at: 3 },
     ).state;
-    expect(reduceConversation(handled, { type: 'visitor.wrote', at: 4 }).state).toMatchObject({ status: 'queued', queuedAt: 4, assigneeId: null });
+    expect(reduceConversation(handled, { type: 'visitor.wrote', at: 4 }).state).toMatchObject({
+      status: 'queued',
+      queuedAt: 4,
+      assigneeId: null,
+    });
     const botOnly = reduceConversation(bot, { type: 'resolve', at: 3 }).state;
     expect(reduceConversation(botOnly, { type: 'visitor.wrote', at: 4 })).toMatchObject({ change: 'reopened', state: { status: 'bot' } });
   });

@@ -98,12 +98,15 @@ export function createConversationService(options: ConversationServiceOptions) {
 
   /** The stored ack of a command this actor already sent, if any. */
   async function findDuplicate(tx: Transaction<Database> | Kysely<Database>, actor: Actor, cid: string): Promise<AckFrame | null> {
-    const row = fast && inTx(tx) ? fast.duplicate(actorKey(actor), cid) : await tx
-      .selectFrom('events')
-      .select(['id', 'seq', 'visitor_seq', 'conversation_id'])
-      .where('actor_key', '=', actorKey(actor))
-      .where('cid', '=', cid)
-      .executeTakeFirst();
+    const row =
+      fast && inTx(tx)
+        ? fast.duplicate(actorKey(actor), cid)
+        : await tx
+            .selectFrom('events')
+            .select(['id', 'seq', 'visitor_seq', 'conversation_id'])
+            .where('actor_key', '=', actorKey(actor))
+            .where('cid', '=', cid)
+            .executeTakeFirst();
     if (!row) return null;
     const seq = actor.kind === 'visitor' ? (row.visitor_seq ?? undefined) : row.seq;
     return { type: 'ack', cid, conversationId: row.conversation_id, id: row.id, ...(seq !== undefined ? { seq } : {}), duplicate: true };
@@ -171,7 +174,12 @@ export function createConversationService(options: ConversationServiceOptions) {
   }
 
   /** Applies a lifecycle action to the row and logs a status event when something changed. */
-  function applyLifecycle(conv: ConversationRow, action: LifecycleAction, events: EventRow[], extra: { cid?: string; actor?: Actor; text?: string; assigneeName?: string | null } = {}): ConversationChange | null {
+  function applyLifecycle(
+    conv: ConversationRow,
+    action: LifecycleAction,
+    events: EventRow[],
+    extra: { cid?: string; actor?: Actor; text?: string; assigneeName?: string | null } = {},
+  ): ConversationChange | null {
     const { state, change } = reduceConversation(lifecycleOf(conv), action);
     if (!change) return null;
     const from = conv.status;
@@ -207,7 +215,11 @@ export function createConversationService(options: ConversationServiceOptions) {
     return change;
   }
 
-  async function visitorConversation(tx: Transaction<Database> | Kysely<Database>, visitor: VisitorActor, conversationId: string): Promise<ConversationRow> {
+  async function visitorConversation(
+    tx: Transaction<Database> | Kysely<Database>,
+    visitor: VisitorActor,
+    conversationId: string,
+  ): Promise<ConversationRow> {
     if (fast && inTx(tx)) {
       const found = fast.conversation(conversationId);
       if (!found || found.visitor_id !== visitor.id) throw notFound();
@@ -224,7 +236,12 @@ export function createConversationService(options: ConversationServiceOptions) {
     return row;
   }
 
-  async function agentConversation(tx: Transaction<Database> | Kysely<Database>, agent: AgentActor, conversationId: string, lock = false): Promise<ConversationRow> {
+  async function agentConversation(
+    tx: Transaction<Database> | Kysely<Database>,
+    agent: AgentActor,
+    conversationId: string,
+    lock = false,
+  ): Promise<ConversationRow> {
     const row =
       lock && inTx(tx)
         ? await lockConversation(tx, conversationId)
@@ -233,7 +250,10 @@ export function createConversationService(options: ConversationServiceOptions) {
     return row;
   }
 
-  async function currentConversation(tx: Transaction<Database> | Kysely<Database>, visitorId: string): Promise<ConversationRow | undefined> {
+  async function currentConversation(
+    tx: Transaction<Database> | Kysely<Database>,
+    visitorId: string,
+  ): Promise<ConversationRow | undefined> {
     if (fast && inTx(tx)) return fast.current(visitorId);
     return tx
       .selectFrom('conversations')
@@ -267,7 +287,13 @@ export function createConversationService(options: ConversationServiceOptions) {
   }
 
   /** The visitor's conversation to write into: the one named, the current one, or a new one. */
-  async function conversationForVisitor(tx: Transaction<Database>, visitor: VisitorActor, conversationId: string | undefined, at: number, lang: string | null) {
+  async function conversationForVisitor(
+    tx: Transaction<Database>,
+    visitor: VisitorActor,
+    conversationId: string | undefined,
+    at: number,
+    lang: string | null,
+  ) {
     if (conversationId) {
       const row = await visitorConversation(tx, visitor, conversationId);
       return { conv: fast ? row : (await lockConversation(tx, row.id))!, isNew: false };
@@ -303,10 +329,19 @@ export function createConversationService(options: ConversationServiceOptions) {
       .executeTakeFirstOrThrow();
     const position = Number(ahead.n) + 1;
     const online = agentsOnline(conv.site_key);
-    return { position, expectedWaitSeconds: online > 0 ? await expectedWait(conv.site_key, position, online, executor) : null, agentsOnline: online };
+    return {
+      position,
+      expectedWaitSeconds: online > 0 ? await expectedWait(conv.site_key, position, online, executor) : null,
+      agentsOnline: online,
+    };
   }
 
-  async function expectedWait(siteKey: string, position: number, online: number, executor: Kysely<Database> | Transaction<Database> = db): Promise<number> {
+  async function expectedWait(
+    siteKey: string,
+    position: number,
+    online: number,
+    executor: Kysely<Database> | Transaction<Database> = db,
+  ): Promise<number> {
     const recent = await executor
       .selectFrom('conversations')
       .select(['assigned_at', 'resolved_at'])
@@ -331,10 +366,18 @@ export function createConversationService(options: ConversationServiceOptions) {
     for (const row of result.events) {
       if (row.kind === 'status' || row.kind === 'rating') {
         const data = JSON.parse(row.data ?? '{}') as EventData;
-        const base = { type: 'conversation.updated' as const, conversationId: conv.id, change: (data.change ?? 'created') as ConversationChange, at: row.created_at };
+        const base = {
+          type: 'conversation.updated' as const,
+          conversationId: conv.id,
+          change: (data.change ?? 'created') as ConversationChange,
+          at: row.created_at,
+        };
         const rating = row.kind === 'rating' ? { rating: data.rating ?? {} } : {};
         const agent = JSON.stringify({ ...base, seq: row.seq, ...rating, conversation: toView(conv, 'agent', { assigneeName, queue }) });
-        const visitor = row.visitor_seq === null ? null : JSON.stringify({ ...base, seq: row.visitor_seq, ...rating, conversation: toView(conv, 'visitor', { assigneeName, queue }) });
+        const visitor =
+          row.visitor_seq === null
+            ? null
+            : JSON.stringify({ ...base, seq: row.visitor_seq, ...rating, conversation: toView(conv, 'visitor', { assigneeName, queue }) });
         hub.publish([topics.conversation(conv.id), topics.visitor(conv.visitor_id), topics.site(conv.site_key)], {
           conversationId: conv.id,
           seq: row.seq,
@@ -344,8 +387,22 @@ export function createConversationService(options: ConversationServiceOptions) {
         });
       } else {
         const agent = JSON.stringify({ type: 'message.created', conversationId: conv.id, seq: row.seq, message: toMessage(row, 'agent') });
-        const visitor = row.visitor_seq === null ? null : JSON.stringify({ type: 'message.created', conversationId: conv.id, seq: row.visitor_seq, message: toMessage(row, 'visitor') });
-        hub.publish([topics.conversation(conv.id), topics.visitor(conv.visitor_id)], { conversationId: conv.id, seq: row.seq, visitorSeq: row.visitor_seq, agent, visitor });
+        const visitor =
+          row.visitor_seq === null
+            ? null
+            : JSON.stringify({
+                type: 'message.created',
+                conversationId: conv.id,
+                seq: row.visitor_seq,
+                message: toMessage(row, 'visitor'),
+              });
+        hub.publish([topics.conversation(conv.id), topics.visitor(conv.visitor_id)], {
+          conversationId: conv.id,
+          seq: row.seq,
+          visitorSeq: row.visitor_seq,
+          agent,
+          visitor,
+        });
       }
     }
   }
@@ -364,8 +421,18 @@ export function createConversationService(options: ConversationServiceOptions) {
     const online = agentsOnline(siteKey);
     for (const [i, conv] of queued.entries()) {
       if (conv.id === except) continue;
-      const queue: QueueInfo = { position: i + 1, expectedWaitSeconds: online > 0 ? await expectedWait(siteKey, i + 1, online) : null, agentsOnline: online };
-      const frame = { type: 'conversation.updated', conversationId: conv.id, change: 'queue', conversation: toView(conv, 'visitor', { queue }), at: now() };
+      const queue: QueueInfo = {
+        position: i + 1,
+        expectedWaitSeconds: online > 0 ? await expectedWait(siteKey, i + 1, online) : null,
+        agentsOnline: online,
+      };
+      const frame = {
+        type: 'conversation.updated',
+        conversationId: conv.id,
+        change: 'queue',
+        conversation: toView(conv, 'visitor', { queue }),
+        at: now(),
+      };
       hub.publish([topics.visitor(conv.visitor_id)], { conversationId: conv.id, agent: null, visitor: JSON.stringify(frame) });
     }
   }
@@ -389,7 +456,10 @@ export function createConversationService(options: ConversationServiceOptions) {
   // ------------------------------------------------------------------------------------------
   // Visitor commands
 
-  async function visitorMessage(visitor: VisitorActor, cmd: { cid: string; text: string; conversationId?: string | undefined; lang?: string | null }): Promise<AckFrame> {
+  async function visitorMessage(
+    visitor: VisitorActor,
+    cmd: { cid: string; text: string; conversationId?: string | undefined; lang?: string | null },
+  ): Promise<AckFrame> {
     const ack = await run(async (tx) => {
       const dup = await findDuplicate(tx, visitor, cmd.cid);
       if (dup) return empty(dup);
@@ -397,7 +467,19 @@ export function createConversationService(options: ConversationServiceOptions) {
       const { conv, isNew } = await conversationForVisitor(tx, visitor, cmd.conversationId, at, cmd.lang ?? null);
       const events: EventRow[] = [];
       const reopened = isNew ? null : applyLifecycle(conv, { type: 'visitor.wrote', at }, events);
-      const message = appendEvent(conv, { kind: 'message', authorType: 'visitor', authorId: visitor.id, authorName: visitor.name ?? null, text: cmd.text, cid: cmd.cid, actorKey: actorKey(visitor) }, at);
+      const message = appendEvent(
+        conv,
+        {
+          kind: 'message',
+          authorType: 'visitor',
+          authorId: visitor.id,
+          authorName: visitor.name ?? null,
+          text: cmd.text,
+          cid: cmd.cid,
+          actorKey: actorKey(visitor),
+        },
+        at,
+      );
       events.push(message);
       conv.updated_at = at;
       let queueChanged: string | null = reopened && conv.status === 'queued' ? conv.site_key : null;
@@ -415,7 +497,14 @@ export function createConversationService(options: ConversationServiceOptions) {
                 authorType: 'bot',
                 authorName: turn.botName ?? null,
                 text: turn.text,
-                data: { suggestions: turn.suggestions, bot: { ...(turn.faqId ? { faqId: turn.faqId } : {}), confidence: turn.confidence, ...(turn.intent ? { intent: turn.intent } : {}) } },
+                data: {
+                  suggestions: turn.suggestions,
+                  bot: {
+                    ...(turn.faqId ? { faqId: turn.faqId } : {}),
+                    confidence: turn.confidence,
+                    ...(turn.intent ? { intent: turn.intent } : {}),
+                  },
+                },
               },
               at,
             ),
@@ -431,7 +520,10 @@ export function createConversationService(options: ConversationServiceOptions) {
     return ack!;
   }
 
-  async function requestHandoff(visitor: VisitorActor, cmd: { cid: string; conversationId?: string | undefined; lang?: string | null }): Promise<AckFrame> {
+  async function requestHandoff(
+    visitor: VisitorActor,
+    cmd: { cid: string; conversationId?: string | undefined; lang?: string | null },
+  ): Promise<AckFrame> {
     return (await run(async (tx) => {
       const dup = await findDuplicate(tx, visitor, cmd.cid);
       if (dup) return empty(dup);
@@ -451,7 +543,17 @@ export function createConversationService(options: ConversationServiceOptions) {
     }))!;
   }
 
-  async function rate(visitor: VisitorActor, cmd: { cid: string; conversationId: string; csat?: number | undefined; nps?: number | undefined; ces?: number | undefined; comment?: string | undefined }): Promise<AckFrame> {
+  async function rate(
+    visitor: VisitorActor,
+    cmd: {
+      cid: string;
+      conversationId: string;
+      csat?: number | undefined;
+      nps?: number | undefined;
+      ces?: number | undefined;
+      comment?: string | undefined;
+    },
+  ): Promise<AckFrame> {
     return (await run(async (tx) => {
       const dup = await findDuplicate(tx, visitor, cmd.cid);
       if (dup) return empty(dup);
@@ -463,7 +565,19 @@ export function createConversationService(options: ConversationServiceOptions) {
       if (cmd.nps !== undefined) rating.nps = cmd.nps;
       if (cmd.ces !== undefined) rating.ces = cmd.ces;
       if (cmd.comment) rating.comment = cmd.comment;
-      const event = appendEvent(conv, { kind: 'rating', authorType: 'visitor', authorId: visitor.id, text: 'rated', data: { change: 'rated', rating }, cid: cmd.cid, actorKey: actorKey(visitor) }, at);
+      const event = appendEvent(
+        conv,
+        {
+          kind: 'rating',
+          authorType: 'visitor',
+          authorId: visitor.id,
+          text: 'rated',
+          data: { change: 'rated', rating },
+          cid: cmd.cid,
+          actorKey: actorKey(visitor),
+        },
+        at,
+      );
       conv.updated_at = at;
       await saveConversation(tx, conv, [event], false);
       return { ack: ackFor(visitor, cmd.cid, conv, event), events: [event], conversation: conv, change: 'rated', queueChanged: null };
@@ -480,14 +594,24 @@ export function createConversationService(options: ConversationServiceOptions) {
       const wasQueued = conv.status === 'queued';
       applyLifecycle(conv, { type: 'resolve', at: now() }, events, { cid: cmd.cid, actor: visitor });
       await saveConversation(tx, conv, events, false);
-      return { ack: ackFor(visitor, cmd.cid, conv, events[0]), events, conversation: conv, change: 'resolved', queueChanged: wasQueued ? conv.site_key : null };
+      return {
+        ack: ackFor(visitor, cmd.cid, conv, events[0]),
+        events,
+        conversation: conv,
+        change: 'resolved',
+        queueChanged: wasQueued ? conv.site_key : null,
+      };
     }))!;
   }
 
   // ------------------------------------------------------------------------------------------
   // Agent commands
 
-  async function agentMessage(agent: AgentActor, cmd: { cid: string; conversationId: string; text: string }, kind: 'message' | 'note' = 'message'): Promise<AckFrame> {
+  async function agentMessage(
+    agent: AgentActor,
+    cmd: { cid: string; conversationId: string; text: string },
+    kind: 'message' | 'note' = 'message',
+  ): Promise<AckFrame> {
     return (await run(async (tx) => {
       const dup = await findDuplicate(tx, agent, cmd.cid);
       if (dup) return empty(dup);
@@ -506,7 +630,11 @@ export function createConversationService(options: ConversationServiceOptions) {
           applyLifecycle(conv, { type: 'claim', agentId: agent.id, at }, events, { actor: agent, assigneeName: agent.name });
         }
       }
-      const message = appendEvent(conv, { kind, authorType: 'agent', authorId: agent.id, authorName: agent.name, text: cmd.text, cid: cmd.cid, actorKey: actorKey(agent) }, at);
+      const message = appendEvent(
+        conv,
+        { kind, authorType: 'agent', authorId: agent.id, authorName: agent.name, text: cmd.text, cid: cmd.cid, actorKey: actorKey(agent) },
+        at,
+      );
       events.push(message);
       conv.updated_at = at;
       await saveConversation(tx, conv, events, false);
@@ -514,7 +642,12 @@ export function createConversationService(options: ConversationServiceOptions) {
     }))!;
   }
 
-  async function agentLifecycle(agent: AgentActor, cmd: { cid: string; conversationId: string }, action: (at: number) => LifecycleAction, assigneeName?: string): Promise<AckFrame> {
+  async function agentLifecycle(
+    agent: AgentActor,
+    cmd: { cid: string; conversationId: string },
+    action: (at: number) => LifecycleAction,
+    assigneeName?: string,
+  ): Promise<AckFrame> {
     return (await run(async (tx) => {
       const dup = await findDuplicate(tx, agent, cmd.cid);
       if (dup) return empty(dup);
@@ -530,10 +663,17 @@ export function createConversationService(options: ConversationServiceOptions) {
 
   const claim = (agent: AgentActor, cmd: { cid: string; conversationId: string }) =>
     agentLifecycle(agent, cmd, (at) => ({ type: 'claim', agentId: agent.id, at }));
-  const resolve = (agent: AgentActor, cmd: { cid: string; conversationId: string }) => agentLifecycle(agent, cmd, (at) => ({ type: 'resolve', at }));
-  const release = (agent: AgentActor, cmd: { cid: string; conversationId: string }) => agentLifecycle(agent, cmd, (at) => ({ type: 'release', at }));
+  const resolve = (agent: AgentActor, cmd: { cid: string; conversationId: string }) =>
+    agentLifecycle(agent, cmd, (at) => ({ type: 'resolve', at }));
+  const release = (agent: AgentActor, cmd: { cid: string; conversationId: string }) =>
+    agentLifecycle(agent, cmd, (at) => ({ type: 'release', at }));
   async function transfer(agent: AgentActor, cmd: { cid: string; conversationId: string; agentId: string }): Promise<AckFrame> {
-    const target = await db.selectFrom('agents').innerJoin('agent_sites', 'agent_sites.agent_id', 'agents.id').select(['agents.id', 'agents.name', 'agent_sites.site_key']).where('agents.id', '=', cmd.agentId).execute();
+    const target = await db
+      .selectFrom('agents')
+      .innerJoin('agent_sites', 'agent_sites.agent_id', 'agents.id')
+      .select(['agents.id', 'agents.name', 'agent_sites.site_key'])
+      .where('agents.id', '=', cmd.agentId)
+      .execute();
     if (!target.length) throw notFound('agent');
     const conv = await agentConversation(db, agent, cmd.conversationId);
     if (!target.some((t) => t.site_key === conv.site_key)) throw notFound('agent');
@@ -544,26 +684,64 @@ export function createConversationService(options: ConversationServiceOptions) {
   // Reads, replay, typing
 
   async function markRead(actor: Actor, conversationId: string, seq: number): Promise<void> {
-    const conv = actor.kind === 'visitor' ? await visitorConversation(db, actor, conversationId) : await agentConversation(db, actor, conversationId);
+    const conv =
+      actor.kind === 'visitor' ? await visitorConversation(db, actor, conversationId) : await agentConversation(db, actor, conversationId);
     if (actor.kind === 'visitor') {
       const upTo = Math.min(seq, conv.last_visitor_seq);
-      const row = await db.selectFrom('events').select((eb) => eb.fn.max('seq').as('s')).where('conversation_id', '=', conv.id).where('visitor_seq', '<=', upTo).executeTakeFirst();
+      const row = await db
+        .selectFrom('events')
+        .select((eb) => eb.fn.max('seq').as('s'))
+        .where('conversation_id', '=', conv.id)
+        .where('visitor_seq', '<=', upTo)
+        .executeTakeFirst();
       const full = Number(row?.s ?? 0);
       if (full <= conv.visitor_read_seq) return;
-      await db.updateTable('conversations').set({ visitor_read_seq: full }).where('id', '=', conv.id).where('visitor_read_seq', '<', full).execute();
-      hub.publish([topics.conversation(conv.id)], { conversationId: conv.id, agent: JSON.stringify({ type: 'read', conversationId: conv.id, by: 'visitor', seq: full }), visitor: null });
+      await db
+        .updateTable('conversations')
+        .set({ visitor_read_seq: full })
+        .where('id', '=', conv.id)
+        .where('visitor_read_seq', '<', full)
+        .execute();
+      hub.publish([topics.conversation(conv.id)], {
+        conversationId: conv.id,
+        agent: JSON.stringify({ type: 'read', conversationId: conv.id, by: 'visitor', seq: full }),
+        visitor: null,
+      });
     } else {
       const upTo = Math.min(seq, conv.last_seq);
-      const row = await db.selectFrom('events').select((eb) => eb.fn.max('visitor_seq').as('s')).where('conversation_id', '=', conv.id).where('seq', '<=', upTo).executeTakeFirst();
+      const row = await db
+        .selectFrom('events')
+        .select((eb) => eb.fn.max('visitor_seq').as('s'))
+        .where('conversation_id', '=', conv.id)
+        .where('seq', '<=', upTo)
+        .executeTakeFirst();
       const vseq = Number(row?.s ?? 0);
-      await db.updateTable('conversations').set({ agent_read_seq: vseq }).where('id', '=', conv.id).where('agent_read_seq', '<', vseq).execute();
-      hub.publish([topics.visitor(conv.visitor_id)], { conversationId: conv.id, agent: null, visitor: JSON.stringify({ type: 'read', conversationId: conv.id, by: 'agent', seq: vseq }) });
-      hub.publish([topics.conversation(conv.id)], { conversationId: conv.id, agent: JSON.stringify({ type: 'read', conversationId: conv.id, by: 'agent', seq: upTo }), visitor: null });
+      await db
+        .updateTable('conversations')
+        .set({ agent_read_seq: vseq })
+        .where('id', '=', conv.id)
+        .where('agent_read_seq', '<', vseq)
+        .execute();
+      hub.publish([topics.visitor(conv.visitor_id)], {
+        conversationId: conv.id,
+        agent: null,
+        visitor: JSON.stringify({ type: 'read', conversationId: conv.id, by: 'agent', seq: vseq }),
+      });
+      hub.publish([topics.conversation(conv.id)], {
+        conversationId: conv.id,
+        agent: JSON.stringify({ type: 'read', conversationId: conv.id, by: 'agent', seq: upTo }),
+        visitor: null,
+      });
     }
   }
 
   /** Logged frames after `afterSeq` for one audience, oldest first. */
-  async function replay(conv: ConversationRow, audience: 'agent' | 'visitor', afterSeq: number, limit: number): Promise<{ frames: { seq: number; json: string }[]; more: boolean }> {
+  async function replay(
+    conv: ConversationRow,
+    audience: 'agent' | 'visitor',
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ frames: { seq: number; json: string }[]; more: boolean }> {
     const column = audience === 'agent' ? 'seq' : 'visitor_seq';
     const rows = await db
       .selectFrom('events')
@@ -580,7 +758,11 @@ export function createConversationService(options: ConversationServiceOptions) {
       if (row.kind === 'status' || row.kind === 'rating') {
         const data = JSON.parse(row.data ?? '{}') as EventData;
         // Replayed status frames carry the state as it was then, not as it is now.
-        const then: ConversationRow = { ...conv, status: (data.status ?? conv.status) as ConversationRow['status'], assignee_id: data.assignee?.id ?? null };
+        const then: ConversationRow = {
+          ...conv,
+          status: (data.status ?? conv.status) as ConversationRow['status'],
+          assignee_id: data.assignee?.id ?? null,
+        };
         const frame = {
           type: 'conversation.updated',
           conversationId: conv.id,
@@ -603,8 +785,15 @@ export function createConversationService(options: ConversationServiceOptions) {
 
   function publishTyping(actor: Actor, conv: ConversationRow, active: boolean, origin: string): void {
     const frame = (audience: 'agent' | 'visitor') =>
-      JSON.stringify({ type: 'typing', conversationId: conv.id, author: actor.kind === 'agent' ? { type: 'agent', id: actor.id, name: actor.name } : { type: 'visitor' }, active, ...(audience === 'agent' ? {} : {}) });
-    if (actor.kind === 'visitor') hub.publish([topics.conversation(conv.id)], { conversationId: conv.id, agent: frame('agent'), visitor: null, origin });
+      JSON.stringify({
+        type: 'typing',
+        conversationId: conv.id,
+        author: actor.kind === 'agent' ? { type: 'agent', id: actor.id, name: actor.name } : { type: 'visitor' },
+        active,
+        ...(audience === 'agent' ? {} : {}),
+      });
+    if (actor.kind === 'visitor')
+      hub.publish([topics.conversation(conv.id)], { conversationId: conv.id, agent: frame('agent'), visitor: null, origin });
     else {
       hub.publish([topics.visitor(conv.visitor_id)], { conversationId: conv.id, agent: null, visitor: frame('visitor'), origin });
       hub.publish([topics.conversation(conv.id)], { conversationId: conv.id, agent: frame('agent'), visitor: null, origin });
@@ -612,7 +801,11 @@ export function createConversationService(options: ConversationServiceOptions) {
   }
 
   /** Verifies HMAC-SHA256(id, site secret) before trusting who the visitor says they are. */
-  async function identify(visitor: VisitorActor, cmd: { cid: string; id: string; name?: string | undefined; email?: string | undefined; hash: string }, secret: string | null): Promise<AckFrame> {
+  async function identify(
+    visitor: VisitorActor,
+    cmd: { cid: string; id: string; name?: string | undefined; email?: string | undefined; hash: string },
+    secret: string | null,
+  ): Promise<AckFrame> {
     if (!secret || !safeEqualHex(identityHash(cmd.id, secret), cmd.hash)) {
       throw new ServusError(ErrorCode.FORBIDDEN, 'The identity hash does not match.', { path: 'hash' });
     }
@@ -626,7 +819,10 @@ export function createConversationService(options: ConversationServiceOptions) {
   }
 
   /** Pre-chat form data: stored on the visitor, marked unverified unless an identify vouched for it. */
-  async function setProfile(visitor: VisitorActor, cmd: { cid: string; name?: string | undefined; email?: string | undefined }): Promise<AckFrame> {
+  async function setProfile(
+    visitor: VisitorActor,
+    cmd: { cid: string; name?: string | undefined; email?: string | undefined },
+  ): Promise<AckFrame> {
     const set: { name?: string; email?: string; last_seen_at: number } = { last_seen_at: now() };
     if (cmd.name !== undefined) set.name = cmd.name;
     if (cmd.email !== undefined) set.email = cmd.email;
@@ -639,8 +835,16 @@ export function createConversationService(options: ConversationServiceOptions) {
    * Offline form: the message goes into the conversation (queued, so it waits as a ticket for the
    * agents) and the email is kept on the visitor for the answer.
    */
-  async function submitOffline(visitor: VisitorActor, cmd: { cid: string; conversationId?: string | undefined; email: string; message: string; lang?: string | null }): Promise<AckFrame> {
-    await db.updateTable('visitors').set({ email: cmd.email, last_seen_at: now() }).where('id', '=', visitor.id).where('verified', '=', 0).execute();
+  async function submitOffline(
+    visitor: VisitorActor,
+    cmd: { cid: string; conversationId?: string | undefined; email: string; message: string; lang?: string | null },
+  ): Promise<AckFrame> {
+    await db
+      .updateTable('visitors')
+      .set({ email: cmd.email, last_seen_at: now() })
+      .where('id', '=', visitor.id)
+      .where('verified', '=', 0)
+      .execute();
     return (await run(async (tx) => {
       const dup = await findDuplicate(tx, visitor, cmd.cid);
       if (dup) return empty(dup);
@@ -650,11 +854,30 @@ export function createConversationService(options: ConversationServiceOptions) {
       if (conv.status === 'resolved') applyLifecycle(conv, { type: 'visitor.wrote', at }, events);
       const wasQueued = conv.status === 'queued';
       applyLifecycle(conv, { type: 'handoff', reason: 'offline_message', at }, events);
-      const message = appendEvent(conv, { kind: 'message', authorType: 'visitor', authorId: visitor.id, authorName: visitor.name ?? null, text: cmd.message, data: { offline: { email: cmd.email } }, cid: cmd.cid, actorKey: actorKey(visitor) }, at);
+      const message = appendEvent(
+        conv,
+        {
+          kind: 'message',
+          authorType: 'visitor',
+          authorId: visitor.id,
+          authorName: visitor.name ?? null,
+          text: cmd.message,
+          data: { offline: { email: cmd.email } },
+          cid: cmd.cid,
+          actorKey: actorKey(visitor),
+        },
+        at,
+      );
       events.push(message);
       conv.updated_at = at;
       await saveConversation(tx, conv, events, isNew);
-      return { ack: ackFor(visitor, cmd.cid, conv, message), events, conversation: conv, change: null, queueChanged: wasQueued ? null : conv.site_key };
+      return {
+        ack: ackFor(visitor, cmd.cid, conv, message),
+        events,
+        conversation: conv,
+        change: null,
+        queueChanged: wasQueued ? null : conv.site_key,
+      };
     }))!;
   }
 

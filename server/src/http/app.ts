@@ -30,7 +30,14 @@ export interface AppOptions {
 
 type Env = { Bindings: HttpBindings; Variables: { agent: AgentActor & { email: string; role: 'admin' | 'agent' } } };
 
-const MIME: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png' };
+const MIME: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
 
 export function createApp({ config, logger, auth, sites, service, widgetDir, health }: AppOptions) {
   const app = new Hono<Env>();
@@ -47,9 +54,16 @@ export function createApp({ config, logger, auth, sites, service, widgetDir, hea
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'strict-origin-when-cross-origin');
   });
-  app.use('/api/*', bodyLimit({ maxSize: config.maxRequestBytes, onError: (c) => c.json({ error: { code: ErrorCode.TOO_LARGE, message: `A request body has at most ${config.maxRequestBytes} bytes.` } }, 413) }));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: config.maxRequestBytes,
+      onError: (c) =>
+        c.json({ error: { code: ErrorCode.TOO_LARGE, message: `A request body has at most ${config.maxRequestBytes} bytes.` } }, 413),
+    }),
+  );
 
-  const ownOrigin = (c: Context<Env>) => config.publicUrl ? new URL(config.publicUrl).origin : `http://${c.req.header('host') ?? ''}`;
+  const ownOrigin = (c: Context<Env>) => (config.publicUrl ? new URL(config.publicUrl).origin : `http://${c.req.header('host') ?? ''}`);
   /** CSRF: a cookie-authenticated write must come from our own origin. */
   const sameOrigin = async (c: Context<Env>, next: () => Promise<void>) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
@@ -111,7 +125,10 @@ export function createApp({ config, logger, auth, sites, service, widgetDir, hea
   app.get('/', (c) => c.redirect('/demo'));
   app.get('/demo', (c) => c.html(demoPage(c.req.query('lang') === 'en' ? 'en' : 'de')));
   app.get('/console', (c) => {
-    c.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
     c.header('X-Frame-Options', 'DENY');
     return c.html(consolePage());
   });
@@ -157,9 +174,18 @@ export function createApp({ config, logger, auth, sites, service, widgetDir, hea
     const body = await json(c, z.object({ email: z.email().max(254), password: z.string().min(1).max(1024) }));
     const result = await auth.login(body.email, body.password);
     if ('error' in result) {
-      throw new ServusError(result.error === 'locked' ? ErrorCode.RATE_LIMITED : ErrorCode.UNAUTHORIZED, result.error === 'locked' ? 'Too many failed logins; try again later.' : 'Wrong email or password.');
+      throw new ServusError(
+        result.error === 'locked' ? ErrorCode.RATE_LIMITED : ErrorCode.UNAUTHORIZED,
+        result.error === 'locked' ? 'Too many failed logins; try again later.' : 'Wrong email or password.',
+      );
     }
-    setCookie(c, SESSION_COOKIE, result.token, { httpOnly: true, sameSite: 'Strict', path: '/', secure: (config.publicUrl ?? '').startsWith('https:'), maxAge: config.sessionTtlHours * 3600 });
+    setCookie(c, SESSION_COOKIE, result.token, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/',
+      secure: (config.publicUrl ?? '').startsWith('https:'),
+      maxAge: config.sessionTtlHours * 3600,
+    });
     const agent = await auth.agentActor(result.agentId);
     return c.json({ agent });
   });

@@ -1,8 +1,18 @@
 // The demo page (a plain shop page with the one script tag) and the console's entry page.
 
 const demoText = {
-  de: { title: 'Servus Shop – Demo', h1: 'Servus Shop', lead: 'Eine Demo-Seite mit dem Servus-Chat. Fragen Sie unten rechts zum Beispiel „Wie lange dauert der Versand?“ oder „Ich möchte mit einem Menschen sprechen“.', other: 'English version' },
-  en: { title: 'Servus Shop – demo', h1: 'Servus Shop', lead: 'A demo page with the Servus chat. Ask at the bottom right, for instance “How long does shipping take?” or “I want to talk to a person”.', other: 'Deutsche Version' },
+  de: {
+    title: 'Servus Shop – Demo',
+    h1: 'Servus Shop',
+    lead: 'Eine Demo-Seite mit dem Servus-Chat. Fragen Sie unten rechts zum Beispiel „Wie lange dauert der Versand?“ oder „Ich möchte mit einem Menschen sprechen“.',
+    other: 'English version',
+  },
+  en: {
+    title: 'Servus Shop – demo',
+    h1: 'Servus Shop',
+    lead: 'A demo page with the Servus chat. Ask at the bottom right, for instance “How long does shipping take?” or “I want to talk to a person”.',
+    other: 'Deutsche Version',
+  },
 } as const;
 
 export function demoPage(lang: 'de' | 'en'): string {

@@ -8,7 +8,15 @@ import { TEST_ADMIN } from '../testing/server-process.js';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ overrides: { connectionsPerIp: 5, heartbeatSeconds: 0.2, socketHighWaterBytes: 16 * 1024, agentMessagesPerWindow: 10_000, framesPerWindow: 10_000 } });
+  server = await startTestServer({
+    overrides: {
+      connectionsPerIp: 5,
+      heartbeatSeconds: 0.2,
+      socketHighWaterBytes: 16 * 1024,
+      agentMessagesPerWindow: 10_000,
+      framesPerWindow: 10_000,
+    },
+  });
 });
 afterAll(() => server.close());
 
@@ -21,7 +29,8 @@ describe('socket limits', () => {
     await open[0]!.closed;
     // The server counts the close on its side after the client saw it: retry until it is free.
     let next: TestClient | null = null;
-    for (let i = 0; i < 50 && !next; i++) next = await connect(`${server.url.replace(/^http/, 'ws')}/ws/visitor?site=demo`).catch(() => null);
+    for (let i = 0; i < 50 && !next; i++)
+      next = await connect(`${server.url.replace(/^http/, 'ws')}/ws/visitor?site=demo`).catch(() => null);
     expect(next).not.toBeNull();
     for (const c of [...open.slice(1), next!]) c.close();
     await Promise.all([...open.slice(1), next!].map((c) => c.closed));
@@ -53,11 +62,13 @@ describe('socket limits', () => {
     const dropped = new Promise<void>((resolve) => {
       const tick = () => {
         for (let k = 0; k < 20; k++) agent.client.send({ type: 'message.send', cid: `m${i++}`, conversationId, text });
-        void agent.client.next((f) => f.type === 'ack' && f.cid === `m${i - 1}`).then(async () => {
-          const health = (await (await fetch(`${server.url}/healthz`)).json()) as { sockets: number };
-          if (health.sockets === 1) resolve();
-          else if (i < 4000) tick();
-        });
+        void agent.client
+          .next((f) => f.type === 'ack' && f.cid === `m${i - 1}`)
+          .then(async () => {
+            const health = (await (await fetch(`${server.url}/healthz`)).json()) as { sockets: number };
+            if (health.sockets === 1) resolve();
+            else if (i < 4000) tick();
+          });
       };
       tick();
     });

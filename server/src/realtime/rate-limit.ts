@@ -7,7 +7,15 @@ export interface RateLimiter {
   sweep(): void;
 }
 
-export function createRateLimiter({ limit, windowMs, now = Date.now }: { limit: number; windowMs: number; now?: () => number }): RateLimiter {
+export function createRateLimiter({
+  limit,
+  windowMs,
+  now = Date.now,
+}: {
+  limit: number;
+  windowMs: number;
+  now?: () => number;
+}): RateLimiter {
   const windows = new Map<string, { start: number; count: number }>();
   return {
     hit(key) {

@@ -29,7 +29,8 @@ export async function createRedisHub(url: string, logger: Logger): Promise<Hub> 
   return {
     publish(topics, message) {
       const payload = JSON.stringify(message);
-      for (const topic of topics) void pub.publish(PREFIX + topic, payload).catch((err: unknown) => logger.error({ err }, 'redis publish failed'));
+      for (const topic of topics)
+        void pub.publish(PREFIX + topic, payload).catch((err: unknown) => logger.error({ err }, 'redis publish failed'));
     },
     subscribe(topic, listener) {
       let set = listeners.get(topic);

@@ -33,12 +33,16 @@ describe('two instances with PostgreSQL and Redis', () => {
     const assigned = await visitor.client.next((f) => f.type === 'conversation.updated' && f.change === 'assigned');
     expect((assigned.conversation as { assignee: { name: string } }).assignee.name).toBe('Admin');
     agent.client.send({ type: 'message.send', cid: 'a1', conversationId, text: 'Grüß Gott, wie kann ich helfen?' });
-    const fromAgent = await visitor.client.next((f) => f.type === 'message.created' && (f.message as { text: string }).text.startsWith('Grüß'));
+    const fromAgent = await visitor.client.next(
+      (f) => f.type === 'message.created' && (f.message as { text: string }).text.startsWith('Grüß'),
+    );
     expect(fromAgent.seq).toBe(3);
     visitor.client.send({ type: 'typing.update', conversationId, active: true });
     expect(await agent.client.next((f) => f.type === 'typing')).toMatchObject({ active: true, author: { type: 'visitor' } });
     visitor.client.send({ type: 'message.send', cid: 'v1', text: 'Wo ist mein Paket?' });
-    const fromVisitor = await agent.client.next((f) => f.type === 'message.created' && (f.message as { text: string }).text === 'Wo ist mein Paket?');
+    const fromVisitor = await agent.client.next(
+      (f) => f.type === 'message.created' && (f.message as { text: string }).text === 'Wo ist mein Paket?',
+    );
     expect(fromVisitor.seq).toBe(4);
     visitor.client.close();
     agent.client.close();

@@ -17,7 +17,11 @@ describe('graceful shutdown', () => {
     // The database was closed cleanly: reopen it and find the message.
     const { openDatabase } = await import('../storage/db.js');
     const reopened = await openDatabase({ dataDir: server.dataDir });
-    const row = await reopened.db.selectFrom('events').select('text').where('id', '=', ack.id as string).executeTakeFirst();
+    const row = await reopened.db
+      .selectFrom('events')
+      .select('text')
+      .where('id', '=', ack.id as string)
+      .executeTakeFirst();
     expect(row?.text).toBe('bye');
     await reopened.close();
     await server.close();

@@ -7,14 +7,25 @@ import { TEST_ADMIN } from '../testing/server-process.js';
 import type { BotResponder } from '../conversations/bot-responder.js';
 
 const echoBot: BotResponder = {
-  reply: (_site, input) => ({ kind: 'answer', text: `echo: ${input.text}`, lang: 'en', confidence: 1, suggestions: [], offerHandoff: false, state: {} }),
+  reply: (_site, input) => ({
+    kind: 'answer',
+    text: `echo: ${input.text}`,
+    lang: 'en',
+    confidence: 1,
+    suggestions: [],
+    offerHandoff: false,
+    state: {},
+  }),
 };
 
 let server: TestServer;
 let ws: string;
 
 beforeAll(async () => {
-  server = await startTestServer({ bots: echoBot, overrides: { authTimeoutSeconds: 0.3, visitorMessagesPerWindow: 20, framesPerWindow: 200 } });
+  server = await startTestServer({
+    bots: echoBot,
+    overrides: { authTimeoutSeconds: 0.3, visitorMessagesPerWindow: 20, framesPerWindow: 200 },
+  });
   ws = server.url.replace(/^http/, 'ws');
 });
 afterAll(() => server.close());
@@ -96,7 +107,9 @@ describe('bad input', () => {
     // The other visitor sends and is answered normally, at once.
     other.client.send({ type: 'message.send', cid: 'calm-1', text: 'hello' });
     expect(await other.client.next((f) => f.type === 'ack' && f.cid === 'calm-1')).toMatchObject({ seq: 1 });
-    expect(await other.client.next((f) => f.type === 'message.created' && (f.message as { author: { type: string } }).author.type === 'bot')).toBeTruthy();
+    expect(
+      await other.client.next((f) => f.type === 'message.created' && (f.message as { author: { type: string } }).author.type === 'bot'),
+    ).toBeTruthy();
     other.client.close();
   });
 
@@ -142,12 +155,16 @@ describe('access', () => {
         const err = await b.client.next((f) => f.type === 'error' && b.client.frames.indexOf(f) >= before);
         expect(err, JSON.stringify(probe)).toMatchObject({ code: 'NOT_FOUND', message: 'No such conversation.' });
       }
-      const rest = await fetch(`${server.url}/api/visitor/conversations/${target}/events`, { headers: { authorization: `Bearer ${b.token}`, 'x-servus-site': 'demo' } });
+      const rest = await fetch(`${server.url}/api/visitor/conversations/${target}/events`, {
+        headers: { authorization: `Bearer ${b.token}`, 'x-servus-site': 'demo' },
+      });
       expect(rest.status).toBe(404);
       expect(await rest.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'No such conversation.' } });
     }
     // Nothing B sent reached A: A's conversation still has only A's message and the bot's answer.
-    const own = await fetch(`${server.url}/api/visitor/conversations/${convA}/events`, { headers: { authorization: `Bearer ${a.token}`, 'x-servus-site': 'demo' } });
+    const own = await fetch(`${server.url}/api/visitor/conversations/${convA}/events`, {
+      headers: { authorization: `Bearer ${a.token}`, 'x-servus-site': 'demo' },
+    });
     const body = (await own.json()) as { events: { message?: { text: string } }[] };
     expect(body.events.map((e) => e.message?.text)).toEqual(['my secret order 4711', 'echo: my secret order 4711']);
     // And B never saw A's text on its socket.
@@ -158,9 +175,19 @@ describe('access', () => {
 
   it('refuses REST without a valid visitor token, and agent REST without a session or from another origin', async () => {
     expect((await fetch(`${server.url}/api/visitor/conversations/c_x/events`)).status).toBe(401);
-    expect((await fetch(`${server.url}/api/visitor/conversations/c_x/events`, { headers: { authorization: 'Bearer nope-nope-nope-nope', 'x-servus-site': 'demo' } })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${server.url}/api/visitor/conversations/c_x/events`, {
+          headers: { authorization: 'Bearer nope-nope-nope-nope', 'x-servus-site': 'demo' },
+        })
+      ).status,
+    ).toBe(401);
     expect((await fetch(`${server.url}/api/conversations`)).status).toBe(401);
-    const login = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body: JSON.stringify({ email: TEST_ADMIN.email, password: TEST_ADMIN.password }) });
+    const login = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+      body: JSON.stringify({ email: TEST_ADMIN.email, password: TEST_ADMIN.password }),
+    });
     expect(login.status).toBe(403);
   });
 

@@ -110,7 +110,9 @@ export function createSocketServer(options: SocketServerOptions) {
   function reject(socket: Duplex, code: ErrorCode, message: string): void {
     const status = HTTP_STATUS[code];
     const body = JSON.stringify({ error: { code, message } });
-    socket.end(`HTTP/1.1 ${status} ${code}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${code}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
   }
 
   function expectedOrigin(req: IncomingMessage): string | null {
@@ -131,7 +133,10 @@ export function createSocketServer(options: SocketServerOptions) {
     if ((perIp.get(ip) ?? 0) >= config.connectionsPerIp || conns.size >= config.maxConnections) {
       return reject(socket, ErrorCode.TOO_MANY_CONNECTIONS, 'Too many connections.');
     }
-    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
     if (!offered.includes(SUBPROTOCOL)) return reject(socket, ErrorCode.BAD_FRAME, `Offer the sub-protocol ${SUBPROTOCOL}.`);
     // Count the socket from here, so that slow auth lookups cannot be used to exceed the limit.
     perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
@@ -144,7 +149,21 @@ export function createSocketServer(options: SocketServerOptions) {
       else perIp.set(ip, n);
     };
     try {
-      const conn: Conn = { id: `s${++nextConnId}`, ws: null as unknown as WebSocket, ip, role, helloDone: false, alive: true, subs: new Map(), replaying: new Map(), replayInFlight: new Set(), sent: new Map(), chain: Promise.resolve(), authTimer: null, lang: null };
+      const conn: Conn = {
+        id: `s${++nextConnId}`,
+        ws: null as unknown as WebSocket,
+        ip,
+        role,
+        helloDone: false,
+        alive: true,
+        subs: new Map(),
+        replaying: new Map(),
+        replayInFlight: new Set(),
+        sent: new Map(),
+        chain: Promise.resolve(),
+        authTimer: null,
+        lang: null,
+      };
       if (role === 'visitor') {
         const site = await sites.get(url.searchParams.get('site') ?? '');
         if (!site) {
@@ -164,7 +183,13 @@ export function createSocketServer(options: SocketServerOptions) {
             uncount();
             return reject(socket, ErrorCode.UNAUTHORIZED, 'Unknown visitor token.');
           }
-          conn.visitor = { kind: 'visitor', id: visitor.id, siteKey: visitor.siteKey, name: visitor.name, verified: visitor.row.verified === 1 };
+          conn.visitor = {
+            kind: 'visitor',
+            id: visitor.id,
+            siteKey: visitor.siteKey,
+            name: visitor.name,
+            verified: visitor.row.verified === 1,
+          };
         }
       } else {
         const origin = req.headers.origin;
@@ -203,8 +228,22 @@ export function createSocketServer(options: SocketServerOptions) {
     conn.ws.send(json);
   }
 
-  function sendError(conn: Conn, code: ErrorCode, message: string, extra: { cid?: string | undefined; path?: string | undefined } = {}): void {
-    send(conn, JSON.stringify({ type: 'error', code, message, ...(extra.cid ? { cid: extra.cid } : {}), ...(extra.path ? { path: extra.path } : {}) }));
+  function sendError(
+    conn: Conn,
+    code: ErrorCode,
+    message: string,
+    extra: { cid?: string | undefined; path?: string | undefined } = {},
+  ): void {
+    send(
+      conn,
+      JSON.stringify({
+        type: 'error',
+        code,
+        message,
+        ...(extra.cid ? { cid: extra.cid } : {}),
+        ...(extra.path ? { path: extra.path } : {}),
+      }),
+    );
   }
 
   function closeWith(conn: Conn, closeCode: number, code: ErrorCode, message: string): void {
@@ -321,7 +360,10 @@ export function createSocketServer(options: SocketServerOptions) {
     }
     const schema = conn.role === 'visitor' ? visitorFrameSchema : agentFrameSchema;
     const parsed = schema.safeParse(raw);
-    const cid = raw && typeof raw === 'object' && typeof (raw as { cid?: unknown }).cid === 'string' ? ((raw as { cid: string }).cid.slice(0, 64)) : undefined;
+    const cid =
+      raw && typeof raw === 'object' && typeof (raw as { cid?: unknown }).cid === 'string'
+        ? (raw as { cid: string }).cid.slice(0, 64)
+        : undefined;
     if (!parsed.success) {
       const type = raw && typeof raw === 'object' ? (raw as { type?: unknown }).type : undefined;
       if (!raw || typeof raw !== 'object' || Array.isArray(raw) || typeof type !== 'string') {
@@ -337,11 +379,14 @@ export function createSocketServer(options: SocketServerOptions) {
     }
     // One command at a time per socket, in the order sent.
     conn.chain = conn.chain.then(() =>
-      (conn.role === 'visitor' ? handleVisitor(conn, parsed.data as VisitorFrame) : handleAgent(conn, parsed.data as AgentFrame)).catch((err: unknown) => {
-        if (!(err instanceof ServusError)) logger.error({ err, conn: conn.id, type: (parsed.data as { type: string }).type }, 'handler failed');
-        const pub = toPublicError(err);
-        sendError(conn, pub.code, pub.message, { cid, path: pub.path });
-      }),
+      (conn.role === 'visitor' ? handleVisitor(conn, parsed.data as VisitorFrame) : handleAgent(conn, parsed.data as AgentFrame)).catch(
+        (err: unknown) => {
+          if (!(err instanceof ServusError))
+            logger.error({ err, conn: conn.id, type: (parsed.data as { type: string }).type }, 'handler failed');
+          const pub = toPublicError(err);
+          sendError(conn, pub.code, pub.message, { cid, path: pub.path });
+        },
+      ),
     );
   }
 
@@ -356,11 +401,17 @@ export function createSocketServer(options: SocketServerOptions) {
   }
 
   function welcomeLimits(): WelcomeFrame['limits'] {
-    return { maxMessageChars: config.maxMessageChars, maxFrameBytes: config.maxFrameBytes, visitorMessagesPerWindow: config.visitorMessagesPerWindow, rateWindowMs: config.rateWindowMs };
+    return {
+      maxMessageChars: config.maxMessageChars,
+      maxFrameBytes: config.maxFrameBytes,
+      visitorMessagesPerWindow: config.visitorMessagesPerWindow,
+      rateWindowMs: config.rateWindowMs,
+    };
   }
 
   function checkText(text: string): void {
-    if (text.length > config.maxMessageChars) throw new ServusError(ErrorCode.TOO_LARGE, `A message has at most ${config.maxMessageChars} characters.`, { path: 'text' });
+    if (text.length > config.maxMessageChars)
+      throw new ServusError(ErrorCode.TOO_LARGE, `A message has at most ${config.maxMessageChars} characters.`, { path: 'text' });
   }
 
   async function handleVisitor(conn: Conn, frame: VisitorFrame): Promise<void> {
@@ -376,7 +427,13 @@ export function createSocketServer(options: SocketServerOptions) {
             closeWith(conn, CloseCode.POLICY, ErrorCode.UNAUTHORIZED, 'Unknown visitor token.');
             return;
           }
-          conn.visitor = { kind: 'visitor', id: visitor.id, siteKey: visitor.siteKey, name: visitor.name, verified: visitor.row.verified === 1 };
+          conn.visitor = {
+            kind: 'visitor',
+            id: visitor.id,
+            siteKey: visitor.siteKey,
+            name: visitor.name,
+            verified: visitor.row.verified === 1,
+          };
         }
         if (!conn.visitor) {
           const created = await auth.createVisitor(conn.siteKey!, context);
@@ -419,7 +476,15 @@ export function createSocketServer(options: SocketServerOptions) {
         checkText(frame.text);
         const visitor = conn.visitor!;
         if (!visitorMessages.hit(visitor.id)) throw new ServusError(ErrorCode.RATE_LIMITED, 'Too many messages; wait a moment.');
-        ack(conn, await service.visitorMessage(visitor, { cid: frame.cid, text: frame.text, conversationId: frame.conversationId, lang: conn.lang }));
+        ack(
+          conn,
+          await service.visitorMessage(visitor, {
+            cid: frame.cid,
+            text: frame.text,
+            conversationId: frame.conversationId,
+            lang: conn.lang,
+          }),
+        );
         return;
       }
       case 'handoff.request':
@@ -470,7 +535,17 @@ export function createSocketServer(options: SocketServerOptions) {
         if (conn.authTimer) clearTimeout(conn.authTimer);
         presence.join(agent.id, agent.siteKeys, conn.id, frame.status ?? 'online');
         subscribe(conn, topics.agent(agent.id), agentListener(conn));
-        send(conn, JSON.stringify({ type: 'welcome', role: 'agent', protocol: 1, serverTime: Date.now(), limits: welcomeLimits(), agent: { id: agent.id, name: agent.name, email: agent.email, role: agent.role, siteKeys: agent.siteKeys } } satisfies WelcomeFrame));
+        send(
+          conn,
+          JSON.stringify({
+            type: 'welcome',
+            role: 'agent',
+            protocol: 1,
+            serverTime: Date.now(),
+            limits: welcomeLimits(),
+            agent: { id: agent.id, name: agent.name, email: agent.email, role: agent.role, siteKeys: agent.siteKeys },
+          } satisfies WelcomeFrame),
+        );
         return;
       }
       case 'queue.subscribe': {

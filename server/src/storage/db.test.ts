@@ -45,15 +45,83 @@ describe.each(['sqlite', 'postgres'] as const)('storage on %s', (dialect) => {
     const { db } = await open(dialect);
     const now = Date.now();
     await db.insertInto('sites').values({ key: 's', name: 'S', secret: 'x', settings: '{}', created_at: now }).execute();
-    await db.insertInto('visitors').values({ id: 'v', site_key: 's', token_hash: 'h', external_id: null, name: null, email: null, verified: 0, context: '{}', created_at: now, last_seen_at: now }).execute();
-    await db.insertInto('conversations').values({ id: 'c', site_key: 's', visitor_id: 'v', status: 'bot', assignee_id: null, last_seq: 0, last_visitor_seq: 0, visitor_read_seq: 0, agent_read_seq: 0, bot_state: '{}', handoff_reason: null, lang: null, queued_at: null, assigned_at: null, resolved_at: null, created_at: now, updated_at: now }).execute();
-    const event = (id: string, seq: number, cid: string | null) => ({ id, conversation_id: 'c', seq, visitor_seq: seq, kind: 'message' as const, author_type: 'visitor' as const, author_id: 'v', author_name: null, text: 'hi', data: null, actor_key: 'v:v', cid, created_at: now });
-    await db.insertInto('events').values(event('m1', 1, 'cid-1')).execute();
-    await expect(db.insertInto('events').values(event('m2', 2, 'cid-1')).execute()).rejects.toThrow(/unique|UNIQUE/);
-    await expect(db.insertInto('events').values(event('m3', 1, 'cid-3')).execute()).rejects.toThrow(/unique|UNIQUE/);
+    await db
+      .insertInto('visitors')
+      .values({
+        id: 'v',
+        site_key: 's',
+        token_hash: 'h',
+        external_id: null,
+        name: null,
+        email: null,
+        verified: 0,
+        context: '{}',
+        created_at: now,
+        last_seen_at: now,
+      })
+      .execute();
+    await db
+      .insertInto('conversations')
+      .values({
+        id: 'c',
+        site_key: 's',
+        visitor_id: 'v',
+        status: 'bot',
+        assignee_id: null,
+        last_seq: 0,
+        last_visitor_seq: 0,
+        visitor_read_seq: 0,
+        agent_read_seq: 0,
+        bot_state: '{}',
+        handoff_reason: null,
+        lang: null,
+        queued_at: null,
+        assigned_at: null,
+        resolved_at: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    const event = (id: string, seq: number, cid: string | null) => ({
+      id,
+      conversation_id: 'c',
+      seq,
+      visitor_seq: seq,
+      kind: 'message' as const,
+      author_type: 'visitor' as const,
+      author_id: 'v',
+      author_name: null,
+      text: 'hi',
+      data: null,
+      actor_key: 'v:v',
+      cid,
+      created_at: now,
+    });
+    await db
+      .insertInto('events')
+      .values(event('m1', 1, 'cid-1'))
+      .execute();
+    await expect(
+      db
+        .insertInto('events')
+        .values(event('m2', 2, 'cid-1'))
+        .execute(),
+    ).rejects.toThrow(/unique|UNIQUE/);
+    await expect(
+      db
+        .insertInto('events')
+        .values(event('m3', 1, 'cid-3'))
+        .execute(),
+    ).rejects.toThrow(/unique|UNIQUE/);
     // Events without a cid (bot answers) do not collide with each other.
-    await db.insertInto('events').values(event('m4', 2, null)).execute();
-    await db.insertInto('events').values({ ...event('m5', 3, null), visitor_seq: 3 }).execute();
+    await db
+      .insertInto('events')
+      .values(event('m4', 2, null))
+      .execute();
+    await db
+      .insertInto('events')
+      .values({ ...event('m5', 3, null), visitor_seq: 3 })
+      .execute();
     const rows = await db.selectFrom('events').select(['id', 'created_at']).orderBy('seq').execute();
     expect(rows.map((r) => r.id)).toEqual(['m1', 'm4', 'm5']);
     // Epoch milliseconds come back as numbers on both dialects.

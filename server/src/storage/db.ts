@@ -71,7 +71,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDa
       schemaName = schema;
     }
     // Every pooled connection gets the schema at connect time, before any query can run on it.
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, ...(schemaOption ? { options: schemaOption } : {}) });
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      ...(schemaOption ? { options: schemaOption } : {}),
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     await migrate(db as Kysely<unknown>, schemaName);
     return { db, dialect: 'postgres', close: () => db.destroy() };

@@ -6,17 +6,49 @@ import type { ConversationsTable, EventsTable } from './schema.js';
 
 export type SqliteStatements = ReturnType<typeof prepareSqliteStatements>;
 
-const EVENT_COLUMNS = ['id', 'conversation_id', 'seq', 'visitor_seq', 'kind', 'author_type', 'author_id', 'author_name', 'text', 'data', 'actor_key', 'cid', 'created_at'] as const;
-const CONVERSATION_UPDATE = ['status', 'assignee_id', 'last_seq', 'last_visitor_seq', 'bot_state', 'handoff_reason', 'lang', 'queued_at', 'assigned_at', 'resolved_at', 'updated_at'] as const;
+const EVENT_COLUMNS = [
+  'id',
+  'conversation_id',
+  'seq',
+  'visitor_seq',
+  'kind',
+  'author_type',
+  'author_id',
+  'author_name',
+  'text',
+  'data',
+  'actor_key',
+  'cid',
+  'created_at',
+] as const;
+const CONVERSATION_UPDATE = [
+  'status',
+  'assignee_id',
+  'last_seq',
+  'last_visitor_seq',
+  'bot_state',
+  'handoff_reason',
+  'lang',
+  'queued_at',
+  'assigned_at',
+  'resolved_at',
+  'updated_at',
+] as const;
 
 export function prepareSqliteStatements(sqlite: SQLite.Database) {
   const conversation = sqlite.prepare<[string], ConversationsTable>('SELECT * FROM conversations WHERE id = ?');
-  const current = sqlite.prepare<[string], ConversationsTable>('SELECT * FROM conversations WHERE visitor_id = ? ORDER BY created_at DESC LIMIT 1');
+  const current = sqlite.prepare<[string], ConversationsTable>(
+    'SELECT * FROM conversations WHERE visitor_id = ? ORDER BY created_at DESC LIMIT 1',
+  );
   const duplicate = sqlite.prepare<[string, string], Pick<EventsTable, 'id' | 'seq' | 'visitor_seq' | 'conversation_id'>>(
     'SELECT id, seq, visitor_seq, conversation_id FROM events WHERE actor_key = ? AND cid = ?',
   );
-  const insertEvent = sqlite.prepare(`INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map((c) => '@' + c).join(', ')})`);
-  const updateConversation = sqlite.prepare(`UPDATE conversations SET ${CONVERSATION_UPDATE.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`);
+  const insertEvent = sqlite.prepare(
+    `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map((c) => '@' + c).join(', ')})`,
+  );
+  const updateConversation = sqlite.prepare(
+    `UPDATE conversations SET ${CONVERSATION_UPDATE.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`,
+  );
   return {
     conversation: (id: string) => conversation.get(id),
     current: (visitorId: string) => current.get(visitorId),

@@ -39,9 +39,13 @@ export function connect(url: string, options: ConnectOptions = {}): Promise<Test
       }
     }
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   return new Promise((resolve, reject) => {
-    ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })));
+    ws.once('unexpected-response', (_req, res) =>
+      reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`), { status: res.statusCode })),
+    );
     ws.once('error', reject);
     ws.once('open', () => {
       ws.off('error', reject);
@@ -84,7 +88,11 @@ export function connect(url: string, options: ConnectOptions = {}): Promise<Test
 
 /** Logs in over REST and returns the session cookie. */
 export async function login(baseUrl: string, email: string, password: string): Promise<string> {
-  const res = await fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: baseUrl }, body: JSON.stringify({ email, password }) });
+  const res = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: baseUrl },
+    body: JSON.stringify({ email, password }),
+  });
   if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   const cookie = res.headers.get('set-cookie') ?? '';
   return cookie.split(';')[0]!;
@@ -99,7 +107,11 @@ export async function newVisitor(baseUrl: string, site = 'demo'): Promise<{ clie
 }
 
 /** An agent socket: logged in, connected with the right Origin, hello answered. */
-export async function newAgent(baseUrl: string, email: string, password: string): Promise<{ client: TestClient; cookie: string; agentId: string }> {
+export async function newAgent(
+  baseUrl: string,
+  email: string,
+  password: string,
+): Promise<{ client: TestClient; cookie: string; agentId: string }> {
   const cookie = await login(baseUrl, email, password);
   const client = await connect(`${baseUrl.replace(/^http/, 'ws')}/ws/agent`, { cookie, origin: baseUrl });
   client.send({ type: 'agent.hello' });

@@ -16,7 +16,17 @@ export interface TestServer extends Servus {
   close(): Promise<void>;
 }
 
-export async function startTestServer({ overrides = {}, bots, postgres = false, pgSchema: sharedSchema }: { overrides?: Partial<Record<keyof Config, unknown>>; bots?: BotResponder; postgres?: boolean; /** Share a schema with another instance (scale-out tests). */ pgSchema?: string } = {}): Promise<TestServer & { pgSchema?: string }> {
+export async function startTestServer({
+  overrides = {},
+  bots,
+  postgres = false,
+  pgSchema: sharedSchema,
+}: {
+  overrides?: Partial<Record<keyof Config, unknown>>;
+  bots?: BotResponder;
+  postgres?: boolean;
+  /** Share a schema with another instance (scale-out tests). */ pgSchema?: string;
+} = {}): Promise<TestServer & { pgSchema?: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'servus-it-'));
   const config = loadConfig({
     env: {},
@@ -32,7 +42,12 @@ export async function startTestServer({ overrides = {}, bots, postgres = false, 
     },
   });
   const pgSchema = postgres ? (sharedSchema ?? `t_${randomBytes(6).toString('hex')}`) : undefined;
-  const servus = await startServus({ config, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), ...(bots ? { bots } : {}), ...(pgSchema ? { pgSchema } : {}) });
+  const servus = await startServus({
+    config,
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    ...(bots ? { bots } : {}),
+    ...(pgSchema ? { pgSchema } : {}),
+  });
   return Object.assign(Object.create(null) as object, servus, {
     url: servus.url,
     port: servus.port,

@@ -45,7 +45,13 @@ export class ReliableClient {
   until(predicate: () => boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
     if (predicate()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what} (lastSeq ${this.lastSeq}, outbox ${this.outbox.length}, acks ${this.acks.size})`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`timed out waiting for ${what} (lastSeq ${this.lastSeq}, outbox ${this.outbox.length}, acks ${this.acks.size})`),
+          ),
+        timeoutMs,
+      );
       this.waiters.push({ predicate, resolve: () => (clearTimeout(timer), resolve()) });
     });
   }
@@ -85,7 +91,11 @@ export class ReliableClient {
     const url = this.options.role === 'visitor' ? `${base}/ws/visitor?site=${this.options.site ?? 'demo'}` : `${base}/ws/agent`;
     for (let attempt = 0; ; attempt++) {
       try {
-        const client = await connect(url, { ...(this.token ? { token: this.token } : {}), ...(this.options.cookie ? { cookie: this.options.cookie } : {}), ...(this.options.origin ? { origin: this.options.origin } : {}) });
+        const client = await connect(url, {
+          ...(this.token ? { token: this.token } : {}),
+          ...(this.options.cookie ? { cookie: this.options.cookie } : {}),
+          ...(this.options.origin ? { origin: this.options.origin } : {}),
+        });
         this.client = client;
         client.ws.on('message', () => {
           const f = client.frames.shift();
@@ -93,12 +103,16 @@ export class ReliableClient {
         });
         const welcomed = client.next((f) => f.type === 'welcome');
         if (this.options.role === 'visitor') {
-          client.send({ type: 'visitor.hello', ...(this.conversationId ? { resume: { conversationId: this.conversationId, lastSeq: this.lastSeq } } : {}) });
+          client.send({
+            type: 'visitor.hello',
+            ...(this.conversationId ? { resume: { conversationId: this.conversationId, lastSeq: this.lastSeq } } : {}),
+          });
           await welcomed;
         } else {
           client.send({ type: 'agent.hello' });
           await welcomed;
-          if (this.conversationId) client.send({ type: 'conversation.subscribe', conversationId: this.conversationId, lastSeq: this.lastSeq });
+          if (this.conversationId)
+            client.send({ type: 'conversation.subscribe', conversationId: this.conversationId, lastSeq: this.lastSeq });
         }
         // Resend what was not acknowledged, with the same cids, in the same order.
         for (const item of this.outbox) client.send(item.frame);
