@@ -51,6 +51,13 @@ export const configSchema = z.object({
   /** Seconds a resolved conversation may be reopened by the visitor writing again. */
   reopenWindowSeconds: int(0, 365 * 86400).default(7 * 86400),
   sessionTtlHours: int(1, 24 * 365).default(24 * 14),
+  /** Give queued conversations to the least busy online agent below capacity. */
+  autoAssign: z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+    .transform((v) => v === true || v === 'true' || v === '1')
+    .default(true),
+  /** Seconds an agent may be offline before their open conversations go back to the queue. */
+  agentOfflineGraceSeconds: z.coerce.number().min(0).max(86400).default(120),
   /** Shown in the expected wait until real handling times exist. */
   defaultHandlingSeconds: int(10, 86400).default(300),
   /** Trust X-Forwarded-For for the client IP (only behind a proxy you control). */

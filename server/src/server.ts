@@ -17,6 +17,7 @@ import { createAuth } from './auth.js';
 import { createSiteDirectory } from './sites.js';
 import { createConversationService } from './conversations/service.js';
 import { silentBot, type BotResponder } from './conversations/bot-responder.js';
+import { createAssigner } from './conversations/assigner.js';
 import { createApp } from './http/app.js';
 import { seed, type SeedResult } from './seed.js';
 
@@ -78,10 +79,28 @@ export async function startServus({
     defaultHandlingSeconds: config.defaultHandlingSeconds,
     agentsOnline: (siteKey) => presence.online(siteKey),
     sqlite: database.sqlite ? prepareSqliteStatements(database.sqlite) : undefined,
+    onSiteChanged: (siteKey) => assigner.schedule(siteKey),
   });
-  // Visitors waiting learn at once when the first agent comes online or the last one leaves.
-  presence.onChange((keys) => {
-    for (const key of keys) void service.publishQueuePositions(key).catch((err: unknown) => logger.error({ err }, 'queue update failed'));
+  const assigner = createAssigner({ db, service, presence, logger, enabled: config.autoAssign });
+  const offlineTimers = new Map<string, NodeJS.Timeout>();
+  presence.onChange((keys, agentId, online) => {
+    // Visitors waiting learn at once when the first agent comes online or the last one leaves.
+    for (const key of keys) {
+      void service.publishQueuePositions(key).catch((err: unknown) => logger.error({ err }, 'queue update failed'));
+      if (online) assigner.schedule(key);
+    }
+    clearTimeout(offlineTimers.get(agentId));
+    offlineTimers.delete(agentId);
+    if (!online) {
+      // After a grace period (a reload, a flaky network), an absent agent's chats go back to the front of the queue.
+      const timer = setTimeout(() => {
+        offlineTimers.delete(agentId);
+        if (presence.status(agentId) !== 'offline') return;
+        void service.returnToQueue(agentId).catch((err: unknown) => logger.error({ err, agentId }, 'return to queue failed'));
+      }, config.agentOfflineGraceSeconds * 1000);
+      timer.unref();
+      offlineTimers.set(agentId, timer);
+    }
   });
   const sockets = createSocketServer({ config, logger, auth, hub, sites, service, presence, publicUrl: config.publicUrl });
   const app = createApp({
@@ -113,7 +132,9 @@ export async function startServus({
       stopped ??= (async () => {
         // No new connections; sockets get 1001; every queued write is committed before the database closes.
         server.close();
+        for (const t of offlineTimers.values()) clearTimeout(t);
         await sockets.close();
+        await assigner.idle();
         await writes.drain();
         bot.close?.();
         await hub.close();

@@ -29,7 +29,7 @@ describe.each(['sqlite', 'postgres'] as const)('chaos on %s', (dialect) => {
   beforeAll(async () => {
     server = await startTestServer({
       postgres: dialect === 'postgres',
-      overrides: { visitorMessagesPerWindow: 10_000, agentMessagesPerWindow: 10_000, framesPerWindow: 100_000 },
+      overrides: { autoAssign: false, visitorMessagesPerWindow: 10_000, agentMessagesPerWindow: 10_000, framesPerWindow: 100_000 },
     });
   });
   afterAll(() => server.close());

@@ -67,7 +67,7 @@ async function expectOneWinnerEach(server: TestServer, ids: string[], a: Map<str
 describe.each(['sqlite', 'postgres'] as const)('claims on %s', (dialect) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ postgres: dialect === 'postgres' });
+    server = await startTestServer({ postgres: dialect === 'postgres', overrides: { autoAssign: false } });
     await addAgent(server);
   });
   afterAll(() => server.close());
@@ -89,9 +89,9 @@ describe('claims across two instances sharing PostgreSQL', () => {
   let one: TestServer & { pgSchema?: string };
   let two: TestServer;
   beforeAll(async () => {
-    one = await startTestServer({ postgres: true });
+    one = await startTestServer({ postgres: true, overrides: { autoAssign: false } });
     await addAgent(one);
-    two = await startTestServer({ postgres: true, pgSchema: one.pgSchema!, overrides: { seedDemo: false } });
+    two = await startTestServer({ postgres: true, pgSchema: one.pgSchema!, overrides: { seedDemo: false, autoAssign: false } });
   });
   afterAll(async () => {
     await two.close();

@@ -26,7 +26,7 @@ const unsureBot: BotResponder = {
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ bots: unsureBot });
+  server = await startTestServer({ bots: unsureBot, overrides: { autoAssign: false } });
   const id = randomId('a');
   await server.database.db
     .insertInto('agents')

@@ -66,6 +66,8 @@ export interface ConversationServiceOptions {
   defaultHandlingSeconds: number;
   /** How many agents are online for a site (presence). */
   agentsOnline?: (siteKey: string) => number;
+  /** Called after every committed status change or queue change of a site (auto-assignment listens). */
+  onSiteChanged?: (siteKey: string) => void;
   /** SQLite only: prepared statements for the per-message hot path. */
   sqlite?: SqliteStatements | undefined;
 }
@@ -448,6 +450,7 @@ export function createConversationService(options: ConversationServiceOptions) {
     });
     publish(result);
     if (result.queueChanged && result.conversation) await publishQueuePositions(result.queueChanged, result.conversation.id);
+    if (result.conversation && (result.queueChanged || result.change)) options.onSiteChanged?.(result.conversation.site_key);
     return result.ack;
   }
 
@@ -818,6 +821,45 @@ export function createConversationService(options: ConversationServiceOptions) {
     return { type: 'ack', cid: cmd.cid };
   }
 
+  /** Auto-assignment: gives a still-queued conversation to an agent; false when someone was faster. */
+  async function assignQueued(agent: AgentActor, conversationId: string): Promise<boolean> {
+    let assigned = false;
+    await run(async (tx) => {
+      const conv = await lockConversation(tx, conversationId);
+      if (!conv || conv.status !== 'queued' || !agent.siteKeys.includes(conv.site_key)) return empty(null);
+      const events: EventRow[] = [];
+      const change = applyLifecycle(conv, { type: 'claim', agentId: agent.id, at: now() }, events, {
+        assigneeName: agent.name,
+        text: 'assigned',
+      });
+      await saveConversation(tx, conv, events, false);
+      assigned = change !== null;
+      return { ack: null, events, conversation: conv, change, queueChanged: conv.site_key };
+    });
+    return assigned;
+  }
+
+  /** An agent who left (or was removed): their open conversations go back to the front of the queue. */
+  async function returnToQueue(agentId: string): Promise<number> {
+    const rows = await db
+      .selectFrom('conversations')
+      .select('id')
+      .where('assignee_id', '=', agentId)
+      .where('status', '=', 'assigned')
+      .execute();
+    for (const { id } of rows) {
+      await run(async (tx) => {
+        const conv = await lockConversation(tx, id);
+        if (!conv || conv.status !== 'assigned' || conv.assignee_id !== agentId) return empty(null);
+        const events: EventRow[] = [];
+        const change = applyLifecycle(conv, { type: 'release', at: now() }, events, { text: 'released' });
+        await saveConversation(tx, conv, events, false);
+        return { ack: null, events, conversation: conv, change, queueChanged: conv.site_key };
+      });
+    }
+    return rows.length;
+  }
+
   /** Pre-chat form data: stored on the visitor, marked unverified unless an identify vouched for it. */
   async function setProfile(
     visitor: VisitorActor,
@@ -898,6 +940,8 @@ export function createConversationService(options: ConversationServiceOptions) {
   }
 
   return {
+    assignQueued,
+    returnToQueue,
     identify,
     setProfile,
     submitOffline,

@@ -11,8 +11,12 @@ describe('two instances with PostgreSQL and Redis', () => {
   let one: TestServer & { pgSchema?: string };
   let two: TestServer;
   beforeAll(async () => {
-    one = await startTestServer({ postgres: true, overrides: { redisUrl: REDIS_URL } });
-    two = await startTestServer({ postgres: true, pgSchema: one.pgSchema!, overrides: { redisUrl: REDIS_URL, seedDemo: false } });
+    one = await startTestServer({ postgres: true, overrides: { redisUrl: REDIS_URL, autoAssign: false } });
+    two = await startTestServer({
+      postgres: true,
+      pgSchema: one.pgSchema!,
+      overrides: { redisUrl: REDIS_URL, seedDemo: false, autoAssign: false },
+    });
   });
   afterAll(async () => {
     await two.close();

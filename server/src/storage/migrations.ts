@@ -100,6 +100,31 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0002_console': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('conversation_labels')
+        .addColumn('conversation_id', 'varchar(64)', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+        .addColumn('label', 'varchar(64)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('conversation_labels_pk', ['conversation_id', 'label'])
+        .execute();
+      await db.schema.createIndex('conversation_labels_label').on('conversation_labels').column('label').execute();
+      await db.schema
+        .createTable('canned_responses')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('shortcut', 'varchar(64)', (c) => c.notNull().unique())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'varchar(64)')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('events_conversation_created').on('events').columns(['conversation_id', 'created_at']).execute();
+      await db.schema.createIndex('conversations_assignee').on('conversations').columns(['assignee_id', 'status']).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('canned_responses').ifExists().execute();
+      await db.schema.dropTable('conversation_labels').ifExists().execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -80,7 +80,22 @@ export interface EventsTable {
   created_at: number;
 }
 
+export interface ConversationLabelsTable {
+  conversation_id: string;
+  label: string;
+}
+
+export interface CannedResponsesTable {
+  id: string;
+  shortcut: string;
+  text: string;
+  created_by: string | null;
+  created_at: number;
+}
+
 export interface Database {
+  conversation_labels: ConversationLabelsTable;
+  canned_responses: CannedResponsesTable;
   sites: SitesTable;
   agents: AgentsTable;
   agent_sites: AgentSitesTable;

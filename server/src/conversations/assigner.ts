@@ -1,0 +1,70 @@
+// Auto-assignment: the oldest queued conversation goes to the online agent with the fewest open
+// chats who is below their capacity. Runs whenever a site's queue or an agent's load changes;
+// every assignment is the same atomic conditional update as a manual claim.
+import type { Kysely } from 'kysely';
+import type { Database } from '../storage/schema.js';
+import type { Logger } from '../logger.js';
+import type { Presence } from '../realtime/presence.js';
+import type { ConversationService, AgentActor } from './service.js';
+
+export interface AssignerOptions {
+  db: Kysely<Database>;
+  service: ConversationService;
+  presence: Presence;
+  logger: Logger;
+  /** Turned off with AUTO_ASSIGN=false: agents then only claim from the queue. */
+  enabled: boolean;
+}
+
+export function createAssigner({ db, service, presence, logger, enabled }: AssignerOptions) {
+  const pending = new Set<string>();
+  let running: Promise<void> = Promise.resolve();
+
+  async function assignSite(siteKey: string): Promise<void> {
+    const online = presence.onlineAgents(siteKey);
+    if (!online.length) return;
+    for (let guard = 0; guard < 1000; guard++) {
+      const next = await db
+        .selectFrom('conversations')
+        .select('id')
+        .where('site_key', '=', siteKey)
+        .where('status', '=', 'queued')
+        .orderBy('queued_at')
+        .orderBy('id')
+        .executeTakeFirst();
+      if (!next) return;
+      const agents = await db
+        .selectFrom('agents')
+        .leftJoin('conversations', (j) =>
+          j.onRef('conversations.assignee_id', '=', 'agents.id').on('conversations.status', '=', 'assigned'),
+        )
+        .select((eb) => ['agents.id', 'agents.name', 'agents.capacity', eb.fn.count<number>('conversations.id').as('open')])
+        .where('agents.id', 'in', online)
+        .groupBy(['agents.id', 'agents.name', 'agents.capacity'])
+        .execute();
+      const candidates = agents
+        .filter((a) => Number(a.open) < a.capacity)
+        .sort((a, b) => Number(a.open) - Number(b.open) || a.id.localeCompare(b.id));
+      const pick = candidates[0];
+      if (!pick) return;
+      const sites = await db.selectFrom('agent_sites').select('site_key').where('agent_id', '=', pick.id).execute();
+      const agent: AgentActor = { kind: 'agent', id: pick.id, name: pick.name, siteKeys: sites.map((s) => s.site_key) };
+      await service.assignQueued(agent, next.id);
+    }
+  }
+
+  return {
+    /** Schedules a pass over a site; passes run one at a time. */
+    schedule(siteKey: string): void {
+      if (!enabled || pending.has(siteKey)) return;
+      pending.add(siteKey);
+      running = running
+        .then(() => {
+          pending.delete(siteKey);
+          return assignSite(siteKey);
+        })
+        .catch((err: unknown) => logger.error({ err, siteKey }, 'auto-assignment failed'));
+    },
+    idle: () => running,
+  };
+}
