@@ -105,6 +105,11 @@ export async function startServus({
   const sockets = createSocketServer({ config, logger, auth, hub, sites, service, presence, publicUrl: config.publicUrl });
   const app = createApp({
     config,
+    db,
+    dialect: database.dialect,
+    presence,
+    disconnectAgent: (agentId, keep) => sockets.disconnectAgent(agentId, keep),
+    consoleDir: join(repoRoot, 'server', 'console', 'dist'),
     logger,
     auth,
     sites,

@@ -860,6 +860,11 @@ export function createConversationService(options: ConversationServiceOptions) {
     return rows.length;
   }
 
+  /** A returning visitor: where they are now (page, language, browser) for the agents' context panel. */
+  async function touchVisitor(visitorId: string, context: string): Promise<void> {
+    await db.updateTable('visitors').set({ context, last_seen_at: now() }).where('id', '=', visitorId).execute();
+  }
+
   /** Pre-chat form data: stored on the visitor, marked unverified unless an identify vouched for it. */
   async function setProfile(
     visitor: VisitorActor,
@@ -940,6 +945,7 @@ export function createConversationService(options: ConversationServiceOptions) {
   }
 
   return {
+    touchVisitor,
     assignQueued,
     returnToQueue,
     identify,

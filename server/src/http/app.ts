@@ -16,9 +16,20 @@ import type { ConversationService, AgentActor } from '../conversations/service.j
 import { ServusError, toPublicError } from '../errors.js';
 import { publicSiteConfig, type SiteDirectory } from '../sites.js';
 import { demoPage, consolePage } from './pages.js';
+import { mountAgentApi, type AgentEnv, type AgentApiOptions } from './agent-api.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../storage/schema.js';
+import type { Dialect } from '../storage/db.js';
+import type { Presence } from '../realtime/presence.js';
 
 export interface AppOptions {
   config: Config;
+  db: Kysely<Database>;
+  dialect: Dialect;
+  presence: Presence;
+  disconnectAgent: (agentId: string, keepSessionHash?: string) => void;
+  /** Folder of the built console (server/console/dist); a placeholder page is served until it is built. */
+  consoleDir: string;
   logger: Logger;
   auth: Auth;
   sites: SiteDirectory;
@@ -39,7 +50,20 @@ const MIME: Record<string, string> = {
   '.png': 'image/png',
 };
 
-export function createApp({ config, logger, auth, sites, service, widgetDir, health }: AppOptions) {
+export function createApp({
+  config,
+  logger,
+  auth,
+  sites,
+  service,
+  widgetDir,
+  consoleDir,
+  health,
+  db,
+  dialect,
+  presence,
+  disconnectAgent,
+}: AppOptions) {
   const app = new Hono<Env>();
 
   app.onError((err, c) => {
@@ -124,14 +148,34 @@ export function createApp({ config, logger, auth, sites, service, widgetDir, hea
   });
   app.get('/', (c) => c.redirect('/demo'));
   app.get('/demo', (c) => c.html(demoPage(c.req.query('lang') === 'en' ? 'en' : 'de')));
-  app.get('/console', (c) => {
-    c.header(
-      'Content-Security-Policy',
-      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    );
+  const consoleCsp =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+  async function consoleIndex(c: Context<Env>) {
+    c.header('Content-Security-Policy', consoleCsp);
     c.header('X-Frame-Options', 'DENY');
-    return c.html(consolePage());
+    c.header('Cache-Control', 'no-cache');
+    try {
+      return c.html(await readFile(join(consoleDir, 'index.html'), 'utf8'));
+    } catch {
+      return c.html(consolePage());
+    }
+  }
+  app.get('/console', consoleIndex);
+  app.get('/console/assets/*', async (c) => {
+    const rel = c.req.path.slice('/console/'.length);
+    const root = normalize(consoleDir);
+    const file = normalize(join(root, rel));
+    if (!file.startsWith(root + sep)) return c.notFound();
+    try {
+      const body = await readFile(file);
+      c.header('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
+      c.header('Cache-Control', 'public, max-age=31536000, immutable');
+      return c.body(body);
+    } catch {
+      return c.notFound();
+    }
   });
+  app.get('/console/*', consoleIndex);
 
   // ---- widget config
   app.get('/api/widget/config', async (c) => {
@@ -198,19 +242,32 @@ export function createApp({ config, logger, auth, sites, service, widgetDir, hea
   app.get('/api/auth/me', requireAgent, (c) => c.json({ agent: c.get('agent') }));
 
   // ---- agent REST
-  app.use('/api/conversations/*', requireAgent, sameOrigin);
-  app.use('/api/conversations', requireAgent, sameOrigin);
-  app.get('/api/conversations', async (c) => c.json({ conversations: await service.listForAgent(c.get('agent')) }));
-  app.get('/api/conversations/:id', async (c) => {
-    const conv = await service.agentConversation(c.get('agent'), c.req.param('id'));
-    return c.json({ conversation: await service.viewFor(conv, 'agent') });
-  });
+  for (const path of [
+    '/api/conversations',
+    '/api/conversations/*',
+    '/api/canned',
+    '/api/canned/*',
+    '/api/agents',
+    '/api/agents/*',
+    '/api/auth/password',
+  ]) {
+    app.use(path, requireAgent, sameOrigin);
+  }
   app.get('/api/conversations/:id/events', async (c) => {
     const conv = await service.agentConversation(c.get('agent'), c.req.param('id'));
     const after = afterQuery.safeParse(c.req.query('after'));
     if (!after.success) throw new ServusError(ErrorCode.BAD_FRAME, 'after: must be a whole number', { path: 'after' });
     const { frames, more } = await service.replay(conv, 'agent', after.data, config.replayBatch);
     return c.json({ events: frames.map((f) => JSON.parse(f.json) as unknown), more });
+  });
+  mountAgentApi(app as unknown as Hono<AgentEnv>, {
+    db,
+    dialect,
+    auth,
+    service,
+    presence,
+    disconnectAgent,
+    parse: json as unknown as AgentApiOptions['parse'],
   });
 
   return app;

@@ -20,6 +20,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Auth } from '../auth.js';
 import { parseCookies, SESSION_COOKIE } from '../auth.js';
+import { hashToken } from '../ids.js';
 import type { ConversationService, AgentActor, VisitorActor } from '../conversations/service.js';
 import type { ConversationRow } from '../conversations/views.js';
 import type { SiteDirectory } from '../sites.js';
@@ -38,7 +39,6 @@ export interface SocketServerOptions {
   presence: Presence;
   /** Origin of the console, for the agent socket's Origin check (derived from Host when unset). */
   publicUrl?: string | undefined;
-  onVisitorSeen?: (visitorId: string, context: Record<string, unknown>) => void;
 }
 
 type VisitorIdentity = VisitorActor & { verified?: boolean };
@@ -53,6 +53,9 @@ interface Conn {
   /** Token issued on the hello of a new visitor, to be sent once in the welcome. */
   helloDone: boolean;
   agent?: AgentActor & { email: string; role: 'admin' | 'agent' };
+  userAgent: string;
+  /** Hash of the session the agent socket was opened with. */
+  sessionHash?: string;
   alive: boolean;
   subs: Map<string, () => void>;
   /** Conversations being replayed: live frames wait here until the replay is sent. */
@@ -159,6 +162,7 @@ export function createSocketServer(options: SocketServerOptions) {
         subs: new Map(),
         replaying: new Map(),
         replayInFlight: new Set(),
+        userAgent: String(req.headers['user-agent'] ?? '').slice(0, 512),
         sent: new Map(),
         chain: Promise.resolve(),
         authTimer: null,
@@ -198,12 +202,14 @@ export function createSocketServer(options: SocketServerOptions) {
           uncount();
           return reject(socket, ErrorCode.FORBIDDEN, 'Cross-site WebSocket requests are not allowed.');
         }
-        const agent = await auth.agentForSession(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
+        const session = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+        const agent = await auth.agentForSession(session);
         if (!agent) {
           uncount();
           return reject(socket, ErrorCode.UNAUTHORIZED, 'Log in first.');
         }
         conn.agent = agent;
+        conn.sessionHash = hashToken(session!);
       }
       if (socket.destroyed) return uncount();
       wss.handleUpgrade(req, socket, head, (ws) => {
@@ -420,7 +426,7 @@ export function createSocketServer(options: SocketServerOptions) {
       case 'visitor.hello': {
         if (conn.helloDone) throw new ServusError(ErrorCode.INVALID_STATE, 'Already said hello.');
         let token: string | undefined;
-        const context = JSON.stringify(frame.context ?? {});
+        const context = JSON.stringify({ ...(frame.context ?? {}), userAgent: conn.userAgent });
         if (!conn.visitor && frame.token) {
           const visitor = await auth.visitorForToken(frame.token, conn.siteKey!);
           if (!visitor) {
@@ -440,7 +446,7 @@ export function createSocketServer(options: SocketServerOptions) {
           conn.visitor = created.visitor;
           token = created.token;
         } else {
-          options.onVisitorSeen?.(conn.visitor.id, frame.context ?? {});
+          await service.touchVisitor(conn.visitor.id, context);
         }
         conn.lang = frame.context?.lang?.slice(0, 2).toLowerCase() ?? null;
         conn.helloDone = true;
@@ -609,6 +615,13 @@ export function createSocketServer(options: SocketServerOptions) {
 
   return {
     handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void handleUpgrade(req, socket, head),
+    /** Closes an agent's sockets (a removed agent, a changed password), except those of one session. */
+    disconnectAgent(agentId: string, keepSessionHash?: string): void {
+      for (const conn of conns) {
+        if (conn.agent?.id === agentId && conn.sessionHash !== keepSessionHash)
+          closeWith(conn, CloseCode.POLICY, ErrorCode.UNAUTHORIZED, 'Your session has ended.');
+      }
+    },
     get size() {
       return conns.size;
     },
