@@ -60,6 +60,17 @@ describe('a conversation from bot to rating', () => {
     // Second miss: the bot hands over, and the visitor learns their place in the queue.
     v.client.send({ type: 'message.send', cid: 'q2', text: 'Hello??' });
     const handoff = await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'handoff');
+    // Both questions the bot could not answer are counted for the site owner.
+    const { login } = await import('../testing/client.js');
+    const cookie = await login(server.url, TEST_ADMIN.email, TEST_ADMIN.password);
+    const unansweredRes = await fetch(`${server.url}/api/sites/demo/bot/unanswered`, { headers: { cookie } });
+    const unanswered = (await unansweredRes.json()) as { questions: { text: string; count: number }[] };
+    expect(unansweredRes.status, JSON.stringify(unanswered)).toBe(200);
+    expect(unanswered.questions.map((q) => [q.text, q.count]).sort()).toEqual([
+      ['Hello??', 1],
+      ['Where is my parcel?', 1],
+    ]);
+    expect((await fetch(`${server.url}/api/sites/elsewhere/bot/unanswered`, { headers: { cookie } })).status).toBe(404);
     const conversationId = handoff.conversationId as string;
     expect(handoff.conversation).toMatchObject({ status: 'queued', queue: { position: 1, expectedWaitSeconds: null, agentsOnline: 0 } });
 

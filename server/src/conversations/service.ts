@@ -307,6 +307,32 @@ export function createConversationService(options: ConversationServiceOptions) {
     return { conv: newConversation(visitor, at, lang), isNew: true };
   }
 
+  /** Counts a question the bot could not answer (same wording, case and spacing aside, counts once). */
+  async function recordUnanswered(tx: Transaction<Database>, conv: ConversationRow, text: string, lang: string, at: number): Promise<void> {
+    const normalized = text.toLowerCase().replace(/\s+/g, ' ').trim().slice(0, 300);
+    if (!normalized) return;
+    await tx
+      .insertInto('unanswered_questions')
+      .values({
+        site_key: conv.site_key,
+        normalized,
+        text: text.slice(0, 1000),
+        lang,
+        count: 1,
+        last_conversation_id: conv.id,
+        first_at: at,
+        last_at: at,
+      })
+      .onConflict((oc) =>
+        oc.columns(['site_key', 'normalized']).doUpdateSet((eb) => ({
+          count: eb('unanswered_questions.count', '+', 1),
+          last_at: at,
+          last_conversation_id: conv.id,
+        })),
+      )
+      .execute();
+  }
+
   function ackFor(actor: Actor, cid: string, conv: ConversationRow, event: EventRow | undefined): AckFrame {
     const ack: AckFrame = { type: 'ack', cid, conversationId: conv.id };
     if (event) {
@@ -512,6 +538,9 @@ export function createConversationService(options: ConversationServiceOptions) {
               at,
             ),
           );
+          if (turn.kind === 'unsure' || (turn.kind === 'handoff' && turn.handoffReason === 'low_confidence')) {
+            await recordUnanswered(tx, conv, cmd.text, turn.lang, at);
+          }
           if (turn.handoffReason && turn.kind === 'handoff') {
             if (applyLifecycle(conv, { type: 'handoff', reason: turn.handoffReason, at }, events)) queueChanged = conv.site_key;
           }

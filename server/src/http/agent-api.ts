@@ -199,6 +199,30 @@ export function mountAgentApi(
     return c.json({ labels });
   });
 
+  // ---- what the bot could not answer, most asked first
+  app.get('/api/sites/:key/bot/unanswered', async (c) => {
+    const key = c.req.param('key');
+    if (!c.get('agent').siteKeys.includes(key)) throw notFound('site');
+    const rows = await db
+      .selectFrom('unanswered_questions')
+      .select(['text', 'lang', 'count', 'first_at', 'last_at', 'last_conversation_id'])
+      .where('site_key', '=', key)
+      .orderBy('count', 'desc')
+      .orderBy('last_at', 'desc')
+      .limit(200)
+      .execute();
+    return c.json({
+      questions: rows.map((r) => ({
+        text: r.text,
+        lang: r.lang,
+        count: r.count,
+        firstAt: r.first_at,
+        lastAt: r.last_at,
+        lastConversationId: r.last_conversation_id,
+      })),
+    });
+  });
+
   // ---- canned responses
   app.get('/api/canned', async (c) =>
     c.json({ canned: await db.selectFrom('canned_responses').select(['id', 'shortcut', 'text']).orderBy('shortcut').execute() }),

@@ -250,6 +250,7 @@ export function createApp({
     '/api/agents',
     '/api/agents/*',
     '/api/auth/password',
+    '/api/sites/*',
   ]) {
     app.use(path, requireAgent, sameOrigin);
   }

@@ -125,6 +125,26 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('conversation_labels').ifExists().execute();
     },
   },
+  '0003_unanswered': {
+    async up(db: Kysely<unknown>) {
+      // Questions the bot could not answer, counted per site, so the FAQ can grow from them.
+      await db.schema
+        .createTable('unanswered_questions')
+        .addColumn('site_key', 'varchar(64)', (c) => c.notNull().references('sites.key').onDelete('cascade'))
+        .addColumn('normalized', 'varchar(300)', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('lang', 'varchar(8)')
+        .addColumn('count', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('last_conversation_id', 'varchar(64)')
+        .addColumn('first_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('unanswered_questions_pk', ['site_key', 'normalized'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('unanswered_questions').ifExists().execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

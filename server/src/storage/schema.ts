@@ -93,7 +93,19 @@ export interface CannedResponsesTable {
   created_at: number;
 }
 
+export interface UnansweredQuestionsTable {
+  site_key: string;
+  normalized: string;
+  text: string;
+  lang: string | null;
+  count: number;
+  last_conversation_id: string | null;
+  first_at: number;
+  last_at: number;
+}
+
 export interface Database {
+  unanswered_questions: UnansweredQuestionsTable;
   conversation_labels: ConversationLabelsTable;
   canned_responses: CannedResponsesTable;
   sites: SitesTable;
