@@ -1,0 +1,42 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './cli.js';
+import { openDatabase } from './storage/db.js';
+import { verifyPassword } from './ids.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  delete process.env.DATA_DIR;
+});
+
+async function cli(...args: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const code = await runCli(args, (l) => lines.push(l));
+  return { code, out: lines.join('\n') };
+}
+
+describe('servus agent', () => {
+  it('adds, lists, resets and removes agents in the configured database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'servus-cli-'));
+    dirs.push(dir);
+    process.env.DATA_DIR = dir;
+    const added = await cli('agent', 'add', '--email', 'Ops@Example.com', '--name', 'Ops', '--role', 'admin');
+    expect(added.code).toBe(0);
+    const password = /with password (\S+)/.exec(added.out)![1]!;
+    expect((await cli('agent', 'list')).out).toMatch(/^ops@example\.com\tOps\tadmin\tcapacity 3/);
+    await expect(cli('agent', 'add', '--email', 'ops@example.com', '--name', 'Again')).rejects.toThrow(/exists already/);
+    await expect(cli('agent', 'add', '--email', 'x@example.com', '--name', 'X', '--role', 'boss')).rejects.toThrow(/--role/);
+    expect((await cli('agent', 'password', '--email', 'ops@example.com', '--password', 'brand-new-pass')).code).toBe(0);
+    const { db, close } = await openDatabase({ dataDir: dir });
+    const row = await db.selectFrom('agents').select('password_hash').where('email', '=', 'ops@example.com').executeTakeFirstOrThrow();
+    expect(await verifyPassword('brand-new-pass', row.password_hash)).toBe(true);
+    expect(await verifyPassword(password, row.password_hash)).toBe(false);
+    await close();
+    expect((await cli('agent', 'remove', '--email', 'ops@example.com')).code).toBe(0);
+    expect((await cli('agent', 'list')).out).toBe('');
+    expect((await cli('nonsense')).code).toBe(2);
+  });
+});

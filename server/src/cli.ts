@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// `servus` command line: manage agents without the console (the first admin, scripts).
+//   servus agent add --email E --name N [--role admin|agent] [--password P] [--capacity 3]
+//   servus agent list
+//   servus agent remove --email E
+//   servus agent password --email E [--password P]
+// Uses the same configuration as the server (DATA_DIR or DATABASE_URL).
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { loadConfig, ConfigError } from './config.js';
+import { openDatabase } from './storage/db.js';
+import { createAgent } from './http/agent-api.js';
+import { hashPassword } from './ids.js';
+import { ServusError } from './errors.js';
+
+const USAGE = `Usage:
+  servus agent add --email EMAIL --name NAME [--role admin|agent] [--password PASSWORD] [--capacity N]
+  servus agent list
+  servus agent remove --email EMAIL
+  servus agent password --email EMAIL [--password PASSWORD]
+Without --password a random one is generated and printed once.`;
+
+export async function runCli(argv: string[], out: (line: string) => void = console.log): Promise<number> {
+  const [group, command, ...rest] = argv;
+  if (group !== 'agent' || !command) {
+    out(USAGE);
+    return 2;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      password: { type: 'string' },
+      capacity: { type: 'string' },
+    },
+    strict: true,
+  });
+  const config = loadConfig();
+  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const { db } = database;
+  try {
+    switch (command) {
+      case 'add': {
+        if (!values.email || !values.name) throw new Error('--email and --name are required');
+        const role = values.role ?? 'agent';
+        if (role !== 'admin' && role !== 'agent') throw new Error('--role must be admin or agent');
+        const capacity = values.capacity === undefined ? 3 : Number(values.capacity);
+        if (!Number.isInteger(capacity) || capacity < 1 || capacity > 50) throw new Error('--capacity must be a whole number from 1 to 50');
+        const password = values.password ?? randomBytes(12).toString('base64url');
+        if (password.length < 8) throw new Error('--password must be at least 8 characters');
+        const sites = await db.selectFrom('sites').select('key').execute();
+        const agent = await createAgent(db, {
+          email: values.email,
+          name: values.name,
+          role,
+          password,
+          capacity,
+          siteKeys: sites.map((s) => s.key),
+        });
+        out(`Created ${agent.role} ${agent.email} (${agent.id})${values.password ? '' : ` with password ${password}`}`);
+        return 0;
+      }
+      case 'list': {
+        const rows = await db.selectFrom('agents').select(['id', 'email', 'name', 'role', 'capacity']).orderBy('email').execute();
+        for (const r of rows) out(`${r.email}\t${r.name}\t${r.role}\tcapacity ${r.capacity}\t${r.id}`);
+        return 0;
+      }
+      case 'remove': {
+        if (!values.email) throw new Error('--email is required');
+        const res = await db.deleteFrom('agents').where('email', '=', values.email.toLowerCase()).executeTakeFirst();
+        if (!Number(res.numDeletedRows)) throw new Error(`no agent with email ${values.email}`);
+        out(`Removed ${values.email}`);
+        return 0;
+      }
+      case 'password': {
+        if (!values.email) throw new Error('--email is required');
+        const password = values.password ?? randomBytes(12).toString('base64url');
+        if (password.length < 8) throw new Error('--password must be at least 8 characters');
+        const agent = await db.selectFrom('agents').select('id').where('email', '=', values.email.toLowerCase()).executeTakeFirst();
+        if (!agent) throw new Error(`no agent with email ${values.email}`);
+        await db
+          .updateTable('agents')
+          .set({ password_hash: await hashPassword(password), failed_logins: 0, locked_until: null })
+          .where('id', '=', agent.id)
+          .execute();
+        await db.deleteFrom('sessions').where('agent_id', '=', agent.id).execute();
+        out(`New password for ${values.email}${values.password ? '' : `: ${password}`} (all sessions ended)`);
+        return 0;
+      }
+      default:
+        out(USAGE);
+        return 2;
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+const invokedDirectly = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!);
+if (invokedDirectly) {
+  runCli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      if (err instanceof ConfigError) console.error(err.message);
+      else console.error(`servus: ${err instanceof ServusError || err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}
