@@ -1,0 +1,210 @@
+// Service metrics computed from the stored log: every figure comes from conversation rows and
+// their events, so it can be recomputed for any period and checked by hand (docs/metrics.md).
+
+export interface MetricEvent {
+  seq: number;
+  kind: 'message' | 'note' | 'status' | 'rating' | 'system';
+  authorType: 'visitor' | 'bot' | 'agent' | 'system';
+  authorId: string | null;
+  at: number;
+  /** Parsed `data` of the event: for status events `change`, `reason`; for ratings `rating`. */
+  data: {
+    change?: string;
+    reason?: string | null;
+    assignee?: { id: string } | null;
+    rating?: { csat?: number; nps?: number; ces?: number };
+  } | null;
+}
+
+export interface MetricConversation {
+  id: string;
+  siteKey: string;
+  lang: string | null;
+  createdAt: number;
+  events: MetricEvent[];
+}
+
+export interface ServiceLevel {
+  /** First human response within this many seconds counts as met. */
+  firstResponseSeconds: number;
+}
+
+/** What one conversation contributes, derived from its log. */
+export interface ConversationFacts {
+  id: string;
+  siteKey: string;
+  lang: string | null;
+  /** Agent who handled it (the last one assigned). */
+  agentId: string | null;
+  firstVisitorAt: number | null;
+  firstReplyAt: number | null;
+  handoffAt: number | null;
+  handoffReason: string | null;
+  firstAssignedAt: number | null;
+  firstHumanReplyAt: number | null;
+  resolvedAt: number | null;
+  /** Reopened within the window after its first resolution. */
+  reopenedSoon: boolean;
+  rating: { csat?: number; nps?: number; ces?: number } | null;
+}
+
+const DAY = 86_400_000;
+
+export function conversationFacts(conv: MetricConversation, reopenWindowMs = 7 * DAY): ConversationFacts {
+  const facts: ConversationFacts = {
+    id: conv.id,
+    siteKey: conv.siteKey,
+    lang: conv.lang,
+    agentId: null,
+    firstVisitorAt: null,
+    firstReplyAt: null,
+    handoffAt: null,
+    handoffReason: null,
+    firstAssignedAt: null,
+    firstHumanReplyAt: null,
+    resolvedAt: null,
+    reopenedSoon: false,
+    rating: null,
+  };
+  const events = [...conv.events].sort((a, b) => a.seq - b.seq);
+  for (const e of events) {
+    if (e.kind === 'message') {
+      if (e.authorType === 'visitor') facts.firstVisitorAt ??= e.at;
+      else if ((e.authorType === 'bot' || e.authorType === 'agent') && facts.firstVisitorAt !== null) facts.firstReplyAt ??= e.at;
+      if (e.authorType === 'agent' && facts.handoffAt !== null) facts.firstHumanReplyAt ??= e.at;
+    } else if (e.kind === 'status') {
+      const change = e.data?.change;
+      if (change === 'handoff' || (change === 'assigned' && facts.handoffAt === null)) {
+        if (facts.handoffAt === null) {
+          facts.handoffAt = e.at;
+          facts.handoffReason = e.data?.reason ?? (change === 'assigned' ? 'agent_takeover' : null);
+        }
+      }
+      if (change === 'assigned' || change === 'transferred') {
+        facts.firstAssignedAt ??= e.at;
+        facts.agentId = e.data?.assignee?.id ?? facts.agentId;
+      }
+      if (change === 'resolved') facts.resolvedAt ??= e.at;
+      if (change === 'reopened' && facts.resolvedAt !== null && e.at - facts.resolvedAt <= reopenWindowMs) facts.reopenedSoon = true;
+    } else if (e.kind === 'rating' && e.data?.rating) {
+      facts.rating = { ...(facts.rating ?? {}), ...e.data.rating };
+    }
+  }
+  return facts;
+}
+
+export interface Summary {
+  conversations: number;
+  /** Conversations in which the visitor wrote at least once. */
+  engaged: number;
+  handoffs: number;
+  handoffRate: number | null;
+  handoffReasons: Record<string, number>;
+  botContainment: number | null;
+  resolved: number;
+  resolutionRate: number | null;
+  firstContactResolution: number | null;
+  firstResponseSeconds: Stats;
+  firstHumanResponseSeconds: Stats;
+  waitSeconds: Stats;
+  handlingSeconds: Stats;
+  csat: { count: number; average: number | null; satisfiedShare: number | null };
+  nps: { count: number; score: number | null; promoters: number; passives: number; detractors: number };
+  ces: { count: number; average: number | null };
+  serviceLevel: { target: number; measured: number; met: number; share: number | null } | null;
+}
+
+export interface Stats {
+  count: number;
+  average: number | null;
+  median: number | null;
+  p90: number | null;
+}
+
+function stats(values: number[]): Stats {
+  if (!values.length) return { count: 0, average: null, median: null, p90: null };
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  return { count: sorted.length, average: round(sorted.reduce((a, b) => a + b, 0) / sorted.length), median: at(0.5), p90: at(0.9) };
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+const ratio = (a: number, b: number) => (b ? round(a / b) : null);
+const seconds = (from: number | null, to: number | null) => (from !== null && to !== null && to >= from ? (to - from) / 1000 : null);
+
+export function summarize(all: ConversationFacts[], serviceLevel?: ServiceLevel): Summary {
+  const engaged = all.filter((f) => f.firstVisitorAt !== null);
+  const handedOff = all.filter((f) => f.handoffAt !== null);
+  const resolved = all.filter((f) => f.resolvedAt !== null);
+  const reasons: Record<string, number> = {};
+  for (const f of handedOff) reasons[f.handoffReason ?? 'unknown'] = (reasons[f.handoffReason ?? 'unknown'] ?? 0) + 1;
+  const badlyRated = (f: ConversationFacts) => f.rating?.csat !== undefined && f.rating.csat <= 2;
+  const contained = engaged.filter((f) => f.handoffAt === null && !badlyRated(f));
+  const csats = all.map((f) => f.rating?.csat).filter((v): v is number => v !== undefined);
+  const npss = all.map((f) => f.rating?.nps).filter((v): v is number => v !== undefined);
+  const cess = all.map((f) => f.rating?.ces).filter((v): v is number => v !== undefined);
+  const promoters = npss.filter((n) => n >= 9).length;
+  const detractors = npss.filter((n) => n <= 6).length;
+  const human = handedOff.map((f) => seconds(f.handoffAt, f.firstHumanReplyAt)).filter((v): v is number => v !== null);
+  return {
+    conversations: all.length,
+    engaged: engaged.length,
+    handoffs: handedOff.length,
+    handoffRate: ratio(handedOff.length, engaged.length),
+    handoffReasons: reasons,
+    botContainment: ratio(contained.length, engaged.length),
+    resolved: resolved.length,
+    resolutionRate: ratio(resolved.length, all.length),
+    firstContactResolution: ratio(resolved.filter((f) => !f.reopenedSoon).length, resolved.length),
+    firstResponseSeconds: stats(engaged.map((f) => seconds(f.firstVisitorAt, f.firstReplyAt)).filter((v): v is number => v !== null)),
+    firstHumanResponseSeconds: stats(human),
+    waitSeconds: stats(handedOff.map((f) => seconds(f.handoffAt, f.firstAssignedAt)).filter((v): v is number => v !== null)),
+    handlingSeconds: stats(resolved.map((f) => seconds(f.firstAssignedAt, f.resolvedAt)).filter((v): v is number => v !== null)),
+    csat: {
+      count: csats.length,
+      average: csats.length ? round(csats.reduce((a, b) => a + b, 0) / csats.length) : null,
+      satisfiedShare: ratio(csats.filter((c) => c >= 4).length, csats.length),
+    },
+    nps: {
+      count: npss.length,
+      score: npss.length ? Math.round(((promoters - detractors) / npss.length) * 100) : null,
+      promoters,
+      passives: npss.length - promoters - detractors,
+      detractors,
+    },
+    ces: { count: cess.length, average: cess.length ? round(cess.reduce((a, b) => a + b, 0) / cess.length) : null },
+    serviceLevel: serviceLevel
+      ? (() => {
+          const met = human.filter((s) => s <= serviceLevel.firstResponseSeconds).length;
+          return { target: serviceLevel.firstResponseSeconds, measured: human.length, met, share: ratio(met, human.length) };
+        })()
+      : null,
+  };
+}
+
+export type GroupBy = 'day' | 'hour' | 'site' | 'agent' | 'lang';
+
+/** Splits the facts into groups (by the conversation's creation day or hour in a time zone, its site, agent or language). */
+export function groupFacts(
+  all: ConversationFacts[],
+  by: GroupBy,
+  createdAt: Map<string, number>,
+  timeZone = 'UTC',
+): Map<string, ConversationFacts[]> {
+  const fmt =
+    by === 'day' || by === 'hour'
+      ? new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' })
+      : null;
+  const groups = new Map<string, ConversationFacts[]>();
+  for (const f of all) {
+    let key: string;
+    if (fmt) {
+      const parts = Object.fromEntries(fmt.formatToParts(createdAt.get(f.id) ?? 0).map((p) => [p.type, p.value]));
+      key = by === 'day' ? `${parts.year}-${parts.month}-${parts.day}` : `${parts.hour}`;
+    } else key = (by === 'site' ? f.siteKey : by === 'agent' ? f.agentId : f.lang) ?? 'none';
+    const list = groups.get(key) ?? [];
+    list.push(f);
+    groups.set(key, list);
+  }
+  return new Map([...groups].sort(([a], [b]) => a.localeCompare(b)));
+}
