@@ -18,6 +18,7 @@ import { createSiteDirectory } from './sites.js';
 import { createConversationService } from './conversations/service.js';
 import { silentBot, type BotResponder } from './conversations/bot-responder.js';
 import { createAssigner } from './conversations/assigner.js';
+import { createServerMetrics } from './metrics/prometheus.js';
 import { createApp } from './http/app.js';
 import { seed, type SeedResult } from './seed.js';
 
@@ -65,7 +66,13 @@ export async function startServus({
   });
   const bot: BotResponder & { close?(): void } = typeof bots === 'function' ? await bots({ faqDir, logger }) : (bots ?? silentBot);
   const hub = givenHub ?? (config.redisUrl ? await createRedisHub(config.redisUrl, logger) : createLocalHub());
-  const writes = createWriteQueue(db, { maxBatch: config.writeBatchMax, delayMs: config.writeBatchDelayMs });
+  let openSockets = () => 0;
+  const metrics = createServerMetrics({ db, openSockets: () => openSockets() });
+  const writes = createWriteQueue(db, {
+    maxBatch: config.writeBatchMax,
+    delayMs: config.writeBatchDelayMs,
+    onBatch: (n) => metrics.writeBatchSize.observe(n),
+  });
   const presence = createPresence();
   const sites = createSiteDirectory(db);
   const auth = createAuth({ db, sessionTtlMs: config.sessionTtlHours * 3600_000 });
@@ -80,6 +87,7 @@ export async function startServus({
     agentsOnline: (siteKey) => presence.online(siteKey),
     sqlite: database.sqlite ? prepareSqliteStatements(database.sqlite) : undefined,
     onSiteChanged: (siteKey) => assigner.schedule(siteKey),
+    metrics,
   });
   const assigner = createAssigner({ db, service, presence, logger, enabled: config.autoAssign });
   const offlineTimers = new Map<string, NodeJS.Timeout>();
@@ -103,7 +111,9 @@ export async function startServus({
     }
   });
   const sockets = createSocketServer({ config, logger, auth, hub, sites, service, presence, publicUrl: config.publicUrl });
+  openSockets = () => sockets.size;
   const app = createApp({
+    metrics,
     config,
     db,
     dialect: database.dialect,

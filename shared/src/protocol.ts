@@ -255,7 +255,7 @@ export interface ChatMessage {
   /** Bot replies: quick replies the widget offers. */
   suggestions?: Suggestion[];
   /** Agent view only: what the bot knew (FAQ entry, confidence, handoff reason). */
-  bot?: { faqId?: string; confidence?: number; intent?: string };
+  bot?: { faqId?: string; confidence?: number; intent?: string; outcome?: string };
   /** Agent view only: left through the offline form, with the email to answer to. */
   offline?: { email: string };
 }

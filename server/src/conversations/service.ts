@@ -6,6 +6,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Dialect } from '../storage/db.js';
 import type { SqliteStatements } from '../storage/sqlite-statements.js';
+import type { ServerMetrics } from '../metrics/prometheus.js';
 import type { WriteQueue } from '../storage/write-queue.js';
 import { ServusError, notFound } from '../errors.js';
 import { identityHash, randomId, safeEqualHex } from '../ids.js';
@@ -68,6 +69,8 @@ export interface ConversationServiceOptions {
   agentsOnline?: (siteKey: string) => number;
   /** Called after every committed status change or queue change of a site (auto-assignment listens). */
   onSiteChanged?: (siteKey: string) => void;
+  /** Prometheus instruments, when the server exposes /metrics. */
+  metrics?: ServerMetrics | undefined;
   /** SQLite only: prepared statements for the per-message hot path. */
   sqlite?: SqliteStatements | undefined;
 }
@@ -157,6 +160,7 @@ export function createConversationService(options: ConversationServiceOptions) {
           queued_at: conv.queued_at,
           assigned_at: conv.assigned_at,
           resolved_at: conv.resolved_at,
+          first_human_reply_at: conv.first_human_reply_at,
           updated_at: conv.updated_at,
         })
         .where('id', '=', conv.id)
@@ -283,6 +287,7 @@ export function createConversationService(options: ConversationServiceOptions) {
       queued_at: null,
       assigned_at: null,
       resolved_at: null,
+      first_human_reply_at: null,
       created_at: at,
       updated_at: at,
     };
@@ -385,10 +390,32 @@ export function createConversationService(options: ConversationServiceOptions) {
     return Math.max(15, Math.round((position * handling) / (online * 3)));
   }
 
+  function observe(result: OpResult, conv: ConversationRow): void {
+    const m = options.metrics;
+    if (!m) return;
+    for (const row of result.events) {
+      if (row.kind === 'message') {
+        m.messages.inc({ author: row.author_type });
+        if (row.author_type === 'bot') {
+          m.botOutcomes.inc({ outcome: (JSON.parse(row.data ?? '{}') as EventData).bot?.outcome ?? 'answer' });
+        }
+        if (row.author_type === 'agent' && conv.first_human_reply_at === row.created_at && conv.queued_at !== null) {
+          m.firstResponseSeconds.observe(Math.max(0, (row.created_at - conv.queued_at) / 1000));
+        }
+      } else if (row.kind === 'status') {
+        const data = JSON.parse(row.data ?? '{}') as EventData;
+        if (data.change === 'handoff') m.handoffs.inc({ reason: data.reason ?? 'unknown' });
+        if (data.change === 'assigned' && conv.queued_at !== null)
+          m.waitSeconds.observe(Math.max(0, (row.created_at - conv.queued_at) / 1000));
+      }
+    }
+  }
+
   /** Synchronous on purpose: ops resolve in commit order, so frames reach the hub in seq order. */
   function publish(result: OpResult): void {
     const conv = result.conversation;
     if (!conv) return;
+    observe(result, conv);
     const assigneeName = result.assigneeName ?? null;
     const queue = result.queue ?? null;
     for (const row of result.events) {
@@ -531,6 +558,7 @@ export function createConversationService(options: ConversationServiceOptions) {
                   bot: {
                     ...(turn.faqId ? { faqId: turn.faqId } : {}),
                     confidence: turn.confidence,
+                    outcome: turn.kind,
                     ...(turn.intent ? { intent: turn.intent } : {}),
                   },
                 },
@@ -662,6 +690,7 @@ export function createConversationService(options: ConversationServiceOptions) {
           applyLifecycle(conv, { type: 'claim', agentId: agent.id, at }, events, { actor: agent, assigneeName: agent.name });
         }
       }
+      if (kind === 'message' && conv.first_human_reply_at === null) conv.first_human_reply_at = at;
       const message = appendEvent(
         conv,
         { kind, authorType: 'agent', authorId: agent.id, authorName: agent.name, text: cmd.text, cid: cmd.cid, actorKey: actorKey(agent) },

@@ -8,7 +8,7 @@ export type EventRow = EventsTable;
 
 export interface EventData {
   suggestions?: { id: string; title: string }[];
-  bot?: { faqId?: string; confidence?: number; intent?: string };
+  bot?: { faqId?: string; confidence?: number; intent?: string; outcome?: string };
   change?: string;
   status?: string;
   assignee?: { id: string; name: string } | null;

@@ -61,6 +61,24 @@ describe('agent REST API', () => {
     other.client.close();
   });
 
+  it('reports service metrics as JSON and CSV for the agent’s sites', async () => {
+    const json = (await (await api('/api/metrics?groupBy=lang&timeZone=Europe/Vienna')).json()) as {
+      summary: { conversations: number; handoffs: number };
+      groups: { key: string }[];
+    };
+    // The conversations of the first test: one handed off, one not.
+    expect(json.summary.conversations).toBeGreaterThanOrEqual(2);
+    expect(json.summary.handoffs).toBeGreaterThanOrEqual(1);
+    expect(json.groups.map((g) => g.key)).toContain('en');
+    const csv = await api('/api/metrics?format=csv');
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    const lines = (await csv.text()).trim().split('\n');
+    expect(lines[0]).toMatch(/^group,conversations,engaged,handoffs,/);
+    expect(lines[1]).toMatch(/^"all",\d+,/);
+    expect((await api('/api/metrics?timeZone=Mars/Olympus')).status).toBe(400);
+    expect((await api('/api/metrics?site=elsewhere')).status).toBe(404);
+  });
+
   it('keeps canned responses with unique shortcuts', async () => {
     const created = await api('/api/canned', {
       method: 'POST',

@@ -14,6 +14,7 @@ import { toView, type ConversationRow } from '../conversations/views.js';
 import { ServusError, notFound } from '../errors.js';
 import { hashPassword, hashToken, randomId, verifyPassword } from '../ids.js';
 import type { Presence } from '../realtime/presence.js';
+import { loadMetrics, toCsv } from '../metrics/query.js';
 
 export type AgentEnv = { Variables: { agent: AgentActor & { email: string; role: 'admin' | 'agent' } } };
 
@@ -221,6 +222,55 @@ export function mountAgentApi(
         lastConversationId: r.last_conversation_id,
       })),
     });
+  });
+
+  // ---- service metrics (docs/metrics.md)
+  app.get('/api/metrics', async (c) => {
+    const agent = c.get('agent');
+    const parsed = z
+      .object({
+        from: z.coerce.number().int().min(0).optional(),
+        to: z.coerce.number().int().min(0).optional(),
+        site: z.string().max(64).optional(),
+        groupBy: z.enum(['day', 'hour', 'site', 'agent', 'lang']).optional(),
+        timeZone: z.string().max(64).optional(),
+        slaSeconds: z.coerce.number().int().min(1).max(86_400).default(60),
+        format: z.enum(['json', 'csv']).default('json'),
+      })
+      .safeParse(c.req.query());
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ServusError(ErrorCode.BAD_FRAME, `${issue?.path.join('.')}: ${issue?.message}`, { path: issue?.path.join('.') ?? '' });
+    }
+    const f = parsed.data;
+    if (f.timeZone) {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: f.timeZone });
+      } catch {
+        throw new ServusError(ErrorCode.BAD_FRAME, 'timeZone: unknown time zone', { path: 'timeZone' });
+      }
+    }
+    const to = f.to ?? Date.now();
+    const from = f.from ?? to - 30 * 86_400_000;
+    const siteKeys = f.site ? agent.siteKeys.filter((k) => k === f.site) : agent.siteKeys;
+    if (f.site && !siteKeys.length) throw notFound('site');
+    const report = await loadMetrics(db, {
+      siteKeys,
+      from,
+      to,
+      groupBy: f.groupBy,
+      timeZone: f.timeZone,
+      serviceLevel: { firstResponseSeconds: f.slaSeconds },
+    });
+    if (f.format === 'csv') {
+      c.header('Content-Type', 'text/csv; charset=utf-8');
+      c.header(
+        'Content-Disposition',
+        `attachment; filename="servus-metrics-${new Date(from).toISOString().slice(0, 10)}-${new Date(to).toISOString().slice(0, 10)}.csv"`,
+      );
+      return c.body(toCsv(report));
+    }
+    return c.json(report);
   });
 
   // ---- canned responses

@@ -16,6 +16,7 @@ import type { ConversationService, AgentActor } from '../conversations/service.j
 import { ServusError, toPublicError } from '../errors.js';
 import { publicSiteConfig, type SiteDirectory } from '../sites.js';
 import { demoPage, consolePage } from './pages.js';
+import type { ServerMetrics } from '../metrics/prometheus.js';
 import { mountAgentApi, type AgentEnv, type AgentApiOptions } from './agent-api.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
@@ -24,6 +25,7 @@ import type { Presence } from '../realtime/presence.js';
 
 export interface AppOptions {
   config: Config;
+  metrics: ServerMetrics;
   db: Kysely<Database>;
   dialect: Dialect;
   presence: Presence;
@@ -51,6 +53,7 @@ const MIME: Record<string, string> = {
 };
 
 export function createApp({
+  metrics,
   config,
   logger,
   auth,
@@ -123,6 +126,10 @@ export function createApp({
   }
 
   app.get('/healthz', async (c) => c.json({ status: 'ok', ...(await health()) }));
+  app.get('/metrics', async (c) => {
+    c.header('Content-Type', metrics.registry.contentType);
+    return c.body(await metrics.registry.metrics());
+  });
 
   // ---- widget files and pages
   async function sendFile(c: Context<Env>, rel: string, cache: string) {
@@ -251,6 +258,7 @@ export function createApp({
     '/api/agents/*',
     '/api/auth/password',
     '/api/sites/*',
+    '/api/metrics',
   ]) {
     app.use(path, requireAgent, sameOrigin);
   }

@@ -145,6 +145,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('unanswered_questions').ifExists().execute();
     },
   },
+  '0004_first_human_reply': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('conversations').addColumn('first_human_reply_at', 'bigint').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('conversations').dropColumn('first_human_reply_at').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -60,6 +60,7 @@ export interface ConversationsTable {
   queued_at: number | null;
   assigned_at: number | null;
   resolved_at: number | null;
+  first_human_reply_at: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -11,6 +11,8 @@ export interface WriteQueueOptions {
   maxBatch?: number;
   /** Milliseconds to wait for more operations before committing (0: the next macrotask). */
   delayMs?: number;
+  /** Told the size of every committed batch (metrics). */
+  onBatch?: (size: number) => void;
 }
 
 interface Pending {
@@ -26,7 +28,7 @@ export interface WriteQueue {
   readonly stats: { batches: number; ops: number };
 }
 
-export function createWriteQueue(db: Kysely<Database>, { maxBatch = 500, delayMs = 0 }: WriteQueueOptions = {}): WriteQueue {
+export function createWriteQueue(db: Kysely<Database>, { maxBatch = 500, delayMs = 0, onBatch }: WriteQueueOptions = {}): WriteQueue {
   let pending: Pending[] = [];
   let scheduled = false;
   let running: Promise<void> = Promise.resolve();
@@ -67,6 +69,7 @@ export function createWriteQueue(db: Kysely<Database>, { maxBatch = 500, delayMs
       }
       stats.batches += 1;
       stats.ops += batch.length;
+      onBatch?.(batch.length);
       batch.forEach((item, i) => {
         const outcome = outcomes[i]!;
         if (outcome.ok) item.resolve(outcome.value);
