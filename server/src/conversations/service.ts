@@ -5,7 +5,7 @@ import { ErrorCode, type AckFrame, type ConversationChange, type ConversationVie
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Dialect } from '../storage/db.js';
-import type { SqliteStatements } from '../storage/sqlite-statements.js';
+import { CONVERSATION_UPDATE, type SqliteStatements } from '../storage/sqlite-statements.js';
 import type { ServerMetrics } from '../metrics/prometheus.js';
 import type { WriteQueue } from '../storage/write-queue.js';
 import { ServusError, notFound } from '../errors.js';
@@ -51,6 +51,8 @@ interface OpResult {
   conversation: ConversationRow | null;
   change: ConversationChange | null;
   queueChanged: string | null;
+  /** The agent message that was the conversation's first human reply. */
+  firstHumanReplyId?: string;
   /** Filled inside the transaction, so publishing after the commit needs no further query. */
   assigneeName?: string | null;
   queue?: QueueInfo | null;
@@ -147,24 +149,9 @@ export function createConversationService(options: ConversationServiceOptions) {
     }
     if (events.length) await tx.insertInto('events').values(events).execute();
     if (!isNew) {
-      await tx
-        .updateTable('conversations')
-        .set({
-          status: conv.status,
-          assignee_id: conv.assignee_id,
-          last_seq: conv.last_seq,
-          last_visitor_seq: conv.last_visitor_seq,
-          bot_state: conv.bot_state,
-          handoff_reason: conv.handoff_reason,
-          lang: conv.lang,
-          queued_at: conv.queued_at,
-          assigned_at: conv.assigned_at,
-          resolved_at: conv.resolved_at,
-          first_human_reply_at: conv.first_human_reply_at,
-          updated_at: conv.updated_at,
-        })
-        .where('id', '=', conv.id)
-        .execute();
+      const changes: Partial<ConversationRow> = {};
+      for (const column of CONVERSATION_UPDATE) (changes as Record<string, unknown>)[column] = conv[column];
+      await tx.updateTable('conversations').set(changes).where('id', '=', conv.id).execute();
     }
   }
 
@@ -399,7 +386,7 @@ export function createConversationService(options: ConversationServiceOptions) {
         if (row.author_type === 'bot') {
           m.botOutcomes.inc({ outcome: (JSON.parse(row.data ?? '{}') as EventData).bot?.outcome ?? 'answer' });
         }
-        if (row.author_type === 'agent' && conv.first_human_reply_at === row.created_at && conv.queued_at !== null) {
+        if (row.id === result.firstHumanReplyId && conv.queued_at !== null) {
           m.firstResponseSeconds.observe(Math.max(0, (row.created_at - conv.queued_at) / 1000));
         }
       } else if (row.kind === 'status') {
@@ -690,7 +677,8 @@ export function createConversationService(options: ConversationServiceOptions) {
           applyLifecycle(conv, { type: 'claim', agentId: agent.id, at }, events, { actor: agent, assigneeName: agent.name });
         }
       }
-      if (kind === 'message' && conv.first_human_reply_at === null) conv.first_human_reply_at = at;
+      const firstReply = kind === 'message' && conv.first_human_reply_at === null;
+      if (firstReply) conv.first_human_reply_at = at;
       const message = appendEvent(
         conv,
         { kind, authorType: 'agent', authorId: agent.id, authorName: agent.name, text: cmd.text, cid: cmd.cid, actorKey: actorKey(agent) },
@@ -699,7 +687,14 @@ export function createConversationService(options: ConversationServiceOptions) {
       events.push(message);
       conv.updated_at = at;
       await saveConversation(tx, conv, events, false);
-      return { ack: ackFor(agent, cmd.cid, conv, message), events, conversation: conv, change: null, queueChanged };
+      return {
+        ack: ackFor(agent, cmd.cid, conv, message),
+        events,
+        conversation: conv,
+        change: null,
+        queueChanged,
+        ...(firstReply ? { firstHumanReplyId: message.id } : {}),
+      };
     }))!;
   }
 

@@ -32,7 +32,7 @@ describe('/metrics', () => {
     agent.client.send({ type: 'conversation.claim', cid: 'c1', conversationId });
     await agent.client.next((f) => f.cid === 'c1');
     agent.client.send({ type: 'message.send', cid: 'r1', conversationId, text: 'Yes, we do.' });
-    await agent.client.next((f) => f.cid === 'r1');
+    expect(await agent.client.next((f) => f.cid === 'r1')).toMatchObject({ type: 'ack' });
     agent.client.send({ type: 'message.send', cid: 'r2', conversationId, text: 'Anything else?' });
     await agent.client.next((f) => f.cid === 'r2');
     text = await scrape();

@@ -21,7 +21,8 @@ const EVENT_COLUMNS = [
   'cid',
   'created_at',
 ] as const;
-const CONVERSATION_UPDATE = [
+/** The columns a write operation may change on a conversation: one list for both dialects. */
+export const CONVERSATION_UPDATE = [
   'status',
   'assignee_id',
   'last_seq',
@@ -32,6 +33,7 @@ const CONVERSATION_UPDATE = [
   'queued_at',
   'assigned_at',
   'resolved_at',
+  'first_human_reply_at',
   'updated_at',
 ] as const;
 
