@@ -14,7 +14,7 @@ import { createRedisHub } from './realtime/redis-hub.js';
 import { createPresence } from './realtime/presence.js';
 import { createSocketServer } from './realtime/socket-server.js';
 import { createAuth } from './auth.js';
-import { createSiteDirectory } from './sites.js';
+import { createSiteDirectory, hoursNow } from './sites.js';
 import { createConversationService } from './conversations/service.js';
 import { silentBot, type BotResponder } from './conversations/bot-responder.js';
 import { createAssigner } from './conversations/assigner.js';
@@ -87,6 +87,10 @@ export async function startServus({
     agentsOnline: (siteKey) => presence.online(siteKey),
     sqlite: database.sqlite ? prepareSqliteStatements(database.sqlite) : undefined,
     onSiteChanged: (siteKey) => assigner.schedule(siteKey),
+    hoursNow: async (siteKey) => {
+      const site = await sites.get(siteKey);
+      return site ? hoursNow(site) : { open: true, opensAt: null };
+    },
     metrics,
   });
   const assigner = createAssigner({ db, service, presence, logger, enabled: config.autoAssign });

@@ -1,6 +1,7 @@
 // Sites (one per website using Servus): settings cached in memory, read on every upgrade.
 import type { Kysely } from 'kysely';
 import type { Database } from './storage/schema.js';
+import { isOpen, nextOpening, type BusinessHours } from './business-hours.js';
 
 export interface SiteSettings {
   color?: string;
@@ -15,6 +16,8 @@ export interface SiteSettings {
   allowedOrigins?: string[];
   preChatForm?: { enabled: boolean; fields: ('name' | 'email')[] };
   ratings?: { nps: boolean; ces: boolean };
+  /** Opening times; without them the team counts as open whenever an agent is online. */
+  businessHours?: BusinessHours;
 }
 
 export interface Site {
@@ -63,5 +66,14 @@ export function publicSiteConfig(site: Site) {
     defaultLang: s.defaultLang ?? 'de',
     preChatForm: s.preChatForm ?? { enabled: false, fields: [] },
     ratings: s.ratings ?? { nps: false, ces: false },
+    hours: hoursNow(site),
   };
+}
+
+/** Whether the site's team is open now, and if not, when it opens again (null: no hours set or none ahead). */
+export function hoursNow(site: Site, at = Date.now()): { open: boolean; opensAt: number | null; timeZone: string | null } {
+  const hours = site.settings.businessHours;
+  if (!hours) return { open: true, opensAt: null, timeZone: null };
+  const open = isOpen(hours, at);
+  return { open, opensAt: open ? null : nextOpening(hours, at), timeZone: hours.timeZone };
 }

@@ -263,9 +263,11 @@ export interface ChatMessage {
 export interface QueueInfo {
   /** 1-based place in the queue. */
   position: number;
-  /** Expected wait in seconds, or null when no agent is online (offer the offline form). */
+  /** Expected wait in seconds, or null when no agent can take the chat now (offer the offline form). */
   expectedWaitSeconds: number | null;
   agentsOnline: number;
+  /** Outside business hours: closed, and when the team is back (epoch ms, null if unknown). */
+  closed?: { opensAt: number | null };
 }
 
 export interface ConversationView {

@@ -71,6 +71,8 @@ export interface ConversationServiceOptions {
   agentsOnline?: (siteKey: string) => number;
   /** Called after every committed status change or queue change of a site (auto-assignment listens). */
   onSiteChanged?: (siteKey: string) => void;
+  /** Whether a site's team is open now (business hours); defaults to always open. */
+  hoursNow?: (siteKey: string) => Promise<{ open: boolean; opensAt: number | null }>;
   /** Prometheus instruments, when the server exposes /metrics. */
   metrics?: ServerMetrics | undefined;
   /** SQLite only: prepared statements for the per-message hot path. */
@@ -349,6 +351,8 @@ export function createConversationService(options: ConversationServiceOptions) {
       .executeTakeFirstOrThrow();
     const position = Number(ahead.n) + 1;
     const online = agentsOnline(conv.site_key);
+    const hours = options.hoursNow ? await options.hoursNow(conv.site_key) : { open: true, opensAt: null };
+    if (!hours.open) return { position, expectedWaitSeconds: null, agentsOnline: online, closed: { opensAt: hours.opensAt } };
     return {
       position,
       expectedWaitSeconds: online > 0 ? await expectedWait(conv.site_key, position, online, executor) : null,
@@ -461,13 +465,16 @@ export function createConversationService(options: ConversationServiceOptions) {
       .limit(1000)
       .execute();
     const online = agentsOnline(siteKey);
+    const hours = options.hoursNow ? await options.hoursNow(siteKey) : { open: true, opensAt: null };
     for (const [i, conv] of queued.entries()) {
       if (conv.id === except) continue;
-      const queue: QueueInfo = {
-        position: i + 1,
-        expectedWaitSeconds: online > 0 ? await expectedWait(siteKey, i + 1, online) : null,
-        agentsOnline: online,
-      };
+      const queue: QueueInfo = !hours.open
+        ? { position: i + 1, expectedWaitSeconds: null, agentsOnline: online, closed: { opensAt: hours.opensAt } }
+        : {
+            position: i + 1,
+            expectedWaitSeconds: online > 0 ? await expectedWait(siteKey, i + 1, online) : null,
+            agentsOnline: online,
+          };
       const frame = {
         type: 'conversation.updated',
         conversationId: conv.id,
