@@ -21,6 +21,12 @@ export const configSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
     .optional(),
+  /** smtp://user:pass@host:port (or smtps://): email for offline messages and transcripts. */
+  smtpUrl: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  mailFrom: z.string().min(3).max(200).default('Servus <servus@localhost>'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   adminEmail: z.email().default('admin@example.com'),
   adminPassword: z.string().min(8, 'must be at least 8 characters').optional(),

@@ -19,6 +19,9 @@ import { createConversationService } from './conversations/service.js';
 import { silentBot, type BotResponder } from './conversations/bot-responder.js';
 import { createAssigner } from './conversations/assigner.js';
 import { createServerMetrics } from './metrics/prometheus.js';
+import { createMailer } from './mail/mailer.js';
+import { offlineNotification, transcript, langOf } from './mail/templates.js';
+import type { ChatMessage } from '@servus/shared';
 import { createApp } from './http/app.js';
 import { seed, type SeedResult } from './seed.js';
 
@@ -114,7 +117,58 @@ export async function startServus({
       offlineTimers.set(agentId, timer);
     }
   });
-  const sockets = createSocketServer({ config, logger, auth, hub, sites, service, presence, publicUrl: config.publicUrl });
+  let port = config.port;
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
+  const sockets = createSocketServer({
+    config,
+    logger,
+    auth,
+    hub,
+    sites,
+    service,
+    presence,
+    publicUrl: config.publicUrl,
+    onOfflineMessage: (visitor, conversationId, email, text) => {
+      void (async () => {
+        const site = await sites.get(visitor.siteKey);
+        if (!site || !mailer.enabled) return;
+        const to = site.settings.notifyEmails?.length
+          ? site.settings.notifyEmails
+          : (
+              await db
+                .selectFrom('agents')
+                .innerJoin('agent_sites', 'agent_sites.agent_id', 'agents.id')
+                .select('agents.email')
+                .where('agent_sites.site_key', '=', site.key)
+                .where('agents.role', '=', 'admin')
+                .execute()
+            ).map((a) => a.email);
+        if (!to.length) return;
+        const link = `${config.publicUrl ?? `http://localhost:${port}`}/console/conversations/${conversationId}`;
+        const mail = offlineNotification(langOf(site.settings.defaultLang), site.name, email, text, link);
+        await mailer.send({ to, replyTo: email, ...mail });
+      })().catch((err: unknown) => logger.error({ err }, 'offline notification failed'));
+    },
+    sendTranscript: async (visitor, conversationId, email) => {
+      if (!mailer.enabled) return false;
+      const row = await db.selectFrom('visitors').select('email').where('id', '=', visitor.id).executeTakeFirst();
+      const to = email ?? row?.email;
+      if (!to) return false;
+      const conv = await service.visitorConversation(visitor, conversationId);
+      const site = await sites.get(visitor.siteKey);
+      const { frames } = await service.replay(conv, 'visitor', 0, 2000);
+      const messages = frames
+        .map((f) => JSON.parse(f.json) as { type: string; message?: ChatMessage })
+        .flatMap((f) => (f.type === 'message.created' && f.message ? [f.message] : []));
+      const mail = transcript(
+        langOf(conv.lang ?? site?.settings.defaultLang),
+        site?.name ?? 'Servus',
+        messages,
+        site?.settings.businessHours?.timeZone,
+      );
+      return mailer.send({ to, ...mail });
+    },
+  });
   openSockets = () => sockets.size;
   const app = createApp({
     metrics,
@@ -139,7 +193,7 @@ export async function startServus({
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   let stopped: Promise<void> | null = null;
   return {
@@ -156,6 +210,7 @@ export async function startServus({
         await assigner.idle();
         await writes.drain();
         bot.close?.();
+        mailer.close();
         await hub.close();
         server.closeAllConnections();
         await database.close();

@@ -16,6 +16,8 @@ export interface SiteSettings {
   allowedOrigins?: string[];
   preChatForm?: { enabled: boolean; fields: ('name' | 'email')[] };
   ratings?: { nps: boolean; ces: boolean };
+  /** Who is emailed about offline messages; default: the site's admins. */
+  notifyEmails?: string[];
   /** Opening times; without them the team counts as open whenever an agent is online. */
   businessHours?: BusinessHours;
 }

@@ -19,6 +19,7 @@ export {
   conversationClose,
   visitorProfile,
   offlineSubmit,
+  conversationTranscript,
   agentHello,
   queueSubscribe,
   conversationSubscribe,

@@ -135,7 +135,16 @@ export const offlineSubmit = z.object({
   message: text,
 });
 
+/** Email me this conversation. Without `email`, the address the visitor gave before is used. */
+export const conversationTranscript = z.object({
+  type: z.literal('conversation.transcript'),
+  cid,
+  conversationId: id,
+  email: z.email().max(254).optional(),
+});
+
 export const visitorFrame = z.discriminatedUnion('type', [
+  conversationTranscript,
   visitorProfile,
   offlineSubmit,
   visitorHello,

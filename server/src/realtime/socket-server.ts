@@ -37,6 +37,10 @@ export interface SocketServerOptions {
   sites: SiteDirectory;
   service: ConversationService;
   presence: Presence;
+  /** After an offline message was stored (team notification). */
+  onOfflineMessage?: (visitor: VisitorActor, conversationId: string, email: string, text: string) => void;
+  /** Sends the conversation to the visitor by email; false when email is off or no address is known. */
+  sendTranscript?: (visitor: VisitorActor, conversationId: string, email: string | undefined) => Promise<boolean>;
   /** Origin of the console, for the agent socket's Origin check (derived from Host when unset). */
   publicUrl?: string | undefined;
 }
@@ -84,6 +88,7 @@ export function createSocketServer(options: SocketServerOptions) {
   const visitorMessages = createRateLimiter({ limit: config.visitorMessagesPerWindow, windowMs: config.rateWindowMs });
   const agentMessages = createRateLimiter({ limit: config.agentMessagesPerWindow, windowMs: config.rateWindowMs });
   const frames = createRateLimiter({ limit: config.framesPerWindow, windowMs: config.rateWindowMs });
+  const transcripts = createRateLimiter({ limit: 3, windowMs: 3_600_000 });
   let closing = false;
 
   const heartbeat = setInterval(() => {
@@ -96,6 +101,7 @@ export function createSocketServer(options: SocketServerOptions) {
       conn.ws.ping();
     }
     visitorMessages.sweep();
+    transcripts.sweep();
     agentMessages.sweep();
     frames.sweep();
   }, config.heartbeatSeconds * 1000);
@@ -520,8 +526,22 @@ export function createSocketServer(options: SocketServerOptions) {
         return;
       case 'offline.submit':
         if (!visitorMessages.hit(conn.visitor!.id)) throw new ServusError(ErrorCode.RATE_LIMITED, 'Too many messages; wait a moment.');
-        ack(conn, await service.submitOffline(conn.visitor!, { ...frame, lang: conn.lang }));
+        {
+          const done = await service.submitOffline(conn.visitor!, { ...frame, lang: conn.lang });
+          ack(conn, done);
+          if (!done.duplicate && done.conversationId)
+            options.onOfflineMessage?.(conn.visitor!, done.conversationId, frame.email, frame.message);
+        }
         return;
+      case 'conversation.transcript': {
+        const conv = await service.visitorConversation(conn.visitor!, frame.conversationId);
+        if (!transcripts.hit(conv.id)) throw new ServusError(ErrorCode.RATE_LIMITED, 'A transcript was sent a moment ago.');
+        if (!options.sendTranscript || !(await options.sendTranscript(conn.visitor!, conv.id, frame.email))) {
+          throw new ServusError(ErrorCode.INVALID_STATE, 'Transcripts cannot be emailed: no email service, or no address known.');
+        }
+        ack(conn, { type: 'ack', cid: frame.cid, conversationId: conv.id });
+        return;
+      }
       case 'visitor.identify': {
         const site = await sites.get(conn.visitor!.siteKey);
         ack(conn, await service.identify(conn.visitor!, frame, site?.secret ?? null));

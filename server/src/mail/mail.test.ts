@@ -1,0 +1,131 @@
+// Email against a real SMTP server started in the test (smtp-server): the team hears about an
+// offline message, and a visitor gets their transcript.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SMTPServer } from 'smtp-server';
+import type { AddressInfo } from 'node:net';
+import { startTestServer, type TestServer } from '../testing/in-process.js';
+import { newVisitor } from '../testing/client.js';
+import type { BotResponder } from '../conversations/bot-responder.js';
+
+interface Received {
+  from: string;
+  to: string[];
+  raw: string;
+}
+
+const inbox: Received[] = [];
+const waiters: (() => void)[] = [];
+let smtp: SMTPServer;
+let server: TestServer;
+
+function nextMail(predicate: (m: Received) => boolean): Promise<Received> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const found = inbox.find(predicate);
+      if (found) resolve(found);
+      else waiters.push(check);
+    };
+    check();
+  });
+}
+
+const bot: BotResponder = {
+  reply: () => ({
+    kind: 'answer',
+    text: 'Wir liefern in 2–3 Werktagen.',
+    lang: 'de',
+    confidence: 0.9,
+    suggestions: [],
+    offerHandoff: false,
+    state: {},
+    botName: 'Servus Bot',
+  }),
+};
+
+beforeAll(async () => {
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      let raw = '';
+      stream.on('data', (d: Buffer) => (raw += d.toString()));
+      stream.on('end', () => {
+        inbox.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw,
+        });
+        for (const w of waiters.splice(0)) w();
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+  const port = (smtp.server.address() as AddressInfo).port;
+  server = await startTestServer({
+    bots: bot,
+    overrides: { smtpUrl: `smtp://127.0.0.1:${port}`, mailFrom: 'Servus <servus@shop.example>', autoAssign: false },
+  });
+});
+afterAll(async () => {
+  await server.close();
+  await new Promise<void>((r) => smtp.close(() => r()));
+});
+
+/** Quoted-printable soft line breaks and escapes undone, enough to read the text. */
+function body(raw: string): string {
+  const soft = raw.replace(/=\r?\n/g, '');
+  const bytes: number[] = [];
+  for (let i = 0; i < soft.length; i++) {
+    const hex = soft[i] === '=' ? /^[0-9A-F]{2}/.exec(soft.slice(i + 1, i + 3)) : null;
+    if (hex) {
+      bytes.push(parseInt(hex[0], 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(soft[i]!, 'utf8'));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+describe('email', () => {
+  it('notifies the site admins of an offline message, with a reply-to of the visitor', async () => {
+    const v = await newVisitor(server.url);
+    v.client.send({
+      type: 'offline.submit',
+      cid: 'o1',
+      email: 'kundin@example.com',
+      message: 'Bitte rufen Sie mich zurück <b>dringend</b>',
+    });
+    const ack = await v.client.next((f) => f.cid === 'o1');
+    expect(ack.type).toBe('ack');
+    const mail = await nextMail((m) => m.raw.includes('kundin@example.com'));
+    expect(mail.to).toEqual(['admin@example.com']);
+    expect(mail.from).toBe('servus@shop.example');
+    expect(mail.raw).toMatch(/^Reply-To: kundin@example.com/m);
+    expect(body(mail.raw)).toContain('Bitte rufen Sie mich zurück <b>dringend</b>');
+    expect(body(mail.raw)).toContain(`/console/conversations/${ack.conversationId as string}`);
+    v.client.close();
+  });
+
+  it('emails the transcript to the visitor, and refuses when no address is known', async () => {
+    const v = await newVisitor(server.url);
+    v.client.send({ type: 'message.send', cid: 'q', text: 'Wie lange dauert der Versand?' });
+    const conversationId = (await v.client.next((f) => f.cid === 'q')).conversationId as string;
+    await v.client.next((f) => f.type === 'message.created' && (f.message as { author: { type: string } }).author.type === 'bot');
+    v.client.send({ type: 'conversation.transcript', cid: 't0', conversationId });
+    expect(await v.client.next((f) => f.cid === 't0')).toMatchObject({ type: 'error', code: 'INVALID_STATE' });
+    v.client.send({ type: 'conversation.transcript', cid: 't1', conversationId, email: 'leser@example.com' });
+    expect(await v.client.next((f) => f.cid === 't1')).toMatchObject({ type: 'ack' });
+    const mail = await nextMail((m) => m.to.includes('leser@example.com'));
+    const text = body(mail.raw);
+    expect(text).toContain('Wie lange dauert der Versand?');
+    expect(text).toContain('Servus Bot: Wir liefern in 2');
+    // Someone else's conversation: the same answer as a missing one, and no mail.
+    const other = await newVisitor(server.url);
+    other.client.send({ type: 'conversation.transcript', cid: 't2', conversationId, email: 'thief@example.com' });
+    expect(await other.client.next((f) => f.cid === 't2')).toMatchObject({ type: 'error', code: 'NOT_FOUND' });
+    expect(inbox.some((m) => m.to.includes('thief@example.com'))).toBe(false);
+    v.client.close();
+    other.client.close();
+  });
+});

@@ -1,0 +1,43 @@
+// Plain-text emails in German and English. Everything visitors wrote goes in as text.
+import type { ChatMessage } from '@servus/shared';
+
+type Lang = 'de' | 'en';
+
+const t = {
+  de: {
+    offlineSubject: (site: string) => `Neue Nachricht über ${site} (offline)`,
+    offlineBody: (email: string, text: string, link: string) =>
+      `Eine Besucherin oder ein Besucher hat außerhalb der Erreichbarkeit geschrieben.\n\nE-Mail: ${email}\n\n${text}\n\nIn der Konsole öffnen: ${link}\n`,
+    transcriptSubject: (site: string) => `Ihr Chatverlauf mit ${site}`,
+    transcriptIntro: (site: string) => `Hier ist Ihr Gespräch mit ${site}.\n`,
+    you: 'Sie',
+    bot: 'Bot',
+  },
+  en: {
+    offlineSubject: (site: string) => `New message via ${site} (offline)`,
+    offlineBody: (email: string, text: string, link: string) =>
+      `A visitor wrote while nobody was available.\n\nEmail: ${email}\n\n${text}\n\nOpen in the console: ${link}\n`,
+    transcriptSubject: (site: string) => `Your chat with ${site}`,
+    transcriptIntro: (site: string) => `Here is your conversation with ${site}.\n`,
+    you: 'You',
+    bot: 'Bot',
+  },
+} as const;
+
+export const langOf = (lang: string | null | undefined): Lang => (lang === 'en' ? 'en' : 'de');
+
+export function offlineNotification(lang: Lang, site: string, email: string, text: string, link: string) {
+  return { subject: t[lang].offlineSubject(site), text: t[lang].offlineBody(email, text, link) };
+}
+
+export function transcript(lang: Lang, site: string, messages: ChatMessage[], timeZone = 'Europe/Vienna') {
+  const fmt = new Intl.DateTimeFormat(lang === 'de' ? 'de-AT' : 'en-GB', { dateStyle: 'short', timeStyle: 'short', timeZone });
+  const lines = messages
+    .filter((m) => m.kind === 'text')
+    .map((m) => {
+      const who =
+        m.author.type === 'visitor' ? t[lang].you : m.author.type === 'bot' ? (m.author.name ?? t[lang].bot) : (m.author.name ?? site);
+      return `[${fmt.format(m.at)}] ${who}: ${m.text}`;
+    });
+  return { subject: t[lang].transcriptSubject(site), text: `${t[lang].transcriptIntro(site)}\n${lines.join('\n')}\n` };
+}
