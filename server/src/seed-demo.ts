@@ -3,7 +3,6 @@
 // the demo site (bot answers, handoffs, agents, ratings), written through the conversation service
 // with a clock set in the past, so the console and the metrics have something to show.
 import { loadConfig } from './config.js';
-import { createLogger } from './logger.js';
 import { openDatabase } from './storage/db.js';
 import { createWriteQueue } from './storage/write-queue.js';
 import { createLocalHub } from './realtime/hub.js';
@@ -56,7 +55,6 @@ export async function seedDemo({
   log = console.log,
 }: { days?: number; perDay?: number; log?: (s: string) => void } = {}): Promise<number> {
   const config = loadConfig();
-  const logger = createLogger('warn');
   const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const { db } = database;
   const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

@@ -10,7 +10,7 @@ import { login, newVisitor } from '../testing/client.js';
 import { ReliableClient } from '../testing/reliable-client.js';
 
 let server: ServerProcess;
-const env = { VISITOR_MESSAGES_PER_WINDOW: '10000', FRAMES_PER_WINDOW: '100000' };
+const env = { VISITOR_MESSAGES_PER_WINDOW: '10000', FRAMES_PER_WINDOW: '100000', AUTO_ASSIGN: 'false' };
 
 beforeAll(async () => {
   server = await startServerProcess({ env, keepData: true });

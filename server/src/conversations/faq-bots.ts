@@ -1,37 +1,16 @@
 // One FAQ bot per site, built from the files in DATA_DIR/faq/SITE and rebuilt when they change.
-import { existsSync, readdirSync, mkdirSync } from 'node:fs';
+import { readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
+import { createFaqBot, initialBotState, loadFaqFiles, watchFaqFiles, type BotState } from '../bot/index.js';
 import type { BotReply, BotResponder } from './bot-responder.js';
 
-// The FAQ engine is being written (issue 4); until it lands, sites have no bot and the server runs without one.
-interface BotState {
-  misses: number;
-  recent: string[];
-}
-interface FaqBot {
-  reply(input: { text: string; lang?: 'de' | 'en'; state: BotState }): Omit<BotReply, 'state'> & { state: BotState };
-}
-interface BotModule {
-  createFaqBot(options: { entries: unknown[] }): FaqBot;
-  initialBotState(): BotState;
-  loadFaqFiles(paths: string[]): Promise<{ entries: unknown[]; errors: object[] }>;
-  watchFaqFiles(paths: string[], onChange: (result: { entries: unknown[]; errors: object[] }) => void): { close(): void };
-}
-const BOT_MODULE = '../bot/index.js';
+type FaqBot = ReturnType<typeof createFaqBot>;
 
 const FAQ_FILE = /\.(md|ya?ml)$/i;
 
 export async function createFaqBots({ faqDir, logger }: { faqDir: string; logger: Logger }): Promise<BotResponder & { close(): void }> {
   mkdirSync(faqDir, { recursive: true });
-  let bot: BotModule;
-  try {
-    bot = (await import(BOT_MODULE)) as BotModule;
-  } catch (err) {
-    logger.warn({ err: (err as Error).message }, 'no FAQ engine available; the bot stays silent');
-    return { reply: () => null, close() {} };
-  }
-  const { createFaqBot, initialBotState, loadFaqFiles, watchFaqFiles } = bot;
   const bots = new Map<string, FaqBot>();
   const watchers: { close(): void }[] = [];
 
@@ -75,5 +54,3 @@ export async function createFaqBots({ faqDir, logger }: { faqDir: string; logger
     },
   };
 }
-
-export const hasFaq = (dir: string) => existsSync(dir);

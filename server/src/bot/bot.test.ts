@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { createFaqBot, initialBotState } from './bot.js';
+import { classify, frustration } from './intents.js';
+import { detectLanguage, editDistance, stem, tokens } from './text.js';
+import type { FaqEntry } from './faq.js';
+
+const faq: FaqEntry[] = [
+  {
+    id: 'versanddauer',
+    question: 'Wie lange dauert der Versand?',
+    variants: ['Wann kommt mein Paket an?', 'Lieferzeit nach Österreich'],
+    answer: 'Zwei bis drei Werktage.',
+    lang: 'de',
+  },
+  {
+    id: 'rueckgabe',
+    question: 'Kann ich Ware zurückschicken?',
+    variants: ['Wie funktioniert die Rücksendung?', 'Umtausch'],
+    answer: '30 Tage Rückgaberecht.',
+    lang: 'de',
+  },
+  {
+    id: 'zahlung',
+    question: 'Welche Zahlungsarten gibt es?',
+    variants: ['Kann ich mit PayPal bezahlen?'],
+    answer: 'Kreditkarte, PayPal, Rechnung.',
+    lang: 'de',
+  },
+  {
+    id: 'shipping',
+    question: 'How long does shipping take?',
+    variants: ['When will my parcel arrive?'],
+    answer: 'Two to three days.',
+    lang: 'en',
+  },
+  { id: 'returns', question: 'Can I return my order?', variants: ['How do returns work?'], answer: 'Within 30 days.', lang: 'en' },
+  { id: 'password', question: 'I forgot my password', variants: ['Reset my password'], answer: 'Use "Forgot password".', lang: 'en' },
+];
+const bot = createFaqBot({ entries: faq, defaultLang: 'de' });
+const ask = (text: string, state = initialBotState()) => bot.reply({ text, state });
+
+describe('text', () => {
+  it('stems German and English and folds umlauts', () => {
+    expect(stem('Rücksendungen', 'de')).toBe(stem('rucksendung', 'de'));
+    expect(stem('refunds', 'en')).toBe('refund');
+    expect(tokens('Wie lange dauert der Versand?', 'de').map((t) => t.term)).toEqual(['?how', 'lang', 'dauert', 'versand']);
+  });
+  it('measures edit distance with transpositions and stops early', () => {
+    expect(editDistance('paket', 'pakte', 2)).toBe(1);
+    expect(editDistance('paket', 'packet', 2)).toBe(1);
+    expect(editDistance('paket', 'zahlung', 1)).toBe(2);
+  });
+  it('guesses the language', () => {
+    expect(detectLanguage('Wo ist mein Paket?', 'en')).toBe('de');
+    expect(detectLanguage('Where is my parcel?', 'de')).toBe('en');
+  });
+});
+
+describe('intents', () => {
+  it('recognises requests for a person in many phrasings in both languages', () => {
+    for (const t of [
+      'Can I talk to a human?',
+      'agent please',
+      'I want a real person',
+      'connect me to customer service',
+      'Ich möchte mit einem Mitarbeiter sprechen',
+      'Mitarbeiter bitte',
+      'echter Mensch',
+      'Kann ich mit jemandem reden?',
+      'kein Bot bitte',
+    ]) {
+      expect(classify(t), t).toBe('human');
+    }
+    expect(classify('How long does shipping take?')).toBeNull();
+    expect(classify('Wie lange dauert der Versand?')).toBeNull();
+  });
+  it('recognises greetings, thanks and goodbyes', () => {
+    expect(classify('Servus!')).toBe('greeting');
+    expect(classify('Hallo zusammen')).toBe('greeting');
+    expect(classify('Danke schön')).toBe('thanks');
+    expect(classify('thanks a lot!')).toBe('thanks');
+    expect(classify('Tschüss')).toBe('goodbye');
+  });
+  it('sees frustration: negative phrases, swearing, shouting, repetition', () => {
+    expect(frustration('Das hilft mir nicht', [])).toBe(true);
+    expect(frustration("that doesn't help", [])).toBe(true);
+    expect(frustration('so ein Mist', [])).toBe(true);
+    expect(frustration('WHERE IS MY PARCEL', [])).toBe(true);
+    expect(frustration('where is my parcel', ['Where is my parcel?'])).toBe(true);
+    expect(frustration('where is my parcel', [])).toBe(false);
+  });
+});
+
+describe('the FAQ bot', () => {
+  it('answers from the FAQ despite typos and different words, in the visitor’s language', () => {
+    expect(ask('Wie lange brauch der Versnad?')).toMatchObject({ kind: 'answer', faqId: 'versanddauer', lang: 'de' });
+    expect(ask('Wann kommt mein Packet?')).toMatchObject({ kind: 'answer', faqId: 'versanddauer' });
+    expect(ask('Kann ich mit Paypal zahlen?')).toMatchObject({ kind: 'answer', faqId: 'zahlung' });
+    expect(ask('how do I reset my pasword')).toMatchObject({ kind: 'answer', faqId: 'password', lang: 'en' });
+  });
+
+  it('hands over at once when the visitor asks for a person', () => {
+    const turn = ask('Ich will mit einem Menschen sprechen');
+    expect(turn).toMatchObject({ kind: 'handoff', handoffReason: 'visitor_request', offerHandoff: true });
+  });
+
+  it('is unsure with suggestions on the first miss and hands over on the second', () => {
+    const first = ask('Habt ihr auch Kinderschuhe in Größe 28 lagernd?');
+    expect(first.kind).toBe('unsure');
+    expect(first.offerHandoff).toBe(true);
+    expect(first.confidence).toBeLessThan(0.5);
+    const second = ask('Und Wanderstöcke aus Carbon?', first.state);
+    expect(second).toMatchObject({ kind: 'handoff', handoffReason: 'low_confidence' });
+    // An answer in between resets the count.
+    const answered = ask('Wie lange dauert der Versand?', first.state);
+    expect(answered.state.misses).toBe(0);
+  });
+
+  it('offers a person when the visitor is frustrated, and never mutates the given state', () => {
+    const state = Object.freeze({ ...initialBotState(), recent: Object.freeze([]) as unknown as string[] });
+    const turn = ask('Das hilft mir überhaupt nicht!', state);
+    expect(turn).toMatchObject({ offerHandoff: true, handoffReason: 'frustration' });
+    expect(state.misses).toBe(0);
+  });
+
+  it('answers small talk without FAQ entries', () => {
+    expect(ask('Hallo')).toMatchObject({ kind: 'smalltalk', intent: 'greeting', lang: 'de' });
+    expect(ask('Thank you!')).toMatchObject({ kind: 'smalltalk', intent: 'thanks', lang: 'en' });
+  });
+
+  it('gives calibrated confidence: clear matches high, unrelated questions low', () => {
+    expect(bot.search('Wie lange dauert der Versand?')[0]!.confidence).toBeGreaterThan(0.5);
+    expect(bot.search('Quantenphysik Vorlesung Skriptum')[0]?.confidence ?? 0).toBeLessThan(0.3);
+  });
+});

@@ -1,0 +1,147 @@
+// The FAQ bot: intents first (a person, greetings, thanks), then retrieval; below the threshold it
+// says it is unsure and offers suggestions and a person; the second miss in a row hands over.
+import type { FaqEntry } from './faq.js';
+import { createRetriever, type SearchHit } from './retrieval.js';
+import { classify, frustration } from './intents.js';
+import { botTexts } from './texts.js';
+import { detectLanguage, type Lang } from './text.js';
+
+export interface BotState {
+  misses: number;
+  recent: string[];
+  lang?: Lang;
+}
+
+export const initialBotState = (): BotState => ({ misses: 0, recent: [] });
+
+export interface BotTurn {
+  kind: 'answer' | 'unsure' | 'smalltalk' | 'handoff';
+  text: string;
+  lang: Lang;
+  faqId?: string;
+  confidence: number;
+  suggestions: { id: string; title: string }[];
+  offerHandoff: boolean;
+  handoffReason?: 'visitor_request' | 'low_confidence' | 'frustration';
+  intent?: string;
+  state: BotState;
+}
+
+export interface FaqBotOptions {
+  entries: FaqEntry[];
+  defaultLang?: Lang;
+  /** Confidence below which the bot says it is unsure (default 0.5). */
+  threshold?: number;
+  synonyms?: Record<string, string[]>;
+}
+
+export const DEFAULT_THRESHOLD = 0.5;
+const RECENT = 5;
+
+export function createFaqBot({ entries, defaultLang = 'de', threshold = DEFAULT_THRESHOLD, synonyms }: FaqBotOptions) {
+  const retriever = createRetriever({ entries, defaultLang, ...(synonyms ? { synonyms } : {}) });
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  const suggestionsOf = (hits: SearchHit[], lang: Lang) =>
+    hits
+      .filter((h) => byId.has(h.id))
+      .slice(0, 3)
+      .map((h) => ({ id: h.id, title: preferLang(byId.get(h.id)!, lang) }));
+
+  return {
+    search(text: string, lang?: Lang): SearchHit[] {
+      return retriever.search(text, lang ?? detectLanguage(text, defaultLang), 5);
+    },
+    reply({ text, lang: given, state }: { text: string; lang?: Lang; state: BotState }): BotTurn {
+      const lang = detectLanguage(text, state.lang ?? given ?? defaultLang);
+      const t = botTexts[lang];
+      const recent = [...state.recent, text].slice(-RECENT);
+      const base = { lang, confidence: 0, suggestions: [] as { id: string; title: string }[] };
+      const intent = classify(text);
+      if (intent === 'human') {
+        return {
+          ...base,
+          kind: 'handoff',
+          text: t.handoff,
+          confidence: 1,
+          offerHandoff: true,
+          handoffReason: 'visitor_request',
+          intent,
+          state: { misses: 0, recent, lang },
+        };
+      }
+      if (intent) {
+        return {
+          ...base,
+          kind: 'smalltalk',
+          text: t[intent],
+          confidence: 1,
+          offerHandoff: false,
+          intent,
+          state: { ...state, recent, lang },
+        };
+      }
+      const frustrated = frustration(text, state.recent);
+      const hits = retriever.search(text, lang, 5);
+      const top = hits[0];
+      if (top && top.confidence >= threshold && !frustrated) {
+        const entry = byId.get(top.id)!;
+        return {
+          ...base,
+          kind: 'answer',
+          text: entry.answer,
+          faqId: entry.id,
+          confidence: top.confidence,
+          suggestions: suggestionsOf(hits.slice(1), lang),
+          offerHandoff: false,
+          intent: 'faq',
+          state: { misses: 0, recent, lang },
+        };
+      }
+      const misses = state.misses + 1;
+      const suggestions = suggestionsOf(hits, lang);
+      const confidence = top?.confidence ?? 0;
+      if (frustrated) {
+        return {
+          ...base,
+          kind: misses >= 2 ? 'handoff' : 'unsure',
+          text: misses >= 2 ? t.handoffAfterMisses : t.frustrated,
+          confidence,
+          suggestions,
+          offerHandoff: true,
+          handoffReason: 'frustration',
+          intent: 'frustration',
+          state: { misses, recent, lang },
+        };
+      }
+      if (misses >= 2) {
+        return {
+          ...base,
+          kind: 'handoff',
+          text: t.handoffAfterMisses,
+          confidence,
+          suggestions,
+          offerHandoff: true,
+          handoffReason: 'low_confidence',
+          intent: 'unknown',
+          state: { misses, recent, lang },
+        };
+      }
+      return {
+        ...base,
+        kind: 'unsure',
+        text: suggestions.length ? t.unsure : t.unsureNoSuggestions,
+        confidence,
+        suggestions,
+        offerHandoff: true,
+        intent: 'unknown',
+        state: { misses, recent, lang },
+      };
+    },
+  };
+}
+
+export type FaqBot = ReturnType<typeof createFaqBot>;
+
+function preferLang(entry: FaqEntry, _lang: Lang): string {
+  return entry.question;
+}

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// `npm run eval:bot -- FILE.json [--threshold X] [--latency]`: loads the file's FAQ as a site's FAQ
+// is loaded, sends every case as a visitor's first message through the bot, and prints in-scope
+// accuracy, out-of-scope recall, top-1/top-3 (ignoring the threshold) and latency. Last line: JSON.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createFaqBot, initialBotState, DEFAULT_THRESHOLD } from './bot.js';
+import type { FaqEntry } from './faq.js';
+
+interface EvalFile {
+  name?: string;
+  language?: 'de' | 'en';
+  faq: { id: string; question: string; variants?: string[]; answer: string }[];
+  cases: { text: string; expect: string | null }[];
+}
+
+export interface EvalResult {
+  in_scope_accuracy: number;
+  oos_recall: number | null;
+  top1_accuracy: number;
+  top3_accuracy: number;
+  p50_ms: number;
+  p99_ms: number;
+  p99_ms_1000?: number;
+}
+
+const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
+
+export function entriesOf(file: EvalFile): FaqEntry[] {
+  return file.faq.map((f) => ({
+    id: f.id,
+    question: f.question,
+    variants: f.variants ?? [],
+    answer: f.answer,
+    ...(file.language ? { lang: file.language } : {}),
+  }));
+}
+
+export function evaluate(file: EvalFile, { threshold = DEFAULT_THRESHOLD }: { threshold?: number } = {}): EvalResult {
+  const lang = file.language ?? 'en';
+  const bot = createFaqBot({ entries: entriesOf(file), defaultLang: lang, threshold });
+  let inScope = 0;
+  let inScopeRight = 0;
+  let oos = 0;
+  let oosRight = 0;
+  let top1 = 0;
+  let top3 = 0;
+  const times: number[] = [];
+  for (const c of file.cases) {
+    const t0 = performance.now();
+    const turn = bot.reply({ text: c.text, lang, state: initialBotState() });
+    times.push(performance.now() - t0);
+    const hits = bot.search(c.text, lang);
+    const answered = turn.kind === 'answer' ? turn.faqId : undefined;
+    if (c.expect === null) {
+      oos += 1;
+      if (!answered) oosRight += 1;
+    } else {
+      inScope += 1;
+      if (answered === c.expect) inScopeRight += 1;
+      if (hits[0]?.id === c.expect) top1 += 1;
+      if (hits.slice(0, 3).some((h) => h.id === c.expect)) top3 += 1;
+    }
+  }
+  times.sort((a, b) => a - b);
+  return {
+    in_scope_accuracy: round(inScopeRight / Math.max(1, inScope)),
+    oos_recall: oos ? round(oosRight / oos) : null,
+    top1_accuracy: round(top1 / Math.max(1, inScope)),
+    top3_accuracy: round(top3 / Math.max(1, inScope)),
+    p50_ms: round(percentile(times, 0.5)),
+    p99_ms: round(percentile(times, 0.99)),
+  };
+}
+
+/** p99 reply latency with the file's FAQ grown to `size` entries (deterministic variations). */
+export function latencyAt(file: EvalFile, size = 1000): number {
+  const base = entriesOf(file);
+  const entries: FaqEntry[] = [];
+  const fillers = ['please', 'quickly', 'today', 'again', 'online', 'bitte', 'heute', 'schnell', 'wieder', 'jetzt'];
+  for (let i = 0; entries.length < size; i++) {
+    const e = base[i % base.length]!;
+    const k = Math.floor(i / base.length);
+    const vary = (s: string) => (k === 0 ? s : `${s} ${fillers[k % fillers.length]} ${k}`);
+    entries.push({ ...e, id: `${e.id}-${k}`, question: vary(e.question), variants: e.variants.map(vary) });
+  }
+  const bot = createFaqBot({ entries, defaultLang: file.language ?? 'en' });
+  const times: number[] = [];
+  for (const c of file.cases) {
+    const t0 = performance.now();
+    bot.reply({ text: c.text, state: initialBotState() });
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return round(percentile(times, 0.99));
+}
+
+if (process.argv[1]?.endsWith('eval-cli.js')) {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { threshold: { type: 'string' }, latency: { type: 'boolean' } },
+  });
+  if (!positionals.length) {
+    console.error('usage: npm run eval:bot -- FILE.json [--threshold 0.5] [--latency]');
+    process.exit(2);
+  }
+  for (const path of positionals) {
+    const file = JSON.parse(readFileSync(path, 'utf8')) as EvalFile;
+    const threshold = values.threshold === undefined ? DEFAULT_THRESHOLD : Number(values.threshold);
+    const result: EvalResult = evaluate(file, { threshold });
+    if (values.latency) result.p99_ms_1000 = latencyAt(file, 1000);
+    const inScope = file.cases.filter((c) => c.expect !== null).length;
+    console.log(
+      `${file.name ?? path}: ${file.faq.length} FAQ entries, ${file.cases.length} cases (${inScope} in scope), threshold ${threshold}`,
+    );
+    console.log(`  in-scope accuracy   ${result.in_scope_accuracy}`);
+    console.log(`  out-of-scope recall ${result.oos_recall ?? 'n/a (no out-of-scope cases)'}`);
+    console.log(`  top-1 / top-3       ${result.top1_accuracy} / ${result.top3_accuracy}`);
+    console.log(
+      `  latency p50 / p99   ${result.p50_ms} ms / ${result.p99_ms} ms${result.p99_ms_1000 !== undefined ? `; p99 with 1,000 entries ${result.p99_ms_1000} ms` : ''}`,
+    );
+    console.log(JSON.stringify(result));
+  }
+}

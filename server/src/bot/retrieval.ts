@@ -1,0 +1,361 @@
+// Retrieval for short questions: BM25 over every phrasing of every entry (and, weighted less, its
+// answer), German compound parts, typo tolerance against the FAQ's own vocabulary, synonyms, and
+// character n-grams for what stemming misses. Confidence is calibrated from the FAQ itself.
+import type { FaqEntry } from './faq.js';
+import { charGrams, editDistance, tokens, type Lang } from './text.js';
+import { builtinSynonyms } from './synonyms.js';
+
+export interface SearchHit {
+  id: string;
+  /** Raw relevance, comparable within one query. */
+  score: number;
+  /** Calibrated confidence in [0, 1]: about 0.5 at this FAQ's typical in-scope level, higher is surer. */
+  confidence: number;
+}
+
+export interface RetrievalOptions {
+  entries: FaqEntry[];
+  defaultLang?: Lang;
+  synonyms?: Record<string, string[]>;
+}
+
+interface Doc {
+  entry: number;
+  terms: Map<string, number>;
+  length: number;
+  /** The answer text, or all phrasings of the entry pooled: both are scored per entry, not per phrasing. */
+  answer: boolean;
+  pooled?: boolean;
+}
+
+/** Scoring constants; exposed for the evaluation's parameter sweeps, not for sites. */
+export const TUNING = {
+  k1: 1.5,
+  b: 0.75,
+  answerWeight: 0.6,
+  ngramWeight: 0.35,
+  lightWeight: 0.25,
+  pooledWeight: 0.3,
+  answerB: 0.75,
+  prefixWeight: 0,
+  /** Confidence feature: weight of coverage and of the margin to the second entry. */
+  coverage: 0.4,
+  margin: 1,
+  /** Where this FAQ's median in-scope feature lands on the confidence scale. */
+  anchor: 0.55,
+};
+
+export interface Retriever {
+  search(text: string, lang?: Lang, limit?: number): SearchHit[];
+  readonly size: number;
+}
+
+export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: RetrievalOptions): Retriever {
+  const langOf = (e: FaqEntry): Lang => e.lang ?? defaultLang;
+  const docs: Doc[] = [];
+  const postings = new Map<string, number[]>();
+  const entryDf = new Map<string, Set<number>>();
+  const gramPostings = new Map<string, { doc: number; weight: number }[]>();
+  const gramDf = new Map<string, number>();
+  const phrasingGrams: Map<string, number>[] = [];
+  const phrasingOwner: number[] = [];
+  const vocabulary = new Set<string>();
+
+  // Compound parts: a long German token that splits into two known terms also counts as both.
+  const addDoc = (entry: number, text: string, lang: Lang, answer: boolean, pooled = false) => {
+    const terms = new Map<string, number>();
+    for (const t of tokens(text, lang)) terms.set(t.term, (terms.get(t.term) ?? 0) + 1);
+    docs.push({ entry, terms, length: [...terms.values()].reduce((a, b) => a + b, 0), answer, ...(pooled ? { pooled } : {}) });
+  };
+  entries.forEach((e, i) => {
+    for (const p of [e.question, ...e.variants]) {
+      addDoc(i, p, langOf(e), false);
+      const grams = new Map<string, number>();
+      for (const g of charGrams(p)) grams.set(g, (grams.get(g) ?? 0) + 1);
+      phrasingGrams.push(grams);
+      phrasingOwner.push(i);
+    }
+    addDoc(i, e.answer.slice(0, 2000), langOf(e), true);
+    addDoc(i, [e.question, ...e.variants].join(' \n '), langOf(e), true, true);
+  });
+  const pooledDoc: number[] = [];
+  const phrasingDoc: number[] = [];
+  const docPhrasing: number[] = [];
+  docs.forEach((d, i) => {
+    if (d.answer) return;
+    docPhrasing[i] = phrasingDoc.length;
+    phrasingDoc.push(i);
+  });
+  docs.forEach((d, i) => {
+    if (d.pooled) pooledDoc[d.entry] = i;
+  });
+  for (const d of docs) for (const t of d.terms.keys()) vocabulary.add(t);
+  const splitCompound = (term: string): string[] => {
+    if (term.length < 8 || term.startsWith('?')) return [];
+    for (let i = term.length - 3; i >= 3; i--) {
+      const head = term.slice(0, i);
+      const tail = term.slice(i);
+      const h = vocabulary.has(head) ? head : head.endsWith('s') && vocabulary.has(head.slice(0, -1)) ? head.slice(0, -1) : null;
+      if (h && h.length >= 3 && vocabulary.has(tail)) return [h, tail];
+    }
+    return [];
+  };
+  for (const d of docs) {
+    for (const [t, n] of [...d.terms]) for (const part of splitCompound(t)) d.terms.set(part, (d.terms.get(part) ?? 0) + n * 0.5);
+  }
+  docs.forEach((d, i) => {
+    for (const t of d.terms.keys()) {
+      let list = postings.get(t);
+      if (!list) postings.set(t, (list = []));
+      list.push(i);
+      let set = entryDf.get(t);
+      if (!set) entryDf.set(t, (set = new Set()));
+      set.add(d.entry);
+    }
+  });
+  const avgLen = { phrasing: 0, answer: 0, pooled: 0 };
+  {
+    const p = docs.filter((d) => !d.answer);
+    const a = docs.filter((d) => d.answer && !d.pooled);
+    const pooled = docs.filter((d) => d.pooled);
+    avgLen.pooled = pooled.reduce((s, d) => s + d.length, 0) / Math.max(1, pooled.length);
+    avgLen.phrasing = p.reduce((s, d) => s + d.length, 0) / Math.max(1, p.length);
+    avgLen.answer = a.reduce((s, d) => s + d.length, 0) / Math.max(1, a.length);
+  }
+  const N = Math.max(1, entries.length);
+  const idf = (t: string) => {
+    const df = entryDf.get(t)?.size ?? 0;
+    return Math.log(1 + (N - df + 0.5) / (df + 0.5));
+  };
+  for (const grams of phrasingGrams) for (const g of grams.keys()) gramDf.set(g, (gramDf.get(g) ?? 0) + 1);
+  const P = Math.max(1, phrasingGrams.length);
+  const gramIdf = (g: string) => Math.log(1 + P / (1 + (gramDf.get(g) ?? 0)));
+  const phrasingNorm: number[] = [];
+  phrasingGrams.forEach((grams, i) => {
+    let norm = 0;
+    for (const [g, n] of grams) {
+      const w = n * gramIdf(g);
+      norm += w * w;
+      let list = gramPostings.get(g);
+      if (!list) gramPostings.set(g, (list = []));
+      list.push({ doc: i, weight: w });
+    }
+    phrasingNorm.push(Math.sqrt(norm) || 1);
+  });
+
+  // Typo tolerance: an unknown query term maps to the closest known term (edit distance 1, or 2 for long words).
+  // Candidates share the first letter (typos rarely hit it) and are within the distance in length.
+  const byLength = new Map<string, string[]>();
+  for (const t of vocabulary) {
+    if (t.startsWith('?')) continue;
+    const key = `${t[0]}${t.length}`;
+    const list = byLength.get(key) ?? [];
+    list.push(t);
+    byLength.set(key, list);
+  }
+  const correction = new Map<string, string | null>();
+  const correct = (term: string): string | null => {
+    if (vocabulary.has(term) || term.startsWith('?') || term.length < 4) return vocabulary.has(term) ? term : null;
+    const cached = correction.get(term);
+    if (cached !== undefined) return cached;
+    const max = term.length >= 8 ? 2 : 1;
+    let best: string | null = null;
+    let bestD = max + 1;
+    for (let len = term.length - max; len <= term.length + max; len++) {
+      for (const cand of byLength.get(`${term[0]}${len}`) ?? []) {
+        // Ties at the best distance go to the rarer term; anything over the limit is no match.
+        const limit = Math.min(max, bestD);
+        const d = editDistance(term, cand, limit);
+        if (d > limit) continue;
+        if (d < bestD || (best !== null && idf(cand) > idf(best))) {
+          bestD = d;
+          best = cand;
+        }
+      }
+    }
+    if (correction.size > 10_000) correction.clear();
+    correction.set(term, best);
+    return best;
+  };
+
+  // Prefix expansion: a query stem also matches longer known terms it begins (German compounds and
+  // derivations: "behandl" → "behandlungsmoglich"), and known terms that begin it.
+  const sortedVocab = [...vocabulary].filter((t) => !t.startsWith('?')).sort();
+  const prefixCache = new Map<string, string[]>();
+  const expand = (term: string): string[] => {
+    if (term.length < 5 || term.startsWith('?')) return [];
+    const cached = prefixCache.get(term);
+    if (cached) return cached;
+    const out: string[] = [];
+    let lo = 0;
+    let hi = sortedVocab.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sortedVocab[mid]! < term) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < sortedVocab.length && out.length < 8 && sortedVocab[i]!.startsWith(term); i++)
+      if (sortedVocab[i] !== term) out.push(sortedVocab[i]!);
+    for (let len = term.length - 1; len >= 5 && out.length < 10; len--) {
+      const head = term.slice(0, len);
+      if (vocabulary.has(head)) out.push(head);
+    }
+    if (prefixCache.size > 10_000) prefixCache.clear();
+    prefixCache.set(term, out);
+    return out;
+  };
+
+  // Per-query accumulators, allocated once and reset after each query (search is synchronous).
+  const docScore = new Float64Array(docs.length);
+  const matchedMask = new Uint32Array(docs.length);
+  const dot = new Float64Array(phrasingGrams.length);
+  const lengthNorm = docs.map((d) => {
+    const b = d.answer && !d.pooled ? TUNING.answerB : TUNING.b;
+    const avg = (d.pooled ? avgLen.pooled : d.answer ? avgLen.answer : avgLen.phrasing) || 1;
+    return TUNING.k1 * (1 - b + (b * d.length) / avg);
+  });
+
+  const synonymTable = new Map<string, string[]>();
+  const addSynonyms = (table: Record<string, string[]>, lang: Lang) => {
+    for (const [word, list] of Object.entries(table)) {
+      const key = tokens(word, lang)[0]?.term;
+      if (!key) continue;
+      const stems = list.flatMap((w) => tokens(w, lang).map((t) => t.term)).filter((s) => s !== key);
+      synonymTable.set(key, [...new Set([...(synonymTable.get(key) ?? []), ...stems])]);
+    }
+  };
+  for (const lang of ['de', 'en'] as const) addSynonyms(builtinSynonyms[lang], lang);
+  for (const lang of ['de', 'en'] as const) addSynonyms(synonyms, lang);
+
+  function raw(text: string, lang: Lang, exclude = -1, excludePooled = -1): { entry: number; score: number; coverage: number }[] {
+    const weights = new Map<string, number>();
+    const qTerms: string[] = [];
+    for (const t of tokens(text, lang)) {
+      const term = correct(t.term) ?? t.term;
+      qTerms.push(term);
+      weights.set(term, Math.max(weights.get(term) ?? 0, t.light ? TUNING.lightWeight : 1));
+      for (const part of splitCompound(term)) weights.set(part, Math.max(weights.get(part) ?? 0, 0.5));
+      if (!t.light) for (const related of expand(term)) weights.set(related, Math.max(weights.get(related) ?? 0, TUNING.prefixWeight));
+      for (const syn of synonymTable.get(term) ?? []) if (vocabulary.has(syn)) weights.set(syn, Math.max(weights.get(syn) ?? 0, 0.6));
+    }
+    const ideal = [...weights].reduce((s, [t, w]) => s + w * idf(t), 0) || 1;
+    const contentTerms = [...new Set(qTerms.filter((t) => !t.startsWith('?')))].slice(0, 31);
+    const bitOf = new Map(contentTerms.map((t, k) => [t, 1 << k]));
+    const touchedDocs: number[] = [];
+    const touchedPhrasings: number[] = [];
+    for (const [term, w] of weights) {
+      const list = postings.get(term);
+      if (!list) continue;
+      const factor = w * idf(term) * (TUNING.k1 + 1);
+      const bit = bitOf.get(term) ?? 0;
+      for (const di of list) {
+        if (di === exclude || di === excludePooled) continue;
+        const tf = docs[di]!.terms.get(term)!;
+        if (docScore[di] === 0) touchedDocs.push(di);
+        docScore[di]! += (factor * tf) / (tf + lengthNorm[di]!);
+        if (bit) matchedMask[di]! |= bit;
+      }
+    }
+    // Character n-gram cosine against each phrasing.
+    const qGrams = new Map<string, number>();
+    for (const g of charGrams(text)) qGrams.set(g, (qGrams.get(g) ?? 0) + 1);
+    let qNorm = 0;
+    for (const [g, n] of qGrams) {
+      const list = gramPostings.get(g);
+      const w = n * gramIdf(g);
+      qNorm += w * w;
+      // Grams in more than a fifth of all phrasings say little and cost most.
+      if (!list || list.length > P / 5 + 20) continue;
+      for (const p of list) {
+        if (dot[p.doc] === 0) touchedPhrasings.push(p.doc);
+        dot[p.doc]! += w * p.weight;
+      }
+    }
+    qNorm = Math.sqrt(qNorm) || 1;
+    const best = new Map<number, { score: number; coverage: number }>();
+    const consider = (di: number) => {
+      const d = docs[di]!;
+      if (d.answer || di === exclude) return;
+      const pi = docPhrasing[di]!;
+      const lex = docScore[di]! / ideal;
+      const cos = dot[pi]! / (qNorm * phrasingNorm[pi]!);
+      if (lex === 0 && cos < 0.05) return;
+      const score = lex + TUNING.ngramWeight * cos;
+      let mask = matchedMask[di]!;
+      let matchedCount = 0;
+      while (mask) {
+        matchedCount += mask & 1;
+        mask >>>= 1;
+      }
+      const coverage = contentTerms.length ? matchedCount / contentTerms.length : 0;
+      const prev = best.get(d.entry);
+      if (!prev || score > prev.score) best.set(d.entry, { score, coverage: Math.max(coverage, prev?.coverage ?? 0) });
+      else prev.coverage = Math.max(prev.coverage, coverage);
+    };
+    for (const di of touchedDocs) consider(di);
+    for (const pi of touchedPhrasings) if (docScore[phrasingDoc[pi]!] === 0) consider(phrasingDoc[pi]!);
+    for (const di of touchedDocs) {
+      const d = docs[di]!;
+      if (!d.answer) continue;
+      const b = best.get(d.entry) ?? { score: 0, coverage: 0 };
+      b.score += ((d.pooled ? TUNING.pooledWeight : TUNING.answerWeight) * docScore[di]!) / ideal;
+      best.set(d.entry, b);
+    }
+    // Reset the shared accumulators for the next query.
+    for (const di of touchedDocs) {
+      docScore[di] = 0;
+      matchedMask[di] = 0;
+    }
+    for (const pi of touchedPhrasings) dot[pi] = 0;
+    return [...best].map(([entry, v]) => ({ entry, score: v.score, coverage: v.coverage })).sort((a, b) => b.score - a.score);
+  }
+
+  // Calibration: query a sample of phrasings against the rest; what a correct top hit scores here
+  // is this FAQ's in-scope level. Confidence maps that level to about 0.6.
+  let level = 0.5;
+  {
+    const samples: number[] = [];
+    const phrasingDocs = docs.map((d, i) => (d.answer ? -1 : i)).filter((i) => i >= 0);
+    const step = Math.max(1, Math.floor(phrasingDocs.length / 300));
+    for (let k = 0; k < phrasingDocs.length; k += step) {
+      const di = phrasingDocs[k]!;
+      const d = docs[di]!;
+      const e = entries[d.entry]!;
+      const text = [e.question, ...e.variants][phrasingIndexWithin(di)] ?? e.question;
+      const hits = raw(text, langOf(e), di, pooledDoc[d.entry]!);
+      if (hits[0] && hits[0].entry === d.entry) samples.push(feature(hits));
+    }
+    if (samples.length >= 5) {
+      samples.sort((a, b) => a - b);
+      level = samples[Math.floor(samples.length * 0.5)]!;
+    }
+  }
+  function phrasingIndexWithin(di: number): number {
+    let n = 0;
+    for (let j = di - 1; j >= 0 && !docs[j]!.answer && docs[j]!.entry === docs[di]!.entry; j--) n++;
+    return n;
+  }
+
+  return {
+    size: entries.length,
+    search(text, lang = defaultLang, limit = 5) {
+      const hits = raw(text, lang);
+      if (!hits.length) return [];
+      const f = feature(hits);
+      const top = Math.min(1, Math.max(0, (TUNING.anchor * f) / level));
+      return hits.slice(0, limit).map((h, i) => ({
+        id: entries[h.entry]!.id,
+        score: Math.round(h.score * 1000) / 1000,
+        confidence:
+          i === 0 ? Math.round(top * 1000) / 1000 : Math.round(Math.min(top, (TUNING.anchor * h.score) / (level * 1.5)) * 1000) / 1000,
+      }));
+    },
+  };
+}
+
+/** One number from the top score, the margin to the next entry and how much of the question matched. */
+function feature(hits: { score: number; coverage: number }[]): number {
+  const s1 = hits[0]!.score;
+  const s2 = hits[1]?.score ?? 0;
+  return s1 * (1 - TUNING.coverage + TUNING.coverage * hits[0]!.coverage) + TUNING.margin * (s1 - s2);
+}
