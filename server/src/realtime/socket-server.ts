@@ -337,7 +337,8 @@ export function createSocketServer(options: SocketServerOptions) {
     if (!conn.replaying.has(conv.id)) conn.replaying.set(conv.id, []);
     try {
       const { frames: replayed, more } = await service.replay(conv, audience, afterSeq, config.replayBatch);
-      let last = afterSeq;
+      // A client claiming to have seen more than exists resumes from what exists.
+      let last = Math.min(afterSeq, audience === 'agent' ? conv.last_seq : conv.last_visitor_seq);
       for (const f of replayed) {
         send(conn, f.json);
         last = f.seq;

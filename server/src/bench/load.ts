@@ -1,0 +1,228 @@
+// Load generator for `npm run bench`, run in its own process. Builds conversations (Servus: real
+// visitors handed off and claimed by agents; baseline: rooms of two), then measures latency at a
+// fixed rate, throughput in a closed loop, or opens idle sockets. Prints one JSON line.
+import WebSocket from 'ws';
+
+interface Args {
+  target: 'servus' | 'bare';
+  url: string;
+  mode: 'latency' | 'throughput' | 'idle';
+  conversations: number;
+  rate?: number;
+  seconds?: number;
+  window?: number;
+  cookie?: string;
+}
+
+const args = JSON.parse(process.argv[2]!) as Args;
+const wsUrl = args.url.replace(/^http/, 'ws');
+
+interface Pair {
+  a: WebSocket;
+  b: WebSocket;
+  conversationId: string;
+}
+
+function open(url: string, protocols: string[] = [], headers: Record<string, string> = {}, origin?: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, protocols, { headers, perMessageDeflate: false, ...(origin ? { origin } : {}) });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+function nextFrame(ws: WebSocket, predicate: (f: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    const on = (data: WebSocket.RawData) => {
+      const f = JSON.parse(data.toString()) as Record<string, unknown>;
+      if (predicate(f)) {
+        ws.off('message', on);
+        resolve(f);
+      }
+    };
+    ws.on('message', on);
+  });
+}
+
+async function servusVisitor(): Promise<{ ws: WebSocket; conversationId: string }> {
+  const ws = await open(`${wsUrl}/ws/visitor?site=demo`, ['servus.v1']);
+  const welcome = nextFrame(ws, (f) => f.type === 'welcome');
+  ws.send(JSON.stringify({ type: 'visitor.hello' }));
+  await welcome;
+  const ack = nextFrame(ws, (f) => f.type === 'ack');
+  ws.send(JSON.stringify({ type: 'handoff.request', cid: 'h' }));
+  return { ws, conversationId: (await ack).conversationId as string };
+}
+
+async function setupServus(n: number): Promise<Pair[]> {
+  const pairs: Pair[] = [];
+  for (let i = 0; i < n; i += 100) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(100, n - i) }, async (_, k) => {
+        const v = await servusVisitor();
+        const agent = await open(`${wsUrl}/ws/agent`, ['servus.v1'], { cookie: args.cookie! }, args.url);
+        const welcome = nextFrame(agent, (f) => f.type === 'welcome');
+        agent.send(JSON.stringify({ type: 'agent.hello' }));
+        await welcome;
+        const claimed = nextFrame(agent, (f) => f.cid === `c${i + k}`);
+        agent.send(JSON.stringify({ type: 'conversation.claim', cid: `c${i + k}`, conversationId: v.conversationId }));
+        const claim = await claimed;
+        if (claim.type !== 'ack') throw new Error(`claim failed: ${JSON.stringify(claim)}`);
+        const replayed = nextFrame(agent, (f) => f.type === 'replay.done');
+        agent.send(JSON.stringify({ type: 'conversation.subscribe', conversationId: v.conversationId, lastSeq: claim.seq as number }));
+        await replayed;
+        return { a: v.ws, b: agent, conversationId: v.conversationId };
+      }),
+    );
+    pairs.push(...batch);
+  }
+  return pairs;
+}
+
+async function setupBare(n: number): Promise<Pair[]> {
+  const pairs: Pair[] = [];
+  for (let i = 0; i < n; i += 200) {
+    pairs.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(200, n - i) }, async (_, k) => {
+          const room = `r${i + k}`;
+          return { a: await open(`${wsUrl}/?room=${room}`), b: await open(`${wsUrl}/?room=${room}`), conversationId: room };
+        }),
+      )),
+    );
+  }
+  return pairs;
+}
+
+/** Sends a message with a tag the receiver can find, on either system. */
+function sender(pair: Pair, fromA: boolean, seq: { n: number }) {
+  const ws = fromA ? pair.a : pair.b;
+  const tag = `${fromA ? 'a' : 'b'}${seq.n++}`;
+  if (args.target === 'bare')
+    ws.send(JSON.stringify({ type: 'message.send', cid: tag, text: `bench ${tag} hello, this is a typical chat message` }));
+  else
+    ws.send(
+      JSON.stringify({
+        type: 'message.send',
+        cid: tag,
+        conversationId: pair.conversationId,
+        text: `bench ${tag} hello, this is a typical chat message`,
+      }),
+    );
+  return tag;
+}
+
+/** Calls back with the tag of every bench message a socket receives. */
+function onReceive(ws: WebSocket, cb: (tag: string) => void): void {
+  ws.on('message', (data) => {
+    const s = data.toString();
+    const i = s.indexOf('bench ');
+    if (i < 0) return;
+    if (args.target === 'servus' && !s.startsWith('{"type":"message.created"')) return;
+    cb(s.slice(i + 6, s.indexOf(' ', i + 6)));
+  });
+}
+
+const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+
+async function main(): Promise<void> {
+  if (args.mode === 'idle') {
+    const sockets: WebSocket[] = [];
+    for (let i = 0; i < args.conversations; i += 250) {
+      sockets.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(250, args.conversations - i) }, async () => {
+            if (args.target === 'bare') return open(`${wsUrl}/?room=idle${Math.random()}`);
+            const ws = await open(`${wsUrl}/ws/visitor?site=demo`, ['servus.v1']);
+            const welcome = nextFrame(ws, (f) => f.type === 'welcome');
+            ws.send(JSON.stringify({ type: 'visitor.hello' }));
+            await welcome;
+            return ws;
+          }),
+        )),
+      );
+    }
+    console.log(JSON.stringify({ idle: sockets.length }));
+    // Keep them open until the orchestrator has measured and stops us.
+    await new Promise(() => {});
+    return;
+  }
+  const pairs = args.target === 'servus' ? await setupServus(args.conversations) : await setupBare(args.conversations);
+  const seconds = args.seconds ?? 8;
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let delivered = 0;
+  let measuring = false;
+  const seq = { n: 0 };
+  const inflight = new Map<Pair, number>();
+  const window = args.window ?? 4;
+  const pump = (pair: Pair) => {
+    while ((inflight.get(pair) ?? 0) < window) {
+      inflight.set(pair, (inflight.get(pair) ?? 0) + 1);
+      sentAt.set(sender(pair, seq.n % 2 === 0, seq), performance.now());
+    }
+  };
+  for (const pair of pairs) {
+    const got = (tag: string) => {
+      const t0 = sentAt.get(tag);
+      if (t0 === undefined) return;
+      sentAt.delete(tag);
+      if (measuring) {
+        delivered += 1;
+        latencies.push(performance.now() - t0);
+      }
+      if (args.mode === 'throughput') {
+        inflight.set(pair, (inflight.get(pair) ?? 1) - 1);
+        pump(pair);
+      }
+    };
+    // Only the peer's copy counts: the sender also sees its own message echoed on Servus.
+    onReceive(pair.a, (tag) => tag.startsWith('b') && got(tag));
+    onReceive(pair.b, (tag) => tag.startsWith('a') && got(tag));
+  }
+  let started = 0;
+  if (args.mode === 'latency') {
+    // Paced: every 5 ms, rate/200 messages spread round-robin over the conversations.
+    const perTick = (args.rate ?? 2000) / 200;
+    let carry = 0;
+    let next = 0;
+    const timer = setInterval(() => {
+      carry += perTick;
+      while (carry >= 1) {
+        carry -= 1;
+        const pair = pairs[next++ % pairs.length]!;
+        sentAt.set(sender(pair, next % 2 === 0, seq), performance.now());
+      }
+    }, 5);
+    await new Promise((r) => setTimeout(r, 1000));
+    measuring = true;
+    started = performance.now();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    measuring = false;
+    clearInterval(timer);
+  } else {
+    for (const pair of pairs) pump(pair);
+    await new Promise((r) => setTimeout(r, 1000));
+    measuring = true;
+    started = performance.now();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    measuring = false;
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  console.log(
+    JSON.stringify({
+      delivered,
+      msgs_per_s: Math.round(delivered / elapsed),
+      p50_ms: Math.round(pct(latencies, 0.5) * 1000) / 1000,
+      p99_ms: Math.round(pct(latencies, 0.99) * 1000) / 1000,
+      sockets: pairs.length * 2,
+    }),
+  );
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,173 @@
+// `npm run bench`: Servus (fresh SQLite, every message persisted before its ack) against a bare ws
+// relay measured in the same run with the same load generator, each in its own process.
+// Prints a table and, last, one JSON line. --quick runs a small version (for the test).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const quick = process.argv.includes('--quick');
+const P = quick
+  ? { conversations: 50, rate: 200, seconds: 1, throughputConversations: 50, idle: 200 }
+  : { conversations: 2000, rate: 2000, seconds: 8, throughputConversations: 500, idle: 10_000 };
+const dist = fileURLToPath(new URL('../', import.meta.url));
+const ADMIN = { email: 'bench@example.com', password: 'bench-password-1' };
+
+function start(cmd: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, cmd, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) resolve({ child, match: m });
+    });
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => reject(new Error(`${cmd.join(' ')} exited with ${code}:\n${out.slice(-2000)}`)));
+  });
+}
+
+function load(args: object): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(dist, 'bench', 'load.js'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      const line = out.trim().split('\n').at(-1) ?? '';
+      try {
+        if (code === 0) resolve(JSON.parse(line) as Record<string, number>);
+        else throw new Error();
+      } catch {
+        reject(new Error(`load generator failed (${code}):\n${out.slice(-2000)}`));
+      }
+    });
+  });
+}
+
+/** Opens idle sockets in a generator process and returns the server's RSS growth per socket. */
+async function idleRss(serverPid: number, target: 'servus' | 'bare', url: string, n: number): Promise<number> {
+  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${serverPid}/status`, 'utf8'))?.[1] ?? 0);
+  await new Promise((r) => setTimeout(r, 500));
+  const before = rss();
+  const child = spawn(process.execPath, [join(dist, 'bench', 'load.js'), JSON.stringify({ target, url, mode: 'idle', conversations: n })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('"idle"') && resolve());
+    child.once('exit', (code) => reject(new Error(`idle generator exited with ${code}`)));
+  });
+  await new Promise((r) => setTimeout(r, 1500));
+  const after = rss();
+  child.kill('SIGKILL');
+  return Math.round(((after - before) / n) * 10) / 10;
+}
+
+const stop = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null ? r() : (c.once('exit', () => r()), c.kill('SIGTERM'))));
+
+async function main(): Promise<void> {
+  const results: Record<string, number> = {};
+  // Baseline.
+  const bare = await start([join(dist, 'bench', 'bare-relay.js')], {}, /READY (\d+)/);
+  const bareUrl = `http://127.0.0.1:${bare.match[1]}`;
+  const bl = await load({
+    target: 'bare',
+    url: bareUrl,
+    mode: 'latency',
+    conversations: P.conversations,
+    rate: P.rate,
+    seconds: P.seconds,
+  });
+  const bt = await load({
+    target: 'bare',
+    url: bareUrl,
+    mode: 'throughput',
+    conversations: P.throughputConversations,
+    seconds: P.seconds,
+    window: 8,
+  });
+  const bareIdle = await idleRss(bare.child.pid!, 'bare', bareUrl, P.idle);
+  await stop(bare.child);
+
+  // Servus, fresh data folder, limits raised for one machine playing thousands of visitors.
+  const dataDir = mkdtempSync(join(tmpdir(), 'servus-bench-'));
+  const servus = await start(
+    [join(dist, 'main.js')],
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      AUTO_ASSIGN: 'false',
+      CONNECTIONS_PER_IP: '100000',
+      MAX_CONNECTIONS: '18000',
+      VISITOR_MESSAGES_PER_WINDOW: '10000',
+      AGENT_MESSAGES_PER_WINDOW: '100000',
+      FRAMES_PER_WINDOW: '100000',
+    },
+    /Health:\s+(http:\/\/[^/\s]+)\/healthz/,
+  );
+  const url = servus.match[1]!;
+  const login = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: url },
+    body: JSON.stringify(ADMIN),
+  });
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const sl = await load({
+    target: 'servus',
+    url,
+    mode: 'latency',
+    conversations: P.conversations,
+    rate: P.rate,
+    seconds: P.seconds,
+    cookie,
+  });
+  const st = await load({
+    target: 'servus',
+    url,
+    mode: 'throughput',
+    conversations: P.throughputConversations,
+    seconds: P.seconds,
+    window: 8,
+    cookie,
+  });
+  const servusIdle = await idleRss(servus.child.pid!, 'servus', url, P.idle);
+  await stop(servus.child);
+  rmSync(dataDir, { recursive: true, force: true });
+
+  Object.assign(results, {
+    conversations: P.conversations,
+    msgs_per_s: sl.msgs_per_s!,
+    p50_ms: sl.p50_ms!,
+    p99_ms: sl.p99_ms!,
+    baseline_p50_ms: bl.p50_ms!,
+    baseline_p99_ms: bl.p99_ms!,
+    max_msgs_per_s: st.msgs_per_s!,
+    baseline_max_msgs_per_s: bt.msgs_per_s!,
+    ratio_max_vs_baseline: Math.round((st.msgs_per_s! / Math.max(1, bt.msgs_per_s!)) * 1000) / 1000,
+    idle_sockets: P.idle,
+    rss_kb_per_idle_socket: servusIdle,
+    baseline_rss_kb_per_idle_socket: bareIdle,
+  });
+  const row = (name: string, servusValue: number | string, baseline: number | string, target: string) =>
+    `${name.padEnd(34)}${String(servusValue).padStart(12)}${String(baseline).padStart(14)}   ${target}`;
+  console.log(`\nServus benchmark${quick ? ' (quick)' : ''}: ${P.conversations} conversations (${P.conversations * 2} sockets)\n`);
+  console.log(`${'figure'.padEnd(34)}${'servus'.padStart(12)}${'bare ws'.padStart(14)}   target`);
+  console.log(row(`delivered msgs/s at ${P.rate}/s`, sl.msgs_per_s!, bl.msgs_per_s!, ''));
+  console.log(row('latency p50 (ms)', sl.p50_ms!, bl.p50_ms!, ''));
+  console.log(row('latency p99 (ms)', sl.p99_ms!, bl.p99_ms!, '< 5'));
+  console.log(
+    row('max msgs/s (persisted, closed loop)', st.msgs_per_s!, bt.msgs_per_s!, `>= 30% of bare (${results.ratio_max_vs_baseline! * 100}%)`),
+  );
+  console.log(row(`RSS KB per idle socket (${P.idle})`, servusIdle, bareIdle, '<= 20'));
+  console.log(JSON.stringify(results));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
