@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     onReceive(pair.a, (tag) => tag.startsWith('b') && got(tag));
     onReceive(pair.b, (tag) => tag.startsWith('a') && got(tag));
   }
-  let started = 0;
+  let started: number;
   if (args.mode === 'latency') {
     // Paced: every 5 ms, rate/200 messages spread round-robin over the conversations.
     const perTick = (args.rate ?? 2000) / 200;
