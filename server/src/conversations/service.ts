@@ -360,12 +360,8 @@ export function createConversationService(options: ConversationServiceOptions) {
     };
   }
 
-  async function expectedWait(
-    siteKey: string,
-    position: number,
-    online: number,
-    executor: Kysely<Database> | Transaction<Database> = db,
-  ): Promise<number> {
+  /** Average handling time of the site's last 50 resolved conversations (seconds). */
+  async function handlingSeconds(siteKey: string, executor: Kysely<Database> | Transaction<Database> = db): Promise<number> {
     const recent = await executor
       .selectFrom('conversations')
       .select(['assigned_at', 'resolved_at'])
@@ -376,9 +372,20 @@ export function createConversationService(options: ConversationServiceOptions) {
       .limit(50)
       .execute();
     const durations = recent.map((r) => ((r.resolved_at ?? 0) - (r.assigned_at ?? 0)) / 1000).filter((d) => d > 0);
-    const handling = durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : options.defaultHandlingSeconds;
-    // Each online agent takes about three chats at once; the wait scales with the line ahead.
-    return Math.max(15, Math.round((position * handling) / (online * 3)));
+    return durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : options.defaultHandlingSeconds;
+  }
+
+  /** Each online agent takes about three chats at once; the wait scales with the line ahead. */
+  const estimateWait = (position: number, online: number, handling: number) =>
+    Math.max(15, Math.round((position * handling) / (online * 3)));
+
+  async function expectedWait(
+    siteKey: string,
+    position: number,
+    online: number,
+    executor: Kysely<Database> | Transaction<Database> = db,
+  ): Promise<number> {
+    return estimateWait(position, online, await handlingSeconds(siteKey, executor));
   }
 
   function observe(result: OpResult, conv: ConversationRow): void {
@@ -454,7 +461,33 @@ export function createConversationService(options: ConversationServiceOptions) {
   }
 
   /** Tells every visitor still waiting in a site's queue their new place and wait. */
-  async function publishQueuePositions(siteKey: string, except?: string): Promise<void> {
+  // Queue updates are coalesced per site: while one pass runs, further changes only mark the site
+  // dirty and cause one more pass. A visitor hears only when their place or wait changed.
+  const queuePasses = new Map<string, { dirty: boolean; done: Promise<void> }>();
+  const lastQueueInfo = new Map<string, string>();
+
+  function publishQueuePositions(siteKey: string): Promise<void> {
+    const running = queuePasses.get(siteKey);
+    if (running) {
+      running.dirty = true;
+      return running.done;
+    }
+    const pass = { dirty: false, done: Promise.resolve() };
+    pass.done = (async () => {
+      try {
+        do {
+          pass.dirty = false;
+          await queuePass(siteKey);
+        } while (pass.dirty);
+      } finally {
+        queuePasses.delete(siteKey);
+      }
+    })();
+    queuePasses.set(siteKey, pass);
+    return pass.done;
+  }
+
+  async function queuePass(siteKey: string): Promise<void> {
     const queued = await db
       .selectFrom('conversations')
       .selectAll()
@@ -466,15 +499,15 @@ export function createConversationService(options: ConversationServiceOptions) {
       .execute();
     const online = agentsOnline(siteKey);
     const hours = options.hoursNow ? await options.hoursNow(siteKey) : { open: true, opensAt: null };
+    const handling = hours.open && online > 0 ? await handlingSeconds(siteKey) : 0;
     for (const [i, conv] of queued.entries()) {
-      if (conv.id === except) continue;
       const queue: QueueInfo = !hours.open
         ? { position: i + 1, expectedWaitSeconds: null, agentsOnline: online, closed: { opensAt: hours.opensAt } }
-        : {
-            position: i + 1,
-            expectedWaitSeconds: online > 0 ? await expectedWait(siteKey, i + 1, online) : null,
-            agentsOnline: online,
-          };
+        : { position: i + 1, expectedWaitSeconds: online > 0 ? estimateWait(i + 1, online, handling) : null, agentsOnline: online };
+      const key = JSON.stringify(queue);
+      if (lastQueueInfo.get(conv.id) === key) continue;
+      if (lastQueueInfo.size > 50_000) lastQueueInfo.clear();
+      lastQueueInfo.set(conv.id, key);
       const frame = {
         type: 'conversation.updated',
         conversationId: conv.id,
@@ -496,7 +529,8 @@ export function createConversationService(options: ConversationServiceOptions) {
       return r;
     });
     publish(result);
-    if (result.queueChanged && result.conversation) await publishQueuePositions(result.queueChanged, result.conversation.id);
+    // Positions of the others are a courtesy update, never a reason to fail the command.
+    if (result.queueChanged && result.conversation) void publishQueuePositions(result.queueChanged).catch(() => {});
     if (result.conversation && (result.queueChanged || result.change)) options.onSiteChanged?.(result.conversation.site_key);
     return result.ack;
   }
