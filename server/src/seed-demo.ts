@@ -13,6 +13,7 @@ import { createAgent } from './http/agent-api.js';
 import { createAuth } from './auth.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from './seeded-random.js';
 
 const QUESTIONS: Record<'de' | 'en', [string, string][]> = {
   de: [
@@ -39,16 +40,6 @@ const AGENT_REPLIES = [
   'Done – anything else I can help with?',
 ];
 
-/** Deterministic randomness, so two runs make the same demo. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function seedDemo({
   days = 30,
   perDay = 12,
@@ -66,7 +57,7 @@ export async function seedDemo({
     exampleFaqDir: join(repoRoot, 'examples', 'faq'),
     faqDir: join(config.dataDir, 'faq'),
   });
-  const random = rng(7);
+  const random = seededRandom(7);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const agents: AgentActor[] = [];
   for (const [name, email] of [

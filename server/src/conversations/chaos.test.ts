@@ -5,19 +5,10 @@ import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { login } from '../testing/client.js';
 import { ReliableClient } from '../testing/reliable-client.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
+import { seededRandom } from '../seeded-random.js';
 
 const MESSAGES = 500;
 const DROPS = 100;
-
-/** Deterministic PRNG (mulberry32), so a failure can be replayed with the same seed. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function expectGapFree(received: number[], last: number): void {
   expect(received.length).toBe(last);
@@ -36,7 +27,7 @@ describe.each(['sqlite', 'postgres'] as const)('chaos on %s', (dialect) => {
 
   it('stores every message exactly once and both sides see a gap-free ordered log', async () => {
     const seed = Number(process.env.CHAOS_SEED ?? 20261122);
-    const random = rng(seed);
+    const random = seededRandom(seed);
     const visitor = new ReliableClient({ url: server.url, role: 'visitor' });
     await visitor.connect();
     visitor.send({ type: 'handoff.request', cid: 'handoff' });
