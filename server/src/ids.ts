@@ -8,6 +8,19 @@ export function randomId(prefix: string, bytes = 12): string {
   return `${prefix}_${randomBytes(bytes).toString('base64url')}`;
 }
 
+let counter = 0;
+const processTag = randomBytes(3).toString('base64url');
+
+/**
+ * Ids for events: time-ordered, so new rows append at the end of the primary-key index instead of
+ * landing on random pages (fewer dirty pages per commit). Access to events is always checked
+ * through their conversation, so these need not be unguessable.
+ */
+export function eventId(at: number = Date.now()): string {
+  counter = (counter + 1) % 1_679_616;
+  return `m_${at.toString(36).padStart(9, '0')}${counter.toString(36).padStart(4, '0')}${processTag}`;
+}
+
 export function newToken(): string {
   return randomBytes(32).toString('base64url');
 }

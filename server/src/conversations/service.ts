@@ -9,7 +9,7 @@ import { CONVERSATION_UPDATE, type SqliteStatements } from '../storage/sqlite-st
 import type { ServerMetrics } from '../metrics/prometheus.js';
 import type { WriteQueue } from '../storage/write-queue.js';
 import { ServusError, notFound } from '../errors.js';
-import { identityHash, randomId, safeEqualHex } from '../ids.js';
+import { eventId, identityHash, randomId, safeEqualHex } from '../ids.js';
 import type { Hub } from '../realtime/hub.js';
 import { topics } from '../realtime/hub.js';
 import { reduceConversation, type HandoffReason, type LifecycleAction, type LifecycleState } from './lifecycle.js';
@@ -126,7 +126,7 @@ export function createConversationService(options: ConversationServiceOptions) {
     const visible = !e.internal && e.kind !== 'note';
     if (visible) conv.last_visitor_seq += 1;
     return {
-      id: randomId('m'),
+      id: eventId(at),
       conversation_id: conv.id,
       seq: conv.last_seq,
       visitor_seq: visible ? conv.last_visitor_seq : null,

@@ -16,6 +16,8 @@ export interface OpenDatabaseOptions {
   /** PostgreSQL schema to use (tests isolate themselves in a schema of their own). */
   pgSchema?: string;
   poolSize?: number;
+  /** SQLite: WAL pages before an automatic checkpoint. */
+  walAutocheckpointPages?: number;
 }
 
 export interface OpenDatabase {
@@ -87,6 +89,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDa
   sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // Checkpoint the WAL less often (every ~40 MB instead of ~4 MB): fewer stalls on the write path.
+  sqlite.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages ?? 10_000}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrate(db as Kysely<unknown>);
   return {

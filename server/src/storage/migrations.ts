@@ -153,6 +153,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('conversations').dropColumn('first_human_reply_at').execute();
     },
   },
+  '0005_lean_event_indexes': {
+    async up(db: Kysely<unknown>) {
+      // (conversation_id, seq) already orders a conversation's events; one index less per message.
+      await db.schema.dropIndex('events_conversation_created').ifExists().execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.createIndex('events_conversation_created').on('events').columns(['conversation_id', 'created_at']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
