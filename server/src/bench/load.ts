@@ -31,11 +31,25 @@ function open(url: string, protocols: string[] = [], headers: Record<string, str
   });
 }
 
-function nextFrame(ws: WebSocket, predicate: (f: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
-  return new Promise((resolve) => {
+/** The next frame matching the predicate; fails (naming the step and the last frames) instead of hanging. */
+function nextFrame(
+  ws: WebSocket,
+  predicate: (f: Record<string, unknown>) => boolean,
+  step = 'frame',
+  timeoutMs = 20_000,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const seen: string[] = [];
+    const timer = setTimeout(() => {
+      ws.off('message', on);
+      reject(new Error(`no ${step} within ${timeoutMs} ms (socket state ${ws.readyState}); last frames: ${seen.slice(-3).join(' | ')}`));
+    }, timeoutMs);
     const on = (data: WebSocket.RawData) => {
-      const f = JSON.parse(data.toString()) as Record<string, unknown>;
+      const text = data.toString();
+      seen.push(text.slice(0, 200));
+      const f = JSON.parse(text) as Record<string, unknown>;
       if (predicate(f)) {
+        clearTimeout(timer);
         ws.off('message', on);
         resolve(f);
       }
@@ -46,10 +60,10 @@ function nextFrame(ws: WebSocket, predicate: (f: Record<string, unknown>) => boo
 
 async function servusVisitor(): Promise<{ ws: WebSocket; conversationId: string }> {
   const ws = await open(`${wsUrl}/ws/visitor?site=demo`, ['servus.v1']);
-  const welcome = nextFrame(ws, (f) => f.type === 'welcome');
+  const welcome = nextFrame(ws, (f) => f.type === 'welcome', 'visitor welcome');
   ws.send(JSON.stringify({ type: 'visitor.hello' }));
   await welcome;
-  const ack = nextFrame(ws, (f) => f.type === 'ack');
+  const ack = nextFrame(ws, (f) => f.type === 'ack' || f.type === 'error', 'handoff ack');
   ws.send(JSON.stringify({ type: 'handoff.request', cid: 'h' }));
   return { ws, conversationId: (await ack).conversationId as string };
 }
@@ -61,14 +75,14 @@ async function setupServus(n: number): Promise<Pair[]> {
       Array.from({ length: Math.min(100, n - i) }, async (_, k) => {
         const v = await servusVisitor();
         const agent = await open(`${wsUrl}/ws/agent`, ['servus.v1'], { cookie: args.cookie! }, args.url);
-        const welcome = nextFrame(agent, (f) => f.type === 'welcome');
+        const welcome = nextFrame(agent, (f) => f.type === 'welcome', 'agent welcome');
         agent.send(JSON.stringify({ type: 'agent.hello' }));
         await welcome;
-        const claimed = nextFrame(agent, (f) => f.cid === `c${i + k}`);
+        const claimed = nextFrame(agent, (f) => f.cid === `c${i + k}`, 'claim ack');
         agent.send(JSON.stringify({ type: 'conversation.claim', cid: `c${i + k}`, conversationId: v.conversationId }));
         const claim = await claimed;
         if (claim.type !== 'ack') throw new Error(`claim failed: ${JSON.stringify(claim)}`);
-        const replayed = nextFrame(agent, (f) => f.type === 'replay.done');
+        const replayed = nextFrame(agent, (f) => f.type === 'replay.done' || f.type === 'error', 'subscribe replay');
         agent.send(JSON.stringify({ type: 'conversation.subscribe', conversationId: v.conversationId, lastSeq: claim.seq as number }));
         await replayed;
         return { a: v.ws, b: agent, conversationId: v.conversationId };
