@@ -45,6 +45,7 @@ export type {
   AckFrame,
   ErrorFrame,
   MessageCreatedFrame,
+  MessageDeltaFrame,
   ConversationUpdatedFrame,
   TypingFrame,
   ReadFrame,

@@ -43,6 +43,8 @@ export const visitorContextSchema = z.object({
   referrer: shortText(2048).optional(),
   lang: shortText(35).optional(),
   timezone: shortText(64).optional(),
+  /** The proactive rule whose greeting the visitor saw before starting this chat (attribution). */
+  proactiveRuleId: shortText(64).optional(),
 });
 export type VisitorContext = z.infer<typeof visitorContextSchema>;
 
@@ -265,6 +267,8 @@ export interface ChatMessage {
   suggestions?: Suggestion[];
   /** Agent view only: what the bot knew (FAQ entry, confidence, handoff reason). */
   bot?: { faqId?: string; confidence?: number; intent?: string; outcome?: string };
+  /** Set when this message completes a streamed draft (`message.delta` frames with this id). */
+  streamId?: string;
   /** Agent view only: left through the offline form, with the email to answer to. */
   offline?: { email: string };
 }
@@ -377,6 +381,20 @@ export interface ReplayDoneFrame {
   more: boolean;
 }
 
+/**
+ * A bot answer being generated (LLM engine): ephemeral text so far, not logged, no seq. The final
+ * answer arrives as `message.created` whose `message.streamId` equals `streamId`; the client then
+ * drops the draft. `done: true` without a final message means the draft is abandoned.
+ */
+export interface MessageDeltaFrame {
+  type: 'message.delta';
+  conversationId: string;
+  streamId: string;
+  /** The text appended since the previous delta. */
+  delta: string;
+  done?: boolean;
+}
+
 export interface QueueSnapshotFrame {
   type: 'queue.snapshot';
   conversations: ConversationView[];
@@ -391,6 +409,7 @@ export type ServerFrame =
   | TypingFrame
   | ReadFrame
   | ReplayDoneFrame
+  | MessageDeltaFrame
   | QueueSnapshotFrame;
 
 /** Frames that belong to a conversation's log: clients track `seq` on these to resume. */
