@@ -2,7 +2,8 @@
 // answer), German compound parts, typo tolerance against the FAQ's own vocabulary, synonyms, and
 // character n-grams for what stemming misses. Confidence is calibrated from the FAQ itself.
 import type { FaqEntry } from './faq.js';
-import { charGrams, editDistance, tokens, type Lang } from './text.js';
+import { charGrams, editDistance, fold, stem, tokens, words, type Lang } from './text.js';
+import { MIN_COMPOUND_LENGTH, splitCompound as dictionarySplit } from './compounds.js';
 import { builtinSynonyms } from './synonyms.js';
 
 export interface SearchHit {
@@ -38,6 +39,8 @@ export const TUNING = {
   pooledWeight: 0.3,
   answerB: 0.75,
   prefixWeight: 0,
+  /** Weight of a compound's parts next to the whole word. */
+  partWeight: 0.5,
   /** Confidence feature: weight of coverage and of the margin to the second entry. */
   coverage: 0.4,
   margin: 1,
@@ -61,10 +64,30 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
   const phrasingOwner: number[] = [];
   const vocabulary = new Set<string>();
 
-  // Compound parts: a long German token that splits into two known terms also counts as both.
+  // German compounds split with the dictionary and the FAQ's own words: the parts count too, at half weight.
+  const surface = new Set<string>();
+  if (entries.some((e) => langOf(e) === 'de'))
+    for (const e of entries) for (const w of words([e.question, ...e.variants, e.answer.slice(0, 2000)].join(' '))) surface.add(fold(w));
+  const partsCache = new Map<string, string[]>();
+  const partsOf = (word: string, term: string, lang: Lang): string[] => {
+    if (lang !== 'de' || word.length < MIN_COMPOUND_LENGTH) return [];
+    let parts = partsCache.get(word);
+    if (!parts) {
+      parts = dictionarySplit(word, { known: (w) => surface.has(w) })
+        .map((p) => stem(p, 'de'))
+        .filter((p) => p.length >= 3 && p !== term);
+      if (partsCache.size > 20_000) partsCache.clear();
+      partsCache.set(word, parts);
+    }
+    return parts;
+  };
+
   const addDoc = (entry: number, text: string, lang: Lang, answer: boolean, pooled = false) => {
     const terms = new Map<string, number>();
-    for (const t of tokens(text, lang)) terms.set(t.term, (terms.get(t.term) ?? 0) + 1);
+    for (const t of tokens(text, lang)) {
+      terms.set(t.term, (terms.get(t.term) ?? 0) + 1);
+      for (const part of partsOf(t.word, t.term, lang)) terms.set(part, (terms.get(part) ?? 0) + TUNING.partWeight);
+    }
     docs.push({ entry, terms, length: [...terms.values()].reduce((a, b) => a + b, 0), answer, ...(pooled ? { pooled } : {}) });
   };
   entries.forEach((e, i) => {
@@ -235,6 +258,7 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
       qTerms.push(term);
       weights.set(term, Math.max(weights.get(term) ?? 0, t.light ? TUNING.lightWeight : 1));
       for (const part of splitCompound(term)) weights.set(part, Math.max(weights.get(part) ?? 0, 0.5));
+      for (const part of partsOf(t.word, t.term, lang)) weights.set(part, Math.max(weights.get(part) ?? 0, TUNING.partWeight));
       if (!t.light) for (const related of expand(term)) weights.set(related, Math.max(weights.get(related) ?? 0, TUNING.prefixWeight));
       for (const syn of synonymTable.get(term) ?? []) if (vocabulary.has(syn)) weights.set(syn, Math.max(weights.get(syn) ?? 0, 0.6));
     }

@@ -55,6 +55,8 @@ export function stem(word: string, lang: Lang): string {
 
 export interface Token {
   term: string;
+  /** The word as written (lower case), for compound splitting. */
+  word: string;
   /** A question word: counted, but with little weight. */
   light: boolean;
 }
@@ -65,11 +67,11 @@ export function tokens(text: string, lang: Lang): Token[] {
   for (const w of words(text)) {
     const q = QUESTION_WORDS.get(w);
     if (q) {
-      out.push({ term: `?${q}`, light: true });
+      out.push({ term: `?${q}`, word: w, light: true });
       continue;
     }
     if (STOP[lang].has(w) || w.length < 2) continue;
-    out.push({ term: stem(w, lang), light: false });
+    out.push({ term: stem(w, lang), word: w, light: false });
   }
   return out;
 }
