@@ -21,6 +21,8 @@ export interface VisitorActor {
   id: string;
   siteKey: string;
   name?: string | null;
+  /** The proactive rule named in this visit's hello (`context.proactiveRuleId`); a conversation it creates is attributed to it. */
+  proactiveRuleId?: string | null;
 }
 export interface AgentActor {
   kind: 'agent';
@@ -277,6 +279,7 @@ export function createConversationService(options: ConversationServiceOptions) {
       assigned_at: null,
       resolved_at: null,
       first_human_reply_at: null,
+      proactive_rule_id: visitor.proactiveRuleId ?? null,
       created_at: at,
       updated_at: at,
     };

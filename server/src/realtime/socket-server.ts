@@ -459,6 +459,8 @@ export function createSocketServer(options: SocketServerOptions) {
         conn.helloDone = true;
         if (conn.authTimer) clearTimeout(conn.authTimer);
         const visitor = conn.visitor;
+        // Proactive attribution: a conversation this visit creates counts for the greeting that led to it.
+        visitor.proactiveRuleId = frame.context?.proactiveRuleId ?? null;
         // Hold live frames of the conversation being resumed until its replay is sent.
         if (frame.resume) conn.replaying.set(frame.resume.conversationId, []);
         subscribe(conn, topics.visitor(visitor.id), visitorListener(conn));

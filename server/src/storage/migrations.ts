@@ -162,6 +162,25 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('events_conversation_created').on('events').columns(['conversation_id', 'created_at']).execute();
     },
   },
+  '0006_proactive': {
+    async up(db: Kysely<unknown>) {
+      // Proactive messages (docs/proactive.md): which rule led to a conversation, and shown/opened per rule and hour.
+      await db.schema.alterTable('conversations').addColumn('proactive_rule_id', 'varchar(64)').execute();
+      await db.schema
+        .createTable('proactive_counts')
+        .addColumn('site_key', 'varchar(64)', (c) => c.notNull().references('sites.key').onDelete('cascade'))
+        .addColumn('rule_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('hour', 'bigint', (c) => c.notNull())
+        .addColumn('shown', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('opened', 'integer', (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('proactive_counts_pk', ['site_key', 'rule_id', 'hour'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('proactive_counts').ifExists().execute();
+      await db.schema.alterTable('conversations').dropColumn('proactive_rule_id').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -61,6 +61,8 @@ export interface ConversationsTable {
   assigned_at: number | null;
   resolved_at: number | null;
   first_human_reply_at: number | null;
+  /** The proactive rule whose greeting led to this conversation (set once, at creation). */
+  proactive_rule_id: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -105,7 +107,17 @@ export interface UnansweredQuestionsTable {
   last_at: number;
 }
 
+export interface ProactiveCountsTable {
+  site_key: string;
+  rule_id: string;
+  /** Start of the UTC hour, epoch ms. */
+  hour: number;
+  shown: number;
+  opened: number;
+}
+
 export interface Database {
+  proactive_counts: ProactiveCountsTable;
   unanswered_questions: UnansweredQuestionsTable;
   conversation_labels: ConversationLabelsTable;
   canned_responses: CannedResponsesTable;
