@@ -9,6 +9,15 @@ import type { SiteSettings } from './sites.js';
 
 export const DEMO_SITE = 'demo';
 
+/** The demo site's proactive greeting (docs/proactive.md): after 20 s on the demo page. */
+export const DEMO_PROACTIVE_RULE = {
+  id: 'demo-shipping',
+  urlPattern: '/demo*',
+  delaySeconds: 20,
+  returningOnly: false,
+  text: { de: 'Fragen zu Versand oder Rückgabe? Wir helfen gern.', en: 'Questions about shipping or returns? We are happy to help.' },
+};
+
 export interface SeedOptions {
   db: Kysely<Database>;
   adminEmail: string;
@@ -46,6 +55,8 @@ export async function seed({
       botName: 'Servus Bot',
       defaultLang: 'de',
       ratings: { nps: true, ces: false },
+      serviceLevel: { firstResponseSeconds: 60 },
+      proactive: [DEMO_PROACTIVE_RULE],
     };
     await db
       .insertInto('sites')

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './storage/schema.js';
 import { isOpen, nextOpening, type BusinessHours } from './business-hours.js';
+import { rulesOf, type ProactiveRule } from './proactive/rules.js';
 
 export interface SiteSettings {
   color?: string;
@@ -20,6 +21,10 @@ export interface SiteSettings {
   notifyEmails?: string[];
   /** Opening times; without them the team counts as open whenever an agent is online. */
   businessHours?: BusinessHours;
+  /** Service-level target: the first human response within this many seconds counts as met (metrics; default 60). */
+  serviceLevel?: { firstResponseSeconds: number };
+  /** Proactive greeting rules (docs/proactive.md); validated by `proactiveRulesSchema`. */
+  proactive?: ProactiveRule[];
 }
 
 export interface Site {
@@ -69,6 +74,8 @@ export function publicSiteConfig(site: Site) {
     preChatForm: s.preChatForm ?? { enabled: false, fields: [] },
     ratings: s.ratings ?? { nps: false, ces: false },
     hours: hoursNow(site),
+    /** Always an array: the widget shows at most one of them per visit. */
+    proactive: rulesOf(s),
   };
 }
 

@@ -1,0 +1,83 @@
+// Proactive messages: the per-site rules (stored in the site settings as `proactive`), their
+// validation, and the URL pattern the widget matches them with (docs/proactive.md).
+import { z } from 'zod';
+
+/** Limits of a site's rule list; small, because the widget downloads all of them with its config. */
+export const PROACTIVE_LIMITS = {
+  maxRules: 20,
+  maxPatternChars: 512,
+  maxTextChars: 280,
+  /** A greeting later than an hour on one page would never be seen. */
+  maxDelaySeconds: 3600,
+} as const;
+
+/** Rule ids appear in beacons and in the visitor context (`shortText(64)` in the protocol). */
+export const ruleIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64');
+
+const greeting = z.string().trim().min(1).max(PROACTIVE_LIMITS.maxTextChars);
+
+export const proactiveRuleSchema = z
+  .object({
+    id: ruleIdSchema,
+    /** Glob matched against pathname + search: `*` is any run of characters, everything else is literal. */
+    urlPattern: z
+      .string()
+      .min(1)
+      .max(PROACTIVE_LIMITS.maxPatternChars)
+      .regex(/^[/*]/, 'starts with / or *')
+      .regex(/^[^\s#]*$/, 'no spaces and no #fragment'),
+    delaySeconds: z.number().int().min(0).max(PROACTIVE_LIMITS.maxDelaySeconds),
+    /** Only for visitors who have been on the site before (the widget knows from its stored token). */
+    returningOnly: z.boolean().default(false),
+    text: z
+      .object({ de: greeting.optional(), en: greeting.optional() })
+      .strict()
+      .refine((t) => t.de !== undefined || t.en !== undefined, 'at least one of de, en'),
+  })
+  .strict();
+
+export const proactiveRulesSchema = z
+  .array(proactiveRuleSchema)
+  .max(PROACTIVE_LIMITS.maxRules)
+  .refine((rules) => new Set(rules.map((r) => r.id)).size === rules.length, 'rule ids must be unique');
+
+export type ProactiveRule = z.infer<typeof proactiveRuleSchema>;
+
+/**
+ * The rules of a site's stored settings. Settings written before validation existed (or by hand)
+ * may hold broken rules: those are left out instead of breaking the widget config.
+ */
+export function rulesOf(settings: { proactive?: unknown }): ProactiveRule[] {
+  if (!Array.isArray(settings.proactive)) return [];
+  const rules: ProactiveRule[] = [];
+  const seen = new Set<string>();
+  for (const raw of settings.proactive.slice(0, PROACTIVE_LIMITS.maxRules)) {
+    const parsed = proactiveRuleSchema.safeParse(raw);
+    if (parsed.success && !seen.has(parsed.data.id)) {
+      seen.add(parsed.data.id);
+      rules.push(parsed.data);
+    }
+  }
+  return rules;
+}
+
+/**
+ * Whether a page (pathname + search, e.g. `/shop/shoes?size=42`) matches a rule's pattern. The
+ * whole string must match; `*` matches any characters, including `/` and `?`. Linear time: no
+ * regular expression is built from site input.
+ */
+export function matchesUrlPattern(pattern: string, page: string): boolean {
+  const parts = pattern.split('*');
+  const first = parts[0]!;
+  const last = parts.at(-1)!;
+  if (parts.length === 1) return page === pattern;
+  if (!page.startsWith(first) || page.length < first.length + last.length || !page.endsWith(last)) return false;
+  let at = first.length;
+  const end = page.length - last.length;
+  for (const middle of parts.slice(1, -1)) {
+    const found = page.indexOf(middle, at);
+    if (found === -1 || found + middle.length > end) return false;
+    at = found + middle.length;
+  }
+  return true;
+}
