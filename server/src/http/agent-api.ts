@@ -234,7 +234,8 @@ export function mountAgentApi(
         site: z.string().max(64).optional(),
         groupBy: z.enum(['day', 'hour', 'site', 'agent', 'lang']).optional(),
         timeZone: z.string().max(64).optional(),
-        slaSeconds: z.coerce.number().int().min(1).max(86_400).default(60),
+        // Without it, each site's own target (settings.serviceLevel) counts, else 60 s.
+        slaSeconds: z.coerce.number().int().min(1).max(86_400).optional(),
         format: z.enum(['json', 'csv']).default('json'),
       })
       .safeParse(c.req.query());
@@ -260,7 +261,7 @@ export function mountAgentApi(
       to,
       groupBy: f.groupBy,
       timeZone: f.timeZone,
-      serviceLevel: { firstResponseSeconds: f.slaSeconds },
+      serviceLevel: f.slaSeconds ? { firstResponseSeconds: f.slaSeconds } : undefined,
     });
     if (f.format === 'csv') {
       c.header('Content-Type', 'text/csv; charset=utf-8');

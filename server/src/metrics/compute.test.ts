@@ -1,6 +1,6 @@
 // Every metric on a small fixture whose values are worked out by hand below.
 import { describe, expect, it } from 'vitest';
-import { conversationFacts, groupFacts, summarize, type MetricConversation, type MetricEvent } from './compute.js';
+import { conversationFacts, distributions, groupFacts, summarize, type MetricConversation, type MetricEvent } from './compute.js';
 
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0); // Monday 2 November 2026, 09:00 UTC
 const s = (n: number) => T0 + n * 1000;
@@ -90,7 +90,7 @@ describe('service metrics', () => {
     expect(summary.firstHumanResponseSeconds).toEqual({ count: 2, average: 120, median: 60, p90: 180 }); // 60, 180
     expect(summary.waitSeconds).toEqual({ count: 2, average: 75, median: 30, p90: 120 }); // 30, 120
     expect(summary.handlingSeconds).toEqual({ count: 2, average: 255, median: 180, p90: 330 }); // 330, 180
-    expect(summary.serviceLevel).toEqual({ target: 60, measured: 2, met: 1, share: 0.5 });
+    expect(summary.serviceLevel).toEqual({ target: 60, targets: { demo: 60 }, measured: 2, met: 1, share: 0.5 }); // 60 ≤ 60, 180 > 60
   });
 
   it('scores CSAT, NPS and CES', () => {
@@ -109,5 +109,51 @@ describe('service metrics', () => {
     expect([...groupFacts(facts, 'lang', created).keys()]).toEqual(['de', 'en']);
     expect([...groupFacts(facts, 'hour', created, 'Europe/Vienna').keys()]).toEqual(['10']); // 09:00 UTC = 10:00 in Vienna
     expect([...groupFacts(facts, 'day', created, 'Europe/Vienna').keys()]).toEqual(['2026-11-02']);
+  });
+
+  it('measures each site against its own service-level target', () => {
+    // C moves to site "shop", whose target is 200 s: B (60 s ≤ 60 s on demo) and C (180 s ≤ 200 s) both meet theirs.
+    const mixed = facts.map((f) => (f.id === 'C' ? { ...f, siteKey: 'shop' } : f));
+    expect(summarize(mixed, { firstResponseSeconds: 60, bySite: { shop: 200 } }).serviceLevel).toEqual({
+      target: null, // the two sites' targets differ
+      targets: { demo: 60, shop: 200 },
+      measured: 2,
+      met: 2,
+      share: 1,
+    });
+    // With no handed-off conversation there is nothing to measure; the default target is reported.
+    expect(
+      summarize(
+        facts.filter((f) => f.handoffAt === null),
+        { firstResponseSeconds: 60 },
+      ).serviceLevel,
+    ).toEqual({
+      target: 60,
+      targets: {},
+      measured: 0,
+      met: 0,
+      share: null,
+    });
+    const created = new Map(fixture.map((c) => [c.id, c.createdAt]));
+    expect([...groupFacts(mixed, 'site', created).entries()].map(([k, v]) => [k, v.map((f) => f.id)])).toEqual([
+      ['demo', ['A', 'B', 'D', 'E']],
+      ['shop', ['C']],
+    ]);
+  });
+
+  it('shows the distributions behind the averages', () => {
+    // Buckets: ≤5, ≤15, ≤30, ≤60, ≤120, ≤300, ≤600, ≤1800, ≤3600, more.
+    const d = distributions(facts);
+    expect(d.firstResponseSeconds.bounds).toEqual([5, 15, 30, 60, 120, 300, 600, 1800, 3600]);
+    expect(d.firstResponseSeconds.counts).toEqual([4, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // 2, 1, 1, 3
+    expect(d.firstHumanResponseSeconds.counts).toEqual([0, 0, 0, 1, 0, 1, 0, 0, 0, 0]); // 60 → ≤60, 180 → ≤300
+    expect(d.waitSeconds.counts).toEqual([0, 0, 1, 0, 1, 0, 0, 0, 0, 0]); // 30 → ≤30, 120 → ≤120
+    expect(d.handlingSeconds.counts).toEqual([0, 0, 0, 0, 0, 1, 1, 0, 0, 0]); // 180 → ≤300, 330 → ≤600
+    expect(d.csat).toEqual([1, 1, 0, 0, 1]); // 1, 2, 5
+    expect(d.nps).toEqual([0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1]); // 6, 10
+    expect(d.ces).toEqual([0, 1, 0, 0, 0, 1, 0]); // 2, 6
+    // A slow answer lands in the last bucket.
+    const slow = conversationFacts(conv('F', 'de', [msg('visitor', s(0)), msg('bot', s(4000))]));
+    expect(distributions([slow]).firstResponseSeconds.counts).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
   });
 });

@@ -21,12 +21,16 @@ export interface MetricConversation {
   siteKey: string;
   lang: string | null;
   createdAt: number;
+  /** The proactive rule whose greeting led to this conversation (docs/proactive.md). */
+  proactiveRuleId?: string | null;
   events: MetricEvent[];
 }
 
 export interface ServiceLevel {
   /** First human response within this many seconds counts as met. */
   firstResponseSeconds: number;
+  /** Per-site targets (site settings `serviceLevel`), which take precedence over the default above. */
+  bySite?: Record<string, number>;
 }
 
 /** What one conversation contributes, derived from its log. */
@@ -46,6 +50,7 @@ export interface ConversationFacts {
   /** Reopened within the window after its first resolution. */
   reopenedSoon: boolean;
   rating: { csat?: number; nps?: number; ces?: number } | null;
+  proactiveRuleId: string | null;
 }
 
 const DAY = 86_400_000;
@@ -65,6 +70,7 @@ export function conversationFacts(conv: MetricConversation, reopenWindowMs = 7 *
     resolvedAt: null,
     reopenedSoon: false,
     rating: null,
+    proactiveRuleId: conv.proactiveRuleId ?? null,
   };
   const events = [...conv.events].sort((a, b) => a.seq - b.seq);
   for (const e of events) {
@@ -111,7 +117,11 @@ export interface Summary {
   csat: { count: number; average: number | null; satisfiedShare: number | null };
   nps: { count: number; score: number | null; promoters: number; passives: number; detractors: number };
   ces: { count: number; average: number | null };
-  serviceLevel: { target: number; measured: number; met: number; share: number | null } | null;
+  /**
+   * Human first responses measured against each conversation's site target. `target` is the one
+   * target all measured sites share, or null when they differ (then see `targets`).
+   */
+  serviceLevel: { target: number | null; targets: Record<string, number>; measured: number; met: number; share: number | null } | null;
 }
 
 export interface Stats {
@@ -173,12 +183,115 @@ export function summarize(all: ConversationFacts[], serviceLevel?: ServiceLevel)
       detractors,
     },
     ces: { count: cess.length, average: cess.length ? round(cess.reduce((a, b) => a + b, 0) / cess.length) : null },
-    serviceLevel: serviceLevel
-      ? (() => {
-          const met = human.filter((s) => s <= serviceLevel.firstResponseSeconds).length;
-          return { target: serviceLevel.firstResponseSeconds, measured: human.length, met, share: ratio(met, human.length) };
-        })()
-      : null,
+    serviceLevel: serviceLevel ? serviceLevelOf(handedOff, serviceLevel) : null,
+  };
+}
+
+/** Share of human first responses within their site's target; the target of a site without one is the default. */
+function serviceLevelOf(handedOff: ConversationFacts[], level: ServiceLevel): NonNullable<Summary['serviceLevel']> {
+  const targetOf = (site: string) => level.bySite?.[site] ?? level.firstResponseSeconds;
+  const targets: Record<string, number> = {};
+  let measured = 0;
+  let met = 0;
+  for (const f of handedOff) {
+    const s = seconds(f.handoffAt, f.firstHumanReplyAt);
+    if (s === null) continue;
+    const target = targetOf(f.siteKey);
+    targets[f.siteKey] = target;
+    measured += 1;
+    if (s <= target) met += 1;
+  }
+  const distinct = new Set(Object.values(targets));
+  const target = distinct.size === 1 ? [...distinct][0]! : distinct.size === 0 ? level.firstResponseSeconds : null;
+  return { target, targets, measured, met, share: ratio(met, measured) };
+}
+
+/** Upper bounds (seconds) of the histogram buckets, the same as Prometheus' `servus_*_seconds`; one more bucket holds the rest. */
+export const SECONDS_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 1800, 3600] as const;
+
+export interface Histogram {
+  /** `counts[i]` holds values ≤ `bounds[i]` (and > `bounds[i-1]`); the last count holds values above every bound. */
+  bounds: number[];
+  counts: number[];
+}
+
+export interface Distributions {
+  firstResponseSeconds: Histogram;
+  firstHumanResponseSeconds: Histogram;
+  waitSeconds: Histogram;
+  handlingSeconds: Histogram;
+  /** Ratings per score: `csat[0]` counts 1s … `csat[4]` counts 5s; `nps[0..10]`; `ces[0]` counts 1s … `ces[6]` counts 7s. */
+  csat: number[];
+  nps: number[];
+  ces: number[];
+}
+
+function histogram(values: number[], bounds: readonly number[] = SECONDS_BUCKETS): Histogram {
+  const counts = new Array<number>(bounds.length + 1).fill(0);
+  for (const v of values) {
+    const i = bounds.findIndex((b) => v <= b);
+    counts[i === -1 ? bounds.length : i]! += 1;
+  }
+  return { bounds: [...bounds], counts };
+}
+
+function scoreCounts(values: (number | undefined)[], min: number, max: number): number[] {
+  const counts = new Array<number>(max - min + 1).fill(0);
+  for (const v of values) if (v !== undefined && Number.isInteger(v) && v >= min && v <= max) counts[v - min]! += 1;
+  return counts;
+}
+
+/** The shapes behind the averages: time histograms and rating counts (the dashboard's distribution charts). */
+export function distributions(all: ConversationFacts[]): Distributions {
+  const engaged = all.filter((f) => f.firstVisitorAt !== null);
+  const handedOff = all.filter((f) => f.handoffAt !== null);
+  const resolved = all.filter((f) => f.resolvedAt !== null);
+  const times = (list: ConversationFacts[], from: (f: ConversationFacts) => number | null, to: (f: ConversationFacts) => number | null) =>
+    list.map((f) => seconds(from(f), to(f))).filter((v): v is number => v !== null);
+  return {
+    firstResponseSeconds: histogram(
+      times(
+        engaged,
+        (f) => f.firstVisitorAt,
+        (f) => f.firstReplyAt,
+      ),
+    ),
+    firstHumanResponseSeconds: histogram(
+      times(
+        handedOff,
+        (f) => f.handoffAt,
+        (f) => f.firstHumanReplyAt,
+      ),
+    ),
+    waitSeconds: histogram(
+      times(
+        handedOff,
+        (f) => f.handoffAt,
+        (f) => f.firstAssignedAt,
+      ),
+    ),
+    handlingSeconds: histogram(
+      times(
+        resolved,
+        (f) => f.firstAssignedAt,
+        (f) => f.resolvedAt,
+      ),
+    ),
+    csat: scoreCounts(
+      all.map((f) => f.rating?.csat),
+      1,
+      5,
+    ),
+    nps: scoreCounts(
+      all.map((f) => f.rating?.nps),
+      0,
+      10,
+    ),
+    ces: scoreCounts(
+      all.map((f) => f.rating?.ces),
+      1,
+      7,
+    ),
   };
 }
 

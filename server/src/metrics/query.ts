@@ -3,39 +3,84 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import {
   conversationFacts,
+  distributions,
   groupFacts,
   summarize,
+  type Distributions,
   type GroupBy,
   type MetricConversation,
   type MetricEvent,
   type ServiceLevel,
   type Summary,
 } from './compute.js';
+import type { SiteSettings } from '../sites.js';
+import { rulesOf } from '../proactive/rules.js';
+import { loadProactiveCounts } from '../proactive/counts.js';
+import { proactiveStats, type ProactiveRuleStats } from '../proactive/stats.js';
+
+/** Service-level target of a site without its own `serviceLevel.firstResponseSeconds`. */
+export const DEFAULT_FIRST_RESPONSE_TARGET_SECONDS = 60;
 
 export interface MetricsQuery {
   siteKeys: string[];
   from: number;
   to: number;
   groupBy?: GroupBy | undefined;
+  /** Day and hour groups are local to it; default: the site's business-hours zone when all chosen sites share one, else UTC. */
   timeZone?: string | undefined;
+  /** One target for every site; default: each site's own target (settings), else 60 s. */
   serviceLevel?: ServiceLevel | undefined;
 }
 
 export interface MetricsReport {
   from: number;
   to: number;
+  timeZone: string;
   summary: Summary;
-  groups: { key: string; summary: Summary }[];
+  /** Names for agent and site group keys. */
+  groups: { key: string; label?: string; summary: Summary }[];
+  distributions: Distributions;
+  proactive: ProactiveRuleStats[];
 }
 
 /** Conversations per query: a period with more is summarised from its newest ones and says so. */
 const MAX_CONVERSATIONS = 50_000;
 
 export async function loadMetrics(db: Kysely<Database>, q: MetricsQuery): Promise<MetricsReport & { truncated: boolean }> {
-  if (!q.siteKeys.length) return { from: q.from, to: q.to, summary: summarize([]), groups: [], truncated: false };
+  const siteRows = q.siteKeys.length
+    ? await db.selectFrom('sites').select(['key', 'name', 'settings']).where('key', 'in', q.siteKeys).orderBy('key').execute()
+    : [];
+  const sites = siteRows.map((r) => {
+    let settings: SiteSettings & { proactive?: unknown } = {};
+    try {
+      settings = JSON.parse(r.settings) as SiteSettings;
+    } catch {
+      /* stored by us; an unreadable one counts as empty */
+    }
+    return { key: r.key, name: r.name, settings };
+  });
+  const zones = new Set(sites.map((s) => s.settings.businessHours?.timeZone ?? 'UTC'));
+  const timeZone = q.timeZone ?? (zones.size === 1 ? [...zones][0]! : 'UTC');
+  const serviceLevel: ServiceLevel = q.serviceLevel ?? {
+    firstResponseSeconds: DEFAULT_FIRST_RESPONSE_TARGET_SECONDS,
+    bySite: Object.fromEntries(
+      sites.flatMap((s) => (s.settings.serviceLevel?.firstResponseSeconds ? [[s.key, s.settings.serviceLevel.firstResponseSeconds]] : [])),
+    ),
+  };
+  if (!q.siteKeys.length)
+    return {
+      from: q.from,
+      to: q.to,
+      timeZone,
+      summary: summarize([], serviceLevel),
+      groups: [],
+      distributions: distributions([]),
+      proactive: [],
+      truncated: false,
+    };
   const convs = await db
     .selectFrom('conversations')
-    .select(['id', 'site_key', 'lang', 'created_at'])
+    .select(['id', 'site_key', 'lang', 'created_at', 'proactive_rule_id'])
     .where('site_key', 'in', q.siteKeys)
     .where('created_at', '>=', q.from)
     .where('created_at', '<', q.to)
@@ -45,7 +90,14 @@ export async function loadMetrics(db: Kysely<Database>, q: MetricsQuery): Promis
   const truncated = convs.length > MAX_CONVERSATIONS;
   const byId = new Map<string, MetricConversation>();
   for (const c of convs.slice(0, MAX_CONVERSATIONS))
-    byId.set(c.id, { id: c.id, siteKey: c.site_key, lang: c.lang, createdAt: c.created_at, events: [] });
+    byId.set(c.id, {
+      id: c.id,
+      siteKey: c.site_key,
+      lang: c.lang,
+      createdAt: Number(c.created_at),
+      proactiveRuleId: c.proactive_rule_id,
+      events: [],
+    });
   const ids = [...byId.keys()];
   for (let i = 0; i < ids.length; i += 500) {
     const rows = await db
@@ -70,13 +122,35 @@ export async function loadMetrics(db: Kysely<Database>, q: MetricsQuery): Promis
   }
   const facts = [...byId.values()].map((c) => conversationFacts(c));
   const created = new Map([...byId.values()].map((c) => [c.id, c.createdAt]));
+  const labels = new Map<string, string>();
+  if (q.groupBy === 'site') for (const s of sites) labels.set(s.key, s.name);
+  if (q.groupBy === 'agent') {
+    const ids = [...new Set(facts.map((f) => f.agentId).filter((id): id is string => id !== null))];
+    if (ids.length)
+      for (const a of await db.selectFrom('agents').select(['id', 'name']).where('id', 'in', ids).execute()) labels.set(a.id, a.name);
+  }
   const groups = q.groupBy
-    ? [...groupFacts(facts, q.groupBy, created, q.timeZone).entries()].map(([key, list]) => ({
+    ? [...groupFacts(facts, q.groupBy, created, timeZone).entries()].map(([key, list]) => ({
         key,
-        summary: summarize(list, q.serviceLevel),
+        ...(labels.has(key) ? { label: labels.get(key)! } : {}),
+        summary: summarize(list, serviceLevel),
       }))
     : [];
-  return { from: q.from, to: q.to, summary: summarize(facts, q.serviceLevel), groups, truncated };
+  const proactive = proactiveStats(
+    sites.flatMap((s) => rulesOf(s.settings).map((rule) => ({ siteKey: s.key, rule }))),
+    await loadProactiveCounts(db, q.siteKeys, q.from, q.to),
+    facts,
+  );
+  return {
+    from: q.from,
+    to: q.to,
+    timeZone,
+    summary: summarize(facts, serviceLevel),
+    groups,
+    distributions: distributions(facts),
+    proactive,
+    truncated,
+  };
 }
 
 /** One row per group with the figures a spreadsheet wants. */
@@ -92,16 +166,21 @@ export function toCsv(report: MetricsReport): string {
     'resolution_rate',
     'first_contact_resolution',
     'first_response_median_s',
+    'first_response_p90_s',
     'first_human_response_median_s',
+    'first_human_response_p90_s',
     'wait_median_s',
+    'wait_p90_s',
     'handling_median_s',
+    'handling_p90_s',
     'csat_average',
     'csat_satisfied_share',
     'nps',
     'ces_average',
     'service_level_share',
+    'label',
   ];
-  const row = (key: string, s: Summary) =>
+  const row = (key: string, s: Summary, label = '') =>
     [
       key,
       s.conversations,
@@ -113,16 +192,22 @@ export function toCsv(report: MetricsReport): string {
       s.resolutionRate,
       s.firstContactResolution,
       s.firstResponseSeconds.median,
+      s.firstResponseSeconds.p90,
       s.firstHumanResponseSeconds.median,
+      s.firstHumanResponseSeconds.p90,
       s.waitSeconds.median,
+      s.waitSeconds.p90,
       s.handlingSeconds.median,
+      s.handlingSeconds.p90,
       s.csat.average,
       s.csat.satisfiedShare,
       s.nps.score,
       s.ces.average,
       s.serviceLevel?.share ?? null,
+      label,
     ]
-      .map((v) => (v === null ? '' : typeof v === 'string' ? `"${v.replace(/"/g, '""')}"` : String(v)))
+      // Strings are quoted, and a leading = + - @ is defused so a spreadsheet never runs a name as a formula.
+      .map((v) => (v === null ? '' : typeof v === 'string' ? `"${v.replace(/^[=+\-@]/, "'$&").replace(/"/g, '""')}"` : String(v)))
       .join(',');
-  return [header.join(','), row('all', report.summary), ...report.groups.map((g) => row(g.key, g.summary))].join('\n') + '\n';
+  return [header.join(','), row('all', report.summary), ...report.groups.map((g) => row(g.key, g.summary, g.label))].join('\n') + '\n';
 }
