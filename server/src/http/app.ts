@@ -18,6 +18,8 @@ import { publicSiteConfig, type SiteDirectory } from '../sites.js';
 import { demoPage, consolePage } from './pages.js';
 import type { ServerMetrics } from '../metrics/prometheus.js';
 import { mountAgentApi, type AgentEnv, type AgentApiOptions } from './agent-api.js';
+import { mountFaqApi } from './faq-api.js';
+import { mountProactiveApi } from '../proactive/routes.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Dialect } from '../storage/db.js';
@@ -278,6 +280,10 @@ export function createApp({
     disconnectAgent,
     parse: json as unknown as AgentApiOptions['parse'],
   });
+  // The console's FAQ editor (docs/console.md): entries written back to DATA_DIR/faq/SITE.
+  mountFaqApi(app as unknown as Hono<AgentEnv>, { db, faqDir: join(config.dataDir, 'faq'), parse: json as unknown as AgentApiOptions['parse'] });
+  // Proactive messages: the widget's beacon and the admins' rules per site (docs/proactive.md).
+  mountProactiveApi(app, { db, sites, metrics, trustProxy: config.trustProxy });
 
   return app;
 }

@@ -70,6 +70,12 @@ export function createServerMetrics({ db, openSockets }: { db: Kysely<Database>;
       buckets: SECONDS,
       registers: [registry],
     }),
+    proactiveEvents: new Counter({
+      name: 'servus_proactive_events_total',
+      help: 'Proactive greetings shown and opened (widget beacons), by site.',
+      labelNames: ['site', 'event'],
+      registers: [registry],
+    }),
     writeBatchSize: new Histogram({
       name: 'servus_write_batch_size',
       help: 'Operations committed per transaction.',
