@@ -71,6 +71,23 @@ export const configSchema = z.object({
     .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
     .transform((v) => v === true || v === 'true' || v === '1')
     .default(false),
+  // The optional LLM bot engine (docs/llm.md): off unless a key or a base URL is set, so a
+  // conversation is never sent to a model nobody configured.
+  /** API key of an OpenAI-compatible endpoint (OpenAI; local servers usually need none). */
+  openaiApiKey: z.string().min(1).max(500).optional(),
+  /** Base URL of an OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 for Ollama. */
+  openaiBaseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  openaiModel: z.string().min(1).max(200).default('gpt-4o-mini'),
+  /** Longest a model answer may take, stream included; then the default engine answers. */
+  llmTimeoutSeconds: z.coerce.number().min(0.1).max(120).default(8),
+  /** Most tokens the model may write per answer (max_tokens); a cut-off answer is not sent. */
+  llmMaxTokens: int(16, 4096).default(400),
+  /** Most model calls per conversation; after that the default engine answers alone. */
+  llmMaxCallsPerConversation: int(0, 1000).default(10),
+  /** Retrieval confidence below which no model is asked and the conversation goes to a person. */
+  llmMinConfidence: z.coerce.number().min(0).max(1).default(0.1),
+  /** How many retrieved FAQ entries the model sees. */
+  llmMaxEntries: int(1, 10).default(3),
 });
 
 export type Config = z.infer<typeof configSchema>;
