@@ -31,7 +31,7 @@ export interface ServusOptions {
   config: Config;
   logger?: Logger;
   /** The bot for each site; defaults to the FAQ bot reading DATA_DIR/faq/SITE. */
-  bots?: BotResponder | ((ctx: { faqDir: string; logger: Logger }) => Promise<BotResponder & { close?(): void }>);
+  bots?: BotResponder | ((ctx: { faqDir: string; logger: Logger; config: Config }) => Promise<BotResponder & { close?(): void }>);
   hub?: Hub;
   pgSchema?: string;
 }
@@ -67,7 +67,7 @@ export async function startServus({
     exampleFaqDir: join(repoRoot, 'examples', 'faq'),
     faqDir,
   });
-  const bot: BotResponder & { close?(): void } = typeof bots === 'function' ? await bots({ faqDir, logger }) : (bots ?? silentBot);
+  const bot: BotResponder & { close?(): void } = typeof bots === 'function' ? await bots({ faqDir, logger, config }) : (bots ?? silentBot);
   const hub = givenHub ?? (config.redisUrl ? await createRedisHub(config.redisUrl, logger) : createLocalHub());
   let openSockets = () => 0;
   const metrics = createServerMetrics({ db, openSockets: () => openSockets() });
@@ -95,6 +95,7 @@ export async function startServus({
       return site ? hoursNow(site) : { open: true, opensAt: null };
     },
     metrics,
+    logger,
   });
   const assigner = createAssigner({ db, service, presence, logger, enabled: config.autoAssign });
   const offlineTimers = new Map<string, NodeJS.Timeout>();
@@ -208,6 +209,8 @@ export async function startServus({
         for (const t of offlineTimers.values()) clearTimeout(t);
         await sockets.close();
         await assigner.idle();
+        // Bot answers still streaming are logged (or dropped) before the write queue drains.
+        await service.botAnswersSettled();
         await writes.drain();
         bot.close?.();
         mailer.close();

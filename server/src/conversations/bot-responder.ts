@@ -3,7 +3,25 @@
 import type { BotTurn } from '../bot/index.js';
 
 /** A bot turn as the FAQ bot makes it; `state` is stored as JSON, and a site may name its bot. */
-export type BotReply = Omit<BotTurn, 'state'> & { state: unknown; botName?: string };
+export type BotReply = Omit<BotTurn, 'state' | 'handoffReason'> & {
+  state: unknown;
+  botName?: string;
+  /** `llm_handoff`: the model called its handoff tool (LLM engine). */
+  handoffReason?: BotTurn['handoffReason'] | 'llm_handoff';
+  /**
+   * Set when a model answers instead (LLM engine): the service commits the visitor's message and
+   * `state` without a bot message, then runs this outside the write transaction.
+   */
+  deferred?: DeferredBotReply;
+};
+
+/** A bot answer that takes time (a model call): streamed as drafts, then logged as one message. */
+export interface DeferredBotReply {
+  /** What the default engine says when the model fails, times out or is cut off. */
+  fallback: BotReply;
+  /** Streams draft text through `onDelta`; resolves with the final answer, rejects for the fallback. */
+  run(onDelta: (text: string) => void): Promise<BotReply>;
+}
 
 export interface BotResponder {
   /** `state` is the conversation's stored bot state (JSON text). Null: the bot stays silent. */

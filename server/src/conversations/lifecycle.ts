@@ -12,7 +12,9 @@ export interface LifecycleState {
   resolvedAt: number | null;
 }
 
-export type HandoffReason = 'visitor_request' | 'low_confidence' | 'frustration' | 'agent_offline' | 'reopened' | 'offline_message';
+/** `llm_handoff`: the LLM engine's model called its `handoff_to_human` tool (docs/llm.md). */
+export type HandoffReason =
+  'visitor_request' | 'low_confidence' | 'frustration' | 'agent_offline' | 'reopened' | 'offline_message' | 'llm_handoff';
 
 export type LifecycleAction =
   | { type: 'visitor.wrote'; at: number }

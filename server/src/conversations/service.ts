@@ -14,7 +14,8 @@ import type { Hub } from '../realtime/hub.js';
 import { topics } from '../realtime/hub.js';
 import { reduceConversation, type HandoffReason, type LifecycleAction, type LifecycleState } from './lifecycle.js';
 import { toMessage, toView, type ConversationRow, type EventData, type EventRow } from './views.js';
-import type { BotResponder } from './bot-responder.js';
+import type { BotReply, BotResponder, DeferredBotReply } from './bot-responder.js';
+import type { Logger } from '../logger.js';
 
 export interface VisitorActor {
   kind: 'visitor';
@@ -79,6 +80,20 @@ export interface ConversationServiceOptions {
   metrics?: ServerMetrics | undefined;
   /** SQLite only: prepared statements for the per-message hot path. */
   sqlite?: SqliteStatements | undefined;
+  /** For failures of work done after a command was answered (deferred bot answers). */
+  logger?: Logger | undefined;
+}
+
+/** Deferred bot answers (LLM engine) are logged as this actor: their cid makes them exactly-once. */
+const BOT_ACTOR_KEY = 'b:bot';
+
+interface DeferredJob {
+  conversationId: string;
+  visitorId: string;
+  /** The visitor's message being answered: the answer's stream id and cid derive from it. */
+  messageId: string;
+  question: string;
+  reply: DeferredBotReply;
 }
 
 export type ConversationService = ReturnType<typeof createConversationService>;
@@ -543,11 +558,114 @@ export function createConversationService(options: ConversationServiceOptions) {
   // ------------------------------------------------------------------------------------------
   // Visitor commands
 
+  // Deferred bot answers (LLM engine). A model call takes seconds, so it never runs inside the write
+  // transaction: the visitor's message is committed and acknowledged first, the model's tokens go out
+  // as ephemeral `message.delta` frames, and the answer is logged afterwards as its own event.
+  // Per conversation they run one at a time, in the order of the questions.
+  const botAnswers = new Map<string, Promise<void>>();
+
+  function answerLater(job: DeferredJob): void {
+    const previous = botAnswers.get(job.conversationId) ?? Promise.resolve();
+    const done: Promise<void> = previous
+      .then(() => deferredAnswer(job))
+      .catch((err: unknown) => options.logger?.error({ err, conversationId: job.conversationId }, 'deferred bot answer failed'))
+      .finally(() => {
+        if (botAnswers.get(job.conversationId) === done) botAnswers.delete(job.conversationId);
+      });
+    botAnswers.set(job.conversationId, done);
+  }
+
+  async function deferredAnswer(job: DeferredJob): Promise<void> {
+    // Derived from the visitor's message, so a second run for the same question finds the first answer.
+    const streamId = `bot_${job.messageId}`;
+    const delta = (text: string, done?: true) => {
+      const json = JSON.stringify({
+        type: 'message.delta',
+        conversationId: job.conversationId,
+        streamId,
+        delta: text,
+        ...(done ? { done } : {}),
+      });
+      hub.publish([topics.conversation(job.conversationId), topics.visitor(job.visitorId)], {
+        conversationId: job.conversationId,
+        agent: json,
+        visitor: json,
+      });
+    };
+    let reply: BotReply;
+    try {
+      reply = await job.reply.run((text) => delta(text));
+    } catch {
+      reply = job.reply.fallback;
+    }
+    // The logged message (same streamId) replaces the draft; without one the draft is abandoned.
+    if (!(await saveDeferredAnswer(job, streamId, reply))) delta('', true);
+  }
+
+  /** Logs a deferred answer once; false when it was dropped (a person has the conversation now). */
+  async function saveDeferredAnswer(job: DeferredJob, streamId: string, reply: BotReply): Promise<boolean> {
+    let saved = false;
+    await run(async (tx) => {
+      saved = false;
+      const existing = fast
+        ? fast.duplicate(BOT_ACTOR_KEY, streamId)
+        : await tx.selectFrom('events').select('id').where('actor_key', '=', BOT_ACTOR_KEY).where('cid', '=', streamId).executeTakeFirst();
+      if (existing) return empty(null);
+      const conv = await lockConversation(tx, job.conversationId);
+      // Queued or with an agent meanwhile (the visitor asked for a person): the bot is silent.
+      if (!conv || conv.status !== 'bot') return empty(null);
+      const at = now();
+      const events: EventRow[] = [
+        appendEvent(
+          conv,
+          {
+            kind: 'message',
+            authorType: 'bot',
+            authorName: reply.botName ?? null,
+            text: reply.text,
+            data: {
+              suggestions: reply.suggestions,
+              bot: {
+                ...(reply.faqId ? { faqId: reply.faqId } : {}),
+                confidence: reply.confidence,
+                outcome: reply.kind,
+                ...(reply.intent ? { intent: reply.intent } : {}),
+              },
+              streamId,
+            },
+            cid: streamId,
+            actorKey: BOT_ACTOR_KEY,
+          },
+          at,
+        ),
+      ];
+      conv.updated_at = at;
+      let queueChanged: string | null = null;
+      if (reply.kind === 'unsure' || (reply.kind === 'handoff' && reply.handoffReason !== 'visitor_request')) {
+        await recordUnanswered(tx, conv, job.question, reply.lang, at);
+      }
+      if (reply.kind === 'handoff' && reply.handoffReason) {
+        if (applyLifecycle(conv, { type: 'handoff', reason: reply.handoffReason, at }, events)) queueChanged = conv.site_key;
+      }
+      await saveConversation(tx, conv, events, false);
+      saved = true;
+      return { ack: null, events, conversation: conv, change: null, queueChanged };
+    });
+    return saved;
+  }
+
+  /** Resolves when every deferred bot answer started so far is logged or dropped (shutdown, tests). */
+  async function botAnswersSettled(): Promise<void> {
+    while (botAnswers.size) await Promise.all(botAnswers.values());
+  }
+
   async function visitorMessage(
     visitor: VisitorActor,
     cmd: { cid: string; text: string; conversationId?: string | undefined; lang?: string | null },
   ): Promise<AckFrame> {
+    const later: { job?: DeferredJob } = {};
     const ack = await run(async (tx) => {
+      delete later.job;
       const dup = await findDuplicate(tx, visitor, cmd.cid);
       if (dup) return empty(dup);
       const at = now();
@@ -573,7 +691,18 @@ export function createConversationService(options: ConversationServiceOptions) {
       // The bot answers in the same transaction: an acknowledged question always has its answer.
       if (conv.status === 'bot') {
         const turn = bots.reply(conv.site_key, { text: cmd.text, lang: conv.lang ?? cmd.lang ?? null, state: conv.bot_state });
-        if (turn) {
+        if (turn?.deferred) {
+          // A model answers (LLM engine): after the commit, see answerLater.
+          conv.bot_state = JSON.stringify(turn.state);
+          conv.lang = turn.lang;
+          later.job = {
+            conversationId: conv.id,
+            visitorId: conv.visitor_id,
+            messageId: message.id,
+            question: cmd.text,
+            reply: turn.deferred,
+          };
+        } else if (turn) {
           conv.bot_state = JSON.stringify(turn.state);
           conv.lang = turn.lang;
           events.push(
@@ -608,6 +737,7 @@ export function createConversationService(options: ConversationServiceOptions) {
       await saveConversation(tx, conv, events, isNew);
       return { ack: ackFor(visitor, cmd.cid, conv, message), events, conversation: conv, change: isNew ? 'created' : null, queueChanged };
     });
+    if (later.job) answerLater(later.job);
     return ack!;
   }
 
@@ -1069,5 +1199,6 @@ export function createConversationService(options: ConversationServiceOptions) {
     conversationById: (id: string) => db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst(),
     currentConversation: (visitorId: string) => currentConversation(db, visitorId),
     findDuplicate: (actor: Actor, cid: string) => findDuplicate(db, actor, cid),
+    botAnswersSettled,
   };
 }

@@ -16,6 +16,8 @@ export interface EventData {
   rating?: { csat?: number; nps?: number; ces?: number; comment?: string };
   from?: string | null;
   offline?: { email: string };
+  /** A deferred bot answer: the id its `message.delta` drafts carried. */
+  streamId?: string;
 }
 
 export function parseData(row: EventRow): EventData {
@@ -44,6 +46,7 @@ export function toMessage(row: EventRow, audience: 'agent' | 'visitor'): ChatMes
   if (data.suggestions?.length) message.suggestions = data.suggestions;
   if (audience === 'agent' && data.bot) message.bot = data.bot;
   if (audience === 'agent' && data.offline) message.offline = data.offline;
+  if (data.streamId) message.streamId = data.streamId;
   return message;
 }
 

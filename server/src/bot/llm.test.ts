@@ -1,0 +1,286 @@
+// The LLM engine on a real server with real sockets, wired as `npm start` wires it (config → FAQ bots
+// → LLM engine), against a local fake OpenAI server scripted per test. No real model is involved.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../config.js';
+import { createLogger } from '../logger.js';
+import { startServus, type Servus } from '../server.js';
+import { createFaqBots } from '../conversations/faq-bots.js';
+import { connect, newAgent, newVisitor, type Frame, type TestClient } from '../testing/client.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../testing/fake-openai.js';
+import { TEST_ADMIN } from '../testing/server-process.js';
+import { loadFaqFiles } from './faq.js';
+import { languageInstruction } from './llm-prompt.js';
+
+const repoRoot = new URL('../../../', import.meta.url).pathname;
+
+async function start(overrides: Partial<Record<keyof Config, unknown>>): Promise<Servus & { close(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'servus-llm-'));
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      port: 0,
+      host: '127.0.0.1',
+      dataDir,
+      adminEmail: TEST_ADMIN.email,
+      adminPassword: TEST_ADMIN.password,
+      logLevel: 'silent',
+      autoAssign: false,
+      ...overrides,
+    },
+  });
+  const servus = await startServus({ config, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), bots: createFaqBots });
+  return Object.assign(servus, {
+    async close() {
+      await servus.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}
+
+let fake: FakeOpenAI;
+let server: Servus & { close(): Promise<void> };
+let answers: Map<string, string>;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI();
+  server = await start({
+    openaiBaseUrl: fake.url,
+    openaiApiKey: 'sk-test-key',
+    openaiModel: 'fake-model',
+    llmTimeoutSeconds: 1,
+    llmMaxTokens: 200,
+    llmMaxCallsPerConversation: 2,
+  });
+  const { entries } = await loadFaqFiles([join(repoRoot, 'examples/faq/shop.en.md'), join(repoRoot, 'examples/faq/shop.de.md')]);
+  answers = new Map(entries.map((e) => [e.id, e.answer]));
+});
+afterAll(async () => {
+  await server?.close();
+  await fake?.close();
+});
+
+type Message = { text: string; author: { type: string }; streamId?: string; bot?: { intent?: string; faqId?: string; outcome?: string } };
+const message = (f: Frame) => f.message as Message;
+const isBot = (f: Frame) => f.type === 'message.created' && message(f).author.type === 'bot';
+
+async function ask(client: TestClient, cid: string, text: string, conversationId?: string) {
+  client.send({ type: 'message.send', cid, text, ...(conversationId ? { conversationId } : {}) });
+  return client.next((f) => f.type === 'ack' && f.cid === cid);
+}
+
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+describe('LLM engine: streaming', () => {
+  it('streams the model’s tokens as deltas to the visitor and the agent, then logs one message with the same streamId, also on resume', async () => {
+    const begin = gate();
+    const release = gate();
+    fake.script({ content: [begin.opened, 'We ship ', 'within 24 hours; ', 'Germany takes 2–3 days.', release.opened] });
+    const v = await newVisitor(server.url);
+    const seen = fake.requests.length;
+    const ack = await ask(v.client, 'q1', 'How long does shipping take?');
+    const conversationId = ack.conversationId as string;
+    // The visitor's message is committed and acknowledged while the model is still writing.
+    await fake.nextRequest(seen);
+    const a = await newAgent(server.url, TEST_ADMIN.email, TEST_ADMIN.password);
+    a.client.send({ type: 'conversation.subscribe', conversationId, lastSeq: 0 });
+    await a.client.next((f) => f.type === 'replay.done');
+    begin.open();
+    const deltas = () => v.client.frames.filter((f) => f.type === 'message.delta');
+    await v.client.next((f) => f.type === 'message.delta' && f.delta === 'Germany takes 2–3 days.');
+    expect(deltas().map((f) => f.delta)).toEqual(['We ship ', 'within 24 hours; ', 'Germany takes 2–3 days.']);
+    expect(v.client.frames.some(isBot)).toBe(false);
+    const streamId = deltas()[0]!.streamId as string;
+    expect(deltas().every((f) => f.streamId === streamId && f.conversationId === conversationId && !('seq' in f))).toBe(true);
+
+    release.open();
+    const final = await v.client.next(isBot);
+    expect(message(final)).toMatchObject({ text: 'We ship within 24 hours; Germany takes 2–3 days.', streamId });
+    // Agents following the conversation saw the draft too, and get the model's provenance.
+    await a.client.next((f) => f.type === 'message.delta' && f.streamId === streamId);
+    const agentFinal = await a.client.next(isBot);
+    expect(message(agentFinal)).toMatchObject({ streamId, bot: { intent: 'llm', faqId: 'shipping-time', outcome: 'answer' } });
+
+    // Resume from the start on a new socket: the answer is in the log exactly once, drafts are not.
+    const again = await connect(`${server.url.replace(/^http/, 'ws')}/ws/visitor?site=demo`, { token: v.token });
+    again.send({ type: 'visitor.hello', resume: { conversationId, lastSeq: 0 } });
+    await again.next((f) => f.type === 'replay.done');
+    const replayedBot = again.frames.filter(isBot);
+    expect(replayedBot.map((f) => [message(f).text, message(f).streamId])).toEqual([[message(final).text, streamId]]);
+    expect(again.frames.some((f) => f.type === 'message.delta')).toBe(false);
+    const rows = await server.database.db
+      .selectFrom('events')
+      .select(['text', 'cid'])
+      .where('conversation_id', '=', conversationId)
+      .where('author_type', '=', 'bot')
+      .execute();
+    expect(rows).toEqual([{ text: message(final).text, cid: streamId }]);
+    v.client.close();
+    again.close();
+    a.client.close();
+  });
+
+  it('asks the model to answer only from the retrieved entries, in the visitor’s language, with the handoff tool', async () => {
+    fake.script({ content: ['Wir versenden innerhalb von 24 Stunden.'] });
+    const v = await newVisitor(server.url);
+    const seen = fake.requests.length;
+    await ask(v.client, 'q1', 'Wie lange dauert der Versand nach Deutschland?');
+    const request = await fake.nextRequest(seen);
+    await v.client.next(isBot);
+    expect(request.authorization).toBe('Bearer sk-test-key');
+    expect(request.body).toMatchObject({ model: 'fake-model', stream: true, max_tokens: 200 });
+    expect(request.body.tools?.map((t) => t.function.name)).toEqual(['handoff_to_human']);
+    const [system, user] = request.body.messages!;
+    expect(user).toEqual({ role: 'user', content: 'Wie lange dauert der Versand nach Deutschland?' });
+    expect(system!.role).toBe('system');
+    expect(system!.content).toContain(languageInstruction('de'));
+    expect(system!.content).toContain('ONLY from the FAQ entries');
+    // The best entry's answer is there word for word; an unrelated entry is not.
+    expect(system!.content).toContain(answers.get('versanddauer'));
+    expect(system!.content).not.toContain(answers.get('zahlungsarten'));
+    v.client.close();
+  });
+});
+
+describe('LLM engine: handoff and fallbacks', () => {
+  it('hands over when the model calls handoff_to_human, recording the reason llm_handoff', async () => {
+    fake.script({ toolCall: { name: 'handoff_to_human', arguments: ['{"reason":', '"needs a custom offer"}'] } });
+    const v = await newVisitor(server.url);
+    const ack = await ask(v.client, 'q1', 'Can I return an item that I have already used?');
+    const handoff = await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'handoff');
+    expect(handoff.conversation).toMatchObject({ status: 'queued' });
+    const bot = await v.client.next(isBot);
+    expect(message(bot).text).toBe('I am connecting you with our team.');
+    const row = await server.database.db
+      .selectFrom('conversations')
+      .select(['status', 'handoff_reason'])
+      .where('id', '=', ack.conversationId as string)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'queued', handoff_reason: 'llm_handoff' });
+    v.client.close();
+  });
+
+  it('answers with the default engine when the model times out mid-stream', async () => {
+    fake.script({ hang: true, content: ['We ship '] });
+    const v = await newVisitor(server.url);
+    const started = Date.now();
+    await ask(v.client, 'q1', 'How long does shipping take?');
+    const draft = await v.client.next((f) => f.type === 'message.delta');
+    const final = await v.client.next(isBot);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    // The default engine's answer replaces the abandoned draft (same streamId).
+    expect(message(final)).toMatchObject({ text: answers.get('shipping-time'), streamId: draft.streamId });
+    v.client.close();
+  });
+
+  it('answers with the default engine when the model answers HTTP 500, without retrying', async () => {
+    fake.script({ status: 500 });
+    const v = await newVisitor(server.url);
+    const seen = fake.requests.length;
+    await ask(v.client, 'q1', 'How much is shipping?');
+    const final = await v.client.next(isBot);
+    expect(message(final).text).toBe(answers.get('shipping-cost'));
+    expect(fake.requests.length - seen).toBe(1);
+    v.client.close();
+  });
+
+  it('does not send an answer the model cut off at max_tokens', async () => {
+    fake.script({ content: ['Shipping is free from'], finish: 'length' });
+    const v = await newVisitor(server.url);
+    await ask(v.client, 'q1', 'How much is shipping?');
+    const final = await v.client.next(isBot);
+    expect(message(final).text).toBe(answers.get('shipping-cost'));
+    v.client.close();
+  });
+
+  it('hands over without a model call when retrieval confidence is very low', async () => {
+    const v = await newVisitor(server.url);
+    const seen = fake.requests.length;
+    const ack = await ask(v.client, 'q1', 'Who won the football world cup in 1954?');
+    await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'handoff');
+    await v.client.next(isBot);
+    const row = await server.database.db
+      .selectFrom('conversations')
+      .select('handoff_reason')
+      .where('id', '=', ack.conversationId as string)
+      .executeTakeFirstOrThrow();
+    expect(row.handoff_reason).toBe('low_confidence');
+    expect(fake.requests.length).toBe(seen);
+    v.client.close();
+  });
+
+  it('keeps greetings and requests for a person with the default engine (no model call)', async () => {
+    const v = await newVisitor(server.url);
+    const seen = fake.requests.length;
+    await ask(v.client, 'q1', 'Hello');
+    const hello = await v.client.next(isBot);
+    expect(message(hello).streamId).toBeUndefined();
+    await ask(v.client, 'q2', 'I want to talk to a human', hello.conversationId as string);
+    await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'handoff');
+    expect(fake.requests.length).toBe(seen);
+    v.client.close();
+  });
+
+  it('drops the model’s answer when the visitor asked for a person while it was being written', async () => {
+    const release = gate();
+    fake.script({ content: ['Returns are free ', release.opened] });
+    const v = await newVisitor(server.url);
+    const ack = await ask(v.client, 'q1', 'Can I return my order?');
+    const conversationId = ack.conversationId as string;
+    const draft = await v.client.next((f) => f.type === 'message.delta');
+    v.client.send({ type: 'handoff.request', cid: 'h1', conversationId });
+    await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'handoff');
+    release.open();
+    await v.client.next((f) => f.type === 'message.delta' && f.streamId === draft.streamId && f.done === true);
+    const bots = await server.database.db
+      .selectFrom('events')
+      .select('id')
+      .where('conversation_id', '=', conversationId)
+      .where('author_type', '=', 'bot')
+      .execute();
+    expect(bots).toEqual([]);
+    expect(v.client.frames.some(isBot)).toBe(false);
+    v.client.close();
+  });
+});
+
+describe('LLM engine: limits and configuration', () => {
+  it('stops calling the model after the calls-per-conversation limit; the default engine answers', async () => {
+    fake.script({ content: ['One.'] }, { content: ['Two.'] });
+    const v = await newVisitor(server.url);
+    const seen = fake.requests.length;
+    const first = await ask(v.client, 'q1', 'How long does shipping take?');
+    const conversationId = first.conversationId as string;
+    await v.client.next((f) => isBot(f) && message(f).text === 'One.');
+    await ask(v.client, 'q2', 'How much is shipping?', conversationId);
+    await v.client.next((f) => isBot(f) && message(f).text === 'Two.');
+    await ask(v.client, 'q3', 'Which payment methods do you accept?', conversationId);
+    const third = await v.client.next((f) => isBot(f) && message(f).text !== 'One.' && message(f).text !== 'Two.');
+    expect(message(third).text).toBe(answers.get('payment-methods'));
+    expect(message(third).streamId).toBeUndefined();
+    expect(fake.requests.length - seen).toBe(2);
+    v.client.close();
+  });
+
+  it('never calls a model that is not configured', async () => {
+    const plain = await start({});
+    try {
+      const v = await newVisitor(plain.url);
+      const seen = fake.requests.length;
+      await ask(v.client, 'q1', 'How long does shipping take?');
+      const answer = await v.client.next(isBot);
+      expect(message(answer).text).toBe(answers.get('shipping-time'));
+      expect(message(answer).streamId).toBeUndefined();
+      expect(fake.requests.length).toBe(seen);
+      v.client.close();
+    } finally {
+      await plain.close();
+    }
+  });
+});
