@@ -56,9 +56,8 @@ export interface Retriever {
 export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: RetrievalOptions): Retriever {
   const langOf = (e: FaqEntry): Lang => e.lang ?? defaultLang;
   const docs: Doc[] = [];
-  const postings = new Map<string, number[]>();
   const entryDf = new Map<string, Set<number>>();
-  const gramPostings = new Map<string, { doc: number; weight: number }[]>();
+  const gramPostings = new Map<string, { docs: number[]; weight: number[] }>();
   const gramDf = new Map<string, number>();
   const phrasingGrams: Map<string, number>[] = [];
   const phrasingOwner: number[] = [];
@@ -126,11 +125,8 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
   for (const d of docs) {
     for (const [t, n] of [...d.terms]) for (const part of splitCompound(t)) d.terms.set(part, (d.terms.get(part) ?? 0) + n * 0.5);
   }
-  docs.forEach((d, i) => {
+  docs.forEach((d) => {
     for (const t of d.terms.keys()) {
-      let list = postings.get(t);
-      if (!list) postings.set(t, (list = []));
-      list.push(i);
       let set = entryDf.get(t);
       if (!set) entryDf.set(t, (set = new Set()));
       set.add(d.entry);
@@ -160,8 +156,9 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
       const w = n * gramIdf(g);
       norm += w * w;
       let list = gramPostings.get(g);
-      if (!list) gramPostings.set(g, (list = []));
-      list.push({ doc: i, weight: w });
+      if (!list) gramPostings.set(g, (list = { docs: [], weight: [] }));
+      list.docs.push(i);
+      list.weight.push(w);
     }
     phrasingNorm.push(Math.sqrt(norm) || 1);
   });
@@ -237,6 +234,20 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
     const avg = (d.pooled ? avgLen.pooled : d.answer ? avgLen.answer : avgLen.phrasing) || 1;
     return TUNING.k1 * (1 - b + (b * d.length) / avg);
   });
+  // Postings as typed arrays with each document's BM25 term saturation precomputed: the query loop
+  // is then one multiply-add per posting (p99 at 1,000 entries).
+  const postings = new Map<string, { docs: number[]; sat: number[] }>();
+  docs.forEach((d, di) => {
+    for (const [term, tf] of d.terms) {
+      let list = postings.get(term);
+      if (!list) postings.set(term, (list = { docs: [], sat: [] }));
+      list.docs.push(di);
+      list.sat.push(tf / (tf + lengthNorm[di]!));
+    }
+  });
+  const entryScore = new Float64Array(entries.length);
+  const entryCoverage = new Float64Array(entries.length);
+  const entrySeen = new Uint8Array(entries.length);
 
   const synonymTable = new Map<string, string[]>();
   const addSynonyms = (table: Record<string, string[]>, lang: Lang) => {
@@ -272,11 +283,12 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
       if (!list) continue;
       const factor = w * idf(term) * (TUNING.k1 + 1);
       const bit = bitOf.get(term) ?? 0;
-      for (const di of list) {
+      const { docs: ids, sat } = list;
+      for (let k = 0; k < ids.length; k++) {
+        const di = ids[k]!;
         if (di === exclude || di === excludePooled) continue;
-        const tf = docs[di]!.terms.get(term)!;
         if (docScore[di] === 0) touchedDocs.push(di);
-        docScore[di]! += (factor * tf) / (tf + lengthNorm[di]!);
+        docScore[di]! += factor * sat[k]!;
         if (bit) matchedMask[di]! |= bit;
       }
     }
@@ -289,14 +301,16 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
       const w = n * gramIdf(g);
       qNorm += w * w;
       // Grams in more than a fifth of all phrasings say little and cost most.
-      if (!list || list.length > P / 5 + 20) continue;
-      for (const p of list) {
-        if (dot[p.doc] === 0) touchedPhrasings.push(p.doc);
-        dot[p.doc]! += w * p.weight;
+      if (!list || list.docs.length > P / 5 + 20) continue;
+      const { docs: ids, weight } = list;
+      for (let k = 0; k < ids.length; k++) {
+        const pi = ids[k]!;
+        if (dot[pi] === 0) touchedPhrasings.push(pi);
+        dot[pi]! += w * weight[k]!;
       }
     }
     qNorm = Math.sqrt(qNorm) || 1;
-    const best = new Map<number, { score: number; coverage: number }>();
+    const touchedEntries: number[] = [];
     const consider = (di: number) => {
       const d = docs[di]!;
       if (d.answer || di === exclude) return;
@@ -312,26 +326,40 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
         mask >>>= 1;
       }
       const coverage = contentTerms.length ? matchedCount / contentTerms.length : 0;
-      const prev = best.get(d.entry);
-      if (!prev || score > prev.score) best.set(d.entry, { score, coverage: Math.max(coverage, prev?.coverage ?? 0) });
-      else prev.coverage = Math.max(prev.coverage, coverage);
+      const e = d.entry;
+      if (!entrySeen[e]) {
+        entrySeen[e] = 1;
+        touchedEntries.push(e);
+        entryScore[e] = score;
+        entryCoverage[e] = coverage;
+      } else {
+        if (score > entryScore[e]!) entryScore[e] = score;
+        if (coverage > entryCoverage[e]!) entryCoverage[e] = coverage;
+      }
     };
     for (const di of touchedDocs) consider(di);
     for (const pi of touchedPhrasings) if (docScore[phrasingDoc[pi]!] === 0) consider(phrasingDoc[pi]!);
     for (const di of touchedDocs) {
       const d = docs[di]!;
       if (!d.answer) continue;
-      const b = best.get(d.entry) ?? { score: 0, coverage: 0 };
-      b.score += ((d.pooled ? TUNING.pooledWeight : TUNING.answerWeight) * docScore[di]!) / ideal;
-      best.set(d.entry, b);
+      const e = d.entry;
+      if (!entrySeen[e]) {
+        entrySeen[e] = 1;
+        touchedEntries.push(e);
+        entryScore[e] = 0;
+        entryCoverage[e] = 0;
+      }
+      entryScore[e]! += ((d.pooled ? TUNING.pooledWeight : TUNING.answerWeight) * docScore[di]!) / ideal;
     }
+    const result = touchedEntries.map((entry) => ({ entry, score: entryScore[entry]!, coverage: entryCoverage[entry]! }));
+    for (const e of touchedEntries) entrySeen[e] = 0;
     // Reset the shared accumulators for the next query.
     for (const di of touchedDocs) {
       docScore[di] = 0;
       matchedMask[di] = 0;
     }
     for (const pi of touchedPhrasings) dot[pi] = 0;
-    return [...best].map(([entry, v]) => ({ entry, score: v.score, coverage: v.coverage })).sort((a, b) => b.score - a.score);
+    return result.sort((a, b) => b.score - a.score);
   }
 
   // Calibration: query a sample of phrasings against the rest; what a correct top hit scores here

@@ -48,9 +48,20 @@ export function words(text: string): string[] {
   );
 }
 
+// Stems are cached: the Snowball implementation is the slowest step of a short query.
+const STEM_CACHE_LIMIT = 50_000;
+const stemCache = { de: new Map<string, string>(), en: new Map<string, string>() };
+
 export function stem(word: string, lang: Lang): string {
-  // Snowball's German stemmer expects umlauts; folding afterwards makes "Rückgabe" and "Ruckgabe" meet.
-  return fold(stemmers[lang].stem(word));
+  const cache = stemCache[lang];
+  let s = cache.get(word);
+  if (s === undefined) {
+    // Snowball's German stemmer expects umlauts; folding afterwards makes "Rückgabe" and "Ruckgabe" meet.
+    s = fold(stemmers[lang].stem(word));
+    if (cache.size >= STEM_CACHE_LIMIT) cache.clear();
+    cache.set(word, s);
+  }
+  return s;
 }
 
 export interface Token {
