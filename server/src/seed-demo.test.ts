@@ -35,6 +35,14 @@ describe('npm run seed:demo', () => {
     expect(s.firstHumanResponseSeconds.count).toBe(s.handoffs);
     expect(s.csat.count).toBeGreaterThan(0);
     expect(s.nps.count).toBeGreaterThan(0);
+    // Two handoff reasons: the visitor asked, and the bot was unsure twice.
+    expect(Object.keys(s.handoffReasons).sort()).toEqual(['low_confidence', 'visitor_request']);
+    // The demo greeting was shown, sometimes opened, and led to conversations.
+    const [rule] = report.proactive;
+    expect(rule).toMatchObject({ siteKey: 'demo', ruleId: 'demo-shipping', urlPattern: '/demo*' });
+    expect(rule!.shown).toBeGreaterThan(rule!.opened);
+    expect(rule!.opened).toBeGreaterThan(0);
+    expect(rule!.conversations).toBe(rule!.opened);
     // Three demo agents share the handled conversations.
     expect(report.groups.filter((g) => g.key !== 'none')).toHaveLength(3);
   });

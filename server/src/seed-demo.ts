@@ -8,7 +8,8 @@ import { createWriteQueue } from './storage/write-queue.js';
 import { createLocalHub } from './realtime/hub.js';
 import { createConversationService, type AgentActor, type VisitorActor } from './conversations/service.js';
 import type { BotResponder } from './conversations/bot-responder.js';
-import { seed, DEMO_SITE } from './seed.js';
+import { seed, DEMO_SITE, DEMO_PROACTIVE_RULE } from './seed.js';
+import { countProactiveEvent } from './proactive/counts.js';
 import { createAgent } from './http/agent-api.js';
 import { createAuth } from './auth.js';
 import { join } from 'node:path';
@@ -57,6 +58,17 @@ export async function seedDemo({
     exampleFaqDir: join(repoRoot, 'examples', 'faq'),
     faqDir: join(config.dataDir, 'faq'),
   });
+  // A demo database from before proactive messages gets the demo rule, so its counts have a rule to belong to.
+  const demoSite = await db.selectFrom('sites').select('settings').where('key', '=', DEMO_SITE).executeTakeFirstOrThrow();
+  const demoSettings = JSON.parse(demoSite.settings) as { proactive?: unknown };
+  if (demoSettings.proactive === undefined) {
+    demoSettings.proactive = [DEMO_PROACTIVE_RULE];
+    await db
+      .updateTable('sites')
+      .set({ settings: JSON.stringify(demoSettings) })
+      .where('key', '=', DEMO_SITE)
+      .execute();
+  }
   const random = seededRandom(7);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const agents: AgentActor[] = [];
@@ -73,7 +85,7 @@ export async function seedDemo({
   }
   let clock = 0;
   let turnLang: 'de' | 'en' = 'de';
-  let nextBot: { kind: 'answer' | 'unsure'; text: string } = { kind: 'answer', text: '' };
+  let nextBot: { kind: 'answer' | 'unsure' | 'handoff'; text: string } = { kind: 'answer', text: '' };
   const bot: BotResponder = {
     reply: () => ({
       kind: nextBot.kind,
@@ -82,6 +94,8 @@ export async function seedDemo({
       confidence: nextBot.kind === 'answer' ? 0.82 : 0.2,
       suggestions: [],
       offerHandoff: nextBot.kind !== 'answer',
+      // Unsure twice in a row: the bot hands over by itself (a second handoff reason on the dashboard).
+      ...(nextBot.kind === 'handoff' ? { handoffReason: 'low_confidence' as const } : {}),
       state: { misses: 0, recent: [] },
       botName: 'Servus Bot',
     }),
@@ -114,6 +128,15 @@ export async function seedDemo({
         }),
       );
       const v: VisitorActor = visitor;
+      // Some visits start from the proactive greeting (docs/proactive.md): shown on the demo page, sometimes opened.
+      const proactive = random();
+      if (proactive < 0.55) {
+        await countProactiveEvent(db, { siteKey: DEMO_SITE, ruleId: DEMO_PROACTIVE_RULE.id, event: 'shown', at: clock - 30_000 });
+        if (proactive < 0.18) {
+          await countProactiveEvent(db, { siteKey: DEMO_SITE, ruleId: DEMO_PROACTIVE_RULE.id, event: 'opened', at: clock - 10_000 });
+          v.proactiveRuleId = DEMO_PROACTIVE_RULE.id;
+        }
+      }
       const roll = random();
       const [question, answer] = roll < 0.8 ? pick(QUESTIONS[turnLang]) : [pick(UNANSWERED), ''];
       nextBot = answer
@@ -128,7 +151,10 @@ export async function seedDemo({
         continue;
       }
       clock += 20_000 + random() * 40_000;
-      await service.requestHandoff(v, { cid: 'h', conversationId });
+      if (!answer && random() < 0.6) {
+        nextBot = { kind: 'handoff', text: turnLang === 'de' ? 'Ich verbinde Sie mit dem Team.' : 'Let me connect you with the team.' };
+        await service.visitorMessage(v, { cid: 'q1b', conversationId, text: turnLang === 'de' ? 'Wirklich nicht?' : 'Really not?' });
+      } else await service.requestHandoff(v, { cid: 'h', conversationId });
       const agent = pick(agents);
       clock += 15_000 + random() * 240_000;
       await service.claim(agent, { cid: `c-${conversationId}`, conversationId });
