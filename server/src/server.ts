@@ -195,6 +195,11 @@ export async function startServus({
     server.listen(config.port, config.host, () => resolve());
   });
   port = (server.address() as AddressInfo).port;
+  // Bot answers that were being written by a model when the last process died (LLM engine).
+  void service
+    .recoverBotAnswers()
+    .then((n) => n && logger.info({ questions: n }, 'answering questions whose bot answer was lost in a restart'))
+    .catch((err: unknown) => logger.error({ err }, 'bot answer recovery failed'));
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   let stopped: Promise<void> | null = null;
   return {

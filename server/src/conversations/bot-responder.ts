@@ -24,8 +24,12 @@ export interface DeferredBotReply {
 }
 
 export interface BotResponder {
-  /** `state` is the conversation's stored bot state (JSON text). Null: the bot stays silent. */
-  reply(siteKey: string, input: { text: string; lang: string | null; state: string }): BotReply | null;
+  /**
+   * `state` is the conversation's stored bot state (JSON text). Null: the bot stays silent.
+   * `again`: the same message once more because its deferred answer was lost (a restart); the
+   * stored state already counts it, so the bot reproduces the turn instead of taking a new one.
+   */
+  reply(siteKey: string, input: { text: string; lang: string | null; state: string; again?: boolean }): BotReply | null;
 }
 
 export const silentBot: BotResponder = { reply: () => null };

@@ -66,12 +66,20 @@ export async function createFaqBots({ faqDir, logger, config, llm }: FaqBotsOpti
       } catch {
         state = initialBotState();
       }
+      let calls = llmCallsOf(parsed);
+      if (input.again) {
+        // Undo what this message already counted: a miss (answers reset misses, so a non-zero count
+        // includes it), its place in `recent` (else it looks repeated: frustration) and its model call.
+        const recent = state.recent.at(-1) === input.text ? state.recent.slice(0, -1) : state.recent;
+        state = { ...state, misses: Math.max(0, state.misses - 1), recent };
+        calls = Math.max(0, calls - 1);
+      }
       const lang = input.lang === 'de' || input.lang === 'en' ? input.lang : undefined;
       const turn = bot.reply({ text: input.text, ...(lang ? { lang } : {}), state });
       if (engine) {
         const byId = entries.get(siteKey);
         const site = { siteKey, search: (text: string, l: typeof turn.lang) => bot.search(text, l), entry: (id: string) => byId?.get(id) };
-        return llmReply(engine, site, logger, input.text, llmCallsOf(parsed), turn);
+        return llmReply(engine, site, logger, input.text, calls, turn);
       }
       return { ...turn, state: turn.state };
     },

@@ -659,6 +659,41 @@ export function createConversationService(options: ConversationServiceOptions) {
     while (botAnswers.size) await Promise.all(botAnswers.values());
   }
 
+  /**
+   * At start: a deferred answer in progress dies with the process. Conversations still with the bot
+   * whose last event is the visitor's message get that question answered again, through the same
+   * exactly-once path. Returns how many were restarted.
+   */
+  async function recoverBotAnswers({ withinMs = 15 * 60_000, max = 200 }: { withinMs?: number; max?: number } = {}): Promise<number> {
+    const rows = await db
+      .selectFrom('conversations')
+      .innerJoin('events', (join) =>
+        join.onRef('events.conversation_id', '=', 'conversations.id').onRef('events.seq', '=', 'conversations.last_seq'),
+      )
+      .select(['conversations.id', 'conversations.visitor_id', 'conversations.site_key', 'conversations.lang', 'conversations.bot_state'])
+      .select(['events.id as message_id', 'events.text'])
+      .where('conversations.status', '=', 'bot')
+      .where('conversations.updated_at', '>=', now() - withinMs)
+      .where('events.kind', '=', 'message')
+      .where('events.author_type', '=', 'visitor')
+      .limit(max)
+      .execute();
+    let restarted = 0;
+    for (const row of rows) {
+      const turn = bots.reply(row.site_key, { text: row.text, lang: row.lang, state: row.bot_state, again: true });
+      if (!turn) continue;
+      answerLater({
+        conversationId: row.id,
+        visitorId: row.visitor_id,
+        messageId: row.message_id,
+        question: row.text,
+        reply: turn.deferred ?? { fallback: turn, run: () => Promise.resolve(turn) },
+      });
+      restarted += 1;
+    }
+    return restarted;
+  }
+
   async function visitorMessage(
     visitor: VisitorActor,
     cmd: { cid: string; text: string; conversationId?: string | undefined; lang?: string | null },
@@ -1200,5 +1235,6 @@ export function createConversationService(options: ConversationServiceOptions) {
     currentConversation: (visitorId: string) => currentConversation(db, visitorId),
     findDuplicate: (actor: Actor, cid: string) => findDuplicate(db, actor, cid),
     botAnswersSettled,
+    recoverBotAnswers,
   };
 }

@@ -42,6 +42,9 @@ export async function startServerProcess(options: StartServerProcessOptions = {}
       ADMIN_EMAIL: TEST_ADMIN.email,
       ADMIN_PASSWORD: TEST_ADMIN.password,
       LOG_LEVEL: 'warn',
+      // A model key in the developer's shell must not reach test servers (docs/llm.md); tests that want one set it.
+      OPENAI_API_KEY: '',
+      OPENAI_BASE_URL: '',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
