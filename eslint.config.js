@@ -19,4 +19,9 @@ export default tseslint.config(
     files: ['widget/**/*.{ts,tsx}', 'examples/**/*.{js,ts,tsx}', 'server/console/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
   },
+  {
+    // The widget compiles JSX to classic h() / Fragment calls (smaller bundle): those imports are used.
+    files: ['widget/**/*.tsx'],
+    rules: { '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^(_|h$|Fragment$)' }] },
+  },
 );

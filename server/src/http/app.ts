@@ -152,8 +152,9 @@ export function createApp({
   app.get('/widget.js', (c) => sendFile(c, 'widget.js', 'public, max-age=300'));
   app.get('/widget/*', (c) => {
     const rel = c.req.path.slice('/widget/'.length);
-    // Hashed chunk names never change content: cache them for a year.
-    return sendFile(c, rel, /-[A-Za-z0-9_-]{8,}\./.test(rel) ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
+    // Hashed chunk names never change content: cache them for a year. The chunks live in
+    // widget/dist/widget/, beside widget.js as the loader expects them on any static host too.
+    return sendFile(c, `widget/${rel}`, /-[A-Za-z0-9_-]{8,}\./.test(rel) ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
   });
   app.get('/', (c) => c.redirect('/demo'));
   app.get('/demo', (c) => c.html(demoPage(c.req.query('lang') === 'en' ? 'en' : 'de')));

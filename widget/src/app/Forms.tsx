@@ -1,0 +1,215 @@
+// The cards that replace or join the composer: pre-chat details, the offline form (nobody can take
+// the chat) and the rating prompt after a resolved conversation.
+import { h } from 'preact';
+import { useState } from 'preact/hooks';
+import type { Session, View } from './session.js';
+import css from './forms.css?inline';
+import { FORM_STRINGS } from './form-strings.js';
+
+let styled = false;
+/** Adds this chunk's styles to the shadow root once. */
+export function useFormStyles(session: Session) {
+  if (!styled) session.addStyles(css);
+  styled = true;
+}
+
+export interface FormProps {
+  view: View;
+  session: Session;
+  onDone: () => void;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function PreChatForm({ view, session }: FormProps) {
+  const s = { ...session.t(), ...FORM_STRINGS[view.lang] };
+  const fields = view.config?.preChatForm.fields ?? [];
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [error, setError] = useState('');
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (fields.includes('email') && !EMAIL.test(email.trim())) return setError(s.invalidEmail);
+    session.profile(name.trim(), email.trim());
+  };
+  return (
+    <form class="card" onSubmit={submit} noValidate aria-labelledby="sv-pre">
+      <h3 id="sv-pre">{s.preChatTitle}</h3>
+      <p>{s.preChatLead}</p>
+      {fields.includes('name') && (
+        <label>
+          {s.name} <span class="muted">{s.optional}</span>
+          <input autoComplete="name" maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+      )}
+      {fields.includes('email') && (
+        <label>
+          {s.email}
+          <input
+            type="email"
+            autoComplete="email"
+            maxLength={254}
+            required
+            aria-invalid={error ? 'true' : undefined}
+            aria-describedby={error ? 'sv-pre-err' : undefined}
+            value={email}
+            onInput={(e) => setEmail(e.currentTarget.value)}
+          />
+        </label>
+      )}
+      {error && (
+        <p id="sv-pre-err" class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button class="primary" type="submit">
+        {s.start}
+      </button>
+    </form>
+  );
+}
+
+export function OfflineForm({ view, session }: FormProps) {
+  const s = { ...session.t(), ...FORM_STRINGS[view.lang] };
+  const [email, setEmail] = useState('');
+  const [message, setMessage] = useState('');
+  const [error, setError] = useState('');
+  if (view.offlineSent)
+    return (
+      <p class="card thanks" role="status">
+        {s.offlineThanks}
+      </p>
+    );
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (!EMAIL.test(email.trim())) return setError(s.invalidEmail);
+    if (!message.trim()) return setError(s.required);
+    setError('');
+    if (!session.offline(email.trim(), message.trim())) setError(s.outboxFull);
+  };
+  return (
+    <form class="card" onSubmit={submit} noValidate aria-labelledby="sv-off">
+      <h3 id="sv-off">{s.offlineTitle}</h3>
+      <p>{s.offlineLead}</p>
+      <label>
+        {s.email}
+        <input type="email" autoComplete="email" maxLength={254} required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+      </label>
+      <label>
+        {s.message}
+        <textarea rows={3} maxLength={view.chat.maxChars} required value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
+      </label>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button class="primary" type="submit">
+        {s.submit}
+      </button>
+    </form>
+  );
+}
+
+function Scale({
+  label,
+  min,
+  max,
+  value,
+  onPick,
+  low,
+  high,
+  names,
+}: {
+  label: string;
+  min: number;
+  max: number;
+  value: number | undefined;
+  onPick: (n: number) => void;
+  low?: string;
+  high?: string;
+  names?: string[];
+}) {
+  const items: number[] = [];
+  for (let i = min; i <= max; i++) items.push(i);
+  return (
+    <fieldset class="scale">
+      <legend>{label}</legend>
+      <div class={'options n' + items.length}>
+        {items.map((n) => (
+          <button
+            key={n}
+            type="button"
+            aria-pressed={value === n}
+            aria-label={names?.[n - min] ?? String(n)}
+            title={names?.[n - min]}
+            onClick={() => onPick(n)}
+          >
+            {n}
+          </button>
+        ))}
+      </div>
+      {low && (
+        <div class="ends" aria-hidden="true">
+          <span>{low}</span>
+          <span>{high}</span>
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
+export function RatingForm({ view, session, onDone }: FormProps) {
+  const s = { ...session.t(), ...FORM_STRINGS[view.lang] };
+  const ratings = view.config?.ratings ?? { nps: false, ces: false };
+  const [csat, setCsat] = useState<number>();
+  const [nps, setNps] = useState<number>();
+  const [ces, setCes] = useState<number>();
+  const [comment, setComment] = useState('');
+  if (view.chat.rated)
+    return (
+      <p class="card thanks" role="status">
+        {s.rateThanks}
+      </p>
+    );
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (csat === undefined) return;
+    session.rate({
+      csat,
+      ...(nps !== undefined ? { nps } : {}),
+      ...(ces !== undefined ? { ces } : {}),
+      ...(comment.trim() ? { comment: comment.trim().slice(0, 1000) } : {}),
+    });
+    onDone();
+  };
+  return (
+    <form class="card rating" onSubmit={submit} aria-labelledby="sv-rate">
+      <h3 id="sv-rate">{s.rateTitle}</h3>
+      <Scale
+        label={s.csat}
+        min={1}
+        max={5}
+        value={csat}
+        onPick={setCsat}
+        names={s.csatLabels}
+        low={s.csatLabels[0]}
+        high={s.csatLabels[4]}
+      />
+      {ratings.nps && <Scale label={s.nps} min={0} max={10} value={nps} onPick={setNps} low={s.npsLow} high={s.npsHigh} />}
+      {ratings.ces && <Scale label={s.ces} min={1} max={7} value={ces} onPick={setCes} low={s.cesLow} high={s.cesHigh} />}
+      <label>
+        {s.comment} <span class="muted">{s.optional}</span>
+        <textarea rows={2} maxLength={1000} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
+      </label>
+      <div class="row">
+        <button class="primary" type="submit" disabled={csat === undefined}>
+          {s.submit}
+        </button>
+        <button class="link" type="button" onClick={() => session.skipRating()}>
+          {s.skip}
+        </button>
+      </div>
+    </form>
+  );
+}

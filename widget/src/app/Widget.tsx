@@ -1,0 +1,255 @@
+// The panel: a non-modal dialog with the header (who answers, queue position), a connection
+// banner, the conversation, quick replies, forms, and the composer; plus the proactive greeting
+// bubble and the polite live region that announces incoming messages.
+import { Component, Fragment, createRef, h } from 'preact';
+import { formatOpening } from '../i18n.js';
+import { quickReplies } from '../state.js';
+import type * as FormsModule from './Forms.js';
+import { Avatar, Messages } from './Messages.js';
+import type { Session, View } from './session.js';
+
+type FormName = 'PreChatForm' | 'OfflineForm' | 'RatingForm';
+let formsChunk: Promise<typeof FormsModule> | undefined;
+
+interface Props {
+  view: View;
+  session: Session;
+}
+
+/**
+ * The forms are a separate chunk: most visitors never see a pre-chat, offline or rating form.
+ * (Class components throughout the core chunk: preact/hooks would cost 1.2 KB of the budget.)
+ */
+class Form extends Component<Props & { name: FormName; onDone?: () => void }, { mod?: typeof FormsModule }> {
+  override componentDidMount() {
+    void (formsChunk ??= import('./Forms.js')).then((mod) => {
+      mod.useFormStyles(this.props.session);
+      this.setState({ mod });
+    });
+  }
+  override render({ name, view, session, onDone }: Props & { name: FormName; onDone?: () => void }) {
+    const C = this.state.mod?.[name];
+    return C ? <C view={view} session={session} onDone={onDone ?? (() => {})} /> : null;
+  }
+}
+
+function subtitle(view: View, session: Session): string {
+  const s = session.t();
+  const conv = view.chat.conversation;
+  const hours = view.config?.hours;
+  if (conv?.status === 'assigned' && conv.assignee) return s.withAgent(conv.assignee.name);
+  if (conv?.status === 'queued' && conv.queue) {
+    const q = conv.queue;
+    if (q.closed) return q.closed.opensAt ? s.closedUntil(formatOpening(q.closed.opensAt, view.lang)) : s.closed;
+    if (q.expectedWaitSeconds === null) return s.nobodyOnline;
+    return s.waiting(q.position, Math.max(1, Math.round(q.expectedWaitSeconds / 60)));
+  }
+  if (conv?.status === 'resolved') return s.resolved;
+  if (hours && !hours.open && hours.opensAt) return s.closedUntil(formatOpening(hours.opensAt, view.lang));
+  return s.botSubtitle;
+}
+
+class Composer extends Component<Props, { text: string }> {
+  override state = { text: '' };
+  submit = () => {
+    const { text } = this.state;
+    if (text.length <= this.props.view.chat.maxChars && this.props.session.send(text)) this.setState({ text: '' });
+  };
+  override render({ view, session }: Props, { text }: { text: string }) {
+    const s = session.t();
+    const max = view.chat.maxChars;
+    const left = max - text.length;
+    const showCount = text.length >= max * 0.8;
+    return (
+      <form
+        class="composer"
+        onSubmit={(e) => {
+          e.preventDefault();
+          this.submit();
+        }}
+      >
+        <textarea
+          id="sv-input"
+          rows={1}
+          value={text}
+          placeholder={s.placeholder}
+          aria-label={s.composerLabel}
+          aria-describedby={showCount ? 'sv-count' : undefined}
+          aria-invalid={left < 0 ? 'true' : undefined}
+          onInput={(e) => {
+            this.setState({ text: e.currentTarget.value });
+            session.typing(e.currentTarget.value.length > 0);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+              e.preventDefault();
+              this.submit();
+            }
+          }}
+        />
+        <button class="send" type="submit" aria-label={s.send} disabled={!text.trim() || left < 0}>
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M4 12 20 4l-6 16-2.5-6.5z" />
+          </svg>
+        </button>
+        {showCount && (
+          <div id="sv-count" class={'count' + (left < 0 ? ' over' : '')} aria-live="polite">
+            {left < 0 ? s.tooLong(-left) : s.charsLeft(left)}
+          </div>
+        )}
+      </form>
+    );
+  }
+}
+
+class Panel extends Component<Props, { justRated?: boolean }> {
+  scroller = createRef<HTMLDivElement>();
+  panel = createRef<HTMLDivElement>();
+  /** What, when it changes, should scroll the conversation to its end. */
+  shown = '';
+  override componentDidMount() {
+    // Focus the first field of the panel when it opens (the composer, or a form).
+    this.panel.current?.querySelector<HTMLElement>('#sv-input, .card input, .card button')?.focus({ preventScroll: true });
+    this.componentDidUpdate();
+  }
+  override componentDidUpdate() {
+    const { chat } = this.props.view;
+    let shown = chat.messages.length + ':' + !!chat.typing + ':' + chat.conversation?.status;
+    for (const d of Object.values(chat.drafts)) shown += ':' + d.text.length;
+    const el = this.scroller.current;
+    if (el && shown !== this.shown) el.scrollTop = el.scrollHeight;
+    this.shown = shown;
+  }
+  override render({ view, session }: Props, { justRated }: { justRated?: boolean }) {
+    return renderPanel(view, session, this, !!justRated);
+  }
+}
+
+function renderPanel(view: View, session: Session, self: Panel, justRated: boolean) {
+  const setJustRated = (v: boolean) => self.setState({ justRated: v });
+  const { scroller, panel } = self;
+  const s = session.t();
+  const config = view.config;
+  const title = config ? config.title[view.lang] : '';
+  const conv = view.chat.conversation;
+  const status = conv?.status;
+  const needsPreChat =
+    !!config?.preChatForm.enabled && config.preChatForm.fields.length > 0 && !view.profileDone && !view.chat.conversationId;
+  const offline = status === 'queued' && !!conv?.queue && (conv.queue.expectedWaitSeconds === null || !!conv.queue.closed);
+  const rating = status === 'resolved' && !view.chat.rated;
+  const replies = quickReplies(view.chat);
+  const canHandoff = status !== 'queued' && status !== 'assigned';
+  const team = conv?.assignee ? { type: 'agent' as const, id: conv.assignee.id, name: conv.assignee.name } : { type: 'bot' as const };
+  const banner =
+    view.chat.connection === 'offline'
+      ? s.offline
+      : view.chat.connection === 'connecting' && view.chat.conversationId
+        ? s.reconnecting
+        : null;
+  return (
+    <div
+      ref={panel}
+      class="panel"
+      role="dialog"
+      aria-modal="false"
+      aria-labelledby="sv-title"
+      aria-describedby="sv-sub"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.stopPropagation();
+          session.setOpen(false, true);
+        }
+      }}
+    >
+      <header class="head">
+        <Avatar author={team} view={view} />
+        <div class="who">
+          <h2 id="sv-title">{title}</h2>
+          <p id="sv-sub">{subtitle(view, session)}</p>
+        </div>
+        <button class="close" type="button" aria-label={s.closeChat} onClick={() => session.setOpen(false, true)}>
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M6 6l12 12M18 6 6 18" />
+          </svg>
+        </button>
+      </header>
+      {banner && (
+        <div class="banner" role="status">
+          {banner}
+        </div>
+      )}
+      <div class="scroll" ref={scroller} tabIndex={0} aria-label={title}>
+        <Messages view={view} session={session} greeting={config ? config.greeting[view.lang] : ''} />
+        {offline && <Form name="OfflineForm" view={view} session={session} />}
+        {(rating || (justRated && status === 'resolved')) && (
+          <Form name="RatingForm" view={view} session={session} onDone={() => setJustRated(true)} />
+        )}
+      </div>
+      {view.notice && (
+        <div class="notice" role="alert">
+          {view.notice}
+        </div>
+      )}
+      {needsPreChat ? (
+        <div class="pre">
+          <Form name="PreChatForm" view={view} session={session} />
+        </div>
+      ) : (
+        <div class="foot">
+          {(replies.length > 0 || canHandoff) && (
+            <div class="chips" role="group" aria-label={s.suggestions}>
+              {replies.map((r) => (
+                <button key={r.id} type="button" class="chip" onClick={() => session.send(r.title)}>
+                  {r.title}
+                </button>
+              ))}
+              {canHandoff && (
+                <button type="button" class="chip person" onClick={() => session.handoff()}>
+                  <svg viewBox="0 0 24 24" aria-hidden="true">
+                    <path d="M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-7 8a7 7 0 0 1 14 0" />
+                  </svg>
+                  {s.talkToPerson}
+                </button>
+              )}
+            </div>
+          )}
+          <Composer view={view} session={session} />
+        </div>
+      )}
+    </div>
+  );
+}
+
+export class Widget extends Component<{ session: Session }> {
+  off?: () => void;
+  override componentDidMount() {
+    this.off = this.props.session.subscribe(() => this.forceUpdate());
+  }
+  override componentWillUnmount() {
+    this.off?.();
+  }
+  override render({ session }: { session: Session }) {
+    return renderWidget(session.get(), session);
+  }
+}
+
+function renderWidget(view: View, session: Session) {
+  return (
+    <>
+      {view.open && view.config && view.strings && <Panel view={view} session={session} />}
+      {!view.open && view.greeting && (
+        <div class="greeting" role="status">
+          <button type="button" class="greet-open" onClick={() => session.setOpen(true)}>
+            {view.greeting.text}
+          </button>
+          <button type="button" class="greet-x" aria-label={view.strings?.greetingClose} onClick={() => session.dismissGreeting()}>
+            ×
+          </button>
+        </div>
+      )}
+      <div class="sr-only" aria-live="polite">
+        {view.announce}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,61 @@
+// Strings of the forms chunk (pre-chat, offline, rating), in both languages: they load only with
+// the forms, so the core chunk carries none of them.
+import type { Lang } from '../public-api.js';
+
+const en = {
+  preChatTitle: 'Before we start',
+  preChatLead: 'Tell us how we can reach you.',
+  name: 'Name',
+  email: 'Email',
+  optional: '(optional)',
+  start: 'Start chat',
+  invalidEmail: 'Please enter a valid email address.',
+  required: 'Please fill in this field.',
+  offlineTitle: 'Leave us a message',
+  offlineLead: 'Nobody can take the chat right now. We will answer by email.',
+  message: 'Message',
+  submit: 'Send',
+  offlineThanks: 'Thank you! We will get back to you by email.',
+  rateTitle: 'How did we do?',
+  csat: 'How satisfied are you with this conversation?',
+  csatLabels: ['Very dissatisfied', 'Dissatisfied', 'Neutral', 'Satisfied', 'Very satisfied'],
+  nps: 'How likely are you to recommend us to a friend?',
+  npsLow: 'Not likely',
+  npsHigh: 'Very likely',
+  ces: 'How easy was it to get help?',
+  cesLow: 'Very hard',
+  cesHigh: 'Very easy',
+  comment: 'Anything else you want to tell us?',
+  rateThanks: 'Thank you for your feedback!',
+  skip: 'Not now',
+};
+
+const de: typeof en = {
+  preChatTitle: 'Bevor es losgeht',
+  preChatLead: 'Sagen Sie uns, wie wir Sie erreichen.',
+  name: 'Name',
+  email: 'E-Mail',
+  optional: '(optional)',
+  start: 'Chat starten',
+  invalidEmail: 'Bitte geben Sie eine gültige E-Mail-Adresse ein.',
+  required: 'Bitte füllen Sie dieses Feld aus.',
+  offlineTitle: 'Hinterlassen Sie uns eine Nachricht',
+  offlineLead: 'Gerade kann niemand den Chat übernehmen. Wir antworten per E-Mail.',
+  message: 'Nachricht',
+  submit: 'Absenden',
+  offlineThanks: 'Danke! Wir melden uns per E-Mail.',
+  rateTitle: 'Wie war es?',
+  csat: 'Wie zufrieden sind Sie mit diesem Gespräch?',
+  csatLabels: ['Sehr unzufrieden', 'Unzufrieden', 'Neutral', 'Zufrieden', 'Sehr zufrieden'],
+  nps: 'Wie wahrscheinlich ist es, dass Sie uns weiterempfehlen?',
+  npsLow: 'Unwahrscheinlich',
+  npsHigh: 'Sehr wahrscheinlich',
+  ces: 'Wie einfach war es, Hilfe zu bekommen?',
+  cesLow: 'Sehr schwer',
+  cesHigh: 'Sehr einfach',
+  comment: 'Möchten Sie uns noch etwas sagen?',
+  rateThanks: 'Danke für Ihr Feedback!',
+  skip: 'Jetzt nicht',
+};
+
+export const FORM_STRINGS: Record<Lang, typeof en> = { de, en };
