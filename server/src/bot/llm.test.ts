@@ -50,7 +50,8 @@ beforeAll(async () => {
     openaiBaseUrl: fake.url,
     openaiApiKey: 'sk-test-key',
     openaiModel: 'fake-model',
-    llmTimeoutSeconds: 1,
+    // Long enough that a slow, shared machine never turns a held stream into a timeout.
+    llmTimeoutSeconds: 30,
     llmMaxTokens: 200,
     llmMaxCallsPerConversation: 2,
   });
@@ -167,16 +168,21 @@ describe('LLM engine: handoff and fallbacks', () => {
   });
 
   it('answers with the default engine when the model times out mid-stream', async () => {
-    fake.script({ hang: true, content: ['We ship '] });
-    const v = await newVisitor(server.url);
-    const started = Date.now();
-    await ask(v.client, 'q1', 'How long does shipping take?');
-    const draft = await v.client.next((f) => f.type === 'message.delta');
-    const final = await v.client.next(isBot);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-    // The default engine's answer replaces the abandoned draft (same streamId).
-    expect(message(final)).toMatchObject({ text: answers.get('shipping-time'), streamId: draft.streamId });
-    v.client.close();
+    const hasty = await start({ openaiBaseUrl: fake.url, llmTimeoutSeconds: 0.5 });
+    try {
+      fake.script({ hang: true, content: ['We ship '] });
+      const v = await newVisitor(hasty.url);
+      const started = Date.now();
+      await ask(v.client, 'q1', 'How long does shipping take?');
+      const draft = await v.client.next((f) => f.type === 'message.delta');
+      const final = await v.client.next(isBot);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+      // The default engine's answer replaces the abandoned draft (same streamId).
+      expect(message(final)).toMatchObject({ text: answers.get('shipping-time'), streamId: draft.streamId });
+      v.client.close();
+    } finally {
+      await hasty.close();
+    }
   });
 
   it('answers with the default engine when the model answers HTTP 500, without retrying', async () => {

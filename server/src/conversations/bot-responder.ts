@@ -24,6 +24,8 @@ export interface DeferredBotReply {
 }
 
 export interface BotResponder {
+  /** True when some replies are deferred (LLM engine): at start the service looks for lost answers. */
+  readonly defers?: boolean;
   /**
    * `state` is the conversation's stored bot state (JSON text). Null: the bot stays silent.
    * `again`: the same message once more because its deferred answer was lost (a restart); the

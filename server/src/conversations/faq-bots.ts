@@ -55,6 +55,7 @@ export async function createFaqBots({ faqDir, logger, config, llm }: FaqBotsOpti
   }
 
   return {
+    defers: engine !== null,
     reply(siteKey, input): BotReply | null {
       const bot = bots.get(siteKey);
       if (!bot) return null;

@@ -665,15 +665,18 @@ export function createConversationService(options: ConversationServiceOptions) {
    * exactly-once path. Returns how many were restarted.
    */
   async function recoverBotAnswers({ withinMs = 15 * 60_000, max = 200 }: { withinMs?: number; max?: number } = {}): Promise<number> {
+    // Only an engine that defers answers can lose one; the time-ordered event ids bound the scan.
+    if (!bots.defers) return 0;
     const rows = await db
-      .selectFrom('conversations')
-      .innerJoin('events', (join) =>
-        join.onRef('events.conversation_id', '=', 'conversations.id').onRef('events.seq', '=', 'conversations.last_seq'),
+      .selectFrom('events')
+      .innerJoin('conversations', (join) =>
+        join.onRef('conversations.id', '=', 'events.conversation_id').onRef('conversations.last_seq', '=', 'events.seq'),
       )
       .select(['conversations.id', 'conversations.visitor_id', 'conversations.site_key', 'conversations.lang', 'conversations.bot_state'])
       .select(['events.id as message_id', 'events.text'])
+      // The prefix of eventId() for that moment (ids.ts): m_ and the time in base 36.
+      .where('events.id', '>=', `m_${(now() - withinMs).toString(36).padStart(9, '0')}`)
       .where('conversations.status', '=', 'bot')
-      .where('conversations.updated_at', '>=', now() - withinMs)
       .where('events.kind', '=', 'message')
       .where('events.author_type', '=', 'visitor')
       .limit(max)
