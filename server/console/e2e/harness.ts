@@ -1,0 +1,194 @@
+// End-to-end harness for the console: a real Servus in this process (fresh SQLite folder, the demo
+// site with its example FAQ and the FAQ bot), real Chromium via playwright-core, and helpers to log
+// an agent in through the console's own login form.
+import { existsSync, readdirSync } from 'node:fs';
+import { createServer, connect as tcpConnect, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '../../src/testing/in-process.js';
+import { TEST_ADMIN } from '../../src/testing/server-process.js';
+import { createFaqBot, initialBotState, loadFaqFiles, type BotState } from '../../src/bot/index.js';
+import type { BotResponder } from '../../src/conversations/bot-responder.js';
+import { hashPassword, randomId } from '../../src/ids.js';
+
+export { TEST_ADMIN };
+
+const distIndex = fileURLToPath(new URL('../dist/index.html', import.meta.url));
+
+/**
+ * The FAQ bot over the site's files as seeded (the same engine the server uses by default), built
+ * once at start; tests that edit the FAQ check the files and the test box, not this instance.
+ */
+const faqBots = async ({ faqDir }: { faqDir: string }): Promise<BotResponder> => {
+  const bots = new Map<string, ReturnType<typeof createFaqBot>>();
+  for (const site of readdirSync(faqDir, { withFileTypes: true })) {
+    if (!site.isDirectory()) continue;
+    const dir = join(faqDir, site.name);
+    const { entries } = await loadFaqFiles(readdirSync(dir).map((f) => join(dir, f)));
+    bots.set(site.name, createFaqBot({ entries }));
+  }
+  return {
+    reply(siteKey, input) {
+      const bot = bots.get(siteKey);
+      if (!bot) return null;
+      let state: BotState = initialBotState();
+      try {
+        const parsed = JSON.parse(input.state) as Partial<BotState>;
+        if (typeof parsed.misses === 'number' && Array.isArray(parsed.recent)) state = parsed as BotState;
+      } catch {
+        /* fresh state */
+      }
+      const lang = input.lang === 'de' || input.lang === 'en' ? input.lang : undefined;
+      return bot.reply({ text: input.text, ...(lang ? { lang } : {}), state });
+    },
+  };
+};
+
+export async function startConsoleServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
+  if (!existsSync(distIndex)) throw new Error('The console is not built: run `node scripts/build.mjs` (or vite build) first.');
+  return startTestServer({
+    // startServus accepts a factory that runs after seeding (so the demo FAQ files exist).
+    bots: faqBots as unknown as BotResponder,
+    overrides: { autoAssign: false, ...overrides },
+  });
+}
+
+export async function addAgent(
+  server: TestServer,
+  { name, email, password, role = 'agent' }: { name: string; email: string; password: string; role?: 'agent' | 'admin' },
+): Promise<string> {
+  const id = randomId('a');
+  const db = server.database.db;
+  await db
+    .insertInto('agents')
+    .values({
+      id,
+      email,
+      name,
+      role,
+      password_hash: await hashPassword(password),
+      capacity: 3,
+      failed_logins: 0,
+      locked_until: null,
+      created_at: Date.now(),
+    })
+    .execute();
+  await db.insertInto('agent_sites').values({ agent_id: id, site_key: 'demo' }).execute();
+  return id;
+}
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+export interface AgentPage {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught page errors and console errors, for assertions. */
+  errors: string[];
+}
+
+export async function openConsole(
+  browser: Browser,
+  baseUrl: string,
+  { email, password, lang = 'en', bypassCSP = false }: { email: string; password: string; lang?: 'de' | 'en'; bypassCSP?: boolean },
+): Promise<AgentPage> {
+  const context = await browser.newContext({
+    locale: lang === 'de' ? 'de-DE' : 'en-US',
+    viewport: { width: 1440, height: 860 },
+    bypassCSP,
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+  });
+  await page.goto(`${baseUrl}/console`);
+  await page.locator('servus-login input[name=email]').fill(email);
+  await page.locator('servus-login input[name=password]').fill(password);
+  await page.locator('servus-login button[type=submit]').click();
+  await page.locator('nav [data-nav=queue]').waitFor();
+  // Connected: the reconnect notice is gone.
+  await page.waitForFunction(() => !document.querySelector('servus-console')?.shadowRoot?.querySelector('.conn'));
+  return { context, page, errors };
+}
+
+/**
+ * A TCP proxy in front of the server, so a test can cut the browser's connections for real (as a
+ * network drop does) and refuse new ones for a while (offline), then let them through again.
+ */
+export async function startProxy(
+  targetPort: number,
+): Promise<{ url: string; cut(): void; setOffline(offline: boolean): void; close(): Promise<void> }> {
+  const open = new Set<Socket>();
+  let offline = false;
+  const server = createServer((client) => {
+    if (offline) {
+      client.destroy();
+      return;
+    }
+    const upstream = tcpConnect(targetPort, '127.0.0.1');
+    open.add(client);
+    open.add(upstream);
+    client.pipe(upstream).pipe(client);
+    const done = () => {
+      client.destroy();
+      upstream.destroy();
+      open.delete(client);
+      open.delete(upstream);
+    };
+    client.on('error', done).on('close', done);
+    upstream.on('error', done).on('close', done);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const cut = () => {
+    for (const s of open) s.destroy();
+    open.clear();
+  };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cut,
+    setOffline(value) {
+      offline = value;
+      if (value) cut();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        cut();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Waits until a selector matches somewhere in the page, open shadow roots included, checking on
+ * every animation frame (Playwright's own waits poll at up to 1 s, too coarse to time latency).
+ */
+export async function waitDeep(page: Page, selector: string, text?: string): Promise<void> {
+  await page.waitForFunction(
+    ([sel, txt]) => {
+      const find = (root: Document | ShadowRoot): boolean => {
+        for (const el of root.querySelectorAll(sel!)) if (!txt || el.textContent?.includes(txt)) return true;
+        for (const host of root.querySelectorAll('*')) if (host.shadowRoot && find(host.shadowRoot)) return true;
+        return false;
+      };
+      return find(document);
+    },
+    [selector, text] as const,
+    { polling: 'raf' },
+  );
+}

@@ -1,0 +1,36 @@
+// REST calls to the server: same-origin JSON with the session cookie; errors keep the server's
+// stable code so the UI can react (401 → login) and show a translated message.
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly path?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Called on any 401, so the shell can show the login again. */
+let onUnauthorized: () => void = () => {};
+export function setUnauthorizedHandler(handler: () => void): void {
+  onUnauthorized = handler;
+}
+
+export async function api<T>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+  const res = await fetch(path, {
+    method: init.method ?? 'GET',
+    credentials: 'same-origin',
+    headers: init.body !== undefined ? { 'content-type': 'application/json' } : {},
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    ...(init.signal ? { signal: init.signal } : {}),
+  });
+  const type = res.headers.get('content-type') ?? '';
+  const data = type.includes('json') ? ((await res.json()) as unknown) : await res.text();
+  if (!res.ok) {
+    const err = (data as { error?: { code?: string; message?: string; path?: string } })?.error;
+    if (res.status === 401 && !path.startsWith('/api/auth/login')) onUnauthorized();
+    throw new ApiError(res.status, err?.code ?? 'HTTP_' + res.status, err?.message ?? res.statusText, err?.path);
+  }
+  return data as T;
+}

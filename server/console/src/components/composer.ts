@@ -1,0 +1,362 @@
+// The reply box: reply or internal note (amber, never sent to the visitor), `/shortcut` canned
+// responses with `{{visitor.name}}`-style variables, Enter sends, Shift+Enter breaks the line.
+// Sends typing updates while the agent writes a reply (not a note).
+import { LitElement, css, html, nothing } from 'lit';
+import type { ConversationView } from '@servus/shared';
+import type { ConsoleContext } from '../context.js';
+import { QueryController } from '../controllers/query-controller.js';
+import { api } from '../api.js';
+import { expandVariables } from '../format.js';
+import { base } from '../styles.js';
+
+export interface Canned {
+  id: string;
+  shortcut: string;
+  text: string;
+}
+
+/** Typing: refresh at most this often while writing, and stop after this long without a key. */
+const TYPING_REFRESH_MS = 3000;
+const TYPING_IDLE_MS = 4000;
+const SUGGESTIONS_MAX = 8;
+
+/** The `/word` right before the caret, if any. */
+export function slashTokenBefore(text: string, caret: number): { start: number; query: string } | null {
+  const m = /(^|\s)\/([\w-]*)$/.exec(text.slice(0, caret));
+  return m ? { start: caret - m[2]!.length - 1, query: m[2]!.toLowerCase() } : null;
+}
+
+export class ServusComposer extends LitElement {
+  static override properties = {
+    ctx: { attribute: false },
+    conversation: { attribute: false },
+    visitorName: {},
+    visitorEmail: {},
+    _note: { state: true },
+    _token: { state: true },
+    _active: { state: true },
+    _error: { state: true },
+    _sending: { state: true },
+  };
+  declare ctx: ConsoleContext;
+  declare conversation: ConversationView | undefined;
+  declare visitorName: string;
+  declare visitorEmail: string;
+  declare _note: boolean;
+  declare _token: { start: number; query: string } | null;
+  declare _active: number;
+  declare _error: string;
+  declare _sending: boolean;
+  private _typingSentAt = 0;
+  private _idleTimer: ReturnType<typeof setTimeout> | null = null;
+  private _drafts = new Map<string, string>();
+  private _draftFor: string | null = null;
+
+  private _canned = new QueryController<{ canned: Canned[] }>(
+    this,
+    () => this.ctx?.qc,
+    () => ({ queryKey: ['canned'], queryFn: ({ signal }) => api<{ canned: Canned[] }>('/api/canned', { signal }), staleTime: 60_000 }),
+  );
+
+  constructor() {
+    super();
+    this._note = false;
+    this._token = null;
+    this._active = 0;
+    this._error = '';
+    this._sending = false;
+  }
+
+  private get _input(): HTMLTextAreaElement | null {
+    return this.renderRoot.querySelector('textarea');
+  }
+
+  focusInput(note: boolean): void {
+    this._note = note;
+    void this.updateComplete.then(() => this._input?.focus());
+  }
+
+  override willUpdate(): void {
+    // Keep an unsent draft per conversation when switching between them.
+    const id = this.conversation?.id ?? null;
+    if (id !== this._draftFor) {
+      const input = this._input;
+      if (this._draftFor && input) this._drafts.set(this._draftFor, input.value);
+      this._draftFor = id;
+      this._error = '';
+      this._token = null;
+      if (input) input.value = (id && this._drafts.get(id)) || '';
+      this._stopTyping();
+    }
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this._stopTyping();
+  }
+
+  private _suggestions(): Canned[] {
+    if (!this._token) return [];
+    const q = this._token.query;
+    return (this._canned.data?.canned ?? []).filter((c) => c.shortcut.toLowerCase().startsWith(q)).slice(0, SUGGESTIONS_MAX);
+  }
+
+  private _vars(): Record<string, string | undefined> {
+    const name = this.visitorName || undefined;
+    return {
+      'visitor.name': name,
+      'visitor.first_name': name?.split(/\s+/)[0],
+      'visitor.email': this.visitorEmail || undefined,
+      'agent.name': this.ctx.me.name,
+    };
+  }
+
+  private _apply(c: Canned): void {
+    const input = this._input;
+    if (!input || !this._token) return;
+    const caret = input.selectionStart ?? input.value.length;
+    const expanded = expandVariables(c.text, this._vars());
+    input.value = input.value.slice(0, this._token.start) + expanded + input.value.slice(caret);
+    const pos = this._token.start + expanded.length;
+    input.setSelectionRange(pos, pos);
+    this._token = null;
+    input.focus();
+  }
+
+  private _onInput(): void {
+    const input = this._input!;
+    const wasOpen = this._token !== null;
+    this._token = slashTokenBefore(input.value, input.selectionStart ?? input.value.length);
+    // Someone may have added a canned response since: refresh the list when a shortcut starts.
+    if (this._token && !wasOpen) void this._canned.refetch();
+    this._active = 0;
+    this._autosize();
+    const conv = this.conversation;
+    if (!conv || this._note || !input.value.trim()) {
+      this._stopTyping();
+      return;
+    }
+    const now = Date.now();
+    if (now - this._typingSentAt > TYPING_REFRESH_MS) {
+      this._typingSentAt = now;
+      this.ctx.store.setTyping(conv.id, true);
+    }
+    if (this._idleTimer) clearTimeout(this._idleTimer);
+    this._idleTimer = setTimeout(() => this._stopTyping(), TYPING_IDLE_MS);
+  }
+
+  private _stopTyping(): void {
+    if (this._idleTimer) clearTimeout(this._idleTimer);
+    this._idleTimer = null;
+    if (this._typingSentAt && this._draftFor) this.ctx?.store.setTyping(this._draftFor, false);
+    this._typingSentAt = 0;
+  }
+
+  private _autosize(): void {
+    const input = this._input;
+    if (!input) return;
+    input.style.height = 'auto';
+    input.style.height = `${Math.min(240, input.scrollHeight + 2)}px`;
+  }
+
+  private _onKeyDown(e: KeyboardEvent): void {
+    const list = this._suggestions();
+    if (list.length) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        this._active = (this._active + (e.key === 'ArrowDown' ? 1 : list.length - 1)) % list.length;
+        return;
+      }
+      if (e.key === 'Enter' || e.key === 'Tab') {
+        e.preventDefault();
+        this._apply(list[this._active] ?? list[0]!);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        this._token = null;
+        return;
+      }
+    }
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      void this._send();
+    }
+  }
+
+  private async _send(): Promise<void> {
+    const input = this._input;
+    const conv = this.conversation;
+    if (!input || !conv || this._sending) return;
+    const text = input.value.trim();
+    if (!text) return;
+    this._sending = true;
+    this._error = '';
+    try {
+      if (this._note) await this.ctx.store.addNote(conv.id, text);
+      else await this.ctx.store.sendMessage(conv.id, text);
+      if (this.conversation?.id === conv.id) {
+        input.value = '';
+        this._autosize();
+      }
+      this._drafts.delete(conv.id);
+      this._stopTyping();
+    } catch (err) {
+      this._error = (err as { message?: string }).message ?? this.ctx.t('error');
+    } finally {
+      this._sending = false;
+    }
+  }
+
+  override render() {
+    if (!this.ctx || !this.conversation) return nothing;
+    const { t } = this.ctx;
+    const resolved = this.conversation.status === 'resolved';
+    const list = this._suggestions();
+    const replyBlocked = resolved && !this._note;
+    return html`<div class="box ${this._note ? 'note' : ''}">
+      <div class="tabs" role="tablist">
+        <button
+          role="tab"
+          aria-selected=${!this._note}
+          class=${this._note ? '' : 'on'}
+          data-mode="reply"
+          @click=${() => this.focusInput(false)}
+        >
+          ${t('reply')}
+        </button>
+        <button
+          role="tab"
+          aria-selected=${this._note}
+          class=${this._note ? 'on' : ''}
+          data-mode="note"
+          @click=${() => this.focusInput(true)}
+        >
+          ${t('note')}
+        </button>
+      </div>
+      ${
+        list.length
+          ? html`<ul class="canned" role="listbox">
+              ${list.map(
+                (c, i) =>
+                  html`<li
+                    role="option"
+                    aria-selected=${i === this._active}
+                    class=${i === this._active ? 'on' : ''}
+                    @mousedown=${(e: Event) => {
+                      e.preventDefault();
+                      this._apply(c);
+                    }}
+                  >
+                    <b>/${c.shortcut}</b> <span class="muted">${c.text}</span>
+                  </li>`,
+              )}
+            </ul>`
+          : nothing
+      }
+      <textarea
+        rows="2"
+        aria-label=${this._note ? t('note') : t('reply')}
+        placeholder=${replyBlocked ? t('status_resolved') : this._note ? t('notePlaceholder') : t('replyPlaceholder')}
+        ?disabled=${replyBlocked}
+        maxlength="4000"
+        @input=${this._onInput}
+        @keydown=${this._onKeyDown}
+        @blur=${() => this._stopTyping()}
+      ></textarea>
+      <div class="foot">
+        <span class="error small">${this._error}</span>
+        <button class="primary" data-send ?disabled=${this._sending || replyBlocked} @click=${() => this._send()}>
+          ${this._note ? t('addNote') : t('send')}
+        </button>
+      </div>
+    </div>`;
+  }
+
+  static override styles = [
+    base,
+    css`
+      :host {
+        display: block;
+        padding: 0 18px 16px;
+      }
+      .box {
+        position: relative;
+        background: var(--panel);
+        border: 1px solid var(--line);
+        border-radius: 10px;
+        box-shadow: 0 1px 2px rgba(0, 0, 0, 0.03);
+      }
+      .box.note {
+        background: var(--note);
+        border-color: var(--note-line);
+      }
+      .tabs {
+        display: flex;
+        gap: 2px;
+        padding: 6px 8px 0;
+      }
+      .tabs button {
+        border: 0;
+        background: transparent;
+        font-size: 12.5px;
+        color: var(--muted);
+        padding: 3px 8px;
+      }
+      .tabs button.on {
+        color: var(--text);
+        font-weight: 600;
+        background: rgba(0, 0, 0, 0.05);
+      }
+      textarea {
+        display: block;
+        width: 100%;
+        border: 0;
+        background: transparent;
+        resize: none;
+        padding: 8px 12px;
+        min-height: 52px;
+      }
+      textarea:focus {
+        outline: none;
+      }
+      .foot {
+        display: flex;
+        justify-content: space-between;
+        align-items: center;
+        padding: 0 8px 8px 12px;
+      }
+      .canned {
+        position: absolute;
+        bottom: 100%;
+        left: 0;
+        right: 0;
+        margin: 0 0 6px;
+        padding: 4px;
+        list-style: none;
+        background: var(--panel);
+        border: 1px solid var(--line);
+        border-radius: 8px;
+        box-shadow: 0 8px 24px rgba(0, 0, 0, 0.08);
+      }
+      .canned li {
+        padding: 6px 8px;
+        border-radius: 5px;
+        cursor: pointer;
+        white-space: nowrap;
+        overflow: hidden;
+        text-overflow: ellipsis;
+      }
+      .canned li.on {
+        background: var(--accent-soft);
+      }
+    `,
+  ];
+}
+customElements.define('servus-composer', ServusComposer);
+declare global {
+  interface HTMLElementTagNameMap {
+    'servus-composer': ServusComposer;
+  }
+}

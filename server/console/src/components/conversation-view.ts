@@ -1,0 +1,483 @@
+// The right side: one conversation. Header with the actions (take, put back, transfer, resolve,
+// reopen), the whole transcript including the bot's turns (FAQ entry, confidence, handoff reason),
+// typing and read state, the composer, and the visitor's context. Everything the visitor wrote is
+// rendered through text bindings only.
+import { LitElement, css, html, nothing } from 'lit';
+import type { ConversationView } from '@servus/shared';
+import type { ConsoleContext } from '../context.js';
+import { QueryController } from '../controllers/query-controller.js';
+import { LiveController } from '../controllers/live-controller.js';
+import { api } from '../api.js';
+import { clock } from '../format.js';
+import { markdownLite } from '../markdown-lite.js';
+import { has, type Key } from '../i18n.js';
+import type { TranscriptEntry } from '../live/store.js';
+import { base } from '../styles.js';
+import './composer.js';
+import './visitor-panel.js';
+import type { ServusComposer } from './composer.js';
+
+export interface ConversationDetail {
+  conversation: ConversationView;
+  visitor: {
+    id: string;
+    name: string | null;
+    email: string | null;
+    externalId: string | null;
+    verified: boolean;
+    context: Record<string, unknown>;
+    createdAt: number;
+    lastSeenAt: number;
+  };
+  earlier: ConversationView[];
+  labels: string[];
+}
+
+interface AgentRow {
+  id: string;
+  name: string;
+  status: string;
+  openChats: number;
+  capacity: number;
+}
+
+/** Events per REST page when loading a transcript (the server caps it too). */
+const HISTORY_PAGES_MAX = 20;
+
+export class ServusConversation extends LitElement {
+  static override properties = {
+    ctx: { attribute: false },
+    conversationId: {},
+    tick: { type: Number },
+    _error: { state: true },
+    _busy: { state: true },
+  };
+  declare ctx: ConsoleContext;
+  declare conversationId: string;
+  declare tick: number;
+  declare _error: string;
+  declare _busy: boolean;
+  private _live = new LiveController(this, () => this.ctx?.store);
+  private _loadedFor: string | null = null;
+  private _stickToBottom = true;
+  private _lastCount = 0;
+
+  private _detail = new QueryController<ConversationDetail>(
+    this,
+    () => this.ctx?.qc,
+    () => ({
+      queryKey: ['conversation', this.conversationId],
+      queryFn: ({ signal }) => api<ConversationDetail>(`/api/conversations/${encodeURIComponent(this.conversationId)}`, { signal }),
+    }),
+  );
+  private _agents = new QueryController<{ agents: AgentRow[] }>(
+    this,
+    () => this.ctx?.qc,
+    () => ({ queryKey: ['agents'], queryFn: ({ signal }) => api<{ agents: AgentRow[] }>('/api/agents', { signal }) }),
+  );
+
+  constructor() {
+    super();
+    this._error = '';
+    this._busy = false;
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.ctx?.store.open(null);
+    this._loadedFor = null;
+  }
+
+  override willUpdate(): void {
+    if (this.ctx && this.conversationId !== this._loadedFor) {
+      this._loadedFor = this.conversationId;
+      this._error = '';
+      this._stickToBottom = true;
+      this._readSent = 0;
+      this.ctx.store.open(this.conversationId);
+      void this._loadHistory(this.conversationId);
+    }
+  }
+
+  /** The whole log over REST (paged), merged with whatever the socket already delivered. */
+  private async _loadHistory(id: string): Promise<void> {
+    let after = 0;
+    try {
+      for (let page = 0; page < HISTORY_PAGES_MAX; page++) {
+        const r = await api<{ events: unknown[]; more: boolean }>(`/api/conversations/${encodeURIComponent(id)}/events?after=${after}`);
+        const seqs = r.events.map((e) => (e as { seq?: number }).seq ?? 0);
+        this.ctx.store.mergeHistory(id, r.events, !r.more);
+        if (!r.more || !seqs.length) break;
+        after = Math.max(...seqs);
+      }
+    } catch (err) {
+      if (this._loadedFor === id) this._error = (err as Error).message;
+    }
+  }
+
+  override updated(): void {
+    const scroller = this.renderRoot.querySelector<HTMLElement>('.transcript');
+    const t = this.ctx?.store.transcript(this.conversationId);
+    const count = t?.entries.size ?? 0;
+    if (scroller && count !== this._lastCount) {
+      this._lastCount = count;
+      if (this._stickToBottom) scroller.scrollTop = scroller.scrollHeight;
+    }
+    // Read state: what is on screen in a visible tab counts as read.
+    if (t && document.visibilityState === 'visible' && (t.lastSeq > this._readSent || this.ctx.store.isUnread(this.conversationId))) {
+      this._readSent = t.lastSeq;
+      this.ctx.store.markRead(this.conversationId);
+    }
+  }
+  private _readSent = 0;
+
+  private get _conv(): ConversationView | undefined {
+    const live = this.ctx.store.conversation(this.conversationId);
+    const rest = this._detail.data?.conversation;
+    if (live && rest) return live.updatedAt >= rest.updatedAt ? live : rest;
+    return live ?? rest;
+  }
+
+  private async _act(fn: () => Promise<unknown>): Promise<void> {
+    this._busy = true;
+    this._error = '';
+    try {
+      await fn();
+      void this.ctx.qc.invalidateQueries({ queryKey: ['conversation', this.conversationId] });
+      const r = await api<ConversationDetail>(`/api/conversations/${encodeURIComponent(this.conversationId)}`);
+      this.ctx.store.upsert(r.conversation);
+    } catch (err) {
+      this._error = (err as { message?: string }).message ?? this.ctx.t('error');
+    } finally {
+      this._busy = false;
+    }
+  }
+
+  // Actions used by keyboard shortcuts too.
+  claim(): void {
+    const c = this._conv;
+    if (c && (c.status === 'queued' || c.status === 'bot')) void this._act(() => this.ctx.store.claim(c.id));
+  }
+  resolveOrReopen(): void {
+    const c = this._conv;
+    if (!c) return;
+    void this._act(() => (c.status === 'resolved' ? this.ctx.store.reopen(c.id) : this.ctx.store.resolve(c.id)));
+  }
+  focusComposer(note: boolean): void {
+    this.renderRoot.querySelector<ServusComposer>('servus-composer')?.focusInput(note);
+  }
+
+  private _renderEntry(e: TranscriptEntry, visitorRead: number, lastAgentSeq: number) {
+    const { t, lang } = this.ctx;
+    if (e.kind === 'update') {
+      if (e.change === 'queue') return nothing;
+      const label = has(`change_${e.change}`) ? t(`change_${e.change}` as Key) : e.change;
+      const who = e.change === 'assigned' || e.change === 'transferred' ? (e.conversation.assignee?.name ?? '') : '';
+      const reason =
+        e.change === 'handoff' && e.conversation.handoffReason && has(`reason_${e.conversation.handoffReason}`)
+          ? ` · ${t(`reason_${e.conversation.handoffReason}` as Key)}`
+          : '';
+      if (e.change === 'rated' && e.rating) {
+        const r = e.rating;
+        return html`<div class="event rating" data-rating>
+          <span class="stars" aria-label="CSAT ${r.csat ?? ''}"
+            >${r.csat !== undefined ? '★'.repeat(r.csat) + '☆'.repeat(5 - r.csat) : ''}</span
+          >
+          <span
+            >${t('rating')}${r.csat !== undefined ? ` CSAT ${r.csat}/5` : ''}${r.nps !== undefined ? ` · NPS ${r.nps}` : ''}${
+              r.ces !== undefined ? ` · CES ${r.ces}` : ''
+            }</span
+          >
+          ${r.comment ? html`<q>${r.comment}</q>` : nothing}
+          <span class="faint">${clock(e.at, lang)}</span>
+        </div>`;
+      }
+      return html`<div class="event">
+        <span>${label}${who ? ` ${who}` : ''}${reason}</span><span class="faint"> · ${clock(e.at, lang)}</span>
+      </div>`;
+    }
+    const m = e.message;
+    if (m.kind === 'system') return html`<div class="event"><span>${m.text}</span></div>`;
+    const side = m.kind === 'note' ? 'note' : m.author.type;
+    const author =
+      m.kind === 'note'
+        ? `${t('note')} · ${m.author.name ?? ''}`
+        : m.author.type === 'bot'
+          ? (m.author.name ?? t('botTurn'))
+          : (m.author.name ?? '');
+    return html`<div class="msg ${side}" data-seq=${e.seq} data-kind=${m.kind} data-author=${m.author.type}>
+      <div class="meta">
+        <span class="author">${author}</span>
+        <span class="faint">${clock(m.at, lang)}</span>
+      </div>
+      ${m.offline ? html`<div class="offline small">${t('offlineFrom')} ${m.offline.email}</div>` : nothing}
+      <div class="text">${m.author.type === 'bot' ? markdownLite(m.text) : m.text}</div>
+      ${
+        m.author.type === 'bot' && m.bot
+          ? html`<div class="botmeta small" data-bot>
+              ${m.bot.faqId ? html`<span>FAQ <code>${m.bot.faqId}</code></span>` : nothing}
+              ${m.bot.confidence !== undefined ? html`<span>${t('confidence')} ${Math.round(m.bot.confidence * 100)}%</span>` : nothing}
+              ${m.bot.outcome ? html`<span>${m.bot.outcome}</span>` : nothing}
+              ${m.bot.intent && m.bot.intent !== m.bot.outcome ? html`<span>${m.bot.intent}</span>` : nothing}
+            </div>`
+          : nothing
+      }
+      ${e.seq === lastAgentSeq && visitorRead >= e.seq ? html`<div class="seen small faint" data-seen>${t('seen')}</div>` : nothing}
+    </div>`;
+  }
+
+  override render() {
+    if (!this.ctx) return nothing;
+    const { t, store } = this.ctx;
+    const conv = this._conv;
+    const detail = this._detail.data;
+    const transcript = store.transcript(this.conversationId);
+    const entries = transcript ? [...transcript.entries.values()].sort((a, b) => a.seq - b.seq) : [];
+    const visitorRead = store.visitorReadSeq(this.conversationId);
+    const lastAgentSeq = entries.reduce(
+      (max, e) => (e.kind === 'message' && e.message.author.type === 'agent' && e.message.kind === 'text' ? e.seq : max),
+      0,
+    );
+    const typing = store.typingIn(this.conversationId);
+    const name = conv?.visitor?.name || detail?.visitor.name || conv?.visitor?.email || t('anonymous');
+    const mine = conv?.status === 'assigned' && conv.assignee?.id === this.ctx.me.id;
+    const others = (this._agents.data?.agents ?? []).filter((a) => a.id !== this.ctx.me.id);
+    if (this._detail.result.isError && !conv) {
+      return html`<div class="main"><p class="error pad">${this._detail.result.error?.message}</p></div>`;
+    }
+    return html`
+      <section class="main">
+        <header>
+          <div class="title">
+            <h2 data-visitor-name>${name}</h2>
+            ${conv ? html`<span class="pill ${conv.status}" data-conv-status=${conv.status}>${t(`status_${conv.status}` as Key)}</span>` : nothing}
+            ${conv?.assignee && !mine ? html`<span class="faint small">${conv.assignee.name}</span>` : nothing}
+          </div>
+          <div class="actions">
+            ${
+              conv && (conv.status === 'queued' || conv.status === 'bot')
+                ? html`<button class="primary" data-action="claim" ?disabled=${this._busy} @click=${() => this.claim()}>
+                    ${t('claim')}
+                  </button>`
+                : nothing
+            }
+            ${
+              mine
+                ? html`<button data-action="release" ?disabled=${this._busy} @click=${() => this._act(() => store.release(conv.id))}>
+                      ${t('release')}
+                    </button>
+                    <select
+                      data-action="transfer"
+                      aria-label=${t('transferTo')}
+                      ?disabled=${this._busy || !others.length}
+                      @change=${(e: Event) => {
+                        const sel = e.target as HTMLSelectElement;
+                        const agentId = sel.value;
+                        sel.value = '';
+                        if (agentId) void this._act(() => store.transfer(conv.id, agentId));
+                      }}
+                    >
+                      <option value="">${t('transfer')}</option>
+                      ${others.map((a) => html`<option value=${a.id}>${a.name} (${t(a.status as Key)} · ${a.openChats}/${a.capacity})</option>`)}
+                    </select>`
+                : nothing
+            }
+            ${
+              conv && conv.status !== 'resolved'
+                ? html`<button data-action="resolve" ?disabled=${this._busy} @click=${() => this.resolveOrReopen()}>
+                    ✓ ${t('resolve')}
+                  </button>`
+                : nothing
+            }
+            ${
+              conv && conv.status === 'resolved'
+                ? html`<button data-action="reopen" ?disabled=${this._busy} @click=${() => this.resolveOrReopen()}>${t('reopen')}</button>`
+                : nothing
+            }
+          </div>
+        </header>
+        ${
+          conv?.handoffReason && conv.status !== 'bot'
+            ? html`<div class="handoff small" data-handoff-reason=${conv.handoffReason}>
+                ${t('handoffReason')}:
+                ${has(`reason_${conv.handoffReason}`) ? t(`reason_${conv.handoffReason}` as Key) : conv.handoffReason}
+              </div>`
+            : nothing
+        }
+        ${this._error ? html`<div class="error small pad" role="alert">${this._error}</div>` : nothing}
+        <div
+          class="transcript"
+          role="log"
+          aria-live="polite"
+          @scroll=${(e: Event) => {
+            const el = e.target as HTMLElement;
+            this._stickToBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+          }}
+        >
+          ${entries.map((e) => this._renderEntry(e, visitorRead, lastAgentSeq))}
+          ${typing ? html`<div class="typing small" data-typing>${typing.name || t('visitor')} ${t('isTyping')}</div>` : nothing}
+        </div>
+        <servus-composer
+          .ctx=${this.ctx}
+          .conversation=${conv}
+          .visitorName=${conv?.visitor?.name ?? detail?.visitor.name ?? ''}
+          .visitorEmail=${conv?.visitor?.email ?? detail?.visitor.email ?? ''}
+        ></servus-composer>
+      </section>
+      <servus-visitor-panel .ctx=${this.ctx} .detail=${detail} .conversation=${conv}></servus-visitor-panel>
+    `;
+  }
+
+  static override styles = [
+    base,
+    css`
+      :host {
+        display: grid;
+        grid-template-columns: minmax(0, 1fr) 280px;
+        min-height: 0;
+        background: var(--bg);
+      }
+      .main {
+        display: flex;
+        flex-direction: column;
+        min-height: 0;
+        min-width: 0;
+      }
+      header {
+        display: flex;
+        align-items: center;
+        justify-content: space-between;
+        gap: 12px;
+        padding: 12px 18px;
+        background: var(--panel);
+        border-bottom: 1px solid var(--line);
+      }
+      .title {
+        display: flex;
+        align-items: center;
+        gap: 10px;
+        min-width: 0;
+      }
+      .title h2 {
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .actions {
+        display: flex;
+        gap: 6px;
+        flex-wrap: wrap;
+        justify-content: flex-end;
+      }
+      .handoff {
+        padding: 6px 18px;
+        background: #fff9f2;
+        color: #a14a0b;
+        border-bottom: 1px solid #f6e3cf;
+      }
+      .pad {
+        padding: 8px 18px;
+        margin: 0;
+      }
+      .transcript {
+        flex: 1;
+        overflow-y: auto;
+        padding: 18px 22px 8px;
+        display: flex;
+        flex-direction: column;
+        gap: 10px;
+      }
+      .msg {
+        max-width: 72%;
+        padding: 8px 12px;
+        border-radius: 12px;
+        background: var(--panel);
+        border: 1px solid var(--line);
+        align-self: flex-start;
+      }
+      .msg .text {
+        white-space: pre-wrap;
+        overflow-wrap: anywhere;
+      }
+      .msg .meta {
+        display: flex;
+        gap: 8px;
+        font-size: 11.5px;
+        margin-bottom: 2px;
+      }
+      .msg .author {
+        font-weight: 600;
+        color: var(--muted);
+      }
+      .msg.agent {
+        align-self: flex-end;
+        background: var(--accent-soft);
+        border-color: #d6defc;
+      }
+      .msg.bot {
+        background: #f8f7fc;
+        border-color: #e7e3f5;
+      }
+      .msg.note {
+        align-self: stretch;
+        max-width: none;
+        background: var(--note);
+        border: 1px dashed var(--note-line);
+        border-radius: 8px;
+      }
+      .msg.note .author {
+        color: #8a6d00;
+      }
+      .botmeta {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 4px 10px;
+        margin-top: 4px;
+        color: #7c6fb0;
+      }
+      code {
+        font:
+          11.5px ui-monospace,
+          monospace;
+      }
+      .offline {
+        color: var(--muted);
+      }
+      .seen {
+        text-align: right;
+        margin-top: 2px;
+      }
+      .event {
+        align-self: center;
+        font-size: 12px;
+        color: var(--muted);
+        padding: 2px 10px;
+      }
+      .event.rating {
+        background: #fff;
+        border: 1px solid var(--line);
+        border-radius: 999px;
+        padding: 4px 12px;
+        display: flex;
+        gap: 8px;
+        align-items: center;
+        color: var(--text);
+      }
+      .stars {
+        color: #f59f00;
+        letter-spacing: 1px;
+      }
+      .typing {
+        color: var(--accent);
+        font-style: italic;
+        padding: 0 4px;
+      }
+    `,
+  ];
+}
+customElements.define('servus-conversation', ServusConversation);
+declare global {
+  interface HTMLElementTagNameMap {
+    'servus-conversation': ServusConversation;
+  }
+}

@@ -1,0 +1,358 @@
+// Settings: agents (admins add and remove them), canned responses, the agent's own password,
+// and this browser's preferences (sound, notifications).
+import { LitElement, css, html, nothing } from 'lit';
+import type { ConsoleContext } from '../context.js';
+import { QueryController } from '../controllers/query-controller.js';
+import { api } from '../api.js';
+import { savePrefs } from '../notify.js';
+import type { Canned } from './composer.js';
+import type { Key } from '../i18n.js';
+import { base } from '../styles.js';
+
+interface AgentRow {
+  id: string;
+  name: string;
+  email: string;
+  role: 'admin' | 'agent';
+  capacity: number;
+  status: string;
+  openChats: number;
+}
+
+export class ServusSettings extends LitElement {
+  static override properties = { ctx: { attribute: false }, tick: { type: Number }, _msg: { state: true }, _err: { state: true } };
+  declare ctx: ConsoleContext;
+  declare tick: number;
+  declare _msg: Record<string, string>;
+  declare _err: Record<string, string>;
+
+  private _agents = new QueryController<{ agents: AgentRow[] }>(
+    this,
+    () => this.ctx?.qc,
+    () => ({
+      queryKey: ['agents'],
+      queryFn: ({ signal }) => api<{ agents: AgentRow[] }>('/api/agents', { signal }),
+      refetchInterval: 15_000,
+    }),
+  );
+  private _canned = new QueryController<{ canned: Canned[] }>(
+    this,
+    () => this.ctx?.qc,
+    () => ({ queryKey: ['canned'], queryFn: ({ signal }) => api<{ canned: Canned[] }>('/api/canned', { signal }) }),
+  );
+
+  constructor() {
+    super();
+    this._msg = {};
+    this._err = {};
+  }
+
+  private async _run(section: string, form: HTMLFormElement | null, fn: () => Promise<unknown>, keys: unknown[][]): Promise<void> {
+    this._err = { ...this._err, [section]: '' };
+    this._msg = { ...this._msg, [section]: '' };
+    try {
+      await fn();
+      form?.reset();
+      this._msg = { ...this._msg, [section]: this.ctx.t('saved') };
+      for (const k of keys) void this.ctx.qc.invalidateQueries({ queryKey: k });
+    } catch (err) {
+      this._err = { ...this._err, [section]: (err as Error).message };
+    }
+  }
+
+  private _field(form: HTMLFormElement, name: string): string {
+    return String(new FormData(form).get(name) ?? '');
+  }
+
+  override render() {
+    if (!this.ctx) return nothing;
+    const { t, me, prefs } = this.ctx;
+    const admin = me.role === 'admin';
+    const status = (section: string) =>
+      html`${this._err[section] ? html`<span class="error small" role="alert">${this._err[section]}</span>` : nothing}
+      ${this._msg[section] ? html`<span class="ok small">${this._msg[section]}</span>` : nothing}`;
+    return html`<div class="page">
+      <section>
+        <h2>${t('agents')}</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>${t('name')}</th>
+              <th>${t('email')}</th>
+              <th>${t('role')}</th>
+              <th>Status</th>
+              <th>${t('openChats')}</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>
+            ${(this._agents.data?.agents ?? []).map(
+              (a) =>
+                html`<tr data-agent=${a.email}>
+                  <td>${a.name}</td>
+                  <td class="muted">${a.email}</td>
+                  <td>${a.role}</td>
+                  <td><span class="dot ${a.status}"></span>${t(a.status as Key)}</td>
+                  <td>${a.openChats} / ${a.capacity}</td>
+                  <td>
+                    ${
+                      admin && a.id !== me.id
+                        ? html`<button
+                            class="ghost small"
+                            @click=${() =>
+                              confirm(t('confirmRemove')) &&
+                              this._run('agents', null, () => api(`/api/agents/${encodeURIComponent(a.id)}`, { method: 'DELETE' }), [
+                                ['agents'],
+                              ])}
+                          >
+                            ${t('remove')}
+                          </button>`
+                        : nothing
+                    }
+                  </td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+        ${
+          admin
+            ? html`<form
+                class="inline"
+                @submit=${(e: SubmitEvent) => {
+                  e.preventDefault();
+                  const f = e.target as HTMLFormElement;
+                  void this._run(
+                    'agents',
+                    f,
+                    () =>
+                      api('/api/agents', {
+                        method: 'POST',
+                        body: {
+                          name: this._field(f, 'name'),
+                          email: this._field(f, 'email'),
+                          password: this._field(f, 'password'),
+                          role: this._field(f, 'role'),
+                          capacity: Number(this._field(f, 'capacity')) || 3,
+                        },
+                      }),
+                    [['agents']],
+                  );
+                }}
+              >
+                <input name="name" placeholder=${t('name')} required maxlength="200" />
+                <input name="email" type="email" placeholder=${t('email')} required />
+                <input name="password" type="password" placeholder=${t('password')} minlength="8" required autocomplete="new-password" />
+                <select name="role">
+                  <option value="agent">agent</option>
+                  <option value="admin">admin</option>
+                </select>
+                <input name="capacity" type="number" min="1" max="50" value="3" aria-label=${t('capacity')} class="num" />
+                <button class="primary" type="submit">${t('addAgent')}</button>
+              </form>`
+            : nothing
+        }
+        ${status('agents')}
+      </section>
+
+      <section>
+        <h2>${t('canned')}</h2>
+        <ul class="canned">
+          ${(this._canned.data?.canned ?? []).map(
+            (c) =>
+              html`<li>
+                <code>/${c.shortcut}</code><span class="muted">${c.text}</span>
+                <button
+                  class="ghost small"
+                  @click=${() => this._run('canned', null, () => api(`/api/canned/${encodeURIComponent(c.id)}`, { method: 'DELETE' }), [['canned']])}
+                >
+                  ${t('remove')}
+                </button>
+              </li>`,
+          )}
+        </ul>
+        <form
+          class="inline"
+          @submit=${(e: SubmitEvent) => {
+            e.preventDefault();
+            const f = e.target as HTMLFormElement;
+            void this._run(
+              'canned',
+              f,
+              () =>
+                api('/api/canned', {
+                  method: 'POST',
+                  body: { shortcut: this._field(f, 'shortcut').replace(/^\//, ''), text: this._field(f, 'text') },
+                }),
+              [['canned']],
+            );
+          }}
+        >
+          <input name="shortcut" placeholder="/${t('shortcut').toLowerCase()}" required pattern="/?[A-Za-z0-9_-]+" class="short" />
+          <input name="text" placeholder="${t('text')} – {{visitor.name}}" required maxlength="4000" class="grow" />
+          <button type="submit">${t('add')}</button>
+        </form>
+        ${status('canned')}
+      </section>
+
+      <section>
+        <h2>${t('changePassword')}</h2>
+        <form
+          class="inline"
+          @submit=${(e: SubmitEvent) => {
+            e.preventDefault();
+            const f = e.target as HTMLFormElement;
+            void this._run(
+              'password',
+              f,
+              () =>
+                api('/api/auth/password', { method: 'POST', body: { current: this._field(f, 'current'), next: this._field(f, 'next') } }),
+              [],
+            );
+          }}
+        >
+          <input name="current" type="password" placeholder=${t('currentPassword')} required autocomplete="current-password" />
+          <input name="next" type="password" placeholder=${t('newPassword')} required minlength="8" autocomplete="new-password" />
+          <button type="submit">${t('save')}</button>
+        </form>
+        ${status('password')}
+      </section>
+
+      <section>
+        <h2>${t('preferences')}</h2>
+        <label class="check"
+          ><input
+            type="checkbox"
+            .checked=${prefs.sound}
+            @change=${(e: Event) => {
+              prefs.sound = (e.target as HTMLInputElement).checked;
+              savePrefs(prefs);
+            }}
+          />
+          ${t('sound')}</label
+        >
+        <label class="check"
+          ><input
+            type="checkbox"
+            .checked=${prefs.notifications}
+            @change=${(e: Event) => {
+              prefs.notifications = (e.target as HTMLInputElement).checked;
+              savePrefs(prefs);
+              if (prefs.notifications && typeof Notification !== 'undefined' && Notification.permission === 'default')
+                void Notification.requestPermission().then(() => this.requestUpdate());
+            }}
+          />
+          ${t('notifications')}
+          ${
+            typeof Notification !== 'undefined' && Notification.permission === 'default'
+              ? html`<button class="small" @click=${() => void Notification.requestPermission().then(() => this.requestUpdate())}>
+                  ${t('enable')}
+                </button>`
+              : nothing
+          }</label
+        >
+      </section>
+    </div>`;
+  }
+
+  static override styles = [
+    base,
+    css`
+      :host {
+        display: block;
+        overflow-y: auto;
+        min-height: 0;
+      }
+      .page {
+        max-width: 880px;
+        padding: 20px 28px 40px;
+        display: grid;
+        gap: 18px;
+      }
+      section {
+        background: var(--panel);
+        border: 1px solid var(--line);
+        border-radius: var(--radius);
+        padding: 16px 18px;
+        display: grid;
+        gap: 12px;
+      }
+      table {
+        border-collapse: collapse;
+        width: 100%;
+      }
+      th {
+        text-align: left;
+        font-weight: 500;
+        font-size: 12px;
+        color: var(--faint);
+        padding: 4px 8px 6px 0;
+        border-bottom: 1px solid var(--line);
+      }
+      td {
+        padding: 7px 8px 7px 0;
+        border-bottom: 1px solid #f3f4f6;
+      }
+      .dot {
+        display: inline-block;
+        width: 7px;
+        height: 7px;
+        border-radius: 50%;
+        background: #adb5bd;
+        margin-right: 6px;
+      }
+      .dot.online {
+        background: #40c057;
+      }
+      .dot.away {
+        background: #fab005;
+      }
+      form.inline {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 6px;
+      }
+      .num {
+        width: 64px;
+      }
+      .short {
+        width: 140px;
+      }
+      .grow {
+        flex: 1;
+        min-width: 200px;
+      }
+      ul.canned {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+      }
+      ul.canned li {
+        display: grid;
+        grid-template-columns: 140px 1fr auto;
+        gap: 10px;
+        align-items: center;
+        padding: 5px 0;
+        border-bottom: 1px solid #f3f4f6;
+      }
+      code {
+        font:
+          12.5px ui-monospace,
+          monospace;
+      }
+      .ok {
+        color: var(--ok);
+      }
+      .check {
+        display: flex;
+        gap: 8px;
+        align-items: center;
+      }
+    `,
+  ];
+}
+customElements.define('servus-settings', ServusSettings);
+declare global {
+  interface HTMLElementTagNameMap {
+    'servus-settings': ServusSettings;
+  }
+}

@@ -1,0 +1,137 @@
+// Shared look: calm neutrals, one accent, amber for internal notes. Every component adopts these.
+import { css } from 'lit';
+
+export const base = css`
+  :host {
+    --accent: #3b5bdb;
+    --accent-soft: #edf2ff;
+    --text: #1f2328;
+    --muted: #656d76;
+    --faint: #8c959f;
+    --line: #e4e7eb;
+    --bg: #f6f7f9;
+    --panel: #ffffff;
+    --hover: #f1f3f5;
+    --note: #fff8db;
+    --note-line: #f0d36b;
+    --danger: #c92a2a;
+    --ok: #2b8a3e;
+    --warn: #e67700;
+    --radius: 8px;
+    box-sizing: border-box;
+    color: var(--text);
+  }
+  *,
+  *::before,
+  *::after {
+    box-sizing: inherit;
+  }
+  button {
+    font: inherit;
+    cursor: pointer;
+    border: 1px solid var(--line);
+    background: var(--panel);
+    color: var(--text);
+    border-radius: 6px;
+    padding: 5px 10px;
+    line-height: 1.3;
+  }
+  button:hover:not(:disabled) {
+    background: var(--hover);
+  }
+  button:disabled {
+    opacity: 0.5;
+    cursor: default;
+  }
+  button.primary {
+    background: var(--accent);
+    border-color: var(--accent);
+    color: #fff;
+  }
+  button.primary:hover:not(:disabled) {
+    background: #364fc7;
+  }
+  button.ghost {
+    border-color: transparent;
+    background: transparent;
+  }
+  button.ghost:hover:not(:disabled) {
+    background: var(--hover);
+  }
+  input,
+  textarea,
+  select {
+    font: inherit;
+    color: inherit;
+    border: 1px solid var(--line);
+    border-radius: 6px;
+    padding: 6px 8px;
+    background: var(--panel);
+  }
+  input:focus,
+  textarea:focus,
+  select:focus,
+  button:focus-visible {
+    outline: 2px solid #91a7ff;
+    outline-offset: -1px;
+    border-color: #91a7ff;
+  }
+  .muted {
+    color: var(--muted);
+  }
+  .faint {
+    color: var(--faint);
+  }
+  .small {
+    font-size: 12px;
+  }
+  .sr-only {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+  }
+  .pill {
+    display: inline-block;
+    font-size: 11px;
+    line-height: 16px;
+    padding: 0 6px;
+    border-radius: 999px;
+    background: var(--hover);
+    color: var(--muted);
+    white-space: nowrap;
+  }
+  .pill.queued {
+    background: #fff4e6;
+    color: #d9480f;
+  }
+  .pill.assigned {
+    background: var(--accent-soft);
+    color: var(--accent);
+  }
+  .pill.resolved {
+    background: #ebfbee;
+    color: var(--ok);
+  }
+  .pill.bot {
+    background: #f3f0ff;
+    color: #6741d9;
+  }
+  .error {
+    color: var(--danger);
+  }
+  h2 {
+    font-size: 15px;
+    margin: 0;
+    font-weight: 600;
+  }
+  h3 {
+    font-size: 12px;
+    margin: 0 0 6px;
+    font-weight: 600;
+    text-transform: uppercase;
+    letter-spacing: 0.04em;
+    color: var(--muted);
+  }
+`;
