@@ -701,9 +701,9 @@ export function createConversationService(options: ConversationServiceOptions) {
     visitor: VisitorActor,
     cmd: { cid: string; text: string; conversationId?: string | undefined; lang?: string | null },
   ): Promise<AckFrame> {
-    const later: { job?: DeferredJob } = {};
+    const later: { job: DeferredJob | null } = { job: null };
     const ack = await run(async (tx) => {
-      delete later.job;
+      later.job = null;
       const dup = await findDuplicate(tx, visitor, cmd.cid);
       if (dup) return empty(dup);
       const at = now();
