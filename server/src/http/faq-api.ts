@@ -1,0 +1,140 @@
+// The FAQ editor's REST API: list a site's entries, add and edit them (admins; written back to the
+// site's FAQ files, which hot reload picks up), ask "what would the bot answer?" without storing
+// anything, and turn an unanswered question into a phrasing or a new entry in one step.
+import type { Hono, Context } from 'hono';
+import { z } from 'zod';
+import type { Kysely } from 'kysely';
+import { ErrorCode } from '@servus/shared';
+import type { Database } from '../storage/schema.js';
+import { createFaqBot, initialBotState, type FaqBot } from '../bot/index.js';
+import { ServusError, notFound } from '../errors.js';
+import type { AgentEnv, AgentApiOptions } from './agent-api.js';
+import { createFaqFiles, type FaqInput } from './faq-files.js';
+
+export interface FaqApiOptions {
+  db: Kysely<Database>;
+  /** DATA_DIR/faq: one folder per site. */
+  faqDir: string;
+  parse: AgentApiOptions['parse'];
+  /** Longest question the "what would the bot answer?" box takes. */
+  maxTestChars?: number;
+}
+
+const phrasing = z.string().trim().min(1).max(500);
+const entryInput = z.object({
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'letters, digits, _ or - (at most 64)')
+    .optional(),
+  question: phrasing,
+  variants: z.array(phrasing).max(50).default([]),
+  answer: z.string().trim().min(1).max(20_000),
+  tags: z.array(z.string().trim().min(1).max(64)).max(20).optional(),
+  lang: z.enum(['de', 'en']).optional(),
+});
+
+/** The same key the conversation service counts unanswered questions under. */
+export const normalizeQuestion = (text: string) => text.toLowerCase().replace(/\s+/g, ' ').trim().slice(0, 300);
+
+export function mountFaqApi(app: Hono<AgentEnv>, { db, faqDir, parse, maxTestChars = 1000 }: FaqApiOptions): void {
+  const files = createFaqFiles({ faqDir });
+  // A bot built from the files as they are on disk now (cached until a file changes), so the test
+  // box answers exactly like the live bot will once hot reload has picked up the latest save.
+  const bots = new Map<string, { signature: string; bot: FaqBot }>();
+
+  const site = (c: Context<AgentEnv>): string => {
+    const key = c.req.param('key') ?? '';
+    if (!c.get('agent').siteKeys.includes(key)) throw notFound('site');
+    return key;
+  };
+  const admin = (c: Context<AgentEnv>): string => {
+    const key = site(c);
+    if (c.get('agent').role !== 'admin') throw new ServusError(ErrorCode.FORBIDDEN, 'Only admins may edit the FAQ.');
+    return key;
+  };
+  const input = (body: z.infer<typeof entryInput>): FaqInput => ({
+    question: body.question,
+    variants: body.variants,
+    answer: body.answer,
+    ...(body.id ? { id: body.id } : {}),
+    ...(body.tags ? { tags: body.tags } : {}),
+    ...(body.lang ? { lang: body.lang } : {}),
+  });
+
+  app.get('/api/sites/:key/faq', async (c) => {
+    const faq = await files.read(site(c));
+    return c.json({ entries: faq.entries, errors: faq.errors, files: faq.files });
+  });
+
+  app.post('/api/sites/:key/faq', async (c) => {
+    const key = admin(c);
+    const body = await parse(c, entryInput);
+    return c.json({ entry: await files.create(key, input(body)) }, 201);
+  });
+
+  app.put('/api/sites/:key/faq/:id', async (c) => {
+    const key = admin(c);
+    const body = await parse(c, entryInput.omit({ id: true }));
+    return c.json({ entry: await files.update(key, c.req.param('id'), input(body)) });
+  });
+
+  app.delete('/api/sites/:key/faq/:id', async (c) => {
+    const key = admin(c);
+    await files.remove(key, c.req.param('id'));
+    return c.json({ ok: true });
+  });
+
+  app.post('/api/sites/:key/bot/test', async (c) => {
+    const key = site(c);
+    const body = await parse(c, z.object({ text: z.string().trim().min(1).max(maxTestChars), lang: z.enum(['de', 'en']).optional() }));
+    const faq = await files.read(key);
+    let cached = bots.get(key);
+    if (!cached || cached.signature !== faq.signature) {
+      cached = { signature: faq.signature, bot: createFaqBot({ entries: faq.entries }) };
+      bots.set(key, cached);
+    }
+    const turn = cached.bot.reply({ text: body.text, ...(body.lang ? { lang: body.lang } : {}), state: initialBotState() });
+    const byId = new Map(faq.entries.map((e) => [e.id, e]));
+    return c.json({
+      reply: {
+        kind: turn.kind,
+        text: turn.text,
+        lang: turn.lang,
+        confidence: turn.confidence,
+        faqId: turn.faqId ?? null,
+        question: turn.faqId ? (byId.get(turn.faqId)?.question ?? null) : null,
+        suggestions: turn.suggestions,
+        handoffReason: turn.handoffReason ?? null,
+        intent: turn.intent ?? null,
+      },
+    });
+  });
+
+  // One action per unanswered question: add it as a phrasing of an entry, as a new entry, or
+  // dismiss it. Either way it leaves the list (if visitors keep asking and the bot still cannot
+  // answer, it comes back with a fresh count).
+  app.post('/api/sites/:key/bot/unanswered/handle', async (c) => {
+    const key = admin(c);
+    const body = await parse(
+      c,
+      z.discriminatedUnion('action', [
+        z.object({ action: z.literal('phrasing'), text: phrasing, entryId: z.string().min(1).max(64) }),
+        z.object({ action: z.literal('entry'), text: phrasing, entry: entryInput.partial({ question: true }) }),
+        z.object({ action: z.literal('dismiss'), text: z.string().min(1).max(1000) }),
+      ]),
+    );
+    const normalized = normalizeQuestion(body.text);
+    const row = await db
+      .selectFrom('unanswered_questions')
+      .select('text')
+      .where('site_key', '=', key)
+      .where('normalized', '=', normalized)
+      .executeTakeFirst();
+    if (!row) throw notFound('question');
+    let entry = null;
+    if (body.action === 'phrasing') entry = await files.addPhrasing(key, body.entryId, body.text);
+    else if (body.action === 'entry') entry = await files.create(key, input({ ...body.entry, question: body.entry.question ?? body.text }));
+    await db.deleteFrom('unanswered_questions').where('site_key', '=', key).where('normalized', '=', normalized).execute();
+    return c.json({ ok: true, entry });
+  });
+}
