@@ -51,9 +51,11 @@ function subtitle(view: View, session: Session): string {
 
 class Composer extends Component<Props, { text: string }> {
   override state = { text: '' };
+  /** The textarea's value right now (state updates are batched; Enter may come before the render). */
+  text = '';
   submit = () => {
-    const { text } = this.state;
-    if (text.length <= this.props.view.chat.maxChars && this.props.session.send(text)) this.setState({ text: '' });
+    const { text } = this;
+    if (text.length <= this.props.view.chat.maxChars && this.props.session.send(text)) this.setState({ text: (this.text = '') });
   };
   override render({ view, session }: Props, { text }: { text: string }) {
     const s = session.t();
@@ -77,7 +79,7 @@ class Composer extends Component<Props, { text: string }> {
           aria-describedby={showCount ? 'sv-count' : undefined}
           aria-invalid={left < 0 ? 'true' : undefined}
           onInput={(e) => {
-            this.setState({ text: e.currentTarget.value });
+            this.setState({ text: (this.text = e.currentTarget.value) });
             session.typing(e.currentTarget.value.length > 0);
           }}
           onKeyDown={(e) => {

@@ -377,10 +377,10 @@ export function createSession({
         case 'shutdown':
           clearTimeout(greetTimer);
           transport.reset();
+          dispatch({ type: 'reset' });
+          set({ open: false, greeting: null, profileDone: false, offlineSent: false, announce: '' });
           for (const name of ['conv', 'read', 'profile', 'seen']) local.remove(key(name));
           for (const name of ['greeted', 'rule']) session.remove(key(name));
-          set({ open: false, greeting: null, profileDone: false, offlineSent: false, announce: '' });
-          dispatch({ type: 'reset' });
           return;
       }
     },

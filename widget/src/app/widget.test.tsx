@@ -1,0 +1,207 @@
+// The app in happy-dom: a real session and components against a fake socket and a fake config fetch.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Host, ServusEvent } from '../public-api.js';
+import { mount } from './main.js';
+
+class FakeSocket {
+  static last: FakeSocket;
+  readyState = 0;
+  sent: { type: string; [k: string]: unknown }[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((ev: { data: string }) => void) | null = null;
+  onclose: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  constructor(public url: string) {
+    FakeSocket.last = this;
+    queueMicrotask(() => {
+      this.readyState = 1;
+      this.onopen?.();
+    });
+  }
+  send(data: string) {
+    this.sent.push(JSON.parse(data) as { type: string });
+  }
+  close() {}
+  receive(frame: object) {
+    this.onmessage?.({ data: JSON.stringify(frame) });
+  }
+}
+
+const config = {
+  key: 'demo',
+  name: 'Shop',
+  color: '#0f766e',
+  position: 'right',
+  title: { de: 'Shop', en: 'Shop' },
+  greeting: { de: 'Servus!', en: 'Hello there!' },
+  botName: 'Shop Bot',
+  botAvatarUrl: null,
+  agentAvatarUrl: null,
+  defaultLang: 'de',
+  preChatForm: { enabled: false, fields: [] },
+  ratings: { nps: false, ces: false },
+};
+
+function makeHost(events: [ServusEvent, unknown][]): Host {
+  const el = document.createElement('servus-chat');
+  document.body.appendChild(el);
+  const root = el.attachShadow({ mode: 'open' });
+  const launcher = document.createElement('button');
+  const badge = document.createElement('span');
+  launcher.appendChild(badge);
+  root.appendChild(launcher);
+  return {
+    root,
+    launcher,
+    badge,
+    options: { site: 'demo', base: 'http://servus.test/', lang: 'en' },
+    emit: (e, d) => events.push([e, d]),
+    addStyles: () => {},
+    theme: () => {},
+  };
+}
+
+const until = async (cond: () => unknown, ms = 2000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+let events: [ServusEvent, unknown][];
+let host: Host;
+beforeEach(() => {
+  localStorage.clear();
+  sessionStorage.clear();
+  events = [];
+  host = makeHost(events);
+});
+afterEach(() => {
+  document.body.innerHTML = '';
+});
+
+function start() {
+  const fetchFn = vi.fn(async () => new Response(JSON.stringify({ site: config }), { status: 200 }));
+  const app = mount(host, { fetch: fetchFn as unknown as typeof fetch, WebSocket: FakeSocket as unknown as typeof WebSocket });
+  return { app, fetchFn };
+}
+const q = <T extends Element = HTMLElement>(sel: string) => host.root.querySelector<T>(sel);
+
+describe('widget app', () => {
+  it('opens as a dialog, sends on Enter and shows the bot answer with quick replies', async () => {
+    const { app } = start();
+    app.command(['open']);
+    await until(() => q('.panel'));
+    expect(q('.panel')!.getAttribute('role')).toBe('dialog');
+    expect(q('#sv-title')!.textContent).toBe('Shop');
+    expect(host.launcher.getAttribute('aria-expanded')).toBe('true');
+    expect(events.map((e) => e[0])).toContain('open');
+
+    await until(() => FakeSocket.last?.sent.length);
+    const ws = FakeSocket.last;
+    expect(ws.url).toBe('ws://servus.test/ws/visitor?site=demo');
+    ws.receive({ type: 'welcome', role: 'visitor', protocol: 1, token: 't'.repeat(20), conversation: null });
+
+    const input = q<HTMLTextAreaElement>('#sv-input')!;
+    input.value = 'How long does shipping take?';
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    await until(() => ws.sent.some((f) => f.type === 'message.send'));
+    const sent = ws.sent.find((f) => f.type === 'message.send')!;
+    expect(sent.text).toBe('How long does shipping take?');
+    await until(() => q('.mine .bubble'));
+    expect(q('.mine .tick')!.className).toContain('sending');
+
+    ws.receive({ type: 'ack', cid: sent.cid, conversationId: 'c1', id: 'm1', seq: 1 });
+    ws.receive({
+      type: 'message.created',
+      conversationId: 'c1',
+      seq: 2,
+      message: {
+        id: 'm2',
+        seq: 2,
+        kind: 'text',
+        author: { type: 'bot' },
+        text: 'We ship **fast**.',
+        at: Date.now(),
+        suggestions: [{ id: 'f', title: 'Costs?' }],
+      },
+    });
+    await until(() => q('.group.bot strong'), 1000).catch(() => {
+      throw new Error(host.root.innerHTML);
+    });
+    expect(q('.group.bot strong')!.textContent).toBe('fast');
+    expect([...host.root.querySelectorAll('.chip')].map((c) => c.textContent)).toEqual(['Costs?', 'Talk to a person']);
+    expect(q('[aria-live="polite"].sr-only')!.textContent).toContain('We ship');
+    expect(events.some(([e]) => e === 'message')).toBe(true);
+  });
+
+  it('closes on Escape and gives focus back to the launcher', async () => {
+    const { app } = start();
+    app.command(['open']);
+    await until(() => q('.panel'));
+    q('.panel')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    await until(() => !q('.panel'));
+    expect(host.root.activeElement ?? document.activeElement).toBe(host.launcher);
+    expect(events.map((e) => e[0])).toContain('close');
+  });
+
+  it('counts unread answers on the launcher badge while closed', async () => {
+    localStorage.setItem('servus:demo:conv', 'c1');
+    start();
+    await until(() => FakeSocket.last?.sent.length);
+    const ws = FakeSocket.last;
+    expect(ws.sent[0]).toMatchObject({ type: 'visitor.hello', resume: { conversationId: 'c1', lastSeq: 0 } });
+    ws.receive({ type: 'welcome', role: 'visitor', protocol: 1, conversation: { id: 'c1', status: 'assigned', readSeq: 0 } });
+    ws.receive({
+      type: 'message.created',
+      conversationId: 'c1',
+      seq: 1,
+      message: { id: 'm1', seq: 1, kind: 'text', author: { type: 'agent', name: 'Anna' }, text: 'Hi!', at: Date.now() },
+    });
+    await until(() => !host.badge.hidden);
+    expect(host.badge.textContent).toBe('1');
+    expect(events).toContainEqual(['unread', { count: 1 }]);
+  });
+
+  it('talks to a person with a handoff request, and shows the queue position', async () => {
+    const { app } = start();
+    app.command(['open']);
+    await until(() => q('.chip.person'));
+    q<HTMLButtonElement>('.chip.person')!.click();
+    await until(() => FakeSocket.last?.sent.length);
+    const ws = FakeSocket.last;
+    ws.receive({ type: 'welcome', role: 'visitor', protocol: 1, conversation: null });
+    await until(() => ws.sent.some((f) => f.type === 'handoff.request'));
+    ws.receive({
+      type: 'conversation.updated',
+      conversationId: 'c1',
+      seq: 1,
+      change: 'handoff',
+      at: 0,
+      conversation: { id: 'c1', status: 'queued', readSeq: 0, queue: { position: 2, expectedWaitSeconds: 240, agentsOnline: 1 } },
+    });
+    await until(() => /number 2/.test(q('#sv-sub')!.textContent ?? ''));
+    expect(q('#sv-sub')!.textContent).toBe('Waiting: you are number 2, about 4 minutes');
+    expect(q('.chip.person')).toBeNull();
+  });
+
+  it('forgets the visitor on shutdown', async () => {
+    const { app } = start();
+    app.command(['open']);
+    await until(() => FakeSocket.last?.sent.length);
+    FakeSocket.last.receive({
+      type: 'welcome',
+      role: 'visitor',
+      protocol: 1,
+      token: 'x'.repeat(20),
+      conversation: { id: 'c1', status: 'bot', readSeq: 0 },
+    });
+    await until(() => localStorage.getItem('servus:demo:conv'));
+    app.command(['shutdown']);
+    expect(localStorage.getItem('servus:demo:token')).toBeNull();
+    expect(localStorage.getItem('servus:demo:conv')).toBeNull();
+    await until(() => !q('.panel'));
+  });
+});
