@@ -29,6 +29,7 @@ export {
   conversationTransfer,
   conversationResolve,
   conversationRelease,
+  conversationReopen,
   agentStatusSet,
 } from './protocol.js';
 export type {

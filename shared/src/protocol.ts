@@ -210,6 +210,13 @@ export const conversationResolve = z.object({
   conversationId: id,
 });
 
+/** Reopen a resolved conversation to follow up; it is assigned to the agent who reopens it. */
+export const conversationReopen = z.object({
+  type: z.literal('conversation.reopen'),
+  cid,
+  conversationId: id,
+});
+
 export const conversationRelease = z.object({
   type: z.literal('conversation.release'),
   cid,
@@ -234,6 +241,7 @@ export const agentFrame = z.discriminatedUnion('type', [
   conversationTransfer,
   conversationResolve,
   conversationRelease,
+  conversationReopen,
   agentStatusSet,
 ]);
 export type AgentFrame = z.infer<typeof agentFrame>;

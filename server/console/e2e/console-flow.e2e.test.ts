@@ -132,6 +132,17 @@ describe('console: a chat from the bot to the rating', () => {
     await expect.poll(() => page.locator('nav [data-count=mine]').count()).toBe(0);
     await expect.poll(() => page.title()).toBe('Servus');
 
+    // Reopen to follow up: the conversation is the agent's again and the reply box works.
+    await view.locator('[data-action=reopen]').click();
+    const reopened = await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'reopened');
+    expect((reopened.conversation as { status: string }).status).toBe('assigned');
+    await view.locator('[data-conv-status=assigned]').waitFor();
+    await box.fill('Eine Frage noch: passt alles?');
+    await box.press('Enter');
+    await v.client.next((f) => f.type === 'message.created' && msgText(f) === 'Eine Frage noch: passt alles?');
+    await view.locator('[data-action=resolve]').click();
+    await view.locator('[data-conv-status=resolved]').waitFor();
+
     const errors = agent.errors.filter((e) => !/401|Unauthorized/.test(e));
     expect(errors).toEqual([]);
     console.log('console e2e timings', timings);

@@ -51,4 +51,16 @@ describe('reduceConversation', () => {
     expect(() => reduceConversation(resolved, { type: 'claim', agentId: 'a', at: 2 })).toThrow(/resolved/);
     expect(reduceConversation(resolved, { type: 'resolve', at: 2 }).change).toBeNull();
   });
+
+  it('lets an agent reopen a resolved conversation, which is then theirs; anything else stays as it is', () => {
+    const queued = reduceConversation(bot, { type: 'handoff', reason: 'visitor_request', at: 1 }).state;
+    const resolved = reduceConversation(reduceConversation(queued, { type: 'claim', agentId: 'a1', at: 2 }).state, {
+      type: 'resolve',
+      at: 3,
+    }).state;
+    const reopened = reduceConversation(resolved, { type: 'reopen', agentId: 'a2', at: 4 });
+    expect(reopened.change).toBe('reopened');
+    expect(reopened.state).toMatchObject({ status: 'assigned', assigneeId: 'a2', assignedAt: 4, resolvedAt: null });
+    expect(reduceConversation(queued, { type: 'reopen', agentId: 'a2', at: 5 }).change).toBeNull();
+  });
 });

@@ -22,7 +22,9 @@ export type LifecycleAction =
   | { type: 'claim'; agentId: string; at: number }
   | { type: 'transfer'; agentId: string; at: number }
   | { type: 'release'; at: number }
-  | { type: 'resolve'; at: number };
+  | { type: 'resolve'; at: number }
+  /** An agent reopens a resolved conversation to follow up: it is theirs at once. */
+  | { type: 'reopen'; agentId: string; at: number };
 
 export interface Transition {
   state: LifecycleState;
@@ -99,6 +101,13 @@ export function reduceConversation(state: LifecycleState, action: LifecycleActio
     case 'resolve': {
       if (state.status === 'resolved') return same(state);
       return { state: { ...state, status: 'resolved', resolvedAt: action.at }, change: 'resolved' };
+    }
+    case 'reopen': {
+      if (state.status !== 'resolved') return same(state);
+      return {
+        state: { ...state, status: 'assigned', assigneeId: action.agentId, assignedAt: action.at, resolvedAt: null },
+        change: 'reopened',
+      };
     }
   }
 }

@@ -933,6 +933,8 @@ export function createConversationService(options: ConversationServiceOptions) {
     agentLifecycle(agent, cmd, (at) => ({ type: 'claim', agentId: agent.id, at }));
   const resolve = (agent: AgentActor, cmd: { cid: string; conversationId: string }) =>
     agentLifecycle(agent, cmd, (at) => ({ type: 'resolve', at }));
+  const reopen = (agent: AgentActor, cmd: { cid: string; conversationId: string }) =>
+    agentLifecycle(agent, cmd, (at) => ({ type: 'reopen', agentId: agent.id, at }));
   const release = (agent: AgentActor, cmd: { cid: string; conversationId: string }) =>
     agentLifecycle(agent, cmd, (at) => ({ type: 'release', at }));
   async function transfer(agent: AgentActor, cmd: { cid: string; conversationId: string; agentId: string }): Promise<AckFrame> {
@@ -1226,6 +1228,7 @@ export function createConversationService(options: ConversationServiceOptions) {
     claim,
     transfer,
     resolve,
+    reopen,
     release,
     markRead,
     replay,

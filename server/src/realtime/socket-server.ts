@@ -630,6 +630,9 @@ export function createSocketServer(options: SocketServerOptions) {
       case 'conversation.release':
         ack(conn, await service.release(agent, frame));
         return;
+      case 'conversation.reopen':
+        ack(conn, await service.reopen(agent, frame));
+        return;
       case 'agent.status':
         presence.setStatus(agent.id, conn.id, frame.status);
         return;
