@@ -5,6 +5,10 @@ import type { FaqEntry } from './faq.js';
 import { charGrams, editDistance, fold, stem, tokens, words, type Lang } from './text.js';
 import { MIN_COMPOUND_LENGTH, splitCompound as dictionarySplit } from './compounds.js';
 import { builtinSynonyms } from './synonyms.js';
+import { createWordnet } from './wordnet.js';
+
+// One WordNet reader per process: its files are read once and its look-ups cached across FAQs.
+const wordnet = createWordnet();
 
 export interface SearchHit {
   id: string;
@@ -41,6 +45,9 @@ export const TUNING = {
   prefixWeight: 0,
   /** Weight of a compound's parts next to the whole word. */
   partWeight: 0.5,
+  /** Weights of WordNet synonyms and broader words of a question word the FAQ does not use. */
+  wordnetSynonym: 0.5,
+  wordnetBroader: 0.3,
   /** Confidence feature: weight of coverage and of the margin to the second entry. */
   coverage: 0.4,
   margin: 1,
@@ -272,6 +279,17 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
       for (const part of partsOf(t.word, t.term, lang)) weights.set(part, Math.max(weights.get(part) ?? 0, TUNING.partWeight));
       if (!t.light) for (const related of expand(term)) weights.set(related, Math.max(weights.get(related) ?? 0, TUNING.prefixWeight));
       for (const syn of synonymTable.get(term) ?? []) if (vocabulary.has(syn)) weights.set(syn, Math.max(weights.get(syn) ?? 0, 0.6));
+      // A word this FAQ never uses: maybe it uses a synonym or a broader word (WordNet, English only).
+      if (lang === 'en' && !t.light && !vocabulary.has(term) && TUNING.wordnetSynonym > 0) {
+        const related = wordnet.related(t.word);
+        const add = (list: string[], w: number) => {
+          for (const x of list)
+            for (const r of tokens(x, 'en'))
+              if (!r.light && r.term !== term && vocabulary.has(r.term)) weights.set(r.term, Math.max(weights.get(r.term) ?? 0, w));
+        };
+        add(related.synonyms, TUNING.wordnetSynonym);
+        add(related.broader, TUNING.wordnetBroader);
+      }
     }
     const ideal = [...weights].reduce((s, [t, w]) => s + w * idf(t), 0) || 1;
     const contentTerms = [...new Set(qTerms.filter((t) => !t.startsWith('?')))].slice(0, 31);
