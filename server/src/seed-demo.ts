@@ -156,9 +156,10 @@ export async function seedDemo({
         await service.visitorMessage(v, { cid: 'q1b', conversationId, text: turnLang === 'de' ? 'Wirklich nicht?' : 'Really not?' });
       } else await service.requestHandoff(v, { cid: 'h', conversationId });
       const agent = pick(agents);
-      clock += 15_000 + random() * 240_000;
+      // Most waits are short, a few are long (a busy hour): the cube skews towards zero.
+      clock += 3_000 + random() ** 3 * 300_000;
       await service.claim(agent, { cid: `c-${conversationId}`, conversationId });
-      clock += 10_000 + random() * 90_000;
+      clock += 4_000 + random() * 30_000;
       await service.agentMessage(agent, { cid: `a1-${conversationId}`, conversationId, text: pick(AGENT_REPLIES) });
       clock += 30_000 + random() * 60_000;
       await service.visitorMessage(v, { cid: 'q2', conversationId, text: turnLang === 'de' ? 'Danke!' : 'Thanks!' });
@@ -171,8 +172,25 @@ export async function seedDemo({
           conversationId,
           csat,
           nps: Math.min(10, Math.max(0, csat * 2 + Math.round(random() * 2 - 1))),
+          ces: random() < 0.5 ? Math.min(7, Math.max(1, 7 - csat + Math.round(random() * 2 - 1))) : undefined,
           comment: csat >= 4 ? (turnLang === 'de' ? 'Super, danke!' : 'Great, thanks!') : undefined,
         });
+      }
+      // Some come back within days with the same matter: reopened, so not a first-contact resolution.
+      const later = clock + (0.5 + random() * 2) * 86_400_000;
+      if (random() < 0.08 && later < Date.now()) {
+        clock = later;
+        await service.visitorMessage(v, {
+          cid: 'q3',
+          conversationId,
+          text: turnLang === 'de' ? 'Das Paket ist doch nicht gekommen.' : 'The parcel did not arrive after all.',
+        });
+        clock += 10_000 + random() * 60_000;
+        await service.claim(agent, { cid: `c2-${conversationId}`, conversationId });
+        clock += 5_000 + random() * 30_000;
+        await service.agentMessage(agent, { cid: `a2-${conversationId}`, conversationId, text: pick(AGENT_REPLIES) });
+        clock += 60_000 + random() * 300_000;
+        await service.resolve(agent, { cid: `done2-${conversationId}`, conversationId });
       }
     }
   }
