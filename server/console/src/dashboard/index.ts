@@ -1,3 +1,4 @@
 // The service-standards dashboard (issue 6): `<servus-dashboard>`, mounted by the console's router.
-// Placeholder until the dashboard is built; owned by the dashboard work, not by the console shell.
-export const DASHBOARD_TAG = 'servus-dashboard';
+// Importing this file defines the element (and its chart element); everything it needs lives here.
+export { DASHBOARD_TAG, ServusDashboard } from './dashboard.js';
+export { DashboardChart } from './chart.js';

@@ -1,0 +1,166 @@
+// What the dashboard reads from `GET /api/metrics` (docs/metrics.md), the periods it asks for, and
+// the one fetch that loads a period: summary with daily groups, hour-of-day groups and agent groups.
+
+export interface Stats {
+  count: number;
+  average: number | null;
+  median: number | null;
+  p90: number | null;
+}
+
+export interface Summary {
+  conversations: number;
+  engaged: number;
+  handoffs: number;
+  handoffRate: number | null;
+  handoffReasons: Record<string, number>;
+  botContainment: number | null;
+  resolved: number;
+  resolutionRate: number | null;
+  firstContactResolution: number | null;
+  firstResponseSeconds: Stats;
+  firstHumanResponseSeconds: Stats;
+  waitSeconds: Stats;
+  handlingSeconds: Stats;
+  csat: { count: number; average: number | null; satisfiedShare: number | null };
+  nps: { count: number; score: number | null; promoters: number; passives: number; detractors: number };
+  ces: { count: number; average: number | null };
+  serviceLevel: { target: number | null; targets: Record<string, number>; measured: number; met: number; share: number | null } | null;
+}
+
+export interface Histogram {
+  bounds: number[];
+  counts: number[];
+}
+
+export interface ProactiveRuleStats {
+  siteKey: string;
+  ruleId: string;
+  urlPattern: string | null;
+  shown: number;
+  opened: number;
+  conversations: number;
+  openRate: number | null;
+  conversationRate: number | null;
+}
+
+export interface MetricsReport {
+  from: number;
+  to: number;
+  timeZone: string;
+  truncated: boolean;
+  summary: Summary;
+  groups: { key: string; label?: string; summary: Summary }[];
+  distributions: {
+    firstResponseSeconds: Histogram;
+    firstHumanResponseSeconds: Histogram;
+    waitSeconds: Histogram;
+    handlingSeconds: Histogram;
+    csat: number[];
+    nps: number[];
+    ces: number[];
+  };
+  proactive: ProactiveRuleStats[];
+}
+
+/** One loaded period: the day-grouped report carries the summary, distributions and proactive stats. */
+export interface DashboardData {
+  byDay: MetricsReport;
+  byHour: MetricsReport;
+  byAgent: MetricsReport;
+}
+
+export interface Period {
+  /** Epoch ms, local midnight of the first day. */
+  from: number;
+  /** Epoch ms, local midnight after the last day (exclusive). */
+  to: number;
+  /** Local days, inclusive, as YYYY-MM-DD. */
+  fromDate: string;
+  toDate: string;
+}
+
+export const PRESETS = [7, 30, 90] as const;
+export type Preset = (typeof PRESETS)[number];
+/** A custom period spans at most this many days (a year and a day). */
+export const MAX_CUSTOM_DAYS = 366;
+
+const pad = (n: number) => String(n).padStart(2, '0');
+export const dayKey = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+const midnight = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate());
+
+/** The last `days` local days, today included. */
+export function presetPeriod(days: number, now: Date = new Date()): Period {
+  const today = midnight(now);
+  const first = new Date(today.getFullYear(), today.getMonth(), today.getDate() - (days - 1));
+  const end = new Date(today.getFullYear(), today.getMonth(), today.getDate() + 1);
+  return { from: first.getTime(), to: end.getTime(), fromDate: dayKey(first), toDate: dayKey(today) };
+}
+
+/** A period from two date inputs (YYYY-MM-DD, both days included); null when empty, reversed or too long. */
+export function customPeriod(fromDate: string, toDate: string): Period | null {
+  const parse = (s: string) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+    if (!m) return null;
+    const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+    return dayKey(d) === s ? d : null;
+  };
+  const first = parse(fromDate);
+  const last = parse(toDate);
+  if (!first || !last || last < first) return null;
+  const end = new Date(last.getFullYear(), last.getMonth(), last.getDate() + 1);
+  if (daysOf({ from: first.getTime(), to: end.getTime(), fromDate, toDate }).length > MAX_CUSTOM_DAYS) return null;
+  return { from: first.getTime(), to: end.getTime(), fromDate, toDate };
+}
+
+/** Every local day of a period, so days without conversations still get a point. */
+export function daysOf(period: Period): { key: string; start: number }[] {
+  const days: { key: string; start: number }[] = [];
+  const first = new Date(period.from);
+  for (let i = 0; ; i++) {
+    const d = new Date(first.getFullYear(), first.getMonth(), first.getDate() + i);
+    if (d.getTime() >= period.to || i > MAX_CUSTOM_DAYS) break;
+    days.push({ key: dayKey(d), start: d.getTime() });
+  }
+  return days;
+}
+
+export interface MetricsParams {
+  period: Period;
+  site: string | null;
+  timeZone: string;
+}
+
+/** The REST URL for a period; the CSV export is the same figures, one row per day. */
+export function metricsUrl(p: MetricsParams, extra: { groupBy?: 'day' | 'hour' | 'agent'; format?: 'csv' } = {}): string {
+  const q = new URLSearchParams({ from: String(p.period.from), to: String(p.period.to), timeZone: p.timeZone });
+  if (p.site) q.set('site', p.site);
+  if (extra.groupBy) q.set('groupBy', extra.groupBy);
+  if (extra.format) q.set('format', extra.format);
+  return `/api/metrics?${q.toString()}`;
+}
+
+export class DashboardFetchError extends Error {
+  constructor(readonly status: number) {
+    super(`GET /api/metrics answered ${status}`);
+  }
+}
+
+async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(url, { credentials: 'same-origin', ...(signal ? { signal } : {}) });
+  if (!res.ok) throw new DashboardFetchError(res.status);
+  return (await res.json()) as T;
+}
+
+export async function loadDashboard(p: MetricsParams, signal?: AbortSignal): Promise<DashboardData> {
+  const [byDay, byHour, byAgent] = await Promise.all(
+    (['day', 'hour', 'agent'] as const).map((groupBy) => getJson<MetricsReport>(metricsUrl(p, { groupBy }), signal)),
+  );
+  return { byDay: byDay!, byHour: byHour!, byAgent: byAgent! };
+}
+
+/** The sites the signed-in agent works for (the site filter). */
+export async function loadSiteKeys(signal?: AbortSignal): Promise<string[]> {
+  const me = await getJson<{ agent: { siteKeys: string[] } }>('/api/auth/me', signal);
+  return me.agent.siteKeys;
+}
