@@ -37,7 +37,11 @@ async function visitorWithUserAgent(url: string, userAgent: string) {
   ws.on('message', (data) => {
     const f = JSON.parse(String(data)) as Frame;
     frames.push(f);
-    for (const w of [...waiters]) if (w.test(f)) waiters.splice(waiters.indexOf(w), 1) && w.resolve(f);
+    for (const w of [...waiters]) {
+      if (!w.test(f)) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(f);
+    }
   });
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   return {
