@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFaqBot, initialBotState } from './bot.js';
-import { classify, frustration } from './intents.js';
+import { classify, frustration, frustrationSign } from './intents.js';
 import { detectLanguage, editDistance, stem, tokens } from './text.js';
 import type { FaqEntry } from './faq.js';
 
@@ -68,11 +68,20 @@ describe('intents', () => {
       'echter Mensch',
       'Kann ich mit jemandem reden?',
       'kein Bot bitte',
+      'transfer me to an agent',
+      'speak to a manager',
+      'Ich möchte einen Menschen',
+      'Bitte einen Mitarbeiter',
+      'Verbinden Sie mich mit dem Kundenservice',
+      'Ich hätte gern einen Berater',
+      'Ich will nicht mit einem Bot reden',
     ]) {
       expect(classify(t), t).toBe('human');
     }
     expect(classify('How long does shipping take?')).toBeNull();
     expect(classify('Wie lange dauert der Versand?')).toBeNull();
+    expect(classify('Ich möchte meine Bestellung stornieren')).toBeNull();
+    expect(classify('I want to transfer money to a person')).toBeNull();
   });
   it('recognises greetings, thanks and goodbyes', () => {
     expect(classify('Servus!')).toBe('greeting');
@@ -88,6 +97,16 @@ describe('intents', () => {
     expect(frustration('WHERE IS MY PARCEL', [])).toBe(true);
     expect(frustration('where is my parcel', ['Where is my parcel?'])).toBe(true);
     expect(frustration('where is my parcel', [])).toBe(false);
+  });
+  it('tells a problem in a question from a reaction to the bot', () => {
+    // "doesn't work" in a first question describes the visitor's problem…
+    expect(frustrationSign('My card doesn’t work in shops, what can I do?', [])).toBeNull();
+    expect(frustrationSign('PayPal funktioniert nicht, was tun?', [])).toBeNull();
+    // …and as a short reply after the bot's answer, it is feedback on that answer.
+    expect(frustrationSign('still not working', ['How do I reset my password'])).toBe('feedback');
+    expect(frustrationSign('Das hilft mir nicht', [])).toBe('feedback');
+    expect(frustrationSign('where is my damn parcel', [])).toBe('tone');
+    expect(frustrationSign('Where is my parcel', ['where is my parcel?'])).toBe('repeat');
   });
 });
 
@@ -121,6 +140,27 @@ describe('the FAQ bot', () => {
     const turn = ask('Das hilft mir überhaupt nicht!', state);
     expect(turn).toMatchObject({ offerHandoff: true, handoffReason: 'frustration' });
     expect(state.misses).toBe(0);
+  });
+
+  it('answers an angry question it knows, and offers a person with the answer', () => {
+    const turn = ask('WIE LANGE DAUERT DER VERSAND?');
+    expect(turn).toMatchObject({ kind: 'answer', faqId: 'versanddauer', offerHandoff: true });
+    expect(turn.text).toContain('Zwei bis drei Werktage.');
+    expect(turn.text).toContain('Menschen');
+    expect(turn.handoffReason).toBeUndefined();
+  });
+
+  it('does not answer the same question twice: it offers a person instead', () => {
+    const first = ask('Wie lange dauert der Versand?');
+    expect(first.kind).toBe('answer');
+    const again = ask('Wie lange dauert der Versand?', first.state);
+    expect(again).toMatchObject({ kind: 'unsure', offerHandoff: true, handoffReason: 'frustration' });
+    const third = ask('wie lange dauert der versand', again.state);
+    expect(third).toMatchObject({ kind: 'handoff', handoffReason: 'frustration' });
+  });
+
+  it('answers a question that describes a problem with "doesn’t work"', () => {
+    expect(ask('PayPal bezahlen funktioniert nicht')).toMatchObject({ kind: 'answer', faqId: 'zahlung', offerHandoff: false });
   });
 
   it('answers small talk without FAQ entries', () => {

@@ -2,7 +2,7 @@
 // says it is unsure and offers suggestions and a person; the second miss in a row hands over.
 import type { FaqEntry } from './faq.js';
 import { createRetriever, type SearchHit } from './retrieval.js';
-import { classify, frustration } from './intents.js';
+import { classify, frustrationSign } from './intents.js';
 import { botTexts } from './texts.js';
 import { detectLanguage, type Lang } from './text.js';
 
@@ -80,19 +80,22 @@ export function createFaqBot({ entries, defaultLang = 'de', threshold = DEFAULT_
           state: { ...state, recent, lang },
         };
       }
-      const frustrated = frustration(text, state.recent);
+      const sign = frustrationSign(text, state.recent);
+      const frustrated = sign !== null;
       const hits = retriever.search(text, lang, 5);
       const top = hits[0];
-      if (top && top.confidence >= threshold && !frustrated) {
+      // A repeated question or "that didn't help" is about the last answer: answering again won't do.
+      // An angry tone on a question the FAQ answers gets the answer, and a person is offered with it.
+      if (top && top.confidence >= threshold && sign !== 'repeat' && sign !== 'feedback') {
         const entry = byId.get(top.id)!;
         return {
           ...base,
           kind: 'answer',
-          text: entry.answer,
+          text: sign === 'tone' ? `${entry.answer}\n\n${t.offerPerson}` : entry.answer,
           faqId: entry.id,
           confidence: top.confidence,
           suggestions: suggestionsOf(hits.slice(1), lang),
-          offerHandoff: false,
+          offerHandoff: sign === 'tone',
           intent: 'faq',
           state: { misses: 0, recent, lang },
         };

@@ -5,12 +5,15 @@ import { fold } from './text.js';
 export type Intent = 'greeting' | 'thanks' | 'goodbye' | 'human' | null;
 
 const HUMAN = [
-  /\b(talk|speak|chat|connect)\w*\b.{0,30}\b(human|person|agent|someone|somebody|real|representative|staff|operator|support|employee|people)\b/,
+  /\b(talk|speak|chat|connect)\w*\b.{0,30}\b(human|person|agent|someone|somebody|real|representative|staff|operator|support|employee|people|manager|supervisor)\b/,
+  /\b(transfer|put|pass|forward|escalate)\w* (me|this|it)\b.{0,20}\b(human|person|agent|someone|somebody|manager|supervisor|representative|operator|staff|support)\b/,
   /\b(human|real person|live (agent|person|chat)|customer (service|support)|representative|operator)\b.{0,20}\b(please|pls|now)?\b/,
   /^(agent|human|person|operator|representative|support)( please| pls)?[.!?]*$/,
   /\b(i want|i need|i'd like|can i (get|have)|give me|get me)\b.{0,20}\b(a |an )?(human|person|agent|real person|someone real)\b/,
   /\b(mitarbeiter\w*|menschen?|mensch|person|berater\w*|kundendienst|kundenservice|support|ansprechpartner\w*|jemand\w*|echte[nrm]? (person|mensch\w*))\b.{0,30}\b(sprechen|reden|verbinden|chatten|schreiben|bitte|haben|erreichen)\b/,
-  /\b(sprechen|reden|verbinden|chatten)\b.{0,30}\b(mitarbeiter\w*|mensch\w*|person|berater\w*|kundendienst|jemand\w*|echte\w*)\b/,
+  /\b(sprechen|reden|verbinden|chatten)\b.{0,30}\b(mitarbeiter\w*|mensch\w*|person|berater\w*|kundendienst|kundenservice|support|jemand\w*|echte\w*)\b/,
+  /\b(mochte|mochten|will|wollen|hatte gerne?|hatten gerne?|brauche|brauchen|bitte)\b.{0,12}\b(einen|eine|den|die)? ?(menschen|mitarbeiter\w*|berater\w*|ansprechpartner\w*|kundendienst|kundenservice|person)\b[\s!.?]*$/,
+  /\bnicht mit (einem |einer |dem )?(bot|roboter|computer|maschine)\b/,
   /^(mitarbeiter\w*|mensch|berater\w*|kundendienst|kundenservice|support)( bitte)?[.!?]*$/,
   /\b(echte[nrm]? mensch\w*|echte person|kein(en)? (bot|roboter|computer))\b/,
   /\b(not|no) (a )?(bot|robot|machine)\b/,
@@ -33,21 +36,47 @@ export function classify(text: string): Intent {
   return null;
 }
 
-const NEGATIVE = [
-  /\b(hilft|geholfen|hilfreich|funktioniert|bringt)\b.{0,25}\b(nicht|nichts|kein\w*)\b/,
-  /\b(not|isn'?t|wasn'?t|no) (help|helping|helpful|working|useful)\b/,
-  /\b(doesn'?t|does not|didn'?t|did not|not|no|nicht|kein\w*) (help|helpful|work|answer|hilft|geholfen|hilfreich|funktioniert)\w*/,
-  /\b(useless|stupid|dumb|terrible|worst|nonsense|rubbish|annoying|ridiculous|unbelievable|sinnlos|nutzlos|blod|bloed|dumm|unsinn|quatsch|schrecklich|katastrophe|unverschamt|nervig|frechheit)\b/,
-  /\b(wtf|damn|shit|fuck\w*|crap|scheiss\w*|scheis\w*|mist|verdammt\w*|kacke)\b/,
+// Feedback on the bot's help: frustration whenever it is said.
+const FEEDBACK = [
+  /\b(hilft|geholfen|hilfreich|bringt)\b.{0,25}\b(nicht|nichts|kein\w*)\b/,
+  /\b(not|isn'?t|wasn'?t|no) (help|helping|helpful|useful)\b/,
+  /\b(doesn'?t|does not|didn'?t|did not|not|no|nicht|kein\w*) (help|helpful|answer|hilft|geholfen|hilfreich)\w*/,
   /\b(that'?s not what i (asked|meant)|das (habe|hab) ich nicht gefragt|you (don'?t|do not) understand|du verstehst (mich )?nicht|sie verstehen (mich )?nicht)\b/,
 ];
+// "It doesn't work" is a visitor's problem in a question ("my card doesn't work"), and a reaction to
+// the bot only as a short reply right after one of its turns ("still not working").
+const BROKEN = [
+  /\b(doesn'?t|does not|didn'?t|did not|not|isn'?t|still not) (work|working)\b/,
+  /\b(funktioniert|klappt|geht)\b.{0,15}\b(nicht|immer noch nicht)\b/,
+];
+const SHORT_REPLY_WORDS = 5;
+// Tone: insults and swearing.
+const TONE = [
+  /\b(useless|stupid|dumb|terrible|worst|nonsense|rubbish|annoying|ridiculous|unbelievable|sinnlos|nutzlos|blod|bloed|dumm|unsinn|quatsch|schrecklich|katastrophe|unverschamt|nervig|frechheit)\b/,
+  /\b(wtf|damn|shit|fuck\w*|crap|scheiss\w*|scheis\w*|mist|verdammt\w*|kacke)\b/,
+];
 
-/** Signs of frustration: negative phrases, swearing, SHOUTING, or the same question again. */
-export function frustration(text: string, recent: string[]): boolean {
+/**
+ * Which sign of frustration a message shows, if any: `repeat` (the same message again), `feedback`
+ * (the bot's help did not help), or `tone` (swearing, insults, SHOUTING, "???"). A message with a
+ * tone may still be a question the FAQ answers; the other two are about the bot's last turn.
+ */
+export type FrustrationSign = 'repeat' | 'feedback' | 'tone';
+
+export function frustrationSign(text: string, recent: string[]): FrustrationSign | null {
   const t = fold(text).replace(/\s+/g, ' ').trim();
-  if (NEGATIVE.some((re) => re.test(t))) return true;
+  const key = t.replace(/\W+/g, ' ').trim();
+  if (t.length > 3 && recent.some((r) => fold(r).replace(/\W+/g, ' ').trim() === key)) return 'repeat';
+  if (FEEDBACK.some((re) => re.test(t))) return 'feedback';
+  if (recent.length > 0 && key.split(' ').length <= SHORT_REPLY_WORDS && BROKEN.some((re) => re.test(t))) return 'feedback';
+  if (TONE.some((re) => re.test(t))) return 'tone';
   const letters = text.replace(/[^\p{L}]/gu, '');
-  if (letters.length >= 8 && letters === letters.toUpperCase() && letters !== letters.toLowerCase()) return true;
-  if (/[!?]{3,}/.test(text)) return true;
-  return recent.some((r) => fold(r).replace(/\W+/g, ' ').trim() === t.replace(/\W+/g, ' ').trim() && t.length > 3);
+  if (letters.length >= 8 && letters === letters.toUpperCase() && letters !== letters.toLowerCase()) return 'tone';
+  if (/[!?]{3,}/.test(text)) return 'tone';
+  return null;
+}
+
+/** Signs of frustration: negative feedback, swearing, SHOUTING, or the same question again. */
+export function frustration(text: string, recent: string[]): boolean {
+  return frustrationSign(text, recent) !== null;
 }

@@ -12,6 +12,7 @@ export const botTexts = {
     handoff: 'Ich verbinde Sie mit unserem Team.',
     handoffAfterMisses: 'Ich konnte Ihnen leider nicht weiterhelfen – ich verbinde Sie mit unserem Team.',
     frustrated: 'Das tut mir leid. Soll ich Sie mit einem Menschen aus unserem Team verbinden?',
+    offerPerson: 'Falls das nicht weiterhilft, verbinde ich Sie gerne mit einem Menschen aus unserem Team.',
   },
   en: {
     greeting: 'Hi! I am the assistant here. Ask me your question – or write “agent” if you would rather talk to a person.',
@@ -22,5 +23,6 @@ export const botTexts = {
     handoff: 'I am connecting you with our team.',
     handoffAfterMisses: 'Sorry I couldn’t help – I am connecting you with our team.',
     frustrated: 'I am sorry about that. Shall I connect you with a person from our team?',
+    offerPerson: 'If this does not help, I can connect you with a person from our team.',
   },
 } as const satisfies Record<Lang, Record<string, string>>;
