@@ -135,7 +135,12 @@ function stats(values: number[]): Stats {
   if (!values.length) return { count: 0, average: null, median: null, p90: null };
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-  return { count: sorted.length, average: round(sorted.reduce((a, b) => a + b, 0) / sorted.length), median: at(0.5), p90: at(0.9) };
+  return {
+    count: sorted.length,
+    average: round(sorted.reduce((a, b) => a + b, 0) / sorted.length),
+    median: round(at(0.5)),
+    p90: round(at(0.9)),
+  };
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
