@@ -45,6 +45,9 @@ export const TUNING = {
   prefixWeight: 0,
   /** Weight of a compound's parts next to the whole word. */
   partWeight: 0.5,
+  /** German words' first letters as a light extra term (see `truncated`): weight and length. */
+  truncWeight: 0.3,
+  truncLen: 6,
   /** Weights of WordNet synonyms and broader words of a question word the FAQ does not use. */
   wordnetSynonym: 0.5,
   wordnetBroader: 0.3,
@@ -93,6 +96,8 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
     for (const t of tokens(text, lang)) {
       terms.set(t.term, (terms.get(t.term) ?? 0) + 1);
       for (const part of partsOf(t.word, t.term, lang)) terms.set(part, (terms.get(part) ?? 0) + TUNING.partWeight);
+      const tr = truncated(t, lang);
+      if (tr) terms.set(tr, (terms.get(tr) ?? 0) + 1);
     }
     docs.push({ entry, terms, length: [...terms.values()].reduce((a, b) => a + b, 0), answer, ...(pooled ? { pooled } : {}) });
   };
@@ -120,7 +125,7 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
   });
   for (const d of docs) for (const t of d.terms.keys()) vocabulary.add(t);
   const splitCompound = (term: string): string[] => {
-    if (term.length < 8 || term.startsWith('?')) return [];
+    if (term.length < 8 || /^[?~]/.test(term)) return [];
     for (let i = term.length - 3; i >= 3; i--) {
       const head = term.slice(0, i);
       const tail = term.slice(i);
@@ -174,7 +179,7 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
   // Candidates share the first letter (typos rarely hit it) and are within the distance in length.
   const byLength = new Map<string, string[]>();
   for (const t of vocabulary) {
-    if (t.startsWith('?')) continue;
+    if (/^[?~]/.test(t)) continue;
     const key = `${t[0]}${t.length}`;
     const list = byLength.get(key) ?? [];
     list.push(t);
@@ -207,7 +212,7 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
 
   // Prefix expansion: a query stem also matches longer known terms it begins (German compounds and
   // derivations: "behandl" → "behandlungsmoglich"), and known terms that begin it.
-  const sortedVocab = [...vocabulary].filter((t) => !t.startsWith('?')).sort();
+  const sortedVocab = [...vocabulary].filter((t) => !/^[?~]/.test(t)).sort();
   const prefixCache = new Map<string, string[]>();
   const expand = (term: string): string[] => {
     if (term.length < 5 || term.startsWith('?')) return [];
@@ -277,6 +282,8 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
       weights.set(term, Math.max(weights.get(term) ?? 0, t.light ? TUNING.lightWeight : 1));
       for (const part of splitCompound(term)) weights.set(part, Math.max(weights.get(part) ?? 0, 0.5));
       for (const part of partsOf(t.word, t.term, lang)) weights.set(part, Math.max(weights.get(part) ?? 0, TUNING.partWeight));
+      const tr = truncated(t, lang);
+      if (tr) weights.set(tr, Math.max(weights.get(tr) ?? 0, TUNING.truncWeight));
       if (!t.light) for (const related of expand(term)) weights.set(related, Math.max(weights.get(related) ?? 0, TUNING.prefixWeight));
       for (const syn of synonymTable.get(term) ?? []) if (vocabulary.has(syn)) weights.set(syn, Math.max(weights.get(syn) ?? 0, 0.6));
       // A word this FAQ never uses: maybe it uses a synonym or a broader word (WordNet, English only).
@@ -421,6 +428,17 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
       }));
     },
   };
+}
+
+/**
+ * German derivations share their first letters where Snowball's stems differ ("Behandlung" /
+ * "behandeln", "Schutz" / "schützen", "Ansteckung" / "anstecken"): a long German word's first
+ * letters count as one more, light term. English stems need no help (measured: it costs there).
+ */
+function truncated(t: { word: string; light: boolean }, lang: Lang): string | null {
+  if (t.light || lang !== 'de' || TUNING.truncWeight <= 0) return null;
+  const w = fold(t.word);
+  return w.length > TUNING.truncLen ? `~${w.slice(0, TUNING.truncLen)}` : null;
 }
 
 /** One number from the top score, the margin to the next entry and how much of the question matched. */

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { createRetriever, TUNING } from './retrieval.js';
+import type { FaqEntry } from './faq.js';
+
+const de = (id: string, question: string, answer = '-'): FaqEntry => ({ id, question, variants: [], answer, lang: 'de' });
+const shop = [
+  de('lieferung', 'Wie lange dauert die Lieferung?'),
+  de('bestellung', 'Wie ändere ich meine Bestellung?'),
+  de('zahlung', 'Welche Zahlungsarten gibt es?'),
+  de('konto', 'Wie lösche ich mein Konto?'),
+];
+
+describe('retrieval for German questions', () => {
+  it('matches derivations whose stems differ through their first letters ("liefern" / "Lieferung")', () => {
+    const withPrefix = createRetriever({ defaultLang: 'de', entries: shop }).search('Wann liefern Sie?', 'de')[0]!;
+    const saved = TUNING.truncWeight;
+    TUNING.truncWeight = 0;
+    try {
+      const without = createRetriever({ defaultLang: 'de', entries: shop }).search('Wann liefern Sie?', 'de')[0]!;
+      expect(withPrefix.id).toBe('lieferung');
+      expect(withPrefix.score).toBeGreaterThan(without.score * 1.5);
+    } finally {
+      TUNING.truncWeight = saved;
+    }
+  });
+
+  it('matches the parts of a compound with the dictionary ("Behandlungsmöglichkeiten" ← "behandeln")', () => {
+    const retriever = createRetriever({
+      defaultLang: 'de',
+      entries: [de('behandlung', 'Welche Behandlungsmöglichkeiten gibt es?'), de('ursache', 'Was ist über die Ursache bekannt?')],
+    });
+    expect(retriever.search('Kann man das behandeln?', 'de')[0]?.id).toBe('behandlung');
+  });
+
+  it('searches a 1,000-entry FAQ fast enough for a chat', () => {
+    const entries: FaqEntry[] = [];
+    for (let i = 0; i < 1000; i++) entries.push(de(`e${i}`, `${shop[i % 4]!.question} Nummer ${i}`, `Antwort ${i} zur Frage`));
+    const t0 = performance.now();
+    const retriever = createRetriever({ defaultLang: 'de', entries });
+    expect(performance.now() - t0).toBeLessThan(5000);
+    const times: number[] = [];
+    for (let k = 0; k < 200; k++) {
+      const t = performance.now();
+      retriever.search(`Wie lange dauert die Lieferung ${k}?`, 'de');
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    // Generous: the machines are shared; the measured figure is in docs/bot-eval.md.
+    expect(times[Math.floor(times.length / 2)]).toBeLessThan(20);
+  });
+});
