@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { build } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../../../src/testing/in-process.js';
@@ -299,5 +300,21 @@ describe('<servus-dashboard> on seeded demo data', () => {
     await expect.poll(() => page.locator('servus-dashboard h1').textContent()).toBe('Service standards');
     expect(problems).toEqual([]);
     expect(statSync(dir).isDirectory()).toBe(true);
+  });
+
+  it('passes axe-core’s WCAG 2.1 AA checks', async () => {
+    // Evaluated over the DevTools protocol, so the page's CSP does not block it.
+    await page.evaluate(readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
+    const violations = await page.evaluate(async () => {
+      const axe = (
+        window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }
+      ).axe;
+      const result = await axe.run(
+        { include: [['servus-dashboard']] },
+        { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } },
+      );
+      return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
+    });
+    expect(violations).toEqual([]);
   });
 });
