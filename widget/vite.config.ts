@@ -32,7 +32,7 @@ function loaderBuild(): Plugin {
         build: {
           outDir,
           emptyOutDir: false,
-          target: 'es2020',
+          target: 'es2022',
           cssTarget,
           minify: true,
           rollupOptions: {
@@ -72,7 +72,7 @@ export default defineConfig({
   build: {
     outDir,
     emptyOutDir: true,
-    target: 'es2020',
+    target: 'es2022',
     cssTarget,
     minify: true,
     modulePreload: false,

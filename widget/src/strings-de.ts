@@ -8,7 +8,6 @@ const de: Strings = {
   botSubtitle: 'Unser Assistent antwortet sofort',
   waiting: (pos, min) =>
     min === null ? `Wartend: Sie sind Nummer ${pos}` : `Wartend: Sie sind Nummer ${pos}, etwa ${min} ${min === 1 ? 'Minute' : 'Minuten'}`,
-  nobodyOnline: 'Gerade ist niemand erreichbar',
   closedUntil: (when) => `Wir sind ${when} wieder da`,
   closed: 'Wir haben gerade geschlossen',
   withAgent: (name) => `Sie schreiben mit ${name}`,

@@ -7,7 +7,6 @@ const en = {
   botSubtitle: 'Our assistant answers right away',
   waiting: (pos: number, min: number | null) =>
     min === null ? `Waiting: you are number ${pos}` : `Waiting: you are number ${pos}, about ${min} ${min === 1 ? 'minute' : 'minutes'}`,
-  nobodyOnline: 'Nobody is available right now',
   closedUntil: (when: string) => `We are back ${when}`,
   closed: 'We are closed right now',
   withAgent: (name: string) => `You are chatting with ${name}`,

@@ -41,8 +41,8 @@ function subtitle(view: View, session: Session): string {
   if (conv?.status === 'queued' && conv.queue) {
     const q = conv.queue;
     if (q.closed) return q.closed.opensAt ? s.closedUntil(formatOpening(q.closed.opensAt, view.lang)) : s.closed;
-    if (q.expectedWaitSeconds === null) return s.nobodyOnline;
-    return s.waiting(q.position, Math.max(1, Math.round(q.expectedWaitSeconds / 60)));
+    // Nobody online: still the place in the queue; the offline form below offers an email answer.
+    return s.waiting(q.position, q.expectedWaitSeconds === null ? null : Math.max(1, Math.round(q.expectedWaitSeconds / 60)));
   }
   if (conv?.status === 'resolved') return s.resolved;
   if (hours && !hours.open && hours.opensAt) return s.closedUntil(formatOpening(hours.opensAt, view.lang));
@@ -163,7 +163,7 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
         }
       }}
     >
-      <header class="head">
+      <div class="head">
         <Avatar author={team} view={view} />
         <div class="who">
           <h2 id="sv-title">{title}</h2>
@@ -174,7 +174,7 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
             <path d="M6 6l12 12M18 6 6 18" />
           </svg>
         </button>
-      </header>
+      </div>
       {banner && (
         <div class="banner" role="status">
           {banner}
