@@ -74,6 +74,37 @@ export function evaluate(file: EvalFile, { threshold = DEFAULT_THRESHOLD }: { th
   };
 }
 
+/**
+ * A check from the FAQ itself, for FAQs without test questions and against tuning to one set: each
+ * phrasing of an entry that has several is asked against the FAQ without that phrasing.
+ */
+export function selfCheck(file: EvalFile): { queries: number; top1_accuracy: number; top3_accuracy: number } | null {
+  const entries = entriesOf(file);
+  const lang = file.language ?? 'en';
+  let queries = 0;
+  let top1 = 0;
+  let top3 = 0;
+  entries.forEach((e, i) => {
+    const phrasings = [e.question, ...e.variants];
+    if (phrasings.length < 2) return;
+    phrasings.forEach((q, k) => {
+      const rest = phrasings.filter((_, j) => j !== k);
+      const others = entries.map((x, j) => (j === i ? { ...x, question: rest[0]!, variants: rest.slice(1) } : x));
+      const hits = createFaqBot({ entries: others, defaultLang: lang }).search(q, lang);
+      queries += 1;
+      if (hits[0]?.id === e.id) top1 += 1;
+      if (hits.slice(0, 3).some((h) => h.id === e.id)) top3 += 1;
+    });
+  });
+  return queries ? { queries, top1_accuracy: round(top1 / queries), top3_accuracy: round(top3 / queries) } : null;
+}
+
+/** The file's cases split in two (even and odd positions): a figure that holds on both halves generalises. */
+export function halves(file: EvalFile, options: { threshold?: number } = {}): [EvalResult, EvalResult] {
+  const half = (h: number) => evaluate({ ...file, cases: file.cases.filter((_, i) => i % 2 === h) }, options);
+  return [half(0), half(1)];
+}
+
 /** p99 reply latency with the file's FAQ grown to `size` entries (deterministic variations). */
 export function latencyAt(file: EvalFile, size = 1000): number {
   const base = entriesOf(file);
@@ -99,10 +130,10 @@ export function latencyAt(file: EvalFile, size = 1000): number {
 if (process.argv[1]?.endsWith('eval-cli.js')) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { threshold: { type: 'string' }, latency: { type: 'boolean' } },
+    options: { threshold: { type: 'string' }, latency: { type: 'boolean' }, halves: { type: 'boolean' }, self: { type: 'boolean' } },
   });
   if (!positionals.length) {
-    console.error('usage: npm run eval:bot -- FILE.json [--threshold 0.5] [--latency]');
+    console.error('usage: npm run eval:bot -- FILE.json [--threshold 0.5] [--latency] [--halves] [--self]');
     process.exit(2);
   }
   for (const path of positionals) {
@@ -120,6 +151,20 @@ if (process.argv[1]?.endsWith('eval-cli.js')) {
     console.log(
       `  latency p50 / p99   ${result.p50_ms} ms / ${result.p99_ms} ms${result.p99_ms_1000 !== undefined ? `; p99 with 1,000 entries ${result.p99_ms_1000} ms` : ''}`,
     );
+    if (values.halves) {
+      for (const [i, h] of halves(file, { threshold }).entries())
+        console.log(
+          `  half ${i + 1}: top-1 ${h.top1_accuracy}, top-3 ${h.top3_accuracy}, in-scope ${h.in_scope_accuracy}, out-of-scope ${h.oos_recall ?? 'n/a'}`,
+        );
+    }
+    if (values.self) {
+      const self = selfCheck(file);
+      console.log(
+        self
+          ? `  self-check (each phrasing against the FAQ without it, ${self.queries} questions): top-1 ${self.top1_accuracy}, top-3 ${self.top3_accuracy}`
+          : '  self-check: n/a (no entry has several phrasings)',
+      );
+    }
     console.log(JSON.stringify(result));
   }
 }
