@@ -143,6 +143,12 @@ describe('console: a chat from the bot to the rating', () => {
     await view.locator('[data-action=resolve]').click();
     await view.locator('[data-conv-status=resolved]').waitFor();
 
+    // The dashboard route loads the dashboard element (its own chunk) on first visit.
+    await page.locator('nav [data-nav=dashboard]').click();
+    await page.waitForFunction(() => customElements.get('servus-dashboard') !== undefined);
+    expect(await page.locator('servus-dashboard').count()).toBe(1);
+    await page.locator('nav [data-nav=mine]').click();
+
     const errors = agent.errors.filter((e) => !/401|Unauthorized/.test(e));
     expect(errors).toEqual([]);
     console.log('console e2e timings', timings);

@@ -3,9 +3,9 @@
 import { QueryClient, focusManager, onlineManager } from '@tanstack/query-core';
 import type { ConversationChange } from '@servus/shared';
 import { createLiveSocket, type LiveSocket, type SocketState } from './live/socket.js';
-import { createLiveStore, type LiveStore } from './live/store.js';
+import { createLiveStore, type Alert, type LiveStore } from './live/store.js';
 import type { Key, Lang } from './i18n.js';
-import { beep, notify, loadPrefs, type Prefs } from './notify.js';
+import { beep, notify, loadPrefs, warmUpAudio, type Prefs } from './notify.js';
 
 export interface Me {
   id: string;
@@ -73,20 +73,22 @@ export function createConsoleContext({ me, t, lang, navigate, onChange, staleAft
     send: (f) => socket.send(f),
     sendVolatile: (f) => socket.sendVolatile(f),
     onConversationChanged: refreshLists,
-    onAlert: (alert) => {
-      if (ctx.prefs.sound && store.status === 'online') beep();
-      if (!ctx.prefs.notifications) return;
-      if (alert.kind === 'queued') {
-        const who = alert.conversation.visitor?.name ?? t('anonymous');
-        notify(t('newChat'), `${who}: ${alert.conversation.lastMessage?.text ?? ''}`, () =>
-          navigate(`/console/queue/${alert.conversation.id}`),
-        );
-      } else {
-        const id = alert.conversation?.id;
-        notify(t('newMessage'), alert.message.text, () => id && navigate(`/console/mine/${id}`));
-      }
-    },
+    // After the render: the first beep creates an AudioContext, which can take a moment.
+    onAlert: (alert) => setTimeout(() => announce(alert), 0),
   });
+  function announce(alert: Alert): void {
+    if (ctx.prefs.sound && store.status === 'online') beep();
+    if (!ctx.prefs.notifications) return;
+    if (alert.kind === 'queued') {
+      const who = alert.conversation.visitor?.name ?? t('anonymous');
+      notify(t('newChat'), `${who}: ${alert.conversation.lastMessage?.text ?? ''}`, () =>
+        navigate(`/console/queue/${alert.conversation.id}`),
+      );
+    } else {
+      const id = alert.conversation?.id;
+      notify(t('newMessage'), alert.message.text, () => id && navigate(`/console/mine/${id}`));
+    }
+  }
 
   // Never stale: returning to the tab or the network triggers a resync; after a long absence
   // (laptop sleep) the socket is replaced outright instead of trusting a possibly dead one.
@@ -105,6 +107,8 @@ export function createConsoleContext({ me, t, lang, navigate, onChange, staleAft
     onlineManager.setOnline(true);
     socket.reconnectNow();
   };
+  // Browsers allow audio after a user gesture; creating it then keeps the first beep instant.
+  document.addEventListener('pointerdown', warmUpAudio, { once: true });
   document.addEventListener('visibilitychange', onVisibility);
   window.addEventListener('online', onOnline);
 
@@ -120,6 +124,7 @@ export function createConsoleContext({ me, t, lang, navigate, onChange, staleAft
     navigate,
     dispose() {
       document.removeEventListener('visibilitychange', onVisibility);
+      document.removeEventListener('pointerdown', warmUpAudio);
       window.removeEventListener('online', onOnline);
       socket.stop();
       qc.clear();

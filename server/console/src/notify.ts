@@ -26,6 +26,14 @@ export function savePrefs(prefs: Prefs): void {
 
 let audio: AudioContext | null = null;
 
+export function warmUpAudio(): void {
+  try {
+    audio ??= new AudioContext();
+  } catch {
+    /* no audio */
+  }
+}
+
 /** Two short sine tones; the context is created lazily (browsers allow it after a user gesture). */
 export function beep(): void {
   try {

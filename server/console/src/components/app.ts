@@ -9,7 +9,6 @@ import { setTitleCount } from '../notify.js';
 import { LiveController } from '../controllers/live-controller.js';
 import type { AgentStatus } from '../live/store.js';
 import { base } from '../styles.js';
-import '../dashboard/index.js';
 import './login.js';
 import './conversation-list.js';
 import './conversation-view.js';
@@ -162,6 +161,13 @@ export class ServusConsole extends LitElement {
     e.preventDefault();
   };
   private _pendingG = false;
+
+  /** The dashboard (charts) is its own chunk, loaded the first time its route is shown. */
+  private _dashboard: Promise<unknown> | null = null;
+
+  override willUpdate(): void {
+    if (this._route.section === 'dashboard' && !this._dashboard) this._dashboard = import('../dashboard/index.js');
+  }
 
   override render() {
     if (!this._checked) return html``;

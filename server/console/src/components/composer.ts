@@ -8,6 +8,7 @@ import { QueryController } from '../controllers/query-controller.js';
 import { api } from '../api.js';
 import { expandVariables } from '../format.js';
 import { base } from '../styles.js';
+import { slashTokenBefore } from './composer-token.js';
 
 export interface Canned {
   id: string;
@@ -19,12 +20,6 @@ export interface Canned {
 const TYPING_REFRESH_MS = 3000;
 const TYPING_IDLE_MS = 4000;
 const SUGGESTIONS_MAX = 8;
-
-/** The `/word` right before the caret, if any. */
-export function slashTokenBefore(text: string, caret: number): { start: number; query: string } | null {
-  const m = /(^|\s)\/([\w-]*)$/.exec(text.slice(0, caret));
-  return m ? { start: caret - m[2]!.length - 1, query: m[2]!.toLowerCase() } : null;
-}
 
 export class ServusComposer extends LitElement {
   static override properties = {

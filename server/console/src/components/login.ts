@@ -4,6 +4,7 @@ import { api, ApiError } from '../api.js';
 import { translator, type Lang } from '../i18n.js';
 import type { Me } from '../context.js';
 import { base } from '../styles.js';
+import { warmUpAudio } from '../notify.js';
 
 export class ServusLogin extends LitElement {
   static override properties = { lang: {}, _error: { state: true }, _busy: { state: true } };
@@ -22,6 +23,9 @@ export class ServusLogin extends LitElement {
     e.preventDefault();
     const form = new FormData(e.target as HTMLFormElement);
     const t = translator(this.lang);
+    // The login click is a user gesture: prepare the audio for the first alert now (creating it
+    // can take a second on some machines, which must not delay showing a new chat later).
+    warmUpAudio();
     this._busy = true;
     this._error = '';
     try {

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { describeUserAgent, duration, expandVariables, safeHttpUrl } from './format.js';
+import { slashTokenBefore } from './components/composer-token.js';
+
+describe('format helpers', () => {
+  it('formats waiting times compactly', () => {
+    expect(duration(42_000)).toBe('42s');
+    expect(duration(125_000)).toBe('2:05');
+    expect(duration(3 * 3600_000 + 5 * 60_000)).toBe('3h 05m');
+  });
+  it('names browser and OS from a user agent', () => {
+    expect(describeUserAgent('Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0')).toBe(
+      'Firefox 128 · Windows',
+    );
+    expect(
+      describeUserAgent(
+        'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+      ),
+    ).toBe('Safari 17 · macOS');
+  });
+  it('expands known variables and leaves unknown ones visible', () => {
+    expect(
+      expandVariables('Hi {{visitor.name}}, {{ agent.name }} here. {{order.id}}', { 'visitor.name': 'Eva', 'agent.name': 'Max' }),
+    ).toBe('Hi Eva, Max here. {{order.id}}');
+  });
+  it('only lets http(s) URLs become links', () => {
+    expect(safeHttpUrl('https://shop.example/a?b=1')).toBe('https://shop.example/a?b=1');
+    expect(safeHttpUrl('javascript:alert(1)')).toBeNull();
+    expect(safeHttpUrl('data:text/html,x')).toBeNull();
+    expect(safeHttpUrl('not a url')).toBeNull();
+  });
+  it('finds the /shortcut being typed before the caret', () => {
+    expect(slashTokenBefore('/dan', 4)).toEqual({ start: 0, query: 'dan' });
+    expect(slashTokenBefore('Hallo /Gru', 10)).toEqual({ start: 6, query: 'gru' });
+    expect(slashTokenBefore('a/b', 3)).toBeNull();
+    expect(slashTokenBefore('/dan x', 6)).toBeNull();
+  });
+});

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import type { ConversationView } from '@servus/shared';
+import { createLiveStore } from './store.js';
+
+const view = (id: string, over: Partial<ConversationView> = {}): ConversationView => ({
+  id,
+  siteKey: 'demo',
+  status: 'queued',
+  lastSeq: 3,
+  assignee: null,
+  queue: null,
+  readSeq: 0,
+  createdAt: 1,
+  updatedAt: 10,
+  queuedAt: 5,
+  ...over,
+});
+
+function setup() {
+  const sent: Record<string, unknown>[] = [];
+  const alerts: string[] = [];
+  const store = createLiveStore({
+    send: (f) => sent.push(f as Record<string, unknown>),
+    sendVolatile: (f) => sent.push(f as Record<string, unknown>),
+    onAlert: (a) => alerts.push(a.kind),
+  });
+  store.apply({ type: 'welcome', agent: { id: 'a1', name: 'Ann', email: 'a@x', role: 'agent', siteKeys: ['demo'] } });
+  return { store, sent, alerts };
+}
+
+describe('live store', () => {
+  it('keeps the queue oldest first and follows the agent’s own chats from their current end', () => {
+    const { store, sent } = setup();
+    store.apply({
+      type: 'queue.snapshot',
+      conversations: [
+        view('c2', { queuedAt: 9 }),
+        view('c1', { queuedAt: 2 }),
+        view('c3', { status: 'assigned', assignee: { id: 'a1', name: 'Ann' }, lastSeq: 7 }),
+      ],
+    });
+    expect(store.queue().map((c) => c.id)).toEqual(['c1', 'c2']);
+    expect(store.mine().map((c) => c.id)).toEqual(['c3']);
+    expect(sent).toContainEqual({ type: 'conversation.subscribe', conversationId: 'c3', lastSeq: 7 });
+  });
+
+  it('alerts for a new handoff after the first snapshot, and drops chats that left the queue while away', () => {
+    const { store, alerts } = setup();
+    store.apply({ type: 'queue.snapshot', conversations: [view('c1')] });
+    expect(alerts).toEqual([]);
+    store.apply({ type: 'conversation.updated', conversationId: 'c2', seq: 4, change: 'handoff', conversation: view('c2'), at: 11 });
+    expect(alerts).toEqual(['queued']);
+    // After a reconnect the snapshot no longer has c1 (someone took it meanwhile).
+    store.apply({ type: 'queue.snapshot', conversations: [view('c2')] });
+    expect(store.queue().map((c) => c.id)).toEqual(['c2']);
+  });
+
+  it('merges live frames and REST history by seq: nothing twice, resumes from the highest seq', () => {
+    const { store, sent } = setup();
+    store.apply({ type: 'queue.snapshot', conversations: [view('c1')] });
+    store.open('c1');
+    const msg = (seq: number, text: string) => ({
+      type: 'message.created',
+      conversationId: 'c1',
+      seq,
+      message: { id: `m${seq}`, seq, kind: 'text', author: { type: 'visitor' }, text, at: 100 + seq },
+    });
+    store.apply(msg(4, 'live'));
+    store.mergeHistory('c1', [msg(1, 'a'), msg(2, 'b'), msg(4, 'live')], true);
+    expect([...store.transcript('c1')!.entries.keys()].sort()).toEqual([1, 2, 4]);
+    sent.length = 0;
+    store.resync((f) => sent.push(f as Record<string, unknown>));
+    expect(sent).toContainEqual({ type: 'conversation.subscribe', conversationId: 'c1', lastSeq: 4 });
+    expect(sent[0]).toMatchObject({ type: 'agent.hello', status: 'online' });
+  });
+
+  it('answers commands with the ack or error of their cid', async () => {
+    const { store, sent } = setup();
+    const ok = store.claim('c1');
+    const cid = sent.at(-1)!.cid as string;
+    store.apply({ type: 'ack', cid, seq: 5 });
+    await expect(ok).resolves.toMatchObject({ seq: 5 });
+    const bad = store.claim('c1');
+    store.apply({ type: 'error', cid: sent.at(-1)!.cid as string, code: 'CONFLICT', message: 'taken' });
+    await expect(bad).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('shows visitor typing until it stops or its time runs out', () => {
+    let now = 0;
+    const store = createLiveStore({ send: () => {}, sendVolatile: () => {}, now: () => now, typingTtlMs: 1000 });
+    store.apply({ type: 'typing', conversationId: 'c1', author: { type: 'visitor', name: 'Vera' }, active: true });
+    expect(store.typingIn('c1')).toMatchObject({ name: 'Vera' });
+    now = 1500;
+    expect(store.typingIn('c1')).toBeNull();
+  });
+});
