@@ -200,11 +200,6 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
         <div class="foot">
           {(replies.length > 0 || canHandoff) && (
             <div class="chips" role="group" aria-label={s.suggestions}>
-              {replies.map((r) => (
-                <button key={r.id} type="button" class="chip" onClick={() => session.send(r.title)}>
-                  {r.title}
-                </button>
-              ))}
               {canHandoff && (
                 <button type="button" class="chip person" onClick={() => session.handoff()}>
                   <svg viewBox="0 0 24 24" aria-hidden="true">
@@ -213,6 +208,11 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
                   {s.talkToPerson}
                 </button>
               )}
+              {replies.map((r) => (
+                <button key={r.id} type="button" class="chip" onClick={() => session.send(r.title)}>
+                  {r.title}
+                </button>
+              ))}
             </div>
           )}
           <Composer view={view} session={session} />

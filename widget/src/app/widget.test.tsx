@@ -132,7 +132,7 @@ describe('widget app', () => {
       throw new Error(host.root.innerHTML);
     });
     expect(q('.group.bot strong')!.textContent).toBe('fast');
-    expect([...host.root.querySelectorAll('.chip')].map((c) => c.textContent)).toEqual(['Costs?', 'Talk to a person']);
+    expect([...host.root.querySelectorAll('.chip')].map((c) => c.textContent)).toEqual(['Talk to a person', 'Costs?']);
     expect(q('[aria-live="polite"].sr-only')!.textContent).toContain('We ship');
     expect(events.some(([e]) => e === 'message')).toBe(true);
   });
