@@ -48,6 +48,7 @@ export const TUNING = {
   /** German words' first letters as a light extra term (see `truncated`): weight and length. */
   truncWeight: 0.3,
   truncLen: 6,
+  headWeight: 0.5,
   /** Weights of WordNet synonyms and broader words of a question word the FAQ does not use. */
   wordnetSynonym: 0.5,
   wordnetBroader: 0.3,
@@ -285,6 +286,13 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
       const tr = truncated(t, lang);
       if (tr) weights.set(tr, Math.max(weights.get(tr) ?? 0, TUNING.truncWeight));
       if (!t.light) for (const related of expand(term)) weights.set(related, Math.max(weights.get(related) ?? 0, TUNING.prefixWeight));
+      // A known word that begins this one and is most of it: the same word with another ending
+      // ("coronavirus" → "coronavir", from "Coronaviren").
+      if (!t.light && TUNING.headWeight > 0)
+        for (let len = term.length - 1; len >= Math.max(5, Math.ceil(term.length * 0.75)); len--) {
+          const head = term.slice(0, len);
+          if (vocabulary.has(head)) weights.set(head, Math.max(weights.get(head) ?? 0, TUNING.headWeight));
+        }
       for (const syn of synonymTable.get(term) ?? []) if (vocabulary.has(syn)) weights.set(syn, Math.max(weights.get(syn) ?? 0, 0.6));
       // A word this FAQ never uses: maybe it uses a synonym or a broader word (WordNet, English only).
       if (lang === 'en' && !t.light && !vocabulary.has(term) && TUNING.wordnetSynonym > 0) {
