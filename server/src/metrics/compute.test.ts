@@ -109,6 +109,22 @@ describe('service metrics', () => {
     expect([...groupFacts(facts, 'lang', created).keys()]).toEqual(['de', 'en']);
     expect([...groupFacts(facts, 'hour', created, 'Europe/Vienna').keys()]).toEqual(['10']); // 09:00 UTC = 10:00 in Vienna
     expect([...groupFacts(facts, 'day', created, 'Europe/Vienna').keys()]).toEqual(['2026-11-02']);
+    // Around local midnight and in a zone 5:45 ahead of UTC (Kathmandu): 18:14:59 UTC is 23:59:59, 18:15 the next day.
+    const edge = new Map([
+      ['A', Date.UTC(2026, 10, 2, 18, 14, 59)],
+      ['B', Date.UTC(2026, 10, 2, 18, 15, 0)],
+      ['C', Date.UTC(2026, 10, 2, 18, 29, 59)],
+    ]);
+    const kathmandu = (by: 'day' | 'hour') =>
+      [...groupFacts(facts.slice(0, 3), by, edge, 'Asia/Kathmandu').entries()].map(([k, v]) => [k, v.map((f) => f.id)]);
+    expect(kathmandu('day')).toEqual([
+      ['2026-11-02', ['A']],
+      ['2026-11-03', ['B', 'C']],
+    ]);
+    expect(kathmandu('hour')).toEqual([
+      ['00', ['B', 'C']],
+      ['23', ['A']],
+    ]);
   });
 
   it('measures each site against its own service-level target', () => {

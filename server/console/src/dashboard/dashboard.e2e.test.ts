@@ -243,8 +243,15 @@ describe('<servus-dashboard> on seeded demo data', () => {
     expect(csv.type).toMatch(/^text\/csv/);
     expect(csv.text.split('\n')[1]).toMatch(new RegExp(`^"all",${s.conversations},`));
     if (process.env.DASHBOARD_SCREENSHOT) await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT, fullPage: true });
+    const apiMs = await page.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .filter((e) => e.name.includes('/api/metrics'))
+        .slice(0, 3)
+        .map((e) => `${Math.round(e.startTime)}+${Math.round(e.duration)}`),
+    );
     console.log(
-      `dashboard: ${s.conversations} conversations; first render with data ${loadMs} ms; bundle ${(bundle.length / 1024).toFixed(1)} KiB, ${(gzipSync(bundle).length / 1024).toFixed(1)} KiB gzip`,
+      `dashboard: ${s.conversations} conversations; first render with data ${loadMs} ms (the three GET /api/metrics: ${apiMs.join(', ')} ms); bundle ${(bundle.length / 1024).toFixed(1)} KiB, ${(gzipSync(bundle).length / 1024).toFixed(1)} KiB gzip`,
     );
   });
 
