@@ -1,5 +1,6 @@
 // The LLM engine on a real server with real sockets, wired as `npm start` wires it (config → FAQ bots
 // → LLM engine), against a local fake OpenAI server scripted per test. No real model is involved.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,10 @@ import { languageInstruction } from './llm-prompt.js';
 
 const repoRoot = new URL('../../../', import.meta.url).pathname;
 
-async function start(overrides: Partial<Record<keyof Config, unknown>>): Promise<Servus & { close(): Promise<void> }> {
+async function start(
+  overrides: Partial<Record<keyof Config, unknown>>,
+  { postgres = false } = {},
+): Promise<Servus & { close(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'servus-llm-'));
   const config = loadConfig({
     env: {},
@@ -28,10 +32,16 @@ async function start(overrides: Partial<Record<keyof Config, unknown>>): Promise
       adminPassword: TEST_ADMIN.password,
       logLevel: 'silent',
       autoAssign: false,
+      ...(postgres ? { databaseUrl: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' } : {}),
       ...overrides,
     },
   });
-  const servus = await startServus({ config, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), bots: createFaqBots });
+  const servus = await startServus({
+    config,
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    bots: createFaqBots,
+    ...(postgres ? { pgSchema: `t_${randomBytes(6).toString('hex')}` } : {}),
+  });
   return Object.assign(servus, {
     async close() {
       await servus.stop();
@@ -287,6 +297,35 @@ describe('LLM engine: limits and configuration', () => {
       v.client.close();
     } finally {
       await plain.close();
+    }
+  });
+});
+
+describe('LLM engine on PostgreSQL', () => {
+  it('logs a streamed answer once and hands over on the tool call', async () => {
+    const pg = await start({ openaiBaseUrl: fake.url, llmTimeoutSeconds: 30 }, { postgres: true });
+    try {
+      fake.script({ content: ['Free from ', '€50.'] }, { toolCall: { name: 'handoff_to_human', arguments: ['{"reason":"used item"}'] } });
+      const v = await newVisitor(pg.url);
+      const ack = await ask(v.client, 'q1', 'How much is shipping?');
+      const conversationId = ack.conversationId as string;
+      const answer = await v.client.next(isBot);
+      expect(message(answer)).toMatchObject({ text: 'Free from €50.', streamId: `bot_${String(ack.id)}` });
+      await ask(v.client, 'q2', 'Can I return an item that I have already used?', conversationId);
+      await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'handoff');
+      const db = pg.database.db;
+      const bots = await db
+        .selectFrom('events')
+        .select('text')
+        .where('conversation_id', '=', conversationId)
+        .where('author_type', '=', 'bot')
+        .execute();
+      expect(bots.map((b) => b.text)).toEqual(['Free from €50.', 'I am connecting you with our team.']);
+      const row = await db.selectFrom('conversations').select('handoff_reason').where('id', '=', conversationId).executeTakeFirstOrThrow();
+      expect(row.handoff_reason).toBe('llm_handoff');
+      v.client.close();
+    } finally {
+      await pg.close();
     }
   });
 });
