@@ -22,6 +22,8 @@ export interface EvalResult {
   p50_ms: number;
   p99_ms: number;
   p99_ms_1000?: number;
+  p99_cpu_ms_1000?: number;
+  load_ms_1000?: number;
 }
 
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
@@ -105,8 +107,12 @@ export function halves(file: EvalFile, options: { threshold?: number } = {}): [E
   return [half(0), half(1)];
 }
 
-/** p99 reply latency with the file's FAQ grown to `size` entries (deterministic variations). */
-export function latencyAt(file: EvalFile, size = 1000): number {
+/**
+ * p99 reply latency with the file's FAQ grown to `size` entries (deterministic variations). The
+ * machines are shared: each of `passes` passes over the cases gives a p99, and the lowest counts
+ * (other processes only ever add time). The CPU time per question is given beside it.
+ */
+export function latencyAt(file: EvalFile, size = 1000, passes = 3): { p99_ms: number; p99_cpu_ms: number; load_ms: number } {
   const base = entriesOf(file);
   const entries: FaqEntry[] = [];
   const fillers = ['please', 'quickly', 'today', 'again', 'online', 'bitte', 'heute', 'schnell', 'wieder', 'jetzt'];
@@ -116,15 +122,28 @@ export function latencyAt(file: EvalFile, size = 1000): number {
     const vary = (s: string) => (k === 0 ? s : `${s} ${fillers[k % fillers.length]} ${k}`);
     entries.push({ ...e, id: `${e.id}-${k}`, question: vary(e.question), variants: e.variants.map(vary) });
   }
+  const t0 = performance.now();
   const bot = createFaqBot({ entries, defaultLang: file.language ?? 'en' });
-  const times: number[] = [];
-  for (const c of file.cases) {
-    const t0 = performance.now();
-    bot.reply({ text: c.text, state: initialBotState() });
-    times.push(performance.now() - t0);
+  const load = performance.now() - t0;
+  let best = Infinity;
+  let bestCpu = Infinity;
+  for (let pass = 0; pass < passes; pass++) {
+    const times: number[] = [];
+    const cpu: number[] = [];
+    for (const c of file.cases) {
+      const c0 = process.cpuUsage();
+      const w0 = performance.now();
+      bot.reply({ text: c.text, state: initialBotState() });
+      times.push(performance.now() - w0);
+      const used = process.cpuUsage(c0);
+      cpu.push((used.user + used.system) / 1000);
+    }
+    times.sort((a, b) => a - b);
+    cpu.sort((a, b) => a - b);
+    best = Math.min(best, percentile(times, 0.99));
+    bestCpu = Math.min(bestCpu, percentile(cpu, 0.99));
   }
-  times.sort((a, b) => a - b);
-  return round(percentile(times, 0.99));
+  return { p99_ms: round(best), p99_cpu_ms: round(bestCpu), load_ms: Math.round(load) };
 }
 
 if (process.argv[1]?.endsWith('eval-cli.js')) {
@@ -140,7 +159,12 @@ if (process.argv[1]?.endsWith('eval-cli.js')) {
     const file = JSON.parse(readFileSync(path, 'utf8')) as EvalFile;
     const threshold = values.threshold === undefined ? DEFAULT_THRESHOLD : Number(values.threshold);
     const result: EvalResult = evaluate(file, { threshold });
-    if (values.latency) result.p99_ms_1000 = latencyAt(file, 1000);
+    if (values.latency) {
+      const at = latencyAt(file, 1000);
+      result.p99_ms_1000 = at.p99_ms;
+      result.p99_cpu_ms_1000 = at.p99_cpu_ms;
+      result.load_ms_1000 = at.load_ms;
+    }
     const inScope = file.cases.filter((c) => c.expect !== null).length;
     console.log(
       `${file.name ?? path}: ${file.faq.length} FAQ entries, ${file.cases.length} cases (${inScope} in scope), threshold ${threshold}`,
@@ -149,7 +173,11 @@ if (process.argv[1]?.endsWith('eval-cli.js')) {
     console.log(`  out-of-scope recall ${result.oos_recall ?? 'n/a (no out-of-scope cases)'}`);
     console.log(`  top-1 / top-3       ${result.top1_accuracy} / ${result.top3_accuracy}`);
     console.log(
-      `  latency p50 / p99   ${result.p50_ms} ms / ${result.p99_ms} ms${result.p99_ms_1000 !== undefined ? `; p99 with 1,000 entries ${result.p99_ms_1000} ms` : ''}`,
+      `  latency p50 / p99   ${result.p50_ms} ms / ${result.p99_ms} ms${
+        result.p99_ms_1000 !== undefined
+          ? `; with 1,000 entries: p99 ${result.p99_ms_1000} ms (CPU ${result.p99_cpu_ms_1000} ms), load ${result.load_ms_1000} ms`
+          : ''
+      }`,
     );
     if (values.halves) {
       for (const [i, h] of halves(file, { threshold }).entries())
