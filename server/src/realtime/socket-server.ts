@@ -27,6 +27,7 @@ import type { SiteDirectory } from '../sites.js';
 import { ServusError, toPublicError } from '../errors.js';
 import { type Hub, type HubMessage, topics } from './hub.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createWriteCoalescer } from './write-coalescer.js';
 import type { Presence } from './presence.js';
 
 export interface SocketServerOptions {
@@ -88,6 +89,8 @@ export function createSocketServer(options: SocketServerOptions) {
   const visitorMessages = createRateLimiter({ limit: config.visitorMessagesPerWindow, windowMs: config.rateWindowMs });
   const agentMessages = createRateLimiter({ limit: config.agentMessagesPerWindow, windowMs: config.rateWindowMs });
   const frames = createRateLimiter({ limit: config.framesPerWindow, windowMs: config.rateWindowMs });
+  // Ack, echo and relayed copies sent in one tick leave a socket in one write.
+  const coalescer = createWriteCoalescer();
   const transcripts = createRateLimiter({ limit: 3, windowMs: 3_600_000 });
   let closing = false;
 
@@ -237,6 +240,7 @@ export function createSocketServer(options: SocketServerOptions) {
       conn.ws.terminate();
       return;
     }
+    coalescer.hold(conn.ws);
     conn.ws.send(json);
   }
 
