@@ -8,6 +8,9 @@ import type * as FormsModule from './Forms.js';
 import { Avatar, Messages } from './Messages.js';
 import type { Session, View } from './session.js';
 
+/** Quick replies shown at once: more would push the conversation out of view on a phone. */
+const MAX_QUICK_REPLIES = 2;
+
 type FormName = 'PreChatForm' | 'OfflineForm' | 'RatingForm';
 let formsChunk: Promise<typeof FormsModule> | undefined;
 
@@ -208,7 +211,7 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
                   {s.talkToPerson}
                 </button>
               )}
-              {replies.map((r) => (
+              {replies.slice(0, MAX_QUICK_REPLIES).map((r) => (
                 <button key={r.id} type="button" class="chip" onClick={() => session.send(r.title)}>
                   {r.title}
                 </button>
