@@ -49,6 +49,9 @@ function categoryBars(labels: string[], counts: number[], seriesLabel: string, c
   };
 }
 
+/** Seconds: chart x values are Unix seconds. */
+const HALF_DAY = 43_200;
+
 const groupByKey = (report: MetricsReport) => new Map(report.groups.map((g) => [g.key, g.summary]));
 
 /** Conversations (bars), handoffs and resolved (lines) for every day of the period, zeros included. */
@@ -61,7 +64,11 @@ export function dailyVolume(period: Period, byDay: MetricsReport, t: Translate, 
   const resolved = pick((s) => s.resolved);
   return {
     options: {
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+      // Half a day of room on both sides, so the first and last day's bars are whole.
+      scales: {
+        x: { time: true, range: (_u, min, max) => [min - HALF_DAY, max + HALF_DAY] },
+        y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
+      },
       axes: [{ ...AXIS, values: (_u, splits) => splits.map((s) => formatDay(dayKeyOf(s), lang)) }, countAxis],
       series: [
         { label: t('date'), value: (_u, v) => (v === null ? '' : formatDay(dayKeyOf(v), lang)) },
@@ -88,7 +95,10 @@ export function dailyTimes(period: Period, byDay: MetricsReport, t: Translate, l
   const wait = days.map((d) => by.get(d.key)?.waitSeconds.median ?? null);
   return {
     options: {
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(60, max * 1.1)] } },
+      scales: {
+        x: { time: true, range: (_u, min, max) => [min - HALF_DAY, max + HALF_DAY] },
+        y: { range: (_u, _min, max) => [0, Math.max(60, max * 1.1)] },
+      },
       axes: [
         { ...AXIS, values: (_u, splits) => splits.map((s) => formatDay(dayKeyOf(s), lang)) },
         // Ticks at round durations (15 s … 1 h), labelled short so they fit.

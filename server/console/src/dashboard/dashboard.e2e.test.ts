@@ -303,6 +303,12 @@ describe('<servus-dashboard> on seeded demo data', () => {
     await expect.poll(() => page.locator('servus-dashboard h1').textContent()).toBe('Servicestandards');
     expect(await page.locator('servus-dashboard a.export').textContent()).toBe('CSV exportieren');
     expect(await page.locator('servus-dashboard [data-kpi="wait"] dt').textContent()).toBe('Wartezeit');
+    if (process.env.DASHBOARD_SCREENSHOT) {
+      // A narrow window as well: the layout reflows to one column.
+      await page.setViewportSize({ width: 720, height: 1000 });
+      await page.screenshot({ path: process.env.DASHBOARD_SCREENSHOT.replace(/\.png$/, '-de-narrow.png'), fullPage: true });
+      await page.setViewportSize({ width: 1280, height: 1000 });
+    }
     await page.evaluate(() => document.querySelector('servus-dashboard')!.setAttribute('lang', 'en'));
     await expect.poll(() => page.locator('servus-dashboard h1').textContent()).toBe('Service standards');
     expect(problems).toEqual([]);
