@@ -54,10 +54,10 @@ export function llmReply(engine: LlmEngine, site: LlmSite, logger: Logger, text:
     ...fallback,
     deferred: {
       fallback,
-      async run(onDelta) {
+      async run(onDelta, signal) {
         const started = Date.now();
         try {
-          const out = await decision.run(onDelta);
+          const out = await decision.run(onDelta, signal);
           logger.debug({ site: site.siteKey, outcome: out.kind, ms: Date.now() - started }, 'model answered');
           if (out.kind === 'handoff') {
             return {
@@ -86,6 +86,7 @@ export function llmReply(engine: LlmEngine, site: LlmSite, logger: Logger, text:
         } catch (err) {
           // The default engine's answer goes out instead; the log says why.
           const code = (err as { code?: string }).code ?? 'failed';
+          if (code === 'cancelled') throw err;
           logger.warn(
             { site: site.siteKey, code, err: (err as Error).message, ms: Date.now() - started },
             'model failed; default engine answers',

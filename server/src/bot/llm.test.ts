@@ -243,7 +243,7 @@ describe('LLM engine: handoff and fallbacks', () => {
     v.client.close();
   });
 
-  it('drops the model’s answer when the visitor asked for a person while it was being written', async () => {
+  it('stops the model and drops its answer when the visitor asks for a person while it is being written', async () => {
     const release = gate();
     fake.script({ content: ['Returns are free ', release.opened] });
     const v = await newVisitor(server.url);
@@ -252,8 +252,9 @@ describe('LLM engine: handoff and fallbacks', () => {
     const draft = await v.client.next((f) => f.type === 'message.delta');
     v.client.send({ type: 'handoff.request', cid: 'h1', conversationId });
     await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'handoff');
-    release.open();
+    // The model is stopped at once: the draft is abandoned while its stream is still held open.
     await v.client.next((f) => f.type === 'message.delta' && f.streamId === draft.streamId && f.done === true);
+    release.open();
     const bots = await server.database.db
       .selectFrom('events')
       .select('id')

@@ -40,10 +40,10 @@ export type LlmDecision =
   | { action: 'keep' }
   /** Retrieval found nothing close: hand over without asking the model. */
   | { action: 'handoff' }
-  /** Ask the model; `run` streams text through `onDelta` and rejects on any failure. */
-  | { action: 'call'; entries: FaqEntry[]; run(onDelta: (text: string) => void): Promise<LlmOutcome> };
+  /** Ask the model; `run` streams text through `onDelta` and rejects on any failure or when `signal` aborts. */
+  | { action: 'call'; entries: FaqEntry[]; run(onDelta: (text: string) => void, signal?: AbortSignal): Promise<LlmOutcome> };
 
-export type LlmErrorCode = 'timeout' | 'failed' | 'truncated' | 'empty' | 'unknown_tool';
+export type LlmErrorCode = 'timeout' | 'cancelled' | 'failed' | 'truncated' | 'empty' | 'unknown_tool';
 
 export class LlmError extends Error {
   constructor(
@@ -97,7 +97,12 @@ export function createLlmEngine({
   // A server that ignores max_tokens is cut off here (generous: a token is rarely over 8 characters).
   const maxChars = maxTokens * 8;
 
-  async function callModel(input: DecideInput, entries: FaqEntry[], onDelta: (text: string) => void): Promise<LlmOutcome> {
+  async function callModel(
+    input: DecideInput,
+    entries: FaqEntry[],
+    onDelta: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<LlmOutcome> {
     const messages = buildPrompt({
       question: input.question,
       lang: input.lang,
@@ -110,6 +115,9 @@ export function createLlmEngine({
       timedOut = true;
       controller.abort();
     }, timeoutMs);
+    const cancel = () => controller.abort();
+    if (signal?.aborted) cancel();
+    signal?.addEventListener('abort', cancel, { once: true });
     let text = '';
     let finish: string | null = null;
     const tool = { name: '', args: '' };
@@ -143,14 +151,17 @@ export function createLlmEngine({
         }
         if (choice.finish_reason) finish = choice.finish_reason;
       }
-      // The SDK ends the iteration quietly when its request is aborted: the deadline passed.
+      // The SDK ends the iteration quietly when its request is aborted: cancelled, or the deadline passed.
+      if (signal?.aborted) throw new LlmError('cancelled', 'the answer is no longer wanted');
       if (timedOut) throw new LlmError('timeout', `no complete answer within ${timeoutMs} ms`);
     } catch (err) {
       if (err instanceof LlmError) throw err;
+      if (signal?.aborted) throw new LlmError('cancelled', 'the answer is no longer wanted', { cause: err });
       if (timedOut) throw new LlmError('timeout', `no complete answer within ${timeoutMs} ms`, { cause: err });
       throw new LlmError('failed', err instanceof Error ? err.message : String(err), { cause: err });
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', cancel);
     }
     if (tool.name) {
       if (tool.name !== HANDOFF_TOOL) throw new LlmError('unknown_tool', `the model called an unknown tool: ${tool.name.slice(0, 60)}`);
@@ -178,7 +189,7 @@ export function createLlmEngine({
         .map((h) => input.entry(h.id))
         .filter((e): e is FaqEntry => e !== undefined);
       if (!entries.length) return { action: 'handoff' };
-      return { action: 'call', entries, run: (onDelta) => callModel(input, entries, onDelta) };
+      return { action: 'call', entries, run: (onDelta, signal) => callModel(input, entries, onDelta, signal) };
     },
   };
 }

@@ -19,8 +19,11 @@ export type BotReply = Omit<BotTurn, 'state' | 'handoffReason'> & {
 export interface DeferredBotReply {
   /** What the default engine says when the model fails, times out or is cut off. */
   fallback: BotReply;
-  /** Streams draft text through `onDelta`; resolves with the final answer, rejects for the fallback. */
-  run(onDelta: (text: string) => void): Promise<BotReply>;
+  /**
+   * Streams draft text through `onDelta`; resolves with the final answer, rejects for the fallback.
+   * `signal` aborts when the answer is no longer wanted (a person took the conversation).
+   */
+  run(onDelta: (text: string) => void, signal?: AbortSignal): Promise<BotReply>;
 }
 
 export interface BotResponder {

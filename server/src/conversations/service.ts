@@ -547,6 +547,8 @@ export function createConversationService(options: ConversationServiceOptions) {
       return r;
     });
     publish(result);
+    // A conversation that left the bot while a model was writing its answer: stop the model.
+    if (botCalls.size && result.conversation && result.conversation.status !== 'bot') botCalls.get(result.conversation.id)?.abort();
     // Positions of the others are a courtesy update, never a reason to fail the command.
     if (result.queueChanged && result.conversation) void publishQueuePositions(result.queueChanged).catch(() => {});
     if (result.conversation && (result.queueChanged || result.change)) options.onSiteChanged?.(result.conversation.site_key);
@@ -563,6 +565,8 @@ export function createConversationService(options: ConversationServiceOptions) {
   // as ephemeral `message.delta` frames, and the answer is logged afterwards as its own event.
   // Per conversation they run one at a time, in the order of the questions.
   const botAnswers = new Map<string, Promise<void>>();
+  /** The model call running for a conversation, to cancel it when a person takes over. */
+  const botCalls = new Map<string, AbortController>();
 
   function answerLater(job: DeferredJob): void {
     const previous = botAnswers.get(job.conversationId) ?? Promise.resolve();
@@ -592,11 +596,18 @@ export function createConversationService(options: ConversationServiceOptions) {
         visitor: json,
       });
     };
+    // Cancelled when the conversation leaves the bot meanwhile (see run): no more drafts, no more tokens.
+    const cancel = new AbortController();
+    botCalls.set(job.conversationId, cancel);
     let reply: BotReply;
     try {
-      reply = await job.reply.run((text) => delta(text));
+      reply = await job.reply.run((text) => {
+        if (!cancel.signal.aborted) delta(text);
+      }, cancel.signal);
     } catch {
       reply = job.reply.fallback;
+    } finally {
+      botCalls.delete(job.conversationId);
     }
     // The logged message (same streamId) replaces the draft; without one the draft is abandoned.
     if (!(await saveDeferredAnswer(job, streamId, reply))) delta('', true);
