@@ -66,6 +66,8 @@ export interface Retriever {
 
 export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: RetrievalOptions): Retriever {
   const langOf = (e: FaqEntry): Lang => e.lang ?? defaultLang;
+  // English questions may consult WordNet: its files are read now, at load, not on a visitor's question.
+  if (defaultLang === 'en' || entries.some((e) => e.lang === 'en')) wordnet.available();
   const docs: Doc[] = [];
   const entryDf = new Map<string, Set<number>>();
   const gramPostings = new Map<string, { docs: number[]; weight: number[] }>();

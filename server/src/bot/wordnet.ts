@@ -79,6 +79,7 @@ function open(): Database | null {
 
 /** Binary search of a sorted index file for the line of `lemma`; its synset offsets. */
 function lookup(buf: Buffer, lemma: string): number[] {
+  const target = Buffer.from(lemma, 'latin1');
   let lo = 0;
   let hi = buf.length;
   while (lo < hi) {
@@ -91,13 +92,14 @@ function lookup(buf: Buffer, lemma: string): number[] {
       hi = mid;
       continue;
     }
-    const key = buf.toString('latin1', start, space);
-    if (key === lemma) {
+    // Byte order is the files' sort order; comparing in place allocates nothing per step.
+    const order = buf.compare(target, 0, target.length, start, space);
+    if (order === 0) {
       const fields = buf.toString('latin1', start, end).trim().split(' ');
       const count = Number(fields[2]);
       return fields.slice(fields.length - count).map(Number);
     }
-    if (key < lemma) lo = end + 1;
+    if (order < 0) lo = end + 1;
     else hi = start;
   }
   return [];
