@@ -255,6 +255,72 @@ describe('widget in Chromium', () => {
     }
   });
 
+  it('asks for name and email first when the site enables the pre-chat form', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // The site setting has no admin API yet: the test turns it on in the config the widget receives.
+    await context.route('**/api/widget/config*', async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as { site: Record<string, unknown> };
+      body.site.preChatForm = { enabled: true, fields: ['name', 'email'] };
+      await route.fulfill({ response: res, json: body });
+    });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/demo?lang=de`);
+    await launcher(page).click();
+    const form = widget(page).locator('.pre form');
+    await form.waitFor();
+    expect(await widget(page).locator('#sv-input').count()).toBe(0);
+    await form.locator('input[autocomplete=name]').fill('Vroni Huber');
+    await form.locator('input[type=email]').fill('vroni@');
+    await form.locator('button[type=submit]').click();
+    expect(await form.locator('.error').innerText()).toBe('Bitte geben Sie eine gültige E-Mail-Adresse ein.');
+    await form.locator('input[type=email]').fill('vroni@example.com');
+    await form.locator('button[type=submit]').click();
+    await widget(page).locator('#sv-input').waitFor();
+    await ask(page, 'Wie lange dauert der Versand?');
+    expect(await nextReply(page, 1)).toMatch(/24 Stunden/);
+    const { conversations } = (await api('/api/conversations')) as { conversations: { id: string }[] };
+    const details = await Promise.all(
+      conversations.map(
+        (c) =>
+          api(`/api/conversations/${c.id}`) as Promise<{
+            conversation?: { visitor?: { name?: string; email?: string } };
+            visitor?: { name?: string };
+          }>,
+      ),
+    );
+    expect(JSON.stringify(details)).toContain('vroni@example.com');
+    await context.close();
+  });
+
+  it('offers the offline form when nobody can take the chat, and the team gets the message', async () => {
+    const { context, page, errors } = await open(`${server.url}/demo?lang=en`);
+    await openPanel(page);
+    await ask(page, 'Can I order a custom boot size?');
+    await widget(page).locator('.chip.person').click();
+    // No agent is online: the place in the queue without a wait estimate, and the offline form.
+    await expect.poll(() => widget(page).locator('#sv-sub').innerText(), { timeout: 10_000 }).toMatch(/^Waiting: you are number \d+$/);
+    const form = widget(page).locator('form.card');
+    await form.locator('input[type=email]').fill('not-an-email');
+    await form.locator('textarea').fill('Please call me back about size 49.');
+    await form.locator('button[type=submit]').click();
+    await form.locator('.error').waitFor();
+    await form.locator('input[type=email]').fill('hiker@example.com');
+    await form.locator('button[type=submit]').click();
+    await widget(page).locator('.thanks').waitFor();
+    const { conversations } = (await api('/api/conversations')) as { conversations: { id: string }[] };
+    let found = 0;
+    for (const c of conversations) {
+      const { events } = (await api(`/api/conversations/${c.id}/events?after=0`)) as {
+        events: { type: string; message?: { text: string; offline?: { email: string } } }[];
+      };
+      found += events.filter((e) => e.message?.offline?.email === 'hiker@example.com').length;
+    }
+    expect(found).toBe(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('delivers a message sent while offline exactly once after the connection is back', async () => {
     const agent: { client: TestClient } = await newAgent(server.url, TEST_ADMIN.email, TEST_ADMIN.password);
     try {
