@@ -84,6 +84,8 @@ async function openPanel(page: Page) {
   await launcher(page).click();
   await panel(page).waitFor();
   await widget(page).locator('#sv-input').waitFor();
+  // Let the opening animation end before anything measures the panel.
+  await panel(page).evaluate((el) => Promise.all(el.getAnimations().map((a) => a.finished)));
 }
 
 async function ask(page: Page, text: string) {
