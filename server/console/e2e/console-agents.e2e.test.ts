@@ -48,7 +48,10 @@ describe('two agents, one queue', () => {
         await p.page.locator(`servus-conversation-list li[data-id="${id}"]`).click();
         await p.page.locator('servus-conversation [data-action=claim]').waitFor();
       }
-      await Promise.all([a, b].map((p) => p.page.locator('servus-conversation [data-action=claim]').click()));
+      // Both buttons are pressed in the same instant (Playwright's click() waits for actionability
+      // one page at a time, and the loser's button may already be gone by then).
+      const buttons = await Promise.all([a, b].map((p) => p.page.locator('servus-conversation [data-action=claim]').elementHandle()));
+      await Promise.all(buttons.map((h) => h!.evaluate((el) => (el as HTMLElement).click())));
       const assigned = await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'assigned');
       const winner = (assigned.conversation as { assignee: { name: string } }).assignee.name;
       const [won, lost] = winner === 'Admin' ? [a, b] : [b, a];

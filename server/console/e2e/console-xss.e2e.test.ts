@@ -3,11 +3,9 @@
 // opens the conversation in Chromium with the CSP switched off (so a rendering bug would really
 // run), and no script runs, no dialog opens, no element is injected, no javascript: link appears.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import type { Browser } from 'playwright-core';
-import { SUBPROTOCOL } from '@servus/shared';
 import type { TestServer } from '../../src/testing/in-process.js';
-import { TEST_ADMIN, launch, openConsole, startConsoleServer } from './harness.js';
+import { TEST_ADMIN, launch, openConsole, startConsoleServer, visitorWithUserAgent } from './harness.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -23,38 +21,6 @@ const IMG = '<img src=x onerror="window.__xss=1;alert(1)">';
 const SVG = '"><svg onload="window.__xss=1;alert(1)">';
 const JS = 'javascript:window.__xss=1;alert(1)';
 const SCRIPT = '</textarea><script>window.__xss=1;alert(1)</script>';
-
-type Frame = Record<string, unknown> & { type: string };
-
-/** A visitor socket with a chosen User-Agent header (the protocol client cannot set one). */
-async function visitorWithUserAgent(url: string, userAgent: string) {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws/visitor?site=demo`, [SUBPROTOCOL], {
-    headers: { 'user-agent': userAgent },
-    perMessageDeflate: false,
-  });
-  const frames: Frame[] = [];
-  const waiters: { test: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
-  ws.on('message', (data) => {
-    const f = JSON.parse(String(data)) as Frame;
-    frames.push(f);
-    for (const w of [...waiters]) {
-      if (!w.test(f)) continue;
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(f);
-    }
-  });
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  return {
-    send: (f: object) => ws.send(JSON.stringify(f)),
-    next: (test: (f: Frame) => boolean) =>
-      new Promise<Frame>((resolve) => {
-        const seen = frames.find(test);
-        if (seen) resolve(seen);
-        else waiters.push({ test, resolve });
-      }),
-    close: () => ws.close(),
-  };
-}
 
 describe('console XSS', () => {
   it('shows every visitor-controlled field as text: no script, no dialog, no injected element', async () => {

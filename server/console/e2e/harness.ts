@@ -6,6 +6,8 @@ import { createServer, connect as tcpConnect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { SUBPROTOCOL } from '@servus/shared';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../../src/testing/in-process.js';
 import { TEST_ADMIN } from '../../src/testing/server-process.js';
@@ -191,4 +193,36 @@ export async function waitDeep(page: Page, selector: string, text?: string): Pro
     [selector, text] as const,
     { polling: 'raf' },
   );
+}
+
+type Frame = Record<string, unknown> & { type: string };
+
+/** A visitor socket with a chosen User-Agent header (the protocol client cannot set one). */
+export async function visitorWithUserAgent(url: string, userAgent: string) {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws/visitor?site=demo`, [SUBPROTOCOL], {
+    headers: { 'user-agent': userAgent },
+    perMessageDeflate: false,
+  });
+  const frames: Frame[] = [];
+  const waiters: { test: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
+  ws.on('message', (data) => {
+    const f = JSON.parse(String(data)) as Frame;
+    frames.push(f);
+    for (const w of [...waiters]) {
+      if (!w.test(f)) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(f);
+    }
+  });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  return {
+    send: (f: object) => ws.send(JSON.stringify(f)),
+    next: (test: (f: Frame) => boolean) =>
+      new Promise<Frame>((resolve) => {
+        const seen = frames.find(test);
+        if (seen) resolve(seen);
+        else waiters.push({ test, resolve });
+      }),
+    close: () => ws.close(),
+  };
 }

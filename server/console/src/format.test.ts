@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeUserAgent, duration, expandVariables, safeHttpUrl } from './format.js';
+import { describeUserAgent, duration, expandVariables, plainText, safeHttpUrl } from './format.js';
 import { slashTokenBefore } from './components/composer-token.js';
 
 describe('format helpers', () => {
@@ -34,5 +34,8 @@ describe('format helpers', () => {
     expect(slashTokenBefore('Hallo /Gru', 10)).toEqual({ start: 6, query: 'gru' });
     expect(slashTokenBefore('a/b', 3)).toBeNull();
     expect(slashTokenBefore('/dan x', 6)).toBeNull();
+  });
+  it('strips Markdown markers for previews', () => {
+    expect(plainText('In der **Größentabelle** auf\n*jeder* [Seite](https://x.example)')).toBe('In der Größentabelle auf jeder Seite');
   });
 });

@@ -76,3 +76,13 @@ export function safeHttpUrl(url: string | undefined): string | null {
     return null;
   }
 }
+
+/** A one-line preview without Markdown markers (bot answers are FAQ Markdown). */
+export function plainText(text: string): string {
+  return text
+    .replace(/\*\*([^*]+)\*\*/g, '$1')
+    .replace(/\*([^*\n]+)\*/g, '$1')
+    .replace(/\[([^\]]+)\]\([^)\s]+\)/g, '$1')
+    .replace(/\s+/g, ' ')
+    .trim();
+}

@@ -7,10 +7,13 @@ import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { LiveController } from '../controllers/live-controller.js';
 import { api } from '../api.js';
-import { duration, relative } from '../format.js';
+import { duration, plainText, relative } from '../format.js';
 import type { Section } from '../router.js';
 import type { Key } from '../i18n.js';
 import { base } from '../styles.js';
+
+/** Rows the "All" list loads at once (newest first). */
+const ALL_LIMIT = 100;
 
 type StatusFilter = 'all' | 'queued' | 'assigned' | 'resolved' | 'bot';
 
@@ -40,7 +43,7 @@ export class ServusConversationList extends LitElement {
     () => ({
       queryKey: ['conversations', this._status, this._q, this._label],
       queryFn: ({ signal }) => {
-        const p = new URLSearchParams({ status: this._status, limit: '100' });
+        const p = new URLSearchParams({ status: this._status, limit: String(ALL_LIMIT) });
         if (this._q) p.set('q', this._q);
         if (this._label) p.set('label', this._label);
         return api(`/api/conversations?${p}`, { signal });
@@ -118,7 +121,7 @@ export class ServusConversationList extends LitElement {
     const empty = this.section === 'queue' ? t('emptyQueue') : this.section === 'mine' ? t('emptyMine') : t('emptyList');
     return html`
       <header>
-        <h2>${title} <span class="faint">${items.length || ''}</span></h2>
+        <h2>${title} <span class="faint">${items.length >= ALL_LIMIT ? `${ALL_LIMIT}+` : items.length || ''}</span></h2>
         ${
           this.section === 'all'
             ? html`<div class="filters">
@@ -179,7 +182,7 @@ export class ServusConversationList extends LitElement {
                     }
                   </div>
                   <div class="bottom">
-                    <span class="preview ${typing ? 'typing' : ''}">${typing ? t('isTyping') : (c.lastMessage?.text ?? '')}</span>
+                    <span class="preview ${typing ? 'typing' : ''}">${typing ? t('isTyping') : plainText(c.lastMessage?.text ?? '')}</span>
                     ${
                       this.section === 'all' || c.status !== (this.section === 'queue' ? 'queued' : 'assigned')
                         ? html`<span class="pill ${c.status}">${t(`status_${c.status}` as Key)}</span>`

@@ -119,9 +119,10 @@ export class ServusConversation extends LitElement {
     const scroller = this.renderRoot.querySelector<HTMLElement>('.transcript');
     const t = this.ctx?.store.transcript(this.conversationId);
     const count = t?.entries.size ?? 0;
-    if (scroller && count !== this._lastCount) {
-      this._lastCount = count;
+    // Follow the end of the conversation (new messages, typing) unless the agent scrolled up to read.
+    if (scroller && (this._stickToBottom || count !== this._lastCount)) {
       if (this._stickToBottom) scroller.scrollTop = scroller.scrollHeight;
+      this._lastCount = count;
     }
     // Read state: what is on screen in a visible tab counts as read.
     if (t && document.visibilityState === 'visible' && (t.lastSeq > this._readSent || this.ctx.store.isUnread(this.conversationId))) {
@@ -167,7 +168,7 @@ export class ServusConversation extends LitElement {
     this.renderRoot.querySelector<ServusComposer>('servus-composer')?.focusInput(note);
   }
 
-  private _renderEntry(e: TranscriptEntry, visitorRead: number, lastAgentSeq: number) {
+  private _renderEntry(e: TranscriptEntry, visitorRead: number, lastAgentSeq: number, visitorName: string) {
     const { t, lang } = this.ctx;
     if (e.kind === 'update') {
       if (e.change === 'queue') return nothing;
@@ -204,7 +205,9 @@ export class ServusConversation extends LitElement {
         ? `${t('note')} · ${m.author.name ?? ''}`
         : m.author.type === 'bot'
           ? (m.author.name ?? t('botTurn'))
-          : (m.author.name ?? '');
+          : m.author.type === 'visitor'
+            ? m.author.name || visitorName
+            : (m.author.name ?? '');
     return html`<div class="msg ${side}" data-seq=${e.seq} data-kind=${m.kind} data-author=${m.author.type}>
       <div class="meta">
         <span class="author">${author}</span>
@@ -218,7 +221,7 @@ export class ServusConversation extends LitElement {
               ${m.bot.faqId ? html`<span>FAQ <code>${m.bot.faqId}</code></span>` : nothing}
               ${m.bot.confidence !== undefined ? html`<span>${t('confidence')} ${Math.round(m.bot.confidence * 100)}%</span>` : nothing}
               ${m.bot.outcome ? html`<span>${m.bot.outcome}</span>` : nothing}
-              ${m.bot.intent && m.bot.intent !== m.bot.outcome ? html`<span>${m.bot.intent}</span>` : nothing}
+              ${m.bot.intent && m.bot.intent !== m.bot.outcome && m.bot.intent !== 'unknown' ? html`<span>${m.bot.intent}</span>` : nothing}
             </div>`
           : nothing
       }
@@ -314,8 +317,8 @@ export class ServusConversation extends LitElement {
             this._stickToBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
           }}
         >
-          ${entries.map((e) => this._renderEntry(e, visitorRead, lastAgentSeq))}
-          ${typing ? html`<div class="typing small" data-typing>${typing.name || t('visitor')} ${t('isTyping')}</div>` : nothing}
+          ${entries.map((e) => this._renderEntry(e, visitorRead, lastAgentSeq, name))}
+          ${typing ? html`<div class="typing small" data-typing>${typing.name || name} ${t('isTyping')}</div>` : nothing}
         </div>
         <servus-composer
           .ctx=${this.ctx}
@@ -362,6 +365,9 @@ export class ServusConversation extends LitElement {
         overflow: hidden;
         text-overflow: ellipsis;
         white-space: nowrap;
+      }
+      .actions select {
+        max-width: 150px;
       }
       .actions {
         display: flex;

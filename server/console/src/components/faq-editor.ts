@@ -6,6 +6,7 @@ import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { api } from '../api.js';
 import { relative } from '../format.js';
+import { markdownLite } from '../markdown-lite.js';
 import { base } from '../styles.js';
 
 export interface FaqEntryView {
@@ -278,7 +279,14 @@ export class ServusFaqEditor extends LitElement {
                     ${this._test.question ? html`· <b>${this._test.question}</b>` : nothing}
                     ${this._test.handoffReason ? html`· ${this._test.handoffReason}` : nothing}
                   </div>
-                  <div class="text">${this._test.text}</div>
+                  <div class="text">${markdownLite(this._test.text)}</div>
+                  ${
+                    this._test.suggestions.length
+                      ? html`<div class="small muted">
+                          ${t('suggestions')}: ${this._test.suggestions.map((x, i) => html`${i ? ' · ' : ''}<b>${x.title}</b>`)}
+                        </div>`
+                      : nothing
+                  }
                 </div>`
               : nothing
           }
@@ -309,7 +317,7 @@ export class ServusFaqEditor extends LitElement {
               >
                 <div class="q">${e.question}</div>
                 <div class="faint small">
-                  ${e.variants.length} ${t('phrasings').split(' (')[0]} ${e.lang ? `· ${e.lang}` : ''}
+                  ${e.variants.length} ${t('phrasingsCount')} ${e.lang ? `· ${e.lang}` : ''}
                   ${e.tags?.length ? `· ${e.tags.join(', ')}` : ''}
                 </div>
               </li>`,
@@ -429,6 +437,11 @@ export class ServusFaqEditor extends LitElement {
         gap: 4px;
         font-size: 12.5px;
         color: var(--muted);
+      }
+      .editor input,
+      .editor textarea,
+      .editor select {
+        color: var(--text);
       }
       .editor .grow {
         flex: 1;

@@ -6,7 +6,7 @@ import type { ConversationView } from '@servus/shared';
 import type { ConsoleContext } from '../context.js';
 import type { ConversationDetail } from './conversation-view.js';
 import { api } from '../api.js';
-import { describeUserAgent, localTimeIn, relative, safeHttpUrl } from '../format.js';
+import { describeUserAgent, localTimeIn, plainText, relative, safeHttpUrl } from '../format.js';
 import type { Key } from '../i18n.js';
 import { base } from '../styles.js';
 
@@ -124,7 +124,7 @@ export class ServusVisitorPanel extends LitElement {
                       >
                         <span class="pill ${e.status}">${t(`status_${e.status}` as Key)}</span>
                         <span class="faint small">${relative(e.createdAt, Date.now(), lang)}</span>
-                        <div class="preview small">${e.lastMessage?.text ?? ''}</div>
+                        <div class="preview small">${plainText(e.lastMessage?.text ?? '')}</div>
                       </a>
                     </li>`,
                 )}
