@@ -14,6 +14,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../testing/fake-openai.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
 import { loadFaqFiles } from './faq.js';
 import { languageInstruction } from './llm-prompt.js';
+import { createLlmEngine } from './llm.js';
 
 const repoRoot = new URL('../../../', import.meta.url).pathname;
 
@@ -283,6 +284,49 @@ describe('LLM engine: limits and configuration', () => {
     expect(message(third).streamId).toBeUndefined();
     expect(fake.requests.length - seen).toBe(2);
     v.client.close();
+  });
+
+  it('uses only the configured endpoint and credentials, whatever OPENAI_* variables the process has', async () => {
+    const names = ['OPENAI_BASE_URL', 'OPENAI_API_KEY', 'OPENAI_ORG_ID', 'OPENAI_PROJECT_ID', 'OPENAI_ADMIN_KEY'] as const;
+    const saved = names.map((n) => [n, process.env[n]] as const);
+    Object.assign(process.env, {
+      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+      OPENAI_API_KEY: 'sk-from-env',
+      OPENAI_ORG_ID: 'org-from-env',
+      OPENAI_PROJECT_ID: 'proj-from-env',
+      OPENAI_ADMIN_KEY: 'admin-from-env',
+    });
+    try {
+      const engine = createLlmEngine({ baseURL: fake.url, model: 'local-model' });
+      const entry = { id: 'e', question: 'Q?', variants: [], answer: 'A.' };
+      const decision = engine.decide({
+        question: 'Q?',
+        lang: 'en',
+        turn: {
+          kind: 'answer',
+          text: 'A.',
+          lang: 'en',
+          confidence: 1,
+          suggestions: [],
+          offerHandoff: false,
+          state: { misses: 0, recent: ['Q?'] },
+        },
+        hits: [{ id: 'e', score: 1, confidence: 1 }],
+        entry: () => entry,
+        calls: 0,
+      });
+      fake.script({ content: ['A.'] });
+      const seen = fake.requests.length;
+      expect(decision.action === 'call' && (await decision.run(() => {}))).toEqual({ kind: 'answer', text: 'A.' });
+      const request = fake.requests[seen]!;
+      expect(request.authorization).toBe('Bearer no-key');
+      expect(JSON.stringify(request.headers)).not.toMatch(/from-env/);
+    } finally {
+      for (const [n, v] of saved) {
+        if (v === undefined) delete process.env[n];
+        else process.env[n] = v;
+      }
+    }
   });
 
   it('never calls a model that is not configured', async () => {

@@ -89,8 +89,11 @@ export function createLlmEngine({
     new OpenAI({
       apiKey: apiKey ?? 'no-key',
       baseURL: baseURL ?? null,
+      // Every credential the SDK would otherwise read from OPENAI_* variables, set explicitly.
+      adminAPIKey: null,
       organization: null,
       project: null,
+      webhookSecret: null,
       maxRetries: 0,
       timeout: timeoutMs,
     });

@@ -1,7 +1,7 @@
 // A local HTTP server that speaks the OpenAI chat completions API (POST /v1/chat/completions with
 // `stream: true` SSE chunks, tool_calls deltas included), scripted per test: each request takes the
 // next scripted reply. It records every request so tests can check what a model would have seen.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type FakeReply =
@@ -19,6 +19,7 @@ export type Piece = string | Promise<void>;
 
 export interface FakeRequest {
   authorization: string | undefined;
+  headers: IncomingHttpHeaders;
   body: {
     model?: string;
     stream?: boolean;
@@ -61,7 +62,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     }
     let raw = '';
     for await (const piece of req) raw += String(piece);
-    requests.push({ authorization: req.headers.authorization, body: JSON.parse(raw) as FakeRequest['body'] });
+    requests.push({ authorization: req.headers.authorization, headers: req.headers, body: JSON.parse(raw) as FakeRequest['body'] });
     n += 1;
     for (const w of waiters.splice(0)) w();
     const reply = queue.shift() ?? { status: 500 };
