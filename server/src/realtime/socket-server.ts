@@ -69,6 +69,8 @@ interface Conn {
   /** Highest logged seq sent per conversation: nothing older is sent twice. */
   sent: Map<string, number>;
   chain: Promise<void>;
+  /** Commands other than message.send queued or running on `chain`. */
+  serialInFlight: number;
   authTimer: NodeJS.Timeout | null;
   lang: string | null;
 }
@@ -174,6 +176,7 @@ export function createSocketServer(options: SocketServerOptions) {
         userAgent: String(req.headers['user-agent'] ?? '').slice(0, 512),
         sent: new Map(),
         chain: Promise.resolve(),
+        serialInFlight: 0,
         authTimer: null,
         lang: null,
       };
@@ -394,8 +397,7 @@ export function createSocketServer(options: SocketServerOptions) {
       }
       return;
     }
-    // One command at a time per socket, in the order sent.
-    conn.chain = conn.chain.then(() =>
+    const handle = () =>
       (conn.role === 'visitor' ? handleVisitor(conn, parsed.data as VisitorFrame) : handleAgent(conn, parsed.data as AgentFrame)).catch(
         (err: unknown) => {
           if (!(err instanceof ServusError))
@@ -403,8 +405,20 @@ export function createSocketServer(options: SocketServerOptions) {
           const pub = toPublicError(err);
           sendError(conn, pub.code, pub.message, { cid, path: pub.path });
         },
-      ),
-    );
+      );
+    if (parsed.data.type === 'message.send' && conn.serialInFlight === 0) {
+      // Messages are pipelined: each enters the group-commit queue at once (the handler reaches it
+      // without an await), and that queue keeps the socket's order, so a socket's messages share a
+      // batch instead of waiting one commit each. Acks still come back in the order sent.
+      const done = handle();
+      conn.chain = Promise.all([conn.chain, done]).then(() => undefined);
+      return;
+    }
+    // Every other command: one at a time per socket, in the order sent, after the messages before it.
+    conn.serialInFlight += 1;
+    conn.chain = conn.chain.then(handle).finally(() => {
+      conn.serialInFlight -= 1;
+    });
   }
 
   const visitorTypes = new Set(visitorFrameSchema.options.map((o) => o.shape.type.value as string));
