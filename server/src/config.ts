@@ -88,6 +88,8 @@ export const configSchema = z.object({
   llmMinConfidence: z.coerce.number().min(0).max(1).default(0.1),
   /** How many retrieved FAQ entries the model sees. */
   llmMaxEntries: int(1, 10).default(3),
+  /** Model calls running at once in this process; beyond it the default engine answers at once. */
+  llmMaxConcurrent: int(1, 1000).default(8),
 });
 
 export type Config = z.infer<typeof configSchema>;

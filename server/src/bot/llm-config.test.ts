@@ -14,6 +14,7 @@ describe('LLM settings', () => {
       llmMaxCallsPerConversation: 10,
       llmMinConfidence: 0.1,
       llmMaxEntries: 3,
+      llmMaxConcurrent: 8,
     });
   });
 
@@ -30,6 +31,7 @@ describe('LLM settings', () => {
       maxCallsPerConversation: 10,
       minConfidence: 0.1,
       maxEntries: 3,
+      maxConcurrent: 8,
     });
   });
 

@@ -14,5 +14,6 @@ export function llmOptionsFromConfig(config: Config): LlmEngineOptions | null {
     maxCallsPerConversation: config.llmMaxCallsPerConversation,
     minConfidence: config.llmMinConfidence,
     maxEntries: config.llmMaxEntries,
+    maxConcurrent: config.llmMaxConcurrent,
   };
 }

@@ -286,6 +286,29 @@ describe('LLM engine: limits and configuration', () => {
     v.client.close();
   });
 
+  it('answers with the default engine at once when LLM_MAX_CONCURRENT calls are running', async () => {
+    const narrow = await start({ openaiBaseUrl: fake.url, llmTimeoutSeconds: 30, llmMaxConcurrent: 1 });
+    try {
+      const release = gate();
+      fake.script({ content: ['Held answer.', release.opened] });
+      const first = await newVisitor(narrow.url);
+      const seen = fake.requests.length;
+      await ask(first.client, 'q1', 'How long does shipping take?');
+      await first.client.next((f) => f.type === 'message.delta');
+      const second = await newVisitor(narrow.url);
+      await ask(second.client, 'q1', 'How much is shipping?');
+      const fallback = await second.client.next(isBot);
+      expect(message(fallback).text).toBe(answers.get('shipping-cost'));
+      expect(fake.requests.length - seen).toBe(1);
+      release.open();
+      expect(message(await first.client.next(isBot)).text).toBe('Held answer.');
+      first.client.close();
+      second.client.close();
+    } finally {
+      await narrow.close();
+    }
+  });
+
   it('uses only the configured endpoint and credentials, whatever OPENAI_* variables the process has', async () => {
     const names = ['OPENAI_BASE_URL', 'OPENAI_API_KEY', 'OPENAI_ORG_ID', 'OPENAI_PROJECT_ID', 'OPENAI_ADMIN_KEY'] as const;
     const saved = names.map((n) => [n, process.env[n]] as const);

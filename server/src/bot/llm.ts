@@ -30,6 +30,8 @@ export interface LlmEngineOptions {
   maxEntries?: number;
   /** Earlier visitor messages given as context (default 4). */
   maxEarlierMessages?: number;
+  /** Model calls running at once, over all conversations (default 8); beyond it the default engine answers. */
+  maxConcurrent?: number;
   client?: ChatClient;
 }
 
@@ -43,7 +45,7 @@ export type LlmDecision =
   /** Ask the model; `run` streams text through `onDelta` and rejects on any failure or when `signal` aborts. */
   | { action: 'call'; entries: FaqEntry[]; run(onDelta: (text: string) => void, signal?: AbortSignal): Promise<LlmOutcome> };
 
-export type LlmErrorCode = 'timeout' | 'cancelled' | 'failed' | 'truncated' | 'empty' | 'unknown_tool';
+export type LlmErrorCode = 'timeout' | 'cancelled' | 'busy' | 'failed' | 'truncated' | 'empty' | 'unknown_tool';
 
 export class LlmError extends Error {
   constructor(
@@ -80,6 +82,7 @@ export function createLlmEngine({
   minConfidence = 0.1,
   maxEntries = 3,
   maxEarlierMessages = 4,
+  maxConcurrent = 8,
   client,
 }: LlmEngineOptions) {
   // Explicit values only: the client must never pick up OPENAI_* variables on its own. Retries are
@@ -99,8 +102,26 @@ export function createLlmEngine({
     });
   // A server that ignores max_tokens is cut off here (generous: a token is rarely over 8 characters).
   const maxChars = maxTokens * 8;
+  // Beyond maxConcurrent a visitor gets the default engine's answer at once rather than waiting in a
+  // queue in front of a model server that is already saturated.
+  let running = 0;
 
   async function callModel(
+    input: DecideInput,
+    entries: FaqEntry[],
+    onDelta: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<LlmOutcome> {
+    if (running >= maxConcurrent) throw new LlmError('busy', `${maxConcurrent} model calls are running already`);
+    running += 1;
+    try {
+      return await streamAnswer(input, entries, onDelta, signal);
+    } finally {
+      running -= 1;
+    }
+  }
+
+  async function streamAnswer(
     input: DecideInput,
     entries: FaqEntry[],
     onDelta: (text: string) => void,
