@@ -232,7 +232,18 @@ export function mountAgentApi(
         from: z.coerce.number().int().min(0).optional(),
         to: z.coerce.number().int().min(0).optional(),
         site: z.string().max(64).optional(),
-        groupBy: z.enum(['day', 'hour', 'site', 'agent', 'lang']).optional(),
+        // One grouping, or several comma-separated (one read of the log; `groups` holds the first).
+        groupBy: z
+          .string()
+          .max(40)
+          .transform((v) => v.split(','))
+          .pipe(
+            z
+              .array(z.enum(['day', 'hour', 'site', 'agent', 'lang']))
+              .min(1)
+              .max(5),
+          )
+          .optional(),
         timeZone: z.string().max(64).optional(),
         // Without it, each site's own target (settings.serviceLevel) counts, else 60 s.
         slaSeconds: z.coerce.number().int().min(1).max(86_400).optional(),

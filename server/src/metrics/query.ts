@@ -25,7 +25,8 @@ export interface MetricsQuery {
   siteKeys: string[];
   from: number;
   to: number;
-  groupBy?: GroupBy | undefined;
+  /** One grouping, or several (computed from one read of the log); `groups` holds the first. */
+  groupBy?: GroupBy | GroupBy[] | undefined;
   /** Day and hour groups are local to it; default: the site's business-hours zone when all chosen sites share one, else UTC. */
   timeZone?: string | undefined;
   /** One target for every site; default: each site's own target (settings), else 60 s. */
@@ -37,10 +38,18 @@ export interface MetricsReport {
   to: number;
   timeZone: string;
   summary: Summary;
-  /** Names for agent and site group keys. */
-  groups: { key: string; label?: string; summary: Summary }[];
+  /** The groups of the (first) grouping asked for; agent and site groups carry a name as `label`. */
+  groups: MetricsGroup[];
+  /** Every grouping asked for, by name (present when `groupBy` was given). */
+  groupings?: Partial<Record<GroupBy, MetricsGroup[]>>;
   distributions: Distributions;
   proactive: ProactiveRuleStats[];
+}
+
+export interface MetricsGroup {
+  key: string;
+  label?: string;
+  summary: Summary;
 }
 
 /** Conversations per query: a period with more is summarised from its newest ones and says so. */
@@ -122,20 +131,23 @@ export async function loadMetrics(db: Kysely<Database>, q: MetricsQuery): Promis
   }
   const facts = [...byId.values()].map((c) => conversationFacts(c));
   const created = new Map([...byId.values()].map((c) => [c.id, c.createdAt]));
-  const labels = new Map<string, string>();
-  if (q.groupBy === 'site') for (const s of sites) labels.set(s.key, s.name);
-  if (q.groupBy === 'agent') {
+  const groupBys = q.groupBy === undefined ? [] : [...new Set(Array.isArray(q.groupBy) ? q.groupBy : [q.groupBy])];
+  const labels: Partial<Record<GroupBy, Map<string, string>>> = {};
+  if (groupBys.includes('site')) labels.site = new Map(sites.map((s) => [s.key, s.name]));
+  if (groupBys.includes('agent')) {
+    labels.agent = new Map();
     const ids = [...new Set(facts.map((f) => f.agentId).filter((id): id is string => id !== null))];
     if (ids.length)
-      for (const a of await db.selectFrom('agents').select(['id', 'name']).where('id', 'in', ids).execute()) labels.set(a.id, a.name);
+      for (const a of await db.selectFrom('agents').select(['id', 'name']).where('id', 'in', ids).execute()) labels.agent.set(a.id, a.name);
   }
-  const groups = q.groupBy
-    ? [...groupFacts(facts, q.groupBy, created, timeZone).entries()].map(([key, list]) => ({
-        key,
-        ...(labels.has(key) ? { label: labels.get(key)! } : {}),
-        summary: summarize(list, serviceLevel),
-      }))
-    : [];
+  const groupings: Partial<Record<GroupBy, MetricsGroup[]>> = {};
+  for (const by of groupBys) {
+    groupings[by] = [...groupFacts(facts, by, created, timeZone).entries()].map(([key, list]) => {
+      const label = labels[by]?.get(key);
+      return { key, ...(label !== undefined ? { label } : {}), summary: summarize(list, serviceLevel) };
+    });
+  }
+  const groups = groupBys.length ? groupings[groupBys[0]!]! : [];
   const proactive = proactiveStats(
     sites.flatMap((s) => rulesOf(s.settings).map((rule) => ({ siteKey: s.key, rule }))),
     await loadProactiveCounts(db, q.siteKeys, q.from, q.to),
@@ -147,6 +159,7 @@ export async function loadMetrics(db: Kysely<Database>, q: MetricsQuery): Promis
     timeZone,
     summary: summarize(facts, serviceLevel),
     groups,
+    ...(groupBys.length ? { groupings } : {}),
     distributions: distributions(facts),
     proactive,
     truncated,
