@@ -2,7 +2,7 @@
 // computed from one loaded period. Pure functions, so the figures drawn are the REST figures.
 import uPlot from 'uplot';
 import type { ChartOptions, ChartTable } from './chart.js';
-import type { Histogram, MetricsReport, Period, Summary } from './data.js';
+import type { Histogram, MetricsGroup, Period, Summary } from './data.js';
 import { daysOf } from './data.js';
 import { bucketLabel, formatDay, formatDuration, formatNumber, formatShortDuration } from './format.js';
 import type { DashboardLang, Translate } from './i18n.js';
@@ -52,10 +52,10 @@ function categoryBars(labels: string[], counts: number[], seriesLabel: string, c
 /** Seconds: chart x values are Unix seconds. */
 const HALF_DAY = 43_200;
 
-const groupByKey = (report: MetricsReport) => new Map(report.groups.map((g) => [g.key, g.summary]));
+const groupByKey = (groups: MetricsGroup[]) => new Map(groups.map((g) => [g.key, g.summary]));
 
 /** Conversations (bars), handoffs and resolved (lines) for every day of the period, zeros included. */
-export function dailyVolume(period: Period, byDay: MetricsReport, t: Translate, lang: DashboardLang): ChartSpec {
+export function dailyVolume(period: Period, byDay: MetricsGroup[], t: Translate, lang: DashboardLang): ChartSpec {
   const days = daysOf(period);
   const by = groupByKey(byDay);
   const pick = (f: (s: Summary) => number) => days.map((d) => (by.has(d.key) ? f(by.get(d.key)!) : 0));
@@ -88,7 +88,7 @@ export function dailyVolume(period: Period, byDay: MetricsReport, t: Translate, 
 }
 
 /** Median human first response and median wait per day; days without a handoff leave a gap. */
-export function dailyTimes(period: Period, byDay: MetricsReport, t: Translate, lang: DashboardLang): ChartSpec {
+export function dailyTimes(period: Period, byDay: MetricsGroup[], t: Translate, lang: DashboardLang): ChartSpec {
   const days = daysOf(period);
   const by = groupByKey(byDay);
   const frt = days.map((d) => by.get(d.key)?.firstHumanResponseSeconds.median ?? null);
@@ -125,7 +125,7 @@ export function dailyTimes(period: Period, byDay: MetricsReport, t: Translate, l
 }
 
 /** Conversations by local hour of day, 0–23. */
-export function hourly(byHour: MetricsReport, t: Translate): ChartSpec {
+export function hourly(byHour: MetricsGroup[], t: Translate): ChartSpec {
   const by = groupByKey(byHour);
   const labels = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'));
   const counts = labels.map((h) => by.get(h)?.conversations ?? 0);

@@ -13,6 +13,7 @@ import {
   metricsUrl,
   presetPeriod,
   type DashboardData,
+  type MetricsGroup,
   type MetricsParams,
   type Period,
   type Preset,
@@ -174,13 +175,13 @@ export class ServusDashboard extends LitElement {
           ${sites.map((s) => html`<option value=${s} ?selected=${this._site === s}>${s}</option>`)}
         </select></label
       >
-      ${params ? html`<a class="export" href=${metricsUrl(params, { groupBy: 'day', format: 'csv' })} download>${t('exportCsv')}</a>` : nothing}
+      ${params ? html`<a class="export" href=${metricsUrl(params, { groupBy: ['day'], format: 'csv' })} download>${t('exportCsv')}</a>` : nothing}
     </div>`;
   }
 
   private _content(data: DashboardData, params: MetricsParams, t: Translate, lang: DashboardLang): TemplateResult {
-    const s = data.byDay.summary;
-    const d = data.byDay.distributions;
+    const s = data.summary;
+    const d = data.distributions;
     const chart = (id: string, title: string, spec: ChartSpec, wide = false) =>
       html`<figure class="card chart ${wide ? 'wide' : ''}" data-chart=${id}>
         <figcaption>${title}</figcaption>
@@ -188,7 +189,7 @@ export class ServusDashboard extends LitElement {
       </figure>`;
     return html`
       <p class="note">
-        ${t('timeZone', { tz: data.byDay.timeZone })}${data.byDay.truncated ? html` · <strong>${t('truncated')}</strong>` : nothing}
+        ${t('timeZone', { tz: data.timeZone })}${data.truncated ? html` · <strong>${t('truncated')}</strong>` : nothing}
         ${s.conversations === 0 ? html` · ${t('noData')}` : nothing}
       </p>
       <dl class="kpis">
@@ -202,14 +203,19 @@ export class ServusDashboard extends LitElement {
         )}
       </dl>
       <div class="charts">
-        ${chart('per-day', t('perDay'), dailyVolume(params.period, data.byDay, t, lang), true)}
-        ${chart('times-per-day', t('timesPerDay'), dailyTimes(params.period, data.byDay, t, lang))}
-        ${chart('by-hour', t('byHour'), hourly(data.byHour, t))}
+        ${chart('per-day', t('perDay'), dailyVolume(params.period, data.groupings.day, t, lang), true)}
+        ${chart('times-per-day', t('timesPerDay'), dailyTimes(params.period, data.groupings.day, t, lang))}
+        ${chart('by-hour', t('byHour'), hourly(data.groupings.hour, t))}
         ${chart('frt-histogram', t('frtHistogram'), histogram(d.firstHumanResponseSeconds, t('frtHuman'), COLORS.accent, t))}
         ${chart('wait-histogram', t('waitHistogram'), histogram(d.waitSeconds, t('wait'), COLORS.teal, t))}
         ${chart('csat', t('csatBars'), csatBars(d.csat, t, lang))} ${this._reasons(s, t, lang)}
       </div>
-      ${this._agents(data, t, lang)} ${this._proactive(data, t, lang)}
+      ${this._agents(data, t, lang)}
+      <div class="pair">
+        ${this._breakdown('lang', t('byLanguage'), t('language'), data.groupings.lang, t, lang)}
+        ${this._site === null ? this._breakdown('site', t('bySite'), t('site'), data.groupings.site, t, lang) : nothing}
+      </div>
+      ${this._proactive(data, t, lang)}
     `;
   }
 
@@ -290,7 +296,7 @@ export class ServusDashboard extends LitElement {
   }
 
   private _agents(data: DashboardData, t: Translate, lang: DashboardLang): TemplateResult {
-    const rows = data.byAgent.groups.filter((g) => g.key !== 'none').sort((a, b) => b.summary.conversations - a.summary.conversations);
+    const rows = data.groupings.agent.filter((g) => g.key !== 'none').sort((a, b) => b.summary.conversations - a.summary.conversations);
     return html`<section class="card" data-table="agents">
       <h2>${t('agents')}</h2>
       ${
@@ -329,8 +335,47 @@ export class ServusDashboard extends LitElement {
     </section>`;
   }
 
+  /** A compact table of one grouping (language, site): volume, handoffs, containment, speed, satisfaction. */
+  private _breakdown(id: string, title: string, head: string, groups: MetricsGroup[], t: Translate, lang: DashboardLang): TemplateResult {
+    const rows = [...groups].sort((a, b) => b.summary.conversations - a.summary.conversations);
+    return html`<section class="card" data-table=${id}>
+      <h2>${title}</h2>
+      ${
+        rows.length
+          ? html`<div class="scroll">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">${head}</th>
+                    <th scope="col" class="num">${t('conversations')}</th>
+                    <th scope="col" class="num">${t('handoffRate')}</th>
+                    <th scope="col" class="num">${t('containment')}</th>
+                    <th scope="col" class="num">${t('frtHuman')}</th>
+                    <th scope="col" class="num">${t('csat')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${rows.map(
+                    (g) =>
+                      html`<tr data-key=${g.key}>
+                        <th scope="row">${g.key === 'none' ? DASH : (g.label ?? g.key)}</th>
+                        <td class="num" data-field="conversations">${formatNumber(g.summary.conversations, lang)}</td>
+                        <td class="num">${formatPercent(g.summary.handoffRate, lang)}</td>
+                        <td class="num">${formatPercent(g.summary.botContainment, lang)}</td>
+                        <td class="num">${formatDuration(g.summary.firstHumanResponseSeconds.median, lang)}</td>
+                        <td class="num">${formatNumber(g.summary.csat.average, lang, 1)}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`
+          : html`<p class="empty">${DASH}</p>`
+      }
+    </section>`;
+  }
+
   private _proactive(data: DashboardData, t: Translate, lang: DashboardLang): TemplateResult {
-    const rows = data.byDay.proactive;
+    const rows = data.proactive;
     return html`<section class="card" data-table="proactive">
       <h2>${t('proactive')}</h2>
       ${
@@ -568,6 +613,11 @@ export class ServusDashboard extends LitElement {
     section.card {
       margin-bottom: 14px;
     }
+    .pair {
+      display: grid;
+      grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr));
+      gap: 0 12px;
+    }
     .scroll {
       overflow-x: auto;
     }
@@ -586,6 +636,9 @@ export class ServusDashboard extends LitElement {
       color: var(--muted);
       font-weight: 500;
       font-size: 12px;
+      /* Long column names wrap instead of widening narrow tables. */
+      white-space: normal;
+      vertical-align: bottom;
     }
     tbody th {
       font-weight: 500;

@@ -36,7 +36,7 @@ describe('dashboard periods', () => {
 
   it('asks the REST endpoint for the period, site and time zone', () => {
     const period = customPeriod('2026-11-01', '2026-11-02')!;
-    const url = new URL(metricsUrl({ period, site: 'demo', timeZone: 'Europe/Vienna' }, { groupBy: 'day', format: 'csv' }), 'http://x');
+    const url = new URL(metricsUrl({ period, site: 'demo', timeZone: 'Europe/Vienna' }, { groupBy: ['day'], format: 'csv' }), 'http://x');
     expect(url.pathname).toBe('/api/metrics');
     expect(Object.fromEntries(url.searchParams)).toEqual({
       from: String(period.from),

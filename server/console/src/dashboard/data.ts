@@ -1,5 +1,5 @@
 // What the dashboard reads from `GET /api/metrics` (docs/metrics.md), the periods it asks for, and
-// the one fetch that loads a period: summary with daily groups, hour-of-day groups and agent groups.
+// the one fetch that loads a period: summary, distributions, proactive stats and five groupings.
 
 export interface Stats {
   count: number;
@@ -44,13 +44,22 @@ export interface ProactiveRuleStats {
   conversationRate: number | null;
 }
 
+export type Grouping = 'day' | 'hour' | 'agent' | 'lang' | 'site';
+
+export interface MetricsGroup {
+  key: string;
+  label?: string;
+  summary: Summary;
+}
+
 export interface MetricsReport {
   from: number;
   to: number;
   timeZone: string;
   truncated: boolean;
   summary: Summary;
-  groups: { key: string; label?: string; summary: Summary }[];
+  groups: MetricsGroup[];
+  groupings?: Partial<Record<Grouping, MetricsGroup[]>>;
   distributions: {
     firstResponseSeconds: Histogram;
     firstHumanResponseSeconds: Histogram;
@@ -63,12 +72,11 @@ export interface MetricsReport {
   proactive: ProactiveRuleStats[];
 }
 
-/** One loaded period: the day-grouped report carries the summary, distributions and proactive stats. */
-export interface DashboardData {
-  byDay: MetricsReport;
-  byHour: MetricsReport;
-  byAgent: MetricsReport;
-}
+/** The groupings the dashboard asks for, in one request (the server reads the log once). */
+export const DASHBOARD_GROUPINGS: readonly Grouping[] = ['day', 'hour', 'agent', 'lang', 'site'];
+
+/** One loaded period: summary, distributions and proactive stats, and every grouping. */
+export type DashboardData = MetricsReport & { groupings: Record<Grouping, MetricsGroup[]> };
 
 export interface Period {
   /** Epoch ms, local midnight of the first day. */
@@ -132,10 +140,10 @@ export interface MetricsParams {
 }
 
 /** The REST URL for a period; the CSV export is the same figures, one row per day. */
-export function metricsUrl(p: MetricsParams, extra: { groupBy?: 'day' | 'hour' | 'agent'; format?: 'csv' } = {}): string {
+export function metricsUrl(p: MetricsParams, extra: { groupBy?: readonly Grouping[]; format?: 'csv' } = {}): string {
   const q = new URLSearchParams({ from: String(p.period.from), to: String(p.period.to), timeZone: p.timeZone });
   if (p.site) q.set('site', p.site);
-  if (extra.groupBy) q.set('groupBy', extra.groupBy);
+  if (extra.groupBy?.length) q.set('groupBy', extra.groupBy.join(','));
   if (extra.format) q.set('format', extra.format);
   return `/api/metrics?${q.toString()}`;
 }
@@ -153,10 +161,12 @@ async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
 }
 
 export async function loadDashboard(p: MetricsParams, signal?: AbortSignal): Promise<DashboardData> {
-  const [byDay, byHour, byAgent] = await Promise.all(
-    (['day', 'hour', 'agent'] as const).map((groupBy) => getJson<MetricsReport>(metricsUrl(p, { groupBy }), signal)),
-  );
-  return { byDay: byDay!, byHour: byHour!, byAgent: byAgent! };
+  const report = await getJson<MetricsReport>(metricsUrl(p, { groupBy: DASHBOARD_GROUPINGS }), signal);
+  const groupings = Object.fromEntries(DASHBOARD_GROUPINGS.map((g) => [g, report.groupings?.[g] ?? []])) as Record<
+    Grouping,
+    MetricsGroup[]
+  >;
+  return { ...report, groupings };
 }
 
 /** The sites the signed-in agent works for (the site filter). */
