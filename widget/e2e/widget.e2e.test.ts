@@ -343,15 +343,32 @@ describe('widget in Chromium', () => {
         .toMatch(/sent|read/);
       await widget(page).locator('.banner').waitFor({ state: 'detached' });
 
-      const { conversations } = (await api('/api/conversations?status=bot')) as { conversations: { id: string }[] };
-      let copies = 0;
-      for (const c of conversations) {
-        const { events } = (await api(`/api/conversations/${c.id}/events?after=0`)) as {
-          events: { type: string; message?: { text: string } }[];
-        };
-        copies += events.filter((e) => e.type === 'message.created' && e.message?.text === text).length;
-      }
-      expect(copies).toBe(1);
+      const copiesOf = async (t: string) => {
+        const { conversations } = (await api('/api/conversations')) as { conversations: { id: string }[] };
+        let copies = 0;
+        for (const c of conversations) {
+          const { events } = (await api(`/api/conversations/${c.id}/events?after=0`)) as {
+            events: { type: string; message?: { text: string } }[];
+          };
+          copies += events.filter((e) => e.type === 'message.created' && e.message?.text === t).length;
+        }
+        return copies;
+      };
+      expect(await copiesOf(text)).toBe(1);
+
+      // The outbox survives the page: written offline, the tab closed, the site opened again later.
+      await context.setOffline(true);
+      await widget(page).locator('.banner').waitFor();
+      const later = `Written offline, then the tab was closed ${Date.now()}`;
+      await ask(page, later);
+      await page.close();
+      await context.setOffline(false);
+      const again = await context.newPage();
+      await again.goto(`${server.url}/demo?lang=en`);
+      await expect.poll(() => copiesOf(later), { timeout: 20_000 }).toBe(1);
+      await openPanel(again);
+      await expect.poll(() => widget(again).locator('.group.mine .tick').last().getAttribute('class')).toMatch(/sent|read/);
+      expect(await widget(again).locator('.bubble', { hasText: later }).count()).toBe(1);
       await context.close();
     } finally {
       agent.client.close();
@@ -475,6 +492,17 @@ describe('widget in Chromium', () => {
       expect(await greeting.innerText()).toBe('Fragen zum Bergschuh?');
       await greeting.click();
       await panel(page).waitFor();
+      // A chat started from the greeting is attributed to the rule; the beacons counted shown and opened.
+      await ask(page, 'Gibt es den Bergschuh in Größe 47?');
+      await nextReply(page, 0);
+      await expect
+        .poll(async () => {
+          const m = (await api('/api/metrics?site=demo')) as {
+            proactive: { ruleId: string; shown: number; opened: number; conversations: number }[];
+          };
+          return m.proactive.find((r) => r.ruleId === 'e2e-greet');
+        })
+        .toMatchObject({ shown: 1, opened: 1, conversations: 1 });
       await page.reload();
       await page.waitForTimeout(1500); // one greeting per visit: it must not come back (waits past the rule's delay)
       expect(await widget(page).locator('.greet-open').count()).toBe(0);
