@@ -3,6 +3,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['shared/vitest.config.ts', 'server/vitest.config.ts', 'widget/vite*.config.ts'],
+    projects: ['shared/vitest.config.ts', 'server/vitest.config.ts', 'widget/vite*.config.ts', 'server/console/vitest.config.ts'],
   },
 });

@@ -155,7 +155,12 @@ describe.runIf(enabled)('console screenshots', () => {
     await box.fill('');
     await box.pressSequentially('/');
     await view.locator('servus-composer .canned li').first().waitFor();
-    await view.locator('servus-composer').screenshot({ path: out('console-canned.png') });
+    // The picker opens above the reply box: capture both.
+    const box2 = (await view.locator('servus-composer').boundingBox())!;
+    await page.screenshot({
+      path: out('console-canned.png'),
+      clip: { x: box2.x, y: box2.y - 110, width: box2.width, height: box2.height + 110 },
+    });
     await box.fill('');
 
     // "All" with search.
