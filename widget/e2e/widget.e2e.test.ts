@@ -228,6 +228,10 @@ describe('widget in Chromium', () => {
       agent.client.send({ type: 'conversation.subscribe', conversationId, lastSeq: 0 });
       agent.client.send({ type: 'typing.update', conversationId, active: true });
       await widget(page).locator('.typing').waitFor();
+      // And the other way: the visitor typing shows up for the agent.
+      await widget(page).locator('#sv-input').pressSequentially('One more', { delay: 20 });
+      await agent.client.next((f) => f.type === 'typing' && f.conversationId === conversationId && f.active === true);
+      await widget(page).locator('#sv-input').fill('');
       const before = await replies(page);
       agent.client.send({ type: 'message.send', cid: 'e2e-agent-1', conversationId, text: 'Hello, I am Anna. Yes, we do!' });
       expect(await nextReply(page, before)).toBe('Hello, I am Anna. Yes, we do!');
