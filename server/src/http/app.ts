@@ -282,7 +282,11 @@ export function createApp({
     parse: json as unknown as AgentApiOptions['parse'],
   });
   // The console's FAQ editor (docs/console.md): entries written back to DATA_DIR/faq/SITE.
-  mountFaqApi(app as unknown as Hono<AgentEnv>, { db, faqDir: join(config.dataDir, 'faq'), parse: json as unknown as AgentApiOptions['parse'] });
+  mountFaqApi(app as unknown as Hono<AgentEnv>, {
+    db,
+    faqDir: join(config.dataDir, 'faq'),
+    parse: json as unknown as AgentApiOptions['parse'],
+  });
   // Proactive messages: the widget's beacon and the admins' rules per site (docs/proactive.md).
   mountProactiveApi(app, { db, sites, metrics, trustProxy: config.trustProxy });
 
