@@ -127,15 +127,25 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
     if (d.pooled) pooledDoc[d.entry] = i;
   });
   for (const d of docs) for (const t of d.terms.keys()) vocabulary.add(t);
+  // Cached: the same long words recur in every answer of a large FAQ, and in questions.
+  const splitCache = new Map<string, string[]>();
   const splitCompound = (term: string): string[] => {
     if (term.length < 8 || /^[?~]/.test(term)) return [];
+    let parts = splitCache.get(term);
+    if (parts) return parts;
+    parts = [];
     for (let i = term.length - 3; i >= 3; i--) {
       const head = term.slice(0, i);
       const tail = term.slice(i);
       const h = vocabulary.has(head) ? head : head.endsWith('s') && vocabulary.has(head.slice(0, -1)) ? head.slice(0, -1) : null;
-      if (h && h.length >= 3 && vocabulary.has(tail)) return [h, tail];
+      if (h && h.length >= 3 && vocabulary.has(tail)) {
+        parts = [h, tail];
+        break;
+      }
     }
-    return [];
+    if (splitCache.size > 50_000) splitCache.clear();
+    splitCache.set(term, parts);
+    return parts;
   };
   for (const d of docs) {
     for (const [t, n] of [...d.terms]) for (const part of splitCompound(t)) d.terms.set(part, (d.terms.get(part) ?? 0) + n * 0.5);

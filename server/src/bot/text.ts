@@ -30,12 +30,25 @@ const QUESTION_WORDS = new Map<string, string>([
 
 const stemmers = { de: snowball.newStemmer('german'), en: snowball.newStemmer('english') };
 
+// Words are folded over and over (every answer of a large FAQ): short strings are cached.
+const FOLD_CACHE_LIMIT = 50_000;
+const foldCache = new Map<string, string>();
+
 export function fold(s: string): string {
-  return s
-    .toLowerCase()
-    .replace(/ß/g, 'ss')
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '');
+  const short = s.length <= 40;
+  let out = short ? foldCache.get(s) : undefined;
+  if (out === undefined) {
+    out = s
+      .toLowerCase()
+      .replace(/ß/g, 'ss')
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '');
+    if (short) {
+      if (foldCache.size >= FOLD_CACHE_LIMIT) foldCache.clear();
+      foldCache.set(s, out);
+    }
+  }
+  return out;
 }
 
 /** Words of a text, lower-cased, apostrophes dropped ("don't" → "dont"), digits kept. */
