@@ -14,8 +14,16 @@ const P = quick
 const dist = fileURLToPath(new URL('../', import.meta.url));
 const ADMIN = { email: 'bench@example.com', password: 'bench-password-1' };
 
+/** Every process this run started: a failed run must not leave servers behind holding CPU and sockets. */
+const children = new Set<ChildProcess>();
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
 function start(cmd: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, cmd, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = track(spawn(process.execPath, cmd, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
@@ -30,7 +38,9 @@ function start(cmd: string[], env: Record<string, string>, ready: RegExp): Promi
 
 function load(args: object): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(dist, 'bench', 'load.js'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(
+      spawn(process.execPath, [join(dist, 'bench', 'load.js'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -51,9 +61,11 @@ async function idleRss(serverPid: number, target: 'servus' | 'bare', url: string
   const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${serverPid}/status`, 'utf8'))?.[1] ?? 0);
   await new Promise((r) => setTimeout(r, 500));
   const before = rss();
-  const child = spawn(process.execPath, [join(dist, 'bench', 'load.js'), JSON.stringify({ target, url, mode: 'idle', conversations: n })], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = track(
+    spawn(process.execPath, [join(dist, 'bench', 'load.js'), JSON.stringify({ target, url, mode: 'idle', conversations: n })], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('"idle"') && resolve());
     child.once('exit', (code) => reject(new Error(`idle generator exited with ${code}`)));
@@ -169,5 +181,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(err);
+  for (const child of children) child.kill('SIGKILL');
   process.exit(1);
 });
