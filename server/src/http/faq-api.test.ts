@@ -7,7 +7,9 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
-import { login } from '../testing/client.js';
+import { login, newVisitor } from '../testing/client.js';
+import { createFaqBots } from '../conversations/faq-bots.js';
+import type { BotResponder } from '../conversations/bot-responder.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
 import { hashPassword, randomId } from '../ids.js';
 import { parseFaq } from '../bot/index.js';
@@ -214,5 +216,39 @@ describe('FAQ editor API', () => {
     expect(await list()).toEqual([]);
     expect((await call(admin, 'POST', '/api/sites/demo/bot/unanswered/handle', { action: 'dismiss', text: 'asdf' })).status).toBe(404);
     expect(parseFaq(file('shop.de.md'), { format: 'md', file: 'shop.de.md' }).errors).toEqual([]);
+  });
+});
+
+describe('FAQ editor and the live bot', () => {
+  it('an edit saved through the API is answered by the running bot (hot reload of the file)', async () => {
+    // The server's own FAQ bots, watching DATA_DIR/faq/SITE (startServus accepts the factory).
+    const live = await startTestServer({ bots: createFaqBots as unknown as BotResponder });
+    try {
+      const cookie = await login(live.url, TEST_ADMIN.email, TEST_ADMIN.password);
+      const res = await fetch(`${live.url}/api/sites/demo/faq`, { headers: { cookie } });
+      const entry = ((await res.json()) as { entries: Entry[] }).entries.find((e) => e.id === 'versanddauer')!;
+      const odd = 'Quokka Zustellung Bergdorf';
+      const put = await fetch(`${live.url}/api/sites/demo/faq/versanddauer`, {
+        method: 'PUT',
+        headers: { cookie, origin: live.url, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...entry, variants: [...entry.variants, odd] }),
+      });
+      expect(put.status).toBe(200);
+      // The watcher reloads within its debounce; ask until the live bot knows the new phrasing.
+      let answer = '';
+      for (let attempt = 0; attempt < 20 && !answer.startsWith('Wir versenden'); attempt++) {
+        const v = await newVisitor(live.url);
+        v.client.send({ type: 'message.send', cid: 'q', text: odd });
+        const bot = await v.client.next(
+          (f) => f.type === 'message.created' && (f.message as { author: { type: string } }).author.type === 'bot',
+        );
+        answer = (bot.message as { text: string }).text;
+        v.client.close();
+        if (!answer.startsWith('Wir versenden')) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(answer).toMatch(/^Wir versenden/);
+    } finally {
+      await live.close();
+    }
   });
 });
