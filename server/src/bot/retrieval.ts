@@ -3,7 +3,7 @@
 // character n-grams for what stemming misses. Confidence is calibrated from the FAQ itself.
 import type { FaqEntry } from './faq.js';
 import { charGrams, editDistance, fold, stem, tokens, words, type Lang } from './text.js';
-import { MIN_COMPOUND_LENGTH, splitCompound as dictionarySplit } from './compounds.js';
+import { MIN_COMPOUND_LENGTH, dictionaryWords, splitCompound as dictionarySplit } from './compounds.js';
 import { builtinSynonyms } from './synonyms.js';
 import { createWordnet } from './wordnet.js';
 
@@ -66,8 +66,10 @@ export interface Retriever {
 
 export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: RetrievalOptions): Retriever {
   const langOf = (e: FaqEntry): Lang => e.lang ?? defaultLang;
-  // English questions may consult WordNet: its files are read now, at load, not on a visitor's question.
-  if (defaultLang === 'en' || entries.some((e) => e.lang === 'en')) wordnet.available();
+  // A visitor may write in either language whatever the FAQ's: the dictionary and WordNet are read
+  // now, once per process, so that no visitor's question waits for them.
+  wordnet.available();
+  dictionaryWords();
   const docs: Doc[] = [];
   const entryDf = new Map<string, Set<number>>();
   const gramPostings = new Map<string, { docs: number[]; weight: number[] }>();
