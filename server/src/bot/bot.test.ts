@@ -53,6 +53,8 @@ describe('text', () => {
   it('guesses the language', () => {
     expect(detectLanguage('Wo ist mein Paket?', 'en')).toBe('de');
     expect(detectLanguage('Where is my parcel?', 'de')).toBe('en');
+    expect(detectLanguage('Transfer was declined.', 'en')).toBe('en');
+    expect(detectLanguage('Was kostet der Versand?', 'en')).toBe('de');
   });
 });
 

@@ -100,7 +100,8 @@ export function tokens(text: string, lang: Lang): Token[] {
   return out;
 }
 
-const DE_HINTS = /[äöüß]|\b(ich|nicht|und|ist|wie|was|wann|warum|kann|mein|meine|der|die|das|bitte|gibt|habe|mit|für|auf)\b/g;
+// Words of both languages ("was") are no hint.
+const DE_HINTS = /[äöüß]|\b(ich|nicht|und|ist|wie|wann|warum|kann|mein|meine|der|die|das|bitte|gibt|habe|mit|für|auf)\b/g;
 const EN_HINTS = /\b(i|my|the|is|how|what|when|why|can|do|does|you|your|please|have|with|for|on|to)\b/g;
 
 export function detectLanguage(text: string, fallback: Lang): Lang {
