@@ -62,7 +62,7 @@ export function mountProactiveApi(
       const first = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
       if (first) return first;
     }
-    return c.env.incoming.socket.remoteAddress ?? 'unknown';
+    return c.env?.incoming?.socket?.remoteAddress ?? 'unknown';
   };
   const cors = (c: Context<ProactiveEnv>) => {
     c.header('Access-Control-Allow-Origin', '*');

@@ -67,6 +67,7 @@ export class ServusDashboard extends LitElement {
       const p = this._params();
       return p ? loadDashboard(p, signal) : Promise.resolve(null);
     },
+    keepPrevious: true,
   });
 
   constructor() {
@@ -116,14 +117,18 @@ export class ServusDashboard extends LitElement {
       </header>
       ${params ? nothing : html`<p class="note warn" role="alert">${t('from')} ≤ ${t('to')}</p>`}
       ${
-        r?.isError
-          ? html`<div class="state error" role="alert">
-              ${t('error')}${r.error instanceof DashboardFetchError ? ` (HTTP ${r.error.status})` : ''}
-              <button @click=${() => this._data.refetch()}>${t('retry')}</button>
-            </div>`
-          : !data
-            ? html`<div class="state" aria-busy="true">${t('loading')}</div>`
-            : this._content(data, params!, t, lang)
+        !params
+          ? nothing
+          : r?.isError
+            ? html`<div class="state error" role="alert">
+                ${t('error')}${r.error instanceof DashboardFetchError ? ` (HTTP ${r.error.status})` : ''}
+                <button @click=${() => this._data.refetch()}>${t('retry')}</button>
+              </div>`
+            : !data
+              ? html`<div class="state" aria-busy="true">${t('loading')}</div>`
+              : html`<div class="content" aria-busy=${r?.isPlaceholderData ? 'true' : 'false'}>
+                  ${this._content(data, params, t, lang)}
+                </div>`
       }
     `;
   }
@@ -521,6 +526,10 @@ export class ServusDashboard extends LitElement {
     }
     .warn {
       color: #c92a2a;
+    }
+    .content[aria-busy='true'] {
+      opacity: 0.55;
+      transition: opacity 0.2s;
     }
     .state {
       padding: 40px;

@@ -2,7 +2,7 @@
 // re-renders it when the result changes. The key is read before every update, so a new filter
 // switches the query by itself; going back to an earlier filter shows its cached figures at once.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { QueryClient, QueryObserver, type QueryKey, type QueryObserverResult } from '@tanstack/query-core';
+import { QueryClient, QueryObserver, keepPreviousData, type QueryKey, type QueryObserverResult } from '@tanstack/query-core';
 
 /** The dashboard's own cache: figures stay fresh for a minute, unused periods are dropped after five. */
 const client = new QueryClient({ defaultOptions: { queries: { staleTime: 60_000, gcTime: 300_000, retry: 1 } } });
@@ -10,6 +10,8 @@ const client = new QueryClient({ defaultOptions: { queries: { staleTime: 60_000,
 export interface DashboardQueryOptions<T> {
   key: () => QueryKey;
   fetch: (signal: AbortSignal) => Promise<T>;
+  /** Keep showing the previous key's data while a new key loads (no flash of "loading" on a filter change). */
+  keepPrevious?: boolean;
 }
 
 export class DashboardQueryController<T> implements ReactiveController {
@@ -25,7 +27,11 @@ export class DashboardQueryController<T> implements ReactiveController {
   }
 
   private _sync(): void {
-    const options = { queryKey: this._options.key(), queryFn: ({ signal }: { signal: AbortSignal }) => this._options.fetch(signal) };
+    const options = {
+      queryKey: this._options.key(),
+      queryFn: ({ signal }: { signal: AbortSignal }) => this._options.fetch(signal),
+      ...(this._options.keepPrevious ? { placeholderData: keepPreviousData } : {}),
+    };
     if (!this._observer) this._observer = new QueryObserver<T, Error, T, T, QueryKey>(client, options);
     else this._observer.setOptions(options);
     if (!this._unsubscribe) {
