@@ -1,8 +1,12 @@
 // German compound words split into their parts with a real word list (the Hunspell de_DE dictionary
 // from `dictionary-de`), so that "Behandlungsmöglichkeiten" also matches "Behandlung" and
 // "Möglichkeit", and "Coronatest" matches "Test". The FAQ's own words count as known words too.
-import dictionary from 'dictionary-de';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fold } from './text.js';
+
+const require = createRequire(import.meta.url);
 
 export interface CompoundSplitOptions {
   /** Words known besides the dictionary (folded), e.g. the FAQ's own vocabulary. */
@@ -20,11 +24,21 @@ export const MIN_COMPOUND_LENGTH = 7;
 
 let words: Set<string> | null = null;
 
-/** The dictionary's words (folded, lower case), parsed once per process on first use (~0.2 s). */
+/**
+ * The dictionary's words (folded, lower case), parsed once per process on first use (~0.2 s).
+ * Without the package (a site may leave out its GPL word list) the set is empty and compounds are
+ * split with the FAQ's own words only.
+ */
 export function dictionaryWords(): Set<string> {
   if (words) return words;
   const set = new Set<string>();
-  const text = new TextDecoder().decode(dictionary.dic);
+  let text: string;
+  try {
+    text = readFileSync(join(dirname(require.resolve('dictionary-de')), 'index.dic'), 'utf8');
+  } catch {
+    words = set;
+    return set;
+  }
   for (const line of text.split('\n')) {
     const slash = line.indexOf('/');
     const raw = (slash >= 0 ? line.slice(0, slash) : line).trim();
