@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { TestServer } from '../../src/testing/in-process.js';
-import { newVisitor } from '../../src/testing/client.js';
+import { login, newVisitor } from '../../src/testing/client.js';
 import { parseFaq } from '../../src/bot/index.js';
 import { TEST_ADMIN, launch, openConsole, startConsoleServer, type AgentPage } from './harness.js';
 
@@ -92,8 +92,17 @@ describe('console: FAQ editor, settings, shortcuts', () => {
     await cannedForm.locator('input[name=text]').fill('Auf Wiederhören, {{visitor.name}}!');
     await cannedForm.locator('button[type=submit]').click();
     await settings.locator('ul.canned li', { hasText: '/tschuess' }).waitFor();
-    // The new agent can log in.
+    // The new agent can log in; when her password is changed in another session, this console's
+    // socket is closed, the reconnect is refused, and the console goes back to the login by itself.
     const dora = await openConsole(browser, server.url, { email: 'dora@example.com', password: 'dora-password-1' });
+    const cookie = await login(server.url, 'dora@example.com', 'dora-password-1');
+    const changed = await fetch(`${server.url}/api/auth/password`, {
+      method: 'POST',
+      headers: { cookie, origin: server.url, 'content-type': 'application/json' },
+      body: JSON.stringify({ current: 'dora-password-1', next: 'dora-password-2' }),
+    });
+    expect(changed.status).toBe(200);
+    await dora.page.locator('servus-login form').waitFor();
     await dora.context.close();
   });
 

@@ -5,6 +5,7 @@ import type { ConversationChange } from '@servus/shared';
 import { createLiveSocket, type LiveSocket, type SocketState } from './live/socket.js';
 import { createLiveStore, type Alert, type LiveStore } from './live/store.js';
 import type { Key, Lang } from './i18n.js';
+import { api } from './api.js';
 import { beep, notify, loadPrefs, warmUpAudio, type Prefs } from './notify.js';
 
 export interface Me {
@@ -66,6 +67,9 @@ export function createConsoleContext({ me, t, lang, navigate, onChange, staleAft
     },
     onState: (s) => {
       ctx.connection = s;
+      // A refused reconnect may mean the session ended (logged out elsewhere, password changed):
+      // ask once per drop; a 401 takes the console back to the login.
+      if (s === 'closed') void api('/api/auth/me').catch(() => {});
       onChange();
     },
   });
