@@ -3,7 +3,14 @@ import { fileURLToPath } from 'node:url';
 
 export default defineConfig({
   resolve: {
-    alias: { '@servus/shared': fileURLToPath(new URL('../shared/src/index.ts', import.meta.url)) },
+    // Exact matches: '@servus/shared/url-pattern' must not become 'index.ts/url-pattern'.
+    alias: [
+      { find: /^@servus\/shared$/, replacement: fileURLToPath(new URL('../shared/src/index.ts', import.meta.url)) },
+      {
+        find: /^@servus\/shared\/url-pattern$/,
+        replacement: fileURLToPath(new URL('../shared/src/url-pattern.ts', import.meta.url)),
+      },
+    ],
   },
   test: {
     name: 'server',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { globMatches, pickRule } from './proactive.js';
+import { matchesUrlPattern as globMatches } from '@servus/shared/url-pattern';
+import { pickRule } from './proactive.js';
 
 describe('proactive rules', () => {
   it('matches globs where * is any characters, anchored', () => {

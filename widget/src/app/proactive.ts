@@ -1,5 +1,6 @@
 // Proactive greetings (issue 6): which rule, if any, greets this visitor on this page. A separate
 // chunk with its styles: most sites have no rules.
+import { matchesUrlPattern } from '@servus/shared/url-pattern';
 export { default as greetingCss } from './greeting.css?inline';
 
 export interface ProactiveRule {
@@ -9,12 +10,6 @@ export interface ProactiveRule {
   delaySeconds: number;
   returningOnly: boolean;
   text: { de?: string; en?: string };
-}
-
-export function globMatches(pattern: string, path: string): boolean {
-  let re = '';
-  for (const ch of pattern) re += ch === '*' ? '.*' : ch.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp('^' + re + '$').test(path);
 }
 
 /** The first rule that applies here, with its text in the visitor's language (or the other one). */
@@ -28,7 +23,7 @@ export function pickRule(
   for (const r of rules as ProactiveRule[]) {
     if (!r || typeof r.id !== 'string' || typeof r.urlPattern !== 'string') continue;
     if (r.returningOnly && !returning) continue;
-    if (!globMatches(r.urlPattern, path)) continue;
+    if (!matchesUrlPattern(r.urlPattern, path)) continue;
     const text = r.text?.[lang] ?? r.text?.[lang === 'de' ? 'en' : 'de'];
     if (typeof text === 'string' && text.trim()) return { rule: r, text };
   }
