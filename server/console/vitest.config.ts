@@ -5,9 +5,11 @@ import { fileURLToPath } from 'node:url';
 
 export default defineConfig({
   resolve: {
+    // Exact matches (a prefix match would turn '@servus/shared/url-pattern' into 'index.ts/url-pattern');
+    // any other subpath maps to its source file.
     alias: [
-      { find: '@servus/shared/limits', replacement: fileURLToPath(new URL('../../shared/src/limits.ts', import.meta.url)) },
-      { find: '@servus/shared', replacement: fileURLToPath(new URL('../../shared/src/index.ts', import.meta.url)) },
+      { find: /^@servus\/shared$/, replacement: fileURLToPath(new URL('../../shared/src/index.ts', import.meta.url)) },
+      { find: /^@servus\/shared\/([a-z-]+)$/, replacement: fileURLToPath(new URL('../../shared/src/', import.meta.url)) + '$1.ts' },
     ],
   },
   test: {
