@@ -6,6 +6,7 @@ import { createLiveSocket, type LiveSocket, type SocketState } from './live/sock
 import { createLiveStore, type Alert, type LiveStore } from './live/store.js';
 import type { Key, Lang } from './i18n.js';
 import { api } from './api.js';
+import { plainText } from './format.js';
 import { beep, notify, loadPrefs, warmUpAudio, type Prefs } from './notify.js';
 
 export interface Me {
@@ -85,7 +86,7 @@ export function createConsoleContext({ me, t, lang, navigate, onChange, staleAft
     if (!ctx.prefs.notifications) return;
     if (alert.kind === 'queued') {
       const who = alert.conversation.visitor?.name ?? t('anonymous');
-      notify(t('newChat'), `${who}: ${alert.conversation.lastMessage?.text ?? ''}`, () =>
+      notify(t('newChat'), `${who}: ${plainText(alert.conversation.lastMessage?.text ?? '')}`, () =>
         navigate(`/console/queue/${alert.conversation.id}`),
       );
     } else {

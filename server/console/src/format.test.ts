@@ -38,4 +38,13 @@ describe('format helpers', () => {
   it('strips Markdown markers for previews', () => {
     expect(plainText('In der **Größentabelle** auf\n*jeder* [Seite](https://x.example)')).toBe('In der Größentabelle auf jeder Seite');
   });
+  it('strips the whole FAQ Markdown subset for previews: lists, underscores, nesting', () => {
+    expect(plainText('Wir liefern:\n- **Österreich** 1–2 Tage\n- _Schweiz_ 3–5 Tage')).toBe(
+      'Wir liefern: · Österreich 1–2 Tage · Schweiz 3–5 Tage',
+    );
+    expect(plainText('1. Anmelden\r\n2) Etikett *drucken*')).toBe('Anmelden · Etikett drucken');
+    expect(plainText('***Wichtig*** und **[fett](https://x.example)**')).toBe('Wichtig und fett');
+    // Not Markdown: snake_case, a lone star, arithmetic.
+    expect(plainText('file_name_here, 2 * 3 = 6, 5*')).toBe('file_name_here, 2 * 3 = 6, 5*');
+  });
 });

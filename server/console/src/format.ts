@@ -77,12 +77,20 @@ export function safeHttpUrl(url: string | undefined): string | null {
   }
 }
 
-/** A one-line preview without Markdown markers (bot answers are FAQ Markdown). */
+/**
+ * A one-line preview without Markdown markers. Bot answers are FAQ Markdown in the subset the
+ * widget renders (widget/src/markdown.ts): list items, **bold**, *italic* / _italic_, [links](…).
+ * List items become "a · b" so a list still reads as a list on one line.
+ */
 export function plainText(text: string): string {
   return text
-    .replace(/\*\*([^*]+)\*\*/g, '$1')
-    .replace(/\*([^*\n]+)\*/g, '$1')
-    .replace(/\[([^\]]+)\]\([^)\s]+\)/g, '$1')
+    .replace(/\r\n?/g, '\n')
+    .replace(/^[ \t]*(?:[-*•]|\d{1,3}[.)])[ \t]+/gm, '· ')
+    .replace(/\*\*([^*\n]+)\*\*/g, '$1')
+    .replace(/\*(\S(?:[^*\n]*?\S)?)\*/g, '$1')
+    .replace(/(?<!\w)_(\S(?:[^_\n]*?\S)?)_(?!\w)/g, '$1')
+    .replace(/\[([^\]\n]+)\]\([^)\s]+\)/g, '$1')
     .replace(/\s+/g, ' ')
+    .replace(/^· /, '')
     .trim();
 }
