@@ -21,7 +21,7 @@ function writer(): { sqlite: SQLite.Database; file: string } {
   sqlite.pragma('wal_autocheckpoint = 0');
   sqlite.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  cleanup.push(() => sqlite.close());
+  cleanup.push(() => void sqlite.close());
   const insert = sqlite.prepare('INSERT INTO t (body) VALUES (?)');
   sqlite.transaction(() => {
     for (let i = 0; i < 2000; i++) insert.run('x'.repeat(1000));
