@@ -25,7 +25,7 @@ afterAll(async () => {
 const deFaq = () => parseFaq(readFileSync(join(server.dataDir, 'faq', 'demo', 'shop.de.md'), 'utf8'), { format: 'md', file: 'shop.de.md' });
 
 describe('console: FAQ editor, settings, shortcuts', () => {
-  it('tests the bot, turns an unanswered question into a phrasing, and edits an entry', async () => {
+  it('tests the bot, turns an unanswered question into a phrasing, edits, adds and deletes an entry', async () => {
     const { page } = admin;
     await server.database.db
       .insertInto('unanswered_questions')
@@ -74,6 +74,34 @@ describe('console: FAQ editor, settings, shortcuts', () => {
     await form.locator('select[name=lang]').selectOption('de');
     await form.locator('button[type=submit]').click();
     await editor.locator('[data-entry=habt-ihr-einen-newsletter]').waitFor();
+    expect(deFaq().entries.some((e) => e.id === 'habt-ihr-einen-newsletter')).toBe(true);
+
+    // Delete it again: only after the confirmation, which names the entry; cancelling keeps it.
+    const newEntry = editor.locator('[data-entry=habt-ihr-einen-newsletter]');
+    await newEntry.click();
+    await form.locator('[data-delete-entry]').waitFor();
+    const dialogs: string[] = [];
+    page.once('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await form.locator('[data-delete-entry]').click();
+    await expect.poll(() => dialogs.length).toBe(1);
+    expect(dialogs[0]).toContain('Habt ihr einen Newsletter?');
+    expect(await form.count()).toBe(1);
+    expect(deFaq().entries.some((e) => e.id === 'habt-ihr-einen-newsletter')).toBe(true);
+    page.once('dialog', (d) => void d.accept());
+    await form.locator('[data-delete-entry]').click();
+    await newEntry.waitFor({ state: 'detached' });
+    expect(await form.count()).toBe(0);
+    const after = deFaq();
+    expect(after.errors).toEqual([]);
+    expect(after.entries.some((e) => e.id === 'habt-ihr-einen-newsletter')).toBe(false);
+    expect(after.entries.some((e) => e.id === 'versanddauer')).toBe(true);
+    // A new entry has nothing to delete yet.
+    await editor.locator('[data-new-entry]').click();
+    expect(await form.locator('[data-delete-entry]').count()).toBe(0);
+    await form.locator('button', { hasText: 'Cancel' }).click();
   });
 
   it('lets an admin add an agent and a canned response under Settings', async () => {

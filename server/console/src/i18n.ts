@@ -135,6 +135,8 @@ const en = {
   newMessage: 'New message',
   error: 'Something went wrong.',
   confirmRemove: 'Remove this agent?',
+  deleteEntry: 'Delete',
+  confirmDeleteEntry: 'Delete this FAQ entry from its file? The bot will no longer answer with it.',
 } as const;
 
 export type Key = keyof typeof en;
@@ -275,6 +277,8 @@ const de: Record<Key, string> = {
   newMessage: 'Neue Nachricht',
   error: 'Etwas ist schiefgegangen.',
   confirmRemove: 'Diesen Agenten entfernen?',
+  deleteEntry: 'Löschen',
+  confirmDeleteEntry: 'Diesen FAQ-Eintrag aus seiner Datei löschen? Der Bot antwortet dann nicht mehr damit.',
 };
 
 export type Lang = 'de' | 'en';

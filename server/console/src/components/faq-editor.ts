@@ -1,12 +1,14 @@
 // The FAQ editor: a site's entries (list, add, edit; admins only), a "what would the bot
 // answer?" box, and the questions the bot could not answer, each with one action to become a
-// phrasing of an entry or a new entry. Saves go to the site's FAQ files; hot reload picks them up.
+// phrasing of an entry or a new entry. Saves and deletions go to the site's FAQ files; hot reload
+// picks them up.
 import { LitElement, css, html, nothing } from 'lit';
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { api } from '../api.js';
 import { relative } from '../format.js';
 import { markdownLite } from '../markdown-lite.js';
+import { has, type Key } from '../i18n.js';
 import { base } from '../styles.js';
 
 export interface FaqEntryView {
@@ -155,6 +157,23 @@ export class ServusFaqEditor extends LitElement {
     }
   }
 
+  private async _delete(entry: FaqEntryView): Promise<void> {
+    // The browser's own dialog, as for removing an agent: a deliberate second step, and the
+    // question named, because a deleted entry is gone from the file (only a backup brings it back).
+    if (!confirm(`${this.ctx.t('confirmDeleteEntry')}\n\n${entry.question}`)) return;
+    this._saving = true;
+    this._error = '';
+    try {
+      await api(`/api/sites/${encodeURIComponent(this._site)}/faq/${encodeURIComponent(entry.id)}`, { method: 'DELETE' });
+      this._editing = null;
+      this._refresh();
+    } catch (err) {
+      this._error = (err as Error).message;
+    } finally {
+      this._saving = false;
+    }
+  }
+
   private async _handle(q: Unanswered, action: 'phrasing' | 'dismiss', entryId?: string): Promise<void> {
     this._error = '';
     try {
@@ -190,6 +209,13 @@ export class ServusFaqEditor extends LitElement {
         >
       </div>
       <div class="row end">
+        ${
+          entry
+            ? html`<button type="button" class="danger" data-delete-entry ?disabled=${this._saving} @click=${() => this._delete(entry)}>
+                ${t('deleteEntry')}
+              </button>`
+            : nothing
+        }
         <button type="button" @click=${() => (this._editing = null)}>${t('cancel')}</button>
         <button class="primary" type="submit" ?disabled=${this._saving}>${t('save')}</button>
       </div>
@@ -277,7 +303,12 @@ export class ServusFaqEditor extends LitElement {
                     >
                     ${t('confidence')} ${Math.round(this._test.confidence * 100)}%
                     ${this._test.question ? html`· <b>${this._test.question}</b>` : nothing}
-                    ${this._test.handoffReason ? html`· ${this._test.handoffReason}` : nothing}
+                    ${
+                      this._test.handoffReason
+                        ? html`·
+                          ${has(`reason_${this._test.handoffReason}`) ? this.ctx.t(`reason_${this._test.handoffReason}` as Key) : this._test.handoffReason}`
+                        : nothing
+                    }
                   </div>
                   <div class="text">${markdownLite(this._test.text)}</div>
                   ${
@@ -366,6 +397,15 @@ export class ServusFaqEditor extends LitElement {
       }
       .row.end {
         justify-content: flex-end;
+      }
+      /* Delete stands apart, at the far left, from Cancel and Save. */
+      button.danger {
+        margin-right: auto;
+        color: var(--danger);
+        border-color: currentColor;
+      }
+      button.danger:hover:not(:disabled) {
+        background: #fff5f5;
       }
       .row input,
       .row select {
