@@ -49,3 +49,31 @@ describe('retrieval for German questions', () => {
     expect(times[Math.floor(times.length / 2)]).toBeLessThan(20);
   });
 });
+
+describe('retrieval for English questions', () => {
+  const en = (id: string, question: string, variants: string[] = []): FaqEntry => ({ id, question, variants, answer: '-', lang: 'en' });
+  const bank = [
+    en('countries', 'Which countries are you available in?', ['Do you operate in my country?']),
+    en('arrival', 'My card has still not arrived', ['When will I receive my new card?']),
+    en('fees', 'Are there fees for transfers?', ['What does a transfer cost?']),
+    en('pin', 'How do I change my PIN?', ['I want a new PIN']),
+  ];
+
+  it('finds an entry that shares no word with the question through word vectors, and keeps confidences in [0, 1]', () => {
+    const retriever = createRetriever({ defaultLang: 'en', entries: bank });
+    expect(retriever.search('can i travel abroad with it', 'en')[0]?.id).toBe('countries');
+    expect(retriever.search('my code is wrong', 'en')[0]?.id).toBe('pin');
+    const hits = retriever.search('how much do you charge for sending money', 'en');
+    expect(hits.map((h) => h.id)).toContain('fees');
+    for (const h of hits) expect(h.confidence).toBeGreaterThanOrEqual(0);
+    const saved = TUNING.semanticWeight;
+    TUNING.semanticWeight = 0;
+    try {
+      const lexical = createRetriever({ defaultLang: 'en', entries: bank });
+      expect(lexical.search('can i travel abroad with it', 'en')).toEqual([]);
+      expect(lexical.search('my code is wrong', 'en')).toEqual([]);
+    } finally {
+      TUNING.semanticWeight = saved;
+    }
+  });
+});

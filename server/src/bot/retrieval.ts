@@ -6,6 +6,8 @@ import { charGrams, editDistance, fold, stem, tokens, words, type Lang } from '.
 import { MIN_COMPOUND_LENGTH, dictionaryWords, splitCompound as dictionarySplit } from './compounds.js';
 import { builtinSynonyms } from './synonyms.js';
 import { createWordnet } from './wordnet.js';
+import { englishVectors } from './embeddings.js';
+import { createSemanticIndex, type SemanticIndex } from './semantic.js';
 
 // One WordNet reader per process: its files are read once and its look-ups cached across FAQs.
 const wordnet = createWordnet();
@@ -52,12 +54,24 @@ export const TUNING = {
   /** Weights of WordNet synonyms and broader words of a question word the FAQ does not use. */
   wordnetSynonym: 0.5,
   wordnetBroader: 0.3,
+  /**
+   * Weight of the word-vector similarity (English FAQs, see semantic.ts). Fused per question: each
+   * entry's lexical score plus weight × the best lexical score × (its similarity − the best
+   * similarity), so that both rankings speak in the lexical score's units and the entry that both
+   * rank first keeps its score.
+   */
+  semanticWeight: 1,
+  /** Entries without a lexical match join the ranking when this close to the best similarity. */
+  semanticReach: 0.15,
   /** Confidence feature: weight of coverage and of the margin to the second entry. */
   coverage: 0.4,
   margin: 1,
   /** Where this FAQ's median in-scope feature lands on the confidence scale. */
   anchor: 0.55,
 };
+
+/** Entries of the lexical ranking's top that the semantic index compares phrasing by phrasing. */
+const SEMANTIC_LEXICAL_CANDIDATES = 20;
 
 export interface Retriever {
   search(text: string, lang?: Lang, limit?: number): SearchHit[];
@@ -189,6 +203,20 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
     }
     phrasingNorm.push(Math.sqrt(norm) || 1);
   });
+
+  // Word vectors, for English FAQs only (the English vectors are read once per process, on the
+  // first English FAQ); a FAQ of both languages compares only its English phrasings with them.
+  let semantic: SemanticIndex | null = null;
+  if (TUNING.semanticWeight > 0 && entries.some((e) => langOf(e) === 'en')) {
+    const vectors = englishVectors();
+    if (vectors) {
+      const phrasings: { entry: number; text: string }[] = [];
+      entries.forEach((e, i) => {
+        for (const p of [e.question, ...e.variants]) phrasings.push({ entry: i, text: langOf(e) === 'en' ? p : '' });
+      });
+      semantic = createSemanticIndex({ vectors, entries: entries.length, phrasings });
+    }
+  }
 
   // Typo tolerance: an unknown query term maps to the closest known term (edit distance 1, or 2 for long words).
   // Candidates share the first letter (typos rarely hit it) and are within the distance in length.
@@ -398,6 +426,35 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
       }
       entryScore[e]! += ((d.pooled ? TUNING.pooledWeight : TUNING.answerWeight) * docScore[di]!) / ideal;
     }
+    if (semantic && lang === 'en') {
+      const excluded = exclude >= 0 && !docs[exclude]!.answer ? docPhrasing[exclude]! : -1;
+      // The lexical ranking's best are compared phrasing by phrasing whatever their centroid.
+      const lexicalBest =
+        touchedEntries.length <= SEMANTIC_LEXICAL_CANDIDATES
+          ? touchedEntries
+          : [...touchedEntries].sort((a, b) => entryScore[b]! - entryScore[a]!).slice(0, SEMANTIC_LEXICAL_CANDIDATES);
+      const sims = semantic.similarities(text, excluded, lexicalBest);
+      if (sims) {
+        let bestSim = -Infinity;
+        for (const s of sims) if (s > bestSim) bestSim = s;
+        let bestLex = 0;
+        for (const e of touchedEntries) if (entryScore[e]! > bestLex) bestLex = entryScore[e]!;
+        // Without any lexical match the similarity alone ranks (in units of 1).
+        const scale = TUNING.semanticWeight * (bestLex || 1);
+        for (let e = 0; e < sims.length; e++) {
+          const s = sims[e]!;
+          if (Number.isNaN(s)) continue;
+          if (!entrySeen[e]) {
+            if (s < bestSim - TUNING.semanticReach) continue;
+            entrySeen[e] = 1;
+            touchedEntries.push(e);
+            entryScore[e] = 0;
+            entryCoverage[e] = 0;
+          }
+          entryScore[e]! += scale * (s - bestSim);
+        }
+      }
+    }
     const result = touchedEntries.map((entry) => ({ entry, score: entryScore[entry]!, coverage: entryCoverage[entry]! }));
     for (const e of touchedEntries) entrySeen[e] = 0;
     // Reset the shared accumulators for the next query.
@@ -446,7 +503,9 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
         id: entries[h.entry]!.id,
         score: Math.round(h.score * 1000) / 1000,
         confidence:
-          i === 0 ? Math.round(top * 1000) / 1000 : Math.round(Math.min(top, (TUNING.anchor * h.score) / (level * 1.5)) * 1000) / 1000,
+          i === 0
+            ? Math.round(top * 1000) / 1000
+            : Math.round(Math.max(0, Math.min(top, (TUNING.anchor * h.score) / (level * 1.5))) * 1000) / 1000,
       }));
     },
   };
