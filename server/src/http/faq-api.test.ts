@@ -3,7 +3,7 @@
 // bot test box answers from the files as saved, and unanswered questions become phrasings or
 // entries in one step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
@@ -247,6 +247,85 @@ describe('FAQ editor and the live bot', () => {
         if (!answer.startsWith('Wir versenden')) await new Promise((r) => setTimeout(r, 100));
       }
       expect(answer).toMatch(/^Wir versenden/);
+    } finally {
+      await live.close();
+    }
+  });
+
+  it('a site with no FAQ file at start gets its first one from the editor, and the running bot answers from it', async () => {
+    // Every (re)build of a site's bot is reported, so the test awaits the reload instead of polling.
+    const loads: { site: string; entries: number }[] = [];
+    const waiters: { test: (l: { site: string; entries: number }) => boolean; resolve: () => void }[] = [];
+    const onLoad = (site: string, entries: number) => {
+      loads.push({ site, entries });
+      for (const w of [...waiters]) {
+        if (!w.test({ site, entries })) continue;
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    };
+    const loaded = (test: (l: { site: string; entries: number }) => boolean) =>
+      new Promise<void>((resolve) => waiters.push({ test, resolve }));
+    // The factory runs after seeding: removing the demo site's FAQ folder there starts the server
+    // exactly like a site that never had a FAQ file.
+    const bots = async (ctx: Parameters<typeof createFaqBots>[0]) => {
+      rmSync(join(ctx.faqDir, 'demo'), { recursive: true, force: true });
+      return createFaqBots({ ...ctx, onLoad });
+    };
+    const live = await startTestServer({ bots: bots as unknown as BotResponder });
+    try {
+      const dir = join(live.dataDir, 'faq', 'demo');
+      const cookie = await login(live.url, TEST_ADMIN.email, TEST_ADMIN.password);
+      /** What the running bot answers to a new visitor (null: no bot message at all). */
+      const ask = async (text: string): Promise<string | null> => {
+        const v = await newVisitor(live.url);
+        try {
+          v.client.send({ type: 'message.send', cid: 'q', text });
+          const ack = await v.client.next((f) => f.type === 'ack' && f.cid === 'q');
+          // The bot answers in the same transaction as the ack: the events show it (or its absence) now.
+          const res = await fetch(`${live.url}/api/conversations/${ack.conversationId as string}/events?after=0`, { headers: { cookie } });
+          const { events } = (await res.json()) as { events: { type: string; message?: { text: string; author: { type: string } } }[] };
+          return events.find((e) => e.type === 'message.created' && e.message?.author.type === 'bot')?.message?.text ?? null;
+        } finally {
+          v.client.close();
+        }
+      };
+      const question = 'Gibt es Gutscheine für Kletterkurse?';
+      expect(await ask(question)).toBeNull();
+      expect(loads).toEqual([]);
+
+      // The first entry, from the console's editor: a new folder and file, and the bot has it.
+      let reload = loaded((l) => l.site === 'demo' && l.entries === 1);
+      const created = await fetch(`${live.url}/api/sites/demo/faq`, {
+        method: 'POST',
+        headers: { cookie, origin: live.url, 'content-type': 'application/json' },
+        body: JSON.stringify({ question, variants: ['Kletterkurs verschenken'], answer: 'Ja, ab 30 € im Shop.', lang: 'de' }),
+      });
+      expect(created.status).toBe(201);
+      expect(((await created.json()) as { entry: Entry }).entry.file).toBe('faq.de.md');
+      await reload;
+      expect(await ask(question)).toBe('Ja, ab 30 € im Shop.');
+
+      // A second file copied in by hand joins the first.
+      reload = loaded((l) => l.site === 'demo' && l.entries === 3);
+      copyFileSync(fileURLToPath(new URL('../../../examples/faq/shop.en.yaml', import.meta.url)), join(dir, 'shop.en.yaml'));
+      await reload;
+      expect(await ask('Do you offer gift wrapping?')).toMatch(/^Yes – tick/);
+      expect(await ask(question)).toBe('Ja, ab 30 € im Shop.');
+
+      // An editor that saves by writing a temporary file and renaming it over the original.
+      reload = loaded((l) => l.site === 'demo' && l.entries === 3);
+      writeFileSync(join(dir, 'faq.de.md.tmp'), readFileSync(join(dir, 'faq.de.md'), 'utf8').replace('ab 30 €', 'ab 25 €'));
+      renameSync(join(dir, 'faq.de.md.tmp'), join(dir, 'faq.de.md'));
+      await reload;
+      expect(await ask(question)).toBe('Ja, ab 25 € im Shop.');
+
+      // No FAQ file left: the bot stops answering for the site instead of using stale entries.
+      reload = loaded((l) => l.site === 'demo' && l.entries === 0);
+      unlinkSync(join(dir, 'faq.de.md'));
+      unlinkSync(join(dir, 'shop.en.yaml'));
+      await reload;
+      expect(await ask(question)).toBeNull();
     } finally {
       await live.close();
     }
