@@ -37,7 +37,9 @@ describe('retrieval for German questions', () => {
     for (let i = 0; i < 1000; i++) entries.push(de(`e${i}`, `${shop[i % 4]!.question} Nummer ${i}`, `Antwort ${i} zur Frage`));
     const t0 = performance.now();
     const retriever = createRetriever({ defaultLang: 'de', entries });
-    expect(performance.now() - t0).toBeLessThan(5000);
+    // Loading includes the calibration's probes (450 questions); ~1.7 s on a quiet machine, twice
+    // that and more while the shared machine is busy.
+    expect(performance.now() - t0).toBeLessThan(10_000);
     const times: number[] = [];
     for (let k = 0; k < 200; k++) {
       const t = performance.now();
@@ -75,5 +77,21 @@ describe('retrieval for English questions', () => {
     } finally {
       TUNING.semanticWeight = saved;
     }
+  });
+
+  it('calibrates confidence between its own in-scope phrasings and out-of-scope probes', () => {
+    const faq = [
+      ...bank,
+      en('lost', 'I lost my card', ['My card was stolen', 'Someone took my wallet with the card']),
+      en('limit', 'What is my spending limit?', ['How much can I spend per day?', 'Is there a maximum for payments?']),
+      en('statement', 'Where do I find my statement?', ['I need a list of my payments', 'Can I download my transactions?']),
+      en('address', 'How do I change my address?', ['I moved to a new home', 'Update where I live']),
+      en('close', 'How do I close my account?', ['I want to cancel my account', 'Delete my account please']),
+    ];
+    const retriever = createRetriever({ defaultLang: 'en', entries: faq });
+    expect(retriever.search('my wallet was stolen with the card in it', 'en')[0]).toMatchObject({ id: 'lost' });
+    expect(retriever.search('my wallet was stolen with the card in it', 'en')[0]!.confidence).toBeGreaterThanOrEqual(0.5);
+    for (const question of ['can i get a loan', 'do you sell pizza'])
+      expect(retriever.search(question, 'en')[0]?.confidence ?? 0).toBeLessThan(0.5);
   });
 });

@@ -61,6 +61,15 @@ export const TUNING = {
    * rank first keeps its score.
    */
   semanticWeight: 1,
+  /**
+   * Share of the top entry's word-vector similarity in the confidence (the rest is the lexical
+   * feature): how close a question comes to the best entry in meaning tells out-of-scope questions
+   * apart better than shared words alone. Chosen per FAQ from its own probes (see outOfScopeProbes);
+   * this is the share when there are too few.
+   */
+  semanticConfidence: 0.5,
+  /** Out-of-scope probes at load, at most (0: none, confidence from the in-scope level alone). */
+  outOfScopeProbes: 150,
   /** Entries without a lexical match join the ranking when this close to the best similarity. */
   semanticReach: 0.15,
   /** Confidence feature: weight of coverage and of the margin to the second entry. */
@@ -72,6 +81,14 @@ export const TUNING = {
 
 /** Entries of the lexical ranking's top that the semantic index compares phrasing by phrasing. */
 const SEMANTIC_LEXICAL_CANDIDATES = 20;
+
+interface RawHit {
+  entry: number;
+  score: number;
+  coverage: number;
+  /** Word-vector similarity to the question, NaN without vectors. */
+  similarity: number;
+}
 
 export interface Retriever {
   search(text: string, lang?: Lang, limit?: number): SearchHit[];
@@ -316,7 +333,7 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
   for (const lang of ['de', 'en'] as const) addSynonyms(builtinSynonyms[lang], lang);
   for (const lang of ['de', 'en'] as const) addSynonyms(synonyms, lang);
 
-  function raw(text: string, lang: Lang, exclude = -1, excludePooled = -1): { entry: number; score: number; coverage: number }[] {
+  function raw(text: string, lang: Lang, exclude = -1, excludePooled = -1, excludeEntry = -1): RawHit[] {
     const weights = new Map<string, number>();
     const qTerms: string[] = [];
     for (const t of tokens(text, lang)) {
@@ -426,6 +443,12 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
       }
       entryScore[e]! += ((d.pooled ? TUNING.pooledWeight : TUNING.answerWeight) * docScore[di]!) / ideal;
     }
+    if (excludeEntry >= 0 && entrySeen[excludeEntry]) {
+      // A probe for calibration: the FAQ as if it had no such entry.
+      entrySeen[excludeEntry] = 0;
+      touchedEntries.splice(touchedEntries.indexOf(excludeEntry), 1);
+    }
+    let sims: Float64Array | null = null;
     if (semantic && lang === 'en') {
       const excluded = exclude >= 0 && !docs[exclude]!.answer ? docPhrasing[exclude]! : -1;
       // The lexical ranking's best are compared phrasing by phrasing whatever their centroid.
@@ -433,17 +456,17 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
         touchedEntries.length <= SEMANTIC_LEXICAL_CANDIDATES
           ? touchedEntries
           : [...touchedEntries].sort((a, b) => entryScore[b]! - entryScore[a]!).slice(0, SEMANTIC_LEXICAL_CANDIDATES);
-      const sims = semantic.similarities(text, excluded, lexicalBest);
+      sims = semantic.similarities(text, excluded, lexicalBest);
       if (sims) {
         let bestSim = -Infinity;
-        for (const s of sims) if (s > bestSim) bestSim = s;
+        for (let e = 0; e < sims.length; e++) if (e !== excludeEntry && sims[e]! > bestSim) bestSim = sims[e]!;
         let bestLex = 0;
         for (const e of touchedEntries) if (entryScore[e]! > bestLex) bestLex = entryScore[e]!;
         // Without any lexical match the similarity alone ranks (in units of 1).
         const scale = TUNING.semanticWeight * (bestLex || 1);
         for (let e = 0; e < sims.length; e++) {
           const s = sims[e]!;
-          if (Number.isNaN(s)) continue;
+          if (Number.isNaN(s) || e === excludeEntry) continue;
           if (!entrySeen[e]) {
             if (s < bestSim - TUNING.semanticReach) continue;
             entrySeen[e] = 1;
@@ -455,7 +478,12 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
         }
       }
     }
-    const result = touchedEntries.map((entry) => ({ entry, score: entryScore[entry]!, coverage: entryCoverage[entry]! }));
+    const result = touchedEntries.map((entry) => ({
+      entry,
+      score: entryScore[entry]!,
+      coverage: entryCoverage[entry]!,
+      similarity: sims ? sims[entry]! : NaN,
+    }));
     for (const e of touchedEntries) entrySeen[e] = 0;
     // Reset the shared accumulators for the next query.
     for (const di of touchedDocs) {
@@ -469,8 +497,13 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
   // Calibration: query a sample of phrasings against the rest; what a correct top hit scores here
   // is this FAQ's in-scope level. Confidence maps that level to about 0.6.
   let level = 0.5;
+  const inScopeProbes: RawHit[][] = [];
+  // The same for the top entry's word-vector similarity (English FAQs), when there are enough.
+  let similarityLevel = 0;
   {
     const samples: number[] = [];
+    const similarities: number[] = [];
+    inScopeProbes.length = 0;
     const phrasingDocs = docs.map((d, i) => (d.answer ? -1 : i)).filter((i) => i >= 0);
     const step = Math.max(1, Math.floor(phrasingDocs.length / 300));
     for (let k = 0; k < phrasingDocs.length; k += step) {
@@ -479,11 +512,67 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
       const e = entries[d.entry]!;
       const text = [e.question, ...e.variants][phrasingIndexWithin(di)] ?? e.question;
       const hits = raw(text, langOf(e), di, pooledDoc[d.entry]!);
-      if (hits[0] && hits[0].entry === d.entry) samples.push(feature(hits));
+      if (hits[0] && hits[0].entry === d.entry) {
+        samples.push(feature(hits));
+        inScopeProbes.push(hits);
+        if (!Number.isNaN(hits[0].similarity)) similarities.push(hits[0].similarity);
+      }
     }
     if (samples.length >= 5) {
       samples.sort((a, b) => a - b);
       level = samples[Math.floor(samples.length * 0.5)]!;
+    }
+    if (similarities.length >= 5) {
+      similarities.sort((a, b) => a - b);
+      similarityLevel = Math.max(0, similarities[Math.floor(similarities.length * 0.5)]!);
+    }
+  }
+  /** How strongly the hits speak for their top entry: about 1 at this FAQ's typical in-scope question. */
+  function evidence(hits: RawHit[]): number {
+    const lexical = feature(hits) / level;
+    const similarity = hits[0]!.similarity;
+    if (similarityLevel <= 0 || Number.isNaN(similarity)) return lexical;
+    return (1 - mix) * lexical + (mix * similarity) / similarityLevel;
+  }
+  let mix = TUNING.semanticConfidence;
+  // Out-of-scope probes: each entry's question asked against the FAQ without that entry. What the
+  // best remaining entry then scores is this FAQ's out-of-scope level; confidence 0.5 lies halfway
+  // between it and the in-scope level, so that the one threshold means the same in every FAQ.
+  let outLevel = NaN;
+  if (TUNING.outOfScopeProbes > 0) {
+    const outHits: RawHit[][] = [];
+    let unmatched = 0;
+    const step = Math.max(1, Math.floor(entries.length / TUNING.outOfScopeProbes));
+    for (let i = 0; i < entries.length; i += step) {
+      const hits = raw(entries[i]!.question, langOf(entries[i]!), -1, -1, i);
+      if (hits.length) outHits.push(hits);
+      else unmatched++;
+    }
+    // The share of meaning in the confidence: what best tells this FAQ's own in-scope phrasings
+    // from its out-of-scope probes (the area under the curve, on a grid).
+    if (similarityLevel > 0 && outHits.length >= 5 && inScopeProbes.length >= 5) {
+      let bestAuc = -1;
+      let bestMix = mix;
+      for (let m = 0; m <= 10; m++) {
+        mix = m / 10;
+        const inside = inScopeProbes.map(evidence);
+        const outside = outHits.map(evidence);
+        let wins = 0;
+        for (const a of inside) for (const b of outside) wins += a > b ? 1 : a === b ? 0.5 : 0;
+        const auc = wins / (inside.length * outside.length);
+        if (auc > bestAuc + 1e-9) {
+          bestAuc = auc;
+          bestMix = mix;
+        }
+      }
+      mix = bestMix;
+    }
+    // A probe that matched nothing at all is as far out of scope as a question gets.
+    const probes = [...outHits.map(evidence), ...new Array<number>(unmatched).fill(0)];
+    if (probes.length >= 5) {
+      probes.sort((a, b) => a - b);
+      const median = probes[Math.floor(probes.length * 0.5)]!;
+      if (median < 0.9) outLevel = median;
     }
   }
   function phrasingIndexWithin(di: number): number {
@@ -497,8 +586,9 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
     search(text, lang = defaultLang, limit = 5) {
       const hits = raw(text, lang);
       if (!hits.length) return [];
-      const f = feature(hits);
-      const top = Math.min(1, Math.max(0, (TUNING.anchor * f) / level));
+      const ev = evidence(hits);
+      const calibrated = Number.isNaN(outLevel) ? TUNING.anchor * ev : 0.25 + (0.5 * (ev - outLevel)) / (1 - outLevel);
+      const top = Math.min(1, Math.max(0, calibrated));
       return hits.slice(0, limit).map((h, i) => ({
         id: entries[h.entry]!.id,
         score: Math.round(h.score * 1000) / 1000,
