@@ -90,8 +90,8 @@ export async function startServus({
     agentsOnline: (siteKey) => presence.online(siteKey),
     sqlite: database.sqlite ? prepareSqliteStatements(database.sqlite) : undefined,
     onSiteChanged: (siteKey) => assigner.schedule(siteKey),
-    hoursNow: async (siteKey) => {
-      const site = await sites.get(siteKey);
+    hoursNow: async (siteKey, executor) => {
+      const site = await sites.get(siteKey, executor);
       return site ? hoursNow(site) : { open: true, opensAt: null };
     },
     metrics,

@@ -39,11 +39,12 @@ export type SiteDirectory = ReturnType<typeof createSiteDirectory>;
 export function createSiteDirectory(db: Kysely<Database>, ttlMs = 5_000) {
   const cache = new Map<string, { site: Site | null; at: number }>();
   return {
-    async get(key: string): Promise<Site | null> {
+    /** `executor`: the transaction a caller runs in (on SQLite, reading beside it would deadlock). */
+    async get(key: string, executor: Kysely<Database> = db): Promise<Site | null> {
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(key)) return null;
       const hit = cache.get(key);
       if (hit && Date.now() - hit.at < ttlMs) return hit.site;
-      const row = await db.selectFrom('sites').selectAll().where('key', '=', key).executeTakeFirst();
+      const row = await executor.selectFrom('sites').selectAll().where('key', '=', key).executeTakeFirst();
       const site = row ? { key: row.key, name: row.name, secret: row.secret, settings: JSON.parse(row.settings) as SiteSettings } : null;
       cache.set(key, { site, at: Date.now() });
       return site;

@@ -74,8 +74,12 @@ export interface ConversationServiceOptions {
   agentsOnline?: (siteKey: string) => number;
   /** Called after every committed status change or queue change of a site (auto-assignment listens). */
   onSiteChanged?: (siteKey: string) => void;
-  /** Whether a site's team is open now (business hours); defaults to always open. */
-  hoursNow?: (siteKey: string) => Promise<{ open: boolean; opensAt: number | null }>;
+  /**
+   * Whether a site's team is open now (business hours); defaults to always open. Inside a write
+   * transaction `executor` is that transaction: any read must go through it, because on SQLite the
+   * outer connection waits for the transaction, which would wait for the read (a deadlock).
+   */
+  hoursNow?: (siteKey: string, executor?: Kysely<Database>) => Promise<{ open: boolean; opensAt: number | null }>;
   /** Prometheus instruments, when the server exposes /metrics. */
   metrics?: ServerMetrics | undefined;
   /** SQLite only: prepared statements for the per-message hot path. */
@@ -369,7 +373,7 @@ export function createConversationService(options: ConversationServiceOptions) {
       .executeTakeFirstOrThrow();
     const position = Number(ahead.n) + 1;
     const online = agentsOnline(conv.site_key);
-    const hours = options.hoursNow ? await options.hoursNow(conv.site_key) : { open: true, opensAt: null };
+    const hours = options.hoursNow ? await options.hoursNow(conv.site_key, executor) : { open: true, opensAt: null };
     if (!hours.open) return { position, expectedWaitSeconds: null, agentsOnline: online, closed: { opensAt: hours.opensAt } };
     return {
       position,
