@@ -12,6 +12,8 @@ interface Args {
   seconds?: number;
   window?: number;
   cookie?: string;
+  /** Logs each setup batch's step timings to stderr (diagnosing a slow or stuck setup). */
+  trace?: boolean;
 }
 
 const args = JSON.parse(process.argv[2]!) as Args;
@@ -58,37 +60,61 @@ function nextFrame(
   });
 }
 
+/** Setup step timings (ms) of the current batch, and requests against replies, for --trace. */
+const steps = new Map<string, number[]>();
+const counts = { handoffSent: 0, handoffAcked: 0, claimSent: 0, claimAcked: 0 };
+async function timed<T>(step: string, p: Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  const v = await p;
+  if (args.trace) {
+    if (!steps.has(step)) steps.set(step, []);
+    steps.get(step)!.push(performance.now() - t0);
+  }
+  return v;
+}
+
 async function servusVisitor(): Promise<{ ws: WebSocket; conversationId: string }> {
-  const ws = await open(`${wsUrl}/ws/visitor?site=demo`, ['servus.v1']);
+  const ws = await timed('visitor open', open(`${wsUrl}/ws/visitor?site=demo`, ['servus.v1']));
   const welcome = nextFrame(ws, (f) => f.type === 'welcome', 'visitor welcome');
   ws.send(JSON.stringify({ type: 'visitor.hello' }));
-  await welcome;
+  await timed('visitor welcome', welcome);
   const ack = nextFrame(ws, (f) => f.type === 'ack' || f.type === 'error', 'handoff ack');
   ws.send(JSON.stringify({ type: 'handoff.request', cid: 'h' }));
-  return { ws, conversationId: (await ack).conversationId as string };
+  counts.handoffSent += 1;
+  const conversationId = (await timed('handoff ack', ack)).conversationId as string;
+  counts.handoffAcked += 1;
+  return { ws, conversationId };
 }
 
 async function setupServus(n: number): Promise<Pair[]> {
   const pairs: Pair[] = [];
   for (let i = 0; i < n; i += 100) {
+    const batchStart = performance.now();
     const batch = await Promise.all(
       Array.from({ length: Math.min(100, n - i) }, async (_, k) => {
         const v = await servusVisitor();
-        const agent = await open(`${wsUrl}/ws/agent`, ['servus.v1'], { cookie: args.cookie! }, args.url);
+        const agent = await timed('agent open', open(`${wsUrl}/ws/agent`, ['servus.v1'], { cookie: args.cookie! }, args.url));
         const welcome = nextFrame(agent, (f) => f.type === 'welcome', 'agent welcome');
         agent.send(JSON.stringify({ type: 'agent.hello' }));
-        await welcome;
+        await timed('agent welcome', welcome);
         const claimed = nextFrame(agent, (f) => f.cid === `c${i + k}`, 'claim ack');
         agent.send(JSON.stringify({ type: 'conversation.claim', cid: `c${i + k}`, conversationId: v.conversationId }));
-        const claim = await claimed;
+        counts.claimSent += 1;
+        const claim = await timed('claim ack', claimed);
+        counts.claimAcked += 1;
         if (claim.type !== 'ack') throw new Error(`claim failed: ${JSON.stringify(claim)}`);
         const replayed = nextFrame(agent, (f) => f.type === 'replay.done' || f.type === 'error', 'subscribe replay');
         agent.send(JSON.stringify({ type: 'conversation.subscribe', conversationId: v.conversationId, lastSeq: claim.seq as number }));
-        await replayed;
+        await timed('subscribe replay', replayed);
         return { a: v.ws, b: agent, conversationId: v.conversationId };
       }),
     );
     pairs.push(...batch);
+    if (args.trace) {
+      const summary = [...steps].map(([step, ms]) => `${step} max ${Math.round(Math.max(...ms))}`).join(', ');
+      console.error(`setup ${i + batch.length}: ${Math.round(performance.now() - batchStart)} ms; ${summary}; ${JSON.stringify(counts)}`);
+      steps.clear();
+    }
   }
   return pairs;
 }
