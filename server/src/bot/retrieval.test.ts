@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createRetriever, TUNING } from './retrieval.js';
-import type { FaqEntry } from './faq.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadFaqFiles, type FaqEntry } from './faq.js';
 
 const de = (id: string, question: string, answer = '-'): FaqEntry => ({ id, question, variants: [], answer, lang: 'de' });
 const shop = [
@@ -93,5 +95,20 @@ describe('retrieval for English questions', () => {
     expect(retriever.search('my wallet was stolen with the card in it', 'en')[0]!.confidence).toBeGreaterThanOrEqual(0.5);
     for (const question of ['can i get a loan', 'do you sell pizza'])
       expect(retriever.search(question, 'en')[0]?.confidence ?? 0).toBeLessThan(0.5);
+  });
+
+  it('does not favour entries in another language in a two-language FAQ (they have no English vector)', async () => {
+    // The demo shop's FAQ: German and English entries side by side.
+    const dir = join(dirname(fileURLToPath(import.meta.url)), '../../../examples/faq');
+    const { entries } = await loadFaqFiles(['shop.de.md', 'shop.en.md', 'shop.en.yaml'].map((f) => join(dir, f)));
+    const retriever = createRetriever({ defaultLang: 'de', entries });
+    const langOf = new Map(entries.map((e) => [e.id, e.lang]));
+    for (const question of ['can I return my order', 'how long does shipping take'])
+      expect(
+        retriever
+          .search(question, 'en')
+          .slice(0, 3)
+          .map((h) => langOf.get(h.id)),
+      ).toEqual(['en', 'en', 'en']);
   });
 });

@@ -459,14 +459,25 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
       sims = semantic.similarities(text, excluded, lexicalBest);
       if (sims) {
         let bestSim = -Infinity;
-        for (let e = 0; e < sims.length; e++) if (e !== excludeEntry && sims[e]! > bestSim) bestSim = sims[e]!;
+        let worstSim = Infinity;
+        for (let e = 0; e < sims.length; e++) {
+          if (e === excludeEntry || Number.isNaN(sims[e]!)) continue;
+          if (sims[e]! > bestSim) bestSim = sims[e]!;
+          if (sims[e]! < worstSim) worstSim = sims[e]!;
+        }
         let bestLex = 0;
         for (const e of touchedEntries) if (entryScore[e]! > bestLex) bestLex = entryScore[e]!;
         // Without any lexical match the similarity alone ranks (in units of 1).
         const scale = TUNING.semanticWeight * (bestLex || 1);
         for (let e = 0; e < sims.length; e++) {
-          const s = sims[e]!;
-          if (Number.isNaN(s) || e === excludeEntry) continue;
+          let s = sims[e]!;
+          if (e === excludeEntry) continue;
+          if (Number.isNaN(s)) {
+            // An entry without English phrasings (a German entry in a two-language FAQ) is as far in
+            // meaning as the farthest: unpenalised it would rise above the English entries.
+            if (!entrySeen[e]) continue;
+            s = worstSim;
+          }
           if (!entrySeen[e]) {
             if (s < bestSim - TUNING.semanticReach) continue;
             entrySeen[e] = 1;
