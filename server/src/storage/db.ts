@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
+import { createWalSync, type WalSync } from './wal-sync.js';
 import type { Database } from './schema.js';
 import { migrate } from './migrations.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
@@ -24,6 +25,12 @@ export interface OpenDatabaseOptions {
    * 'inline' leaves it to SQLite's automatic checkpoint inside a COMMIT.
    */
   walCheckpoints?: 'background' | 'inline';
+  /**
+   * SQLite with synchronous FULL: 'async' (default) syncs the WAL with an fdatasync on libuv's
+   * thread pool after each commit, and the commit's caller resumes only once it is done; 'inline'
+   * lets SQLite sync inside the COMMIT, on the event loop. Equally durable (see wal-sync.ts).
+   */
+  walSync?: 'async' | 'inline';
 }
 
 export interface OpenDatabase {
@@ -31,6 +38,8 @@ export interface OpenDatabase {
   dialect: Dialect;
   /** The raw SQLite handle, for the batched write path; undefined on PostgreSQL. */
   sqlite?: SQLite.Database;
+  /** SQLite with the WAL synced off the event loop: its syncs (for tests and metrics). */
+  walSync?: WalSync;
   close(): Promise<void>;
 }
 
@@ -60,6 +69,44 @@ function withStatementCache(sqlite: SQLite.Database, max = 500): SQLite.Database
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+/**
+ * Kysely's SQLite driver, except that a statement which leaves the connection outside a transaction
+ * after writing (a COMMIT, or a write in autocommit) resolves only after the WAL has been synced.
+ * The connection stays held meanwhile, so no other statement sees the write before it is durable.
+ */
+class WalSyncedSqliteDialect extends SqliteDialect {
+  constructor(
+    config: ConstructorParameters<typeof SqliteDialect>[0],
+    private readonly sqlite: SQLite.Database,
+    private readonly wal: WalSync,
+  ) {
+    super(config);
+  }
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const { sqlite, wal } = this;
+    const wrapped = new WeakSet<DatabaseConnection>();
+    const acquire = driver.acquireConnection.bind(driver);
+    driver.acquireConnection = async () => {
+      const connection = await acquire();
+      if (!wrapped.has(connection)) {
+        wrapped.add(connection);
+        const execute = connection.executeQuery.bind(connection);
+        connection.executeQuery = (async (query: Parameters<DatabaseConnection['executeQuery']>[0]) => {
+          const inTransaction = sqlite.inTransaction;
+          const before = inTransaction ? 0 : wal.changes();
+          const result = await execute(query);
+          // A COMMIT, or a write outside a transaction: durable before anyone continues.
+          if (!sqlite.inTransaction && (inTransaction || wal.changes() !== before)) await wal.sync();
+          return result;
+        }) as DatabaseConnection['executeQuery'];
+      }
+      return connection;
+    };
+    return driver;
+  }
 }
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDatabase> {
@@ -92,7 +139,12 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDa
   mkdirSync(dir, { recursive: true });
   const sqlite = new SQLite(join(dir, 'servus.db'));
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma(`synchronous = ${options.sqliteSynchronous ?? 'FULL'}`);
+  const synchronous = options.sqliteSynchronous ?? 'FULL';
+  // FULL with the sync off the event loop: SQLite itself syncs only at checkpoints (NORMAL), and
+  // every commit waits for an fdatasync of the WAL on the thread pool before it counts as done.
+  const wal =
+    synchronous === 'FULL' && (options.walSync ?? 'async') === 'async' ? createWalSync(sqlite, `${join(dir, 'servus.db')}-wal`) : null;
+  sqlite.pragma(`synchronous = ${wal ? 'NORMAL' : synchronous}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const file = join(dir, 'servus.db');
@@ -104,16 +156,19 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDa
     // Checkpoint the WAL less often (every ~40 MB instead of ~4 MB): fewer stalls on the write path.
     sqlite.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages ?? 10_000}`);
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const config = { database: withStatementCache(sqlite) };
+  const db = new Kysely<Database>({ dialect: wal ? new WalSyncedSqliteDialect(config, sqlite, wal) : new SqliteDialect(config) });
   await migrate(db as Kysely<unknown>);
   return {
     db,
     dialect: 'sqlite',
     sqlite,
+    ...(wal ? { walSync: wal } : {}),
     async close() {
       // The checkpointer's connection goes first: closing the last connection checkpoints the WAL.
       await checkpointer?.stop();
       await db.destroy();
+      await wal?.close();
     },
   };
 }
