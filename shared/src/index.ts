@@ -55,3 +55,13 @@ export type {
   ServerFrame,
   LoggedFrame,
 } from './protocol.js';
+export type {
+  GroupBy,
+  Stats as MetricStats,
+  Summary as MetricsSummary,
+  Histogram,
+  Distributions,
+  ProactiveRuleStats,
+  MetricsGroup,
+  MetricsReport,
+} from './metrics.js';

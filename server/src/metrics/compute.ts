@@ -1,6 +1,10 @@
 // Service metrics computed from the stored log: every figure comes from conversation rows and
 // their events, so it can be recomputed for any period and checked by hand (docs/metrics.md).
 
+import type { MetricsSummary as Summary, MetricStats as Stats, Histogram, Distributions, GroupBy } from '@servus/shared';
+
+export type { Summary, Stats, Histogram, Distributions, GroupBy };
+
 export interface MetricEvent {
   seq: number;
   kind: 'message' | 'note' | 'status' | 'rating' | 'system';
@@ -99,38 +103,6 @@ export function conversationFacts(conv: MetricConversation, reopenWindowMs = 7 *
   return facts;
 }
 
-export interface Summary {
-  conversations: number;
-  /** Conversations in which the visitor wrote at least once. */
-  engaged: number;
-  handoffs: number;
-  handoffRate: number | null;
-  handoffReasons: Record<string, number>;
-  botContainment: number | null;
-  resolved: number;
-  resolutionRate: number | null;
-  firstContactResolution: number | null;
-  firstResponseSeconds: Stats;
-  firstHumanResponseSeconds: Stats;
-  waitSeconds: Stats;
-  handlingSeconds: Stats;
-  csat: { count: number; average: number | null; satisfiedShare: number | null };
-  nps: { count: number; score: number | null; promoters: number; passives: number; detractors: number };
-  ces: { count: number; average: number | null };
-  /**
-   * Human first responses measured against each conversation's site target. `target` is the one
-   * target all measured sites share, or null when they differ (then see `targets`).
-   */
-  serviceLevel: { target: number | null; targets: Record<string, number>; measured: number; met: number; share: number | null } | null;
-}
-
-export interface Stats {
-  count: number;
-  average: number | null;
-  median: number | null;
-  p90: number | null;
-}
-
 function stats(values: number[]): Stats {
   if (!values.length) return { count: 0, average: null, median: null, p90: null };
   const sorted = [...values].sort((a, b) => a - b);
@@ -214,23 +186,6 @@ function serviceLevelOf(handedOff: ConversationFacts[], level: ServiceLevel): No
 /** Upper bounds (seconds) of the histogram buckets, the same as Prometheus' `servus_*_seconds`; one more bucket holds the rest. */
 export const SECONDS_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 1800, 3600] as const;
 
-export interface Histogram {
-  /** `counts[i]` holds values ≤ `bounds[i]` (and > `bounds[i-1]`); the last count holds values above every bound. */
-  bounds: number[];
-  counts: number[];
-}
-
-export interface Distributions {
-  firstResponseSeconds: Histogram;
-  firstHumanResponseSeconds: Histogram;
-  waitSeconds: Histogram;
-  handlingSeconds: Histogram;
-  /** Ratings per score: `csat[0]` counts 1s … `csat[4]` counts 5s; `nps[0..10]`; `ces[0]` counts 1s … `ces[6]` counts 7s. */
-  csat: number[];
-  nps: number[];
-  ces: number[];
-}
-
 function histogram(values: number[], bounds: readonly number[] = SECONDS_BUCKETS): Histogram {
   const counts = new Array<number>(bounds.length + 1).fill(0);
   for (const v of values) {
@@ -299,8 +254,6 @@ export function distributions(all: ConversationFacts[]): Distributions {
     ),
   };
 }
-
-export type GroupBy = 'day' | 'hour' | 'site' | 'agent' | 'lang';
 
 /** Splits the facts into groups (by the conversation's creation day or hour in a time zone, its site, agent or language). */
 export function groupFacts(

@@ -1,4 +1,5 @@
 // Loads the conversations of a period (by creation time) with their events and summarises them.
+import type { MetricsReport, MetricsGroup } from '@servus/shared';
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import {
@@ -6,7 +7,6 @@ import {
   distributions,
   groupFacts,
   summarize,
-  type Distributions,
   type GroupBy,
   type MetricConversation,
   type MetricEvent,
@@ -16,7 +16,7 @@ import {
 import type { SiteSettings } from '../sites.js';
 import { rulesOf } from '../proactive/rules.js';
 import { loadProactiveCounts } from '../proactive/counts.js';
-import { proactiveStats, type ProactiveRuleStats } from '../proactive/stats.js';
+import { proactiveStats } from '../proactive/stats.js';
 
 /** Service-level target of a site without its own `serviceLevel.firstResponseSeconds`. */
 export const DEFAULT_FIRST_RESPONSE_TARGET_SECONDS = 60;
@@ -33,29 +33,12 @@ export interface MetricsQuery {
   serviceLevel?: ServiceLevel | undefined;
 }
 
-export interface MetricsReport {
-  from: number;
-  to: number;
-  timeZone: string;
-  summary: Summary;
-  /** The groups of the (first) grouping asked for; agent and site groups carry a name as `label`. */
-  groups: MetricsGroup[];
-  /** Every grouping asked for, by name (present when `groupBy` was given). */
-  groupings?: Partial<Record<GroupBy, MetricsGroup[]>>;
-  distributions: Distributions;
-  proactive: ProactiveRuleStats[];
-}
-
-export interface MetricsGroup {
-  key: string;
-  label?: string;
-  summary: Summary;
-}
+export type { MetricsReport, MetricsGroup };
 
 /** Conversations per query: a period with more is summarised from its newest ones and says so. */
 const MAX_CONVERSATIONS = 50_000;
 
-export async function loadMetrics(db: Kysely<Database>, q: MetricsQuery): Promise<MetricsReport & { truncated: boolean }> {
+export async function loadMetrics(db: Kysely<Database>, q: MetricsQuery): Promise<MetricsReport> {
   const siteRows = q.siteKeys.length
     ? await db.selectFrom('sites').select(['key', 'name', 'settings']).where('key', 'in', q.siteKeys).orderBy('key').execute()
     : [];

@@ -1,21 +1,9 @@
 // Per-rule results of proactive messages: shown, opened, conversations, and the rates between them.
+import type { ProactiveRuleStats } from '@servus/shared';
 import type { ProactiveRule } from './rules.js';
 import type { ProactiveCount } from './counts.js';
 
-export interface ProactiveRuleStats {
-  siteKey: string;
-  ruleId: string;
-  /** The rule as configured now; null when it has been removed since (its counts still count). */
-  urlPattern: string | null;
-  shown: number;
-  opened: number;
-  /** Conversations started by a visitor whose hello named this rule (`context.proactiveRuleId`). */
-  conversations: number;
-  /** opened ÷ shown */
-  openRate: number | null;
-  /** conversations ÷ shown */
-  conversationRate: number | null;
-}
+export type { ProactiveRuleStats };
 
 const ratio = (a: number, b: number) => (b ? Math.round((a / b) * 1000) / 1000 : null);
 

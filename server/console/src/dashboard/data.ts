@@ -1,76 +1,17 @@
 // What the dashboard reads from `GET /api/metrics` (docs/metrics.md), the periods it asks for, and
 // the one fetch that loads a period: summary, distributions, proactive stats and five groupings.
 
-export interface Stats {
-  count: number;
-  average: number | null;
-  median: number | null;
-  p90: number | null;
-}
+import type {
+  MetricStats as Stats,
+  MetricsSummary as Summary,
+  Histogram,
+  ProactiveRuleStats,
+  GroupBy as Grouping,
+  MetricsGroup,
+  MetricsReport,
+} from '@servus/shared';
 
-export interface Summary {
-  conversations: number;
-  engaged: number;
-  handoffs: number;
-  handoffRate: number | null;
-  handoffReasons: Record<string, number>;
-  botContainment: number | null;
-  resolved: number;
-  resolutionRate: number | null;
-  firstContactResolution: number | null;
-  firstResponseSeconds: Stats;
-  firstHumanResponseSeconds: Stats;
-  waitSeconds: Stats;
-  handlingSeconds: Stats;
-  csat: { count: number; average: number | null; satisfiedShare: number | null };
-  nps: { count: number; score: number | null; promoters: number; passives: number; detractors: number };
-  ces: { count: number; average: number | null };
-  serviceLevel: { target: number | null; targets: Record<string, number>; measured: number; met: number; share: number | null } | null;
-}
-
-export interface Histogram {
-  bounds: number[];
-  counts: number[];
-}
-
-export interface ProactiveRuleStats {
-  siteKey: string;
-  ruleId: string;
-  urlPattern: string | null;
-  shown: number;
-  opened: number;
-  conversations: number;
-  openRate: number | null;
-  conversationRate: number | null;
-}
-
-export type Grouping = 'day' | 'hour' | 'agent' | 'lang' | 'site';
-
-export interface MetricsGroup {
-  key: string;
-  label?: string;
-  summary: Summary;
-}
-
-export interface MetricsReport {
-  from: number;
-  to: number;
-  timeZone: string;
-  truncated: boolean;
-  summary: Summary;
-  groups: MetricsGroup[];
-  groupings?: Partial<Record<Grouping, MetricsGroup[]>>;
-  distributions: {
-    firstResponseSeconds: Histogram;
-    firstHumanResponseSeconds: Histogram;
-    waitSeconds: Histogram;
-    handlingSeconds: Histogram;
-    csat: number[];
-    nps: number[];
-    ces: number[];
-  };
-  proactive: ProactiveRuleStats[];
-}
+export type { Stats, Summary, Histogram, ProactiveRuleStats, Grouping, MetricsGroup, MetricsReport };
 
 /** The groupings the dashboard asks for, in one request (the server reads the log once). */
 export const DASHBOARD_GROUPINGS: readonly Grouping[] = ['day', 'hour', 'agent', 'lang', 'site'];
