@@ -5,13 +5,13 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServerProcess, TEST_ADMIN, type ServerProcess } from '../../server/src/testing/server-process.js';
 import { login, newAgent, type TestClient } from '../../server/src/testing/client.js';
 import { ensureBuilt, widgetRoot } from './dist.js';
 import { FIXTURES, startFixtureServer } from './fixtures.js';
+import { launchChromium } from '../../server/src/testing/browser.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const shots = join(widgetRoot, '..', 'docs', 'screenshots');
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -38,17 +38,7 @@ beforeAll(async () => {
   cookie = await login(server.url, TEST_ADMIN.email, TEST_ADMIN.password);
   // The demo seed greets proactively after 20 s; the tests set their own rules.
   await api('/api/sites/demo/proactive', { method: 'PUT', body: { rules: [] } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   mkdirSync(shots, { recursive: true });
 });
 

@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { SUBPROTOCOL } from '@servus/shared';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../../src/testing/in-process.js';
 import { TEST_ADMIN } from '../../src/testing/server-process.js';
 import { createFaqBot, initialBotState, loadFaqFiles, type BotState } from '../../src/bot/index.js';
 import type { BotResponder } from '../../src/conversations/bot-responder.js';
 import { hashPassword, randomId } from '../../src/ids.js';
+import { launchChromium } from '../../src/testing/browser.js';
 
 export { TEST_ADMIN };
 
@@ -82,17 +83,7 @@ export async function addAgent(
 }
 
 export async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  return launchChromium();
 }
 
 export interface AgentPage {

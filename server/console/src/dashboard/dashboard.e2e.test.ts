@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { build } from 'vite';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../../../src/testing/in-process.js';
 import { TEST_ADMIN } from '../../../src/testing/server-process.js';
 import { seedDemo } from '../../../src/seed-demo.js';
 import type { Grouping, MetricsReport } from './data.js';
+import { launchChromium } from '../../../src/testing/browser.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 /** The console's CSP (server/src/http/app.ts), so an inline script or a blocked style would show here. */
@@ -56,20 +57,7 @@ beforeAll(async () => {
     },
   });
   bundle = readFileSync(join(out, 'dashboard.js'), 'utf8');
-  [server, browser] = await Promise.all([
-    startTestServer({ overrides: { dataDir: dir, autoAssign: false } }),
-    chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    }),
-  ]);
+  [server, browser] = await Promise.all([startTestServer({ overrides: { dataDir: dir, autoAssign: false } }), launchChromium()]);
   const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, locale: 'en-GB', timezoneId: 'Europe/Vienna' });
   // The test page and the bundle are answered by the test, on the server's origin: every /api call is the real server's.
   await context.route(`${server.url}/dashboard-test`, (route) =>
