@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const quick = process.argv.includes('--quick');
+/** --trace: the generator logs each setup batch's step timings and requests against acks (stderr). */
+const trace = process.argv.includes('--trace');
 const P = quick
   ? { conversations: 50, rate: 200, seconds: 1, throughputConversations: 50, idle: 200 }
   : { conversations: 2000, rate: 2000, seconds: 8, throughputConversations: 500, idle: 10_000 };
@@ -43,7 +45,10 @@ function load(args: object): Promise<Record<string, number>> {
     );
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (trace) process.stderr.write(d);
+    });
     child.once('exit', (code) => {
       const line = out.trim().split('\n').at(-1) ?? '';
       try {
@@ -137,6 +142,7 @@ async function main(): Promise<void> {
     rate: P.rate,
     seconds: P.seconds,
     cookie,
+    trace,
   });
   const st = await load({
     target: 'servus',
@@ -146,6 +152,7 @@ async function main(): Promise<void> {
     seconds: P.seconds,
     window: 8,
     cookie,
+    trace,
   });
   const servusIdle = await idleRss(servus.child.pid!, 'servus', url, P.idle);
   await stop(servus.child);
