@@ -26,9 +26,10 @@ export interface OpenDatabaseOptions {
    */
   walCheckpoints?: 'background' | 'inline';
   /**
-   * SQLite with synchronous FULL: 'async' (default) syncs the WAL with an fdatasync on libuv's
-   * thread pool after each commit, and the commit's caller resumes only once it is done; 'inline'
-   * lets SQLite sync inside the COMMIT, on the event loop. Equally durable (see wal-sync.ts).
+   * SQLite with synchronous FULL: 'inline' (default) lets SQLite sync the WAL inside the COMMIT, on
+   * the event loop; 'async' syncs it with an fdatasync on libuv's thread pool after each commit, and
+   * the commit's caller resumes only once it is done. Equally durable (see wal-sync.ts). 'async' was
+   * slower in `npm run bench` on a lightly loaded machine (docs/benchmarks.md), hence not the default.
    */
   walSync?: 'async' | 'inline';
 }
@@ -140,10 +141,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDa
   const sqlite = new SQLite(join(dir, 'servus.db'));
   sqlite.pragma('journal_mode = WAL');
   const synchronous = options.sqliteSynchronous ?? 'FULL';
-  // FULL with the sync off the event loop: SQLite itself syncs only at checkpoints (NORMAL), and
-  // every commit waits for an fdatasync of the WAL on the thread pool before it counts as done.
-  const wal =
-    synchronous === 'FULL' && (options.walSync ?? 'async') === 'async' ? createWalSync(sqlite, `${join(dir, 'servus.db')}-wal`) : null;
+  // 'async': FULL with the sync off the event loop. SQLite itself syncs only at checkpoints
+  // (NORMAL), and every commit waits for an fdatasync of the WAL on the thread pool.
+  const wal = synchronous === 'FULL' && options.walSync === 'async' ? createWalSync(sqlite, `${join(dir, 'servus.db')}-wal`) : null;
   sqlite.pragma(`synchronous = ${wal ? 'NORMAL' : synchronous}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');

@@ -26,7 +26,7 @@ async function open(walSync?: 'async' | 'inline'): Promise<OpenDatabase> {
 
 describe('WAL sync off the event loop', () => {
   it('syncs after each commit and each autocommit write, never inside a transaction or for a read', async () => {
-    const database = await open();
+    const database = await open('async');
     const wal = database.walSync!;
     expect(database.sqlite!.pragma('synchronous', { simple: true })).toBe(1);
     // Each sync the driver waits for is recorded with what was committed when it was asked for.
@@ -65,8 +65,8 @@ describe('WAL sync off the event loop', () => {
     expect(wal.count).toBe(3);
   });
 
-  it('leaves the sync to SQLite inside COMMIT when asked to (inline)', async () => {
-    const database = await open('inline');
+  it('leaves the sync to SQLite inside COMMIT by default (inline)', async () => {
+    const database = await open();
     expect(database.walSync).toBeUndefined();
     expect(database.sqlite!.pragma('synchronous', { simple: true })).toBe(2);
     await sql`INSERT INTO t (body) VALUES ('a')`.execute(database.db);

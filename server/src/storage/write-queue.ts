@@ -75,9 +75,6 @@ export function createWriteQueue(db: Kysely<Database>, { maxBatch = 500, delayMs
         if (outcome.ok) item.resolve(outcome.value);
         else item.reject(outcome.error);
       });
-      // Let this batch's acks and relays leave (the sockets are corked until the microtasks are
-      // done) and read what the sockets have brought meanwhile, before the next batch's work.
-      if (pending.length) await new Promise((r) => setImmediate(r));
     }
   }
 
