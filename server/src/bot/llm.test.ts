@@ -1,13 +1,9 @@
 // The LLM engine on a real server with real sockets, wired as `npm start` wires it (config → FAQ bots
 // → LLM engine), against a local fake OpenAI server scripted per test. No real model is involved.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../config.js';
-import { createLogger } from '../logger.js';
-import { startServus, type Servus } from '../server.js';
+import type { Config } from '../config.js';
+import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { createFaqBots } from '../conversations/faq-bots.js';
 import { connect, newAgent, newVisitor, type Frame, type TestClient } from '../testing/client.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../testing/fake-openai.js';
@@ -18,41 +14,13 @@ import { createLlmEngine } from './llm.js';
 
 const repoRoot = new URL('../../../', import.meta.url).pathname;
 
-async function start(
-  overrides: Partial<Record<keyof Config, unknown>>,
-  { postgres = false } = {},
-): Promise<Servus & { close(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'servus-llm-'));
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      port: 0,
-      host: '127.0.0.1',
-      dataDir,
-      adminEmail: TEST_ADMIN.email,
-      adminPassword: TEST_ADMIN.password,
-      logLevel: 'silent',
-      autoAssign: false,
-      ...(postgres ? { databaseUrl: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' } : {}),
-      ...overrides,
-    },
-  });
-  const servus = await startServus({
-    config,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-    bots: createFaqBots,
-    ...(postgres ? { pgSchema: `t_${randomBytes(6).toString('hex')}` } : {}),
-  });
-  return Object.assign(servus, {
-    async close() {
-      await servus.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  });
+/** A server with the real FAQ bots (and the LLM engine when `overrides` configure one). */
+function start(overrides: Partial<Record<keyof Config, unknown>>, { postgres = false } = {}): Promise<TestServer> {
+  return startTestServer({ overrides: { autoAssign: false, ...overrides }, bots: createFaqBots, postgres });
 }
 
 let fake: FakeOpenAI;
-let server: Servus & { close(): Promise<void> };
+let server: TestServer;
 let answers: Map<string, string>;
 
 beforeAll(async () => {

@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
-import { startServus, type Servus } from '../server.js';
-import type { BotResponder } from '../conversations/bot-responder.js';
+import { startServus, type Servus, type ServusOptions } from '../server.js';
 import { TEST_ADMIN } from './server-process.js';
 
 export interface TestServer extends Servus {
@@ -23,7 +22,8 @@ export async function startTestServer({
   pgSchema: sharedSchema,
 }: {
   overrides?: Partial<Record<keyof Config, unknown>>;
-  bots?: BotResponder;
+  /** A fixed responder, or a factory such as `createFaqBots` (default: a silent bot). */
+  bots?: ServusOptions['bots'];
   postgres?: boolean;
   /** Share a schema with another instance (scale-out tests). */ pgSchema?: string;
 } = {}): Promise<TestServer & { pgSchema?: string }> {
