@@ -1,16 +1,9 @@
 import { defineConfig } from 'vitest/config';
-import { fileURLToPath } from 'node:url';
+import { sharedSourceAlias } from '../shared/vitest-alias.js';
 
 export default defineConfig({
   resolve: {
-    // Exact matches: '@servus/shared/url-pattern' must not become 'index.ts/url-pattern'.
-    alias: [
-      { find: /^@servus\/shared$/, replacement: fileURLToPath(new URL('../shared/src/index.ts', import.meta.url)) },
-      {
-        find: /^@servus\/shared\/url-pattern$/,
-        replacement: fileURLToPath(new URL('../shared/src/url-pattern.ts', import.meta.url)),
-      },
-    ],
+    alias: sharedSourceAlias,
   },
   test: {
     name: 'server',
