@@ -6,6 +6,7 @@ import { charGrams, editDistance, fold, stem, tokens, words, type Lang } from '.
 import { MIN_COMPOUND_LENGTH, dictionaryWords, splitCompound as dictionarySplit } from './compounds.js';
 import { builtinSynonyms } from './synonyms.js';
 import { createWordnet } from './wordnet.js';
+import { germanThesaurus } from './thesaurus.js';
 import { englishVectors } from './embeddings.js';
 import { createSemanticIndex, type SemanticIndex } from './semantic.js';
 
@@ -55,6 +56,13 @@ export const TUNING = {
   wordnetSynonym: 0.5,
   wordnetBroader: 0.3,
   /**
+   * Weight of OpenThesaurus synonyms of a German question word the FAQ does not use (thesaurus.ts),
+   * times the share of the word's synsets that hold the synonym (an ambiguous word's synonyms say less).
+   */
+  thesaurusWeight: 1,
+  /** Shortest synonym stem used ("AU", "Attest" → "att" match too much). */
+  thesaurusMinStem: 4,
+  /**
    * Weight of the word-vector similarity (English FAQs, see semantic.ts). Fused per question: each
    * entry's lexical score plus weight × the best lexical score × (its similarity − the best
    * similarity), so that both rankings speak in the lexical score's units and the entry that both
@@ -101,6 +109,7 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
   // now, once per process, so that no visitor's question waits for them.
   wordnet.available();
   dictionaryWords();
+  const thesaurus = TUNING.thesaurusWeight > 0 ? germanThesaurus() : null;
   const docs: Doc[] = [];
   const entryDf = new Map<string, Set<number>>();
   const gramPostings = new Map<string, { docs: number[]; weight: number[] }>();
@@ -335,6 +344,8 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
 
   function raw(text: string, lang: Lang, exclude = -1, excludePooled = -1, excludeEntry = -1): RawHit[] {
     const weights = new Map<string, number>();
+    // Thesaurus synonyms, merged after the question's own terms (see below).
+    const standIns = new Map<string, number>();
     const qTerms: string[] = [];
     for (const t of tokens(text, lang)) {
       const term = correct(t.term) ?? t.term;
@@ -364,8 +375,20 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
         add(related.synonyms, TUNING.wordnetSynonym);
         add(related.broader, TUNING.wordnetBroader);
       }
+      // The same for German, from OpenThesaurus. The synonym stands in for the word: it does not
+      // raise the question's ideal score, so a question that matches only through it is not
+      // judged against more words than it has.
+      if (lang === 'de' && !t.light && thesaurus && !vocabulary.has(term)) {
+        const entry = thesaurus.lookup(term);
+        if (entry)
+          for (const [synonym, shared] of entry.related) {
+            if (synonym.length < TUNING.thesaurusMinStem || !vocabulary.has(synonym)) continue;
+            standIns.set(synonym, Math.max(standIns.get(synonym) ?? 0, (TUNING.thesaurusWeight * shared) / entry.senses));
+          }
+      }
     }
     const ideal = [...weights].reduce((s, [t, w]) => s + w * idf(t), 0) || 1;
+    for (const [synonym, w] of standIns) weights.set(synonym, Math.max(weights.get(synonym) ?? 0, w));
     const contentTerms = [...new Set(qTerms.filter((t) => !t.startsWith('?')))].slice(0, 31);
     const bitOf = new Map(contentTerms.map((t, k) => [t, 1 << k]));
     const touchedDocs: number[] = [];

@@ -38,17 +38,24 @@ export function fold(s: string): string {
   const short = s.length <= 40;
   let out = short ? foldCache.get(s) : undefined;
   if (out === undefined) {
-    out = s
-      .toLowerCase()
-      .replace(/ß/g, 'ss')
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '');
+    out = foldUncached(s);
     if (short) {
       if (foldCache.size >= FOLD_CACHE_LIMIT) foldCache.clear();
       foldCache.set(s, out);
     }
   }
   return out;
+}
+
+/** `fold` without the cache, for a word list read once (it would only push the FAQ's words out). */
+export function foldUncached(s: string): string {
+  const lower = s.toLowerCase();
+  return /^[a-z]*$/.test(lower)
+    ? lower
+    : lower
+        .replace(/ß/g, 'ss')
+        .normalize('NFKD')
+        .replace(/[\u0300-\u036f]/g, '');
 }
 
 /** Words of a text, lower-cased, apostrophes dropped ("don't" → "dont"), digits kept. */
@@ -70,11 +77,16 @@ export function stem(word: string, lang: Lang): string {
   let s = cache.get(word);
   if (s === undefined) {
     // Snowball's German stemmer expects umlauts; folding afterwards makes "Rückgabe" and "Ruckgabe" meet.
-    s = fold(stemmers[lang].stem(word));
+    s = stemUncached(word, lang);
     if (cache.size >= STEM_CACHE_LIMIT) cache.clear();
     cache.set(word, s);
   }
   return s;
+}
+
+/** `stem` without the cache, for a word list read once. */
+export function stemUncached(word: string, lang: Lang): string {
+  return foldUncached(stemmers[lang].stem(word));
 }
 
 export interface Token {
