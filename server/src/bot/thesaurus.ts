@@ -1,12 +1,12 @@
 // German synonyms from OpenThesaurus (LGPL-2.1, www.openthesaurus.de), a preprocessed copy shipped in
 // server/lexicon/ and read from disk once per process: the German counterpart of wordnet.ts. Words are
-// compared by their Snowball stems ("Symptome" finds the synset of "Symptom"); a word is stemmed only
-// when a look-up needs it, since stemming all 67,000 words would cost over a second at load.
+// compared by their Snowball stems ("Symptome" finds the synset of "Symptom"): the file marks where
+// each word's stem ends ("Symptom|e"), since stemming its 68,000 words would take over a second.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { foldUncached, stemUncached } from './text.js';
+import { foldUncached } from './text.js';
 
 /** The file shipped with the server (the same path from src/bot/ and from dist/bot/). */
 export const GERMAN_THESAURUS_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lexicon', 'openthesaurus-de.txt.gz');
@@ -30,105 +30,71 @@ export interface ThesaurusOptions {
   path?: string;
   /** Synsets of more than this many words are left out: long lists are loose associations, not synonyms. */
   maxSynsetSize?: number;
-  /** Letters an inflected form may have beyond its stem ("Symptom" + "e", "Maßnahme" + "n"). */
-  maxEnding?: number;
 }
 
-/** Letters of the prefix index: also the shortest stem looked up (two-letter stems are mostly abbreviations). */
-const PREFIX = 3;
-
-export function loadThesaurus({ path = GERMAN_THESAURUS_PATH, maxSynsetSize = 30, maxEnding = 4 }: ThesaurusOptions = {}): Thesaurus {
+export function loadThesaurus({ path = GERMAN_THESAURUS_PATH, maxSynsetSize = 30 }: ThesaurusOptions = {}): Thesaurus {
   const text = gunzipSync(readFileSync(path)).toString('utf8');
-  // Words are folded (the retriever's form) and numbered; synsets are runs of word numbers.
+  // Stems are numbered; a synset is a run of stem numbers, and each stem lists its synsets.
   const number = new Map<string, number>();
-  const keys: string[] = [];
-  const written = new Map<string, string>();
+  const stems: string[] = [];
   const members: number[] = [];
   const setStart: number[] = [];
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('#')) continue;
     const words = line.split(';');
     if (words.length > maxSynsetSize) continue;
-    setStart.push(members.length);
-    for (const w of words) {
-      const lower = w.toLowerCase();
-      const key = foldUncached(lower);
-      let n = number.get(key);
+    const begin = members.length;
+    setStart.push(begin);
+    for (const word of words) {
+      const bar = word.indexOf('|');
+      const stem = foldUncached(bar < 0 ? word : word.slice(0, bar));
+      let n = number.get(stem);
       if (n === undefined) {
-        number.set(key, (n = keys.length));
-        keys.push(key);
-        // The stemmer wants the word as written (umlauts); kept only where folding changed it.
-        if (lower !== key) written.set(key, lower);
+        number.set(stem, (n = stems.length));
+        stems.push(stem);
       }
-      members.push(n);
+      // Two words of a synset may share a stem ("Test", "Tests"): it is one member.
+      if (members.indexOf(n, begin) < 0) members.push(n);
     }
   }
   setStart.push(members.length);
-  number.clear();
-  // Each word with the synsets it is in, and the words by their first letters (the prefix search of
-  // a stem; sorting 67,000 words would cost more than all the rest of the load).
   const sets = setStart.length - 1;
   const setBegin = Int32Array.from(setStart);
   const setMembers = Int32Array.from(members);
-  const wordStart = new Int32Array(keys.length + 1);
-  for (const k of setMembers) wordStart[k + 1]! += 1;
-  for (let k = 0; k < keys.length; k++) wordStart[k + 1]! += wordStart[k]!;
-  const wordSets = new Int32Array(setMembers.length);
-  const fill = wordStart.slice(0, keys.length);
-  for (let s = 0; s < sets; s++) for (let m = setBegin[s]!; m < setBegin[s + 1]!; m++) wordSets[fill[setMembers[m]!]!++] = s;
-  const byPrefix = new Map<string, number[]>();
-  keys.forEach((key, k) => {
-    const prefix = key.slice(0, PREFIX);
-    const list = byPrefix.get(prefix);
-    if (list) list.push(k);
-    else byPrefix.set(prefix, [k]);
-  });
-
-  // Stems of words as look-ups need them; bounded by the thesaurus itself, like the look-ups.
-  const stems = new Map<number, string>();
-  const stemOf = (k: number): string => {
-    let s = stems.get(k);
-    if (s === undefined) stems.set(k, (s = stemUncached(written.get(keys[k]!) ?? keys[k]!, 'de')));
-    return s;
-  };
+  const stemStart = new Int32Array(stems.length + 1);
+  for (const n of setMembers) stemStart[n + 1]! += 1;
+  for (let n = 0; n < stems.length; n++) stemStart[n + 1]! += stemStart[n]!;
+  const stemSets = new Int32Array(setMembers.length);
+  const fill = stemStart.slice(0, stems.length);
+  for (let id = 0; id < sets; id++) for (let m = setBegin[id]!; m < setBegin[id + 1]!; m++) stemSets[fill[setMembers[m]!]!++] = id;
   const cache = new Map<string, ThesaurusEntry | null>();
   return {
     synsets: sets,
     lookup(term) {
       const hit = cache.get(term);
       if (hit !== undefined) return hit;
-      // A stem begins every folded form of its word: the candidates are the listed words that begin
-      // with it and are at most a few letters longer.
-      const ids = new Set<number>();
-      const own = new Set<number>();
-      if (term.length >= PREFIX)
-        for (const k of byPrefix.get(term.slice(0, PREFIX)) ?? []) {
-          const key = keys[k]!;
-          if (key.length > term.length + maxEnding || !key.startsWith(term) || stemOf(k) !== term) continue;
-          own.add(k);
-          for (let i = wordStart[k]!; i < wordStart[k + 1]!; i++) ids.add(wordSets[i]!);
-        }
+      const n = number.get(term);
       let entry: ThesaurusEntry | null = null;
-      if (ids.size) {
+      if (n !== undefined) {
         const related = new Map<string, number>();
-        for (const id of ids) {
-          const seen = new Set<string>();
+        for (let k = stemStart[n]!; k < stemStart[n + 1]!; k++) {
+          const id = stemSets[k]!;
           for (let m = setBegin[id]!; m < setBegin[id + 1]!; m++) {
-            const k = setMembers[m]!;
-            if (own.has(k)) continue;
-            const s = stemOf(k);
-            if (s === term || seen.has(s)) continue;
-            seen.add(s);
-            related.set(s, (related.get(s) ?? 0) + 1);
+            const other = stems[setMembers[m]!]!;
+            if (other !== term) related.set(other, (related.get(other) ?? 0) + 1);
           }
         }
-        entry = { senses: ids.size, related };
+        entry = { senses: stemStart[n + 1]! - stemStart[n]!, related };
       }
+      if (cache.size >= CACHE_SIZE) cache.clear();
       cache.set(term, entry);
       return entry;
     },
   };
 }
+
+/** Look-ups kept (each costs a few microseconds; the cache spares the garbage of building the maps). */
+const CACHE_SIZE = 20_000;
 
 let german: Thesaurus | null | undefined;
 
