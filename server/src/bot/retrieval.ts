@@ -60,6 +60,11 @@ export const TUNING = {
    * times the share of the word's synsets that hold the synonym (an ambiguous word's synonyms say less).
    */
   thesaurusWeight: 1,
+  /**
+   * The same for a question word the FAQ does use: it may use it in one entry and a synonym in the
+   * right one ("Isolation" in answers, "isolieren" in the question it answers).
+   */
+  thesaurusKnown: 0.3,
   /** Shortest synonym stem used ("AU", "Attest" → "att" match too much). */
   thesaurusMinStem: 4,
   /**
@@ -375,15 +380,16 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
         add(related.synonyms, TUNING.wordnetSynonym);
         add(related.broader, TUNING.wordnetBroader);
       }
-      // The same for German, from OpenThesaurus. The synonym stands in for the word: it does not
-      // raise the question's ideal score, so a question that matches only through it is not
-      // judged against more words than it has.
-      if (lang === 'de' && !t.light && thesaurus && !vocabulary.has(term)) {
+      // German synonyms from OpenThesaurus, of every question word (less for words the FAQ uses). A
+      // synonym stands in for the word: it does not raise the question's ideal score, so a question
+      // that matches only through it is not judged against more words than it has.
+      const base = vocabulary.has(term) ? TUNING.thesaurusKnown : TUNING.thesaurusWeight;
+      if (lang === 'de' && !t.light && thesaurus && base > 0) {
         const entry = thesaurus.lookup(term);
         if (entry)
           for (const [synonym, shared] of entry.related) {
             if (synonym.length < TUNING.thesaurusMinStem || !vocabulary.has(synonym)) continue;
-            standIns.set(synonym, Math.max(standIns.get(synonym) ?? 0, (TUNING.thesaurusWeight * shared) / entry.senses));
+            standIns.set(synonym, Math.max(standIns.get(synonym) ?? 0, (base * shared) / entry.senses));
           }
       }
     }

@@ -92,4 +92,25 @@ describe('retrieval with the German thesaurus', () => {
       TUNING.thesaurusWeight = saved;
     }
   });
+
+  it('expands a word the FAQ uses elsewhere too, with less weight ("Coupon" in one answer, "Gutschein" in the right question)', () => {
+    const shop = [
+      entry('gutschein', 'Wo löse ich einen Gutschein ein?'),
+      { ...entry('newsletter', 'Wie melde ich mich zum Newsletter an?'), answer: 'Mit dem Newsletter erhalten Sie einen Coupon.' },
+      entry('konto', 'Wie lösche ich mein Konto?'),
+    ];
+    const question = 'Wo kann ich meinen Coupon nutzen?';
+    const withKnown = createRetriever({ defaultLang: 'de', entries: shop }).search(question, 'de');
+    const direct = createRetriever({ defaultLang: 'de', entries: shop }).search('Wo kann ich meinen Gutschein nutzen?', 'de')[0]!;
+    const saved = TUNING.thesaurusKnown;
+    TUNING.thesaurusKnown = 0;
+    try {
+      const without = createRetriever({ defaultLang: 'de', entries: shop }).search(question, 'de');
+      expect(withKnown[0]!.id).toBe('gutschein');
+      expect(withKnown[0]!.score).toBeGreaterThan(1.5 * without.find((h) => h.id === 'gutschein')!.score);
+      expect(withKnown[0]!.score).toBeLessThan(direct.score);
+    } finally {
+      TUNING.thesaurusKnown = saved;
+    }
+  });
 });
