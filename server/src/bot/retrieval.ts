@@ -383,14 +383,19 @@ export function createRetriever({ entries, defaultLang = 'de', synonyms = {} }: 
       // German synonyms from OpenThesaurus, of every question word (less for words the FAQ uses). A
       // synonym stands in for the word: it does not raise the question's ideal score, so a question
       // that matches only through it is not judged against more words than it has.
-      const base = vocabulary.has(term) ? TUNING.thesaurusKnown : TUNING.thesaurusWeight;
-      if (lang === 'de' && !t.light && thesaurus && base > 0) {
-        const entry = thesaurus.lookup(term);
-        if (entry)
+      // A compound's parts are looked up too, with the weight of a part ("Mundschutz" → "Schutz").
+      if (lang === 'de' && !t.light && thesaurus) {
+        const lookups: [string, number][] = [[term, 1]];
+        for (const part of partsOf(t.word, t.term, lang)) lookups.push([part, TUNING.partWeight]);
+        for (const [word, factor] of lookups) {
+          const entry = thesaurus.lookup(word);
+          if (!entry) continue;
+          const base = factor * (vocabulary.has(word) ? TUNING.thesaurusKnown : TUNING.thesaurusWeight);
           for (const [synonym, shared] of entry.related) {
             if (synonym.length < TUNING.thesaurusMinStem || !vocabulary.has(synonym)) continue;
             standIns.set(synonym, Math.max(standIns.get(synonym) ?? 0, (base * shared) / entry.senses));
           }
+        }
       }
     }
     const ideal = [...weights].reduce((s, [t, w]) => s + w * idf(t), 0) || 1;
