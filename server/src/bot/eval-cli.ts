@@ -2,10 +2,11 @@
 // `npm run eval:bot -- FILE.json [--threshold X] [--latency]`: loads the file's FAQ as a site's FAQ
 // is loaded, sends every case as a visitor's first message through the bot, and prints in-scope
 // accuracy, out-of-scope recall, top-1/top-3 (ignoring the threshold) and latency. Last line: JSON.
+// A site's FAQ file (.md, .yaml) has no visitor questions: for it only the self-check runs.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createFaqBot, initialBotState, DEFAULT_THRESHOLD } from './bot.js';
-import type { FaqEntry } from './faq.js';
+import { langFromFile, parseFaq, type FaqEntry } from './faq.js';
 
 interface EvalFile {
   name?: string;
@@ -152,10 +153,26 @@ if (process.argv[1]?.endsWith('eval-cli.js')) {
     options: { threshold: { type: 'string' }, latency: { type: 'boolean' }, halves: { type: 'boolean' }, self: { type: 'boolean' } },
   });
   if (!positionals.length) {
-    console.error('usage: npm run eval:bot -- FILE.json [--threshold 0.5] [--latency] [--halves] [--self]');
+    console.error(
+      'usage: npm run eval:bot -- FILE.json [--threshold 0.5] [--latency] [--halves] [--self]  |  FAQ.md / FAQ.yaml (self-check)',
+    );
     process.exit(2);
   }
   for (const path of positionals) {
+    if (/\.(md|ya?ml)$/i.test(path)) {
+      const { entries, errors } = parseFaq(readFileSync(path, 'utf8'), { format: /\.md$/i.test(path) ? 'md' : 'yaml', file: path });
+      if (errors.length) console.error(errors.map((e) => `${e.file ?? path}:${e.line}: ${e.message}`).join('\n'));
+      const language = langFromFile(path) ?? entries[0]?.lang ?? 'en';
+      const self = selfCheck({ name: path, language, faq: entries, cases: [] });
+      console.log(`${path}: ${entries.length} FAQ entries (${language}), no visitor questions: self-check only`);
+      console.log(
+        self
+          ? `  self-check (each phrasing against the FAQ without it, ${self.queries} questions): top-1 ${self.top1_accuracy}, top-3 ${self.top3_accuracy}`
+          : '  self-check: n/a (no entry has several phrasings)',
+      );
+      console.log(JSON.stringify(self));
+      continue;
+    }
     const file = JSON.parse(readFileSync(path, 'utf8')) as EvalFile;
     const threshold = values.threshold === undefined ? DEFAULT_THRESHOLD : Number(values.threshold);
     const result: EvalResult = evaluate(file, { threshold });
