@@ -37,6 +37,11 @@ export const configSchema = z.object({
     .default(true),
   /** SQLite durability: FULL syncs every commit (writes are batched, so this stays fast). */
   sqliteSynchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  /**
+   * SQLite with FULL: who syncs the WAL. 'pipelined': fdatasyncs off the event loop while the next
+   * batch commits; 'inline': SQLite inside each COMMIT. Equally durable.
+   */
+  sqliteWalSync: z.enum(['pipelined', 'inline']).default('pipelined'),
   /** Longest a write batch waits to gather more writes, in milliseconds (0: next tick). */
   writeBatchDelayMs: int(0, 50).default(0),
   /** Largest number of writes committed in one transaction. */

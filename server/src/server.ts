@@ -55,6 +55,7 @@ export async function startServus({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
     sqliteSynchronous: config.sqliteSynchronous,
+    walSync: config.sqliteWalSync,
     ...(pgSchema ? { pgSchema } : {}),
   });
   const { db } = database;
@@ -75,6 +76,8 @@ export async function startServus({
     maxBatch: config.writeBatchMax,
     delayMs: config.writeBatchDelayMs,
     onBatch: (n) => metrics.writeBatchSize.observe(n),
+    pipeline: database.commitPipeline,
+    beforeBatch: database.checkpointer ? () => (database.checkpointer!.wantsCatchUp ? database.checkpointer!.catchUp() : null) : undefined,
   });
   const presence = createPresence();
   const sites = createSiteDirectory(db);

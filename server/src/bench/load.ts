@@ -222,12 +222,16 @@ async function main(): Promise<void> {
   }
   let started: number;
   if (args.mode === 'latency') {
-    // Paced: every 5 ms, rate/200 messages spread round-robin over the conversations.
-    const perTick = (args.rate ?? 2000) / 200;
+    // Paced: every 5 ms, the messages due since the last tick (rate × elapsed time, so a late timer
+    // does not lower the rate), spread round-robin over the conversations.
+    const perMs = (args.rate ?? 2000) / 1000;
     let carry = 0;
     let next = 0;
+    let lastTick = performance.now();
     const timer = setInterval(() => {
-      carry += perTick;
+      const now = performance.now();
+      carry += (now - lastTick) * perMs;
+      lastTick = now;
       while (carry >= 1) {
         carry -= 1;
         const pair = pairs[next++ % pairs.length]!;

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, type DatabaseConnection, type Driver } from 'kysely';
 import { createWalSync, type WalSync } from './wal-sync.js';
 import type { Database } from './schema.js';
 import { migrate } from './migrations.js';
@@ -26,12 +26,12 @@ export interface OpenDatabaseOptions {
    */
   walCheckpoints?: 'background' | 'inline';
   /**
-   * SQLite with synchronous FULL: 'inline' (default) lets SQLite sync the WAL inside the COMMIT, on
-   * the event loop; 'async' syncs it with an fdatasync on libuv's thread pool after each commit, and
-   * the commit's caller resumes only once it is done. Equally durable (see wal-sync.ts). 'async' was
-   * slower in `npm run bench` on a lightly loaded machine (docs/benchmarks.md), hence not the default.
+   * SQLite with synchronous FULL: 'pipelined' syncs the WAL with fdatasyncs on libuv's thread pool,
+   * off the event loop, while the next batch commits (see wal-sync.ts; nothing reaches a client
+   * before it is on disk); 'inline' lets SQLite sync the WAL inside each COMMIT, on the event loop.
+   * Equally durable.
    */
-  walSync?: 'async' | 'inline';
+  walSync?: 'pipelined' | 'inline';
 }
 
 export interface OpenDatabase {
@@ -41,6 +41,10 @@ export interface OpenDatabase {
   sqlite?: SQLite.Database;
   /** SQLite with the WAL synced off the event loop: its syncs (for tests and metrics). */
   walSync?: WalSync;
+  /** SQLite with the WAL synced off the event loop: for the write queue. */
+  commitPipeline?: CommitPipeline;
+  /** SQLite with background checkpoints: the write queue lets it catch up (checkpointer.ts). */
+  checkpointer?: Checkpointer;
   close(): Promise<void>;
 }
 
@@ -73,34 +77,96 @@ function withStatementCache(sqlite: SQLite.Database, max = 500): SQLite.Database
 }
 
 /**
- * Kysely's SQLite driver, except that a statement which leaves the connection outside a transaction
- * after writing (a COMMIT, or a write in autocommit) resolves only after the WAL has been synced.
- * The connection stays held meanwhile, so no other statement sees the write before it is durable.
+ * Kysely's SQLite dialect with write transactions that take the write lock at BEGIN (IMMEDIATE).
+ * A deferred BEGIN takes it at the first write, after the transaction's first read; if the
+ * checkpointer holds it then (a TRUNCATE checkpoint), SQLite cannot wait for it without risking a
+ * deadlock and fails the whole batch with SQLITE_BUSY at once. IMMEDIATE waits (busy_timeout).
+ * Every transaction here writes, so nothing is lost by taking the lock early.
  */
-class WalSyncedSqliteDialect extends SqliteDialect {
+class ServusSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
+
+/**
+ * The write queue's side of the pipelined WAL sync: its transactions COMMIT without waiting for the
+ * disk, and it holds back the batch's results until `durable()` says the commit is on disk.
+ */
+export interface CommitPipeline {
+  /** Call inside a transaction: its COMMIT returns as soon as the WAL is written (not synced). */
+  deferCommit(): void;
+  /** Resolves once every commit so far (and whatever a read could have seen) is on disk. */
+  durable(): Promise<void>;
+}
+
+/**
+ * Kysely's SQLite driver with the WAL synced off the event loop (wal-sync.ts):
+ * - a statement that ends a transaction that wrote (COMMIT), or a write in autocommit, counts as a
+ *   commit and resolves once it is on disk, unless the transaction was marked with `deferCommit()`;
+ *   then its caller waits for `durable()` itself, and the connection is free for the next batch
+ *   while the disk syncs;
+ * - a read outside a transaction resolves once every commit it could have seen is on disk, so no
+ *   row reaches a client before it is durable.
+ */
+class WalSyncedSqliteDialect extends ServusSqliteDialect {
+  readonly pipeline: CommitPipeline;
+  private deferNext = false;
   constructor(
     config: ConstructorParameters<typeof SqliteDialect>[0],
     private readonly sqlite: SQLite.Database,
     private readonly wal: WalSync,
   ) {
     super(config);
+    this.pipeline = {
+      // The write queue calls this inside its transaction callback, while it holds the single
+      // connection: the next statement that ends a transaction is this transaction's own.
+      deferCommit: () => void (this.deferNext = true),
+      durable: () => wal.durable(),
+    };
   }
   override createDriver(): Driver {
     const driver = super.createDriver();
     const { sqlite, wal } = this;
     const wrapped = new WeakSet<DatabaseConnection>();
     const acquire = driver.acquireConnection.bind(driver);
+    let changesAtBegin = 0;
+    let ddlInTransaction = false;
     driver.acquireConnection = async () => {
       const connection = await acquire();
       if (!wrapped.has(connection)) {
         wrapped.add(connection);
         const execute = connection.executeQuery.bind(connection);
         connection.executeQuery = (async (query: Parameters<DatabaseConnection['executeQuery']>[0]) => {
-          const inTransaction = sqlite.inTransaction;
-          const before = inTransaction ? 0 : wal.changes();
+          const wasInTransaction = sqlite.inTransaction;
+          const before = wal.changes();
           const result = await execute(query);
-          // A COMMIT, or a write outside a transaction: durable before anyone continues.
-          if (!sqlite.inTransaction && (inTransaction || wal.changes() !== before)) await wal.sync();
+          // Row changes tell most writes (also those of the hot path's own prepared statements);
+          // schema changes (migrations) change no rows, so anything but a query counts as well.
+          const notQuery = !/^\s*(select|with|pragma)\b/i.test(query.sql);
+          if (sqlite.inTransaction) {
+            if (!wasInTransaction) {
+              changesAtBegin = before; // BEGIN
+              ddlInTransaction = false;
+            } else if (notQuery) ddlInTransaction = true;
+            return result;
+          }
+          if (wasInTransaction) {
+            // COMMIT or ROLLBACK: only a transaction that wrote is a commit to sync.
+            const deferred = this.deferNext;
+            this.deferNext = false;
+            const wrote = ddlInTransaction || wal.changes() !== changesAtBegin;
+            const n = wrote ? wal.committed() : wal.latest;
+            if (!deferred) await wal.durable(n);
+          } else if (notQuery || wal.changes() !== before) {
+            await wal.durable(wal.committed()); // a write in autocommit
+          } else {
+            await wal.durable(); // a read: it may have seen a commit that is not on disk yet
+          }
           return result;
         }) as DatabaseConnection['executeQuery'];
       }
@@ -141,9 +207,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDa
   const sqlite = new SQLite(join(dir, 'servus.db'));
   sqlite.pragma('journal_mode = WAL');
   const synchronous = options.sqliteSynchronous ?? 'FULL';
-  // 'async': FULL with the sync off the event loop. SQLite itself syncs only at checkpoints
-  // (NORMAL), and every commit waits for an fdatasync of the WAL on the thread pool.
-  const wal = synchronous === 'FULL' && options.walSync === 'async' ? createWalSync(sqlite, `${join(dir, 'servus.db')}-wal`) : null;
+  // 'pipelined': FULL with the sync off the event loop. SQLite itself syncs only at checkpoints
+  // (NORMAL), and every commit is durable only after an fdatasync of the WAL on the thread pool.
+  const wal = synchronous === 'FULL' && options.walSync === 'pipelined' ? createWalSync(sqlite, `${join(dir, 'servus.db')}-wal`) : null;
   sqlite.pragma(`synchronous = ${wal ? 'NORMAL' : synchronous}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
@@ -151,19 +217,24 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDa
   let checkpointer: Checkpointer | undefined;
   if ((options.walCheckpoints ?? 'background') === 'background') {
     sqlite.pragma('wal_autocheckpoint = 0');
-    checkpointer = startCheckpointer({ file, synchronous: options.sqliteSynchronous ?? 'FULL' });
+    checkpointer = startCheckpointer({
+      file,
+      synchronous: options.sqliteSynchronous ?? 'FULL',
+    });
   } else {
     // Checkpoint the WAL less often (every ~40 MB instead of ~4 MB): fewer stalls on the write path.
     sqlite.pragma(`wal_autocheckpoint = ${options.walAutocheckpointPages ?? 10_000}`);
   }
   const config = { database: withStatementCache(sqlite) };
-  const db = new Kysely<Database>({ dialect: wal ? new WalSyncedSqliteDialect(config, sqlite, wal) : new SqliteDialect(config) });
+  const dialect = wal ? new WalSyncedSqliteDialect(config, sqlite, wal) : new ServusSqliteDialect(config);
+  const db = new Kysely<Database>({ dialect });
   await migrate(db as Kysely<unknown>);
   return {
     db,
     dialect: 'sqlite',
     sqlite,
-    ...(wal ? { walSync: wal } : {}),
+    ...(wal && dialect instanceof WalSyncedSqliteDialect ? { walSync: wal, commitPipeline: dialect.pipeline } : {}),
+    ...(checkpointer ? { checkpointer } : {}),
     async close() {
       // The checkpointer's connection goes first: closing the last connection checkpoints the WAL.
       await checkpointer?.stop();

@@ -48,18 +48,39 @@ export function prepareSqliteStatements(sqlite: SQLite.Database) {
   const insertEvent = sqlite.prepare(
     `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map((c) => '@' + c).join(', ')})`,
   );
-  const updateConversation = sqlite.prepare(
-    `UPDATE conversations SET ${CONVERSATION_UPDATE.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`,
-  );
+  // UPDATE sets only the columns that changed since the row was read: a message changes last_seq
+  // and updated_at, and an UPDATE that names an indexed column (status, assignee_id, queued_at)
+  // rewrites that index's entry even when the value is the same (more pages per commit).
+  const updates = new Map<string, SQLite.Statement>();
+  const updateFor = (columns: readonly string[]) => {
+    const key = columns.join(',');
+    let stmt = updates.get(key);
+    if (!stmt) {
+      stmt = sqlite.prepare(`UPDATE conversations SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`);
+      updates.set(key, stmt);
+    }
+    return stmt;
+  };
+  /** Each row as it was read, to tell which columns a write operation changed. */
+  const asRead = new WeakMap<ConversationsTable, Partial<ConversationsTable>>();
+  const remember = (row: ConversationsTable | undefined) => {
+    if (row) asRead.set(row, { ...row });
+    return row;
+  };
   return {
-    conversation: (id: string) => conversation.get(id),
-    current: (visitorId: string) => current.get(visitorId),
+    conversation: (id: string) => remember(conversation.get(id)),
+    current: (visitorId: string) => remember(current.get(visitorId)),
     duplicate: (actorKey: string, cid: string) => duplicate.get(actorKey, cid),
     insertEvent: (row: EventsTable) => void insertEvent.run(row),
     updateConversation(conv: ConversationsTable) {
+      const before = asRead.get(conv);
+      const columns = before ? CONVERSATION_UPDATE.filter((c) => conv[c] !== before[c]) : CONVERSATION_UPDATE;
+      if (!columns.length) return;
       const params: Record<string, unknown> = { id: conv.id };
-      for (const c of CONVERSATION_UPDATE) params[c] = conv[c];
-      updateConversation.run(params);
+      for (const c of columns) params[c] = conv[c];
+      updateFor(columns).run(params);
+      // Saved: later changes in the same operation compare against what is stored now.
+      asRead.set(conv, { ...conv });
     },
   };
 }

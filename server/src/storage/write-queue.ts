@@ -1,7 +1,12 @@
 // Group commit: writes queued in the same tick (or within writeBatchDelayMs) run in one transaction,
-// so one fsync covers many messages. Nothing is acknowledged before its transaction has committed.
+// so one fsync covers many messages. Nothing is acknowledged before its transaction is on disk.
+//
+// With a commit pipeline (SQLite, pipelined WAL sync: db.ts, wal-sync.ts) a batch's COMMIT does not
+// wait for the disk: the next batch runs while the WAL syncs, and each batch's callers resume, in
+// order, once their commit is durable.
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
+import type { CommitPipeline } from './db.js';
 import { ServusError } from '../errors.js';
 
 export type WriteOp<T> = (tx: Transaction<Database>) => Promise<T>;
@@ -13,6 +18,13 @@ export interface WriteQueueOptions {
   delayMs?: number;
   /** Told the size of every committed batch (metrics). */
   onBatch?: (size: number) => void;
+  /** SQLite with the pipelined WAL sync: commit without waiting, resolve once durable. */
+  pipeline?: CommitPipeline | undefined;
+  /**
+   * Awaited between two transactions when it returns a promise: SQLite's checkpointer catching up
+   * so that the WAL can rewind (checkpointer.ts).
+   */
+  beforeBatch?: (() => Promise<void> | null) | undefined;
 }
 
 interface Pending {
@@ -28,10 +40,15 @@ export interface WriteQueue {
   readonly stats: { batches: number; ops: number };
 }
 
-export function createWriteQueue(db: Kysely<Database>, { maxBatch = 500, delayMs = 0, onBatch }: WriteQueueOptions = {}): WriteQueue {
+export function createWriteQueue(
+  db: Kysely<Database>,
+  { maxBatch = 500, delayMs = 0, onBatch, pipeline, beforeBatch }: WriteQueueOptions = {},
+): WriteQueue {
   let pending: Pending[] = [];
   let scheduled = false;
   let running: Promise<void> = Promise.resolve();
+  /** The last batch's wait for the disk (pipelined): drain() waits for it too. */
+  let syncing: Promise<void> = Promise.resolve();
   const stats = { batches: 0, ops: 0 };
 
   function schedule(): void {
@@ -47,11 +64,14 @@ export function createWriteQueue(db: Kysely<Database>, { maxBatch = 500, delayMs
 
   async function flush(): Promise<void> {
     while (pending.length) {
+      const pause = beforeBatch?.();
+      if (pause) await pause;
       const batch = pending.slice(0, maxBatch);
       pending = pending.slice(batch.length);
       const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
       try {
         await db.transaction().execute(async (tx) => {
+          pipeline?.deferCommit();
           for (const item of batch) {
             try {
               outcomes.push({ ok: true, value: await item.op(tx) });
@@ -70,10 +90,19 @@ export function createWriteQueue(db: Kysely<Database>, { maxBatch = 500, delayMs
       stats.batches += 1;
       stats.ops += batch.length;
       onBatch?.(batch.length);
-      batch.forEach((item, i) => {
-        const outcome = outcomes[i]!;
-        if (outcome.ok) item.resolve(outcome.value);
-        else item.reject(outcome.error);
+      const settle = () =>
+        batch.forEach((item, i) => {
+          const outcome = outcomes[i]!;
+          if (outcome.ok) item.resolve(outcome.value);
+          else item.reject(outcome.error);
+        });
+      if (!pipeline) {
+        settle();
+        continue;
+      }
+      // Even a batch that wrote nothing waits: its reads may have seen the previous, unsynced batch.
+      syncing = pipeline.durable().then(settle, (error: unknown) => {
+        for (const item of batch) item.reject(error);
       });
     }
   }
@@ -91,6 +120,7 @@ export function createWriteQueue(db: Kysely<Database>, { maxBatch = 500, delayMs
         await running;
       }
       await running;
+      await syncing;
     },
     stats,
   };
