@@ -213,6 +213,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDa
   sqlite.pragma(`synchronous = ${wal ? 'NORMAL' : synchronous}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // 32 MB of page cache instead of SQLite's 2 MB: each message touches a few index pages of its own
+  // conversation, and with thousands of open conversations those no longer fit in 2 MB (about 10 %
+  // less CPU per message in server/dist/bench/write-path.js with 2,000 conversations).
+  sqlite.pragma('cache_size = -32768');
   const file = join(dir, 'servus.db');
   let checkpointer: Checkpointer | undefined;
   if ((options.walCheckpoints ?? 'background') === 'background') {
