@@ -60,6 +60,8 @@ const CONVERSATION_COLUMNS = [
   'updated_at',
 ] as const satisfies readonly (keyof ConversationsTable)[];
 
+const COLUMN_INDEX = Object.fromEntries(CONVERSATION_COLUMNS.map((c, i) => [c, i])) as Record<keyof ConversationsTable, number>;
+
 // Rows come back as arrays (`raw()`) and become objects here: better-sqlite3 builds a row object by
 // setting each named property from C++, which took about half of a 10 µs primary-key look-up; an
 // object literal costs next to nothing. Parameters are positional for the same reason (named ones
@@ -115,12 +117,12 @@ export function prepareSqliteStatements(sqlite: SQLite.Database) {
     }
     return stmt;
   };
-  /** Each conversation row as it was read, by id, to tell which columns a write operation changed. */
-  const asRead = new Map<string, { row: ConversationsTable; before: ConversationsTable }>();
+  /** Each conversation row as it was read (the raw values, by id), to tell which columns changed. */
+  const asRead = new Map<string, { row: ConversationsTable; raw: unknown[] }>();
   const remember = (raw: unknown[] | undefined) => {
     if (!raw) return undefined;
     const row = toConversation(raw);
-    asRead.set(row.id, { row, before: toConversation(raw) });
+    asRead.set(row.id, { row, raw });
     return row;
   };
   return {
@@ -149,14 +151,14 @@ export function prepareSqliteStatements(sqlite: SQLite.Database) {
     },
     updateConversation(conv: ConversationsTable) {
       const read = asRead.get(conv.id);
-      const before = read?.row === conv ? read.before : undefined;
-      const columns = before ? CONVERSATION_UPDATE.filter((c) => conv[c] !== before[c]) : CONVERSATION_UPDATE;
+      asRead.delete(conv.id);
+      // Without the row as read (a row built elsewhere, or a second update), every column is set.
+      const before = read?.row === conv ? read.raw : undefined;
+      const columns = before ? CONVERSATION_UPDATE.filter((c) => conv[c] !== before[COLUMN_INDEX[c]]) : CONVERSATION_UPDATE;
       if (!columns.length) return;
       const params: unknown[] = columns.map((c) => conv[c]);
       params.push(conv.id);
       updateFor(columns).run(params);
-      // Saved: later changes in the same operation compare against what is stored now.
-      asRead.set(conv.id, { row: conv, before: { ...conv } });
     },
   };
 }
