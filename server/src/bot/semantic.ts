@@ -148,9 +148,13 @@ export function createSemanticIndex({
       let chosen: Iterable<number>;
       if (exact) chosen = out.keys();
       else {
-        const byCentroid = [...out.keys()].filter((e) => !Number.isNaN(out[e]!));
-        byCentroid.sort((a, b) => out[b]! - out[a]!);
-        chosen = new Set([...byCentroid.slice(0, phrasingCandidates), ...candidates]);
+        // The best phrasingCandidates entries by centroid: a numeric sort of the scores (typed, no
+        // comparator) gives the cut-off, cheaper than sorting the entries by a closure.
+        const scores = out.filter((v) => !Number.isNaN(v)).sort();
+        const cut = scores.length > phrasingCandidates ? scores[scores.length - phrasingCandidates]! : -Infinity;
+        const top: number[] = [];
+        for (let e = 0; e < entries; e++) if (out[e]! >= cut) top.push(e);
+        chosen = new Set([...top, ...candidates]);
       }
       const seen = new Set<number>();
       for (const e of chosen) {

@@ -47,12 +47,5 @@ export const builtinSynonyms: Record<'de' | 'en', Record<string, string[]>> = {
     kennwort: ['passwort'],
     stornieren: ['storno', 'abbrechen', 'kündigen'],
     öffnungszeiten: ['geöffnet', 'offen'],
-    krank: ['erkrankt', 'infiziert'],
-    ansteckung: ['infektion', 'übertragung'],
-    infektion: ['ansteckung'],
-    übertragung: ['ansteckung'],
-    symptome: ['anzeichen'],
-    schützen: ['schutz', 'vorbeugen'],
-    kinder: ['kind'],
   },
 };
