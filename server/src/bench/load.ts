@@ -17,6 +17,12 @@ interface Args {
 }
 
 const args = JSON.parse(process.argv[2]!) as Args;
+/**
+ * Client ids are unique per run: the bench's agent is the same account in every phase, and a
+ * command id it already used gets the stored ack back (exactly-once) instead of a new message, so
+ * a later phase that reused "b1" or a claim's "c0" stalled in its closed loop.
+ */
+const RUN = Math.random().toString(36).slice(2, 8);
 const wsUrl = args.url.replace(/^http/, 'ws');
 
 interface Pair {
@@ -97,8 +103,8 @@ async function setupServus(n: number): Promise<Pair[]> {
         const welcome = nextFrame(agent, (f) => f.type === 'welcome', 'agent welcome');
         agent.send(JSON.stringify({ type: 'agent.hello' }));
         await timed('agent welcome', welcome);
-        const claimed = nextFrame(agent, (f) => f.cid === `c${i + k}`, 'claim ack');
-        agent.send(JSON.stringify({ type: 'conversation.claim', cid: `c${i + k}`, conversationId: v.conversationId }));
+        const claimed = nextFrame(agent, (f) => f.cid === `c${i + k}-${RUN}`, 'claim ack');
+        agent.send(JSON.stringify({ type: 'conversation.claim', cid: `c${i + k}-${RUN}`, conversationId: v.conversationId }));
         counts.claimSent += 1;
         const claim = await timed('claim ack', claimed);
         counts.claimAcked += 1;
@@ -137,7 +143,7 @@ async function setupBare(n: number): Promise<Pair[]> {
 /** Sends a message with a tag the receiver can find, on either system. */
 function sender(pair: Pair, fromA: boolean, seq: { n: number }) {
   const ws = fromA ? pair.a : pair.b;
-  const tag = `${fromA ? 'a' : 'b'}${seq.n++}`;
+  const tag = `${fromA ? 'a' : 'b'}${seq.n++}-${RUN}`;
   if (args.target === 'bare')
     ws.send(JSON.stringify({ type: 'message.send', cid: tag, text: `bench ${tag} hello, this is a typical chat message` }));
   else
