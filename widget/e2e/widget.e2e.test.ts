@@ -1,7 +1,8 @@
 // The widget in real Chromium against the real server (a child process on a free port) and host
 // pages on another origin: the bot, the queue, a live agent, reloads, going offline mid-send, every
 // hostile host page, keyboard and axe, weight and speed on the host page, screenshots for the README.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,9 @@ import { ensureBuilt, widgetRoot } from './dist.js';
 import { FIXTURES, startFixtureServer } from './fixtures.js';
 import { launchChromium } from '../../server/src/testing/browser.js';
 
-const shots = join(widgetRoot, '..', 'docs', 'screenshots');
+// The README's screenshots are rewritten only on request (SCREENSHOTS=1); otherwise they go to a
+// temporary folder, so that a test run does not change tracked files.
+const shots = process.env.SCREENSHOTS ? join(widgetRoot, '..', 'docs', 'screenshots') : mkdtempSync(join(tmpdir(), 'servus-shots-'));
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let server: ServerProcess;
