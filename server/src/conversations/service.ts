@@ -545,8 +545,11 @@ export function createConversationService(options: ConversationServiceOptions) {
     const result = await writes.run(async (tx) => {
       const r = await op(tx);
       if (r.conversation && r.events.length) {
-        r.assigneeName = await agentName(r.conversation.assignee_id, tx);
-        r.queue = await queueInfoFor(r.conversation, tx);
+        // Without an await when nothing is to be read (a known agent, not queued): each await is a
+        // promise and a microtask for every operation of the batch.
+        const id = r.conversation.assignee_id;
+        r.assigneeName = id ? (agentNames.get(id) ?? (await agentName(id, tx))) : null;
+        r.queue = r.conversation.status === 'queued' ? await queueInfoFor(r.conversation, tx) : null;
       }
       return r;
     });

@@ -107,13 +107,14 @@ export function prepareSqliteStatements(sqlite: SQLite.Database) {
   // UPDATE sets only the columns that changed since the row was read: a message changes last_seq
   // and updated_at, and an UPDATE that names an indexed column (status, assignee_id, queued_at)
   // rewrites that index's entry even when the value is the same (more pages per commit).
-  const updates = new Map<string, SQLite.Statement>();
-  const updateFor = (columns: readonly string[]) => {
-    const key = columns.join(',');
-    let stmt = updates.get(key);
+  // Prepared once per set of changed columns, keyed by the set as a bit mask (no string per call).
+  const updates = new Map<number, SQLite.Statement>();
+  const updateFor = (mask: number) => {
+    let stmt = updates.get(mask);
     if (!stmt) {
+      const columns = CONVERSATION_UPDATE.filter((_, i) => mask & (1 << i));
       stmt = sqlite.prepare(`UPDATE conversations SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`);
-      updates.set(key, stmt);
+      updates.set(mask, stmt);
     }
     return stmt;
   };
@@ -154,11 +155,17 @@ export function prepareSqliteStatements(sqlite: SQLite.Database) {
       asRead.delete(conv.id);
       // Without the row as read (a row built elsewhere, or a second update), every column is set.
       const before = read?.row === conv ? read.raw : undefined;
-      const columns = before ? CONVERSATION_UPDATE.filter((c) => conv[c] !== before[COLUMN_INDEX[c]]) : CONVERSATION_UPDATE;
-      if (!columns.length) return;
-      const params: unknown[] = columns.map((c) => conv[c]);
+      const params: unknown[] = [];
+      let mask = 0;
+      for (let i = 0; i < CONVERSATION_UPDATE.length; i++) {
+        const c = CONVERSATION_UPDATE[i]!;
+        if (before && conv[c] === before[COLUMN_INDEX[c]]) continue;
+        mask |= 1 << i;
+        params.push(conv[c]);
+      }
+      if (!mask) return;
       params.push(conv.id);
-      updateFor(columns).run(params);
+      updateFor(mask).run(params);
     },
   };
 }
