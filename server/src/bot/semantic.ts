@@ -37,6 +37,27 @@ export interface SemanticIndex {
 const HARMONIC = 13;
 const RANK_OFFSET = 10;
 
+/**
+ * q · v[off, off + n): four running sums instead of one, so that each addition need not wait for the
+ * one before it (the dot products against every entry's centroid are most of a question's time in a
+ * large FAQ).
+ */
+function dotAt(q: Float64Array, v: Float64Array | Float32Array, off: number, n: number): number {
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let e = 0;
+  let d = 0;
+  for (; d + 3 < n; d += 4) {
+    a += q[d]! * v[off + d]!;
+    b += q[d + 1]! * v[off + d + 1]!;
+    c += q[d + 2]! * v[off + d + 2]!;
+    e += q[d + 3]! * v[off + d + 3]!;
+  }
+  for (; d < n; d++) a += q[d]! * v[off + d]!;
+  return a + b + c + e;
+}
+
 export function createSemanticIndex({
   vectors,
   entries,
@@ -130,7 +151,7 @@ export function createSemanticIndex({
         let dot = 0;
         let norm = centroidNorm[e]!;
         const off = e * dims;
-        for (let d = 0; d < dims; d++) dot += query[d]! * centroidSum[off + d]!;
+        dot = dotAt(query, centroidSum, off, dims);
         if (excludePhrasing >= 0 && owner[excludePhrasing] === e && has[excludePhrasing]) {
           // The centroid without the left-out phrasing: |s − p|² = |s|² − 2 s·p + |p|² (|p| = 1).
           const po = excludePhrasing * dims;
@@ -166,7 +187,7 @@ export function createSemanticIndex({
           if (k === excludePhrasing) continue;
           let c = 0;
           const off = k * dims;
-          for (let d = 0; d < dims; d++) c += query[d]! * phrasingVec[off + d]!;
+          c = dotAt(query, phrasingVec, off, dims);
           if (c > best) best = c;
         }
         if (best === -2) out[e] = NaN;
