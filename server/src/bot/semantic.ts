@@ -148,10 +148,9 @@ export function createSemanticIndex({
           out[e] = NaN;
           continue;
         }
-        let dot = 0;
         let norm = centroidNorm[e]!;
         const off = e * dims;
-        dot = dotAt(query, centroidSum, off, dims);
+        let dot = dotAt(query, centroidSum, off, dims);
         if (excludePhrasing >= 0 && owner[excludePhrasing] === e && has[excludePhrasing]) {
           // The centroid without the left-out phrasing: |s − p|² = |s|² − 2 s·p + |p|² (|p| = 1).
           const po = excludePhrasing * dims;
@@ -185,9 +184,7 @@ export function createSemanticIndex({
         let best = -2;
         for (const k of phrasingsOf[e]!) {
           if (k === excludePhrasing) continue;
-          let c = 0;
-          const off = k * dims;
-          c = dotAt(query, phrasingVec, off, dims);
+          const c = dotAt(query, phrasingVec, k * dims, dims);
           if (c > best) best = c;
         }
         if (best === -2) out[e] = NaN;
