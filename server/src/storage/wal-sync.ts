@@ -35,8 +35,6 @@ export interface WalSync {
   readonly synced: number;
   /** Resolves once commit `n` (default: the latest) and every earlier one are on disk. */
   durable(n?: number): Promise<void>;
-  /** Resolves once everything written to the WAL before this call is on disk. */
-  sync(): Promise<void>;
   close(): Promise<void>;
   /** fdatasyncs started so far. */
   readonly count: number;
@@ -130,11 +128,6 @@ export function createWalSync(sqlite: SQLite.Database, walPath: string): WalSync
       return synced;
     },
     durable,
-    sync() {
-      // Something may have been written outside the count (a direct statement): treat it as a commit.
-      latest += 1;
-      return durable(latest);
-    },
     get count() {
       return count;
     },

@@ -134,10 +134,8 @@ export class ServusFaqEditor extends LitElement {
         .filter(Boolean),
       ...(lang === 'de' || lang === 'en' ? { lang } : {}),
     };
-    this._saving = true;
-    this._error = '';
     const site = encodeURIComponent(this._site);
-    try {
+    await this._write(async () => {
       if (editing.mode === 'edit') {
         await api(`/api/sites/${site}/faq/${encodeURIComponent(editing.entry.id)}`, { method: 'PUT', body });
       } else if (editing.fromQuestion) {
@@ -148,6 +146,15 @@ export class ServusFaqEditor extends LitElement {
       } else {
         await api(`/api/sites/${site}/faq`, { method: 'POST', body });
       }
+    });
+  }
+
+  /** Runs one write to the FAQ: busy meanwhile, the editor closed and the list reloaded after, the error shown. */
+  private async _write(request: () => Promise<void>): Promise<void> {
+    this._saving = true;
+    this._error = '';
+    try {
+      await request();
       this._editing = null;
       this._refresh();
     } catch (err) {
@@ -161,17 +168,9 @@ export class ServusFaqEditor extends LitElement {
     // The browser's own dialog, as for removing an agent: a deliberate second step, and the
     // question named, because a deleted entry is gone from the file (only a backup brings it back).
     if (!confirm(`${this.ctx.t('confirmDeleteEntry')}\n\n${entry.question}`)) return;
-    this._saving = true;
-    this._error = '';
-    try {
+    await this._write(async () => {
       await api(`/api/sites/${encodeURIComponent(this._site)}/faq/${encodeURIComponent(entry.id)}`, { method: 'DELETE' });
-      this._editing = null;
-      this._refresh();
-    } catch (err) {
-      this._error = (err as Error).message;
-    } finally {
-      this._saving = false;
-    }
+    });
   }
 
   private async _handle(q: Unanswered, action: 'phrasing' | 'dismiss', entryId?: string): Promise<void> {
