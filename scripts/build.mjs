@@ -2,7 +2,7 @@
 // Builds what `npm start`, `npm test` and the benchmarks run: shared + server (tsc -b) and the
 // widget (vite). With --if-stale it does nothing when no source is newer than the last build.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,10 +30,41 @@ function newest(path) {
   return max;
 }
 
-if (process.argv.includes('--if-stale') && existsSync(stamp)) {
-  const built = statSync(stamp).mtimeMs;
-  if (Math.max(...sources.map(newest)) <= built) process.exit(0);
+const upToDate = () => existsSync(stamp) && Math.max(...sources.map(newest)) <= statSync(stamp).mtimeMs;
+if (process.argv.includes('--if-stale') && upToDate()) process.exit(0);
+
+// One build at a time (`npm start` in one terminal and `npm test` or `npm run typecheck` in another
+// would otherwise write the same dist/ folders at once): a lock folder holding the builder's pid. A
+// lock whose process is gone is taken over; a second builder waits and then rechecks staleness.
+const lock = join(root, 'server', '.build-lock');
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+mkdirSync(dirname(lock), { recursive: true });
+for (;;) {
+  try {
+    mkdirSync(lock);
+    writeFileSync(join(lock, 'pid'), String(process.pid));
+    break;
+  } catch {
+    let owner = 0;
+    try {
+      owner = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+    } catch {
+      // Just created, its pid not written yet: wait like for a live builder.
+    }
+    if (owner && !alive(owner)) rmSync(lock, { recursive: true, force: true });
+    else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+  }
 }
+const release = () => rmSync(lock, { recursive: true, force: true });
+process.on('exit', release);
+if (process.argv.includes('--if-stale') && upToDate()) process.exit(0);
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
