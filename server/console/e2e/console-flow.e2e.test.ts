@@ -85,7 +85,9 @@ describe('console: a chat from the bot to the rating', () => {
     const reply = await v.client.next((f) => f.type === 'message.created' && msgText(f) === 'Nach Österreich 3–4 Werktage.');
     timings.consoleToVisitorMs = Date.now() - t2;
     expect((reply.message as { author: { type: string } }).author.type).toBe('agent');
-    expect(await box.inputValue()).toBe('');
+    // The composer clears when the server's ack reaches the console, which may come after the
+    // visitor's copy: wait for it rather than read it once.
+    await expect.poll(() => box.inputValue()).toBe('');
 
     // The visitor reads it: the console shows "Seen".
     v.client.send({ type: 'conversation.read', conversationId, seq: reply.seq as number });
