@@ -5,6 +5,7 @@ import { loadConfig, ConfigError } from './config.js';
 import { createLogger } from './logger.js';
 import { startServus } from './server.js';
 import { createFaqBots } from './conversations/faq-bots.js';
+import { missingNodeFlags } from './node-flags.js';
 
 async function main(): Promise<void> {
   let config;
@@ -18,6 +19,13 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  const missing = missingNodeFlags();
+  if (missing.length) {
+    logger.info(
+      { flags: missing },
+      'started without the recommended Node.js flags: lower throughput under heavy load (docs/configuration.md)',
+    );
+  }
   const servus = await startServus({ config, logger, bots: createFaqBots });
   const { url } = servus;
   const lines = [

@@ -6,6 +6,7 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '../node-flags.js';
 
 const quick = process.argv.includes('--quick');
 /** --trace: the generator logs each setup batch's step timings and requests against acks (stderr). */
@@ -87,7 +88,7 @@ const stop = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null 
 async function startServus(): Promise<{ child: ChildProcess; dataDir: string; url: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'servus-bench-'));
   const servus = await start(
-    [join(dist, 'main.js')],
+    [...SERVER_NODE_FLAGS, join(dist, 'main.js')],
     {
       PORT: '0',
       HOST: '127.0.0.1',

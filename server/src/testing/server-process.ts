@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '../node-flags.js';
 
 const mainJs = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
@@ -33,7 +34,7 @@ export interface StartServerProcessOptions {
 
 export async function startServerProcess(options: StartServerProcessOptions = {}): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'servus-test-'));
-  const child = spawn(process.execPath, [mainJs], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, mainJs], {
     env: {
       ...process.env,
       PORT: String(options.port ?? 0),
