@@ -509,6 +509,43 @@ describe('widget in Chromium', () => {
     }
   });
 
+  it('greets on a single-page app route: the rule is matched again when the URL changes without a page load', async () => {
+    await api('/api/sites/demo/proactive', {
+      method: 'PUT',
+      body: {
+        rules: [
+          // The landing page's rule waits an hour: it only tells the test that the rules were matched.
+          { id: 'e2e-landing', urlPattern: '/plain', delaySeconds: 3600, returningOnly: false, text: { de: 'Später', en: 'Later' } },
+          {
+            id: 'e2e-spa',
+            urlPattern: '/plain/bergschuhe*',
+            delaySeconds: 0,
+            returningOnly: false,
+            text: { de: 'Fragen zu Bergschuhen?', en: 'Questions about boots?' },
+          },
+        ],
+      },
+    });
+    try {
+      const { context, page, errors } = await open(`${fixtures.url}/plain`);
+      const greeting = widget(page).locator('.greet-open');
+      // The landing page's rule matched once the greeting's styles are in the widget's shadow root.
+      await page.waitForFunction(() =>
+        [...(document.querySelector('servus-chat')?.shadowRoot?.adoptedStyleSheets ?? [])].some((sheet) =>
+          [...sheet.cssRules].some((rule) => rule.cssText.includes('greet-open')),
+        ),
+      );
+      // The app's router moves on without a page load: the boots rule greets at once.
+      await page.evaluate(() => history.pushState({}, '', '/plain/bergschuhe?farbe=rot'));
+      await greeting.waitFor({ timeout: 10_000 });
+      expect(await greeting.innerText()).toBe('Fragen zu Bergschuhen?');
+      expect(errors).toEqual([]);
+      await context.close();
+    } finally {
+      await api('/api/sites/demo/proactive', { method: 'PUT', body: { rules: [] } });
+    }
+  });
+
   it('runs the JS API: queued calls before load, open/close events, identify refused without a valid hash, shutdown', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -29,3 +29,25 @@ export function pickRule(
   }
   return null;
 }
+
+/**
+ * Watches for URL changes without a page load: the Navigation API where the browser has it
+ * (currententrychange: pushState, replaceState, back and forward), else
+ * popstate and hashchange plus a check once a second (pushState fires no event, and the widget
+ * does not patch the page's history object).
+ */
+export function watchRoute(changed: () => void): () => void {
+  const nav = (globalThis as { navigation?: EventTarget }).navigation;
+  if (nav && typeof nav.addEventListener === 'function') {
+    nav.addEventListener('currententrychange', changed);
+    return () => nav.removeEventListener('currententrychange', changed);
+  }
+  addEventListener('popstate', changed);
+  addEventListener('hashchange', changed);
+  const timer = setInterval(changed, 1000);
+  return () => {
+    removeEventListener('popstate', changed);
+    removeEventListener('hashchange', changed);
+    clearInterval(timer);
+  };
+}

@@ -37,6 +37,11 @@ export interface SessionOptions {
   now?: () => number;
   /** Where proactive rules match (defaults to location.pathname + search). */
   path?: () => string;
+  /**
+   * Calls back when the page's URL may have changed without a page load (a single-page app's
+   * router); returns a function that stops watching. Defaults to proactive.ts's watchRoute.
+   */
+  watchRoute?: (changed: () => void) => () => void;
   beacon?: (url: string, body: string) => void;
 }
 
@@ -50,6 +55,7 @@ export function createSession({
   session = safeStorage(() => sessionStorage),
   now = Date.now,
   path = () => location.pathname + location.search,
+  watchRoute: watch,
   beacon = (url, body) => {
     try {
       navigator.sendBeacon?.(url, body);
@@ -87,6 +93,9 @@ export function createSession({
   let typingOut = false;
   let typingOutTimer: ReturnType<typeof setTimeout> | undefined;
   let greetTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The rule whose greeting is waiting for its delay, and the route watcher (SPA navigation). */
+  let pendingRule: string | null = null;
+  let unwatchRoute: (() => void) | null = null;
   const ackWaiters = new Map<string, () => void>();
 
   const t = () => view.strings!;
@@ -245,22 +254,49 @@ export function createSession({
     beacon(`${options.base}api/widget/proactive`, JSON.stringify({ site: options.site, ruleId, event }));
   }
 
+  /** No greeting any more in this tab: one was shown, or the visitor has a conversation. */
+  const greetingDone = () => Boolean(session.get(key('greeted')) || local.get(key('conv')));
+
+  function stopGreeting() {
+    clearTimeout(greetTimer);
+    pendingRule = null;
+    unwatchRoute?.();
+    unwatchRoute = null;
+  }
+
   async function startGreeting(config: SiteConfig) {
     const returning = local.get(key('seen')) === '1';
     local.set(key('seen'), '1');
-    if (session.get(key('greeted')) || local.get(key('conv')) || !config.proactive?.length) return;
+    if (greetingDone() || !config.proactive?.length) return;
     // The rule matching is its own small chunk: most sites have no proactive rules.
     const proactive = await import('./proactive.js');
-    const pick = proactive.pickRule(config.proactive, path(), returning, view.lang);
-    if (!pick) return;
-    host.addStyles(proactive.greetingCss);
-    const delay = Math.min(Math.max(Number(pick.rule.delaySeconds) || 0, 0), 3600) * 1000;
-    greetTimer = setTimeout(() => {
-      if (view.open || view.chat.messages.length || session.get(key('greeted'))) return;
-      session.set(key('greeted'), '1');
-      set({ greeting: { ruleId: pick.rule.id, text: pick.text } });
-      report(pick.rule.id, 'shown');
-    }, delay);
+    let lastPath = '';
+    // Picks the rule for the page the visitor is on now. A single-page app changes its URL without
+    // a page load: the watcher calls this again, and a greeting still waiting for its delay is
+    // cancelled when the new page has another rule or none (the same rule keeps its timer).
+    const pick = () => {
+      if (greetingDone()) return stopGreeting();
+      const here = path();
+      if (here === lastPath) return;
+      lastPath = here;
+      const found = proactive.pickRule(config.proactive, here, returning, view.lang);
+      if (found?.rule.id === pendingRule) return;
+      clearTimeout(greetTimer);
+      pendingRule = found?.rule.id ?? null;
+      if (!found) return;
+      host.addStyles(proactive.greetingCss);
+      const delay = Math.min(Math.max(Number(found.rule.delaySeconds) || 0, 0), 3600) * 1000;
+      greetTimer = setTimeout(() => {
+        pendingRule = null;
+        if (view.open || view.chat.messages.length || greetingDone()) return;
+        session.set(key('greeted'), '1');
+        stopGreeting();
+        set({ greeting: { ruleId: found.rule.id, text: found.text } });
+        report(found.rule.id, 'shown');
+      }, delay);
+    };
+    unwatchRoute = (watch ?? proactive.watchRoute)(pick);
+    pick();
   }
 
   function applyTheme(config: SiteConfig) {
@@ -375,7 +411,7 @@ export function createSession({
           return;
         }
         case 'shutdown':
-          clearTimeout(greetTimer);
+          stopGreeting();
           transport.reset();
           dispatch({ type: 'reset' });
           set({ open: false, greeting: null, profileDone: false, offlineSent: false, announce: '' });

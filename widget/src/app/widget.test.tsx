@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Host, ServusEvent } from '../public-api.js';
 import { mount } from './main.js';
+import { watchRoute } from './proactive.js';
 
 class FakeSocket {
   static last: FakeSocket;
@@ -137,6 +138,49 @@ describe('widget app', () => {
     expect(events.some(([e]) => e === 'message')).toBe(true);
   });
 
+  it('greets on a single-page app route that matches a rule, and not after the visitor moved on', async () => {
+    const rules = [
+      { id: 'shoes', urlPattern: '/shoes*', delaySeconds: 0.3, returningOnly: false, text: { en: 'Questions about shoes?' } },
+      { id: 'checkout', urlPattern: '/checkout', delaySeconds: 0.1, returningOnly: false, text: { en: 'Need help paying?' } },
+    ];
+    const fetchFn = vi.fn(async () => new Response(JSON.stringify({ site: { ...config, proactive: rules } }), { status: 200 }));
+    let here = '/';
+    let routeChanged: (() => void) | null = null;
+    let watching = 0;
+    const beacons: string[] = [];
+    mount(host, {
+      fetch: fetchFn as unknown as typeof fetch,
+      WebSocket: FakeSocket as unknown as typeof WebSocket,
+      path: () => here,
+      watchRoute: (cb) => {
+        routeChanged = cb;
+        watching += 1;
+        return () => (watching -= 1);
+      },
+      beacon: (_url, body) => beacons.push(body),
+    });
+    const navigate = (to: string) => {
+      here = to;
+      routeChanged!();
+    };
+    await until(() => routeChanged);
+    // The landing page has no rule. The router moves to the checkout (0.1 s delay), then away from
+    // it before the delay: that greeting never comes (it would come before the shoe page's).
+    navigate('/checkout');
+    navigate('/about');
+    // Then to a shoe page: its greeting comes after its delay, on this route.
+    navigate('/shoes/bergschuh');
+    await until(() => q('.greet-open'));
+    expect(q('.greet-open')!.textContent).toBe('Questions about shoes?');
+    expect(beacons.map((b) => JSON.parse(b) as { ruleId: string; event: string })).toEqual([
+      { site: 'demo', ruleId: 'shoes', event: 'shown' },
+    ]);
+    // One greeting per tab: the watcher stops, and later routes change nothing.
+    expect(watching).toBe(0);
+    navigate('/checkout');
+    expect(beacons).toHaveLength(1);
+  });
+
   it('closes on Escape and gives focus back to the launcher', async () => {
     const { app } = start();
     app.command(['open']);
@@ -203,5 +247,43 @@ describe('widget app', () => {
     expect(localStorage.getItem('servus:demo:token')).toBeNull();
     expect(localStorage.getItem('servus:demo:conv')).toBeNull();
     await until(() => !q('.panel'));
+  });
+});
+
+describe('watchRoute', () => {
+  const g = globalThis as { navigation?: EventTarget };
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'navigation');
+  afterEach(() => {
+    if (saved) Object.defineProperty(globalThis, 'navigation', saved);
+    else delete g.navigation;
+    vi.useRealTimers();
+  });
+
+  it('listens to the Navigation API where the browser has one', () => {
+    const nav = new EventTarget();
+    Object.defineProperty(globalThis, 'navigation', { value: nav, configurable: true });
+    const changed = vi.fn();
+    const stop = watchRoute(changed);
+    nav.dispatchEvent(new Event('currententrychange'));
+    expect(changed).toHaveBeenCalledTimes(1);
+    stop();
+    nav.dispatchEvent(new Event('currententrychange'));
+    expect(changed).toHaveBeenCalledTimes(1);
+  });
+
+  it('falls back to popstate, hashchange and a check every second (pushState fires no event)', () => {
+    Object.defineProperty(globalThis, 'navigation', { value: undefined, configurable: true });
+    vi.useFakeTimers();
+    const changed = vi.fn();
+    const stop = watchRoute(changed);
+    dispatchEvent(new Event('popstate'));
+    dispatchEvent(new Event('hashchange'));
+    expect(changed).toHaveBeenCalledTimes(2);
+    vi.advanceTimersByTime(1000);
+    expect(changed).toHaveBeenCalledTimes(3);
+    stop();
+    dispatchEvent(new Event('popstate'));
+    vi.advanceTimersByTime(5000);
+    expect(changed).toHaveBeenCalledTimes(3);
   });
 });
