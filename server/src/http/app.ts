@@ -20,6 +20,7 @@ import type { ServerMetrics } from '../metrics/prometheus.js';
 import { mountAgentApi, type AgentEnv, type AgentApiOptions } from './agent-api.js';
 import { mountFaqApi } from './faq-api.js';
 import { mountProactiveApi } from '../proactive/routes.js';
+import { mountSiteSettingsApi } from './site-settings.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Dialect } from '../storage/db.js';
@@ -289,6 +290,8 @@ export function createApp({
   });
   // Proactive messages: the widget's beacon and the admins' rules per site (docs/proactive.md).
   mountProactiveApi(app, { db, sites, metrics, trustProxy: config.trustProxy });
+  // Sites and their settings: the agent's sites, settings per site, new sites (docs/configuration.md).
+  mountSiteSettingsApi(app as unknown as Hono<AgentEnv>, { db, sites });
 
   return app;
 }

@@ -1,0 +1,239 @@
+// HTTP for the sites themselves: the agent's list of sites, one site's settings (read by its agents,
+// changed by admins) and new sites (admins). The proactive rules have their own endpoint
+// (`/api/sites/:key/proactive`, proactive/routes.ts) and are never read or written here.
+import { randomBytes } from 'node:crypto';
+import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { ErrorCode } from '@servus/shared';
+import type { Database } from '../storage/schema.js';
+import type { Site, SiteDirectory, SiteSettings } from '../sites.js';
+import type { AgentEnv } from './agent-api.js';
+import { ServusError, notFound } from '../errors.js';
+import { validateBusinessHours, type BusinessHours } from '../business-hours.js';
+
+export interface SiteSettingsApiOptions {
+  db: Kysely<Database>;
+  sites: SiteDirectory;
+  /** Largest PATCH/POST body (the app-wide MAX_REQUEST_BYTES applies as well). */
+  maxBodyBytes?: number;
+}
+
+export const SITE_LIMITS = {
+  name: 200,
+  title: 120,
+  greeting: 280,
+  botName: 60,
+  url: 2048,
+  allowedOrigins: 50,
+  notifyEmails: 20,
+  intervalsPerDay: 6,
+  holidays: 366,
+  timeZone: 64,
+  firstResponseSeconds: { min: 5, max: 86_400 },
+} as const;
+
+export const siteKeySchema = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and -, 2 to 63 characters');
+const siteNameSchema = z.string().trim().min(1).max(SITE_LIMITS.name);
+
+const perLang = (max: number) =>
+  z.object({ de: z.string().trim().min(1).max(max).optional(), en: z.string().trim().min(1).max(max).optional() }).strict();
+
+const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(SITE_LIMITS.url);
+
+/** Exactly an origin as browsers send it (`https://host[:port]`, no path, no trailing slash). */
+const originSchema = z
+  .string()
+  .max(300)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+    } catch {
+      return false;
+    }
+  }, 'must be an origin such as https://shop.example (scheme, host, optional port; no path or trailing slash)');
+
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+/** The shape of business hours; the values are checked by `validateBusinessHours` (business-hours.ts). */
+const businessHoursSchema = z
+  .object({
+    timeZone: z.string().min(1).max(SITE_LIMITS.timeZone),
+    weekly: z
+      .object(Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(z.string().max(11)).max(SITE_LIMITS.intervalsPerDay).optional()])))
+      .strict(),
+    holidays: z.array(z.string().max(10)).max(SITE_LIMITS.holidays).optional(),
+  })
+  .strict()
+  .superRefine((hours, ctx) => {
+    for (const problem of validateBusinessHours(hours as BusinessHours)) {
+      const i = problem.indexOf(': ');
+      ctx.addIssue({ code: 'custom', path: problem.slice(0, i).split('.'), message: problem.slice(i + 2) });
+    }
+  });
+
+/** Every setting an admin may set here, as publicSiteConfig, business-hours.ts, metrics and mail read them. */
+const settingFields = {
+  color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour #rrggbb'),
+  position: z.enum(['left', 'right']),
+  title: perLang(SITE_LIMITS.title),
+  greeting: perLang(SITE_LIMITS.greeting),
+  botName: z.string().trim().min(1).max(SITE_LIMITS.botName),
+  botAvatarUrl: httpsUrl,
+  agentAvatarUrl: httpsUrl,
+  defaultLang: z.enum(['de', 'en']),
+  allowedOrigins: z.array(originSchema).max(SITE_LIMITS.allowedOrigins),
+  preChatForm: z
+    .object({
+      enabled: z.boolean(),
+      fields: z
+        .array(z.enum(['name', 'email']))
+        .max(2)
+        .refine((f) => new Set(f).size === f.length, 'each field at most once'),
+    })
+    .strict(),
+  ratings: z.object({ nps: z.boolean(), ces: z.boolean() }).strict(),
+  notifyEmails: z.array(z.email().max(254)).max(SITE_LIMITS.notifyEmails),
+  businessHours: businessHoursSchema,
+  serviceLevel: z
+    .object({
+      firstResponseSeconds: z.number().int().min(SITE_LIMITS.firstResponseSeconds.min).max(SITE_LIMITS.firstResponseSeconds.max),
+    })
+    .strict(),
+};
+type SettingFields = typeof settingFields;
+
+/** A complete settings document (without `proactive`), every field optional. */
+export const siteSettingsSchema = z.object(settingFields).partial().strict();
+
+/** A PATCH's settings: each field given replaces the stored one; `null` removes it (its default applies again). */
+const settingsPatch = z
+  .object(
+    Object.fromEntries(Object.entries(settingFields).map(([k, s]) => [k, s.nullable().optional()])) as {
+      [K in keyof SettingFields]: z.ZodOptional<z.ZodNullable<SettingFields[K]>>;
+    },
+  )
+  .strict();
+
+export const sitePatchSchema = z.object({ name: siteNameSchema.optional(), settings: settingsPatch.optional() }).strict();
+export const siteCreateSchema = z.object({ key: siteKeySchema, name: siteNameSchema }).strict();
+
+type SiteEnv = AgentEnv;
+
+/** The stored settings as the API shows them: everything but the proactive rules. */
+function shownSettings(settings: SiteSettings | Record<string, unknown>): Record<string, unknown> {
+  const { proactive: _proactive, ...rest } = settings as Record<string, unknown>;
+  return rest;
+}
+
+export function mountSiteSettingsApi(app: Hono<SiteEnv>, { db, sites, maxBodyBytes = 64 * 1024 }: SiteSettingsApiOptions): void {
+  const limit = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: (c) => c.json({ error: { code: ErrorCode.TOO_LARGE, message: `A request body has at most ${maxBodyBytes} bytes.` } }, 413),
+  });
+  const requireAdmin = (c: Context<SiteEnv>) => {
+    if (c.get('agent').role !== 'admin') throw new ServusError(ErrorCode.FORBIDDEN, 'Only admins may do this.');
+  };
+  /** The site, if the agent belongs to it; otherwise the same 404 as for a site that does not exist. */
+  const agentSite = async (c: Context<SiteEnv>): Promise<Site> => {
+    const key = c.req.param('key') ?? '';
+    const site = c.get('agent').siteKeys.includes(key) ? await sites.get(key) : null;
+    if (!site) throw notFound('site');
+    return site;
+  };
+  const view = (
+    c: Context<SiteEnv>,
+    site: { key: string; name: string; secret: string; settings: SiteSettings | Record<string, unknown> },
+  ) => ({
+    site: {
+      key: site.key,
+      name: site.name,
+      settings: shownSettings(site.settings),
+      ...(c.get('agent').role === 'admin' ? { secret: site.secret } : {}),
+    },
+  });
+  async function parse<T>(c: Context<SiteEnv>, schema: z.ZodType<T>): Promise<T> {
+    let body: unknown;
+    try {
+      body = JSON.parse(await c.req.text());
+    } catch {
+      throw new ServusError(ErrorCode.BAD_JSON, 'The body must be JSON.');
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      // An unknown field is named in the path itself (`settings.colour`), not only in the message.
+      const segments = [...(issue?.path ?? []), ...(issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])];
+      const path = segments.join('.');
+      const message = issue?.code === 'unrecognized_keys' ? 'unknown field' : (issue?.message ?? 'invalid');
+      throw new ServusError(ErrorCode.BAD_FRAME, `${path || 'body'}: ${message}`, { path });
+    }
+    return parsed.data;
+  }
+
+  // Every site the agent belongs to. The agent's site list is read from agent_sites on each request
+  // (auth.agentActor), so a site created a moment ago is listed at once.
+  app.get('/api/sites', async (c) => {
+    const keys = c.get('agent').siteKeys;
+    const rows = keys.length ? await db.selectFrom('sites').select(['key', 'name']).where('key', 'in', keys).execute() : [];
+    rows.sort((a, b) => a.name.localeCompare(b.name) || (a.key < b.key ? -1 : 1));
+    return c.json({ sites: rows.map((r) => ({ key: r.key, name: r.name })) });
+  });
+
+  app.post('/api/sites', limit, async (c) => {
+    requireAdmin(c);
+    const body = await parse(c, siteCreateSchema);
+    const site = { key: body.key, name: body.name, secret: randomBytes(32).toString('base64url'), settings: {} };
+    const created = await db.transaction().execute(async (tx) => {
+      if (await tx.selectFrom('sites').select('key').where('key', '=', site.key).executeTakeFirst()) return false;
+      const inserted = await tx
+        .insertInto('sites')
+        .values({ key: site.key, name: site.name, secret: site.secret, settings: '{}', created_at: Date.now() })
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      if (!Number(inserted.numInsertedOrUpdatedRows ?? 0)) return false;
+      // Every admin gets the new site, so every admin sees and manages it.
+      const admins = await tx.selectFrom('agents').select('id').where('role', '=', 'admin').execute();
+      if (admins.length)
+        await tx
+          .insertInto('agent_sites')
+          .values(admins.map((a) => ({ agent_id: a.id, site_key: site.key })))
+          .execute();
+      return true;
+    });
+    if (!created) throw new ServusError(ErrorCode.CONFLICT, `A site with the key ${site.key} exists already.`, { path: 'key' });
+    // A widget may have asked for this key before it existed: forget the cached "no such site".
+    sites.invalidate(site.key);
+    return c.json(view(c, site), 201);
+  });
+
+  app.get('/api/sites/:key/settings', async (c) => c.json(view(c, await agentSite(c))));
+
+  app.patch('/api/sites/:key/settings', limit, async (c) => {
+    requireAdmin(c);
+    const site = await agentSite(c);
+    const body = await parse(c, sitePatchSchema);
+    // Read-modify-write of the settings document in one transaction: fields not given (and the
+    // proactive rules) stay as they are.
+    const updated = await db.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom('sites').selectAll().where('key', '=', site.key).executeTakeFirstOrThrow();
+      const settings = JSON.parse(row.settings) as Record<string, unknown>;
+      for (const [field, value] of Object.entries(body.settings ?? {})) {
+        if (value === undefined) continue;
+        if (value === null) delete settings[field];
+        else settings[field] = value;
+      }
+      const name = body.name ?? row.name;
+      await tx
+        .updateTable('sites')
+        .set({ name, settings: JSON.stringify(settings) })
+        .where('key', '=', site.key)
+        .execute();
+      return { key: row.key, name, secret: row.secret, settings };
+    });
+    sites.invalidate(site.key);
+    return c.json(view(c, updated));
+  });
+}
