@@ -1,5 +1,5 @@
-// Settings: agents (admins add and remove them), canned responses, the agent's own password,
-// and this browser's preferences (sound, notifications).
+// Settings: agents (admins add and remove them), canned responses, the website (snippet and widget
+// settings, in site-settings.ts), the agent's own password, and this browser's preferences.
 import { LitElement, css, html, nothing } from 'lit';
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
@@ -8,6 +8,7 @@ import { savePrefs } from '../notify.js';
 import type { Canned } from './composer.js';
 import type { Key } from '../i18n.js';
 import { base } from '../styles.js';
+import './site-settings.js';
 
 interface AgentRow {
   id: string;
@@ -193,6 +194,8 @@ export class ServusSettings extends LitElement {
         </form>
         ${status('canned')}
       </section>
+
+      <servus-site-settings .ctx=${this.ctx} lang=${this.ctx.lang}></servus-site-settings>
 
       <section>
         <h2>${t('changePassword')}</h2>

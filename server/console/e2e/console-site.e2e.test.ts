@@ -1,0 +1,174 @@
+// Settings → Website in Chromium: the admin changes the widget's colour, German greeting and
+// service-level target, saves once and the widget's config follows; an invalid opening time is
+// refused with the server's error naming the field and changes nothing; the embed snippet names the
+// site; with a second site a select switches between them. An agent who is not an admin sees the
+// snippet and a read-only summary (server text as text), no form and no secret.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Locator } from 'playwright-core';
+import type { TestServer } from '../../src/testing/in-process.js';
+import { login } from '../../src/testing/client.js';
+import { TEST_ADMIN, launch, openConsole, startConsoleServer, type AgentPage } from './harness.js';
+
+let server: TestServer;
+let browser: Browser;
+let admin: AgentPage;
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startConsoleServer(), launch()]);
+  admin = await openConsole(browser, server.url, { ...TEST_ADMIN, lang: 'de' });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const stored = async (key = 'demo') => {
+  const row = await server.database.db.selectFrom('sites').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
+  return { name: row.name, secret: row.secret, settings: JSON.parse(row.settings) as Record<string, unknown> };
+};
+
+const widgetConfig = async (key = 'demo') => {
+  const res = await fetch(`${server.url}/api/widget/config?site=${key}`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { site: { color: string; greeting: { de: string; en: string }; title: { de: string } } }).site;
+};
+
+/** All the text an element renders (its shadow root's; the host's own textContent is empty). */
+const shownText = (el: Locator) => el.evaluate((host) => host.shadowRoot?.textContent ?? '');
+
+/** A payload that would run if any server text were rendered as HTML. */
+const MARKUP = '<img src=x onerror="window.__siteXss=1">Hallo';
+
+describe('console: website settings', () => {
+  it('lets an admin change colour, greeting and service level with one save, refuses bad hours, and switch sites', async () => {
+    const { page, context } = admin;
+    await page.locator('nav [data-nav=settings]').click();
+    const site = page.locator('servus-site-settings');
+    const form = site.locator('form[data-site-form]');
+    await form.waitFor();
+    expect(await form.locator('input[name=name]').inputValue()).toBe('Servus Shop');
+    // One site: no select.
+    expect(await site.locator('[data-site-select]').count()).toBe(0);
+
+    // The snippet, and Copy puts exactly it on the clipboard.
+    const snippet = (await site.locator('[data-snippet]').textContent()) ?? '';
+    expect(snippet).toBe(`<script src="${server.url}/widget.js" data-site="demo" async></script>`);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await site.locator('[data-copy]').click();
+    await site.locator('[role=status]', { hasText: 'Kopiert.' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(snippet);
+
+    // The secret stays hidden until asked for.
+    const { secret } = await stored();
+    expect(await site.locator('[data-secret]').count()).toBe(0);
+    expect(await shownText(site)).not.toContain(secret);
+    await site.locator('[data-secret-toggle]').click();
+    expect(await site.locator('[data-secret]').textContent()).toBe(secret);
+
+    const before = await stored();
+    // The picker writes the hex text, which is what is saved.
+    await form.locator('input[type=color]').fill('#aa3300');
+    expect(await form.locator('input[name=color]').inputValue()).toBe('#aa3300');
+    await form.locator('textarea[name=greetingDe]').fill('Grüß Gott! Was dürfen wir tun?');
+    await form.locator('textarea[name=greetingEn]').fill(MARKUP);
+    await form.locator('input[name=serviceLevel]').fill('120');
+    await form.locator('button[type=submit]').click();
+    await site.locator('[data-site-saved]', { hasText: 'Gespeichert.' }).waitFor();
+    expect(await site.locator('[data-site-error]').count()).toBe(0);
+
+    const config = await widgetConfig();
+    expect(config.color).toBe('#aa3300');
+    expect(config.greeting).toEqual({ de: 'Grüß Gott! Was dürfen wir tun?', en: MARKUP });
+    expect(config.title.de).toBe('Servus Shop');
+    const after = await stored();
+    expect(after.settings).toMatchObject({
+      color: '#aa3300',
+      serviceLevel: { firstResponseSeconds: 120 },
+      // Untouched fields and the proactive rules (their own endpoint) stay.
+      title: before.settings.title,
+      ratings: before.settings.ratings,
+      botName: before.settings.botName,
+      proactive: before.settings.proactive,
+    });
+    // Empty fields were sent as null: nothing appears that was not set before.
+    expect(after.settings).not.toHaveProperty('businessHours');
+    expect(after.settings).not.toHaveProperty('allowedOrigins');
+    expect(after.settings).not.toHaveProperty('notifyEmails');
+
+    // An impossible opening time: the server's error names the field; nothing changes, also not
+    // the colour changed in the same submit.
+    await form.locator('input[name=color]').fill('#123456');
+    await form.locator('input[name=timeZone]').fill('Europe/Vienna');
+    await form.locator('input[name=day-mon]').fill('25:00-26:00');
+    await form.locator('button[type=submit]').click();
+    const error = site.locator('[data-site-error]');
+    await error.waitFor();
+    expect(await error.textContent()).toContain('settings.businessHours.weekly.mon');
+    expect(await site.locator('[data-site-saved]').count()).toBe(0);
+    expect(await stored()).toEqual(after);
+    expect((await widgetConfig()).color).toBe('#aa3300');
+
+    // Valid hours save, and an empty hours form removes them again.
+    await form.locator('input[name=day-mon]').fill('09:00-12:00, 13:00-17:30');
+    await form.locator('input[name=color]').fill('#aa3300');
+    await form.locator('button[type=submit]').click();
+    await expect
+      .poll(async () => (await stored()).settings.businessHours)
+      .toEqual({ timeZone: 'Europe/Vienna', weekly: { mon: ['09:00-12:00', '13:00-17:30'] } });
+    await site.locator('[data-site-saved]').waitFor();
+    await form.locator('input[name=timeZone]').fill('');
+    await form.locator('input[name=day-mon]').fill('');
+    await form.locator('button[type=submit]').click();
+    await expect.poll(stored).toEqual(after);
+    await site.locator('[data-site-saved]').waitFor();
+
+    // A second site: after a reload the select appears and switches snippet and form.
+    const cookie = await login(server.url, TEST_ADMIN.email, TEST_ADMIN.password);
+    const created = await fetch(`${server.url}/api/sites`, {
+      method: 'POST',
+      headers: { cookie, origin: server.url, 'content-type': 'application/json' },
+      body: JSON.stringify({ key: 'zweiter-shop', name: 'Zweiter Shop' }),
+    });
+    expect(created.status).toBe(201);
+    await page.reload();
+    await page.locator('nav [data-nav=settings]').click();
+    const select = site.locator('[data-site-select]');
+    await select.waitFor();
+    await form.waitFor();
+    await select.selectOption('zweiter-shop');
+    await expect.poll(() => site.locator('[data-snippet]').textContent()).toContain('data-site="zweiter-shop"');
+    await expect.poll(() => form.locator('input[name=name]').inputValue()).toBe('Zweiter Shop');
+    expect(await form.locator('input[name=color]').inputValue()).toBe('');
+    expect(await page.evaluate(() => (window as { __siteXss?: number }).__siteXss)).toBeUndefined();
+  });
+
+  it('shows an agent who is not an admin the snippet and a summary, no form and no secret', async () => {
+    const cookie = await login(server.url, TEST_ADMIN.email, TEST_ADMIN.password);
+    const res = await fetch(`${server.url}/api/agents`, {
+      method: 'POST',
+      headers: { cookie, origin: server.url, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Erna', email: 'erna@example.com', password: 'erna-password-1', role: 'agent' }),
+    });
+    expect(res.status).toBe(201);
+    const erna = await openConsole(browser, server.url, { email: 'erna@example.com', password: 'erna-password-1', lang: 'en' });
+    await erna.page.locator('nav [data-nav=settings]').click();
+    const site = erna.page.locator('servus-site-settings');
+    const summary = site.locator('[data-site-summary]');
+    await summary.waitFor();
+    expect(await site.locator('[data-snippet]').textContent()).toContain('data-site="demo"');
+    expect(await site.locator('form').count()).toBe(0);
+    expect(await site.locator('[data-secret-toggle]').count()).toBe(0);
+    expect(await shownText(site)).not.toContain((await stored()).secret);
+    const text = (await summary.textContent()) ?? '';
+    expect(text).toContain('#aa3300');
+    expect(text).toContain('120 s');
+    // Server text is text: the markup is visible and nothing of it became an element.
+    expect(text).toContain(MARKUP);
+    expect(await site.locator('img').count()).toBe(0);
+    expect(await erna.page.evaluate(() => (window as { __siteXss?: number }).__siteXss)).toBeUndefined();
+    expect(await shownText(site)).toContain('Only admins can change the website settings.');
+    // No failed request (a 403 from an admin-only call) and no page error; the 401 is the console's
+    // session check before the login.
+    expect(erna.errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
+    await erna.context.close();
+  });
+});
