@@ -96,6 +96,16 @@ async function nextReply(page: Page, before: number, who = '.group.bot, .group.a
 }
 const replies = (page: Page) => widget(page).locator(':is(.group.bot, .group.agent) .bubble').count();
 
+/** Runs fn with the demo site's proactive rules set to `rules`, and removes them afterwards. */
+async function withProactiveRules(rules: object[], fn: () => Promise<void>): Promise<void> {
+  await api('/api/sites/demo/proactive', { method: 'PUT', body: { rules } });
+  try {
+    await fn();
+  } finally {
+    await api('/api/sites/demo/proactive', { method: 'PUT', body: { rules: [] } });
+  }
+}
+
 describe('widget in Chromium', () => {
   it('costs the host page only widget.js until idle: no layout shift, no long task', async () => {
     type Perf = { beforeLoad: string[]; after: string[]; longTasks: number[]; widgetScripts: { ms: number; src: string }[]; shift: number };
@@ -468,21 +478,16 @@ describe('widget in Chromium', () => {
   });
 
   it('greets proactively on a matching page and opens the chat from the greeting', async () => {
-    await api('/api/sites/demo/proactive', {
-      method: 'PUT',
-      body: {
-        rules: [
-          {
-            id: 'e2e-greet',
-            urlPattern: '/plain*',
-            delaySeconds: 1,
-            returningOnly: false,
-            text: { de: 'Fragen zum Bergschuh?', en: 'Questions?' },
-          },
-        ],
+    const rules = [
+      {
+        id: 'e2e-greet',
+        urlPattern: '/plain*',
+        delaySeconds: 1,
+        returningOnly: false,
+        text: { de: 'Fragen zum Bergschuh?', en: 'Questions?' },
       },
-    });
-    try {
+    ];
+    await withProactiveRules(rules, async () => {
       const { context, page } = await open(`${fixtures.url}/plain`);
       const greeting = widget(page).locator('.greet-open');
       await greeting.waitFor({ timeout: 15_000 });
@@ -504,29 +509,22 @@ describe('widget in Chromium', () => {
       await page.waitForTimeout(1500); // one greeting per visit: it must not come back (waits past the rule's delay)
       expect(await widget(page).locator('.greet-open').count()).toBe(0);
       await context.close();
-    } finally {
-      await api('/api/sites/demo/proactive', { method: 'PUT', body: { rules: [] } });
-    }
+    });
   });
 
   it('greets on a single-page app route: the rule is matched again when the URL changes without a page load', async () => {
-    await api('/api/sites/demo/proactive', {
-      method: 'PUT',
-      body: {
-        rules: [
-          // The landing page's rule waits an hour: it only tells the test that the rules were matched.
-          { id: 'e2e-landing', urlPattern: '/plain', delaySeconds: 3600, returningOnly: false, text: { de: 'Später', en: 'Later' } },
-          {
-            id: 'e2e-spa',
-            urlPattern: '/plain/bergschuhe*',
-            delaySeconds: 0,
-            returningOnly: false,
-            text: { de: 'Fragen zu Bergschuhen?', en: 'Questions about boots?' },
-          },
-        ],
+    const rules = [
+      // The landing page's rule waits an hour: it only tells the test that the rules were matched.
+      { id: 'e2e-landing', urlPattern: '/plain', delaySeconds: 3600, returningOnly: false, text: { de: 'Später', en: 'Later' } },
+      {
+        id: 'e2e-spa',
+        urlPattern: '/plain/bergschuhe*',
+        delaySeconds: 0,
+        returningOnly: false,
+        text: { de: 'Fragen zu Bergschuhen?', en: 'Questions about boots?' },
       },
-    });
-    try {
+    ];
+    await withProactiveRules(rules, async () => {
       const { context, page, errors } = await open(`${fixtures.url}/plain`);
       const greeting = widget(page).locator('.greet-open');
       // The landing page's rule matched once the greeting's styles are in the widget's shadow root.
@@ -541,9 +539,7 @@ describe('widget in Chromium', () => {
       expect(await greeting.innerText()).toBe('Fragen zu Bergschuhen?');
       expect(errors).toEqual([]);
       await context.close();
-    } finally {
-      await api('/api/sites/demo/proactive', { method: 'PUT', body: { rules: [] } });
-    }
+    });
   });
 
   it('runs the JS API: queued calls before load, open/close events, identify refused without a valid hash, shutdown', async () => {
