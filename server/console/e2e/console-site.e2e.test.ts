@@ -2,12 +2,14 @@
 // service-level target, saves once and the widget's config follows; an invalid opening time is
 // refused with the server's error naming the field and changes nothing; the embed snippet names the
 // site; with a second site a select switches between them. An agent who is not an admin sees the
-// snippet and a read-only summary (server text as text), no form and no secret.
+// snippet and a read-only summary (server text as text), no form and no secret. An admin adds a
+// website from the form (a taken key is refused with the server's message), and a visitor of the new
+// site reaches that admin's queue without a reload.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator } from 'playwright-core';
 import type { TestServer } from '../../src/testing/in-process.js';
-import { login } from '../../src/testing/client.js';
-import { TEST_ADMIN, launch, openConsole, startConsoleServer, type AgentPage } from './harness.js';
+import { login, newVisitor } from '../../src/testing/client.js';
+import { TEST_ADMIN, launch, openConsole, startConsoleServer, waitDeep, type AgentPage } from './harness.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -170,5 +172,60 @@ describe('console: website settings', () => {
     // session check before the login.
     expect(erna.errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
     await erna.context.close();
+  });
+
+  it('lets an admin add a website from the form, refuses a taken key, and queues its visitors live', async () => {
+    // Its own console page, opened before the site exists: nothing here depends on the tests above,
+    // and the live socket starts with the sites the admin had then.
+    const own = await openConsole(browser, server.url, { ...TEST_ADMIN, lang: 'de' });
+    const { page } = own;
+    try {
+      await page.locator('nav [data-nav=settings]').click();
+      const site = page.locator('servus-site-settings');
+      const create = site.locator('form[data-site-create]');
+      await create.waitFor();
+      expect(await create.textContent()).toContain('2 bis 63 Kleinbuchstaben, Ziffern und -');
+      expect(await site.locator('[data-site-select] option[value="second-shop"]').count()).toBe(0);
+
+      await create.locator('input[name=key]').fill('second-shop');
+      await create.locator('input[name=name]').fill('Zweiter Shop');
+      await create.locator('button[type=submit]').click();
+      await create.locator('[data-create-ok]', { hasText: 'Website hinzugefügt' }).waitFor();
+      expect(await create.locator('[data-create-error]').count()).toBe(0);
+      const row = await stored('second-shop');
+      expect(row).toMatchObject({ name: 'Zweiter Shop', settings: {} });
+
+      // The new site is selected: its snippet and its form show, and the select lists it.
+      await expect
+        .poll(() => site.locator('[data-snippet]').textContent())
+        .toBe(`<script src="${server.url}/widget.js" data-site="second-shop" async></script>`);
+      const form = site.locator('form[data-site-form]');
+      await expect.poll(() => form.locator('input[name=name]').inputValue()).toBe('Zweiter Shop');
+      await expect.poll(() => site.locator('[data-site-select]').inputValue()).toBe('second-shop');
+      expect(await create.locator('input[name=key]').inputValue()).toBe('');
+
+      // The same key again: the server's conflict message, and the site stays as it was.
+      await create.locator('input[name=key]').fill('second-shop');
+      await create.locator('input[name=name]').fill('Noch ein Shop');
+      await create.locator('button[type=submit]').click();
+      const error = create.locator('[data-create-error]');
+      await error.waitFor();
+      expect(await error.textContent()).toBe('A site with the key second-shop exists already.');
+      expect(await create.locator('[data-create-ok]').count()).toBe(0);
+      expect(await stored('second-shop')).toEqual(row);
+
+      // A visitor of the new site asks for a person: the admin's queue shows it without a reload
+      // (the console reconnected its live socket after creating the site).
+      const v = await newVisitor(server.url, 'second-shop');
+      v.client.send({ type: 'handoff.request', cid: 'h1' });
+      const ack = await v.client.next((f) => f.type === 'ack' && f.cid === 'h1');
+      const conversationId = ack.conversationId as string;
+      expect(conversationId).toBeTruthy();
+      await page.locator('nav [data-nav=queue]').click();
+      await waitDeep(page, `li[data-id="${conversationId}"]`);
+      expect(own.errors.filter((e) => !e.includes('status of 401') && !e.includes('status of 409'))).toEqual([]);
+    } finally {
+      await own.context.close();
+    }
   });
 });

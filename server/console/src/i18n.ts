@@ -181,6 +181,11 @@ const en = {
   yes: 'yes',
   no: 'no',
   siteAdminOnly: 'Only admins can change the website settings.',
+  addSite: 'Add a website',
+  siteKey: 'Key',
+  siteKeyHint:
+    'The key goes into the embed code and cannot be changed: 2 to 63 lower-case letters, digits and -, starting with a letter or digit.',
+  siteCreated: 'Website added; its embed code is shown above.',
 } as const;
 
 export type Key = keyof typeof en;
@@ -367,6 +372,11 @@ const de: Record<Key, string> = {
   yes: 'ja',
   no: 'nein',
   siteAdminOnly: 'Nur Admins können die Website-Einstellungen ändern.',
+  addSite: 'Website hinzufügen',
+  siteKey: 'Schlüssel',
+  siteKeyHint:
+    'Der Schlüssel steht im Einbettungscode und lässt sich nicht ändern: 2 bis 63 Kleinbuchstaben, Ziffern und -, am Anfang ein Buchstabe oder eine Ziffer.',
+  siteCreated: 'Website hinzugefügt; ihr Einbettungscode steht oben.',
 };
 
 export type Lang = 'de' | 'en';

@@ -1,6 +1,7 @@
 // Settings → Website: the embed snippet for a site, and for admins the widget's settings (colour,
 // texts, languages, origins, forms, ratings, notifications, service level, business hours) saved
-// with one PATCH, plus the site secret behind a toggle. Agents see the snippet and a summary.
+// with one PATCH, plus the site secret behind a toggle, and a small form to add a website. Agents
+// see the snippet and a summary.
 import { LitElement, css, html, nothing } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
 import { styleMap } from 'lit/directives/style-map.js';
@@ -32,6 +33,9 @@ export class ServusSiteSettings extends LitElement {
     _copy: { state: true },
     _showSecret: { state: true },
     _busy: { state: true },
+    _createMsg: { state: true },
+    _createErr: { state: true },
+    _creating: { state: true },
   };
   declare ctx: ConsoleContext;
   /** Passed down so a language switch re-renders this element. */
@@ -42,6 +46,9 @@ export class ServusSiteSettings extends LitElement {
   declare _copy: { ok: boolean; text: string } | null;
   declare _showSecret: boolean;
   declare _busy: boolean;
+  declare _createMsg: string;
+  declare _createErr: string;
+  declare _creating: boolean;
 
   private _sites = new QueryController<{ sites: { key: string; name: string }[] }>(
     this,
@@ -66,6 +73,9 @@ export class ServusSiteSettings extends LitElement {
     this._copy = null;
     this._showSecret = false;
     this._busy = false;
+    this._createMsg = '';
+    this._createErr = '';
+    this._creating = false;
   }
 
   /** The chosen site, else the first the agent belongs to. */
@@ -79,6 +89,8 @@ export class ServusSiteSettings extends LitElement {
     this._err = '';
     this._copy = null;
     this._showSecret = false;
+    this._createMsg = '';
+    this._createErr = '';
   }
 
   private async _save(e: SubmitEvent): Promise<void> {
@@ -97,6 +109,34 @@ export class ServusSiteSettings extends LitElement {
       this._err = (err as Error).message;
     } finally {
       this._busy = false;
+    }
+  }
+
+  /**
+   * Adds a website (`POST /api/sites`; every admin gets it) and selects it. The live socket is
+   * reconnected: the server reads an agent's sites when the socket connects, so only a new
+   * connection brings the new site's queue.
+   */
+  private async _create(e: SubmitEvent): Promise<void> {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    const data = new FormData(form);
+    const body = { key: String(data.get('key') ?? '').trim(), name: String(data.get('name') ?? '').trim() };
+    this._creating = true;
+    this._createMsg = '';
+    this._createErr = '';
+    try {
+      const { site } = await api<{ site: SiteView }>('/api/sites', { method: 'POST', body });
+      this.ctx.qc.setQueryData(['site-settings', site.key], { site });
+      void this.ctx.qc.invalidateQueries({ queryKey: ['sites'] });
+      this.ctx.socket.reconnectNow();
+      this._pick(site.key);
+      form.reset();
+      this._createMsg = this.ctx.t('siteCreated');
+    } catch (err) {
+      this._createErr = (err as Error).message;
+    } finally {
+      this._creating = false;
     }
   }
 
@@ -159,7 +199,26 @@ export class ServusSiteSettings extends LitElement {
           : nothing
       }
       ${this._settings.result.isError ? html`<span class="error small" role="alert">${this._settings.result.error?.message}</span>` : nothing}
-      ${site ? (admin ? keyed(site.key, this._renderForm(site)) : this._renderSummary(site)) : nothing}`;
+      ${site ? (admin ? keyed(site.key, this._renderForm(site)) : this._renderSummary(site)) : nothing}
+      ${admin ? this._renderCreate() : nothing}`;
+  }
+
+  private _renderCreate() {
+    const t = this.ctx.t;
+    return html`<form class="create" data-site-create @submit=${(e: SubmitEvent) => void this._create(e)}>
+      <h3>${t('addSite')}</h3>
+      <div class="row">
+        <label class="field"
+          >${t('siteKey')}
+          <input name="key" required minlength="2" maxlength="63" autocomplete="off" spellcheck="false" placeholder="my-shop"
+        /></label>
+        <label class="field">${t('name')} <input name="name" required maxlength="200" /></label>
+        <button type="submit" ?disabled=${this._creating}>${t('add')}</button>
+      </div>
+      <span class="muted small">${t('siteKeyHint')}</span>
+      ${this._createErr ? html`<span class="error small" role="alert" data-create-error>${this._createErr}</span>` : nothing}
+      ${this._createMsg ? html`<span class="ok small" role="status" data-create-ok>${this._createMsg}</span>` : nothing}
+    </form>`;
   }
 
   private _renderForm(site: SiteView) {
@@ -351,6 +410,18 @@ export class ServusSiteSettings extends LitElement {
       form.site {
         display: grid;
         gap: 14px;
+      }
+      form.create {
+        display: grid;
+        gap: 6px;
+        border-top: 1px solid var(--line);
+        padding-top: 12px;
+      }
+      form.create h3 {
+        margin: 0;
+      }
+      form.create .row {
+        align-items: end;
       }
       .grid {
         display: grid;
