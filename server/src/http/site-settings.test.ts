@@ -220,6 +220,14 @@ describe.each(['sqlite', 'postgres'] as const)('site settings API on %s', (diale
     expect(await rejected({ settings: { botName: 'x'.repeat(70 * 1024) } })).toMatchObject({ status: 413, code: 'TOO_LARGE' });
   });
 
+  it('keeps every change when admins save different fields at the same moment', async () => {
+    const fields = ['botName', 'color', 'position', 'defaultLang'] as const;
+    const values = { botName: 'Parallel Bot', color: '#123456', position: 'left', defaultLang: 'en' } as const;
+    const answers = await Promise.all(fields.map((f) => patch('demo', { settings: { [f]: values[f] } })));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect((await stored('demo')).settings).toMatchObject(values);
+  });
+
   it('lets only admins change sites, hides sites of other teams behind the same 404, and refuses cross-site writes', async () => {
     const res = await patch('demo', { settings: { color: '#000000' } }, agent);
     expect(res.status).toBe(403);

@@ -218,6 +218,13 @@ export function mountSiteSettingsApi(app: Hono<SiteEnv>, { db, sites, maxBodyByt
     // Read-modify-write of the settings document in one transaction: fields not given (and the
     // proactive rules) stay as they are.
     const updated = await db.transaction().execute(async (tx) => {
+      // Takes the row's write lock first (PostgreSQL: a row lock; SQLite: the write transaction), so
+      // that two admins saving at once cannot both read the old document and lose one change.
+      await tx
+        .updateTable('sites')
+        .set((eb) => ({ name: eb.ref('name') }))
+        .where('key', '=', site.key)
+        .execute();
       const row = await tx.selectFrom('sites').selectAll().where('key', '=', site.key).executeTakeFirstOrThrow();
       const settings = JSON.parse(row.settings) as Record<string, unknown>;
       for (const [field, value] of Object.entries(body.settings ?? {})) {

@@ -144,6 +144,13 @@ export function mountProactiveApi(
     const rules = parsed.data.rules;
     // Read-modify-write of the settings document in one transaction: other settings stay as they are.
     await db.transaction().execute(async (tx) => {
+      // Takes the row's write lock first (PostgreSQL: a row lock; SQLite: the write transaction), so
+      // that two admins saving at once cannot both read the old document and lose one change.
+      await tx
+        .updateTable('sites')
+        .set((eb) => ({ name: eb.ref('name') }))
+        .where('key', '=', site.key)
+        .execute();
       const row = await tx.selectFrom('sites').select('settings').where('key', '=', site.key).executeTakeFirstOrThrow();
       const settings = JSON.parse(row.settings) as Record<string, unknown>;
       settings.proactive = rules;
