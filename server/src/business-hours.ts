@@ -2,16 +2,9 @@
 // them the bot still answers, but a handoff becomes the offline form, and the widget can say when
 // the team is back.
 
-export interface BusinessHours {
-  /** IANA time zone, e.g. Europe/Vienna. */
-  timeZone: string;
-  /** Opening intervals per weekday (mon … sun), "HH:MM-HH:MM", end exclusive; absent or empty: closed. */
-  weekly: Partial<Record<Weekday, string[]>>;
-  /** Closed all day on these local dates (YYYY-MM-DD). */
-  holidays?: string[];
-}
+import type { BusinessHours, Weekday } from '@servus/shared';
 
-export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+export type { BusinessHours, Weekday };
 const WEEKDAYS: Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 const INTERVAL = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$/;
 

@@ -1,28 +1,12 @@
 // Sites (one per website using Servus): settings cached in memory, read on every upgrade.
 import type { Kysely } from 'kysely';
 import type { Database } from './storage/schema.js';
-import { isOpen, nextOpening, type BusinessHours } from './business-hours.js';
+import { DEFAULT_WIDGET_COLOR, type SiteSettings as SharedSiteSettings } from '@servus/shared';
+import { isOpen, nextOpening } from './business-hours.js';
 import { rulesOf, type ProactiveRule } from './proactive/rules.js';
 
-export interface SiteSettings {
-  color?: string;
-  position?: 'left' | 'right';
-  title?: { de?: string; en?: string };
-  greeting?: { de?: string; en?: string };
-  botName?: string;
-  botAvatarUrl?: string | null;
-  agentAvatarUrl?: string | null;
-  defaultLang?: 'de' | 'en';
-  /** Origins allowed to embed the widget; empty: any origin. */
-  allowedOrigins?: string[];
-  preChatForm?: { enabled: boolean; fields: ('name' | 'email')[] };
-  ratings?: { nps: boolean; ces: boolean };
-  /** Who is emailed about offline messages; default: the site's admins. */
-  notifyEmails?: string[];
-  /** Opening times; without them the team counts as open whenever an agent is online. */
-  businessHours?: BusinessHours;
-  /** Service-level target: the first human response within this many seconds counts as met (metrics; default 60). */
-  serviceLevel?: { firstResponseSeconds: number };
+/** The stored settings (shared with the console) and the proactive rules kept beside them. */
+export interface SiteSettings extends SharedSiteSettings {
   /** Proactive greeting rules (docs/proactive.md); validated by `proactiveRulesSchema`. */
   proactive?: ProactiveRule[];
 }
@@ -61,7 +45,7 @@ export function publicSiteConfig(site: Site) {
   return {
     key: site.key,
     name: site.name,
-    color: s.color ?? '#0f766e',
+    color: s.color ?? DEFAULT_WIDGET_COLOR,
     position: s.position ?? 'right',
     title: { de: s.title?.de ?? site.name, en: s.title?.en ?? site.name },
     greeting: {

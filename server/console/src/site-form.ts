@@ -1,24 +1,14 @@
 // The Website settings form's pure parts: the embed snippet, the stored settings as form values,
 // and the form values as one PATCH body (empty optional text → null, so the default applies again).
 
-export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+// A subpath: the package's index would bring zod into the console bundle.
+import type { SiteSettings, Weekday } from '@servus/shared/site-settings';
+export { DEFAULT_WIDGET_COLOR as DEFAULT_COLOR } from '@servus/shared/site-settings';
+
 export const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 /** The settings as `GET /api/sites/:key/settings` returns them (each field only if set). */
-export interface SiteSettingsView {
-  color?: string;
-  position?: 'left' | 'right';
-  title?: { de?: string; en?: string };
-  greeting?: { de?: string; en?: string };
-  botName?: string;
-  defaultLang?: 'de' | 'en';
-  allowedOrigins?: string[];
-  preChatForm?: { enabled: boolean; fields: ('name' | 'email')[] };
-  ratings?: { nps: boolean; ces: boolean };
-  notifyEmails?: string[];
-  businessHours?: { timeZone: string; weekly: Partial<Record<Weekday, string[]>>; holidays?: string[] };
-  serviceLevel?: { firstResponseSeconds: number };
-}
+export type SiteSettingsView = SiteSettings;
 
 export interface SiteView {
   key: string;
@@ -27,9 +17,6 @@ export interface SiteView {
   /** Admins only: the site secret for identify hashes. */
   secret?: string;
 }
-
-/** The widget's defaults (publicSiteConfig on the server), shown when a field is not set. */
-export const DEFAULT_COLOR = '#0f766e';
 
 export interface SiteFormValues {
   name: string;

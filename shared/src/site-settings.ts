@@ -1,0 +1,38 @@
+// A site's settings as stored, served by `GET /api/sites/:key/settings` and edited in the console
+// (the server validates them: server/src/http/site-settings.ts). Proactive rules are kept beside
+// them but have their own endpoint and type (server/src/proactive/rules.ts).
+
+/** The widget's colour when a site has none. */
+export const DEFAULT_WIDGET_COLOR = '#0f766e';
+
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+export interface BusinessHours {
+  /** IANA time zone, e.g. Europe/Vienna. */
+  timeZone: string;
+  /** Opening intervals per weekday (mon … sun), "HH:MM-HH:MM", end exclusive; absent or empty: closed. */
+  weekly: Partial<Record<Weekday, string[]>>;
+  /** Closed all day on these local dates (YYYY-MM-DD). */
+  holidays?: string[];
+}
+
+export interface SiteSettings {
+  color?: string;
+  position?: 'left' | 'right';
+  title?: { de?: string; en?: string };
+  greeting?: { de?: string; en?: string };
+  botName?: string;
+  botAvatarUrl?: string | null;
+  agentAvatarUrl?: string | null;
+  defaultLang?: 'de' | 'en';
+  /** Origins allowed to embed the widget; empty: any origin. */
+  allowedOrigins?: string[];
+  preChatForm?: { enabled: boolean; fields: ('name' | 'email')[] };
+  ratings?: { nps: boolean; ces: boolean };
+  /** Who is emailed about offline messages; default: the site's admins. */
+  notifyEmails?: string[];
+  /** Opening times; without them the team counts as open whenever an agent is online. */
+  businessHours?: BusinessHours;
+  /** Service-level target: the first human response within this many seconds counts as met (metrics; default 60). */
+  serviceLevel?: { firstResponseSeconds: number };
+}
