@@ -49,7 +49,7 @@ export const configSchema = z.object({
   maxFrameBytes: int(1024, 1024 * 1024).default(DEFAULT_LIMITS.maxFrameBytes),
   maxMessageChars: int(1, DEFAULT_LIMITS.maxMessageChars).default(DEFAULT_LIMITS.maxMessageChars),
   visitorMessagesPerWindow: int(1, 10_000).default(DEFAULT_LIMITS.visitorMessagesPerWindow),
-  agentMessagesPerWindow: int(1, 100_000).default(200),
+  agentMessagesPerWindow: int(1, 10_000_000).default(200),
   rateWindowMs: int(100, 3_600_000).default(DEFAULT_LIMITS.rateWindowMs),
   framesPerWindow: int(10, 100_000).default(DEFAULT_LIMITS.framesPerWindow),
   connectionsPerIp: int(1, 100_000).default(DEFAULT_LIMITS.connectionsPerIp),

@@ -158,10 +158,22 @@ function sender(pair: Pair, fromA: boolean, seq: { n: number }) {
   return tag;
 }
 
+/**
+ * Error frames during the load phases. A refused message never reaches its peer, so in the closed
+ * loop its slot would stay taken and the loop would slow down without a word (the bench's one agent
+ * account once ran into its rate limit that way): the run reports them and the orchestrator fails.
+ */
+const refused = { count: 0, first: '' };
+
 /** Calls back with the tag of every bench message a socket receives. */
 function onReceive(ws: WebSocket, cb: (tag: string) => void): void {
   ws.on('message', (data) => {
     const s = data.toString();
+    if (s.startsWith('{"type":"error"')) {
+      refused.count += 1;
+      refused.first ||= s.slice(0, 300);
+      return;
+    }
     const i = s.indexOf('bench ');
     if (i < 0) return;
     if (args.target === 'servus' && !s.startsWith('{"type":"message.created"')) return;
@@ -267,6 +279,8 @@ async function main(): Promise<void> {
       p50_ms: Math.round(pct(latencies, 0.5) * 1000) / 1000,
       p99_ms: Math.round(pct(latencies, 0.99) * 1000) / 1000,
       sockets: pairs.length * 2,
+      errors: refused.count,
+      ...(refused.first ? { first_error: refused.first } : {}),
     }),
   );
   process.exit(0);
