@@ -217,4 +217,52 @@ describe('a conversation from bot to rating', () => {
     expect(replayed.at(-1)).toBe(done.lastSeq);
     again.close();
   });
+
+  it('replays past internal notes: the visitor gets its own gap-free sequence, the agent gets the notes too', async () => {
+    const v = await newVisitor(server.url);
+    v.client.send({ type: 'handoff.request', cid: 'h' });
+    const { conversationId } = await v.client.next((f) => f.type === 'ack' && f.cid === 'h');
+    const a = await newAgent(server.url, TEST_ADMIN.email, TEST_ADMIN.password);
+    a.client.send({ type: 'conversation.claim', cid: 'claim-n', conversationId });
+    const claimed = await a.client.next((f) => f.type === 'ack' && f.cid === 'claim-n');
+    const visitorBefore = (await v.client.next((f) => f.type === 'conversation.updated' && f.change === 'assigned')).seq as number;
+    // Notes before, between and after the replies: agent seqs the visitor never sees.
+    const script = ['note', 'note', 'reply', 'note', 'note', 'note', 'reply', 'note'];
+    for (const [i, kind] of script.entries()) {
+      a.client.send({ type: kind === 'note' ? 'note.add' : 'message.send', cid: `s${i}`, conversationId, text: `${kind} ${i}` });
+      await a.client.next((f) => f.type === 'ack' && f.cid === `s${i}`);
+    }
+    await v.client.next((f) => f.type === 'message.created' && text(f) === 'reply 6');
+    v.client.close();
+    a.client.close();
+
+    const { connect } = await import('../testing/client.js');
+    const resume = async (lastSeq: number) => {
+      const c = await connect(`${server.url.replace(/^http/, 'ws')}/ws/visitor?site=demo`, { token: v.token });
+      c.send({ type: 'visitor.hello', resume: { conversationId, lastSeq } });
+      const done = await c.next((f) => f.type === 'replay.done');
+      expect(JSON.stringify(c.frames)).not.toContain('note ');
+      return { c, done, replayed: c.frames.filter((f) => f.type === 'message.created') };
+    };
+    const again = await resume(visitorBefore);
+    expect(again.replayed.map(text)).toEqual(['reply 2', 'reply 6']);
+    expect(again.replayed.map((f) => f.seq)).toEqual([visitorBefore + 1, visitorBefore + 2]);
+    expect(again.done.lastSeq).toBe(visitorBefore + 2);
+    // From after 'reply 2', whose agent seq is higher than its visitor seq (two notes came first).
+    const later = await resume(visitorBefore + 1);
+    expect(later.replayed.map(text)).toEqual(['reply 6']);
+    later.c.close();
+    // Read receipts map the visitor's seq to the agent's across the notes: the visitor has read up
+    // to 'reply 2', the agent sees the seq of that reply (not of the notes after it).
+    const agent = await newAgent(server.url, TEST_ADMIN.email, TEST_ADMIN.password);
+    agent.client.send({ type: 'conversation.subscribe', conversationId, lastSeq: claimed.seq as number });
+    await agent.client.next((f) => f.type === 'replay.done' && f.conversationId === conversationId);
+    const agentLog = agent.client.frames.filter((f) => f.type === 'message.created' && f.conversationId === conversationId);
+    expect(agentLog.map(text)).toEqual(script.map((kind, i) => `${kind} ${i}`));
+    again.c.send({ type: 'conversation.read', conversationId, seq: visitorBefore + 1 });
+    const read = await agent.client.next((f) => f.type === 'read' && f.by === 'visitor');
+    expect(read.seq).toBe(agentLog[2]!.seq);
+    again.c.close();
+    agent.client.close();
+  });
 });

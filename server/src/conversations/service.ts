@@ -976,11 +976,15 @@ export function createConversationService(options: ConversationServiceOptions) {
       actor.kind === 'visitor' ? await visitorConversation(db, actor, conversationId) : await agentConversation(db, actor, conversationId);
     if (actor.kind === 'visitor') {
       const upTo = Math.min(seq, conv.last_visitor_seq);
+      // The newest event the visitor has seen: walks the (conversation_id, seq) index back from the
+      // end (visitor_seq has no index; it rises with seq).
       const row = await db
         .selectFrom('events')
-        .select((eb) => eb.fn.max('seq').as('s'))
+        .select('seq as s')
         .where('conversation_id', '=', conv.id)
         .where('visitor_seq', '<=', upTo)
+        .orderBy('seq', 'desc')
+        .limit(1)
         .executeTakeFirst();
       const full = Number(row?.s ?? 0);
       if (full <= conv.visitor_read_seq) return;
@@ -1030,13 +1034,13 @@ export function createConversationService(options: ConversationServiceOptions) {
     afterSeq: number,
     limit: number,
   ): Promise<{ frames: { seq: number; json: string }[]; more: boolean }> {
-    const column = audience === 'agent' ? 'seq' : 'visitor_seq';
-    const rows = await db
-      .selectFrom('events')
-      .selectAll()
-      .where('conversation_id', '=', conv.id)
-      .where(column, '>', afterSeq)
-      .orderBy(column)
+    // Both audiences read the (conversation_id, seq) index. A visitor's seq is visitor_seq, which
+    // rises with seq and never exceeds it, so its events after afterSeq all have seq > afterSeq and
+    // come in the same order; only events hidden from visitors (notes) in between are skipped.
+    let query = db.selectFrom('events').selectAll().where('conversation_id', '=', conv.id).where('seq', '>', afterSeq);
+    if (audience === 'visitor') query = query.where('visitor_seq', '>', afterSeq);
+    const rows = await query
+      .orderBy('seq')
       .limit(limit + 1)
       .execute();
     const more = rows.length > limit;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openDatabase, type OpenDatabase } from './db.js';
-import { migrate } from './migrations.js';
+import { createMigrator, migrate } from './migrations.js';
 import type { Kysely } from 'kysely';
 
 const PG = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -43,88 +43,135 @@ describe.each(['sqlite', 'postgres'] as const)('storage on %s', (dialect) => {
 
   it('enforces one event per (sender, cid) and per (conversation, seq)', async () => {
     const { db } = await open(dialect);
-    const now = Date.now();
-    await db.insertInto('sites').values({ key: 's', name: 'S', secret: 'x', settings: '{}', created_at: now }).execute();
-    await db
-      .insertInto('visitors')
-      .values({
-        id: 'v',
-        site_key: 's',
-        token_hash: 'h',
-        external_id: null,
-        name: null,
-        email: null,
-        verified: 0,
-        context: '{}',
-        created_at: now,
-        last_seen_at: now,
-      })
-      .execute();
-    await db
-      .insertInto('conversations')
-      .values({
-        id: 'c',
-        site_key: 's',
-        visitor_id: 'v',
-        status: 'bot',
-        assignee_id: null,
-        last_seq: 0,
-        last_visitor_seq: 0,
-        visitor_read_seq: 0,
-        agent_read_seq: 0,
-        bot_state: '{}',
-        handoff_reason: null,
-        lang: null,
-        queued_at: null,
-        assigned_at: null,
-        resolved_at: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-    const event = (id: string, seq: number, cid: string | null) => ({
-      id,
-      conversation_id: 'c',
-      seq,
-      visitor_seq: seq,
-      kind: 'message' as const,
-      author_type: 'visitor' as const,
-      author_id: 'v',
-      author_name: null,
-      text: 'hi',
-      data: null,
-      actor_key: 'v:v',
-      cid,
-      created_at: now,
-    });
+    await insertEvents(db);
+  });
+
+  it('0007 drops the (conversation, visitor_seq) index and keeps every event and constraint', async () => {
+    const { db, sqlite } = await open(dialect);
+    const migrator = createMigrator(db as unknown as Kysely<unknown>, lastSchema);
+    const down = await migrator.migrateTo('0006_proactive');
+    expect(down.error).toBeUndefined();
+    expect(down.results?.map((r) => [r.migrationName, r.direction])).toEqual([['0007_events_visitor_seq_unindexed', 'Down']]);
+    // Before: a second visitor_seq in a conversation is refused.
+    const { event } = await insertEvents(db);
+    await expect(
+      db
+        .insertInto('events')
+        .values({ ...event('m6', 4, 'cid-6'), visitor_seq: 3 })
+        .execute(),
+    ).rejects.toThrow(/unique|UNIQUE/);
+    const before = await db.selectFrom('events').selectAll().orderBy('seq').execute();
+    expect(await migrate(db as unknown as Kysely<unknown>, lastSchema)).toEqual(['0007_events_visitor_seq_unindexed']);
+    expect(await db.selectFrom('events').selectAll().orderBy('seq').execute()).toEqual(before);
+    // The index is gone; the exactly-once and seq constraints are still there.
     await db
       .insertInto('events')
-      .values(event('m1', 1, 'cid-1'))
+      .values({ ...event('m6', 4, 'cid-6'), visitor_seq: 3 })
       .execute();
     await expect(
       db
         .insertInto('events')
-        .values(event('m2', 2, 'cid-1'))
+        .values(event('m7', 5, 'cid-1'))
         .execute(),
     ).rejects.toThrow(/unique|UNIQUE/);
     await expect(
       db
         .insertInto('events')
-        .values(event('m3', 1, 'cid-3'))
+        .values(event('m8', 4, 'cid-8'))
         .execute(),
     ).rejects.toThrow(/unique|UNIQUE/);
-    // Events without a cid (bot answers) do not collide with each other.
-    await db
-      .insertInto('events')
-      .values(event('m4', 2, null))
-      .execute();
-    await db
-      .insertInto('events')
-      .values({ ...event('m5', 3, null), visitor_seq: 3 })
-      .execute();
-    const rows = await db.selectFrom('events').select(['id', 'created_at']).orderBy('seq').execute();
-    expect(rows.map((r) => r.id)).toEqual(['m1', 'm4', 'm5']);
-    // Epoch milliseconds come back as numbers on both dialects.
-    expect(rows[0]!.created_at).toBe(now);
+    if (sqlite) {
+      const indexes = sqlite.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").pluck().get();
+      expect(indexes).toBe(3); // id, (conversation_id, seq), (actor_key, cid)
+      expect(sqlite.pragma('foreign_key_check(events)')).toEqual([]);
+    }
   });
 });
+
+/** A site, visitor and conversation, and five events checked against the constraints. */
+async function insertEvents(db: OpenDatabase['db']) {
+  const now = Date.now();
+  await db.insertInto('sites').values({ key: 's', name: 'S', secret: 'x', settings: '{}', created_at: now }).execute();
+  await db
+    .insertInto('visitors')
+    .values({
+      id: 'v',
+      site_key: 's',
+      token_hash: 'h',
+      external_id: null,
+      name: null,
+      email: null,
+      verified: 0,
+      context: '{}',
+      created_at: now,
+      last_seen_at: now,
+    })
+    .execute();
+  await db
+    .insertInto('conversations')
+    .values({
+      id: 'c',
+      site_key: 's',
+      visitor_id: 'v',
+      status: 'bot',
+      assignee_id: null,
+      last_seq: 0,
+      last_visitor_seq: 0,
+      visitor_read_seq: 0,
+      agent_read_seq: 0,
+      bot_state: '{}',
+      handoff_reason: null,
+      lang: null,
+      queued_at: null,
+      assigned_at: null,
+      resolved_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  const event = (id: string, seq: number, cid: string | null) => ({
+    id,
+    conversation_id: 'c',
+    seq,
+    visitor_seq: seq,
+    kind: 'message' as const,
+    author_type: 'visitor' as const,
+    author_id: 'v',
+    author_name: null,
+    text: 'hi',
+    data: null,
+    actor_key: 'v:v',
+    cid,
+    created_at: now,
+  });
+  await db
+    .insertInto('events')
+    .values(event('m1', 1, 'cid-1'))
+    .execute();
+  await expect(
+    db
+      .insertInto('events')
+      .values(event('m2', 2, 'cid-1'))
+      .execute(),
+  ).rejects.toThrow(/unique|UNIQUE/);
+  await expect(
+    db
+      .insertInto('events')
+      .values(event('m3', 1, 'cid-3'))
+      .execute(),
+  ).rejects.toThrow(/unique|UNIQUE/);
+  // Events without a cid (bot answers) do not collide with each other.
+  await db
+    .insertInto('events')
+    .values(event('m4', 2, null))
+    .execute();
+  await db
+    .insertInto('events')
+    .values({ ...event('m5', 3, null), visitor_seq: 3 })
+    .execute();
+  const rows = await db.selectFrom('events').select(['id', 'created_at']).orderBy('seq').execute();
+  expect(rows.map((r) => r.id)).toEqual(['m1', 'm4', 'm5']);
+  // Epoch milliseconds come back as numbers on both dialects.
+  expect(rows[0]!.created_at).toBe(now);
+  return { event };
+}
