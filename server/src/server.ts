@@ -72,7 +72,9 @@ export async function startServus({
   const hub = givenHub ?? (config.redisUrl ? await createRedisHub(config.redisUrl, logger) : createLocalHub());
   let openSockets = () => 0;
   const metrics = createServerMetrics({ db, openSockets: () => openSockets() });
+  const statements = database.sqlite ? prepareSqliteStatements(database.sqlite) : undefined;
   const writes = createWriteQueue(db, {
+    batchHooks: statements,
     maxBatch: config.writeBatchMax,
     delayMs: config.writeBatchDelayMs,
     onBatch: (n) => metrics.writeBatchSize.observe(n),
@@ -91,7 +93,7 @@ export async function startServus({
     reopenWindowMs: config.reopenWindowSeconds * 1000,
     defaultHandlingSeconds: config.defaultHandlingSeconds,
     agentsOnline: (siteKey) => presence.online(siteKey),
-    sqlite: database.sqlite ? prepareSqliteStatements(database.sqlite) : undefined,
+    sqlite: statements,
     onSiteChanged: (siteKey) => assigner.schedule(siteKey),
     hoursNow: async (siteKey, executor) => {
       const site = await sites.get(siteKey, executor);

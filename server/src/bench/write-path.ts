@@ -42,7 +42,8 @@ async function main(): Promise<void> {
   await db.insertInto('agent_sites').values({ agent_id: agentRow.id, site_key: DEMO_SITE }).execute();
   const agent: AgentActor = { kind: 'agent', id: agentRow.id, name: agentRow.name, siteKeys: [DEMO_SITE] };
   let batches = 0;
-  const writes = createWriteQueue(db, { onBatch: () => void (batches += 1) });
+  const statements = database.sqlite ? prepareSqliteStatements(database.sqlite) : undefined;
+  const writes = createWriteQueue(db, { onBatch: () => void (batches += 1), batchHooks: statements });
   const service = createConversationService({
     db,
     dialect: database.dialect,
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
     bots: silentBot,
     reopenWindowMs: 86_400_000,
     defaultHandlingSeconds: 300,
-    sqlite: database.sqlite ? prepareSqliteStatements(database.sqlite) : undefined,
+    sqlite: statements,
   });
   const auth = createAuth({ db, sessionTtlMs: 3_600_000 });
   const pairs: { visitor: VisitorActor; conversationId: string }[] = [];

@@ -25,6 +25,8 @@ export interface WriteQueueOptions {
    * so that the WAL can rewind (checkpointer.ts).
    */
   beforeBatch?: (() => Promise<void> | null) | undefined;
+  /** Told when a batch's transaction begins and when one fails (the SQLite row cache, sqlite-statements.ts). */
+  batchHooks?: { batchBegins(): void; batchFailed(): void } | undefined;
 }
 
 interface Pending {
@@ -42,7 +44,7 @@ export interface WriteQueue {
 
 export function createWriteQueue(
   db: Kysely<Database>,
-  { maxBatch = 500, delayMs = 0, onBatch, pipeline, beforeBatch }: WriteQueueOptions = {},
+  { maxBatch = 500, delayMs = 0, onBatch, pipeline, beforeBatch, batchHooks }: WriteQueueOptions = {},
 ): WriteQueue {
   let pending: Pending[] = [];
   let scheduled = false;
@@ -71,6 +73,7 @@ export function createWriteQueue(
       const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
       try {
         await db.transaction().execute(async (tx) => {
+          batchHooks?.batchBegins();
           pipeline?.deferCommit();
           for (const item of batch) {
             try {
@@ -84,6 +87,7 @@ export function createWriteQueue(
           }
         });
       } catch (error) {
+        batchHooks?.batchFailed();
         for (const item of batch) item.reject(error);
         continue;
       }
