@@ -13,7 +13,7 @@ import { eventId, identityHash, randomId, safeEqualHex } from '../ids.js';
 import type { Hub } from '../realtime/hub.js';
 import { topics } from '../realtime/hub.js';
 import { reduceConversation, type HandoffReason, type LifecycleAction, type LifecycleState } from './lifecycle.js';
-import { toMessage, toView, type ConversationRow, type EventData, type EventRow } from './views.js';
+import { messageCreatedJson, toMessage, toView, type ConversationRow, type EventData, type EventRow } from './views.js';
 import type { BotReply, BotResponder, DeferredBotReply } from './bot-responder.js';
 import type { Logger } from '../logger.js';
 
@@ -415,7 +415,7 @@ export function createConversationService(options: ConversationServiceOptions) {
     if (!m) return;
     for (const row of result.events) {
       if (row.kind === 'message') {
-        m.messages.inc({ author: row.author_type });
+        messagesBy(m, row.author_type).inc();
         if (row.author_type === 'bot') {
           m.botOutcomes.inc({ outcome: (JSON.parse(row.data ?? '{}') as EventData).bot?.outcome ?? 'answer' });
         }
@@ -430,6 +430,14 @@ export function createConversationService(options: ConversationServiceOptions) {
       }
     }
   }
+
+  /** The message counter's child per author, looked up once (inc with a label object hashes it every time). */
+  const messageCounters = new Map<string, { inc(): void }>();
+  const messagesBy = (m: ServerMetrics, author: string) => {
+    let child = messageCounters.get(author);
+    if (!child) messageCounters.set(author, (child = m.messages.labels({ author })));
+    return child;
+  };
 
   /** Synchronous on purpose: ops resolve in commit order, so frames reach the hub in seq order. */
   function publish(result: OpResult): void {
@@ -461,16 +469,7 @@ export function createConversationService(options: ConversationServiceOptions) {
           visitor,
         });
       } else {
-        const agent = JSON.stringify({ type: 'message.created', conversationId: conv.id, seq: row.seq, message: toMessage(row, 'agent') });
-        const visitor =
-          row.visitor_seq === null
-            ? null
-            : JSON.stringify({
-                type: 'message.created',
-                conversationId: conv.id,
-                seq: row.visitor_seq,
-                message: toMessage(row, 'visitor'),
-              });
+        const { agent, visitor } = messageCreatedJson(conv.id, row);
         hub.publish([topics.conversation(conv.id), topics.visitor(conv.visitor_id)], {
           conversationId: conv.id,
           seq: row.seq,

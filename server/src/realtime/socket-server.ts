@@ -68,9 +68,14 @@ interface Conn {
   replayInFlight: Set<string>;
   /** Highest logged seq sent per conversation: nothing older is sent twice. */
   sent: Map<string, number>;
+  /** Commands other than pipelined messages, one after the other. */
   chain: Promise<void>;
   /** Commands other than message.send queued or running on `chain`. */
   serialInFlight: number;
+  /** Messages pipelined into the write queue and not yet answered. */
+  pipelined: number;
+  /** Waiting for `pipelined` to reach 0 (the next serial command, shutdown). */
+  drainWaiters: (() => void)[];
   authTimer: NodeJS.Timeout | null;
   lang: string | null;
 }
@@ -177,6 +182,8 @@ export function createSocketServer(options: SocketServerOptions) {
         sent: new Map(),
         chain: Promise.resolve(),
         serialInFlight: 0,
+        pipelined: 0,
+        drainWaiters: [],
         authTimer: null,
         lang: null,
       };
@@ -410,15 +417,27 @@ export function createSocketServer(options: SocketServerOptions) {
       // Messages are pipelined: each enters the group-commit queue at once (the handler reaches it
       // without an await), and that queue keeps the socket's order, so a socket's messages share a
       // batch instead of waiting one commit each. Acks still come back in the order sent.
-      const done = handle();
-      conn.chain = Promise.all([conn.chain, done]).then(() => undefined);
+      // handle() never rejects (it answers errors itself). A counter instead of a promise chain per
+      // message: the next serial command and shutdown wait for it to reach 0.
+      conn.pipelined += 1;
+      void handle().then(() => {
+        if (--conn.pipelined === 0) for (const wake of conn.drainWaiters.splice(0)) wake();
+      });
       return;
     }
-    // Every other command: one at a time per socket, in the order sent, after the messages before it.
+    // Every other command: one at a time per socket, in the order sent, after the messages before it
+    // (with none queued, only pipelined messages can be outstanding).
+    const after = conn.serialInFlight === 0 ? pipelinedDone(conn) : conn.chain;
     conn.serialInFlight += 1;
-    conn.chain = conn.chain.then(handle).finally(() => {
+    conn.chain = after.then(handle).finally(() => {
       conn.serialInFlight -= 1;
     });
+  }
+
+  /** Resolves once every message pipelined on this socket so far has been answered. */
+  function pipelinedDone(conn: Conn): Promise<void> {
+    if (conn.pipelined === 0) return Promise.resolve();
+    return new Promise((resolve) => conn.drainWaiters.push(resolve));
   }
 
   const visitorTypes = new Set(visitorFrameSchema.options.map((o) => o.shape.type.value as string));
@@ -674,7 +693,7 @@ export function createSocketServer(options: SocketServerOptions) {
       closing = true;
       clearInterval(heartbeat);
       for (const conn of conns) conn.ws.close(CloseCode.GOING_AWAY, ErrorCode.SHUTTING_DOWN);
-      await Promise.all([...conns].map((c) => c.chain));
+      await Promise.all([...conns].flatMap((c) => [c.chain, pipelinedDone(c)]));
       const deadline = Date.now() + 2000;
       while (conns.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       for (const conn of conns) conn.ws.terminate();
