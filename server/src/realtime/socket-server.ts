@@ -101,8 +101,28 @@ export function createSocketServer(options: SocketServerOptions) {
   const transcripts = createRateLimiter({ limit: 3, windowMs: 3_600_000 });
   let closing = false;
 
+  // Heartbeat: every socket is pinged once per HEARTBEAT_SECONDS and terminated if it has not
+  // answered the previous ping. The sockets are visited in slices, a few every 100 ms, not all at
+  // once: pinging 4,000 sockets (and reading their 4,000 pongs) took the event loop about 50 ms, a
+  // stall every message arriving meanwhile waited through (bench p99 at 2,000 msgs/s: 4 ms, 53 ms
+  // with a heartbeat every 2 s).
+  const heartbeatMs = config.heartbeatSeconds * 1000;
+  const heartbeatTickMs = Math.min(100, heartbeatMs);
+  let round: Conn[] = [];
+  let roundAt = 0;
   const heartbeat = setInterval(() => {
-    for (const conn of conns) {
+    if (roundAt >= round.length) {
+      round = [...conns];
+      roundAt = 0;
+      visitorMessages.sweep();
+      transcripts.sweep();
+      agentMessages.sweep();
+      frames.sweep();
+    }
+    const end = Math.min(round.length, roundAt + Math.ceil((round.length * heartbeatTickMs) / heartbeatMs));
+    for (; roundAt < end; roundAt++) {
+      const conn = round[roundAt]!;
+      if (!conns.has(conn)) continue;
       if (!conn.alive) {
         conn.ws.terminate();
         continue;
@@ -110,11 +130,7 @@ export function createSocketServer(options: SocketServerOptions) {
       conn.alive = false;
       conn.ws.ping();
     }
-    visitorMessages.sweep();
-    transcripts.sweep();
-    agentMessages.sweep();
-    frames.sweep();
-  }, config.heartbeatSeconds * 1000);
+  }, heartbeatTickMs);
   heartbeat.unref();
 
   function clientIp(req: IncomingMessage): string {
