@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openDatabase, type OpenDatabase } from './db.js';
 import { createMigrator, migrate } from './migrations.js';
+import { insertSiteVisitorConversation } from '../testing/rows.js';
 import type { Kysely } from 'kysely';
 
 const PG = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -91,44 +92,7 @@ describe.each(['sqlite', 'postgres'] as const)('storage on %s', (dialect) => {
 /** A site, visitor and conversation, and five events checked against the constraints. */
 async function insertEvents(db: OpenDatabase['db']) {
   const now = Date.now();
-  await db.insertInto('sites').values({ key: 's', name: 'S', secret: 'x', settings: '{}', created_at: now }).execute();
-  await db
-    .insertInto('visitors')
-    .values({
-      id: 'v',
-      site_key: 's',
-      token_hash: 'h',
-      external_id: null,
-      name: null,
-      email: null,
-      verified: 0,
-      context: '{}',
-      created_at: now,
-      last_seen_at: now,
-    })
-    .execute();
-  await db
-    .insertInto('conversations')
-    .values({
-      id: 'c',
-      site_key: 's',
-      visitor_id: 'v',
-      status: 'bot',
-      assignee_id: null,
-      last_seq: 0,
-      last_visitor_seq: 0,
-      visitor_read_seq: 0,
-      agent_read_seq: 0,
-      bot_state: '{}',
-      handoff_reason: null,
-      lang: null,
-      queued_at: null,
-      assigned_at: null,
-      resolved_at: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
+  await insertSiteVisitorConversation(db, now);
   const event = (id: string, seq: number, cid: string | null) => ({
     id,
     conversation_id: 'c',

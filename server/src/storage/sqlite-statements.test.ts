@@ -10,6 +10,7 @@ import SQLite from 'better-sqlite3';
 import { openDatabase, type OpenDatabase } from './db.js';
 import { prepareSqliteStatements } from './sqlite-statements.js';
 import { createWriteQueue } from './write-queue.js';
+import { insertSiteVisitorConversation } from '../testing/rows.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -21,46 +22,7 @@ async function setup(): Promise<{ database: OpenDatabase; dir: string }> {
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   const database = await openDatabase({ dataDir: dir });
   cleanup.push(() => database.close());
-  const { db } = database;
-  const now = Date.now();
-  await db.insertInto('sites').values({ key: 's', name: 'S', secret: 'x', settings: '{}', created_at: now }).execute();
-  await db
-    .insertInto('visitors')
-    .values({
-      id: 'v',
-      site_key: 's',
-      token_hash: 'h',
-      external_id: null,
-      name: null,
-      email: null,
-      verified: 0,
-      context: '{}',
-      created_at: now,
-      last_seen_at: now,
-    })
-    .execute();
-  await db
-    .insertInto('conversations')
-    .values({
-      id: 'c',
-      site_key: 's',
-      visitor_id: 'v',
-      status: 'bot',
-      assignee_id: null,
-      last_seq: 0,
-      last_visitor_seq: 0,
-      visitor_read_seq: 0,
-      agent_read_seq: 0,
-      bot_state: '{}',
-      handoff_reason: null,
-      lang: null,
-      queued_at: null,
-      assigned_at: null,
-      resolved_at: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
+  await insertSiteVisitorConversation(database.db);
   return { database, dir };
 }
 
