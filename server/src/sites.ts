@@ -36,6 +36,34 @@ export function createSiteDirectory(db: Kysely<Database>, ttlMs = 5_000) {
     invalidate(key: string) {
       cache.delete(key);
     },
+    /**
+     * Read-modify-write of a site's row in one transaction: `change` gets the stored name and
+     * settings document and returns the new ones; fields it leaves alone stay as they are. The row's
+     * write lock is taken first (PostgreSQL: a row lock; SQLite: the write transaction), so two
+     * admins saving at once cannot both read the old document and lose one change.
+     */
+    async update(
+      key: string,
+      change: (row: { name: string; settings: Record<string, unknown> }) => { name: string; settings: Record<string, unknown> },
+    ): Promise<Site> {
+      const site = await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('sites')
+          .set((eb) => ({ name: eb.ref('name') }))
+          .where('key', '=', key)
+          .execute();
+        const row = await tx.selectFrom('sites').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
+        const next = change({ name: row.name, settings: JSON.parse(row.settings) as Record<string, unknown> });
+        await tx
+          .updateTable('sites')
+          .set({ name: next.name, settings: JSON.stringify(next.settings) })
+          .where('key', '=', key)
+          .execute();
+        return { key: row.key, name: next.name, secret: row.secret, settings: next.settings as SiteSettings };
+      });
+      cache.delete(key);
+      return site;
+    },
   };
 }
 

@@ -187,7 +187,6 @@ export function mountSiteSettingsApi(app: Hono<SiteEnv>, { db, sites, maxBodyByt
     const body = await parse(c, siteCreateSchema);
     const site = { key: body.key, name: body.name, secret: randomBytes(32).toString('base64url'), settings: {} };
     const created = await db.transaction().execute(async (tx) => {
-      if (await tx.selectFrom('sites').select('key').where('key', '=', site.key).executeTakeFirst()) return false;
       const inserted = await tx
         .insertInto('sites')
         .values({ key: site.key, name: site.name, secret: site.secret, settings: '{}', created_at: Date.now() })
@@ -215,32 +214,16 @@ export function mountSiteSettingsApi(app: Hono<SiteEnv>, { db, sites, maxBodyByt
     requireAdmin(c);
     const site = await agentSite(c);
     const body = await parse(c, sitePatchSchema);
-    // Read-modify-write of the settings document in one transaction: fields not given (and the
-    // proactive rules) stay as they are.
-    const updated = await db.transaction().execute(async (tx) => {
-      // Takes the row's write lock first (PostgreSQL: a row lock; SQLite: the write transaction), so
-      // that two admins saving at once cannot both read the old document and lose one change.
-      await tx
-        .updateTable('sites')
-        .set((eb) => ({ name: eb.ref('name') }))
-        .where('key', '=', site.key)
-        .execute();
-      const row = await tx.selectFrom('sites').selectAll().where('key', '=', site.key).executeTakeFirstOrThrow();
-      const settings = JSON.parse(row.settings) as Record<string, unknown>;
+    // Fields not given (and the proactive rules) stay as they are.
+    const updated = await sites.update(site.key, (row) => {
+      const settings = { ...row.settings };
       for (const [field, value] of Object.entries(body.settings ?? {})) {
         if (value === undefined) continue;
         if (value === null) delete settings[field];
         else settings[field] = value;
       }
-      const name = body.name ?? row.name;
-      await tx
-        .updateTable('sites')
-        .set({ name, settings: JSON.stringify(settings) })
-        .where('key', '=', site.key)
-        .execute();
-      return { key: row.key, name, secret: row.secret, settings };
+      return { name: body.name ?? row.name, settings };
     });
-    sites.invalidate(site.key);
     return c.json(view(c, updated));
   });
 }

@@ -142,25 +142,8 @@ export function mountProactiveApi(
       throw new ServusError(ErrorCode.BAD_FRAME, `${path || 'body'}: ${issue?.message ?? 'invalid'}`, { path });
     }
     const rules = parsed.data.rules;
-    // Read-modify-write of the settings document in one transaction: other settings stay as they are.
-    await db.transaction().execute(async (tx) => {
-      // Takes the row's write lock first (PostgreSQL: a row lock; SQLite: the write transaction), so
-      // that two admins saving at once cannot both read the old document and lose one change.
-      await tx
-        .updateTable('sites')
-        .set((eb) => ({ name: eb.ref('name') }))
-        .where('key', '=', site.key)
-        .execute();
-      const row = await tx.selectFrom('sites').select('settings').where('key', '=', site.key).executeTakeFirstOrThrow();
-      const settings = JSON.parse(row.settings) as Record<string, unknown>;
-      settings.proactive = rules;
-      await tx
-        .updateTable('sites')
-        .set({ settings: JSON.stringify(settings) })
-        .where('key', '=', site.key)
-        .execute();
-    });
-    sites.invalidate(site.key);
+    // Other settings stay as they are.
+    await sites.update(site.key, ({ name, settings }) => ({ name, settings: { ...settings, proactive: rules } }));
     return c.json({ rules });
   });
 }
