@@ -271,6 +271,8 @@ export function createSession({
     // The rule matching is its own small chunk: most sites have no proactive rules.
     const proactive = await import('./proactive.js');
     let lastPath = '';
+    // The greeting's styles go into the shadow root once, however many routes match a rule.
+    let greetingStyled = false;
     // Picks the rule for the page the visitor is on now. A single-page app changes its URL without
     // a page load: the watcher calls this again, and a greeting still waiting for its delay is
     // cancelled when the new page has another rule or none (the same rule keeps its timer).
@@ -284,7 +286,8 @@ export function createSession({
       clearTimeout(greetTimer);
       pendingRule = found?.rule.id ?? null;
       if (!found) return;
-      host.addStyles(proactive.greetingCss);
+      if (!greetingStyled) host.addStyles(proactive.greetingCss);
+      greetingStyled = true;
       const delay = Math.min(Math.max(Number(found.rule.delaySeconds) || 0, 0), 3600) * 1000;
       greetTimer = setTimeout(() => {
         pendingRule = null;
