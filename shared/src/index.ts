@@ -65,5 +65,5 @@ export type {
   MetricsGroup,
   MetricsReport,
 } from './metrics.js';
-export { DEFAULT_WIDGET_COLOR } from './site-settings.js';
+export { DEFAULT_WIDGET_COLOR, SITE_LIMITS } from './site-settings.js';
 export type { SiteSettings, BusinessHours, Weekday } from './site-settings.js';

@@ -2,6 +2,21 @@
 // (the server validates them: server/src/http/site-settings.ts). Proactive rules are kept beside
 // them but have their own endpoint and type (server/src/proactive/rules.ts).
 
+/** Limits of a site's name and settings: the server validates them, the console's form uses them. */
+export const SITE_LIMITS = {
+  name: 200,
+  title: 120,
+  greeting: 280,
+  botName: 60,
+  url: 2048,
+  allowedOrigins: 50,
+  notifyEmails: 20,
+  intervalsPerDay: 6,
+  holidays: 366,
+  timeZone: 64,
+  firstResponseSeconds: { min: 5, max: 86_400 },
+} as const;
+
 /** The widget's colour when a site has none. */
 export const DEFAULT_WIDGET_COLOR = '#0f766e';
 

@@ -6,7 +6,7 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { ErrorCode } from '@servus/shared';
+import { ErrorCode, SITE_LIMITS } from '@servus/shared';
 import type { Database } from '../storage/schema.js';
 import type { Site, SiteDirectory, SiteSettings } from '../sites.js';
 import type { AgentEnv } from './agent-api.js';
@@ -19,20 +19,6 @@ export interface SiteSettingsApiOptions {
   /** Largest PATCH/POST body (the app-wide MAX_REQUEST_BYTES applies as well). */
   maxBodyBytes?: number;
 }
-
-export const SITE_LIMITS = {
-  name: 200,
-  title: 120,
-  greeting: 280,
-  botName: 60,
-  url: 2048,
-  allowedOrigins: 50,
-  notifyEmails: 20,
-  intervalsPerDay: 6,
-  holidays: 366,
-  timeZone: 64,
-  firstResponseSeconds: { min: 5, max: 86_400 },
-} as const;
 
 export const siteKeySchema = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and -, 2 to 63 characters');
 const siteNameSchema = z.string().trim().min(1).max(SITE_LIMITS.name);

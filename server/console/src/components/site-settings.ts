@@ -10,6 +10,7 @@ import { QueryController } from '../controllers/query-controller.js';
 import { api } from '../api.js';
 import type { Key } from '../i18n.js';
 import { base } from '../styles.js';
+import { SITE_LIMITS } from '@servus/shared/site-settings';
 import {
   DEFAULT_COLOR,
   WEEKDAYS,
@@ -212,7 +213,7 @@ export class ServusSiteSettings extends LitElement {
           >${t('siteKey')}
           <input name="key" required minlength="2" maxlength="63" autocomplete="off" spellcheck="false" placeholder="my-shop"
         /></label>
-        <label class="field">${t('name')} <input name="name" required maxlength="200" /></label>
+        <label class="field">${t('name')} <input name="name" required maxlength=${SITE_LIMITS.name} /></label>
         <button type="submit" ?disabled=${this._creating}>${t('add')}</button>
       </div>
       <span class="muted small">${t('siteKeyHint')}</span>
@@ -228,7 +229,7 @@ export class ServusSiteSettings extends LitElement {
       html`<label class="check"><input type="checkbox" name=${name} .checked=${checked} /> ${label}</label>`;
     return html`<form class="site" data-site-form @submit=${(e: SubmitEvent) => void this._save(e)}>
         <div class="grid">
-          <label class="field">${t('name')} <input name="name" required maxlength="200" .value=${v.name} /></label>
+          <label class="field">${t('name')} <input name="name" required maxlength=${SITE_LIMITS.name} .value=${v.name} /></label>
           <label class="field"
             >${t('color')}
             <span class="row">
@@ -256,21 +257,31 @@ export class ServusSiteSettings extends LitElement {
             </select>
           </label>
           <label class="field"
-            >${t('widgetTitle')} (de) <input name="titleDe" maxlength="120" placeholder=${site.name} .value=${v.titleDe}
+            >${t('widgetTitle')} (de) <input name="titleDe" maxlength=${SITE_LIMITS.title} placeholder=${site.name} .value=${v.titleDe}
           /></label>
           <label class="field"
-            >${t('widgetTitle')} (en) <input name="titleEn" maxlength="120" placeholder=${site.name} .value=${v.titleEn}
+            >${t('widgetTitle')} (en) <input name="titleEn" maxlength=${SITE_LIMITS.title} placeholder=${site.name} .value=${v.titleEn}
           /></label>
           <label class="field"
-            >${t('greeting')} (de) <textarea name="greetingDe" rows="2" maxlength="280" .value=${v.greetingDe}></textarea>
+            >${t('greeting')} (de) <textarea name="greetingDe" rows="2" maxlength=${SITE_LIMITS.greeting} .value=${v.greetingDe}></textarea>
           </label>
           <label class="field"
-            >${t('greeting')} (en) <textarea name="greetingEn" rows="2" maxlength="280" .value=${v.greetingEn}></textarea>
+            >${t('greeting')} (en) <textarea name="greetingEn" rows="2" maxlength=${SITE_LIMITS.greeting} .value=${v.greetingEn}></textarea>
           </label>
-          <label class="field">${t('botName')} <input name="botName" maxlength="60" placeholder="Servus Bot" .value=${v.botName} /></label>
+          <label class="field"
+            >${t('botName')} <input name="botName" maxlength=${SITE_LIMITS.botName} placeholder="Servus Bot" .value=${v.botName}
+          /></label>
           <label class="field"
             >${t('serviceLevel')}
-            <input name="serviceLevel" type="number" min="5" max="86400" step="1" placeholder="60" .value=${v.serviceLevel} />
+            <input
+              name="serviceLevel"
+              type="number"
+              min=${SITE_LIMITS.firstResponseSeconds.min}
+              max=${SITE_LIMITS.firstResponseSeconds.max}
+              step="1"
+              placeholder="60"
+              .value=${v.serviceLevel}
+            />
           </label>
           <label class="field"
             >${t('allowedOrigins')}
@@ -291,7 +302,7 @@ export class ServusSiteSettings extends LitElement {
           <legend>${t('businessHours')}</legend>
           <p class="faint small">${t('businessHoursHint')}</p>
           <label class="field"
-            >${t('timeZone')} <input name="timeZone" maxlength="64" placeholder="Europe/Vienna" .value=${v.timeZone}
+            >${t('timeZone')} <input name="timeZone" maxlength=${SITE_LIMITS.timeZone} placeholder="Europe/Vienna" .value=${v.timeZone}
           /></label>
           ${WEEKDAYS.map(
             (d) =>
