@@ -180,9 +180,13 @@ async function main(): Promise<void> {
     conversations: P.conversations,
     msgs_per_s: sl.msgs_per_s!,
     p50_ms: sl.p50_ms!,
+    p95_ms: sl.p95_ms!,
     p99_ms: sl.p99_ms!,
+    over_5ms_pct: sl.over_5ms_pct!,
     baseline_p50_ms: bl.p50_ms!,
+    baseline_p95_ms: bl.p95_ms!,
     baseline_p99_ms: bl.p99_ms!,
+    baseline_over_5ms_pct: bl.over_5ms_pct!,
     max_msgs_per_s: st.msgs_per_s!,
     baseline_max_msgs_per_s: bt.msgs_per_s!,
     ratio_max_vs_baseline: Math.round((st.msgs_per_s! / Math.max(1, bt.msgs_per_s!)) * 1000) / 1000,
@@ -196,7 +200,9 @@ async function main(): Promise<void> {
   console.log(`${'figure'.padEnd(34)}${'servus'.padStart(12)}${'bare ws'.padStart(14)}   target`);
   console.log(row(`delivered msgs/s at ${P.rate}/s`, sl.msgs_per_s!, bl.msgs_per_s!, ''));
   console.log(row('latency p50 (ms)', sl.p50_ms!, bl.p50_ms!, ''));
+  console.log(row('latency p95 (ms)', sl.p95_ms!, bl.p95_ms!, ''));
   console.log(row('latency p99 (ms)', sl.p99_ms!, bl.p99_ms!, '< 5'));
+  console.log(row('messages over 5 ms (%)', sl.over_5ms_pct!, bl.over_5ms_pct!, '< 1 (same as p99 < 5)'));
   console.log(
     row(
       'max msgs/s (persisted, closed loop)',
