@@ -29,6 +29,7 @@ import { type Hub, type HubMessage, topics } from './hub.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createWriteCoalescer } from './write-coalescer.js';
 import type { Presence } from './presence.js';
+import { createHeartbeat, type HeartbeatMember } from './heartbeat.js';
 
 export interface SocketServerOptions {
   config: Config;
@@ -61,7 +62,6 @@ interface Conn {
   userAgent: string;
   /** Hash of the session the agent socket was opened with. */
   sessionHash?: string;
-  alive: boolean;
   subs: Map<string, () => void>;
   /** Conversations being replayed: live frames wait here until the replay is sent. */
   replaying: Map<string, HubMessage[]>;
@@ -101,37 +101,16 @@ export function createSocketServer(options: SocketServerOptions) {
   const transcripts = createRateLimiter({ limit: 3, windowMs: 3_600_000 });
   let closing = false;
 
-  // Heartbeat: every socket is pinged once per HEARTBEAT_SECONDS and terminated if it has not
-  // answered the previous ping. The sockets are visited in slices, a few every 100 ms, not all at
-  // once: pinging 4,000 sockets (and reading their 4,000 pongs) took the event loop about 50 ms, a
-  // stall every message arriving meanwhile waited through (bench p99 at 2,000 msgs/s: 4 ms, 53 ms
-  // with a heartbeat every 2 s).
-  const heartbeatMs = config.heartbeatSeconds * 1000;
-  const heartbeatTickMs = Math.min(100, heartbeatMs);
-  let round: Conn[] = [];
-  let roundAt = 0;
-  const heartbeat = setInterval(() => {
-    if (roundAt >= round.length) {
-      round = [...conns];
-      roundAt = 0;
+  // Heartbeat (heartbeat.ts): each socket pinged once per HEARTBEAT_SECONDS, spread over the interval.
+  const heartbeat = createHeartbeat({
+    intervalMs: config.heartbeatSeconds * 1000,
+    onInterval: () => {
       visitorMessages.sweep();
       transcripts.sweep();
       agentMessages.sweep();
       frames.sweep();
-    }
-    const end = Math.min(round.length, roundAt + Math.ceil((round.length * heartbeatTickMs) / heartbeatMs));
-    for (; roundAt < end; roundAt++) {
-      const conn = round[roundAt]!;
-      if (!conns.has(conn)) continue;
-      if (!conn.alive) {
-        conn.ws.terminate();
-        continue;
-      }
-      conn.alive = false;
-      conn.ws.ping();
-    }
-  }, heartbeatTickMs);
-  heartbeat.unref();
+    },
+  });
 
   function clientIp(req: IncomingMessage): string {
     if (config.trustProxy) {
@@ -190,7 +169,6 @@ export function createSocketServer(options: SocketServerOptions) {
         ip,
         role,
         helloDone: false,
-        alive: true,
         subs: new Map(),
         replaying: new Map(),
         replayInFlight: new Set(),
@@ -299,9 +277,8 @@ export function createSocketServer(options: SocketServerOptions) {
     conn.authTimer = setTimeout(() => {
       if (!conn.helloDone) closeWith(conn, CloseCode.POLICY, ErrorCode.AUTH_TIMEOUT, 'Say hello first.');
     }, config.authTimeoutSeconds * 1000);
-    ws.on('pong', () => {
-      conn.alive = true;
-    });
+    const beat: HeartbeatMember = { ping: () => ws.ping(), terminate: () => ws.terminate() };
+    ws.on('pong', heartbeat.add(beat));
     ws.on('message', (data: RawData, isBinary: boolean) => onMessage(conn, data, isBinary));
     ws.on('error', (err) => {
       // ws closes the socket itself with the fitting code (1009 too big, 1007 invalid UTF-8).
@@ -309,6 +286,7 @@ export function createSocketServer(options: SocketServerOptions) {
     });
     ws.on('close', () => {
       conns.delete(conn);
+      heartbeat.remove(beat);
       uncount();
       if (conn.authTimer) clearTimeout(conn.authTimer);
       for (const off of conn.subs.values()) off();
@@ -707,7 +685,7 @@ export function createSocketServer(options: SocketServerOptions) {
     /** Stops accepting and closes every socket with 1001. */
     async close(): Promise<void> {
       closing = true;
-      clearInterval(heartbeat);
+      heartbeat.stop();
       for (const conn of conns) conn.ws.close(CloseCode.GOING_AWAY, ErrorCode.SHUTTING_DOWN);
       await Promise.all([...conns].flatMap((c) => [c.chain, pipelinedDone(c)]));
       const deadline = Date.now() + 2000;
