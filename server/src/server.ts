@@ -80,6 +80,7 @@ export async function startServus({
     onBatch: (n) => metrics.writeBatchSize.observe(n),
     pipeline: database.commitPipeline,
     beforeBatch: database.checkpointer ? () => (database.checkpointer!.wantsCatchUp ? database.checkpointer!.catchUp() : null) : undefined,
+    onBatchFailed: (err, size) => logger.warn({ err, size }, size > 1 ? 'write batch failed; retrying it in halves' : 'write failed'),
   });
   const presence = createPresence();
   const sites = createSiteDirectory(db);

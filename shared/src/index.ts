@@ -5,6 +5,7 @@ export {
   ConversationStatus,
   AuthorType,
   visitorContextSchema,
+  storableString,
   visitorFrame,
   agentFrame,
   visitorHello,
@@ -67,3 +68,4 @@ export type {
 } from './metrics.js';
 export { DEFAULT_WIDGET_COLOR, SITE_LIMITS } from './site-settings.js';
 export type { SiteSettings, BusinessHours, Weekday } from './site-settings.js';
+export { cleanText } from './text.js';

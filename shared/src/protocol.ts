@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { DEFAULT_LIMITS } from './limits.js';
 import type { ErrorCode } from './codes.js';
+import { cleanText } from './text.js';
 
 const id = z
   .string()
@@ -16,12 +17,13 @@ const cid = z
   .max(DEFAULT_LIMITS.maxCidChars)
   .regex(/^[A-Za-z0-9_.:-]+$/, 'must be letters, digits, or _ . : -');
 const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-/** Message text: trimmed, non-empty, at most maxMessageChars. The server may lower the limit. */
-const text = z
-  .string()
+/** Any free text: cleaned of what no database can store (text.ts) before any other check. */
+export const storableString = () => z.string().overwrite(cleanText);
+/** Message text: non-empty once cleaned, at most maxMessageChars. The server may lower the limit. */
+const text = storableString()
   .max(DEFAULT_LIMITS.maxMessageChars, `at most ${DEFAULT_LIMITS.maxMessageChars} characters`)
   .refine((s) => s.trim().length > 0, 'must not be empty');
-const shortText = (max: number) => z.string().max(max);
+const shortText = (max: number) => storableString().max(max);
 
 export const ConversationStatus = {
   BOT: 'bot',
@@ -107,7 +109,7 @@ export const conversationRate = z
 export const visitorIdentify = z.object({
   type: z.literal('visitor.identify'),
   cid,
-  id: z.string().min(1).max(128),
+  id: storableString().min(1).max(128),
   name: shortText(200).optional(),
   email: z.email().max(254).optional(),
   /** HMAC-SHA256(id, site secret), hex. */

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
 import { basename } from 'node:path';
 import { parseDocument, isSeq, isMap, LineCounter } from 'yaml';
+import { cleanText } from '@servus/shared';
 import { fold } from './text.js';
 
 export interface FaqEntry {
@@ -45,7 +46,9 @@ export function langFromFile(file: string | undefined): 'de' | 'en' | undefined 
 }
 
 export function parseFaq(text: string, { format, file }: { format: 'md' | 'yaml'; file?: string }): FaqParseResult {
-  const result = format === 'md' ? parseMarkdown(text, file) : parseYaml(text, file);
+  // A file may hold what no database can store (NUL and other controls): answers end up in events.
+  const clean = cleanText(text);
+  const result = format === 'md' ? parseMarkdown(clean, file) : parseYaml(clean, file);
   // Ids: derived from the question when absent; duplicates are errors.
   const seen = new Map<string, number>();
   const entries: FaqEntry[] = [];

@@ -3,7 +3,7 @@
 import type { Hono, Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { ErrorCode, type ConversationView } from '@servus/shared';
+import { ErrorCode, storableString, type ConversationView } from '@servus/shared';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Dialect } from '../storage/db.js';
@@ -32,8 +32,8 @@ export interface AgentApiOptions {
 const listQuery = z.object({
   status: z.enum(['queued', 'assigned', 'resolved', 'bot', 'all']).default('all'),
   mine: z.enum(['0', '1']).optional(),
-  q: z.string().max(200).optional(),
-  label: z.string().max(64).optional(),
+  q: storableString().max(200).optional(),
+  label: storableString().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   before: z.coerce.number().int().min(0).optional(),
 });
@@ -231,7 +231,7 @@ export function mountAgentApi(
       .object({
         from: z.coerce.number().int().min(0).optional(),
         to: z.coerce.number().int().min(0).optional(),
-        site: z.string().max(64).optional(),
+        site: storableString().max(64).optional(),
         // One grouping, or several comma-separated (one read of the log; `groups` holds the first).
         groupBy: z
           .string()
@@ -244,7 +244,7 @@ export function mountAgentApi(
               .max(5),
           )
           .optional(),
-        timeZone: z.string().max(64).optional(),
+        timeZone: storableString().max(64).optional(),
         // Without it, each site's own target (settings.serviceLevel) counts, else 60 s.
         slaSeconds: z.coerce.number().int().min(1).max(86_400).optional(),
         format: z.enum(['json', 'csv']).default('json'),
@@ -298,7 +298,7 @@ export function mountAgentApi(
           .min(1)
           .max(64)
           .regex(/^[a-z0-9_-]+$/i, 'letters, digits, _ or -'),
-        text: z.string().trim().min(1).max(4000),
+        text: storableString().trim().min(1).max(4000),
       }),
     );
     const existing = await db.selectFrom('canned_responses').select('id').where('shortcut', '=', body.shortcut).executeTakeFirst();
@@ -341,7 +341,7 @@ export function mountAgentApi(
     const body = await parse(
       c,
       z.object({
-        name: z.string().trim().min(1).max(200),
+        name: storableString().trim().min(1).max(200),
         email: z.email().max(254),
         role: z.enum(['admin', 'agent']).default('agent'),
         password,

@@ -4,7 +4,7 @@
 import type { Hono, Context } from 'hono';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import { ErrorCode } from '@servus/shared';
+import { ErrorCode, storableString } from '@servus/shared';
 import type { Database } from '../storage/schema.js';
 import { createFaqBot, initialBotState, type FaqBot } from '../bot/index.js';
 import { ServusError, notFound } from '../errors.js';
@@ -20,7 +20,7 @@ export interface FaqApiOptions {
   maxTestChars?: number;
 }
 
-const phrasing = z.string().trim().min(1).max(500);
+const phrasing = storableString().trim().min(1).max(500);
 const entryInput = z.object({
   id: z
     .string()
@@ -28,8 +28,8 @@ const entryInput = z.object({
     .optional(),
   question: phrasing,
   variants: z.array(phrasing).max(50).default([]),
-  answer: z.string().trim().min(1).max(20_000),
-  tags: z.array(z.string().trim().min(1).max(64)).max(20).optional(),
+  answer: storableString().trim().min(1).max(20_000),
+  tags: z.array(storableString().trim().min(1).max(64)).max(20).optional(),
   lang: z.enum(['de', 'en']).optional(),
 });
 
@@ -86,7 +86,7 @@ export function mountFaqApi(app: Hono<AgentEnv>, { db, faqDir, parse, maxTestCha
 
   app.post('/api/sites/:key/bot/test', async (c) => {
     const key = site(c);
-    const body = await parse(c, z.object({ text: z.string().trim().min(1).max(maxTestChars), lang: z.enum(['de', 'en']).optional() }));
+    const body = await parse(c, z.object({ text: storableString().trim().min(1).max(maxTestChars), lang: z.enum(['de', 'en']).optional() }));
     const faq = await files.read(key);
     let cached = bots.get(key);
     if (!cached || cached.signature !== faq.signature) {
@@ -120,7 +120,7 @@ export function mountFaqApi(app: Hono<AgentEnv>, { db, faqDir, parse, maxTestCha
       z.discriminatedUnion('action', [
         z.object({ action: z.literal('phrasing'), text: phrasing, entryId: z.string().min(1).max(64) }),
         z.object({ action: z.literal('entry'), text: phrasing, entry: entryInput.partial({ question: true }) }),
-        z.object({ action: z.literal('dismiss'), text: z.string().min(1).max(1000) }),
+        z.object({ action: z.literal('dismiss'), text: storableString().min(1).max(1000) }),
       ]),
     );
     const normalized = normalizeQuestion(body.text);

@@ -6,7 +6,7 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { ErrorCode, SITE_LIMITS } from '@servus/shared';
+import { ErrorCode, SITE_LIMITS, storableString } from '@servus/shared';
 import type { Database } from '../storage/schema.js';
 import type { Site, SiteDirectory, SiteSettings } from '../sites.js';
 import type { AgentEnv } from './agent-api.js';
@@ -21,10 +21,10 @@ export interface SiteSettingsApiOptions {
 }
 
 export const siteKeySchema = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and -, 2 to 63 characters');
-const siteNameSchema = z.string().trim().min(1).max(SITE_LIMITS.name);
+const siteNameSchema = storableString().trim().min(1).max(SITE_LIMITS.name);
 
 const perLang = (max: number) =>
-  z.object({ de: z.string().trim().min(1).max(max).optional(), en: z.string().trim().min(1).max(max).optional() }).strict();
+  z.object({ de: storableString().trim().min(1).max(max).optional(), en: storableString().trim().min(1).max(max).optional() }).strict();
 
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(SITE_LIMITS.url);
 
@@ -46,7 +46,7 @@ const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 /** The shape of business hours; the values are checked by `validateBusinessHours` (business-hours.ts). */
 const businessHoursSchema = z
   .object({
-    timeZone: z.string().min(1).max(SITE_LIMITS.timeZone),
+    timeZone: storableString().min(1).max(SITE_LIMITS.timeZone),
     weekly: z
       .object(Object.fromEntries(WEEKDAYS.map((d) => [d, z.array(z.string().max(11)).max(SITE_LIMITS.intervalsPerDay).optional()])))
       .strict(),
@@ -66,7 +66,7 @@ const settingFields = {
   position: z.enum(['left', 'right']),
   title: perLang(SITE_LIMITS.title),
   greeting: perLang(SITE_LIMITS.greeting),
-  botName: z.string().trim().min(1).max(SITE_LIMITS.botName),
+  botName: storableString().trim().min(1).max(SITE_LIMITS.botName),
   botAvatarUrl: httpsUrl,
   agentAvatarUrl: httpsUrl,
   defaultLang: z.enum(['de', 'en']),

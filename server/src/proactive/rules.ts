@@ -1,6 +1,7 @@
 // Proactive messages: the per-site rules (stored in the site settings as `proactive`), their
 // validation, and the URL pattern the widget matches them with (docs/proactive.md).
 import { z } from 'zod';
+import { storableString } from '@servus/shared';
 
 /** Limits of a site's rule list; small, because the widget downloads all of them with its config. */
 export const PROACTIVE_LIMITS = {
@@ -14,14 +15,13 @@ export const PROACTIVE_LIMITS = {
 /** Rule ids appear in beacons and in the visitor context (`shortText(64)` in the protocol). */
 export const ruleIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64');
 
-const greeting = z.string().trim().min(1).max(PROACTIVE_LIMITS.maxTextChars);
+const greeting = storableString().trim().min(1).max(PROACTIVE_LIMITS.maxTextChars);
 
 export const proactiveRuleSchema = z
   .object({
     id: ruleIdSchema,
     /** Glob matched against pathname + search: `*` is any run of characters, everything else is literal. */
-    urlPattern: z
-      .string()
+    urlPattern: storableString()
       .min(1)
       .max(PROACTIVE_LIMITS.maxPatternChars)
       .regex(/^[/*]/, 'starts with / or *')

@@ -4,6 +4,9 @@
 // With a commit pipeline (SQLite, pipelined WAL sync: db.ts, wal-sync.ts) a batch's COMMIT does not
 // wait for the disk: the next batch runs while the WAL syncs, and each batch's callers resume, in
 // order, once their commit is durable.
+//
+// A batch whose transaction fails is retried in halves, so that one command's failure (a value the
+// database refuses, a deadlock) never fails the other commands that happened to share its batch.
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { CommitPipeline } from './db.js';
@@ -27,6 +30,21 @@ export interface WriteQueueOptions {
   beforeBatch?: (() => Promise<void> | null) | undefined;
   /** Told when a batch's transaction begins and when one fails (the SQLite row cache, sqlite-statements.ts). */
   batchHooks?: { batchBegins(): void; batchFailed(): void } | undefined;
+  /** Told of every failed transaction before it is retried in halves (logs). */
+  onBatchFailed?: ((error: unknown, size: number) => void) | undefined;
+}
+
+/** The database connection failed, not one operation: retrying the halves could not help. */
+export function isConnectionError(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    // PostgreSQL class 08 (connection exception) and 57P01-57P03 (shut down, crashed, starting).
+    if (code.startsWith('08') || /^57P0[1-3]$/.test(code)) return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code)) return true;
+  }
+  const message = (error as { message?: unknown }).message;
+  return typeof message === 'string' && /Connection terminated|connection is closed|timeout exceeded when trying to connect/i.test(message);
 }
 
 interface Pending {
@@ -44,7 +62,7 @@ export interface WriteQueue {
 
 export function createWriteQueue(
   db: Kysely<Database>,
-  { maxBatch = 500, delayMs = 0, onBatch, pipeline, beforeBatch, batchHooks }: WriteQueueOptions = {},
+  { maxBatch = 500, delayMs = 0, onBatch, pipeline, beforeBatch, batchHooks, onBatchFailed }: WriteQueueOptions = {},
 ): WriteQueue {
   let pending: Pending[] = [];
   let scheduled = false;
@@ -70,45 +88,60 @@ export function createWriteQueue(
       if (pause) await pause;
       const batch = pending.slice(0, maxBatch);
       pending = pending.slice(batch.length);
-      const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-      try {
-        await db.transaction().execute(async (tx) => {
-          batchHooks?.batchBegins();
-          pipeline?.deferCommit();
-          for (const item of batch) {
-            try {
-              outcomes.push({ ok: true, value: await item.op(tx) });
-            } catch (error) {
-              // Expected refusals (ServusError) are raised before an operation writes anything:
-              // the rest of the batch commits. Anything else aborts the whole transaction.
-              if (error instanceof ServusError) outcomes.push({ ok: false, error });
-              else throw error;
-            }
-          }
-        });
-      } catch (error) {
-        batchHooks?.batchFailed();
-        for (const item of batch) item.reject(error);
-        continue;
-      }
-      stats.batches += 1;
-      stats.ops += batch.length;
-      onBatch?.(batch.length);
-      const settle = () =>
-        batch.forEach((item, i) => {
-          const outcome = outcomes[i]!;
-          if (outcome.ok) item.resolve(outcome.value);
-          else item.reject(outcome.error);
-        });
-      if (!pipeline) {
-        settle();
-        continue;
-      }
-      // Even a batch that wrote nothing waits: its reads may have seen the previous, unsynced batch.
-      syncing = pipeline.durable().then(settle, (error: unknown) => {
-        for (const item of batch) item.reject(error);
-      });
+      await commit(batch);
     }
+  }
+
+  /** Runs a batch in one transaction; if it fails, retries it in halves so only the offender fails. */
+  async function commit(batch: Pending[]): Promise<void> {
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      await db.transaction().execute(async (tx) => {
+        batchHooks?.batchBegins();
+        pipeline?.deferCommit();
+        for (const item of batch) {
+          try {
+            outcomes.push({ ok: true, value: await item.op(tx) });
+          } catch (error) {
+            // Expected refusals (ServusError) are raised before an operation writes anything:
+            // the rest of the batch commits. Anything else aborts the whole transaction.
+            if (error instanceof ServusError) outcomes.push({ ok: false, error });
+            else throw error;
+          }
+        }
+      });
+    } catch (error) {
+      batchHooks?.batchFailed();
+      onBatchFailed?.(error, batch.length);
+      // One command's failure never fails another's: the halves run again, in order (a later
+      // operation may depend on an earlier one), until the failing operation is alone. A lost
+      // connection fails everything at once instead: the clients retry with the same cids.
+      if (batch.length === 1 || isConnectionError(error)) {
+        for (const item of batch) item.reject(error);
+        return;
+      }
+      const half = Math.ceil(batch.length / 2);
+      await commit(batch.slice(0, half));
+      await commit(batch.slice(half));
+      return;
+    }
+    stats.batches += 1;
+    stats.ops += batch.length;
+    onBatch?.(batch.length);
+    const settle = () =>
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) item.resolve(outcome.value);
+        else item.reject(outcome.error);
+      });
+    if (!pipeline) {
+      settle();
+      return;
+    }
+    // Even a batch that wrote nothing waits: its reads may have seen the previous, unsynced batch.
+    syncing = pipeline.durable().then(settle, (error: unknown) => {
+      for (const item of batch) item.reject(error);
+    });
   }
 
   return {
