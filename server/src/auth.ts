@@ -66,6 +66,21 @@ export function createAuth({ db, sessionTtlMs, now = Date.now, maxFailedLogins =
       if (!session || session.expires_at < now()) return null;
       return agentActor(session.agent_id);
     },
+    /** Of these session hashes, the ones that still open a session (not ended, not expired, agent not removed). */
+    async liveSessions(hashes: string[]): Promise<Set<string>> {
+      const live = new Set<string>();
+      for (let i = 0; i < hashes.length; i += 500) {
+        const rows = await db
+          .selectFrom('sessions')
+          .innerJoin('agents', 'agents.id', 'sessions.agent_id')
+          .select('sessions.token_hash')
+          .where('sessions.token_hash', 'in', hashes.slice(i, i + 500))
+          .where('sessions.expires_at', '>', now())
+          .execute();
+        for (const row of rows) live.add(row.token_hash);
+      }
+      return live;
+    },
     async visitorForToken(token: string, siteKey: string): Promise<(VisitorActor & { row: VisitorsTable }) | null> {
       if (token.length < 16 || token.length > 128) return null;
       const row = await db.selectFrom('visitors').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();

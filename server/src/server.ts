@@ -184,6 +184,7 @@ export async function startServus({
     dialect: database.dialect,
     presence,
     disconnectAgent: (agentId, keep) => sockets.disconnectAgent(agentId, keep),
+    sessionEnded: () => void sockets.checkSessions(),
     consoleDir: join(repoRoot, 'server', 'console', 'dist'),
     logger,
     auth,

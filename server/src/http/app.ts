@@ -33,6 +33,8 @@ export interface AppOptions {
   dialect: Dialect;
   presence: Presence;
   disconnectAgent: (agentId: string, keepSessionHash?: string) => void;
+  /** A session ended here (logout): its sockets close now rather than at the next check. */
+  sessionEnded?: () => void;
   /** Folder of the built console (server/console/dist); a placeholder page is served until it is built. */
   consoleDir: string;
   logger: Logger;
@@ -69,6 +71,7 @@ export function createApp({
   dialect,
   presence,
   disconnectAgent,
+  sessionEnded,
 }: AppOptions) {
   const app = new Hono<Env>();
 
@@ -247,6 +250,7 @@ export function createApp({
   app.post('/api/auth/logout', async (c) => {
     const token = getCookie(c, SESSION_COOKIE);
     if (token) await auth.logout(token);
+    sessionEnded?.();
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.json({ ok: true });
   });

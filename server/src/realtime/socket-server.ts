@@ -45,6 +45,8 @@ export interface SocketServerOptions {
   sendTranscript?: (visitor: VisitorActor, conversationId: string, email: string | undefined) => Promise<boolean>;
   /** Origin of the console, for the agent socket's Origin check (derived from Host when unset). */
   publicUrl?: string | undefined;
+  /** How often agent sockets are checked against their sessions in the database (ms). */
+  sessionCheckMs?: number;
 }
 
 type VisitorIdentity = VisitorActor & { verified?: boolean };
@@ -111,6 +113,45 @@ export function createSocketServer(options: SocketServerOptions) {
       frames.sweep();
     },
   });
+
+  // A session ends in many places: logout, a password change, removal, expiry, the command line,
+  // another instance. The database is the truth, so every agent socket is checked against it
+  // (one query for all of them) and closed with 1008 once its session is gone.
+  let checkingSessions: Promise<void> | null = null;
+  /** A check asked for while one runs: that one may have read the session before it ended. */
+  let checkAgain = false;
+  function checkSessions(): Promise<void> {
+    if (checkingSessions) {
+      checkAgain = true;
+      return checkingSessions;
+    }
+    const check = (async () => {
+      do {
+        checkAgain = false;
+        const byHash = new Map<string, Conn[]>();
+        for (const conn of conns) {
+          if (!conn.sessionHash) continue;
+          const list = byHash.get(conn.sessionHash);
+          if (list) list.push(conn);
+          else byHash.set(conn.sessionHash, [conn]);
+        }
+        if (!byHash.size) return;
+        const live = await auth.liveSessions([...byHash.keys()]);
+        for (const [hash, list] of byHash) {
+          if (live.has(hash)) continue;
+          for (const conn of list) closeWith(conn, CloseCode.POLICY, ErrorCode.UNAUTHORIZED, 'Your session has ended.');
+        }
+      } while (checkAgain);
+    })()
+      .catch((err: unknown) => logger.warn({ err }, 'session check failed'))
+      .finally(() => {
+        checkingSessions = null;
+      });
+    checkingSessions = check;
+    return check;
+  }
+  const sessionTimer = setInterval(() => void checkSessions(), options.sessionCheckMs ?? 250);
+  sessionTimer.unref();
 
   function clientIp(req: IncomingMessage): string {
     if (config.trustProxy) {
@@ -679,6 +720,8 @@ export function createSocketServer(options: SocketServerOptions) {
           closeWith(conn, CloseCode.POLICY, ErrorCode.UNAUTHORIZED, 'Your session has ended.');
       }
     },
+    /** Closes, now, the agent sockets whose session has ended (a logout on this instance). */
+    checkSessions,
     get size() {
       return conns.size;
     },
@@ -686,6 +729,7 @@ export function createSocketServer(options: SocketServerOptions) {
     async close(): Promise<void> {
       closing = true;
       heartbeat.stop();
+      clearInterval(sessionTimer);
       for (const conn of conns) conn.ws.close(CloseCode.GOING_AWAY, ErrorCode.SHUTTING_DOWN);
       await Promise.all([...conns].flatMap((c) => [c.chain, pipelinedDone(c)]));
       const deadline = Date.now() + 2000;
