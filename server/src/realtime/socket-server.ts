@@ -289,6 +289,18 @@ export function createSocketServer(options: SocketServerOptions) {
     conn.ws.send(json);
   }
 
+  /** Bytes a replay lets queue up on a socket before it waits for the socket to drain. */
+  const replayHighWater = Math.floor(config.socketHighWaterBytes / 4);
+
+  /** Sends a frame and resolves once it has been handed to the kernel (or the socket is gone). */
+  function sendDrained(conn: Conn, json: string): Promise<void> {
+    return new Promise((resolve) => {
+      if (conn.ws.readyState !== conn.ws.OPEN) return resolve();
+      coalescer.hold(conn.ws);
+      conn.ws.send(json, () => resolve());
+    });
+  }
+
   function sendError(
     conn: Conn,
     code: ErrorCode,
@@ -389,7 +401,11 @@ export function createSocketServer(options: SocketServerOptions) {
       // A client claiming to have seen more than exists resumes from what exists.
       let last = Math.min(afterSeq, audience === 'agent' ? conv.last_seq : conv.last_visitor_seq);
       for (const f of replayed) {
-        send(conn, f.json);
+        // Flow control: a batch may hold megabytes (500 long messages), more than a socket may
+        // queue; past a quarter of that limit the replay waits until the socket has drained.
+        if (conn.ws.bufferedAmount > replayHighWater) await sendDrained(conn, f.json);
+        else send(conn, f.json);
+        if (conn.ws.readyState !== conn.ws.OPEN) return;
         last = f.seq;
       }
       conn.sent.set(conv.id, last);
