@@ -3,20 +3,28 @@ import type { Kysely } from 'kysely';
 import type { Database, VisitorsTable } from './storage/schema.js';
 import { hashToken, newToken, randomId, verifyPassword } from './ids.js';
 import type { AgentActor, VisitorActor } from './conversations/service.js';
+import type { Dialect } from './storage/db.js';
+import { createLoginThrottle, type LoginLimits } from './login-throttle.js';
 
 export const SESSION_COOKIE = 'servus_session';
 
 export interface AuthOptions {
   db: Kysely<Database>;
+  dialect: Dialect;
   sessionTtlMs: number;
   now?: () => number;
-  maxFailedLogins?: number;
-  lockoutMs?: number;
+  /** Login throttling (login-throttle.ts); its defaults are documented in docs/configuration.md. */
+  loginLimits?: LoginLimits;
 }
 
 export type Auth = ReturnType<typeof createAuth>;
 
-export function createAuth({ db, sessionTtlMs, now = Date.now, maxFailedLogins = 5, lockoutMs = 15 * 60_000 }: AuthOptions) {
+/** Verified against when the email is unknown, so that a wrong email takes as long as a wrong password. */
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+export function createAuth({ db, dialect, sessionTtlMs, now = Date.now, loginLimits }: AuthOptions) {
+  const throttle = createLoginThrottle({ db, dialect, now, ...(loginLimits ? { limits: loginLimits } : {}) });
+
   async function agentActor(agentId: string): Promise<(AgentActor & { email: string; role: 'admin' | 'agent' }) | null> {
     const agent = await db.selectFrom('agents').select(['id', 'name', 'email', 'role']).where('id', '=', agentId).executeTakeFirst();
     if (!agent) return null;
@@ -26,26 +34,21 @@ export function createAuth({ db, sessionTtlMs, now = Date.now, maxFailedLogins =
 
   return {
     agentActor,
-    async login(email: string, password: string): Promise<{ token: string; agentId: string } | { error: 'invalid' | 'locked' }> {
-      const agent = await db.selectFrom('agents').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
-      if (!agent) {
-        await verifyPassword(password, 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'); // same time as a real check
+    /** Forgets an account's failed logins (an admin set a new password). */
+    clearLoginFailures: (email: string) => throttle.clearAccount(email),
+    async login(
+      email: string,
+      password: string,
+      address: string,
+    ): Promise<{ token: string; agentId: string } | { error: 'invalid' } | { error: 'throttled'; retryAfterMs: number }> {
+      const verdict = await throttle.attempt(email, address);
+      if (!verdict.allowed) return { error: 'throttled', retryAfterMs: verdict.retryAfterMs };
+      const agent = await db.selectFrom('agents').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+      if (!agent || !(await verifyPassword(password, agent?.password_hash ?? DUMMY_HASH))) {
+        await verdict.settle(null);
         return { error: 'invalid' };
       }
-      if (agent.locked_until && agent.locked_until > now()) return { error: 'locked' };
-      if (!(await verifyPassword(password, agent.password_hash))) {
-        const failed = agent.failed_logins + 1;
-        await db
-          .updateTable('agents')
-          .set({
-            failed_logins: failed >= maxFailedLogins ? 0 : failed,
-            locked_until: failed >= maxFailedLogins ? now() + lockoutMs : agent.locked_until,
-          })
-          .where('id', '=', agent.id)
-          .execute();
-        return { error: failed >= maxFailedLogins ? 'locked' : 'invalid' };
-      }
-      await db.updateTable('agents').set({ failed_logins: 0, locked_until: null }).where('id', '=', agent.id).execute();
+      await verdict.settle({ agentId: agent.id });
       const token = newToken();
       await db
         .insertInto('sessions')

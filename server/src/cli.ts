@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, ConfigError } from './config.js';
 import { openDatabase } from './storage/db.js';
+import { createLoginThrottle } from './login-throttle.js';
 import { createAgent } from './http/agent-api.js';
 import { hashPassword } from './ids.js';
 import { ServusError } from './errors.js';
@@ -82,9 +83,11 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
         if (!agent) throw new Error(`no agent with email ${values.email}`);
         await db
           .updateTable('agents')
-          .set({ password_hash: await hashPassword(password), failed_logins: 0, locked_until: null })
+          .set({ password_hash: await hashPassword(password) })
           .where('id', '=', agent.id)
           .execute();
+        // The owner gets back in at once, however many failed logins there were.
+        await createLoginThrottle({ db, dialect: database.dialect }).clearAccount(values.email);
         await db.deleteFrom('sessions').where('agent_id', '=', agent.id).execute();
         out(`New password for ${values.email}${values.password ? '' : `: ${password}`} (all sessions ended)`);
         return 0;

@@ -62,6 +62,15 @@ export const configSchema = z.object({
   /** Seconds a resolved conversation may be reopened by the visitor writing again. */
   reopenWindowSeconds: int(0, 365 * 86400).default(7 * 86400),
   sessionTtlHours: int(1, 24 * 365).default(24 * 14),
+  // Login throttling (login-throttle.ts, docs/configuration.md "Logins").
+  /** Failed logins per account and address before each further attempt has to wait. */
+  loginFreeAttempts: int(1, 100).default(5),
+  /** The longest wait between two attempts on one account from one address. */
+  loginMaxDelaySeconds: int(1, 86400).default(900),
+  /** Failed logins from one address, over all accounts, per hour before it is refused for the rest of the hour. */
+  loginFailuresPerAddress: int(1, 100_000).default(50),
+  /** Failed logins on one account, over all addresses, per hour before addresses never used by its owner are refused. */
+  loginFailuresPerAccount: int(1, 1_000_000).default(100),
   /** Give queued conversations to the least busy online agent below capacity. */
   autoAssign: z
     .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])

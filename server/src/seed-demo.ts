@@ -111,7 +111,7 @@ export async function seedDemo({
     reopenWindowMs: 7 * 86_400_000,
     defaultHandlingSeconds: 300,
   });
-  const auth = createAuth({ db, sessionTtlMs: 1 });
+  const auth = createAuth({ db, dialect: database.dialect, sessionTtlMs: 1 });
   const start = Date.now() - days * 86_400_000;
   let count = 0;
   for (let day = 0; day < days; day++) {

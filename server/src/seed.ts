@@ -92,8 +92,6 @@ export async function seed({
         role: 'admin',
         password_hash: await hashPassword(password),
         capacity: 3,
-        failed_logins: 0,
-        locked_until: null,
         created_at: now(),
       })
       .execute();

@@ -14,6 +14,7 @@ import { createRedisHub } from './realtime/redis-hub.js';
 import { createPresence } from './realtime/presence.js';
 import { createSocketServer } from './realtime/socket-server.js';
 import { createAuth } from './auth.js';
+import { DEFAULT_LOGIN_LIMITS } from './login-throttle.js';
 import { createSiteDirectory, hoursNow } from './sites.js';
 import { createConversationService } from './conversations/service.js';
 import { silentBot, type BotResponder } from './conversations/bot-responder.js';
@@ -84,7 +85,18 @@ export async function startServus({
   });
   const presence = createPresence();
   const sites = createSiteDirectory(db);
-  const auth = createAuth({ db, sessionTtlMs: config.sessionTtlHours * 3600_000 });
+  const auth = createAuth({
+    db,
+    dialect: database.dialect,
+    sessionTtlMs: config.sessionTtlHours * 3600_000,
+    loginLimits: {
+      ...DEFAULT_LOGIN_LIMITS,
+      freeAttempts: config.loginFreeAttempts,
+      maxDelayMs: config.loginMaxDelaySeconds * 1000,
+      addressFailures: config.loginFailuresPerAddress,
+      accountFailures: config.loginFailuresPerAccount,
+    },
+  });
   const service = createConversationService({
     db,
     dialect: database.dialect,

@@ -34,8 +34,6 @@ async function main(): Promise<void> {
     role: 'agent' as const,
     password_hash: 'x',
     capacity: 100_000,
-    failed_logins: 0,
-    locked_until: null,
     created_at: 0,
   };
   await db.insertInto('agents').values(agentRow).execute();
@@ -54,7 +52,7 @@ async function main(): Promise<void> {
     defaultHandlingSeconds: 300,
     sqlite: statements,
   });
-  const auth = createAuth({ db, sessionTtlMs: 3_600_000 });
+  const auth = createAuth({ db, dialect: database.dialect, sessionTtlMs: 3_600_000 });
   const pairs: { visitor: VisitorActor; conversationId: string }[] = [];
   for (let i = 0; i < conversations; i++) {
     const { visitor } = await auth.createVisitor(DEMO_SITE, '{}');

@@ -21,8 +21,6 @@ beforeAll(async () => {
       role: 'agent',
       password_hash: await hashPassword('cleo-password-1'),
       capacity: 2,
-      failed_logins: 0,
-      locked_until: null,
       created_at: Date.now(),
     })
     .execute();

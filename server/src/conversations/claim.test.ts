@@ -21,8 +21,6 @@ async function addAgent(server: TestServer): Promise<void> {
       role: 'agent',
       password_hash: await hashPassword(SECOND.password),
       capacity: 3,
-      failed_logins: 0,
-      locked_until: null,
       created_at: Date.now(),
     })
     .execute();

@@ -37,8 +37,6 @@ beforeAll(async () => {
       role: 'agent',
       password_hash: await hashPassword('bea-password-1'),
       capacity: 3,
-      failed_logins: 0,
-      locked_until: null,
       created_at: Date.now(),
     })
     .execute();

@@ -398,8 +398,6 @@ export async function createAgent(
     role: input.role,
     password_hash: await hashPassword(input.password),
     capacity: input.capacity ?? 3,
-    failed_logins: 0,
-    locked_until: null,
     created_at: Date.now(),
   };
   await db.insertInto('agents').values(row).execute();

@@ -16,6 +16,7 @@ import type { ConversationService, AgentActor } from '../conversations/service.j
 import { ServusError, toPublicError } from '../errors.js';
 import { publicSiteConfig, type SiteDirectory } from '../sites.js';
 import { demoPage, consolePage } from './pages.js';
+import { clientAddress, isHttps, requestOrigin } from './forwarded.js';
 import type { ServerMetrics } from '../metrics/prometheus.js';
 import { mountAgentApi, type AgentEnv, type AgentApiOptions } from './agent-api.js';
 import { mountFaqApi } from './faq-api.js';
@@ -96,7 +97,9 @@ export function createApp({
     }),
   );
 
-  const ownOrigin = (c: Context<Env>) => (config.publicUrl ? new URL(config.publicUrl).origin : `http://${c.req.header('host') ?? ''}`);
+  const forwarded = { trustProxy: config.trustProxy, publicUrl: config.publicUrl };
+  const clientIp = (c: Context<Env>) => clientAddress(c.env.incoming.headers, c.env.incoming.socket.remoteAddress, forwarded);
+  const ownOrigin = (c: Context<Env>) => requestOrigin(c.env.incoming.headers, forwarded);
   /** CSRF: a cookie-authenticated write must come from our own origin. */
   const sameOrigin = async (c: Context<Env>, next: () => Promise<void>) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
@@ -230,18 +233,18 @@ export function createApp({
   app.use('/api/auth/*', sameOrigin);
   app.post('/api/auth/login', async (c) => {
     const body = await json(c, z.object({ email: z.email().max(254), password: z.string().min(1).max(1024) }));
-    const result = await auth.login(body.email, body.password);
+    const result = await auth.login(body.email, body.password, clientIp(c));
     if ('error' in result) {
-      throw new ServusError(
-        result.error === 'locked' ? ErrorCode.RATE_LIMITED : ErrorCode.UNAUTHORIZED,
-        result.error === 'locked' ? 'Too many failed logins; try again later.' : 'Wrong email or password.',
-      );
+      if (result.error === 'invalid') throw new ServusError(ErrorCode.UNAUTHORIZED, 'Wrong email or password.');
+      const seconds = Math.ceil(result.retryAfterMs / 1000);
+      c.header('Retry-After', String(seconds));
+      throw new ServusError(ErrorCode.RATE_LIMITED, `Too many failed logins; try again in ${seconds} s.`);
     }
     setCookie(c, SESSION_COOKIE, result.token, {
       httpOnly: true,
       sameSite: 'Strict',
       path: '/',
-      secure: (config.publicUrl ?? '').startsWith('https:'),
+      secure: isHttps(c.env.incoming.headers, forwarded),
       maxAge: config.sessionTtlHours * 3600,
     });
     const agent = await auth.agentActor(result.agentId);

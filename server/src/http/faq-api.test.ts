@@ -33,8 +33,6 @@ beforeAll(async () => {
       role: 'agent',
       password_hash: await hashPassword('ana-password-1'),
       capacity: 3,
-      failed_logins: 0,
-      locked_until: null,
       created_at: Date.now(),
     })
     .execute();

@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { HttpBindings } from '@hono/node-server';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { clientAddress } from '../http/forwarded.js';
 import { ErrorCode } from '@servus/shared';
 import type { Database } from '../storage/schema.js';
 import type { SiteDirectory } from '../sites.js';
@@ -57,13 +58,7 @@ export function mountProactiveApi(
 ): void {
   const perIp = createRateLimiter({ limit: beaconsPerWindow, windowMs: beaconWindowMs, now });
   let sinceSweep = 0;
-  const clientIp = (c: Context<ProactiveEnv>) => {
-    if (trustProxy) {
-      const first = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-      if (first) return first;
-    }
-    return c.env?.incoming?.socket?.remoteAddress ?? 'unknown';
-  };
+  const clientIp = (c: Context<ProactiveEnv>) => clientAddress(c.env.incoming.headers, c.env.incoming.socket.remoteAddress, { trustProxy });
   const cors = (c: Context<ProactiveEnv>) => {
     c.header('Access-Control-Allow-Origin', '*');
     c.header('Cache-Control', 'no-store');

@@ -30,6 +30,7 @@ import { createRateLimiter } from './rate-limit.js';
 import { createWriteCoalescer } from './write-coalescer.js';
 import type { Presence } from './presence.js';
 import { createHeartbeat, type HeartbeatMember } from './heartbeat.js';
+import { clientAddress, requestOrigin } from '../http/forwarded.js';
 
 export interface SocketServerOptions {
   config: Config;
@@ -153,14 +154,8 @@ export function createSocketServer(options: SocketServerOptions) {
   const sessionTimer = setInterval(() => void checkSessions(), options.sessionCheckMs ?? 250);
   sessionTimer.unref();
 
-  function clientIp(req: IncomingMessage): string {
-    if (config.trustProxy) {
-      const forwarded = req.headers['x-forwarded-for'];
-      const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-      if (first) return first;
-    }
-    return req.socket.remoteAddress ?? 'unknown';
-  }
+  const forwarded = { trustProxy: config.trustProxy, publicUrl: options.publicUrl };
+  const clientIp = (req: IncomingMessage) => clientAddress(req.headers, req.socket.remoteAddress, forwarded);
 
   function reject(socket: Duplex, code: ErrorCode, message: string): void {
     const status = HTTP_STATUS[code];
@@ -168,14 +163,6 @@ export function createSocketServer(options: SocketServerOptions) {
     socket.end(
       `HTTP/1.1 ${status} ${code}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
-  }
-
-  function expectedOrigin(req: IncomingMessage): string | null {
-    if (options.publicUrl) return new URL(options.publicUrl).origin;
-    const host = req.headers.host;
-    if (!host) return null;
-    const proto = config.trustProxy && req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
-    return `${proto}://${host}`;
   }
 
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -251,7 +238,7 @@ export function createSocketServer(options: SocketServerOptions) {
         }
       } else {
         const origin = req.headers.origin;
-        const expected = expectedOrigin(req);
+        const expected = requestOrigin(req.headers, forwarded);
         if (!origin || !expected || origin !== expected) {
           uncount();
           return reject(socket, ErrorCode.FORBIDDEN, 'Cross-site WebSocket requests are not allowed.');

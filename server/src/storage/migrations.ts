@@ -219,6 +219,34 @@ const migrations: Record<string, Migration> = {
           .execute();
     },
   },
+  '0008_login_throttle': {
+    // Throttling by account and address instead of a lockout anyone could trigger (login-throttle.ts).
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('login_throttle')
+        .addColumn('key', 'varchar(160)', (c) => c.primaryKey())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('window_start', 'bigint', (c) => c.notNull())
+        .addColumn('last_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('login_throttle_last_at').on('login_throttle').column('last_at').execute();
+      await db.schema
+        .createTable('agent_login_addresses')
+        .addColumn('agent_id', 'varchar(64)', (c) => c.notNull().references('agents.id').onDelete('cascade'))
+        .addColumn('address', 'varchar(64)', (c) => c.notNull())
+        .addColumn('last_success_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('agent_login_addresses_pk', ['agent_id', 'address'])
+        .execute();
+      await db.schema.alterTable('agents').dropColumn('failed_logins').execute();
+      await db.schema.alterTable('agents').dropColumn('locked_until').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('agents').addColumn('failed_logins', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('agents').addColumn('locked_until', 'bigint').execute();
+      await db.schema.dropTable('agent_login_addresses').ifExists().execute();
+      await db.schema.dropTable('login_throttle').ifExists().execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

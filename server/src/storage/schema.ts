@@ -14,8 +14,6 @@ export interface AgentsTable {
   role: 'admin' | 'agent';
   password_hash: string;
   capacity: number;
-  failed_logins: number;
-  locked_until: number | null;
   created_at: number;
 }
 
@@ -116,7 +114,27 @@ export interface ProactiveCountsTable {
   opened: number;
 }
 
+/** Failed logins per key: an account and address pair, an address, an account (login-throttle.ts). */
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  /** Start of the counting window (address and account keys). */
+  window_start: number;
+  /** The latest failure (or attempt being checked). */
+  last_at: number;
+}
+
+/** Addresses an agent has logged in from: exempt from the account-wide lockout. */
+export interface AgentLoginAddressesTable {
+  agent_id: string;
+  /** SHA-256 of the address (an IPv6 address by its /64). */
+  address: string;
+  last_success_at: number;
+}
+
 export interface Database {
+  login_throttle: LoginThrottleTable;
+  agent_login_addresses: AgentLoginAddressesTable;
   proactive_counts: ProactiveCountsTable;
   unanswered_questions: UnansweredQuestionsTable;
   conversation_labels: ConversationLabelsTable;

@@ -20,11 +20,13 @@ export interface ConnectOptions {
   cookie?: string;
   origin?: string;
   protocols?: string[];
+  /** More request headers for the upgrade (a proxy's X-Forwarded-*). */
+  headers?: Record<string, string>;
 }
 
 export function connect(url: string, options: ConnectOptions = {}): Promise<TestClient> {
   const protocols = options.protocols ?? [SUBPROTOCOL, ...(options.token ? [TOKEN_SUBPROTOCOL_PREFIX + options.token] : [])];
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.cookie) headers.cookie = options.cookie;
   const ws = new WebSocket(url, protocols, { headers, ...(options.origin ? { origin: options.origin } : {}), perMessageDeflate: false });
   const frames: Frame[] = [];
