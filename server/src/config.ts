@@ -27,6 +27,12 @@ export const configSchema = z.object({
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .optional(),
   mailFrom: z.string().min(3).max(200).default('Servus <servus@localhost>'),
+  /** Bearer token that opens /metrics on the public port; without it /metrics answers 404 there. */
+  metricsToken: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
+  /** A separate listener for /metrics without a token (for a scraper on a private network); 0: any free port. */
+  metricsPort: int(0, 65535).optional(),
+  /** Interface of that listener. */
+  metricsHost: z.string().min(1).default('127.0.0.1'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   adminEmail: z.email().default('admin@example.com'),
   adminPassword: z.string().min(8, 'must be at least 8 characters').optional(),

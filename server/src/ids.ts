@@ -61,3 +61,11 @@ export function safeEqualHex(a: string, b: string): boolean {
   const y = Buffer.from(b.toLowerCase(), 'utf8');
   return x.length === y.length && timingSafeEqual(x, y);
 }
+
+/** Whether an Authorization header carries exactly this bearer token (compared in constant time). */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = header?.startsWith('Bearer ') ? header.slice(7) : '';
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(token).digest();
+  return given.length > 0 && timingSafeEqual(a, b);
+}

@@ -1,6 +1,6 @@
 // Assembles one Servus process: database, write queue, hub, bot, HTTP routes and sockets.
 import { createAdaptorServer } from '@hono/node-server';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -39,6 +39,8 @@ export interface ServusOptions {
 
 export interface Servus {
   readonly url: string;
+  /** The separate /metrics listener (METRICS_PORT), when there is one. */
+  readonly metricsUrl: string | null;
   readonly port: number;
   readonly seeded: SeedResult;
   readonly database: OpenDatabase;
@@ -214,6 +216,28 @@ export async function startServus({
     server.listen(config.port, config.host, () => resolve());
   });
   port = (server.address() as AddressInfo).port;
+  // METRICS_PORT: /metrics alone, without a token, on its own listener (127.0.0.1 by default).
+  let metricsServer: Server | null = null;
+  if (config.metricsPort !== undefined) {
+    const listener = createHttpServer((req, res) => {
+      if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      metrics.registry.metrics().then(
+        (body) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(body),
+        (err: unknown) => {
+          logger.error({ err }, 'metrics failed');
+          res.writeHead(500).end();
+        },
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(config.metricsPort, config.metricsHost, () => resolve());
+    });
+    metricsServer = listener;
+  }
   // Bot answers that were being written by a model when the last process died (LLM engine).
   void service
     .recoverBotAnswers()
@@ -221,8 +245,10 @@ export async function startServus({
     .catch((err: unknown) => logger.error({ err }, 'bot answer recovery failed'));
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   let stopped: Promise<void> | null = null;
+  const metricsAddress = metricsServer?.address() as AddressInfo | undefined;
   return {
     url: `http://${host}:${port}`,
+    metricsUrl: metricsAddress ? `http://${config.metricsHost}:${metricsAddress.port}/metrics` : null,
     port,
     seeded,
     database,
@@ -230,6 +256,7 @@ export async function startServus({
       stopped ??= (async () => {
         // No new connections; sockets get 1001; every queued write is committed before the database closes.
         server.close();
+        metricsServer?.close();
         for (const t of offlineTimers.values()) clearTimeout(t);
         await sockets.close();
         await assigner.idle();

@@ -17,6 +17,7 @@ import { ServusError, toPublicError } from '../errors.js';
 import { publicSiteConfig, type SiteDirectory } from '../sites.js';
 import { demoPage, consolePage } from './pages.js';
 import { clientAddress, isHttps, requestOrigin } from './forwarded.js';
+import { bearerMatches } from '../ids.js';
 import type { ServerMetrics } from '../metrics/prometheus.js';
 import { mountAgentApi, type AgentEnv, type AgentApiOptions } from './agent-api.js';
 import { mountFaqApi } from './faq-api.js';
@@ -135,7 +136,14 @@ export function createApp({
   }
 
   app.get('/healthz', async (c) => c.json({ status: 'ok', ...(await health()) }));
+  // Site keys, queue lengths and message counts are not for everyone: on the public port only with
+  // METRICS_TOKEN (or on the separate METRICS_PORT listener, server.ts).
   app.get('/metrics', async (c) => {
+    if (!config.metricsToken) return c.notFound();
+    if (!bearerMatches(c.req.header('authorization'), config.metricsToken)) {
+      c.header('WWW-Authenticate', 'Bearer');
+      throw new ServusError(ErrorCode.UNAUTHORIZED, 'Send the metrics token as a bearer token.');
+    }
     c.header('Content-Type', metrics.registry.contentType);
     return c.body(await metrics.registry.metrics());
   });

@@ -8,13 +8,14 @@ const bot: BotResponder = {
   reply: () => ({ kind: 'answer', text: 'Yes.', lang: 'en', confidence: 0.9, suggestions: [], offerHandoff: false, state: {} }),
 };
 
+const TOKEN = 'metrics-token-0123456789';
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ bots: bot, overrides: { autoAssign: false } });
+  server = await startTestServer({ bots: bot, overrides: { autoAssign: false, metricsToken: TOKEN } });
 });
 afterAll(() => server.close());
 
-const scrape = async () => (await fetch(`${server.url}/metrics`)).text();
+const scrape = async () => (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
 
 describe('/metrics', () => {
   it('exposes sockets, queue length, messages, bot outcomes, handoffs, wait and first-response histograms', async () => {
@@ -44,5 +45,40 @@ describe('/metrics', () => {
     expect(text).toMatch(/^servus_write_batch_size_count \d+$/m);
     v.client.close();
     agent.client.close();
+  });
+});
+
+describe('/metrics access', () => {
+  it('is not on the public port without METRICS_TOKEN', async () => {
+    const plain = await startTestServer();
+    try {
+      expect((await fetch(`${plain.url}/metrics`)).status).toBe(404);
+      expect(plain.metricsUrl).toBeNull();
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('wants the token as a bearer token on the public port', async () => {
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+    expect((await fetch(`${server.url}/metrics`, { headers: { authorization: TOKEN } })).status).toBe(401);
+    const ok = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toMatch(/^servus_open_sockets \d+$/m);
+  });
+
+  it('serves it without a token on the separate METRICS_PORT listener, and only it', async () => {
+    const separate = await startTestServer({ overrides: { metricsPort: 0 } });
+    try {
+      expect(separate.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      const res = await fetch(separate.metricsUrl!);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toMatch(/^servus_queue_length\{site="demo"\} 0$/m);
+      expect((await fetch(separate.metricsUrl!.replace('/metrics', '/healthz'))).status).toBe(404);
+      expect((await fetch(`${separate.url}/metrics`)).status).toBe(404);
+    } finally {
+      await separate.close();
+    }
   });
 });

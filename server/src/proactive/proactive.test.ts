@@ -26,7 +26,7 @@ describe.each(['sqlite', 'postgres'] as const)('proactive messages on %s', (dial
   /** Each test sends from its own address (X-Forwarded-For, trusted here), so the per-IP limit of one never touches another. */
   const newIp = () => `203.0.113.${++ip}`;
   beforeAll(async () => {
-    server = await startTestServer({ postgres: dialect === 'postgres', overrides: { autoAssign: false, trustProxy: true } });
+    server = await startTestServer({ postgres: dialect === 'postgres', overrides: { autoAssign: false, trustProxy: true, metricsToken: 'metrics-token-0123456789' } });
     cookie = await login(server.url, TEST_ADMIN.email, TEST_ADMIN.password);
   });
   afterAll(() => server.close());
@@ -139,7 +139,7 @@ describe.each(['sqlite', 'postgres'] as const)('proactive messages on %s', (dial
       proactive: ProactiveRuleStats[];
     };
     expect(earlier.proactive.map((p) => p.shown)).toEqual([0, 0]);
-    const scrape = await (await fetch(`${server.url}/metrics`)).text();
+    const scrape = await (await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456789' } })).text();
     expect(scrape).toMatch(/^servus_proactive_events_total\{site="demo",event="shown"\} 4$/m);
     expect(scrape).toMatch(/^servus_proactive_events_total\{site="demo",event="opened"\} 1$/m);
   });

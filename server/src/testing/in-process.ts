@@ -50,6 +50,7 @@ export async function startTestServer({
   });
   return Object.assign(Object.create(null) as object, servus, {
     url: servus.url,
+    metricsUrl: servus.metricsUrl,
     port: servus.port,
     seeded: servus.seeded,
     database: servus.database,
