@@ -12,6 +12,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   RATE_LIMITED: 'RATE_LIMITED',
   CONFLICT: 'CONFLICT',
+  /** A cid this client already used for a different command (another conversation or kind). */
+  CID_REUSED: 'CID_REUSED',
   INVALID_STATE: 'INVALID_STATE',
   SLOW_CONSUMER: 'SLOW_CONSUMER',
   TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
@@ -44,6 +46,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   RATE_LIMITED: 429,
   CONFLICT: 409,
+  CID_REUSED: 409,
   INVALID_STATE: 409,
   SLOW_CONSUMER: 503,
   TOO_MANY_CONNECTIONS: 429,

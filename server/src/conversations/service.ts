@@ -126,18 +126,34 @@ export function createConversationService(options: ConversationServiceOptions) {
     return (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
   }
 
-  /** The stored ack of a command this actor already sent, if any. */
-  async function findDuplicate(tx: Transaction<Database> | Kysely<Database>, actor: Actor, cid: string): Promise<AckFrame | null> {
+  /**
+   * The stored ack of a command this actor already sent, if any. A cid names one command: reused
+   * for another conversation or another kind of command it is an error, not a silent retry.
+   */
+  async function findDuplicate(
+    tx: Transaction<Database> | Kysely<Database>,
+    actor: Actor,
+    cid: string,
+    expected?: { conversationId?: string | undefined; kind: EventRow['kind'] | readonly EventRow['kind'][] },
+  ): Promise<AckFrame | null> {
     const row =
       fast && inTx(tx)
         ? fast.duplicate(actorKey(actor), cid)
         : await tx
             .selectFrom('events')
-            .select(['id', 'seq', 'visitor_seq', 'conversation_id'])
+            .select(['id', 'seq', 'visitor_seq', 'conversation_id', 'kind'])
             .where('actor_key', '=', actorKey(actor))
             .where('cid', '=', cid)
             .executeTakeFirst();
     if (!row) return null;
+    if (expected) {
+      const kinds: readonly string[] = typeof expected.kind === 'string' ? [expected.kind] : expected.kind;
+      if ((expected.conversationId !== undefined && expected.conversationId !== row.conversation_id) || !kinds.includes(row.kind)) {
+        throw new ServusError(ErrorCode.CID_REUSED, 'This cid was already used for another command; send each command with a new cid.', {
+          path: 'cid',
+        });
+      }
+    }
     const seq = actor.kind === 'visitor' ? (row.visitor_seq ?? undefined) : row.seq;
     return { type: 'ack', cid, conversationId: row.conversation_id, id: row.id, ...(seq !== undefined ? { seq } : {}), duplicate: true };
   }
@@ -721,7 +737,7 @@ export function createConversationService(options: ConversationServiceOptions) {
     const later: { job: DeferredJob | null } = { job: null };
     const ack = await run(async (tx) => {
       later.job = null;
-      const dup = await findDuplicate(tx, visitor, cmd.cid);
+      const dup = await findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'message' });
       if (dup) return empty(dup);
       const at = now();
       const { conv, isNew } = await conversationForVisitor(tx, visitor, cmd.conversationId, at, cmd.lang ?? null);
@@ -801,7 +817,7 @@ export function createConversationService(options: ConversationServiceOptions) {
     cmd: { cid: string; conversationId?: string | undefined; lang?: string | null },
   ): Promise<AckFrame> {
     return (await run(async (tx) => {
-      const dup = await findDuplicate(tx, visitor, cmd.cid);
+      const dup = await findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'status' });
       if (dup) return empty(dup);
       const at = now();
       const { conv, isNew } = await conversationForVisitor(tx, visitor, cmd.conversationId, at, cmd.lang ?? null);
@@ -831,7 +847,7 @@ export function createConversationService(options: ConversationServiceOptions) {
     },
   ): Promise<AckFrame> {
     return (await run(async (tx) => {
-      const dup = await findDuplicate(tx, visitor, cmd.cid);
+      const dup = await findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'rating' });
       if (dup) return empty(dup);
       const found = await visitorConversation(tx, visitor, cmd.conversationId);
       const conv = fast ? found : (await lockConversation(tx, found.id))!;
@@ -862,7 +878,7 @@ export function createConversationService(options: ConversationServiceOptions) {
 
   async function closeByVisitor(visitor: VisitorActor, cmd: { cid: string; conversationId: string }): Promise<AckFrame> {
     return (await run(async (tx) => {
-      const dup = await findDuplicate(tx, visitor, cmd.cid);
+      const dup = await findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'status' });
       if (dup) return empty(dup);
       const found = await visitorConversation(tx, visitor, cmd.conversationId);
       const conv = fast ? found : (await lockConversation(tx, found.id))!;
@@ -889,7 +905,7 @@ export function createConversationService(options: ConversationServiceOptions) {
     kind: 'message' | 'note' = 'message',
   ): Promise<AckFrame> {
     return (await run(async (tx) => {
-      const dup = await findDuplicate(tx, agent, cmd.cid);
+      const dup = await findDuplicate(tx, agent, cmd.cid, { conversationId: cmd.conversationId, kind });
       if (dup) return empty(dup);
       const conv = await agentConversation(tx, agent, cmd.conversationId, true);
       const at = now();
@@ -934,7 +950,7 @@ export function createConversationService(options: ConversationServiceOptions) {
     assigneeName?: string,
   ): Promise<AckFrame> {
     return (await run(async (tx) => {
-      const dup = await findDuplicate(tx, agent, cmd.cid);
+      const dup = await findDuplicate(tx, agent, cmd.cid, { conversationId: cmd.conversationId, kind: 'status' });
       if (dup) return empty(dup);
       const conv = await agentConversation(tx, agent, cmd.conversationId, true);
       const wasQueued = conv.status === 'queued';
@@ -1181,7 +1197,7 @@ export function createConversationService(options: ConversationServiceOptions) {
       .where('verified', '=', 0)
       .execute();
     return (await run(async (tx) => {
-      const dup = await findDuplicate(tx, visitor, cmd.cid);
+      const dup = await findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'message' });
       if (dup) return empty(dup);
       const at = now();
       const { conv, isNew } = await conversationForVisitor(tx, visitor, cmd.conversationId, at, cmd.lang ?? null);

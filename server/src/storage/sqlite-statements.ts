@@ -92,7 +92,7 @@ export function prepareSqliteStatements(sqlite: SQLite.Database) {
   const conversation = sqlite.prepare<[string], unknown[]>(`${select} WHERE id = ?`).raw();
   const current = sqlite.prepare<[string], unknown[]>(`${select} WHERE visitor_id = ? ORDER BY created_at DESC LIMIT 1`).raw();
   const duplicate = sqlite
-    .prepare<[string, string], unknown[]>('SELECT id, seq, visitor_seq, conversation_id FROM events WHERE actor_key = ? AND cid = ?')
+    .prepare<[string, string], unknown[]>('SELECT id, seq, visitor_seq, conversation_id, kind FROM events WHERE actor_key = ? AND cid = ?')
     .raw();
   const insertEvent = sqlite.prepare(
     `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`,
@@ -169,9 +169,17 @@ export function prepareSqliteStatements(sqlite: SQLite.Database) {
       ownChanges = -1;
     },
     current: (visitorId: string) => remember(current.get(visitorId)),
-    duplicate(actorKey: string, cid: string): Pick<EventsTable, 'id' | 'seq' | 'visitor_seq' | 'conversation_id'> | undefined {
+    duplicate(actorKey: string, cid: string): Pick<EventsTable, 'id' | 'seq' | 'visitor_seq' | 'conversation_id' | 'kind'> | undefined {
       const r = duplicate.get(actorKey, cid);
-      return r && { id: r[0] as string, seq: r[1] as number, visitor_seq: r[2] as number | null, conversation_id: r[3] as string };
+      return (
+        r && {
+          id: r[0] as string,
+          seq: r[1] as number,
+          visitor_seq: r[2] as number | null,
+          conversation_id: r[3] as string,
+          kind: r[4] as EventsTable['kind'],
+        }
+      );
     },
     insertEvent(e: EventsTable) {
       ownChanges += insertEvent.run(
