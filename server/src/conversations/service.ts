@@ -1190,17 +1190,13 @@ export function createConversationService(options: ConversationServiceOptions) {
     visitor: VisitorActor,
     cmd: { cid: string; conversationId?: string | undefined; email: string; message: string; lang?: string | null },
   ): Promise<AckFrame> {
-    await db
-      .updateTable('visitors')
-      .set({ email: cmd.email, last_seen_at: now() })
-      .where('id', '=', visitor.id)
-      .where('verified', '=', 0)
-      .execute();
     return (await run(async (tx) => {
       const dup = await findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'message' });
       if (dup) return empty(dup);
       const at = now();
       const { conv, isNew } = await conversationForVisitor(tx, visitor, cmd.conversationId, at, cmd.lang ?? null);
+      // Only now that the command is accepted, and in its transaction: a refused command stores nothing.
+      await tx.updateTable('visitors').set({ email: cmd.email, last_seen_at: at }).where('id', '=', visitor.id).where('verified', '=', 0).execute();
       const events: EventRow[] = [];
       if (conv.status === 'resolved') applyLifecycle(conv, { type: 'visitor.wrote', at }, events);
       const wasQueued = conv.status === 'queued';
