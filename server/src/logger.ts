@@ -3,6 +3,8 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: 'servus' }, redact: ['token', 'password', 'req.headers.cookie'] });
+/** A logger at this level; JSON lines on stdout unless another destination is given (tests read it). */
+export function createLogger(level: string, destination?: { write(line: string): void }): Logger {
+  const options = { level, base: { service: 'servus' }, redact: ['token', 'password', 'req.headers.cookie'] };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -15,7 +15,7 @@ import { createPresence } from './realtime/presence.js';
 import { createSocketServer } from './realtime/socket-server.js';
 import { createAuth } from './auth.js';
 import { DEFAULT_LOGIN_LIMITS } from './login-throttle.js';
-import { createSiteDirectory, hoursNow } from './sites.js';
+import { createOriginRefusals, createSiteDirectory, hoursNow } from './sites.js';
 import { createConversationService } from './conversations/service.js';
 import { silentBot, type BotResponder } from './conversations/bot-responder.js';
 import { createAssigner } from './conversations/assigner.js';
@@ -140,9 +140,11 @@ export async function startServus({
   });
   let port = config.port;
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
+  const originRefused = createOriginRefusals(logger);
   const sockets = createSocketServer({
     config,
     logger,
+    originRefused,
     auth,
     hub,
     sites,
@@ -199,6 +201,7 @@ export async function startServus({
     presence,
     disconnectAgent: (agentId, keep) => sockets.disconnectAgent(agentId, keep),
     sessionEnded: () => void sockets.checkSessions(),
+    originRefused,
     consoleDir: join(repoRoot, 'server', 'console', 'dist'),
     logger,
     auth,

@@ -1,5 +1,6 @@
 // Sites (one per website using Servus): settings cached in memory, read on every upgrade.
 import type { Kysely } from 'kysely';
+import type { Logger } from './logger.js';
 import type { Database } from './storage/schema.js';
 import { DEFAULT_WIDGET_COLOR, type SiteSettings as SharedSiteSettings } from '@servus/shared';
 import { isOpen, nextOpening } from './business-hours.js';
@@ -64,6 +65,34 @@ export function createSiteDirectory(db: Kysely<Database>, ttlMs = 5_000) {
       cache.delete(key);
       return site;
     },
+  };
+}
+
+/** Whether a page of this origin may use the site: any origin when the site lists none. */
+export function originAllowed(site: Site, origin: string | undefined): boolean {
+  const allowed = site.settings.allowedOrigins;
+  return !allowed?.length || (origin !== undefined && allowed.includes(origin));
+}
+
+export type OriginRefusals = (site: Site, origin: string | undefined, where: 'widget config' | 'socket' | 'beacon') => void;
+
+/**
+ * Logs a refused origin once per site and origin an hour: a site owner who forgot an origin finds
+ * it in the log without the log filling up with every page view.
+ */
+export function createOriginRefusals(logger: Logger, { everyMs = 3_600_000, now = Date.now } = {}): OriginRefusals {
+  const last = new Map<string, number>();
+  return (site, origin, where) => {
+    const key = `${site.key} ${origin ?? ''}`;
+    const t = now();
+    const before = last.get(key);
+    if (before !== undefined && t - before < everyMs) return;
+    if (last.size >= 10_000) last.clear();
+    last.set(key, t);
+    logger.warn(
+      { site: site.key, origin: origin ?? null, where },
+      `refused origin ${origin ?? '(none)'} for site ${site.key}: not among its allowed origins (console: Settings → Website → Allowed origins; setting allowedOrigins)`,
+    );
   };
 }
 

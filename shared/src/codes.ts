@@ -9,6 +9,8 @@ export const ErrorCode = {
   UNAUTHORIZED: 'UNAUTHORIZED',
   AUTH_TIMEOUT: 'AUTH_TIMEOUT',
   FORBIDDEN: 'FORBIDDEN',
+  /** The page's origin is not among the site's allowed origins (the widget stops for good). */
+  ORIGIN_NOT_ALLOWED: 'ORIGIN_NOT_ALLOWED',
   NOT_FOUND: 'NOT_FOUND',
   RATE_LIMITED: 'RATE_LIMITED',
   CONFLICT: 'CONFLICT',
@@ -43,6 +45,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UNAUTHORIZED: 401,
   AUTH_TIMEOUT: 401,
   FORBIDDEN: 403,
+  ORIGIN_NOT_ALLOWED: 403,
   NOT_FOUND: 404,
   RATE_LIMITED: 429,
   CONFLICT: 409,

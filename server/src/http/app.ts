@@ -14,7 +14,7 @@ import type { Auth } from '../auth.js';
 import { SESSION_COOKIE } from '../auth.js';
 import type { ConversationService, AgentActor } from '../conversations/service.js';
 import { ServusError, toPublicError } from '../errors.js';
-import { publicSiteConfig, type SiteDirectory } from '../sites.js';
+import { originAllowed, publicSiteConfig, type OriginRefusals, type SiteDirectory } from '../sites.js';
 import { demoPage, consolePage } from './pages.js';
 import { clientAddress, isHttps, requestOrigin } from './forwarded.js';
 import { bearerMatches } from '../ids.js';
@@ -37,6 +37,8 @@ export interface AppOptions {
   disconnectAgent: (agentId: string, keepSessionHash?: string) => void;
   /** A session ended here (logout): its sockets close now rather than at the next check. */
   sessionEnded?: () => void;
+  /** Logs a page origin a site does not allow (once per site and origin an hour). */
+  originRefused?: OriginRefusals;
   /** Folder of the built console (server/console/dist); a placeholder page is served until it is built. */
   consoleDir: string;
   logger: Logger;
@@ -74,6 +76,7 @@ export function createApp({
   presence,
   disconnectAgent,
   sessionEnded,
+  originRefused,
 }: AppOptions) {
   const app = new Hono<Env>();
 
@@ -208,6 +211,17 @@ export function createApp({
     if (!site) throw new ServusError(ErrorCode.NOT_FOUND, 'Unknown site.');
     c.header('Access-Control-Allow-Origin', '*');
     c.header('Cache-Control', 'public, max-age=60');
+    c.header('Vary', 'Origin');
+    // A page the site does not allow learns it here, before it opens a socket (which a browser
+    // cannot tell apart from a network failure). A same-origin request sends no Origin.
+    const origin = c.req.header('origin');
+    if (origin !== undefined && !originAllowed(site, origin)) {
+      originRefused?.(site, origin, 'widget config');
+      throw new ServusError(
+        ErrorCode.ORIGIN_NOT_ALLOWED,
+        `The origin ${origin} may not use the site ${site.key}: add it under Settings → Website → Allowed origins.`,
+      );
+    }
     return c.json({ site: publicSiteConfig(site) });
   });
 
@@ -304,7 +318,7 @@ export function createApp({
     parse: json as unknown as AgentApiOptions['parse'],
   });
   // Proactive messages: the widget's beacon and the admins' rules per site (docs/proactive.md).
-  mountProactiveApi(app, { db, sites, metrics, trustProxy: config.trustProxy });
+  mountProactiveApi(app, { db, sites, metrics, trustProxy: config.trustProxy, ...(originRefused ? { originRefused } : {}) });
   // Sites and their settings: the agent's sites, settings per site, new sites (docs/configuration.md).
   mountSiteSettingsApi(app as unknown as Hono<AgentEnv>, { db, sites });
 

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { clientAddress } from '../http/forwarded.js';
 import { ErrorCode } from '@servus/shared';
 import type { Database } from '../storage/schema.js';
-import type { SiteDirectory } from '../sites.js';
+import { originAllowed, type OriginRefusals, type SiteDirectory } from '../sites.js';
 import type { AgentEnv } from '../http/agent-api.js';
 import type { ServerMetrics } from '../metrics/prometheus.js';
 import { ServusError, notFound } from '../errors.js';
@@ -24,6 +24,8 @@ export interface ProactiveApiOptions {
   metrics?: ServerMetrics | undefined;
   /** Take the client IP from X-Forwarded-For (only behind a proxy you control). */
   trustProxy?: boolean;
+  /** Logs a refused page origin (once per site and origin an hour). */
+  originRefused?: OriginRefusals;
   /** Largest beacon body: `{"site":…,"ruleId":…,"event":"opened"}` needs well under 200 bytes. */
   maxBeaconBytes?: number;
   /** Beacons one client IP may send per window; a visit sends at most two per rule. */
@@ -50,6 +52,7 @@ export function mountProactiveApi(
     sites,
     metrics,
     trustProxy = false,
+    originRefused,
     maxBeaconBytes = 512,
     beaconsPerWindow = 30,
     beaconWindowMs = 60_000,
@@ -102,10 +105,11 @@ export function mountProactiveApi(
       const { site: key, ruleId, event } = parsed.data;
       const site = await sites.get(key);
       if (!site) throw notFound('site');
-      const allowed = site.settings.allowedOrigins;
       const origin = c.req.header('origin');
-      if (allowed?.length && !(origin && allowed.includes(origin)))
-        throw new ServusError(ErrorCode.FORBIDDEN, 'This origin may not use this site.');
+      if (!originAllowed(site, origin)) {
+        originRefused?.(site, origin, 'beacon');
+        throw new ServusError(ErrorCode.ORIGIN_NOT_ALLOWED, 'This origin may not use this site.');
+      }
       if (!rulesOf(site.settings).some((r) => r.id === ruleId)) throw notFound('rule');
       await countProactiveEvent(db, { siteKey: site.key, ruleId, event, at: now() });
       metrics?.proactiveEvents.inc({ site: site.key, event });

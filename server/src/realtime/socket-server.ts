@@ -23,7 +23,7 @@ import { parseCookies, SESSION_COOKIE } from '../auth.js';
 import { hashToken } from '../ids.js';
 import type { ConversationService, AgentActor, VisitorActor } from '../conversations/service.js';
 import type { ConversationRow } from '../conversations/views.js';
-import type { SiteDirectory } from '../sites.js';
+import { originAllowed, type OriginRefusals, type SiteDirectory } from '../sites.js';
 import { ServusError, toPublicError } from '../errors.js';
 import { type Hub, type HubMessage, topics } from './hub.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -48,6 +48,8 @@ export interface SocketServerOptions {
   publicUrl?: string | undefined;
   /** How often agent sockets are checked against their sessions in the database (ms). */
   sessionCheckMs?: number;
+  /** Logs a page origin a site does not allow (once per site and origin an hour). */
+  originRefused?: OriginRefusals;
 }
 
 type VisitorIdentity = VisitorActor & { verified?: boolean };
@@ -216,9 +218,10 @@ export function createSocketServer(options: SocketServerOptions) {
           return reject(socket, ErrorCode.NOT_FOUND, 'Unknown site.');
         }
         const origin = req.headers.origin;
-        if (site.settings.allowedOrigins?.length && !(origin && site.settings.allowedOrigins.includes(origin))) {
+        if (!originAllowed(site, origin)) {
           uncount();
-          return reject(socket, ErrorCode.FORBIDDEN, 'This origin may not use this site.');
+          options.originRefused?.(site, origin, 'socket');
+          return reject(socket, ErrorCode.ORIGIN_NOT_ALLOWED, 'This origin may not use this site.');
         }
         conn.siteKey = site.key;
         const tokenProto = offered.find((p) => p.startsWith(TOKEN_SUBPROTOCOL_PREFIX));

@@ -20,12 +20,15 @@ export async function startTestServer({
   bots,
   postgres = false,
   pgSchema: sharedSchema,
+  logger,
 }: {
   overrides?: Partial<Record<keyof Config, unknown>>;
   /** A fixed responder, or a factory such as `createFaqBots` (default: a silent bot). */
   bots?: ServusOptions['bots'];
   postgres?: boolean;
   /** Share a schema with another instance (scale-out tests). */ pgSchema?: string;
+  /** The server's logger (default: silent, or TEST_LOG_LEVEL). */
+  logger?: ServusOptions['logger'];
 } = {}): Promise<TestServer & { pgSchema?: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'servus-it-'));
   const config = loadConfig({
@@ -44,7 +47,7 @@ export async function startTestServer({
   const pgSchema = postgres ? (sharedSchema ?? `t_${randomBytes(6).toString('hex')}`) : undefined;
   const servus = await startServus({
     config,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    logger: logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     ...(bots ? { bots } : {}),
     ...(pgSchema ? { pgSchema } : {}),
   });
