@@ -61,4 +61,4 @@ export function rulesOf(settings: { proactive?: unknown }): ProactiveRule[] {
   return rules;
 }
 
-export { matchesUrlPattern } from '@servus/shared/url-pattern';
+export { matchesUrlPattern } from '@servus/shared';
