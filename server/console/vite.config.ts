@@ -8,12 +8,6 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   root: here('.'),
   base: '/console/',
-  resolve: {
-    alias: {
-      // Values the console needs (limits, reconnect timings) without pulling zod into the bundle.
-      '@servus/shared/limits': here('../../shared/src/limits.ts'),
-    },
-  },
   build: {
     outDir: here('dist'),
     emptyOutDir: true,

@@ -1,42 +1,38 @@
+// `@servus/shared`, the zod-free entry for every side: protocol types and constants, limits, codes,
+// site settings. Nothing here loads zod (client frame types are type-only
+// re-exports); the server's schemas are the `@servus/shared/schemas` entry.
 export { PROTOCOL_VERSION, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, DEFAULT_LIMITS, RECONNECT } from './limits.js';
 export type { Limits } from './limits.js';
 export { ErrorCode, CloseCode, HTTP_STATUS } from './codes.js';
-export {
-  ConversationStatus,
-  AuthorType,
-  visitorContextSchema,
-  storableString,
-  visitorFrame,
-  agentFrame,
-  visitorHello,
-  messageSend,
-  agentMessageSend,
-  typingUpdate,
-  conversationRead,
-  conversationResume,
-  handoffRequest,
-  conversationRate,
-  visitorIdentify,
-  conversationClose,
-  visitorProfile,
-  offlineSubmit,
-  conversationTranscript,
-  agentHello,
-  queueSubscribe,
-  conversationSubscribe,
-  conversationUnsubscribe,
-  conversationClaim,
-  noteAdd,
-  conversationTransfer,
-  conversationResolve,
-  conversationRelease,
-  conversationReopen,
-  agentStatusSet,
-} from './protocol.js';
+export { ConversationStatus, AuthorType } from './protocol.js';
 export type {
   VisitorContext,
   VisitorFrame,
   AgentFrame,
+  VisitorHelloFrame,
+  MessageSendFrame,
+  AgentMessageSendFrame,
+  TypingUpdateFrame,
+  ConversationReadFrame,
+  ConversationResumeFrame,
+  HandoffRequestFrame,
+  ConversationRateFrame,
+  VisitorIdentifyFrame,
+  ConversationCloseFrame,
+  VisitorProfileFrame,
+  OfflineSubmitFrame,
+  ConversationTranscriptFrame,
+  AgentHelloFrame,
+  QueueSubscribeFrame,
+  ConversationSubscribeFrame,
+  ConversationUnsubscribeFrame,
+  ConversationClaimFrame,
+  NoteAddFrame,
+  ConversationTransferFrame,
+  ConversationResolveFrame,
+  ConversationReopenFrame,
+  ConversationReleaseFrame,
+  AgentStatusFrame,
   Author,
   Suggestion,
   ChatMessage,
@@ -68,4 +64,5 @@ export type {
 } from './metrics.js';
 export { DEFAULT_WIDGET_COLOR, SITE_LIMITS } from './site-settings.js';
 export type { SiteSettings, BusinessHours, Weekday } from './site-settings.js';
+export { matchesUrlPattern } from './url-pattern.js';
 export { cleanText } from './text.js';

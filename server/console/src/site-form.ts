@@ -1,9 +1,8 @@
 // The Website settings form's pure parts: the embed snippet, the stored settings as form values,
 // and the form values as one PATCH body (empty optional text → null, so the default applies again).
 
-// A subpath: the package's index would bring zod into the console bundle.
-import type { SiteSettings, Weekday } from '@servus/shared/site-settings';
-export { DEFAULT_WIDGET_COLOR as DEFAULT_COLOR } from '@servus/shared/site-settings';
+import type { SiteSettings, Weekday } from '@servus/shared';
+export { DEFAULT_WIDGET_COLOR as DEFAULT_COLOR } from '@servus/shared';
 
 export const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 

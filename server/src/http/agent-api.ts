@@ -3,7 +3,8 @@
 import type { Hono, Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { ErrorCode, storableString, type ConversationView } from '@servus/shared';
+import { ErrorCode, type ConversationView } from '@servus/shared';
+import { storableString } from '@servus/shared/schemas';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Dialect } from '../storage/db.js';

@@ -4,7 +4,8 @@
 import type { Hono, Context } from 'hono';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import { ErrorCode, storableString } from '@servus/shared';
+import { ErrorCode } from '@servus/shared';
+import { storableString } from '@servus/shared/schemas';
 import type { Database } from '../storage/schema.js';
 import { createFaqBot, initialBotState, type FaqBot } from '../bot/index.js';
 import { ServusError, notFound } from '../errors.js';

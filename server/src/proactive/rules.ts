@@ -1,7 +1,7 @@
 // Proactive messages: the per-site rules (stored in the site settings as `proactive`), their
 // validation, and the URL pattern the widget matches them with (docs/proactive.md).
 import { z } from 'zod';
-import { storableString } from '@servus/shared';
+import { storableString } from '@servus/shared/schemas';
 
 /** Limits of a site's rule list; small, because the widget downloads all of them with its config. */
 export const PROACTIVE_LIMITS = {
@@ -61,4 +61,4 @@ export function rulesOf(settings: { proactive?: unknown }): ProactiveRule[] {
   return rules;
 }
 
-export { matchesUrlPattern } from '@servus/shared/url-pattern';
+export { matchesUrlPattern } from '@servus/shared';

@@ -4,9 +4,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import { agentFrame as agentFrameSchema, visitorFrame as visitorFrameSchema } from '@servus/shared/schemas';
 import {
-  agentFrame as agentFrameSchema,
-  visitorFrame as visitorFrameSchema,
   CloseCode,
   ErrorCode,
   HTTP_STATUS,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesUrlPattern as globMatches } from '@servus/shared/url-pattern';
+import { matchesUrlPattern as globMatches } from '@servus/shared';
 import { pickRule } from './proactive.js';
 
 describe('proactive rules', () => {

@@ -1,6 +1,6 @@
 // Proactive greetings (issue 6): which rule, if any, greets this visitor on this page. A separate
 // chunk with its styles: most sites have no rules.
-import { matchesUrlPattern } from '@servus/shared/url-pattern';
+import { matchesUrlPattern } from '@servus/shared';
 export { default as greetingCss } from './greeting.css?inline';
 
 export interface ProactiveRule {

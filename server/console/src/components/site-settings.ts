@@ -10,7 +10,7 @@ import { QueryController } from '../controllers/query-controller.js';
 import { api } from '../api.js';
 import type { Key } from '../i18n.js';
 import { base } from '../styles.js';
-import { SITE_LIMITS } from '@servus/shared/site-settings';
+import { SITE_LIMITS } from '@servus/shared';
 import {
   DEFAULT_COLOR,
   WEEKDAYS,

@@ -1,6 +1,6 @@
 // The console's connection to /ws/agent: reconnects with capped exponential backoff and full jitter,
 // keeps a bounded outbox of commands while offline, and lets the store resync after every (re)open.
-import { RECONNECT, SUBPROTOCOL } from '@servus/shared/limits';
+import { RECONNECT, SUBPROTOCOL } from '@servus/shared';
 
 export type SocketState = 'connecting' | 'open' | 'closed';
 

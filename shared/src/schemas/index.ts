@@ -1,0 +1,33 @@
+// `@servus/shared/schemas`: the zod schemas the server validates client frames with. Server only:
+// the widget and the console import types from `@servus/shared`, which never loads zod.
+export {
+  storableString,
+  visitorContextSchema,
+  visitorFrame,
+  agentFrame,
+  visitorHello,
+  messageSend,
+  agentMessageSend,
+  typingUpdate,
+  conversationRead,
+  conversationResume,
+  handoffRequest,
+  conversationRate,
+  visitorIdentify,
+  conversationClose,
+  visitorProfile,
+  offlineSubmit,
+  conversationTranscript,
+  agentHello,
+  queueSubscribe,
+  conversationSubscribe,
+  conversationUnsubscribe,
+  conversationClaim,
+  noteAdd,
+  conversationTransfer,
+  conversationResolve,
+  conversationRelease,
+  conversationReopen,
+  agentStatusSet,
+} from './frames.js';
+export type { VisitorContext, VisitorFrame, AgentFrame } from './frames.js';
