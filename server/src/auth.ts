@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, VisitorsTable } from './storage/schema.js';
 import { hashToken, newToken, randomId, verifyPassword } from './ids.js';
-import type { AgentActor, VisitorActor } from './conversations/service.js';
+import type { AgentActor, VisitorActor } from './actors.js';
 import type { Dialect } from './storage/db.js';
 import { createLoginThrottle, type LoginLimits } from './login-throttle.js';
 

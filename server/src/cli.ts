@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig, ConfigError } from './config.js';
 import { openDatabase } from './storage/db.js';
 import { createLoginThrottle } from './login-throttle.js';
-import { createAgent } from './http/agent-api.js';
+import { createAgent } from './agents.js';
 import { hashPassword } from './ids.js';
 import { ServusError } from './errors.js';
 

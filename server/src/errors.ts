@@ -25,3 +25,28 @@ export function toPublicError(err: unknown): { code: ErrorCode; message: string;
   }
   return { code: ErrorCode.INTERNAL, message: 'Internal error.' };
 }
+
+/** A zod issue, as much of it as the mapping reads. */
+interface Issue {
+  path: readonly PropertyKey[];
+  message: string;
+  code?: string;
+  keys?: readonly string[];
+}
+
+/**
+ * The first problem zod found, as the message and field path every client gets (frames and REST).
+ * An unknown field is named in the path itself (`settings.colour: unknown field`).
+ */
+export function zodIssueMessage(issue: Issue | undefined, what: string): { message: string; path: string } {
+  const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys?.slice(0, 1) : undefined;
+  const path = [...(issue?.path ?? []), ...(unknownKey ?? [])].map(String).join('.');
+  const message = unknownKey?.length ? 'unknown field' : (issue?.message ?? 'invalid');
+  return { message: `${path || what}: ${message}`, path };
+}
+
+/** A request or frame zod refused: BAD_FRAME with the field's path. */
+export function invalidInput(issues: readonly Issue[], what: string): ServusError {
+  const { message, path } = zodIssueMessage(issues[0], what);
+  return new ServusError(ErrorCode.BAD_FRAME, message, { path });
+}

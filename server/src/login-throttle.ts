@@ -48,7 +48,8 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
   knownAddressMs: 90 * 86400_000,
 };
 
-export type ThrottleVerdict = { allowed: true; settle(outcome: { agentId: string } | null): Promise<void> } | { allowed: false; retryAfterMs: number };
+export type ThrottleVerdict =
+  { allowed: true; settle(outcome: { agentId: string } | null): Promise<void> } | { allowed: false; retryAfterMs: number };
 
 export interface LoginThrottle {
   /**
@@ -70,7 +71,12 @@ export function addressKey(ip: string): string {
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return sha(`${groups.slice(0, 4).map((g) => parseInt(g || '0', 16).toString(16)).join(':')}::/64`);
+  return sha(
+    `${groups
+      .slice(0, 4)
+      .map((g) => parseInt(g || '0', 16).toString(16))
+      .join(':')}::/64`,
+  );
 }
 
 export function createLoginThrottle({
@@ -126,14 +132,16 @@ export function createLoginThrottle({
         }
         const pair = row(keys.pair);
         const pairFailures = pair && t - pair.last_at < limits.forgetAfterMs ? pair.failures : 0;
-        if (pair && pairFailures > 0 && t < pair.last_at + delayAfter(pairFailures)) return { retryAt: pair.last_at + delayAfter(pairFailures) };
+        if (pair && pairFailures > 0 && t < pair.last_at + delayAfter(pairFailures))
+          return { retryAt: pair.last_at + delayAfter(pairFailures) };
         // Counted before the password is checked; settle() takes it back on success.
         for (const [key, existing, windowed] of [
           [keys.pair, pair, false],
           [keys.address, row(keys.address), true],
           [keys.account, row(keys.account), true],
         ] as const) {
-          const expired = existing && (windowed ? t - existing.window_start >= limits.windowMs : t - existing.last_at >= limits.forgetAfterMs);
+          const expired =
+            existing && (windowed ? t - existing.window_start >= limits.windowMs : t - existing.last_at >= limits.forgetAfterMs);
           await tx
             .insertInto('login_throttle')
             .values({ key, failures: 1, window_start: t, last_at: t })
@@ -141,7 +149,9 @@ export function createLoginThrottle({
               oc
                 .column('key')
                 .doUpdateSet(
-                  expired ? { failures: 1, window_start: t, last_at: t } : (eb) => ({ failures: eb('login_throttle.failures', '+', 1), last_at: t }),
+                  expired
+                    ? { failures: 1, window_start: t, last_at: t }
+                    : (eb) => ({ failures: eb('login_throttle.failures', '+', 1), last_at: t }),
                 ),
             )
             .execute();

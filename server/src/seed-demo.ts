@@ -5,12 +5,12 @@
 import { loadConfig } from './config.js';
 import { openDatabase } from './storage/db.js';
 import { createWriteQueue } from './storage/write-queue.js';
-import { createLocalHub } from './realtime/hub.js';
-import { createConversationService, type AgentActor, type VisitorActor } from './conversations/service.js';
+import { createConversations } from './conversations/index.js';
+import type { AgentActor, VisitorActor } from './actors.js';
 import type { BotResponder } from './conversations/bot-responder.js';
 import { seed, DEMO_SITE, DEMO_PROACTIVE_RULE } from './seed.js';
 import { countProactiveEvent } from './proactive/counts.js';
-import { createAgent } from './http/agent-api.js';
+import { createAgent } from './agents.js';
 import { createAuth } from './auth.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,11 +101,10 @@ export async function seedDemo({
     }),
   };
   const writes = createWriteQueue(db);
-  const service = createConversationService({
+  const { commands: service } = createConversations({
     db,
     dialect: database.dialect,
     writes,
-    hub: createLocalHub(),
     bots: bot,
     now: () => clock,
     reopenWindowMs: 7 * 86_400_000,

@@ -1,4 +1,6 @@
-// Assembles one Servus process: database, write queue, hub, bot, HTTP routes and sockets.
+// Assembles one Servus process, and nothing else: database and write queue, conversations and the
+// subscribers of their committed changes (realtime fan-out, auto-assignment, metrics, mail), the
+// sockets and the HTTP routes. Behaviour lives in the modules wired here (docs/architecture.md).
 import { createAdaptorServer } from '@hono/node-server';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,18 +13,18 @@ import { createWriteQueue } from './storage/write-queue.js';
 import { prepareSqliteStatements } from './storage/sqlite-statements.js';
 import { createLocalHub, type Hub } from './realtime/hub.js';
 import { createRedisHub } from './realtime/redis-hub.js';
-import { createPresence } from './realtime/presence.js';
+import { connectFanout } from './realtime/fanout.js';
 import { createSocketServer } from './realtime/socket-server.js';
+import { createPresence } from './presence/presence.js';
 import { createAuth } from './auth.js';
 import { DEFAULT_LOGIN_LIMITS } from './login-throttle.js';
 import { createOriginRefusals, createSiteDirectory, hoursNow } from './sites.js';
-import { createConversationService } from './conversations/service.js';
-import { silentBot, type BotResponder } from './conversations/bot-responder.js';
-import { createAssigner } from './conversations/assigner.js';
+import { createAssigner, createConversations, silentBot, type BotResponder } from './conversations/index.js';
+import { watchAgentAbsence } from './conversations/absence.js';
 import { createServerMetrics } from './metrics/prometheus.js';
+import { observeChanges } from './metrics/observe.js';
 import { createMailer } from './mail/mailer.js';
-import { offlineNotification, transcript, langOf } from './mail/templates.js';
-import type { ChatMessage } from '@servus/shared';
+import { createMailNotifications } from './mail/notifications.js';
 import { createApp } from './http/app.js';
 import { seed, type SeedResult } from './seed.js';
 
@@ -99,47 +101,52 @@ export async function startServus({
       accountFailures: config.loginFailuresPerAccount,
     },
   });
-  const service = createConversationService({
+  const conversations = createConversations({
     db,
     dialect: database.dialect,
     writes,
-    hub,
     bots: bot,
     reopenWindowMs: config.reopenWindowSeconds * 1000,
     defaultHandlingSeconds: config.defaultHandlingSeconds,
     agentsOnline: (siteKey) => presence.online(siteKey),
     sqlite: statements,
-    onSiteChanged: (siteKey) => assigner.schedule(siteKey),
     hoursNow: async (siteKey, executor) => {
       const site = await sites.get(siteKey, executor);
       return site ? hoursNow(site) : { open: true, opensAt: null };
     },
-    metrics,
     logger,
   });
-  const assigner = createAssigner({ db, service, presence, logger, enabled: config.autoAssign });
-  const offlineTimers = new Map<string, NodeJS.Timeout>();
-  presence.onChange((keys, agentId, online) => {
-    // Visitors waiting learn at once when the first agent comes online or the last one leaves.
-    for (const key of keys) {
-      void service.publishQueuePositions(key).catch((err: unknown) => logger.error({ err }, 'queue update failed'));
-      if (online) assigner.schedule(key);
-    }
-    clearTimeout(offlineTimers.get(agentId));
-    offlineTimers.delete(agentId);
-    if (!online) {
-      // After a grace period (a reload, a flaky network), an absent agent's chats go back to the front of the queue.
-      const timer = setTimeout(() => {
-        offlineTimers.delete(agentId);
-        if (presence.status(agentId) !== 'offline') return;
-        void service.returnToQueue(agentId).catch((err: unknown) => logger.error({ err, agentId }, 'return to queue failed'));
-      }, config.agentOfflineGraceSeconds * 1000);
-      timer.unref();
-      offlineTimers.set(agentId, timer);
-    }
+
+  // Subscribers of the committed changes, in the order they hear of each change.
+  observeChanges(conversations.changes, metrics);
+  connectFanout({ conversations, hub });
+  const assigner = createAssigner({
+    db,
+    commands: conversations.commands,
+    changes: conversations.changes,
+    presence,
+    logger,
+    enabled: config.autoAssign,
+  });
+  const absence = watchAgentAbsence({
+    presence,
+    commands: conversations.commands,
+    queue: conversations.queue,
+    assign: (siteKey) => assigner.schedule(siteKey),
+    graceMs: config.agentOfflineGraceSeconds * 1000,
+    logger,
   });
   let port = config.port;
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
+  const mail = createMailNotifications({
+    db,
+    conversations,
+    sites,
+    mailer,
+    consoleOrigin: () => config.publicUrl ?? `http://localhost:${port}`,
+    logger,
+  });
+
   const originRefused = createOriginRefusals(logger);
   const sockets = createSocketServer({
     config,
@@ -148,56 +155,16 @@ export async function startServus({
     auth,
     hub,
     sites,
-    service,
+    conversations,
     presence,
     publicUrl: config.publicUrl,
-    onOfflineMessage: (visitor, conversationId, email, text) => {
-      void (async () => {
-        const site = await sites.get(visitor.siteKey);
-        if (!site || !mailer.enabled) return;
-        const to = site.settings.notifyEmails?.length
-          ? site.settings.notifyEmails
-          : (
-              await db
-                .selectFrom('agents')
-                .innerJoin('agent_sites', 'agent_sites.agent_id', 'agents.id')
-                .select('agents.email')
-                .where('agent_sites.site_key', '=', site.key)
-                .where('agents.role', '=', 'admin')
-                .execute()
-            ).map((a) => a.email);
-        if (!to.length) return;
-        const link = `${config.publicUrl ?? `http://localhost:${port}`}/console/conversations/${conversationId}`;
-        const mail = offlineNotification(langOf(site.settings.defaultLang), site.name, email, text, link);
-        await mailer.send({ to, replyTo: email, ...mail });
-      })().catch((err: unknown) => logger.error({ err }, 'offline notification failed'));
-    },
-    sendTranscript: async (visitor, conversationId, email) => {
-      if (!mailer.enabled) return false;
-      const row = await db.selectFrom('visitors').select('email').where('id', '=', visitor.id).executeTakeFirst();
-      const to = email ?? row?.email;
-      if (!to) return false;
-      const conv = await service.visitorConversation(visitor, conversationId);
-      const site = await sites.get(visitor.siteKey);
-      const { frames } = await service.replay(conv, 'visitor', 0, 2000);
-      const messages = frames
-        .map((f) => JSON.parse(f.json) as { type: string; message?: ChatMessage })
-        .flatMap((f) => (f.type === 'message.created' && f.message ? [f.message] : []));
-      const mail = transcript(
-        langOf(conv.lang ?? site?.settings.defaultLang),
-        site?.name ?? 'Servus',
-        messages,
-        site?.settings.businessHours?.timeZone,
-      );
-      return mailer.send({ to, ...mail });
-    },
+    sendTranscript: (visitorId, siteKey, conversationId, email) => mail.sendTranscript(visitorId, siteKey, conversationId, email),
   });
   openSockets = () => sockets.size;
   const app = createApp({
     metrics,
     config,
     db,
-    dialect: database.dialect,
     presence,
     disconnectAgent: (agentId, keep) => sockets.disconnectAgent(agentId, keep),
     sessionEnded: () => void sockets.checkSessions(),
@@ -206,7 +173,7 @@ export async function startServus({
     logger,
     auth,
     sites,
-    service,
+    conversations,
     widgetDir: join(repoRoot, 'widget', 'dist'),
     health: async () => ({ database: database.dialect, sockets: sockets.size, writes: writes.stats }),
   });
@@ -219,36 +186,16 @@ export async function startServus({
     server.listen(config.port, config.host, () => resolve());
   });
   port = (server.address() as AddressInfo).port;
-  // METRICS_PORT: /metrics alone, without a token, on its own listener (127.0.0.1 by default).
-  let metricsServer: Server | null = null;
-  if (config.metricsPort !== undefined) {
-    const listener = createHttpServer((req, res) => {
-      if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
-        res.writeHead(404).end();
-        return;
-      }
-      metrics.registry.metrics().then(
-        (body) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(body),
-        (err: unknown) => {
-          logger.error({ err }, 'metrics failed');
-          res.writeHead(500).end();
-        },
-      );
-    });
-    await new Promise<void>((resolve, reject) => {
-      listener.once('error', reject);
-      listener.listen(config.metricsPort, config.metricsHost, () => resolve());
-    });
-    metricsServer = listener;
-  }
+  const metricsServer =
+    config.metricsPort === undefined ? null : await listenForMetrics(metrics.registry, config.metricsPort, config.metricsHost, logger);
   // Bot answers that were being written by a model when the last process died (LLM engine).
-  void service
-    .recoverBotAnswers()
+  void conversations.bot
+    .recover()
     .then((n) => n && logger.info({ questions: n }, 'answering questions whose bot answer was lost in a restart'))
     .catch((err: unknown) => logger.error({ err }, 'bot answer recovery failed'));
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  let stopped: Promise<void> | null = null;
   const metricsAddress = metricsServer?.address() as AddressInfo | undefined;
+  let stopped: Promise<void> | null = null;
   return {
     url: `http://${host}:${port}`,
     metricsUrl: metricsAddress ? `http://${config.metricsHost}:${metricsAddress.port}/metrics` : null,
@@ -260,13 +207,14 @@ export async function startServus({
         // No new connections; sockets get 1001; every queued write is committed before the database closes.
         server.close();
         metricsServer?.close();
-        for (const t of offlineTimers.values()) clearTimeout(t);
+        absence.stop();
         await sockets.close();
         await assigner.idle();
         // Bot answers still streaming are logged (or dropped) before the write queue drains.
-        await service.botAnswersSettled();
+        await conversations.bot.settled();
         await writes.drain();
         bot.close?.();
+        mail.close();
         mailer.close();
         await hub.close();
         server.closeAllConnections();
@@ -275,4 +223,31 @@ export async function startServus({
       return stopped;
     },
   };
+}
+
+/** METRICS_PORT: /metrics alone, without a token, on its own listener (127.0.0.1 by default). */
+async function listenForMetrics(
+  registry: { metrics(): Promise<string>; contentType: string },
+  port: number,
+  host: string,
+  logger: Logger,
+): Promise<Server> {
+  const listener = createHttpServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    registry.metrics().then(
+      (body) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(body),
+      (err: unknown) => {
+        logger.error({ err }, 'metrics failed');
+        res.writeHead(500).end();
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(port, host, () => resolve());
+  });
+  return listener;
 }

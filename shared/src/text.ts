@@ -2,6 +2,7 @@
 // an admin or an FAQ file supplies goes through cleanText before it is validated further.
 
 /** NUL (PostgreSQL's text cannot hold it) and the other C0 controls but tab, line feed and return. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g;
 /** A UTF-16 surrogate without its pair: not encodable as UTF-8, so each driver would do its own thing. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;

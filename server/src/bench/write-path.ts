@@ -11,7 +11,9 @@ import { openDatabase } from '../storage/db.js';
 import { createWriteQueue } from '../storage/write-queue.js';
 import { prepareSqliteStatements } from '../storage/sqlite-statements.js';
 import { createLocalHub } from '../realtime/hub.js';
-import { createConversationService, type AgentActor, type VisitorActor } from '../conversations/service.js';
+import { createConversations } from '../conversations/index.js';
+import { connectFanout } from '../realtime/fanout.js';
+import type { AgentActor, VisitorActor } from '../actors.js';
 import { silentBot } from '../conversations/bot-responder.js';
 import { createAuth } from '../auth.js';
 import { seed, DEMO_SITE } from '../seed.js';
@@ -42,16 +44,18 @@ async function main(): Promise<void> {
   let batches = 0;
   const statements = database.sqlite ? prepareSqliteStatements(database.sqlite) : undefined;
   const writes = createWriteQueue(db, { onBatch: () => void (batches += 1), batchHooks: statements });
-  const service = createConversationService({
+  const domain = createConversations({
     db,
     dialect: database.dialect,
     writes,
-    hub: createLocalHub(),
     bots: silentBot,
     reopenWindowMs: 86_400_000,
     defaultHandlingSeconds: 300,
     sqlite: statements,
   });
+  // As in a server: every commit is serialised into frames for the hub.
+  connectFanout({ conversations: domain, hub: createLocalHub() });
+  const service = domain.commands;
   const auth = createAuth({ db, dialect: database.dialect, sessionTtlMs: 3_600_000 });
   const pairs: { visitor: VisitorActor; conversationId: string }[] = [];
   for (let i = 0; i < conversations; i++) {

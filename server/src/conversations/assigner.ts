@@ -4,19 +4,23 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Logger } from '../logger.js';
-import type { Presence } from '../realtime/presence.js';
-import type { ConversationService, AgentActor } from './service.js';
+import type { Presence } from '../presence/presence.js';
+import type { AgentActor } from '../actors.js';
+import type { ChangeStream } from './changes.js';
+import type { Commands } from './commands.js';
 
 export interface AssignerOptions {
   db: Kysely<Database>;
-  service: ConversationService;
+  commands: Pick<Commands, 'assignQueued'>;
+  /** A pass runs whenever a committed change moves a site's queue or a conversation's status. */
+  changes: ChangeStream;
   presence: Presence;
   logger: Logger;
   /** Turned off with AUTO_ASSIGN=false: agents then only claim from the queue. */
   enabled: boolean;
 }
 
-export function createAssigner({ db, service, presence, logger, enabled }: AssignerOptions) {
+export function createAssigner({ db, commands, changes, presence, logger, enabled }: AssignerOptions) {
   const pending = new Set<string>();
   let running: Promise<void> = Promise.resolve();
 
@@ -49,22 +53,24 @@ export function createAssigner({ db, service, presence, logger, enabled }: Assig
       if (!pick) return;
       const sites = await db.selectFrom('agent_sites').select('site_key').where('agent_id', '=', pick.id).execute();
       const agent: AgentActor = { kind: 'agent', id: pick.id, name: pick.name, siteKeys: sites.map((s) => s.site_key) };
-      await service.assignQueued(agent, next.id);
+      await commands.assignQueued(agent, next.id);
     }
   }
 
-  return {
-    /** Schedules a pass over a site; passes run one at a time. */
-    schedule(siteKey: string): void {
-      if (!enabled || pending.has(siteKey)) return;
-      pending.add(siteKey);
-      running = running
-        .then(() => {
-          pending.delete(siteKey);
-          return assignSite(siteKey);
-        })
-        .catch((err: unknown) => logger.error({ err, siteKey }, 'auto-assignment failed'));
-    },
-    idle: () => running,
-  };
+  /** Schedules a pass over a site; passes run one at a time. */
+  function schedule(siteKey: string): void {
+    if (!enabled || pending.has(siteKey)) return;
+    pending.add(siteKey);
+    running = running
+      .then(() => {
+        pending.delete(siteKey);
+        return assignSite(siteKey);
+      })
+      .catch((err: unknown) => logger.error({ err, siteKey }, 'auto-assignment failed'));
+  }
+  const off = changes.subscribe('auto-assignment', (change) => {
+    if (change.type === 'conversation' && (change.queueChanged || change.change)) schedule(change.conversation.site_key);
+  });
+
+  return { schedule, idle: () => running, stop: off };
 }

@@ -46,7 +46,9 @@ describe.each([false, true])('cid reuse (postgres: %s)', (postgres) => {
     expect(await answer(agent, 'r1')).toMatchObject({ type: 'error', code: 'CID_REUSED' });
 
     const { db } = server.database;
-    expect(await db.selectFrom('events').select('text').where('conversation_id', '=', b).where('author_type', '=', 'agent').execute()).toEqual([]);
+    expect(
+      await db.selectFrom('events').select('text').where('conversation_id', '=', b).where('author_type', '=', 'agent').execute(),
+    ).toEqual([]);
     expect((await db.selectFrom('conversations').select('status').where('id', '=', b).executeTakeFirstOrThrow()).status).toBe('queued');
     expect(await db.selectFrom('events').select('kind').where('conversation_id', '=', a).where('kind', '=', 'note').execute()).toEqual([]);
   });

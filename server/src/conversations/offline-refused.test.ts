@@ -14,7 +14,8 @@ describe.each([false, true])('a refused offline.submit (postgres: %s)', (postgre
   it('stores no email, while an accepted one does', async () => {
     server = await startTestServer({ postgres, overrides: { visitorMessagesPerWindow: 5 } });
     const { db } = server.database;
-    const email = async (id: string) => (await db.selectFrom('visitors').select('email').where('id', '=', id).executeTakeFirstOrThrow()).email;
+    const email = async (id: string) =>
+      (await db.selectFrom('visitors').select('email').where('id', '=', id).executeTakeFirstOrThrow()).email;
     const other = await newVisitor(server.url);
     other.client.send({ type: 'message.send', cid: 'o1', text: 'Hello' });
     const othersConversation = (await other.client.next((f) => f.type === 'ack')).conversationId as string;

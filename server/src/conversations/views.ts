@@ -50,37 +50,6 @@ export function toMessage(row: EventRow, audience: 'agent' | 'visitor'): ChatMes
   return message;
 }
 
-/**
- * The `message.created` frames of one event for agents and for the visitor (null: hidden from
- * visitors), as JSON. The same text as JSON.stringify of toMessage gives, byte for byte; an event
- * without data (a plain message, most of them) is written out directly, each string escaped once
- * for both audiences instead of building and serialising two objects.
- */
-export function messageCreatedJson(conversationId: string, row: EventRow): { agent: string; visitor: string | null } {
-  if (row.data !== null) {
-    const frame = (audience: 'agent' | 'visitor') =>
-      JSON.stringify({
-        type: 'message.created',
-        conversationId,
-        seq: audience === 'agent' ? row.seq : row.visitor_seq,
-        message: toMessage(row, audience),
-      });
-    return { agent: frame('agent'), visitor: row.visitor_seq === null ? null : frame('visitor') };
-  }
-  const kind = row.kind === 'note' ? 'note' : row.kind === 'message' ? 'text' : 'system';
-  let author = `{"type":${JSON.stringify(row.author_type)}`;
-  if (row.author_id && row.author_type !== 'visitor') author += `,"id":${JSON.stringify(row.author_id)}`;
-  if (row.author_name) author += `,"name":${JSON.stringify(row.author_name)}`;
-  const head = `{"type":"message.created","conversationId":${JSON.stringify(conversationId)},"seq":`;
-  const id = `,"message":{"id":${JSON.stringify(row.id)},"seq":`;
-  const body = `,"kind":"${kind}","author":${author}},"text":${JSON.stringify(row.text)},"at":${row.created_at}`;
-  const cid = row.cid ? `,"cid":${JSON.stringify(row.cid)}` : '';
-  const agent = `${head}${row.seq}${id}${row.seq}${body}${cid}}}`;
-  if (row.visitor_seq === null) return { agent, visitor: null };
-  const visitorCid = row.author_type === 'visitor' ? cid : '';
-  return { agent, visitor: `${head}${row.visitor_seq}${id}${row.visitor_seq}${body}${visitorCid}}}` };
-}
-
 export interface ViewExtras {
   assigneeName?: string | null;
   queue?: QueueInfo | null;

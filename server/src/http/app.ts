@@ -1,38 +1,36 @@
-// HTTP routes: health, the widget files, the demo page, widget config, agent login and the REST API.
-// State-changing requests with a session cookie must come from our own origin (CSRF).
-import { readFile } from 'node:fs/promises';
-import { join, normalize, extname, sep } from 'node:path';
-import { Hono, type Context } from 'hono';
+// The HTTP side of one Servus process: error mapping and security headers for every response, then
+// one router per resource, each with the auth it needs attached to itself (toolkit.ts). A new
+// resource is a new file in routes/ mounted here (docs/architecture.md).
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
-import { z } from 'zod';
-import { ErrorCode } from '@servus/shared';
-import type { HttpBindings } from '@hono/node-server';
-import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
-import type { Auth } from '../auth.js';
-import { SESSION_COOKIE } from '../auth.js';
-import type { ConversationService, AgentActor } from '../conversations/service.js';
-import { ServusError, toPublicError } from '../errors.js';
-import { originAllowed, publicSiteConfig, type OriginRefusals, type SiteDirectory } from '../sites.js';
-import { demoPage, consolePage } from './pages.js';
-import { clientAddress, isHttps, requestOrigin } from './forwarded.js';
-import { bearerMatches } from '../ids.js';
-import type { ServerMetrics } from '../metrics/prometheus.js';
-import { mountAgentApi, type AgentEnv, type AgentApiOptions } from './agent-api.js';
-import { mountFaqApi } from './faq-api.js';
-import { mountProactiveApi } from '../proactive/routes.js';
-import { mountSiteSettingsApi } from './site-settings.js';
 import type { Kysely } from 'kysely';
+import { ErrorCode } from '@servus/shared';
+import type { Auth } from '../auth.js';
+import type { Config } from '../config.js';
+import type { Conversations } from '../conversations/index.js';
+import { ServusError, toPublicError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ServerMetrics } from '../metrics/prometheus.js';
+import type { Presence } from '../presence/presence.js';
+import type { OriginRefusals, SiteDirectory } from '../sites.js';
 import type { Database } from '../storage/schema.js';
-import type { Dialect } from '../storage/db.js';
-import type { Presence } from '../realtime/presence.js';
+import { agentRoutes } from './routes/agents.js';
+import { authRoutes } from './routes/auth.js';
+import { cannedRoutes } from './routes/canned.js';
+import { conversationRoutes } from './routes/conversations.js';
+import { faqRoutes } from './routes/faq.js';
+import { prometheusRoutes, serviceMetricsRoutes } from './routes/metrics.js';
+import { beaconRoutes, proactiveRuleRoutes } from './routes/proactive.js';
+import { siteSettingsRoutes } from './routes/sites.js';
+import { staticRoutes } from './routes/static.js';
+import { widgetRoutes } from './routes/widget.js';
+import { requireAgent, sameOrigin, type Env } from './toolkit.js';
+import { join } from 'node:path';
 
 export interface AppOptions {
   config: Config;
   metrics: ServerMetrics;
   db: Kysely<Database>;
-  dialect: Dialect;
   presence: Presence;
   disconnectAgent: (agentId: string, keepSessionHash?: string) => void;
   /** A session ended here (logout): its sockets close now rather than at the next check. */
@@ -44,40 +42,15 @@ export interface AppOptions {
   logger: Logger;
   auth: Auth;
   sites: SiteDirectory;
-  service: ConversationService;
+  conversations: Conversations;
   /** Folder of the built widget (widget/dist). */
   widgetDir: string;
   health: () => Promise<Record<string, unknown>>;
 }
 
-type Env = { Bindings: HttpBindings; Variables: { agent: AgentActor & { email: string; role: 'admin' | 'agent' } } };
-
-const MIME: Record<string, string> = {
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-};
-
-export function createApp({
-  metrics,
-  config,
-  logger,
-  auth,
-  sites,
-  service,
-  widgetDir,
-  consoleDir,
-  health,
-  db,
-  dialect,
-  presence,
-  disconnectAgent,
-  sessionEnded,
-  originRefused,
-}: AppOptions) {
+export function createApp(options: AppOptions) {
+  const { config, logger, auth, sites, conversations, db, metrics, originRefused } = options;
+  const forwarded = { trustProxy: config.trustProxy, publicUrl: config.publicUrl };
   const app = new Hono<Env>();
 
   app.onError((err, c) => {
@@ -86,7 +59,6 @@ export function createApp({
     return c.json({ error: pub }, (err instanceof ServusError ? err.status : 500) as 500);
   });
   app.notFound((c) => c.json({ error: { code: ErrorCode.NOT_FOUND, message: 'Not found.' } }, 404));
-
   app.use('*', async (c, next) => {
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
@@ -101,226 +73,38 @@ export function createApp({
     }),
   );
 
-  const forwarded = { trustProxy: config.trustProxy, publicUrl: config.publicUrl };
-  const clientIp = (c: Context<Env>) => clientAddress(c.env.incoming.headers, c.env.incoming.socket.remoteAddress, forwarded);
-  const ownOrigin = (c: Context<Env>) => requestOrigin(c.env.incoming.headers, forwarded);
-  /** CSRF: a cookie-authenticated write must come from our own origin. */
-  const sameOrigin = async (c: Context<Env>, next: () => Promise<void>) => {
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      const origin = c.req.header('origin');
-      const fetchSite = c.req.header('sec-fetch-site');
-      if ((origin && origin !== ownOrigin(c)) || (!origin && fetchSite && fetchSite !== 'same-origin')) {
-        throw new ServusError(ErrorCode.FORBIDDEN, 'Cross-site request refused.');
-      }
-    }
-    await next();
-  };
-  const requireAgent = async (c: Context<Env>, next: () => Promise<void>) => {
-    const agent = await auth.agentForSession(getCookie(c, SESSION_COOKIE));
-    if (!agent) throw new ServusError(ErrorCode.UNAUTHORIZED, 'Log in first.');
-    c.set('agent', agent);
-    await next();
-  };
+  app.get('/healthz', async (c) => c.json({ status: 'ok', ...(await options.health()) }));
+  app.route('/metrics', prometheusRoutes({ metrics, token: config.metricsToken }));
+  app.route('/', staticRoutes({ widgetDir: options.widgetDir, consoleDir: options.consoleDir }));
 
-  async function json<T>(c: Context<Env>, schema: z.ZodType<T>): Promise<T> {
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      throw new ServusError(ErrorCode.BAD_JSON, 'The body must be JSON.');
-    }
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const path = issue?.path.join('.') ?? '';
-      throw new ServusError(ErrorCode.BAD_FRAME, `${path || 'body'}: ${issue?.message ?? 'invalid'}`, { path });
-    }
-    return parsed.data;
-  }
+  // Public: what a host page's widget asks for, and the proactive beacon.
+  app.route('/api', widgetRoutes({ sites, auth, conversations, config, originRefused }));
+  app.route(
+    '/api/widget',
+    beaconRoutes({ db, sites, metrics, trustProxy: config.trustProxy, ...(originRefused ? { originRefused } : {}) }),
+  );
+  app.route(
+    '/api/auth',
+    authRoutes({ db, auth, config, forwarded, disconnectAgent: options.disconnectAgent, sessionEnded: options.sessionEnded }),
+  );
 
-  app.get('/healthz', async (c) => c.json({ status: 'ok', ...(await health()) }));
-  // Site keys, queue lengths and message counts are not for everyone: on the public port only with
-  // METRICS_TOKEN (or on the separate METRICS_PORT listener, server.ts).
-  app.get('/metrics', async (c) => {
-    if (!config.metricsToken) return c.notFound();
-    if (!bearerMatches(c.req.header('authorization'), config.metricsToken)) {
-      c.header('WWW-Authenticate', 'Bearer');
-      throw new ServusError(ErrorCode.UNAUTHORIZED, 'Send the metrics token as a bearer token.');
-    }
-    c.header('Content-Type', metrics.registry.contentType);
-    return c.body(await metrics.registry.metrics());
-  });
-
-  // ---- widget files and pages
-  async function sendFile(c: Context<Env>, rel: string, cache: string) {
-    const root = normalize(widgetDir);
-    const file = normalize(join(root, rel));
-    if (!file.startsWith(root + sep)) return c.notFound();
-    try {
-      const body = await readFile(file);
-      c.header('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
-      c.header('Cache-Control', cache);
-      c.header('Access-Control-Allow-Origin', '*');
-      c.header('Cross-Origin-Resource-Policy', 'cross-origin');
-      return c.body(body);
-    } catch {
-      return c.notFound();
-    }
-  }
-  app.get('/widget.js', (c) => sendFile(c, 'widget.js', 'public, max-age=300'));
-  app.get('/widget/*', (c) => {
-    const rel = c.req.path.slice('/widget/'.length);
-    // Hashed chunk names never change content: cache them for a year. The chunks live in
-    // widget/dist/widget/, beside widget.js as the loader expects them on any static host too.
-    return sendFile(c, `widget/${rel}`, /-[A-Za-z0-9_-]{8,}\./.test(rel) ? 'public, max-age=31536000, immutable' : 'public, max-age=300');
-  });
-  app.get('/', (c) => c.redirect('/demo'));
-  app.get('/demo', (c) => c.html(demoPage(c.req.query('lang') === 'en' ? 'en' : 'de')));
-  const consoleCsp =
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-  async function consoleIndex(c: Context<Env>) {
-    c.header('Content-Security-Policy', consoleCsp);
-    c.header('X-Frame-Options', 'DENY');
-    c.header('Cache-Control', 'no-cache');
-    try {
-      return c.html(await readFile(join(consoleDir, 'index.html'), 'utf8'));
-    } catch {
-      return c.html(consolePage());
-    }
-  }
-  app.get('/console', consoleIndex);
-  app.get('/console/assets/*', async (c) => {
-    const rel = c.req.path.slice('/console/'.length);
-    const root = normalize(consoleDir);
-    const file = normalize(join(root, rel));
-    if (!file.startsWith(root + sep)) return c.notFound();
-    try {
-      const body = await readFile(file);
-      c.header('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
-      c.header('Cache-Control', 'public, max-age=31536000, immutable');
-      return c.body(body);
-    } catch {
-      return c.notFound();
-    }
-  });
-  app.get('/console/*', consoleIndex);
-
-  // ---- widget config
-  app.get('/api/widget/config', async (c) => {
-    const site = await sites.get(c.req.query('site') ?? '');
-    if (!site) throw new ServusError(ErrorCode.NOT_FOUND, 'Unknown site.');
-    c.header('Access-Control-Allow-Origin', '*');
-    c.header('Cache-Control', 'public, max-age=60');
-    c.header('Vary', 'Origin');
-    // A page the site does not allow learns it here, before it opens a socket (which a browser
-    // cannot tell apart from a network failure). A same-origin request sends no Origin.
-    const origin = c.req.header('origin');
-    if (origin !== undefined && !originAllowed(site, origin)) {
-      originRefused?.(site, origin, 'widget config');
-      throw new ServusError(
-        ErrorCode.ORIGIN_NOT_ALLOWED,
-        `The origin ${origin} may not use the site ${site.key}: add it under Settings → Website → Allowed origins.`,
-      );
-    }
-    return c.json({ site: publicSiteConfig(site) });
-  });
-
-  // ---- visitor REST (token as a bearer header, never in the URL)
-  const visitorAuth = async (c: Context<Env>) => {
-    const header = c.req.header('authorization') ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    const site = c.req.header('x-servus-site') ?? '';
-    const visitor = token && site ? await auth.visitorForToken(token, site) : null;
-    if (!visitor) throw new ServusError(ErrorCode.UNAUTHORIZED, 'Unknown visitor token.');
-    return visitor;
-  };
-  app.options('/api/visitor/*', (c) => {
-    c.header('Access-Control-Allow-Origin', '*');
-    c.header('Access-Control-Allow-Headers', 'authorization, x-servus-site, content-type');
-    c.header('Access-Control-Allow-Methods', 'GET');
-    return c.body(null, 204);
-  });
-  const afterQuery = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0);
-  app.get('/api/visitor/conversations/:id/events', async (c) => {
-    c.header('Access-Control-Allow-Origin', '*');
-    const visitor = await visitorAuth(c);
-    const conv = await service.visitorConversation(visitor, c.req.param('id'));
-    const after = afterQuery.safeParse(c.req.query('after'));
-    if (!after.success) throw new ServusError(ErrorCode.BAD_FRAME, 'after: must be a whole number', { path: 'after' });
-    const { frames, more } = await service.replay(conv, 'visitor', after.data, config.replayBatch);
-    return c.json({ conversation: await service.viewFor(conv, 'visitor'), events: frames.map((f) => JSON.parse(f.json) as unknown), more });
-  });
-
-  // ---- agent auth
-  app.use('/api/auth/*', sameOrigin);
-  app.post('/api/auth/login', async (c) => {
-    const body = await json(c, z.object({ email: z.email().max(254), password: z.string().min(1).max(1024) }));
-    const result = await auth.login(body.email, body.password, clientIp(c));
-    if ('error' in result) {
-      if (result.error === 'invalid') throw new ServusError(ErrorCode.UNAUTHORIZED, 'Wrong email or password.');
-      const seconds = Math.ceil(result.retryAfterMs / 1000);
-      c.header('Retry-After', String(seconds));
-      throw new ServusError(ErrorCode.RATE_LIMITED, `Too many failed logins; try again in ${seconds} s.`);
-    }
-    setCookie(c, SESSION_COOKIE, result.token, {
-      httpOnly: true,
-      sameSite: 'Strict',
-      path: '/',
-      secure: isHttps(c.env.incoming.headers, forwarded),
-      maxAge: config.sessionTtlHours * 3600,
-    });
-    const agent = await auth.agentActor(result.agentId);
-    return c.json({ agent });
-  });
-  app.post('/api/auth/logout', async (c) => {
-    const token = getCookie(c, SESSION_COOKIE);
-    if (token) await auth.logout(token);
-    sessionEnded?.();
-    deleteCookie(c, SESSION_COOKIE, { path: '/' });
-    return c.json({ ok: true });
-  });
-  app.get('/api/auth/me', requireAgent, (c) => c.json({ agent: c.get('agent') }));
-
-  // ---- agent REST
-  for (const path of [
-    '/api/conversations',
-    '/api/conversations/*',
-    '/api/canned',
-    '/api/canned/*',
+  // The agents' API: every router below opens only with a session, and writes only from our origin.
+  const agentsOnly = [requireAgent(auth), sameOrigin(forwarded)] as const;
+  const agentApi = (router: Hono<Env>) => new Hono<Env>().use('*', ...agentsOnly).route('/', router);
+  app.route('/api/conversations', agentApi(conversationRoutes({ conversations, config })));
+  app.route('/api/canned', agentApi(cannedRoutes({ db })));
+  app.route(
     '/api/agents',
-    '/api/agents/*',
-    '/api/auth/password',
-    '/api/sites/*',
-    '/api/metrics',
-  ]) {
-    app.use(path, requireAgent, sameOrigin);
-  }
-  app.get('/api/conversations/:id/events', async (c) => {
-    const conv = await service.agentConversation(c.get('agent'), c.req.param('id'));
-    const after = afterQuery.safeParse(c.req.query('after'));
-    if (!after.success) throw new ServusError(ErrorCode.BAD_FRAME, 'after: must be a whole number', { path: 'after' });
-    const { frames, more } = await service.replay(conv, 'agent', after.data, config.replayBatch);
-    return c.json({ events: frames.map((f) => JSON.parse(f.json) as unknown), more });
-  });
-  mountAgentApi(app as unknown as Hono<AgentEnv>, {
-    db,
-    dialect,
-    auth,
-    service,
-    presence,
-    disconnectAgent,
-    parse: json as unknown as AgentApiOptions['parse'],
-  });
-  // The console's FAQ editor (docs/console.md): entries written back to DATA_DIR/faq/SITE.
-  mountFaqApi(app as unknown as Hono<AgentEnv>, {
-    db,
-    faqDir: join(config.dataDir, 'faq'),
-    parse: json as unknown as AgentApiOptions['parse'],
-  });
-  // Proactive messages: the widget's beacon and the admins' rules per site (docs/proactive.md).
-  mountProactiveApi(app, { db, sites, metrics, trustProxy: config.trustProxy, ...(originRefused ? { originRefused } : {}) });
-  // Sites and their settings: the agent's sites, settings per site, new sites (docs/configuration.md).
-  mountSiteSettingsApi(app as unknown as Hono<AgentEnv>, { db, sites });
+    agentApi(agentRoutes({ db, presence: options.presence, commands: conversations.commands, disconnectAgent: options.disconnectAgent })),
+  );
+  app.route('/api/metrics', agentApi(serviceMetricsRoutes({ db })));
+  const siteApi = new Hono<Env>()
+    .route('/', siteSettingsRoutes({ db, sites }))
+    // The console's FAQ editor (docs/console.md): entries written back to DATA_DIR/faq/SITE.
+    .route('/', faqRoutes({ db, faqDir: join(config.dataDir, 'faq') }))
+    // Proactive greetings per site (docs/proactive.md).
+    .route('/', proactiveRuleRoutes({ sites }));
+  app.route('/api/sites', agentApi(siteApi));
 
   return app;
 }

@@ -12,7 +12,11 @@ afterEach(async () => {
   server = undefined;
 });
 
-function attempt(from: string, password: string, { email = TEST_ADMIN.email, headers = {} }: { email?: string; headers?: Record<string, string> } = {}) {
+function attempt(
+  from: string,
+  password: string,
+  { email = TEST_ADMIN.email, headers = {} }: { email?: string; headers?: Record<string, string> } = {},
+) {
   return fetch(`${server!.url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: server!.url, 'x-forwarded-for': from, ...headers },

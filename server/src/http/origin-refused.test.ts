@@ -68,6 +68,10 @@ describe('createOriginRefusals', () => {
     refused(site, 'https://b.example', 'socket');
     t += 1;
     refused(site, 'https://a.example', 'widget config');
-    expect(lines.map((l) => (JSON.parse(l) as { origin: string }).origin)).toEqual(['https://a.example', 'https://b.example', 'https://a.example']);
+    expect(lines.map((l) => (JSON.parse(l) as { origin: string }).origin)).toEqual([
+      'https://a.example',
+      'https://b.example',
+      'https://a.example',
+    ]);
   });
 });

@@ -24,7 +24,9 @@ describe.each([false, true])('storable text (postgres: %s)', (postgres) => {
     const acks = await Promise.all(visitors.map((v, i) => v.client.next((f) => f.type === 'ack' && f.cid === `m${i}`)));
     for (const v of visitors) expect(v.client.frames.filter((f) => f.type === 'error')).toEqual([]);
     expect(acks.every((a) => typeof a.seq === 'number')).toBe(true);
-    const echo = await visitors[23]!.client.next((f) => f.type === 'message.created' && (f.message as { author: { type: string } }).author.type === 'visitor');
+    const echo = await visitors[23]!.client.next(
+      (f) => f.type === 'message.created' && (f.message as { author: { type: string } }).author.type === 'visitor',
+    );
     expect((echo.message as { text: string }).text).toBe(CLEANED);
     const stored = await server.database.db.selectFrom('events').select('text').where('cid', '=', 'm23').executeTakeFirstOrThrow();
     expect(stored.text).toBe(CLEANED);
@@ -43,7 +45,9 @@ describe.each([false, true])('storable text (postgres: %s)', (postgres) => {
     visitor.client.send({ type: 'offline.submit', cid: 'o', email: 'ann@example.com', message: POISON });
     const offline = await acked(visitor.client, 'o');
     expect(offline.type).toBe('ack');
-    expect((await db.selectFrom('visitors').select('name').where('id', '=', visitor.visitorId).executeTakeFirstOrThrow()).name).toBe(`Ann${CLEANED}`);
+    expect((await db.selectFrom('visitors').select('name').where('id', '=', visitor.visitorId).executeTakeFirstOrThrow()).name).toBe(
+      `Ann${CLEANED}`,
+    );
     expect((await db.selectFrom('events').select('text').where('cid', '=', 'o').executeTakeFirstOrThrow()).text).toBe(CLEANED);
 
     const agent = await newAgent(base, TEST_ADMIN.email, TEST_ADMIN.password);
@@ -58,11 +62,17 @@ describe.each([false, true])('storable text (postgres: %s)', (postgres) => {
         body: JSON.stringify(body),
       });
     expect((await rest('POST', '/api/canned', { shortcut: 'x', text: POISON })).status).toBe(201);
-    expect((await db.selectFrom('canned_responses').select('text').where('shortcut', '=', 'x').executeTakeFirstOrThrow()).text).toBe(CLEANED);
+    expect((await db.selectFrom('canned_responses').select('text').where('shortcut', '=', 'x').executeTakeFirstOrThrow()).text).toBe(
+      CLEANED,
+    );
 
-    const settings = await rest('PATCH', '/api/sites/demo/settings', { settings: { title: { en: `Chat${POISON}` }, botName: `Bot${POISON}` } });
+    const settings = await rest('PATCH', '/api/sites/demo/settings', {
+      settings: { title: { en: `Chat${POISON}` }, botName: `Bot${POISON}` },
+    });
     expect(settings.status).toBe(200);
-    const site = JSON.parse((await db.selectFrom('sites').select('settings').where('key', '=', 'demo').executeTakeFirstOrThrow()).settings) as {
+    const site = JSON.parse(
+      (await db.selectFrom('sites').select('settings').where('key', '=', 'demo').executeTakeFirstOrThrow()).settings,
+    ) as {
       title: { en: string };
       botName: string;
     };
@@ -90,7 +100,7 @@ describe.each([false, true])('storable text (postgres: %s)', (postgres) => {
       `Bea${CLEANED.trim()}`,
     );
 
-    const search = await fetch(`${base}/api/conversations?q=${encodeURIComponent("a\u0000b")}`, { headers: { cookie: agent.cookie } });
+    const search = await fetch(`${base}/api/conversations?q=${encodeURIComponent('a\u0000b')}`, { headers: { cookie: agent.cookie } });
     expect(search.status).toBe(200);
     visitor.client.close();
     agent.client.close();

@@ -1,4 +1,4 @@
-// Proactive messages: rules per site, the beacon and admin routes, counts and per-rule stats.
+// Proactive messages: rules per site, counts and per-rule stats. Their routes are http/routes/proactive.ts.
 export {
   PROACTIVE_LIMITS,
   matchesUrlPattern,
@@ -10,4 +10,3 @@ export {
 } from './rules.js';
 export { countProactiveEvent, loadProactiveCounts, type ProactiveCount, type ProactiveEvent } from './counts.js';
 export { proactiveStats, type ProactiveRuleStats } from './stats.js';
-export { beaconSchema, mountProactiveApi, type ProactiveApiOptions, type ProactiveEnv } from './routes.js';

@@ -26,7 +26,10 @@ describe.each(['sqlite', 'postgres'] as const)('proactive messages on %s', (dial
   /** Each test sends from its own address (X-Forwarded-For, trusted here), so the per-IP limit of one never touches another. */
   const newIp = () => `203.0.113.${++ip}`;
   beforeAll(async () => {
-    server = await startTestServer({ postgres: dialect === 'postgres', overrides: { autoAssign: false, trustProxy: true, metricsToken: 'metrics-token-0123456789' } });
+    server = await startTestServer({
+      postgres: dialect === 'postgres',
+      overrides: { autoAssign: false, trustProxy: true, metricsToken: 'metrics-token-0123456789' },
+    });
     cookie = await login(server.url, TEST_ADMIN.email, TEST_ADMIN.password);
   });
   afterAll(() => server.close());

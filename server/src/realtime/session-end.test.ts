@@ -55,7 +55,10 @@ describe.each([false, true])('the end of an agent session (postgres: %s)', (post
     const admin = await newAgent(server.url, TEST_ADMIN.email, TEST_ADMIN.password);
     const other = await newAgent(server.url, TEST_ADMIN.email, TEST_ADMIN.password);
     let t = performance.now();
-    const changed = await rest(server.url, admin.cookie, 'POST', '/api/auth/password', { current: TEST_ADMIN.password, next: 'another-password' });
+    const changed = await rest(server.url, admin.cookie, 'POST', '/api/auth/password', {
+      current: TEST_ADMIN.password,
+      next: 'another-password',
+    });
     expect(changed.status).toBe(200);
     let closed = await closedWithin(other.client, t);
     expect(closed).toMatchObject({ code: 1008 });
@@ -63,7 +66,11 @@ describe.each([false, true])('the end of an agent session (postgres: %s)', (post
     await expectCookieRefused(server.url, other.cookie);
     expect(admin.client.ws.readyState).toBe(admin.client.ws.OPEN);
 
-    const created = await rest(server.url, admin.cookie, 'POST', '/api/agents', { name: 'Bea', email: 'bea@example.com', password: 'bea-password' });
+    const created = await rest(server.url, admin.cookie, 'POST', '/api/agents', {
+      name: 'Bea',
+      email: 'bea@example.com',
+      password: 'bea-password',
+    });
     const beaId = ((await created.json()) as { agent: { id: string } }).agent.id;
     const bea = await newAgent(server.url, 'bea@example.com', 'bea-password');
     t = performance.now();
@@ -80,7 +87,11 @@ describe.each([false, true])('the end of an agent session (postgres: %s)', (post
     const token = decodeURIComponent(agent.cookie.split('=')[1]!);
     const t = performance.now();
     // What the passing of SESSION_TTL_HOURS does to the row.
-    await server.database.db.updateTable('sessions').set({ expires_at: Date.now() - 1 }).where('token_hash', '=', hashToken(token)).execute();
+    await server.database.db
+      .updateTable('sessions')
+      .set({ expires_at: Date.now() - 1 })
+      .where('token_hash', '=', hashToken(token))
+      .execute();
     const closed = await closedWithin(agent.client, t);
     expect(closed.code).toBe(1008);
     expect(closed.ms).toBeLessThan(1000);

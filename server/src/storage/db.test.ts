@@ -53,7 +53,11 @@ describe.each(['sqlite', 'postgres'] as const)('storage on %s', (dialect) => {
     const down = await migrator.migrateTo('0006_proactive');
     expect(down.error).toBeUndefined();
     // Later migrations go down first; 0007 is the last one down.
-    expect(down.results?.at(-1)).toMatchObject({ migrationName: '0007_events_visitor_seq_unindexed', direction: 'Down', status: 'Success' });
+    expect(down.results?.at(-1)).toMatchObject({
+      migrationName: '0007_events_visitor_seq_unindexed',
+      direction: 'Down',
+      status: 'Success',
+    });
     // Before: a second visitor_seq in a conversation is refused.
     const { event } = await insertEvents(db);
     await expect(

@@ -241,7 +241,10 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('agents').dropColumn('locked_until').execute();
     },
     async down(db: Kysely<unknown>) {
-      await db.schema.alterTable('agents').addColumn('failed_logins', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('agents')
+        .addColumn('failed_logins', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema.alterTable('agents').addColumn('locked_until', 'bigint').execute();
       await db.schema.dropTable('agent_login_addresses').ifExists().execute();
       await db.schema.dropTable('login_throttle').ifExists().execute();

@@ -46,7 +46,11 @@ describe.each(['sqlite', 'postgres'] as const)('write queue on %s', (dialect) =>
         writes.run(async (tx) => {
           if (i === 17) await tx.insertInto('sites').values(site('taken')).execute();
           else if (i === 40) await tx.updateTable('sites').set({ name: 'renamed' }).where('key', '=', 'k10').execute();
-          else await tx.insertInto('sites').values(site(`k${i}`)).execute();
+          else
+            await tx
+              .insertInto('sites')
+              .values(site(`k${i}`))
+              .execute();
           return i;
         }),
       ),
@@ -74,7 +78,10 @@ describe.each(['sqlite', 'postgres'] as const)('write queue on %s', (dialect) =>
       Array.from({ length: 5 }, (_, i) =>
         writes.run(async (tx) => {
           if (i === 2) throw new ServusError('NOT_FOUND', 'No such conversation.');
-          await tx.insertInto('sites').values(site(`k${i}`)).execute();
+          await tx
+            .insertInto('sites')
+            .values(site(`k${i}`))
+            .execute();
         }),
       ),
     );
@@ -86,7 +93,9 @@ describe.each(['sqlite', 'postgres'] as const)('write queue on %s', (dialect) =>
 
 describe('isConnectionError', () => {
   it('tells a lost connection from a refused operation', () => {
-    expect(isConnectionError(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true);
+    expect(isConnectionError(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(
+      true,
+    );
     expect(isConnectionError(Object.assign(new Error('x'), { code: '08006' }))).toBe(true);
     expect(isConnectionError(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isConnectionError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(true);

@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTestServer, type TestServer } from '../testing/in-process.js';
-import { login, newVisitor } from '../testing/client.js';
-import { createFaqBots } from '../conversations/faq-bots.js';
-import type { BotResponder } from '../conversations/bot-responder.js';
-import { TEST_ADMIN } from '../testing/server-process.js';
-import { hashPassword, randomId } from '../ids.js';
-import { parseFaq } from '../bot/index.js';
+import { startTestServer, type TestServer } from '../../testing/in-process.js';
+import { login, newVisitor } from '../../testing/client.js';
+import { createFaqBots } from '../../conversations/faq-bots.js';
+import type { BotResponder } from '../../conversations/bot-responder.js';
+import { TEST_ADMIN } from '../../testing/server-process.js';
+import { hashPassword, randomId } from '../../ids.js';
+import { parseFaq } from '../../bot/index.js';
 
 let server: TestServer;
 let admin: string;
@@ -22,7 +22,7 @@ let demoDir: string;
 beforeAll(async () => {
   server = await startTestServer();
   demoDir = join(server.dataDir, 'faq', 'demo');
-  copyFileSync(fileURLToPath(new URL('../../../examples/faq/shop.en.yaml', import.meta.url)), join(demoDir, 'shop.en.yaml'));
+  copyFileSync(fileURLToPath(new URL('../../../../examples/faq/shop.en.yaml', import.meta.url)), join(demoDir, 'shop.en.yaml'));
   const id = randomId('a');
   await server.database.db
     .insertInto('agents')
@@ -306,7 +306,7 @@ describe('FAQ editor and the live bot', () => {
 
       // A second file copied in by hand joins the first.
       reload = loaded((l) => l.site === 'demo' && l.entries === 3);
-      copyFileSync(fileURLToPath(new URL('../../../examples/faq/shop.en.yaml', import.meta.url)), join(dir, 'shop.en.yaml'));
+      copyFileSync(fileURLToPath(new URL('../../../../examples/faq/shop.en.yaml', import.meta.url)), join(dir, 'shop.en.yaml'));
       await reload;
       expect(await ask('Do you offer gift wrapping?')).toMatch(/^Yes – tick/);
       expect(await ask(question)).toBe('Ja, ab 30 € im Shop.');

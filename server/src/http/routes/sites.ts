@@ -1,18 +1,18 @@
 // HTTP for the sites themselves: the agent's list of sites, one site's settings (read by its agents,
 // changed by admins) and new sites (admins). The proactive rules have their own endpoint
-// (`/api/sites/:key/proactive`, proactive/routes.ts) and are never read or written here.
+// (`/api/sites/:key/proactive`, routes/proactive.ts) and are never read or written here.
 import { randomBytes } from 'node:crypto';
-import type { Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { ErrorCode, SITE_LIMITS } from '@servus/shared';
 import { storableString } from '@servus/shared/schemas';
-import type { Database } from '../storage/schema.js';
-import type { Site, SiteDirectory, SiteSettings } from '../sites.js';
-import type { AgentEnv } from './agent-api.js';
-import { ServusError, notFound } from '../errors.js';
-import { validateBusinessHours, type BusinessHours } from '../business-hours.js';
+import type { Database } from '../../storage/schema.js';
+import type { Site, SiteDirectory, SiteSettings } from '../../sites.js';
+import { ServusError, notFound } from '../../errors.js';
+import { validateBusinessHours, type BusinessHours } from '../../business-hours.js';
+import { agentSiteKey, parseJson, requireAdmin, type Ctx, type Env } from '../toolkit.js';
 
 export interface SiteSettingsApiOptions {
   db: Kysely<Database>;
@@ -107,33 +107,26 @@ const settingsPatch = z
 export const sitePatchSchema = z.object({ name: siteNameSchema.optional(), settings: settingsPatch.optional() }).strict();
 export const siteCreateSchema = z.object({ key: siteKeySchema, name: siteNameSchema }).strict();
 
-type SiteEnv = AgentEnv;
-
 /** The stored settings as the API shows them: everything but the proactive rules. */
 function shownSettings(settings: SiteSettings | Record<string, unknown>): Record<string, unknown> {
   const { proactive: _proactive, ...rest } = settings as Record<string, unknown>;
   return rest;
 }
 
-export function mountSiteSettingsApi(app: Hono<SiteEnv>, { db, sites, maxBodyBytes = 64 * 1024 }: SiteSettingsApiOptions): void {
+/** Mounted at /api/sites: the list, new sites, one site's settings. */
+export function siteSettingsRoutes({ db, sites, maxBodyBytes = 64 * 1024 }: SiteSettingsApiOptions) {
+  const app = new Hono<Env>();
   const limit = bodyLimit({
     maxSize: maxBodyBytes,
     onError: (c) => c.json({ error: { code: ErrorCode.TOO_LARGE, message: `A request body has at most ${maxBodyBytes} bytes.` } }, 413),
   });
-  const requireAdmin = (c: Context<SiteEnv>) => {
-    if (c.get('agent').role !== 'admin') throw new ServusError(ErrorCode.FORBIDDEN, 'Only admins may do this.');
-  };
   /** The site, if the agent belongs to it; otherwise the same 404 as for a site that does not exist. */
-  const agentSite = async (c: Context<SiteEnv>): Promise<Site> => {
-    const key = c.req.param('key') ?? '';
-    const site = c.get('agent').siteKeys.includes(key) ? await sites.get(key) : null;
+  const agentSite = async (c: Ctx): Promise<Site> => {
+    const site = await sites.get(agentSiteKey(c));
     if (!site) throw notFound('site');
     return site;
   };
-  const view = (
-    c: Context<SiteEnv>,
-    site: { key: string; name: string; secret: string; settings: SiteSettings | Record<string, unknown> },
-  ) => ({
+  const view = (c: Ctx, site: { key: string; name: string; secret: string; settings: SiteSettings | Record<string, unknown> }) => ({
     site: {
       key: site.key,
       name: site.name,
@@ -141,37 +134,19 @@ export function mountSiteSettingsApi(app: Hono<SiteEnv>, { db, sites, maxBodyByt
       ...(c.get('agent').role === 'admin' ? { secret: site.secret } : {}),
     },
   });
-  async function parse<T>(c: Context<SiteEnv>, schema: z.ZodType<T>): Promise<T> {
-    let body: unknown;
-    try {
-      body = JSON.parse(await c.req.text());
-    } catch {
-      throw new ServusError(ErrorCode.BAD_JSON, 'The body must be JSON.');
-    }
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      // An unknown field is named in the path itself (`settings.colour`), not only in the message.
-      const segments = [...(issue?.path ?? []), ...(issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])];
-      const path = segments.join('.');
-      const message = issue?.code === 'unrecognized_keys' ? 'unknown field' : (issue?.message ?? 'invalid');
-      throw new ServusError(ErrorCode.BAD_FRAME, `${path || 'body'}: ${message}`, { path });
-    }
-    return parsed.data;
-  }
 
   // Every site the agent belongs to. The agent's site list is read from agent_sites on each request
   // (auth.agentActor), so a site created a moment ago is listed at once.
-  app.get('/api/sites', async (c) => {
+  app.get('/', async (c) => {
     const keys = c.get('agent').siteKeys;
     const rows = keys.length ? await db.selectFrom('sites').select(['key', 'name']).where('key', 'in', keys).execute() : [];
     rows.sort((a, b) => a.name.localeCompare(b.name) || (a.key < b.key ? -1 : 1));
     return c.json({ sites: rows.map((r) => ({ key: r.key, name: r.name })) });
   });
 
-  app.post('/api/sites', limit, async (c) => {
+  app.post('/', limit, async (c) => {
     requireAdmin(c);
-    const body = await parse(c, siteCreateSchema);
+    const body = await parseJson(c, siteCreateSchema);
     const site = { key: body.key, name: body.name, secret: randomBytes(32).toString('base64url'), settings: {} };
     const created = await db.transaction().execute(async (tx) => {
       const inserted = await tx
@@ -195,12 +170,12 @@ export function mountSiteSettingsApi(app: Hono<SiteEnv>, { db, sites, maxBodyByt
     return c.json(view(c, site), 201);
   });
 
-  app.get('/api/sites/:key/settings', async (c) => c.json(view(c, await agentSite(c))));
+  app.get('/:key/settings', async (c) => c.json(view(c, await agentSite(c))));
 
-  app.patch('/api/sites/:key/settings', limit, async (c) => {
+  app.patch('/:key/settings', limit, async (c) => {
     requireAdmin(c);
     const site = await agentSite(c);
-    const body = await parse(c, sitePatchSchema);
+    const body = await parseJson(c, sitePatchSchema);
     // Fields not given (and the proactive rules) stay as they are.
     const updated = await sites.update(site.key, (row) => {
       const settings = { ...row.settings };
@@ -213,4 +188,5 @@ export function mountSiteSettingsApi(app: Hono<SiteEnv>, { db, sites, maxBodyByt
     });
     return c.json(view(c, updated));
   });
+  return app;
 }

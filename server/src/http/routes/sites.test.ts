@@ -2,10 +2,10 @@
 // site's settings (validation, null removes, proactive rules untouched, the widget sees changes at
 // once), creating sites, and who may do what.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../testing/in-process.js';
-import { login } from '../testing/client.js';
-import { TEST_ADMIN } from '../testing/server-process.js';
-import { DEMO_PROACTIVE_RULE } from '../seed.js';
+import { startTestServer, type TestServer } from '../../testing/in-process.js';
+import { login } from '../../testing/client.js';
+import { TEST_ADMIN } from '../../testing/server-process.js';
+import { DEMO_PROACTIVE_RULE } from '../../seed.js';
 
 interface SiteView {
   key: string;

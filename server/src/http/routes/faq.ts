@@ -1,22 +1,20 @@
 // The FAQ editor's REST API: list a site's entries, add and edit them (admins; written back to the
 // site's FAQ files, which hot reload picks up), ask "what would the bot answer?" without storing
 // anything, and turn an unanswered question into a phrasing or a new entry in one step.
-import type { Hono, Context } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import { ErrorCode } from '@servus/shared';
 import { storableString } from '@servus/shared/schemas';
-import type { Database } from '../storage/schema.js';
-import { createFaqBot, initialBotState, type FaqBot } from '../bot/index.js';
-import { ServusError, notFound } from '../errors.js';
-import type { AgentEnv, AgentApiOptions } from './agent-api.js';
-import { createFaqFiles, type FaqInput } from './faq-files.js';
+import type { Database } from '../../storage/schema.js';
+import { createFaqBot, initialBotState, type FaqBot } from '../../bot/index.js';
+import { notFound } from '../../errors.js';
+import { createFaqFiles, type FaqInput } from '../faq-files.js';
+import { agentSiteKey, parseJson, requireAdmin, type Ctx, type Env } from '../toolkit.js';
 
 export interface FaqApiOptions {
   db: Kysely<Database>;
   /** DATA_DIR/faq: one folder per site. */
   faqDir: string;
-  parse: AgentApiOptions['parse'];
   /** Longest question the "what would the bot answer?" box takes. */
   maxTestChars?: number;
 }
@@ -37,20 +35,18 @@ const entryInput = z.object({
 /** The same key the conversation service counts unanswered questions under. */
 export const normalizeQuestion = (text: string) => text.toLowerCase().replace(/\s+/g, ' ').trim().slice(0, 300);
 
-export function mountFaqApi(app: Hono<AgentEnv>, { db, faqDir, parse, maxTestChars = 1000 }: FaqApiOptions): void {
+/** Mounted under /api/sites (agents of the site; admins edit). */
+export function faqRoutes({ db, faqDir, maxTestChars = 1000 }: FaqApiOptions) {
+  const app = new Hono<Env>();
   const files = createFaqFiles({ faqDir });
   // A bot built from the files as they are on disk now (cached until a file changes), so the test
   // box answers exactly like the live bot will once hot reload has picked up the latest save.
   const bots = new Map<string, { signature: string; bot: FaqBot }>();
 
-  const site = (c: Context<AgentEnv>): string => {
-    const key = c.req.param('key') ?? '';
-    if (!c.get('agent').siteKeys.includes(key)) throw notFound('site');
-    return key;
-  };
-  const admin = (c: Context<AgentEnv>): string => {
+  const site = (c: Ctx): string => agentSiteKey(c);
+  const admin = (c: Ctx): string => {
     const key = site(c);
-    if (c.get('agent').role !== 'admin') throw new ServusError(ErrorCode.FORBIDDEN, 'Only admins may edit the FAQ.');
+    requireAdmin(c, 'Only admins may edit the FAQ.');
     return key;
   };
   const input = (body: z.infer<typeof entryInput>): FaqInput => ({
@@ -62,32 +58,35 @@ export function mountFaqApi(app: Hono<AgentEnv>, { db, faqDir, parse, maxTestCha
     ...(body.lang ? { lang: body.lang } : {}),
   });
 
-  app.get('/api/sites/:key/faq', async (c) => {
+  app.get('/:key/faq', async (c) => {
     const faq = await files.read(site(c));
     return c.json({ entries: faq.entries, errors: faq.errors, files: faq.files });
   });
 
-  app.post('/api/sites/:key/faq', async (c) => {
+  app.post('/:key/faq', async (c) => {
     const key = admin(c);
-    const body = await parse(c, entryInput);
+    const body = await parseJson(c, entryInput);
     return c.json({ entry: await files.create(key, input(body)) }, 201);
   });
 
-  app.put('/api/sites/:key/faq/:id', async (c) => {
+  app.put('/:key/faq/:id', async (c) => {
     const key = admin(c);
-    const body = await parse(c, entryInput.omit({ id: true }));
+    const body = await parseJson(c, entryInput.omit({ id: true }));
     return c.json({ entry: await files.update(key, c.req.param('id'), input(body)) });
   });
 
-  app.delete('/api/sites/:key/faq/:id', async (c) => {
+  app.delete('/:key/faq/:id', async (c) => {
     const key = admin(c);
     await files.remove(key, c.req.param('id'));
     return c.json({ ok: true });
   });
 
-  app.post('/api/sites/:key/bot/test', async (c) => {
+  app.post('/:key/bot/test', async (c) => {
     const key = site(c);
-    const body = await parse(c, z.object({ text: storableString().trim().min(1).max(maxTestChars), lang: z.enum(['de', 'en']).optional() }));
+    const body = await parseJson(
+      c,
+      z.object({ text: storableString().trim().min(1).max(maxTestChars), lang: z.enum(['de', 'en']).optional() }),
+    );
     const faq = await files.read(key);
     let cached = bots.get(key);
     if (!cached || cached.signature !== faq.signature) {
@@ -111,12 +110,35 @@ export function mountFaqApi(app: Hono<AgentEnv>, { db, faqDir, parse, maxTestCha
     });
   });
 
+  // What the bot could not answer, most asked first.
+  app.get('/:key/bot/unanswered', async (c) => {
+    const key = site(c);
+    const rows = await db
+      .selectFrom('unanswered_questions')
+      .select(['text', 'lang', 'count', 'first_at', 'last_at', 'last_conversation_id'])
+      .where('site_key', '=', key)
+      .orderBy('count', 'desc')
+      .orderBy('last_at', 'desc')
+      .limit(200)
+      .execute();
+    return c.json({
+      questions: rows.map((r) => ({
+        text: r.text,
+        lang: r.lang,
+        count: r.count,
+        firstAt: r.first_at,
+        lastAt: r.last_at,
+        lastConversationId: r.last_conversation_id,
+      })),
+    });
+  });
+
   // One action per unanswered question: add it as a phrasing of an entry, as a new entry, or
   // dismiss it. Either way it leaves the list (if visitors keep asking and the bot still cannot
   // answer, it comes back with a fresh count).
-  app.post('/api/sites/:key/bot/unanswered/handle', async (c) => {
+  app.post('/:key/bot/unanswered/handle', async (c) => {
     const key = admin(c);
-    const body = await parse(
+    const body = await parseJson(
       c,
       z.discriminatedUnion('action', [
         z.object({ action: z.literal('phrasing'), text: phrasing, entryId: z.string().min(1).max(64) }),
@@ -138,4 +160,5 @@ export function mountFaqApi(app: Hono<AgentEnv>, { db, faqDir, parse, maxTestCha
     await db.deleteFrom('unanswered_questions').where('site_key', '=', key).where('normalized', '=', normalized).execute();
     return c.json({ ok: true, entry });
   });
+  return app;
 }

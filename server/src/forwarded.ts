@@ -31,4 +31,5 @@ export function requestOrigin(headers: Headers, { trustProxy, publicUrl }: Forwa
 }
 
 /** Whether the browser talks to us over https (the session cookie is then Secure). */
-export const isHttps = (headers: Headers, options: ForwardedOptions): boolean => requestOrigin(headers, options)?.startsWith('https:') ?? false;
+export const isHttps = (headers: Headers, options: ForwardedOptions): boolean =>
+  requestOrigin(headers, options)?.startsWith('https:') ?? false;

@@ -1,9 +1,9 @@
 // The agents' REST API against a real server: lists and search, context, labels, canned
 // responses, agent administration, password change, and the CSRF and role checks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../testing/in-process.js';
-import { connect, login, newVisitor } from '../testing/client.js';
-import { TEST_ADMIN } from '../testing/server-process.js';
+import { startTestServer, type TestServer } from '../../testing/in-process.js';
+import { connect, login, newVisitor } from '../../testing/client.js';
+import { TEST_ADMIN } from '../../testing/server-process.js';
 
 let server: TestServer;
 let cookie: string;

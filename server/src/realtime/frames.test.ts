@@ -1,7 +1,8 @@
-// messageCreatedJson writes the hot path's frames by hand: it must give exactly what serialising
+// messageCreatedFrames writes the hot path's frames by hand: it must give exactly what serialising
 // toMessage gives, for every kind of event, author and awkward text.
 import { describe, expect, it } from 'vitest';
-import { messageCreatedJson, toMessage, type EventRow } from './views.js';
+import { toMessage, type EventRow } from '../conversations/index.js';
+import { messageCreatedFrames } from './frames.js';
 
 const base: EventRow = {
   id: 'm_00mabc1230001xyz',
@@ -58,6 +59,6 @@ describe('message.created frames', () => {
     ...awkward.map((author_name) => ({ ...base, author_type: 'agent' as const, author_id: 'a_2', author_name })),
   ];
   it.each(rows.map((row, i) => [i, row] as const))('row %i is written as toMessage serialises it', (_i, row) => {
-    expect(messageCreatedJson('c_abc', row)).toEqual(expected(row));
+    expect(messageCreatedFrames('c_abc', row)).toEqual(expected(row));
   });
 });

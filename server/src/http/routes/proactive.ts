@@ -1,22 +1,17 @@
 // HTTP for proactive messages: the widget's beacon (`POST /api/widget/proactive`, no auth, so
 // small, strict and rate-limited) and the admins' rule list per site (`/api/sites/:key/proactive`).
-import type { Context, Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { HttpBindings } from '@hono/node-server';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { clientAddress } from '../http/forwarded.js';
 import { ErrorCode } from '@servus/shared';
-import type { Database } from '../storage/schema.js';
-import { originAllowed, type OriginRefusals, type SiteDirectory } from '../sites.js';
-import type { AgentEnv } from '../http/agent-api.js';
-import type { ServerMetrics } from '../metrics/prometheus.js';
-import { ServusError, notFound } from '../errors.js';
-import { createRateLimiter } from '../realtime/rate-limit.js';
-import { proactiveRulesSchema, ruleIdSchema, rulesOf } from './rules.js';
-import { countProactiveEvent } from './counts.js';
-
-export type ProactiveEnv = { Bindings: HttpBindings; Variables: AgentEnv['Variables'] };
+import type { Database } from '../../storage/schema.js';
+import { originAllowed, type OriginRefusals, type SiteDirectory } from '../../sites.js';
+import type { ServerMetrics } from '../../metrics/prometheus.js';
+import { ServusError, invalidInput, notFound } from '../../errors.js';
+import { createRateLimiter } from '../../rate-limit.js';
+import { countProactiveEvent, proactiveRulesSchema, ruleIdSchema, rulesOf } from '../../proactive/index.js';
+import { agentSiteKey, clientIp, parseJson, requireAdmin, type Env } from '../toolkit.js';
 
 export interface ProactiveApiOptions {
   db: Kysely<Database>;
@@ -45,30 +40,28 @@ export const beaconSchema = z
 /** How often the per-IP windows are swept, in beacons: keeps the limiter's map small without a timer. */
 const SWEEP_EVERY = 1_000;
 
-export function mountProactiveApi(
-  app: Hono<ProactiveEnv>,
-  {
-    db,
-    sites,
-    metrics,
-    trustProxy = false,
-    originRefused,
-    maxBeaconBytes = 512,
-    beaconsPerWindow = 30,
-    beaconWindowMs = 60_000,
-    now = Date.now,
-  }: ProactiveApiOptions,
-): void {
+/** Mounted at /api/widget: the beacon, public. */
+export function beaconRoutes({
+  sites,
+  db,
+  metrics,
+  trustProxy = false,
+  originRefused,
+  maxBeaconBytes = 512,
+  beaconsPerWindow = 30,
+  beaconWindowMs = 60_000,
+  now = Date.now,
+}: ProactiveApiOptions) {
+  const app = new Hono<Env>();
   const perIp = createRateLimiter({ limit: beaconsPerWindow, windowMs: beaconWindowMs, now });
   let sinceSweep = 0;
-  const clientIp = (c: Context<ProactiveEnv>) => clientAddress(c.env.incoming.headers, c.env.incoming.socket.remoteAddress, { trustProxy });
-  const cors = (c: Context<ProactiveEnv>) => {
+  const cors = (c: Context<Env>) => {
     c.header('Access-Control-Allow-Origin', '*');
     c.header('Cache-Control', 'no-store');
   };
 
   // The widget sends with navigator.sendBeacon (text/plain, no preflight); fetch with JSON preflights.
-  app.options('/api/widget/proactive', (c) => {
+  app.options('/proactive', (c) => {
     cors(c);
     c.header('Access-Control-Allow-Headers', 'content-type');
     c.header('Access-Control-Allow-Methods', 'POST');
@@ -76,11 +69,11 @@ export function mountProactiveApi(
     return c.body(null, 204);
   });
   app.post(
-    '/api/widget/proactive',
+    '/proactive',
     bodyLimit({
       maxSize: maxBeaconBytes,
       onError: (c) => {
-        cors(c as Context<ProactiveEnv>);
+        cors(c as Context<Env>);
         return c.json({ error: { code: ErrorCode.TOO_LARGE, message: `A beacon has at most ${maxBeaconBytes} bytes.` } }, 413);
       },
     }),
@@ -90,7 +83,7 @@ export function mountProactiveApi(
         sinceSweep = 0;
         perIp.sweep();
       }
-      if (!perIp.hit(clientIp(c))) throw new ServusError(ErrorCode.RATE_LIMITED, 'Too many beacons; wait a moment.');
+      if (!perIp.hit(clientIp(c, { trustProxy }))) throw new ServusError(ErrorCode.RATE_LIMITED, 'Too many beacons; wait a moment.');
       let body: unknown;
       try {
         body = JSON.parse(await c.req.text());
@@ -98,10 +91,7 @@ export function mountProactiveApi(
         throw new ServusError(ErrorCode.BAD_JSON, 'The body must be JSON.');
       }
       const parsed = beaconSchema.safeParse(body);
-      if (!parsed.success) {
-        const path = parsed.error.issues[0]?.path.join('.') ?? '';
-        throw new ServusError(ErrorCode.BAD_FRAME, `${path || 'body'}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, { path });
-      }
+      if (!parsed.success) throw invalidInput(parsed.error.issues, 'body');
       const { site: key, ruleId, event } = parsed.data;
       const site = await sites.get(key);
       if (!site) throw notFound('site');
@@ -117,32 +107,25 @@ export function mountProactiveApi(
     },
   );
 
-  // ---- the rules of a site: every agent of the site may read them, admins set them
-  const agentSite = async (c: Context<ProactiveEnv>) => {
-    const key = c.req.param('key') ?? '';
-    const site = c.get('agent').siteKeys.includes(key) ? await sites.get(key) : null;
+  return app;
+}
+
+/** Mounted under /api/sites: the rules of a site; every agent of the site may read them, admins set them. */
+export function proactiveRuleRoutes({ sites }: { sites: SiteDirectory }) {
+  const app = new Hono<Env>();
+  const agentSite = async (c: Context<Env>) => {
+    const site = await sites.get(agentSiteKey(c));
     if (!site) throw notFound('site');
     return site;
   };
-  app.get('/api/sites/:key/proactive', async (c) => c.json({ rules: rulesOf((await agentSite(c)).settings) }));
-  app.put('/api/sites/:key/proactive', async (c) => {
-    if (c.get('agent').role !== 'admin') throw new ServusError(ErrorCode.FORBIDDEN, 'Only admins may do this.');
+  app.get('/:key/proactive', async (c) => c.json({ rules: rulesOf((await agentSite(c)).settings) }));
+  app.put('/:key/proactive', async (c) => {
+    requireAdmin(c);
     const site = await agentSite(c);
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      throw new ServusError(ErrorCode.BAD_JSON, 'The body must be JSON.');
-    }
-    const parsed = z.object({ rules: proactiveRulesSchema }).strict().safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const path = issue?.path.join('.') ?? '';
-      throw new ServusError(ErrorCode.BAD_FRAME, `${path || 'body'}: ${issue?.message ?? 'invalid'}`, { path });
-    }
-    const rules = parsed.data.rules;
+    const { rules } = await parseJson(c, z.object({ rules: proactiveRulesSchema }).strict());
     // Other settings stay as they are.
     await sites.update(site.key, ({ name, settings }) => ({ name, settings: { ...settings, proactive: rules } }));
     return c.json({ rules });
   });
+  return app;
 }

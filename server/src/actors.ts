@@ -1,0 +1,23 @@
+// Who does something: a visitor (by their token) or an agent (by their session). Every command and
+// every committed change names one.
+
+export interface VisitorActor {
+  kind: 'visitor';
+  id: string;
+  siteKey: string;
+  name?: string | null;
+  /** The proactive rule named in this visit's hello (`context.proactiveRuleId`); a conversation it creates is attributed to it. */
+  proactiveRuleId?: string | null;
+}
+
+export interface AgentActor {
+  kind: 'agent';
+  id: string;
+  name: string;
+  siteKeys: string[];
+}
+
+export type Actor = VisitorActor | AgentActor;
+
+/** An agent as a session knows them: with the email and role the console shows. */
+export type SessionAgent = AgentActor & { email: string; role: 'admin' | 'agent' };

@@ -1,0 +1,222 @@
+// The bot's turns in a conversation. The default engine answers inside the visitor's write
+// transaction: an acknowledged question always has its answer, even across a crash. A model (the
+// LLM engine) takes seconds, so its answer never runs inside a transaction: the visitor's message
+// is committed and acknowledged first, the model's tokens go out as drafts, and the answer is logged
+// afterwards as its own event, exactly once (its cid derives from the question). Per conversation
+// deferred answers run one at a time, in the order of the questions.
+import type { Transaction } from 'kysely';
+import type { Database } from '../storage/schema.js';
+import type { Logger } from '../logger.js';
+import type { BotReply, BotResponder, DeferredBotReply } from './bot-responder.js';
+import type { ChangeStream } from './changes.js';
+import { nothing, type Commit } from './commit.js';
+import type { ConversationRepository, NewEvent } from './repository.js';
+import { applyLifecycle } from './status-events.js';
+import type { ConversationRow, EventRow } from './views.js';
+
+/** Deferred bot answers are logged as this sender: their cid makes them exactly-once. */
+const BOT_ACTOR_KEY = 'b:bot';
+
+/**
+ * The one rule for what the FAQ editor lists as unanswered: the bot was unsure, or handed over
+ * because it could not answer (low confidence, or the model said so). Not a visitor asking for a
+ * person, and not frustration: neither is a question the FAQ missed.
+ */
+export function countsAsUnanswered(reply: Pick<BotReply, 'kind' | 'handoffReason'>): boolean {
+  return (
+    reply.kind === 'unsure' ||
+    (reply.kind === 'handoff' && (reply.handoffReason === 'low_confidence' || reply.handoffReason === 'llm_handoff'))
+  );
+}
+
+/** A bot answer as a logged message. */
+function botMessage(reply: BotReply, extra: Pick<NewEvent, 'cid' | 'actorKey'> & { streamId?: string } = {}): NewEvent {
+  return {
+    kind: 'message',
+    authorType: 'bot',
+    authorName: reply.botName ?? null,
+    text: reply.text,
+    data: {
+      suggestions: reply.suggestions,
+      bot: {
+        ...(reply.faqId ? { faqId: reply.faqId } : {}),
+        confidence: reply.confidence,
+        outcome: reply.kind,
+        ...(reply.intent ? { intent: reply.intent } : {}),
+      },
+      ...(extra.streamId ? { streamId: extra.streamId } : {}),
+    },
+    cid: extra.cid ?? null,
+    actorKey: extra.actorKey ?? null,
+  };
+}
+
+export interface DeferredJob {
+  conversationId: string;
+  visitorId: string;
+  /** The visitor's message being answered: the answer's stream id and cid derive from it. */
+  messageId: string;
+  question: string;
+  reply: DeferredBotReply;
+}
+
+/** A model's answer being written: `delta` appended to the draft; `done` without a logged answer drops it. */
+export type DraftListener = (draft: { conversationId: string; visitorId: string; streamId: string; delta: string; done?: true }) => void;
+
+export interface BotTurnsOptions {
+  bots: BotResponder;
+  repo: ConversationRepository;
+  commit: Commit;
+  changes: ChangeStream;
+  now: () => number;
+  logger?: Logger | undefined;
+}
+
+export type BotTurns = ReturnType<typeof createBotTurns>;
+
+export function createBotTurns({ bots, repo, commit, changes, now, logger }: BotTurnsOptions) {
+  const drafts = new Set<DraftListener>();
+  const draft: DraftListener = (d) => {
+    for (const listener of drafts) listener(d);
+  };
+  const answers = new Map<string, Promise<void>>();
+  /** The model call running for a conversation, to cancel it when a person takes over. */
+  const calls = new Map<string, AbortController>();
+
+  // A conversation that left the bot while a model was writing its answer: stop the model.
+  changes.subscribe('bot-turns', (change) => {
+    if (calls.size && change.type === 'conversation' && change.conversation.status !== 'bot') calls.get(change.conversation.id)?.abort();
+  });
+
+  /**
+   * The bot's turn on a visitor's message, inside its transaction (the conversation is with the bot).
+   * Logs the answer, a handoff and an unanswered question; returns whether the queue changed and,
+   * for a model, the job to run after the commit.
+   */
+  async function answer(
+    tx: Transaction<Database>,
+    conv: ConversationRow,
+    message: EventRow,
+    input: { text: string; lang: string | null },
+    events: EventRow[],
+    at: number,
+  ): Promise<{ queueChanged: boolean; deferred: DeferredJob | null }> {
+    const turn = bots.reply(conv.site_key, { text: input.text, lang: conv.lang ?? input.lang, state: conv.bot_state });
+    if (!turn) return { queueChanged: false, deferred: null };
+    conv.bot_state = JSON.stringify(turn.state);
+    conv.lang = turn.lang;
+    if (turn.deferred) {
+      return {
+        queueChanged: false,
+        deferred: {
+          conversationId: conv.id,
+          visitorId: conv.visitor_id,
+          messageId: message.id,
+          question: input.text,
+          reply: turn.deferred,
+        },
+      };
+    }
+    events.push(repo.appendEvent(conv, botMessage(turn), at));
+    if (countsAsUnanswered(turn)) await repo.recordUnanswered(tx, conv, input.text, turn.lang, at);
+    const handedOff =
+      turn.kind === 'handoff' &&
+      turn.handoffReason &&
+      applyLifecycle(repo, conv, { type: 'handoff', reason: turn.handoffReason, at }, events);
+    return { queueChanged: Boolean(handedOff), deferred: null };
+  }
+
+  function answerLater(job: DeferredJob): void {
+    const previous = answers.get(job.conversationId) ?? Promise.resolve();
+    const done: Promise<void> = previous
+      .then(() => deferredAnswer(job))
+      .catch((err: unknown) => logger?.error({ err, conversationId: job.conversationId }, 'deferred bot answer failed'))
+      .finally(() => {
+        if (answers.get(job.conversationId) === done) answers.delete(job.conversationId);
+      });
+    answers.set(job.conversationId, done);
+  }
+
+  async function deferredAnswer(job: DeferredJob): Promise<void> {
+    // Derived from the visitor's message, so a second run for the same question finds the first answer.
+    const streamId = `bot_${job.messageId}`;
+    const send = (delta: string, done?: true) =>
+      draft({ conversationId: job.conversationId, visitorId: job.visitorId, streamId, delta, ...(done ? { done } : {}) });
+    // Cancelled when the conversation leaves the bot meanwhile: no more drafts, no more tokens.
+    const cancel = new AbortController();
+    calls.set(job.conversationId, cancel);
+    let reply: BotReply;
+    try {
+      reply = await job.reply.run((text) => {
+        if (!cancel.signal.aborted) send(text);
+      }, cancel.signal);
+    } catch {
+      reply = job.reply.fallback;
+    } finally {
+      calls.delete(job.conversationId);
+    }
+    // The logged message (same streamId) replaces the draft; without one the draft is abandoned.
+    if (!(await saveDeferredAnswer(job, streamId, reply))) send('', true);
+  }
+
+  /** Logs a deferred answer once; false when it was dropped (a person has the conversation now). */
+  async function saveDeferredAnswer(job: DeferredJob, streamId: string, reply: BotReply): Promise<boolean> {
+    let saved = false;
+    await commit(async (tx) => {
+      saved = false;
+      if (await repo.botAnswerLogged(tx, BOT_ACTOR_KEY, streamId)) return nothing(null, { kind: 'bot' });
+      const conv = await repo.lockConversation(tx, job.conversationId);
+      // Queued or with an agent meanwhile (the visitor asked for a person): the bot is silent.
+      if (!conv || conv.status !== 'bot') return nothing(null, { kind: 'bot' });
+      const at = now();
+      const events = [repo.appendEvent(conv, botMessage(reply, { streamId, cid: streamId, actorKey: BOT_ACTOR_KEY }), at)];
+      conv.updated_at = at;
+      if (countsAsUnanswered(reply)) await repo.recordUnanswered(tx, conv, job.question, reply.lang, at);
+      const handedOff =
+        reply.kind === 'handoff' &&
+        reply.handoffReason &&
+        applyLifecycle(repo, conv, { type: 'handoff', reason: reply.handoffReason, at }, events);
+      await repo.saveConversation(tx, conv, events, false);
+      saved = true;
+      return { ack: null, events, conversation: conv, change: null, queueChanged: Boolean(handedOff), cause: { kind: 'bot' } };
+    });
+    return saved;
+  }
+
+  return {
+    answer,
+    answerLater,
+    /** Listens to the drafts of model answers (realtime streams them as `message.delta`). */
+    onDraft(listener: DraftListener): () => void {
+      drafts.add(listener);
+      return () => drafts.delete(listener);
+    },
+    /** Resolves when every deferred bot answer started so far is logged or dropped (shutdown, tests). */
+    async settled(): Promise<void> {
+      while (answers.size) await Promise.all(answers.values());
+    },
+    /**
+     * At start: a deferred answer in progress dies with the process. Conversations still with the
+     * bot whose last event is the visitor's message get that question answered again, through the
+     * same exactly-once path. Returns how many were restarted.
+     */
+    async recover({ withinMs = 15 * 60_000, max = 200 }: { withinMs?: number; max?: number } = {}): Promise<number> {
+      // Only an engine that defers answers can lose one.
+      if (!bots.defers) return 0;
+      let restarted = 0;
+      for (const row of await repo.questionsAwaitingTheBot(now() - withinMs, max)) {
+        const turn = bots.reply(row.siteKey, { text: row.text, lang: row.lang, state: row.botState, again: true });
+        if (!turn) continue;
+        answerLater({
+          conversationId: row.conversationId,
+          visitorId: row.visitorId,
+          messageId: row.messageId,
+          question: row.text,
+          reply: turn.deferred ?? { fallback: turn, run: () => Promise.resolve(turn) },
+        });
+        restarted += 1;
+      }
+      return restarted;
+    },
+  };
+}

@@ -1,0 +1,425 @@
+// The conversation commands of visitors, agents and the system. Each becomes one write operation:
+// the retry check (same sender, same cid: the stored ack), the conversation row locked, the
+// lifecycle reducer, events with their seqs, and the bot's turn when the conversation is with the
+// bot. What is written goes to the committed-change stream (commit.ts); nothing here sends a frame.
+import { ErrorCode, type AckFrame } from '@servus/shared';
+import type { AgentActor, VisitorActor } from '../actors.js';
+import { ServusError, notFound } from '../errors.js';
+import { identityHash, safeEqualHex } from '../ids.js';
+import type { BotTurns, DeferredJob } from './bot-turns.js';
+import type { ChangeStream } from './changes.js';
+import { nothing, type Commit } from './commit.js';
+import type { HandoffReason, LifecycleAction } from './lifecycle.js';
+import { actorKey, type ConversationRepository } from './repository.js';
+import { applyLifecycle } from './status-events.js';
+import type { EventData, EventRow } from './views.js';
+
+export interface CommandsOptions {
+  repo: ConversationRepository;
+  commit: Commit;
+  bot: BotTurns;
+  changes: ChangeStream;
+  now: () => number;
+  /** A visitor writing into a conversation resolved less than this long ago reopens it. */
+  reopenWindowMs: number;
+}
+
+type Cid = { cid: string };
+type InConversation = Cid & { conversationId: string };
+
+export type Commands = ReturnType<typeof createCommands>;
+
+export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs }: CommandsOptions) {
+  const visitorCause = (visitor: VisitorActor) => ({ kind: 'visitor', id: visitor.id }) as const;
+  const agentCause = (agent: AgentActor) => ({ kind: 'agent', id: agent.id, name: agent.name }) as const;
+  /** The ack of a command that logged `event` (without one: the conversation only). */
+  function ackFor(kind: 'visitor' | 'agent', cid: string, conversationId: string, event: EventRow | undefined): AckFrame {
+    const ack: AckFrame = { type: 'ack', cid, conversationId };
+    if (event) {
+      ack.id = event.id;
+      const seq = kind === 'visitor' ? event.visitor_seq : event.seq;
+      if (seq !== null) ack.seq = seq;
+    }
+    return ack;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Visitors
+
+  async function visitorMessage(
+    visitor: VisitorActor,
+    cmd: Cid & { text: string; conversationId?: string | undefined; lang?: string | null },
+  ): Promise<AckFrame> {
+    const later: { job: DeferredJob | null } = { job: null };
+    const ack = await commit(async (tx) => {
+      later.job = null;
+      const dup = await repo.findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'message' });
+      if (dup) return nothing(dup, visitorCause(visitor));
+      const at = now();
+      const { conv, isNew } = await repo.conversationForVisitor(tx, visitor, cmd.conversationId, at, cmd.lang ?? null, reopenWindowMs);
+      const events: EventRow[] = [];
+      const reopened = isNew ? null : applyLifecycle(repo, conv, { type: 'visitor.wrote', at }, events);
+      const message = repo.appendEvent(
+        conv,
+        {
+          kind: 'message',
+          authorType: 'visitor',
+          authorId: visitor.id,
+          authorName: visitor.name ?? null,
+          text: cmd.text,
+          cid: cmd.cid,
+          actorKey: actorKey(visitor),
+        },
+        at,
+      );
+      events.push(message);
+      conv.updated_at = at;
+      let queueChanged = reopened !== null && conv.status === 'queued';
+      if (conv.status === 'bot') {
+        const turn = await bot.answer(tx, conv, message, { text: cmd.text, lang: cmd.lang ?? null }, events, at);
+        later.job = turn.deferred;
+        queueChanged ||= turn.queueChanged;
+      }
+      await repo.saveConversation(tx, conv, events, isNew);
+      return {
+        ack: ackFor('visitor', cmd.cid, conv.id, message),
+        events,
+        conversation: conv,
+        change: isNew ? 'created' : null,
+        queueChanged,
+        cause: visitorCause(visitor),
+      };
+    });
+    if (later.job) bot.answerLater(later.job);
+    return ack!;
+  }
+
+  async function requestHandoff(
+    visitor: VisitorActor,
+    cmd: Cid & { conversationId?: string | undefined; lang?: string | null },
+  ): Promise<AckFrame> {
+    return (await commit(async (tx) => {
+      const dup = await repo.findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'status' });
+      if (dup) return nothing(dup, visitorCause(visitor));
+      const at = now();
+      const { conv, isNew } = await repo.conversationForVisitor(tx, visitor, cmd.conversationId, at, cmd.lang ?? null, reopenWindowMs);
+      const events: EventRow[] = [];
+      const reason: HandoffReason = conv.status === 'resolved' ? 'reopened' : 'visitor_request';
+      const reopened = conv.status === 'resolved' ? applyLifecycle(repo, conv, { type: 'visitor.wrote', at }, events) : null;
+      const change = applyLifecycle(repo, conv, { type: 'handoff', reason, at }, events, { cid: cmd.cid, actor: visitor });
+      await repo.saveConversation(tx, conv, events, isNew);
+      // Already with the people: nothing more to log, but the command is answered all the same
+      // (a conversation reopened into the queue on the way still moved the queue).
+      return {
+        ack: ackFor('visitor', cmd.cid, conv.id, change ? events.at(-1) : undefined),
+        events,
+        conversation: conv,
+        change: change ?? reopened,
+        queueChanged: change !== null || (reopened !== null && conv.status === 'queued'),
+        cause: visitorCause(visitor),
+      };
+    }))!;
+  }
+
+  async function rate(
+    visitor: VisitorActor,
+    cmd: InConversation & { csat?: number | undefined; nps?: number | undefined; ces?: number | undefined; comment?: string | undefined },
+  ): Promise<AckFrame> {
+    return (await commit(async (tx) => {
+      const dup = await repo.findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'rating' });
+      if (dup) return nothing(dup, visitorCause(visitor));
+      const found = await repo.visitorConversation(tx, visitor, cmd.conversationId);
+      const conv = repo.fast ? found : (await repo.lockConversation(tx, found.id))!;
+      const at = now();
+      const rating: NonNullable<EventData['rating']> = {};
+      if (cmd.csat !== undefined) rating.csat = cmd.csat;
+      if (cmd.nps !== undefined) rating.nps = cmd.nps;
+      if (cmd.ces !== undefined) rating.ces = cmd.ces;
+      if (cmd.comment) rating.comment = cmd.comment;
+      const event = repo.appendEvent(
+        conv,
+        {
+          kind: 'rating',
+          authorType: 'visitor',
+          authorId: visitor.id,
+          text: 'rated',
+          data: { change: 'rated', rating },
+          cid: cmd.cid,
+          actorKey: actorKey(visitor),
+        },
+        at,
+      );
+      conv.updated_at = at;
+      await repo.saveConversation(tx, conv, [event], false);
+      return {
+        ack: ackFor('visitor', cmd.cid, conv.id, event),
+        events: [event],
+        conversation: conv,
+        change: 'rated',
+        queueChanged: false,
+        cause: visitorCause(visitor),
+      };
+    }))!;
+  }
+
+  async function closeByVisitor(visitor: VisitorActor, cmd: InConversation): Promise<AckFrame> {
+    return (await commit(async (tx) => {
+      const dup = await repo.findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'status' });
+      if (dup) return nothing(dup, visitorCause(visitor));
+      const found = await repo.visitorConversation(tx, visitor, cmd.conversationId);
+      const conv = repo.fast ? found : (await repo.lockConversation(tx, found.id))!;
+      const events: EventRow[] = [];
+      const wasQueued = conv.status === 'queued';
+      applyLifecycle(repo, conv, { type: 'resolve', at: now() }, events, { cid: cmd.cid, actor: visitor });
+      await repo.saveConversation(tx, conv, events, false);
+      return {
+        ack: ackFor('visitor', cmd.cid, conv.id, events[0]),
+        events,
+        conversation: conv,
+        change: 'resolved',
+        queueChanged: wasQueued,
+        cause: visitorCause(visitor),
+      };
+    }))!;
+  }
+
+  /**
+   * Offline form: the message goes into the conversation (queued, so it waits as a ticket for the
+   * agents) and the email is kept on the visitor for the answer.
+   */
+  async function submitOffline(
+    visitor: VisitorActor,
+    cmd: Cid & { conversationId?: string | undefined; email: string; message: string; lang?: string | null },
+  ): Promise<AckFrame> {
+    return (await commit(async (tx) => {
+      const dup = await repo.findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'message' });
+      if (dup) return nothing(dup, visitorCause(visitor));
+      const at = now();
+      const { conv, isNew } = await repo.conversationForVisitor(tx, visitor, cmd.conversationId, at, cmd.lang ?? null, reopenWindowMs);
+      // Only now that the command is accepted, and in its transaction: a refused command stores nothing.
+      await repo.visitors.setEmail(tx, visitor.id, cmd.email, at);
+      const events: EventRow[] = [];
+      if (conv.status === 'resolved') applyLifecycle(repo, conv, { type: 'visitor.wrote', at }, events);
+      const wasQueued = conv.status === 'queued';
+      applyLifecycle(repo, conv, { type: 'handoff', reason: 'offline_message', at }, events);
+      const message = repo.appendEvent(
+        conv,
+        {
+          kind: 'message',
+          authorType: 'visitor',
+          authorId: visitor.id,
+          authorName: visitor.name ?? null,
+          text: cmd.message,
+          data: { offline: { email: cmd.email } },
+          cid: cmd.cid,
+          actorKey: actorKey(visitor),
+        },
+        at,
+      );
+      events.push(message);
+      conv.updated_at = at;
+      await repo.saveConversation(tx, conv, events, isNew);
+      return {
+        ack: ackFor('visitor', cmd.cid, conv.id, message),
+        events,
+        conversation: conv,
+        change: null,
+        queueChanged: !wasQueued,
+        cause: visitorCause(visitor),
+      };
+    }))!;
+  }
+
+  /** Pre-chat form data: stored on the visitor, marked unverified unless an identify vouched for it. */
+  async function setProfile(
+    visitor: VisitorActor,
+    cmd: Cid & { name?: string | undefined; email?: string | undefined },
+  ): Promise<AckFrame> {
+    const set: { name?: string; email?: string } = {};
+    if (cmd.name !== undefined) set.name = cmd.name;
+    if (cmd.email !== undefined) set.email = cmd.email;
+    await repo.visitors.setProfile(visitor.id, set, now());
+    if (cmd.name !== undefined) visitor.name = cmd.name;
+    return { type: 'ack', cid: cmd.cid };
+  }
+
+  /** Verifies HMAC-SHA256(id, site secret) before trusting who the visitor says they are. */
+  async function identify(
+    visitor: VisitorActor,
+    cmd: Cid & { id: string; name?: string | undefined; email?: string | undefined; hash: string },
+    secret: string | null,
+  ): Promise<AckFrame> {
+    if (!secret || !safeEqualHex(identityHash(cmd.id, secret), cmd.hash)) {
+      throw new ServusError(ErrorCode.FORBIDDEN, 'The identity hash does not match.', { path: 'hash' });
+    }
+    await repo.visitors.identify(visitor.id, { externalId: cmd.id, name: cmd.name ?? null, email: cmd.email ?? null }, now());
+    visitor.name = cmd.name ?? null;
+    return { type: 'ack', cid: cmd.cid };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Agents
+
+  async function agentMessage(
+    agent: AgentActor,
+    cmd: InConversation & { text: string },
+    kind: 'message' | 'note' = 'message',
+  ): Promise<AckFrame> {
+    return (await commit(async (tx) => {
+      const dup = await repo.findDuplicate(tx, agent, cmd.cid, { conversationId: cmd.conversationId, kind });
+      if (dup) return nothing(dup, agentCause(agent));
+      const conv = await repo.agentConversation(tx, agent, cmd.conversationId, true);
+      const at = now();
+      const events: EventRow[] = [];
+      let queueChanged = false;
+      if (kind === 'message') {
+        if (conv.status === 'resolved') throw new ServusError(ErrorCode.INVALID_STATE, 'This conversation is resolved; reopen it first.');
+        if (conv.status === 'assigned' && conv.assignee_id !== agent.id) {
+          throw new ServusError(ErrorCode.CONFLICT, 'Another agent has this conversation.');
+        }
+        // Answering a waiting or bot conversation takes it.
+        if (conv.status !== 'assigned') {
+          queueChanged = conv.status === 'queued';
+          applyLifecycle(repo, conv, { type: 'claim', agentId: agent.id, at }, events, { actor: agent, assigneeName: agent.name });
+        }
+      }
+      const firstReply = kind === 'message' && conv.first_human_reply_at === null;
+      if (firstReply) conv.first_human_reply_at = at;
+      const message = repo.appendEvent(
+        conv,
+        { kind, authorType: 'agent', authorId: agent.id, authorName: agent.name, text: cmd.text, cid: cmd.cid, actorKey: actorKey(agent) },
+        at,
+      );
+      events.push(message);
+      conv.updated_at = at;
+      await repo.saveConversation(tx, conv, events, false);
+      return {
+        ack: ackFor('agent', cmd.cid, conv.id, message),
+        events,
+        conversation: conv,
+        change: null,
+        queueChanged,
+        cause: agentCause(agent),
+        ...(firstReply ? { firstHumanReplyId: message.id } : {}),
+      };
+    }))!;
+  }
+
+  async function agentLifecycle(
+    agent: AgentActor,
+    cmd: InConversation,
+    action: (at: number) => LifecycleAction,
+    assigneeName?: string,
+  ): Promise<AckFrame> {
+    return (await commit(async (tx) => {
+      const dup = await repo.findDuplicate(tx, agent, cmd.cid, { conversationId: cmd.conversationId, kind: 'status' });
+      if (dup) return nothing(dup, agentCause(agent));
+      const conv = await repo.agentConversation(tx, agent, cmd.conversationId, true);
+      const wasQueued = conv.status === 'queued';
+      const events: EventRow[] = [];
+      const change = applyLifecycle(repo, conv, action(now()), events, {
+        cid: cmd.cid,
+        actor: agent,
+        assigneeName: assigneeName ?? agent.name,
+      });
+      await repo.saveConversation(tx, conv, events, false);
+      return {
+        ack: ackFor('agent', cmd.cid, conv.id, events[0]),
+        events,
+        conversation: conv,
+        change,
+        queueChanged: wasQueued || conv.status === 'queued',
+        cause: agentCause(agent),
+      };
+    }))!;
+  }
+
+  async function transfer(agent: AgentActor, cmd: InConversation & { agentId: string }): Promise<AckFrame> {
+    const target = await repo.db
+      .selectFrom('agents')
+      .innerJoin('agent_sites', 'agent_sites.agent_id', 'agents.id')
+      .select(['agents.id', 'agents.name', 'agent_sites.site_key'])
+      .where('agents.id', '=', cmd.agentId)
+      .execute();
+    if (!target.length) throw notFound('agent');
+    const conv = await repo.agentConversation(repo.db, agent, cmd.conversationId);
+    if (!target.some((t) => t.site_key === conv.site_key)) throw notFound('agent');
+    return agentLifecycle(agent, cmd, (at) => ({ type: 'transfer', agentId: cmd.agentId, at }), target[0]!.name);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Read markers (no event is logged: the row's marker moves, and the other side is told)
+
+  async function markRead(actor: VisitorActor | AgentActor, conversationId: string, seq: number): Promise<void> {
+    if (actor.kind === 'visitor') {
+      const conv = await repo.visitorConversation(repo.db, actor, conversationId);
+      const full = await repo.markVisitorRead(conv, seq);
+      if (full !== null)
+        changes.emit({ type: 'read', conversation: conv, by: 'visitor', agentSeq: full, visitorSeq: Math.min(seq, conv.last_visitor_seq) });
+    } else {
+      const conv = await repo.agentConversation(repo.db, actor, conversationId);
+      const marker = await repo.markAgentRead(conv, seq);
+      changes.emit({ type: 'read', conversation: conv, by: 'agent', ...marker });
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The system
+
+  /** Auto-assignment: gives a still-queued conversation to an agent; false when someone was faster. */
+  async function assignQueued(agent: AgentActor, conversationId: string): Promise<boolean> {
+    let assigned = false;
+    await commit(async (tx) => {
+      assigned = false;
+      const conv = await repo.lockConversation(tx, conversationId);
+      if (!conv || conv.status !== 'queued' || !agent.siteKeys.includes(conv.site_key)) return nothing(null, { kind: 'system' });
+      const events: EventRow[] = [];
+      const change = applyLifecycle(repo, conv, { type: 'claim', agentId: agent.id, at: now() }, events, {
+        assigneeName: agent.name,
+        text: 'assigned',
+      });
+      await repo.saveConversation(tx, conv, events, false);
+      assigned = change !== null;
+      return { ack: null, events, conversation: conv, change, queueChanged: true, cause: { kind: 'system' } };
+    });
+    return assigned;
+  }
+
+  /** An agent who left (or was removed): their open conversations go back to the front of the queue. */
+  async function returnToQueue(agentId: string): Promise<number> {
+    const ids = await repo.assignedTo(agentId);
+    for (const id of ids) {
+      await commit(async (tx) => {
+        const conv = await repo.lockConversation(tx, id);
+        if (!conv || conv.status !== 'assigned' || conv.assignee_id !== agentId) return nothing(null, { kind: 'system' });
+        const events: EventRow[] = [];
+        const change = applyLifecycle(repo, conv, { type: 'release', at: now() }, events, { text: 'released' });
+        await repo.saveConversation(tx, conv, events, false);
+        return { ack: null, events, conversation: conv, change, queueChanged: true, cause: { kind: 'system' } };
+      });
+    }
+    return ids.length;
+  }
+
+  return {
+    visitorMessage,
+    requestHandoff,
+    rate,
+    closeByVisitor,
+    submitOffline,
+    setProfile,
+    identify,
+    /** A returning visitor: where they are now (page, language, browser) for the agents' context panel. */
+    touchVisitor: (visitorId: string, context: string) => repo.visitors.touch(visitorId, context, now()),
+    agentMessage,
+    addNote: (agent: AgentActor, cmd: InConversation & { text: string }) => agentMessage(agent, cmd, 'note'),
+    claim: (agent: AgentActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'claim', agentId: agent.id, at })),
+    resolve: (agent: AgentActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'resolve', at })),
+    reopen: (agent: AgentActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'reopen', agentId: agent.id, at })),
+    release: (agent: AgentActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'release', at })),
+    transfer,
+    markRead,
+    assignQueued,
+    returnToQueue,
+  };
+}

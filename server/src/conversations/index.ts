@@ -1,0 +1,89 @@
+// Conversations: commands that write (commands.ts) through one repository (repository.ts) in the
+// group-commit queue (commit.ts), the bot's turns (bot-turns.ts), the queue (queue.ts), the agents'
+// read models (queries.ts), and the stream of committed changes every side effect subscribes to
+// (changes.ts). Nothing in here builds a frame or knows a socket (docs/architecture.md).
+import type { Kysely } from 'kysely';
+import type { Database } from '../storage/schema.js';
+import type { Dialect } from '../storage/db.js';
+import type { SqliteStatements } from '../storage/sqlite-statements.js';
+import type { WriteQueue } from '../storage/write-queue.js';
+import type { Logger } from '../logger.js';
+import type { BotResponder } from './bot-responder.js';
+import { createBotTurns } from './bot-turns.js';
+import { createChangeStream } from './changes.js';
+import { createCommands } from './commands.js';
+import { createCommit } from './commit.js';
+import { createConversationQueries } from './queries.js';
+import { createQueue, type QueueOptions } from './queue.js';
+import { createConversationRepository } from './repository.js';
+
+export interface ConversationsOptions {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  writes: WriteQueue;
+  bots: BotResponder;
+  now?: () => number;
+  /** A visitor writing into a conversation resolved less than this long ago reopens it. */
+  reopenWindowMs: number;
+  defaultHandlingSeconds: number;
+  /** How many agents are online for a site (presence). */
+  agentsOnline?: (siteKey: string) => number;
+  /** Whether a site's team is open now (business hours); always open without it. */
+  hoursNow?: QueueOptions['hoursNow'];
+  /** SQLite only: prepared statements for the per-message hot path. */
+  sqlite?: SqliteStatements | undefined;
+  logger?: Logger | undefined;
+}
+
+export type Conversations = ReturnType<typeof createConversations>;
+
+export function createConversations(options: ConversationsOptions) {
+  const { db, dialect, writes, bots, reopenWindowMs, defaultHandlingSeconds, logger } = options;
+  const now = options.now ?? Date.now;
+  const changes = createChangeStream({ logger });
+  const repo = createConversationRepository({ db, dialect, sqlite: options.sqlite });
+  const queue = createQueue({
+    db,
+    agentsOnline: options.agentsOnline ?? (() => 0),
+    hoursNow: options.hoursNow,
+    defaultHandlingSeconds,
+    now,
+  });
+  const commit = createCommit({ writes, repo, queue, changes });
+  const bot = createBotTurns({ bots, repo, commit, changes, now, logger });
+  const commands = createCommands({ repo, commit, bot, changes, now, reopenWindowMs });
+  const queries = createConversationQueries({ repo, queue });
+
+  // When a site's queue gains or loses a conversation, everyone behind it moves. A courtesy update:
+  // never a reason to fail anything.
+  changes.subscribe('queue positions', (change) => {
+    if (change.type === 'conversation' && change.queueChanged) void queue.publishPositions(change.conversation.site_key).catch(() => {});
+  });
+
+  return {
+    changes,
+    commands,
+    queries,
+    queue,
+    /** The bot's deferred (model) answers: drafts as they are written, shutdown, recovery at start. */
+    bot: { onDraft: bot.onDraft, settled: bot.settled, recover: bot.recover },
+    /** Reads of single conversations and their log (access rules included). */
+    visitorConversation: (visitor: Parameters<typeof repo.visitorConversation>[1], id: string) => repo.visitorConversation(db, visitor, id),
+    agentConversation: (agent: Parameters<typeof repo.agentConversation>[1], id: string) => repo.agentConversation(db, agent, id),
+    conversationById: repo.conversationById,
+    currentConversation: (visitorId: string) => repo.currentConversation(db, visitorId),
+    eventsAfter: repo.eventsAfter,
+    agentName: (id: string | null) => repo.agentName(id),
+    visitorEmail: repo.visitors.email,
+  };
+}
+
+export type { ChangeCause, ChangeListener, ChangeStream, CommittedChange, ConversationCommitted, ReadCommitted } from './changes.js';
+export type { ListFilter } from './queries.js';
+export type { DraftListener } from './bot-turns.js';
+export { countsAsUnanswered } from './bot-turns.js';
+export { toMessage, toView, parseData } from './views.js';
+export type { ConversationRow, EventRow, EventData } from './views.js';
+export { createAssigner } from './assigner.js';
+export type { BotReply, BotResponder, DeferredBotReply } from './bot-responder.js';
+export { silentBot } from './bot-responder.js';
