@@ -29,6 +29,9 @@ export function ensureBuilt(): void {
     },
   );
   if (r.status !== 0) throw new Error('widget build failed');
+  // The server sends the .br/.gz variants the full build writes; without them every test would measure uncompressed bytes.
+  const p = spawnSync(process.execPath, ['scripts/precompress.mjs', 'widget/dist'], { cwd: repoRoot, stdio: 'inherit' });
+  if (p.status !== 0) throw new Error('widget precompression failed');
 }
 
 /** Files of the build by role, e.g. the core chunk and one language. */
