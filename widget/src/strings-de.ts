@@ -2,6 +2,7 @@
 import type { Strings } from './strings-en.js';
 
 const de: Strings = {
+  dir: 'ltr',
   openChat: 'Chat öffnen',
   closeChat: 'Chat schließen',
   unread: (n) => `${n} ungelesene ${n === 1 ? 'Nachricht' : 'Nachrichten'}`,

@@ -45,7 +45,7 @@ describe('static files', () => {
     expect(new Set(tags).size).toBe(3);
   });
 
-  it('answers 304 to a matching If-None-Match or an If-Modified-Since not older than the file', async () => {
+  it('answers 304 to a matching If-None-Match, 200 to another representation’s ETag', async () => {
     const first = (await files.serve(get({ 'accept-encoding': 'br' }), 'app.js'))!;
     const etag = first.headers.get('etag')!;
     const again = (await files.serve(get({ 'accept-encoding': 'br', 'if-none-match': `"other", W/${etag}` }), 'app.js'))!;
@@ -56,13 +56,7 @@ describe('static files', () => {
     // Another representation's tag does not match this one.
     const gz = (await files.serve(get({ 'accept-encoding': 'gzip', 'if-none-match': etag }), 'app.js'))!;
     expect(gz.status).toBe(200);
-    const since = first.headers.get('last-modified')!;
-    expect((await files.serve(get({ 'if-modified-since': since }), 'app.js'))!.status).toBe(304);
-    expect((await files.serve(get({ 'if-modified-since': new Date(Date.parse(since) - 1000).toUTCString() }), 'app.js'))!.status).toBe(
-      200,
-    );
-    // If-None-Match decides when both are sent.
-    expect((await files.serve(get({ 'if-none-match': '"other"', 'if-modified-since': since }), 'app.js'))!.status).toBe(200);
+    expect((await files.serve(get({ 'accept-encoding': 'br', 'if-none-match': '*' }), 'app.js'))!.status).toBe(304);
   });
 
   it('gives changed content a new ETag and never serves a variant older than its file', async () => {

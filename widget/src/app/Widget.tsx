@@ -122,7 +122,19 @@ class Panel extends Component<Props, { justRated?: boolean }> {
     let shown = chat.messages.length + ':' + !!chat.typing + ':' + chat.conversation?.status;
     for (const d of Object.values(chat.drafts)) shown += ':' + d.text.length;
     const el = this.scroller.current;
-    if (el && shown !== this.shown) el.scrollTop = el.scrollHeight;
+    if (el && shown !== this.shown) {
+      el.scrollTop = el.scrollHeight;
+      // An answer taller than the conversation's window (a short window, 200 % zoom): its beginning
+      // in view, not its end.
+      const groups = el.querySelectorAll('.messages > .group:not(.typing-row)');
+      const group = groups[groups.length - 1];
+      const bubbles = group && !group.classList.contains('mine') ? group.querySelectorAll('.bubble') : [];
+      const last = bubbles[bubbles.length - 1];
+      if (last) {
+        const over = last.getBoundingClientRect().top - el.getBoundingClientRect().top - 8;
+        if (over < 0) el.scrollTop += over;
+      }
+    }
     this.shown = shown;
   }
   override render({ view, session }: Props, { justRated }: { justRated?: boolean }) {

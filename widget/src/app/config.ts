@@ -36,11 +36,15 @@ export const fallbackConfig = (site: string): SiteConfig => ({
   ratings: { nps: false, ces: false },
 });
 
-export async function loadConfig(options: LoaderOptions, fetchFn: typeof fetch = fetch): Promise<SiteConfig> {
+/** `shared`: the loader's fetch of the same config (host.config), so a page view asks for it once. */
+export async function loadConfig(options: LoaderOptions, fetchFn: typeof fetch = fetch, shared?: () => Promise<unknown>): Promise<SiteConfig> {
   let config = fallbackConfig(options.site);
   try {
-    const res = await fetchFn(`${options.base}api/widget/config?site=${encodeURIComponent(options.site)}`);
-    if (res.ok) config = { ...config, ...((await res.json()) as { site: SiteConfig }).site };
+    const body = shared
+      ? await shared()
+      : await fetchFn(`${options.base}api/widget/config?site=${encodeURIComponent(options.site)}`).then((r) => (r.ok ? r.json() : null));
+    const site = (body as { site?: SiteConfig } | null)?.site;
+    if (site) config = { ...config, ...site };
   } catch {
     // offline or blocked: the widget still works with defaults and retries its socket
   }

@@ -8,13 +8,26 @@ import css from './styles.css?inline';
 
 export function mount(host: Host, overrides: Partial<SessionOptions> = {}): App {
   host.addStyles(css);
+  host.launcher.insertAdjacentHTML(
+    'beforeend',
+    '<svg viewBox="0 0 24 24" aria-hidden="true" class="i-close"><path d="M6 6l12 12M18 6 6 18"/></svg>',
+  );
   const session = createSession({ host, ...overrides });
   const container = document.createElement('div');
   container.className = 'app';
+  // The widget's own language and direction, whatever the host page's (an RTL page would mirror it).
+  const lang = () => {
+    const view = session.get();
+    container.lang = view.lang;
+    container.dir = view.strings?.dir ?? 'ltr';
+  };
+  lang();
+  session.subscribe(lang);
   host.root.appendChild(container);
   render(<Widget session={session} />, container);
   return { command: (cmd) => session.command(cmd) };
 }
 
-const el = document.querySelector('servus-chat') as (HTMLElement & { servusAttach?: (m: (h: Host) => App) => void }) | null;
-el?.servusAttach?.((host) => mount(host));
+type Attachable = HTMLElement & { servusAttach?: (m: (h: Host) => App) => void };
+// The loader's element is the one with servusAttach (a page may hold a stale copy of it).
+for (const el of document.querySelectorAll<Attachable>('servus-chat')) el.servusAttach?.((host) => mount(host));

@@ -48,14 +48,11 @@ function makeHost(events: [ServusEvent, unknown][]): Host {
   document.body.appendChild(el);
   const root = el.attachShadow({ mode: 'open' });
   const launcher = document.createElement('button');
-  const badge = document.createElement('span');
-  launcher.appendChild(badge);
   root.appendChild(launcher);
   return {
     root,
     launcher,
-    badge,
-    options: { site: 'demo', base: 'http://servus.test/', lang: 'en' },
+    options: { site: 'demo', base: 'http://servus.test/', lang: 'en', offset: {} },
     emit: (e, d) => events.push([e, d]),
     addStyles: () => {},
     theme: () => {},
@@ -204,8 +201,9 @@ describe('widget app', () => {
       seq: 1,
       message: { id: 'm1', seq: 1, kind: 'text', author: { type: 'agent', name: 'Anna' }, text: 'Hi!', at: Date.now() },
     });
-    await until(() => !host.badge.hidden);
-    expect(host.badge.textContent).toBe('1');
+    const badge = host.launcher.querySelector<HTMLElement>('.badge')!;
+    await until(() => !badge.hidden);
+    expect(badge.textContent).toBe('1');
     expect(events).toContainEqual(['unread', { count: 1 }]);
   });
 
