@@ -109,7 +109,11 @@ async function track(page: Page): Promise<Tracking> {
     check();
   });
   cdp.on('Network.webSocketHandshakeResponseReceived', (e) => {
-    const text = e.response.headersText ?? Object.entries(e.response.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    const text =
+      e.response.headersText ??
+      Object.entries(e.response.headers)
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
     ws.handshakeBytes += Buffer.byteLength(text);
   });
   cdp.on('Network.webSocketFrameSent', (e) => {
@@ -186,9 +190,77 @@ export async function measureWire({
   }
 }
 
+export interface OpenLatency {
+  /** A tap (pointerdown then click at once): the app chunk starts loading with the press. */
+  tapMs: number;
+  /** The pointer rests on the launcher `hoverMs` before the click: loading started on hover. */
+  hoverThenClickMs: number;
+  /** The app already loaded (what an idle preload on every page view would buy). */
+  preloadedMs: number;
+  hoverMs: number;
+  network: { latencyMs: number; downloadKbps: number };
+}
+
+/**
+ * How long the visitor waits for the panel (click to composer visible), fresh cache, on a
+ * throttled network: loading on intent against having preloaded. Decides when the app is fetched.
+ */
+export async function measureOpenLatency({
+  browser,
+  pageUrl,
+  hoverMs = 300,
+  network = { latencyMs: 150, downloadKbps: 1600 },
+}: {
+  browser: Browser;
+  pageUrl: string;
+  hoverMs?: number;
+  network?: { latencyMs: number; downloadKbps: number };
+}): Promise<OpenLatency> {
+  const run = async (mode: 'tap' | 'hover' | 'preloaded'): Promise<number> => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: network.latencyMs,
+        downloadThroughput: (network.downloadKbps * 1000) / 8,
+        uploadThroughput: (750 * 1000) / 8,
+      });
+      await page.goto(pageUrl, { waitUntil: 'load' });
+      const launcher = page.locator('servus-chat .launcher');
+      await launcher.waitFor();
+      const box = (await launcher.boundingBox())!;
+      const x = box.x + box.width / 2;
+      const y = box.y + box.height / 2;
+      const visible = page.locator('servus-chat #sv-input');
+      if (mode === 'preloaded') {
+        await page.mouse.move(x, y);
+        await page.locator('servus-chat .app').waitFor({ state: 'attached' });
+        await page.mouse.move(0, 0);
+      }
+      if (mode === 'hover') {
+        await page.mouse.move(x, y);
+        await page.evaluate(`new Promise((r) => setTimeout(r, ${hoverMs}))`);
+      }
+      const start = Date.now();
+      await page.mouse.move(x, y);
+      await page.mouse.down();
+      await page.mouse.up();
+      await visible.waitFor({ timeout: 30_000 });
+      return Date.now() - start;
+    } finally {
+      await context.close();
+    }
+  };
+  return { tapMs: await run('tap'), hoverThenClickMs: await run('hover'), preloadedMs: await run('preloaded'), hoverMs, network };
+}
+
 /** The figures as a small table (bytes per request), for the CLI. */
 export function formatWire(r: WireResult): string {
-  const rows = (p: WirePhase) => p.requests.map((q) => `    ${String(q.bytes).padStart(7)}  ${q.encoding ?? 'identity'}  ${q.path}`).join('\n');
+  const rows = (p: WirePhase) =>
+    p.requests.map((q) => `    ${String(q.bytes).padStart(7)}  ${q.encoding ?? 'identity'}  ${q.path}`).join('\n');
   const kb = (n: number) => (n / 1000).toFixed(2) + ' KB';
   return [
     `before the load event: ${kb(r.beforeLoad.bytes)} (budget ${kb(WIRE_BUDGETS.beforeLoad)})`,
@@ -199,5 +271,14 @@ export function formatWire(r: WireResult): string {
     rows(r.chat),
     `  WebSocket, counted apart: ${r.websocket.frames} frames, ${r.websocket.sentBytes} bytes sent, ${r.websocket.receivedBytes} received (payloads), handshake response ${r.websocket.handshakeBytes} bytes`,
     `host page document (not counted): ${r.hostDocumentBytes} bytes`,
+  ].join('\n');
+}
+
+export function formatLatency(l: OpenLatency): string {
+  return [
+    `click to composer, fresh cache, ${l.network.latencyMs} ms latency, ${l.network.downloadKbps} kbit/s down:`,
+    `  tap (loading starts with the press):       ${l.tapMs} ms`,
+    `  pointer on the launcher ${l.hoverMs} ms first:     ${l.hoverThenClickMs} ms`,
+    `  app already loaded (an idle preload):      ${l.preloadedMs} ms`,
   ].join('\n');
 }
