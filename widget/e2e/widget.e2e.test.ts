@@ -178,7 +178,7 @@ describe('widget in Chromium', () => {
       runs.push(perf);
       expect(perf.beforeLoad).toEqual(['/widget.js']);
       expect(perf.idle).toEqual(['/api/widget/config']);
-      expect(perf.intent.some((p) => /^\/widget\/core-/.test(p))).toBe(true);
+      expect(perf.intent.some((p) => /^\/widget\/app-/.test(p))).toBe(true);
       expect(perf.shift).toBe(0);
       if (perf.widgetScripts.every((s) => s.ms <= 50)) break;
     }

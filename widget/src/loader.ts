@@ -105,7 +105,13 @@ function boot(s: HTMLScriptElement) {
       }
     }
   };
-  const host: Host = { root, launcher, options, emit, addStyles, theme };
+  // The site's config, fetched once by whoever asks first (afterLoad below, or the app).
+  let config: Promise<unknown> | undefined;
+  const getConfig = () =>
+    (config ??= fetch(`${options.base}api/widget/config?site=${encodeURIComponent(options.site)}`)
+      .then((r) => (r.ok ? r.json() : null))
+      .catch(() => null));
+  const host: Host = { root, launcher, options, emit, addStyles, theme, config: getConfig };
 
   const load = () => {
     if (loading) return;
@@ -185,14 +191,9 @@ function boot(s: HTMLScriptElement) {
       return null;
     }
   };
-  let config: Promise<unknown> | undefined;
-  host.config = () =>
-    (config ??= fetch(`${options.base}api/widget/config?site=${encodeURIComponent(options.site)}`)
-      .then((r) => (r.ok ? r.json() : null))
-      .catch(() => null));
   type SiteJson = { color: string; position: string; launcherOffset?: Partial<Record<OffsetName, unknown>>; proactive?: unknown[] };
   const afterLoad = () => {
-    void host.config!().then((body) => {
+    void getConfig().then((body) => {
       const site = (body as { site?: SiteJson } | null)?.site;
       if (!site) return;
       if (!options.color) theme(site.color);

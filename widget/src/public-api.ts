@@ -56,7 +56,7 @@ export interface Host {
    * The site's config as `GET /api/widget/config` answers it (`{ site }`), or null when that failed:
    * fetched once, by whoever asks first (the loader after the page's load event, or the app).
    */
-  config?: () => Promise<unknown>;
+  config(): Promise<unknown>;
 }
 
 export interface App {

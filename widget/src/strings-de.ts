@@ -2,7 +2,6 @@
 import type { Strings } from './strings-en.js';
 
 const de: Strings = {
-  dir: 'ltr',
   openChat: 'Chat öffnen',
   closeChat: 'Chat schließen',
   unread: (n) => `${n} ungelesene ${n === 1 ? 'Nachricht' : 'Nachrichten'}`,

@@ -1,8 +1,6 @@
 // English strings (the shape every language follows).
 
 const en = {
-  /** Writing direction of this language. */
-  dir: 'ltr' as 'ltr' | 'rtl',
   openChat: 'Open chat',
   closeChat: 'Close chat',
   unread: (n: number) => `${n} unread ${n === 1 ? 'message' : 'messages'}`,

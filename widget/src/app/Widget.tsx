@@ -14,7 +14,7 @@ const MAX_QUICK_REPLIES = 2;
  * Short windows (styles.css has the same query): the quick replies go at the end of the
  * conversation, where they scroll, instead of taking the fixed footer's height from it.
  */
-const short = typeof matchMedia === 'function' ? matchMedia('(max-height: 560px) and (min-width: 480px)') : null;
+const short = matchMedia('(max-height: 560px) and (min-width: 480px)');
 
 type FormName = 'PreChatForm' | 'OfflineForm' | 'RatingForm';
 let formsChunk: Promise<typeof FormsModule> | undefined;
@@ -26,7 +26,7 @@ interface Props {
 
 /**
  * The forms are a separate chunk: most visitors never see a pre-chat, offline or rating form.
- * (Class components throughout the core chunk: preact/hooks would cost 1.2 KB of the budget.)
+ * (Class components throughout the app chunk: preact/hooks would cost 1.2 KB of the budget.)
  */
 class Form extends Component<Props & { name: FormName; onDone?: () => void }, { mod?: typeof FormsModule }> {
   override componentDidMount() {
@@ -121,11 +121,11 @@ class Panel extends Component<Props, { justRated?: boolean }> {
   override componentDidMount() {
     // Focus the first field of the panel when it opens (the composer, or a form).
     this.panel.current?.querySelector<HTMLElement>('#sv-input, .card input, .card button')?.focus({ preventScroll: true });
-    short?.addEventListener('change', this.resized);
+    short.addEventListener('change', this.resized);
     this.componentDidUpdate();
   }
   override componentWillUnmount() {
-    short?.removeEventListener('change', this.resized);
+    short.removeEventListener('change', this.resized);
   }
   override componentDidUpdate() {
     const { chat } = this.props.view;
@@ -136,10 +136,7 @@ class Panel extends Component<Props, { justRated?: boolean }> {
       el.scrollTop = el.scrollHeight;
       // An answer taller than the conversation's window (a short window, 200 % zoom): its beginning
       // in view, not its end.
-      const groups = el.querySelectorAll('.messages > .group:not(.typing-row)');
-      const group = groups[groups.length - 1];
-      const bubbles = group && !group.classList.contains('mine') ? group.querySelectorAll('.bubble') : [];
-      const last = bubbles[bubbles.length - 1];
+      const last = [...el.querySelectorAll('.messages > .group:not(.mine):last-child .bubble')].pop();
       if (last) {
         const over = last.getBoundingClientRect().top - el.getBoundingClientRect().top - 8;
         if (over < 0) el.scrollTop += over;
@@ -224,7 +221,7 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
       )}
       <div class="scroll" ref={scroller} tabIndex={0} aria-label={title}>
         <Messages view={view} session={session} greeting={config ? config.greeting[view.lang] : ''} />
-        {short?.matches && chips}
+        {short.matches && chips}
         {offline && <Form name="OfflineForm" view={view} session={session} />}
         {(rating || (justRated && status === 'resolved')) && (
           <Form name="RatingForm" view={view} session={session} onDone={() => setJustRated(true)} />
@@ -241,7 +238,7 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
         </div>
       ) : (
         <div class="foot">
-          {!short?.matches && chips}
+          {!short.matches && chips}
           <Composer view={view} session={session} />
         </div>
       )}

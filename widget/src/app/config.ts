@@ -36,18 +36,12 @@ export const fallbackConfig = (site: string): SiteConfig => ({
   ratings: { nps: false, ces: false },
 });
 
-/** `shared`: the loader's fetch of the same config (host.config), so a page view asks for it once. */
-export async function loadConfig(options: LoaderOptions, fetchFn: typeof fetch = fetch, shared?: () => Promise<unknown>): Promise<SiteConfig> {
+/** The site's config (the loader's one fetch of it, `host.config`) with the script tag's data attributes applied. */
+export async function loadConfig(options: LoaderOptions, fetched: () => Promise<unknown>): Promise<SiteConfig> {
   let config = fallbackConfig(options.site);
-  try {
-    const body = shared
-      ? await shared()
-      : await fetchFn(`${options.base}api/widget/config?site=${encodeURIComponent(options.site)}`).then((r) => (r.ok ? r.json() : null));
-    const site = (body as { site?: SiteConfig } | null)?.site;
-    if (site) config = { ...config, ...site };
-  } catch {
-    // offline or blocked: the widget still works with defaults and retries its socket
-  }
+  // Null when it could not be fetched (offline, blocked): the widget still works with defaults.
+  const site = ((await fetched()) as { site?: SiteConfig } | null)?.site;
+  if (site) config = { ...config, ...site };
   const lang = options.lang;
   if (options.color) config.color = options.color;
   if (options.position) config.position = options.position;

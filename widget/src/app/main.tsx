@@ -8,19 +8,18 @@ import css from './styles.css?inline';
 
 export function mount(host: Host, overrides: Partial<SessionOptions> = {}): App {
   host.addStyles(css);
+  // The launcher's close icon and unread badge (session.ts keeps the count on it).
   host.launcher.insertAdjacentHTML(
     'beforeend',
-    '<svg viewBox="0 0 24 24" aria-hidden="true" class="i-close"><path d="M6 6l12 12M18 6 6 18"/></svg>',
+    '<svg viewBox="0 0 24 24" aria-hidden="true" class="i-close"><path d="M6 6l12 12M18 6 6 18"/></svg><span class="badge" hidden></span>',
   );
   const session = createSession({ host, ...overrides });
   const container = document.createElement('div');
   container.className = 'app';
-  // The widget's own language and direction, whatever the host page's (an RTL page would mirror it).
-  const lang = () => {
-    const view = session.get();
-    container.lang = view.lang;
-    container.dir = view.strings?.dir ?? 'ltr';
-  };
+  // The widget's own language and direction, whatever the host page's (an RTL page would mirror
+  // it). Both languages are written left to right.
+  container.dir = 'ltr';
+  const lang = () => (container.lang = session.get().lang);
   lang();
   session.subscribe(lang);
   host.root.appendChild(container);

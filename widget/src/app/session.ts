@@ -31,7 +31,6 @@ export interface View {
 
 export interface SessionOptions {
   host: Host;
-  fetch?: typeof fetch;
   WebSocket?: typeof WebSocket;
   local?: SafeStorage;
   session?: SafeStorage;
@@ -50,7 +49,6 @@ export type Session = ReturnType<typeof createSession>;
 
 export function createSession({
   host,
-  fetch: fetchFn = fetch.bind(globalThis),
   WebSocket: WS,
   local = safeStorage(() => localStorage),
   session = safeStorage(() => sessionStorage),
@@ -66,10 +64,7 @@ export function createSession({
   },
 }: SessionOptions) {
   const { options } = host;
-  const badge = document.createElement('span');
-  badge.className = 'badge';
-  badge.hidden = true;
-  host.launcher.appendChild(badge);
+  const badge = host.launcher.querySelector<HTMLElement>('.badge')!;
   const key = (name: string) => storageKey(options.site, name);
   const listeners = new Set<() => void>();
   const startedAt = now();
@@ -322,7 +317,7 @@ export function createSession({
     );
   // Config and strings load in parallel; the page's language may already be known from the loader.
   if (options.lang) void useLang(options.lang);
-  void loadConfig(options, fetchFn, host.config).then((config) => {
+  void loadConfig(options, host.config).then((config) => {
     applyTheme(config);
     set({ config });
     if (!options.lang) void useLang(config.defaultLang).then(() => startGreeting(config));

@@ -56,6 +56,7 @@ function makeHost(events: [ServusEvent, unknown][]): Host {
     emit: (e, d) => events.push([e, d]),
     addStyles: () => {},
     theme: () => {},
+    config: async () => null,
   };
 }
 
@@ -80,9 +81,10 @@ afterEach(() => {
 });
 
 function start() {
-  const fetchFn = vi.fn(async () => new Response(JSON.stringify({ site: config }), { status: 200 }));
-  const app = mount(host, { fetch: fetchFn as unknown as typeof fetch, WebSocket: FakeSocket as unknown as typeof WebSocket });
-  return { app, fetchFn };
+  const configFn = vi.fn(async () => ({ site: config }));
+  host.config = configFn;
+  const app = mount(host, { WebSocket: FakeSocket as unknown as typeof WebSocket });
+  return { app, configFn };
 }
 const q = <T extends Element = HTMLElement>(sel: string) => host.root.querySelector<T>(sel);
 
@@ -140,13 +142,12 @@ describe('widget app', () => {
       { id: 'shoes', urlPattern: '/shoes*', delaySeconds: 0.3, returningOnly: false, text: { en: 'Questions about shoes?' } },
       { id: 'checkout', urlPattern: '/checkout', delaySeconds: 0.1, returningOnly: false, text: { en: 'Need help paying?' } },
     ];
-    const fetchFn = vi.fn(async () => new Response(JSON.stringify({ site: { ...config, proactive: rules } }), { status: 200 }));
+    host.config = async () => ({ site: { ...config, proactive: rules } });
     let here = '/';
     let routeChanged: (() => void) | null = null;
     let watching = 0;
     const beacons: string[] = [];
     mount(host, {
-      fetch: fetchFn as unknown as typeof fetch,
       WebSocket: FakeSocket as unknown as typeof WebSocket,
       path: () => here,
       watchRoute: (cb) => {
