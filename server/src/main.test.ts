@@ -20,7 +20,14 @@ describe('main', () => {
     const { port } = holder.address() as AddressInfo;
     try {
       const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, mainJs], {
-        env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ADMIN_PASSWORD: 'main-test-password' },
+        env: {
+          ...process.env,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          DATA_DIR: dataDir,
+          LOG_LEVEL: 'warn',
+          ADMIN_PASSWORD: 'main-test-password',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
