@@ -229,6 +229,9 @@ describe('the widget on real host pages', () => {
       expect(composer.y + composer.height).toBeLessThanOrEqual(h);
       const p = (await panel(page).boundingBox())!;
       expect(p.y).toBeGreaterThanOrEqual(0);
+      // docs/widget.md shows this layout (written only on request, like the other screenshots).
+      if (process.env.SCREENSHOTS && w === 640)
+        await page.screenshot({ path: join(widgetRoot, '..', 'docs', 'screenshots', 'widget-zoom-200-en.png') });
       await context.close();
     });
   }
