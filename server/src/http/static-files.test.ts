@@ -111,8 +111,8 @@ describe('the server’s widget and console files', () => {
   });
 
   it('caches hashed widget and console chunks for a year, immutable, compressed', async () => {
-    const core = readdirSync(join(repo, 'widget', 'dist', 'widget')).find((f) => /^core-.*\.js$/.test(f))!;
-    const chunk = await fetchIt(`/widget/${core}`);
+    const app = readdirSync(join(repo, 'widget', 'dist', 'widget')).find((f) => /^app-.*\.js$/.test(f))!;
+    const chunk = await fetchIt(`/widget/${app}`);
     expect(chunk.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(chunk.headers.get('content-encoding')).toBe('br');
     const asset = readdirSync(join(repo, 'server', 'console', 'dist', 'assets')).find((f) => /^index-.*\.js$/.test(f))!;
