@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Builds what `npm start`, `npm test` and the benchmarks run: shared + server (tsc -b) and the
-// widget (vite). With --if-stale it does nothing when no source is newer than the last build.
+// Builds what `npm start`, `npm test` and the benchmarks run: shared + server (tsc -b), the widget
+// and the console (vite), then their .br/.gz variants (precompress.mjs). With --if-stale it does
+// nothing when no source is newer than the last build.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { precompress } from './precompress.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = join(root, 'server', 'dist', '.build-stamp');
@@ -16,6 +18,7 @@ const sources = [
   'shared/tsconfig.json',
   'server/tsconfig.json',
   'widget/vite.config.ts',
+  'scripts/precompress.mjs',
   'tsconfig.base.json',
   'package-lock.json',
 ];
@@ -80,5 +83,7 @@ if (existsSync(join(root, 'widget', 'vite.config.ts')))
   run(bin('vite'), ['build', '--config', 'widget/vite.config.ts', '--logLevel', 'warn']);
 if (existsSync(join(root, 'server', 'console', 'vite.config.ts')))
   run(bin('vite'), ['build', '--config', 'server/console/vite.config.ts', '--logLevel', 'warn']);
+// Static files go out precompressed (br and gzip), chosen per request by Accept-Encoding.
+for (const dir of ['widget/dist', 'server/console/dist']) precompress(join(root, dir));
 mkdirSync(dirname(stamp), { recursive: true });
 writeFileSync(stamp, new Date().toISOString() + '\n');

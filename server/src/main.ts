@@ -26,7 +26,20 @@ async function main(): Promise<void> {
       'started without the recommended Node.js flags: lower throughput under heavy load (docs/configuration.md)',
     );
   }
-  const servus = await startServus({ config, logger, bots: createFaqBots });
+  let servus;
+  try {
+    servus = await startServus({ config, logger, bots: createFaqBots });
+  } catch (err) {
+    // The usual first-day problem: one line that says what to do, not a stack trace.
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      const next = config.port === 0 ? 8787 : config.port + 1;
+      console.error(
+        `Port ${config.port} on ${config.host} is already in use (another Servus, or another program): stop it, or start on a free port, e.g. PORT=${next} npm start`,
+      );
+      process.exit(1);
+    }
+    throw err;
+  }
   const { url } = servus;
   const lines = [
     '',

@@ -115,6 +115,8 @@ export function publicSiteConfig(site: Site) {
     defaultLang: s.defaultLang ?? 'de',
     preChatForm: s.preChatForm ?? { enabled: false, fields: [] },
     ratings: s.ratings ?? { nps: false, ces: false },
+    /** Only the offsets set (the loader applies them; absent ones are 20 px). */
+    launcherOffset: s.launcherOffset ?? {},
     hours: hoursNow(site),
     /** Always an array: the widget shows at most one of them per visit. */
     proactive: rulesOf(s),

@@ -63,6 +63,6 @@ export type {
   MetricsReport,
 } from './metrics.js';
 export { DEFAULT_WIDGET_COLOR, SITE_LIMITS } from './site-settings.js';
-export type { SiteSettings, BusinessHours, Weekday } from './site-settings.js';
+export type { SiteSettings, BusinessHours, LauncherOffset, Weekday } from './site-settings.js';
 export { matchesUrlPattern } from './url-pattern.js';
 export { cleanText } from './text.js';

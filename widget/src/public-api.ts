@@ -33,7 +33,12 @@ export interface LoaderOptions {
   greeting?: string;
   /** data-open: open the panel on load. */
   open?: boolean;
+  /** data-offset-x / -y / -mobile-x / -mobile-y: the launcher's distance from the page's edges, as CSS lengths ("24px"). */
+  offset: Partial<Record<OffsetName, string>>;
 }
+
+/** The launcher's offsets: from its side and from the bottom, on desktops and on phones (under 480 px). */
+export type OffsetName = 'x' | 'y' | 'mobileX' | 'mobileY';
 
 export type Command = ['open'] | ['close'] | ['toggle'] | ['identify', IdentifyOptions] | ['setLanguage', Lang] | ['shutdown'];
 
@@ -41,13 +46,17 @@ export type Command = ['open'] | ['close'] | ['toggle'] | ['identify', IdentifyO
 export interface Host {
   root: ShadowRoot;
   launcher: HTMLButtonElement;
-  badge: HTMLElement;
   options: LoaderOptions;
   emit<E extends ServusEvent>(event: E, data: ServusEventMap[E]): void;
   /** Adds a stylesheet to the shadow root (adoptedStyleSheets, so strict CSP pages work). */
   addStyles(css: string): void;
   /** Applies a theme colour (and readable text colours derived from it) to the widget. */
   theme(color: string | undefined): void;
+  /**
+   * The site's config as `GET /api/widget/config` answers it (`{ site }`), or null when that failed:
+   * fetched once, by whoever asks first (the loader after the page's load event, or the app).
+   */
+  config(): Promise<unknown>;
 }
 
 export interface App {

@@ -31,7 +31,9 @@ const stored = async (key = 'demo') => {
 const widgetConfig = async (key = 'demo') => {
   const res = await fetch(`${server.url}/api/widget/config?site=${key}`);
   expect(res.status).toBe(200);
-  return ((await res.json()) as { site: { color: string; greeting: { de: string; en: string }; title: { de: string } } }).site;
+  return (
+    (await res.json()) as { site: { color: string; greeting: { de: string; en: string }; title: { de: string }; launcherOffset: unknown } }
+  ).site;
 };
 
 /** All the text an element renders (its shadow root's; the host's own textContent is empty). */
@@ -41,7 +43,7 @@ const shownText = (el: Locator) => el.evaluate((host) => host.shadowRoot?.textCo
 const MARKUP = '<img src=x onerror="window.__siteXss=1">Hallo';
 
 describe('console: website settings', () => {
-  it('lets an admin change colour, greeting and service level with one save, refuses bad hours, and switch sites', async () => {
+  it('lets an admin change colour, greeting, service level and the launcher’s offsets with one save, refuses bad hours, and switch sites', async () => {
     const { page, context } = admin;
     await page.locator('nav [data-nav=settings]').click();
     const site = page.locator('servus-site-settings');
@@ -73,6 +75,9 @@ describe('console: website settings', () => {
     await form.locator('textarea[name=greetingDe]').fill('Grüß Gott! Was dürfen wir tun?');
     await form.locator('textarea[name=greetingEn]').fill(MARKUP);
     await form.locator('input[name=serviceLevel]').fill('120');
+    // The launcher's place: above a fixed footer on desktops and phones (only the filled fields are sent).
+    await form.locator('input[name=offset-y]').fill('72');
+    await form.locator('input[name=offset-mobileY]').fill('80');
     await form.locator('button[type=submit]').click();
     await site.locator('[data-site-saved]', { hasText: 'Gespeichert.' }).waitFor();
     expect(await site.locator('[data-site-error]').count()).toBe(0);
@@ -81,10 +86,12 @@ describe('console: website settings', () => {
     expect(config.color).toBe('#aa3300');
     expect(config.greeting).toEqual({ de: 'Grüß Gott! Was dürfen wir tun?', en: MARKUP });
     expect(config.title.de).toBe('Servus Shop');
+    expect(config.launcherOffset).toEqual({ y: 72, mobileY: 80 });
     const after = await stored();
     expect(after.settings).toMatchObject({
       color: '#aa3300',
       serviceLevel: { firstResponseSeconds: 120 },
+      launcherOffset: { y: 72, mobileY: 80 },
       // Untouched fields and the proactive rules (their own endpoint) stay.
       title: before.settings.title,
       ratings: before.settings.ratings,

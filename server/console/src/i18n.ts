@@ -160,6 +160,13 @@ const en = {
   cesLabel: 'CES (how easy was it?)',
   notifyEmails: 'Offline messages to (one email per line; empty: the site’s admins)',
   serviceLevel: 'Service level: first response within (seconds; empty: 60)',
+  launcherOffset: 'Launcher position',
+  launcherOffsetHint:
+    'Distance of the chat button from the page’s side and bottom in px (0–400; empty: 20), e.g. above a fixed footer. On phones (under 480 px wide) the phone values, else the desktop ones.',
+  offset_x: 'Desktop: from the side',
+  offset_y: 'Desktop: from the bottom',
+  offset_mobileX: 'Phone: from the side',
+  offset_mobileY: 'Phone: from the bottom',
   businessHours: 'Business hours',
   businessHoursHint:
     'Per weekday, e.g. 09:00-12:00, 13:00-17:30; empty: closed. Everything empty: no business hours (open whenever an agent is online).',
@@ -351,6 +358,13 @@ const de: Record<Key, string> = {
   cesLabel: 'CES (wie einfach war es?)',
   notifyEmails: 'Offline-Nachrichten an (eine E-Mail pro Zeile; leer: die Admins der Website)',
   serviceLevel: 'Service-Level: erste Antwort innerhalb von (Sekunden; leer: 60)',
+  launcherOffset: 'Position des Chat-Buttons',
+  launcherOffsetHint:
+    'Abstand des Chat-Buttons vom Seitenrand und vom unteren Rand in px (0–400; leer: 20), z. B. über einer fixierten Fußzeile. Auf Smartphones (unter 480 px Breite) die Smartphone-Werte, sonst die für den Desktop.',
+  offset_x: 'Desktop: vom Seitenrand',
+  offset_y: 'Desktop: vom unteren Rand',
+  offset_mobileX: 'Smartphone: vom Seitenrand',
+  offset_mobileY: 'Smartphone: vom unteren Rand',
   businessHours: 'Geschäftszeiten',
   businessHoursHint:
     'Pro Wochentag, z. B. 09:00-12:00, 13:00-17:30; leer: geschlossen. Alles leer: keine Geschäftszeiten (geöffnet, sobald ein Agent online ist).',

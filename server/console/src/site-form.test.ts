@@ -22,6 +22,7 @@ const full: SiteView = {
       holidays: ['2026-12-25'],
     },
     serviceLevel: { firstResponseSeconds: 90 },
+    launcherOffset: { x: 24, y: 80, mobileY: 96 },
   },
 };
 
@@ -58,6 +59,7 @@ describe('site settings form', () => {
       notifyEmails: null,
       serviceLevel: null,
       businessHours: null,
+      launcherOffset: null,
     });
   });
 
@@ -65,7 +67,10 @@ describe('site settings form', () => {
     const values = formFromSite({ key: 'demo', name: 'Demo', settings: {} });
     values.days.fri = ' 25:00-26:00 ,, ';
     values.serviceLevel = '1e3';
+    values.offset.y = ' 64 ';
+    values.offset.mobileX = '-5';
     const { settings } = patchFromForm(values);
+    expect(settings.launcherOffset).toEqual({ y: 64, mobileX: '-5' });
     expect(settings.businessHours).toEqual({ timeZone: '', weekly: { fri: ['25:00-26:00'] } });
     expect(settings.serviceLevel).toEqual({ firstResponseSeconds: '1e3' });
   });

@@ -1,7 +1,7 @@
 // The Website settings form's pure parts: the embed snippet, the stored settings as form values,
 // and the form values as one PATCH body (empty optional text → null, so the default applies again).
 
-import type { SiteSettings, Weekday } from '@servus/shared';
+import type { LauncherOffset, SiteSettings, Weekday } from '@servus/shared';
 export { DEFAULT_WIDGET_COLOR as DEFAULT_COLOR } from '@servus/shared';
 
 export const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -38,7 +38,11 @@ export interface SiteFormValues {
   timeZone: string;
   days: Record<Weekday, string>;
   holidays: string;
+  /** The launcher's offsets in px, as typed (empty: the default). */
+  offset: Record<keyof LauncherOffset, string>;
 }
+
+export const OFFSET_FIELDS: readonly (keyof LauncherOffset)[] = ['x', 'y', 'mobileX', 'mobileY'];
 
 /** The tag docs/widget.md documents, for the server the console is served from. */
 export function embedSnippet(origin: string, siteKey: string): string {
@@ -69,6 +73,7 @@ export function formFromSite(site: SiteView): SiteFormValues {
     timeZone: hours?.timeZone ?? '',
     days: Object.fromEntries(WEEKDAYS.map((d) => [d, (hours?.weekly[d] ?? []).join(', ')])) as Record<Weekday, string>,
     holidays: (hours?.holidays ?? []).join('\n'),
+    offset: Object.fromEntries(OFFSET_FIELDS.map((k) => [k, String(s.launcherOffset?.[k] ?? '')])) as SiteFormValues['offset'],
   };
 }
 
@@ -97,6 +102,7 @@ export function readSiteForm(data: FormData): SiteFormValues {
     timeZone: text('timeZone'),
     days: Object.fromEntries(WEEKDAYS.map((d) => [d, text(`day-${d}`)])) as Record<Weekday, string>,
     holidays: text('holidays'),
+    offset: Object.fromEntries(OFFSET_FIELDS.map((k) => [k, text(`offset-${k}`)])) as SiteFormValues['offset'],
   };
 }
 
@@ -132,6 +138,12 @@ export function patchFromForm(v: SiteFormValues) {
   const timeZone = v.timeZone.trim();
   // No time zone, no days, no holidays: the site has no business hours.
   const noHours = !timeZone && Object.keys(weekly).length === 0 && holidays.length === 0;
+  // Whole numbers go as numbers; anything else as typed, so the server names the field.
+  const offset: Record<string, number | string> = {};
+  for (const k of OFFSET_FIELDS) {
+    const value = v.offset[k].trim();
+    if (value) offset[k] = /^\d+$/.test(value) ? Number(value) : value;
+  }
   return {
     name: v.name.trim(),
     settings: {
@@ -151,6 +163,7 @@ export function patchFromForm(v: SiteFormValues) {
       // A whole number goes as a number; anything else as typed, so the server names the field.
       serviceLevel: level ? { firstResponseSeconds: /^\d+$/.test(level) ? Number(level) : level } : null,
       businessHours: noHours ? null : { timeZone, weekly, ...(holidays.length ? { holidays } : {}) },
+      launcherOffset: Object.keys(offset).length ? offset : null,
     },
   };
 }

@@ -10,6 +10,11 @@ import type { Session, View } from './session.js';
 
 /** Quick replies shown at once: more would push the conversation out of view on a phone. */
 const MAX_QUICK_REPLIES = 2;
+/**
+ * Short windows (styles.css has the same query): the quick replies go at the end of the
+ * conversation, where they scroll, instead of taking the fixed footer's height from it.
+ */
+const short = matchMedia('(max-height: 560px) and (min-width: 480px)');
 
 type FormName = 'PreChatForm' | 'OfflineForm' | 'RatingForm';
 let formsChunk: Promise<typeof FormsModule> | undefined;
@@ -21,7 +26,7 @@ interface Props {
 
 /**
  * The forms are a separate chunk: most visitors never see a pre-chat, offline or rating form.
- * (Class components throughout the core chunk: preact/hooks would cost 1.2 KB of the budget.)
+ * (Class components throughout the app chunk: preact/hooks would cost 1.2 KB of the budget.)
  */
 class Form extends Component<Props & { name: FormName; onDone?: () => void }, { mod?: typeof FormsModule }> {
   override componentDidMount() {
@@ -112,17 +117,31 @@ class Panel extends Component<Props, { justRated?: boolean }> {
   panel = createRef<HTMLDivElement>();
   /** What, when it changes, should scroll the conversation to its end. */
   shown = '';
+  resized = () => this.forceUpdate();
   override componentDidMount() {
     // Focus the first field of the panel when it opens (the composer, or a form).
     this.panel.current?.querySelector<HTMLElement>('#sv-input, .card input, .card button')?.focus({ preventScroll: true });
+    short.addEventListener('change', this.resized);
     this.componentDidUpdate();
+  }
+  override componentWillUnmount() {
+    short.removeEventListener('change', this.resized);
   }
   override componentDidUpdate() {
     const { chat } = this.props.view;
     let shown = chat.messages.length + ':' + !!chat.typing + ':' + chat.conversation?.status;
     for (const d of Object.values(chat.drafts)) shown += ':' + d.text.length;
     const el = this.scroller.current;
-    if (el && shown !== this.shown) el.scrollTop = el.scrollHeight;
+    if (el && shown !== this.shown) {
+      el.scrollTop = el.scrollHeight;
+      // An answer taller than the conversation's window (a short window, 200 % zoom): its beginning
+      // in view, not its end.
+      const last = [...el.querySelectorAll('.messages > .group:not(.mine):last-child .bubble')].pop();
+      if (last) {
+        const over = last.getBoundingClientRect().top - el.getBoundingClientRect().top - 8;
+        if (over < 0) el.scrollTop += over;
+      }
+    }
     this.shown = shown;
   }
   override render({ view, session }: Props, { justRated }: { justRated?: boolean }) {
@@ -151,6 +170,23 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
       : view.chat.connection === 'connecting' && view.chat.conversationId
         ? s.reconnecting
         : null;
+  const chips = (replies.length > 0 || canHandoff) && (
+    <div class="chips" role="group" aria-label={s.suggestions}>
+      {canHandoff && (
+        <button type="button" class="chip person" onClick={() => session.handoff()}>
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-7 8a7 7 0 0 1 14 0" />
+          </svg>
+          {s.talkToPerson}
+        </button>
+      )}
+      {replies.slice(0, MAX_QUICK_REPLIES).map((r) => (
+        <button key={r.id} type="button" class="chip" onClick={() => session.send(r.title)}>
+          {r.title}
+        </button>
+      ))}
+    </div>
+  );
   return (
     <div
       ref={panel}
@@ -185,6 +221,7 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
       )}
       <div class="scroll" ref={scroller} tabIndex={0} aria-label={title}>
         <Messages view={view} session={session} greeting={config ? config.greeting[view.lang] : ''} />
+        {short.matches && chips}
         {offline && <Form name="OfflineForm" view={view} session={session} />}
         {(rating || (justRated && status === 'resolved')) && (
           <Form name="RatingForm" view={view} session={session} onDone={() => setJustRated(true)} />
@@ -201,23 +238,7 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
         </div>
       ) : (
         <div class="foot">
-          {(replies.length > 0 || canHandoff) && (
-            <div class="chips" role="group" aria-label={s.suggestions}>
-              {canHandoff && (
-                <button type="button" class="chip person" onClick={() => session.handoff()}>
-                  <svg viewBox="0 0 24 24" aria-hidden="true">
-                    <path d="M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-7 8a7 7 0 0 1 14 0" />
-                  </svg>
-                  {s.talkToPerson}
-                </button>
-              )}
-              {replies.slice(0, MAX_QUICK_REPLIES).map((r) => (
-                <button key={r.id} type="button" class="chip" onClick={() => session.send(r.title)}>
-                  {r.title}
-                </button>
-              ))}
-            </div>
-          )}
+          {!short.matches && chips}
           <Composer view={view} session={session} />
         </div>
       )}

@@ -36,14 +36,12 @@ export const fallbackConfig = (site: string): SiteConfig => ({
   ratings: { nps: false, ces: false },
 });
 
-export async function loadConfig(options: LoaderOptions, fetchFn: typeof fetch = fetch): Promise<SiteConfig> {
+/** The site's config (the loader's one fetch of it, `host.config`) with the script tag's data attributes applied. */
+export async function loadConfig(options: LoaderOptions, fetched: () => Promise<unknown>): Promise<SiteConfig> {
   let config = fallbackConfig(options.site);
-  try {
-    const res = await fetchFn(`${options.base}api/widget/config?site=${encodeURIComponent(options.site)}`);
-    if (res.ok) config = { ...config, ...((await res.json()) as { site: SiteConfig }).site };
-  } catch {
-    // offline or blocked: the widget still works with defaults and retries its socket
-  }
+  // Null when it could not be fetched (offline, blocked): the widget still works with defaults.
+  const site = ((await fetched()) as { site?: SiteConfig } | null)?.site;
+  if (site) config = { ...config, ...site };
   const lang = options.lang;
   if (options.color) config.color = options.color;
   if (options.position) config.position = options.position;

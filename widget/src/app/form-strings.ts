@@ -1,5 +1,5 @@
 // Strings of the forms chunk (pre-chat, offline, rating), in both languages: they load only with
-// the forms, so the core chunk carries none of them.
+// the forms, so the app chunk carries none of them.
 import type { Lang } from '../public-api.js';
 
 const en = {

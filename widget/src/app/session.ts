@@ -8,6 +8,7 @@ import type { Command, Host, Lang } from '../public-api.js';
 import { initialState, reduce, unreadCount, type Action, type State } from '../state.js';
 import { safeStorage, type SafeStorage } from '../storage.js';
 import { createTransport, newCid, type OutboxItem, type Transport, type TransportOptions } from '../transport.js';
+import { plainText } from '../markdown.js';
 import { loadConfig, type SiteConfig } from './config.js';
 import { loadRich } from './Messages.js';
 
@@ -30,7 +31,6 @@ export interface View {
 
 export interface SessionOptions {
   host: Host;
-  fetch?: typeof fetch;
   WebSocket?: typeof WebSocket;
   local?: SafeStorage;
   session?: SafeStorage;
@@ -49,7 +49,6 @@ export type Session = ReturnType<typeof createSession>;
 
 export function createSession({
   host,
-  fetch: fetchFn = fetch.bind(globalThis),
   WebSocket: WS,
   local = safeStorage(() => localStorage),
   session = safeStorage(() => sessionStorage),
@@ -65,6 +64,7 @@ export function createSession({
   },
 }: SessionOptions) {
   const { options } = host;
+  const badge = host.launcher.querySelector<HTMLElement>('.badge')!;
   const key = (name: string) => storageKey(options.site, name);
   const listeners = new Set<() => void>();
   const startedAt = now();
@@ -116,8 +116,8 @@ export function createSession({
       local.set(key('read'), `${conv}:${view.chat.lastSeq}`);
       transport.sendVolatile({ type: 'conversation.read', conversationId: conv, seq: view.chat.lastSeq });
     }
-    host.badge.hidden = unread === 0;
-    host.badge.textContent = unread > 9 ? '9+' : String(unread);
+    badge.hidden = unread === 0;
+    badge.textContent = unread > 9 ? '9+' : String(unread);
     const s = view.strings;
     host.launcher.setAttribute('aria-expanded', String(view.open));
     if (s) host.launcher.setAttribute('aria-label', (view.open ? s.closeChat : s.openChat) + (unread ? ', ' + s.unread(unread) : ''));
@@ -154,7 +154,9 @@ export function createSession({
       // Announce only what arrives live, not the history a reload replays.
       if (m.author.type !== 'visitor' && m.kind === 'text' && m.at >= startedAt - 5_000 && chat.messages.length > before.messages.length) {
         const name = m.author.name ?? (m.author.type === 'bot' ? (view.config?.botName ?? 'Bot') : (view.strings?.team ?? ''));
-        if (view.strings) set({ announce: view.strings.newMessage(name, m.text.slice(0, 200)) });
+        // Bot answers are Markdown: announced as the visitor sees them, not with their ** and [](…).
+        const text = m.author.type === 'bot' ? plainText(m.text) : m.text;
+        if (view.strings) set({ announce: view.strings.newMessage(name, text.slice(0, 200)) });
         host.emit('message', {
           text: m.text,
           author: { type: m.author.type, ...(m.author.name ? { name: m.author.name } : {}) },
@@ -315,7 +317,7 @@ export function createSession({
     );
   // Config and strings load in parallel; the page's language may already be known from the loader.
   if (options.lang) void useLang(options.lang);
-  void loadConfig(options, fetchFn).then((config) => {
+  void loadConfig(options, host.config).then((config) => {
     applyTheme(config);
     set({ config });
     if (!options.lang) void useLang(config.defaultLang).then(() => startGreeting(config));

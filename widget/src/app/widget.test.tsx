@@ -48,17 +48,15 @@ function makeHost(events: [ServusEvent, unknown][]): Host {
   document.body.appendChild(el);
   const root = el.attachShadow({ mode: 'open' });
   const launcher = document.createElement('button');
-  const badge = document.createElement('span');
-  launcher.appendChild(badge);
   root.appendChild(launcher);
   return {
     root,
     launcher,
-    badge,
-    options: { site: 'demo', base: 'http://servus.test/', lang: 'en' },
+    options: { site: 'demo', base: 'http://servus.test/', lang: 'en', offset: {} },
     emit: (e, d) => events.push([e, d]),
     addStyles: () => {},
     theme: () => {},
+    config: async () => null,
   };
 }
 
@@ -83,9 +81,10 @@ afterEach(() => {
 });
 
 function start() {
-  const fetchFn = vi.fn(async () => new Response(JSON.stringify({ site: config }), { status: 200 }));
-  const app = mount(host, { fetch: fetchFn as unknown as typeof fetch, WebSocket: FakeSocket as unknown as typeof WebSocket });
-  return { app, fetchFn };
+  const configFn = vi.fn(async () => ({ site: config }));
+  host.config = configFn;
+  const app = mount(host, { WebSocket: FakeSocket as unknown as typeof WebSocket });
+  return { app, configFn };
 }
 const q = <T extends Element = HTMLElement>(sel: string) => host.root.querySelector<T>(sel);
 
@@ -143,13 +142,12 @@ describe('widget app', () => {
       { id: 'shoes', urlPattern: '/shoes*', delaySeconds: 0.3, returningOnly: false, text: { en: 'Questions about shoes?' } },
       { id: 'checkout', urlPattern: '/checkout', delaySeconds: 0.1, returningOnly: false, text: { en: 'Need help paying?' } },
     ];
-    const fetchFn = vi.fn(async () => new Response(JSON.stringify({ site: { ...config, proactive: rules } }), { status: 200 }));
+    host.config = async () => ({ site: { ...config, proactive: rules } });
     let here = '/';
     let routeChanged: (() => void) | null = null;
     let watching = 0;
     const beacons: string[] = [];
     mount(host, {
-      fetch: fetchFn as unknown as typeof fetch,
       WebSocket: FakeSocket as unknown as typeof WebSocket,
       path: () => here,
       watchRoute: (cb) => {
@@ -204,8 +202,9 @@ describe('widget app', () => {
       seq: 1,
       message: { id: 'm1', seq: 1, kind: 'text', author: { type: 'agent', name: 'Anna' }, text: 'Hi!', at: Date.now() },
     });
-    await until(() => !host.badge.hidden);
-    expect(host.badge.textContent).toBe('1');
+    const badge = host.launcher.querySelector<HTMLElement>('.badge')!;
+    await until(() => !badge.hidden);
+    expect(badge.textContent).toBe('1');
     expect(events).toContainEqual(['unread', { count: 1 }]);
   });
 

@@ -13,6 +13,7 @@ import { base } from '../styles.js';
 import { SITE_LIMITS } from '@servus/shared';
 import {
   DEFAULT_COLOR,
+  OFFSET_FIELDS,
   WEEKDAYS,
   embedSnippet,
   formFromSite,
@@ -289,6 +290,24 @@ export class ServusSiteSettings extends LitElement {
           </label>
           <label class="field">${t('notifyEmails')} <textarea name="notifyEmails" rows="3" .value=${v.notifyEmails}></textarea></label>
         </div>
+        <fieldset class="offsets">
+          <legend>${t('launcherOffset')}</legend>
+          <p class="faint small">${t('launcherOffsetHint')}</p>
+          ${OFFSET_FIELDS.map(
+            (k) =>
+              html`<label class="field"
+                >${t(`offset_${k}` as Key)}
+                <input
+                  name="offset-${k}"
+                  type="number"
+                  min=${SITE_LIMITS.launcherOffset.min}
+                  max=${SITE_LIMITS.launcherOffset.max}
+                  step="1"
+                  placeholder=${k.startsWith('mobile') ? (k === 'mobileX' ? v.offset.x || '20' : v.offset.y || '20') : '20'}
+                  .value=${v.offset[k]}
+              /></label>`,
+          )}
+        </fieldset>
         <fieldset>
           <legend>${t('preChatForm')}</legend>
           ${check('preChatEnabled', t('preChatEnabled'), v.preChatEnabled)} ${check('askName', t('name'), v.askName)}
@@ -371,6 +390,16 @@ export class ServusSiteSettings extends LitElement {
         <dd>${s.ratings ? `NPS ${yesNo(s.ratings.nps)} · CES ${yesNo(s.ratings.ces)}` : unset}</dd>
         <dt>${t('notifyEmails')}</dt>
         <dd>${s.notifyEmails?.length ? s.notifyEmails.join(', ') : unset}</dd>
+        <dt>${t('launcherOffset')}</dt>
+        <dd>
+          ${
+            s.launcherOffset && Object.keys(s.launcherOffset).length
+              ? OFFSET_FIELDS.filter((k) => s.launcherOffset?.[k] !== undefined)
+                  .map((k) => `${t(`offset_${k}` as Key)}: ${s.launcherOffset![k]} px`)
+                  .join(' · ')
+              : unset
+          }
+        </dd>
         <dt>${t('serviceLevel')}</dt>
         <dd>${s.serviceLevel ? `${s.serviceLevel.firstResponseSeconds} s` : unset}</dd>
         <dt>${t('businessHours')}</dt>
@@ -473,6 +502,13 @@ export class ServusSiteSettings extends LitElement {
       fieldset.hours {
         display: grid;
         gap: 6px;
+      }
+      fieldset.offsets p {
+        flex-basis: 100%;
+        margin: 0;
+      }
+      fieldset.offsets input {
+        width: 90px;
       }
       legend {
         font-size: 12px;

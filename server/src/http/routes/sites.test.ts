@@ -220,6 +220,20 @@ describe.each(['sqlite', 'postgres'] as const)('site settings API on %s', (diale
     expect(await rejected({ settings: { botName: 'x'.repeat(70 * 1024) } })).toMatchObject({ status: 413, code: 'TOO_LARGE' });
   });
 
+  it('stores the launcher’s offsets per device and serves them in the widget config; refuses offsets out of range', async () => {
+    expect(((await widgetConfig('demo')) as unknown as { launcherOffset: unknown }).launcherOffset).toEqual({});
+    const offset = { x: 24, y: 72, mobileY: 88 };
+    expect((await patch('demo', { settings: { launcherOffset: offset } })).status).toBe(200);
+    expect((await stored('demo')).settings.launcherOffset).toEqual(offset);
+    expect(((await widgetConfig('demo')) as unknown as { launcherOffset: unknown }).launcherOffset).toEqual(offset);
+    for (const bad of [{ y: 401 }, { x: -1 }, { mobileX: 12.5 }, { y: '80' }, { top: 10 }])
+      expect(await rejected({ settings: { launcherOffset: bad } })).toMatchObject({ status: 400, code: 'BAD_FRAME' });
+    expect(await rejected({ settings: { launcherOffset: { y: 401 } } })).toMatchObject({ path: 'settings.launcherOffset.y' });
+    expect(await rejected({ settings: { launcherOffset: { top: 10 } } })).toMatchObject({ path: 'settings.launcherOffset.top' });
+    expect((await patch('demo', { settings: { launcherOffset: null } })).status).toBe(200);
+    expect((await stored('demo')).settings).not.toHaveProperty('launcherOffset');
+  });
+
   it('keeps every change when admins save different fields at the same moment', async () => {
     const fields = ['botName', 'color', 'position', 'defaultLang'] as const;
     const values = { botName: 'Parallel Bot', color: '#123456', position: 'left', defaultLang: 'en' } as const;

@@ -44,6 +44,13 @@ const originSchema = z
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
+const offsetPx = z
+  .number()
+  .int('must be a whole number of px')
+  .min(SITE_LIMITS.launcherOffset.min)
+  .max(SITE_LIMITS.launcherOffset.max)
+  .optional();
+
 /** The shape of business hours; the values are checked by `validateBusinessHours` (business-hours.ts). */
 const businessHoursSchema = z
   .object({
@@ -89,6 +96,7 @@ const settingFields = {
       firstResponseSeconds: z.number().int().min(SITE_LIMITS.firstResponseSeconds.min).max(SITE_LIMITS.firstResponseSeconds.max),
     })
     .strict(),
+  launcherOffset: z.object({ x: offsetPx, y: offsetPx, mobileX: offsetPx, mobileY: offsetPx }).strict(),
 };
 type SettingFields = typeof settingFields;
 
