@@ -6,3 +6,5 @@ export { detectLanguage } from './text.js';
 export type { Lang } from './text.js';
 export { createRetriever } from './retrieval.js';
 export type { SearchHit, Retriever } from './retrieval.js';
+export { createFaqBots } from './faq-bots.js';
+export type { FaqBotsOptions } from './faq-bots.js';

@@ -5,12 +5,13 @@
 import { readdirSync, mkdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
-import { createFaqBot, initialBotState, loadFaqFiles, watchFaqFiles, type BotState, type FaqEntry } from '../bot/index.js';
+import { createFaqBot, initialBotState, type BotState } from './bot.js';
+import { loadFaqFiles, watchFaqFiles, type FaqEntry } from './faq.js';
 import type { Config } from '../config.js';
-import { createLlmEngine, type LlmEngineOptions } from '../bot/llm.js';
-import { llmOptionsFromConfig } from '../bot/llm-config.js';
-import { llmCallsOf, llmReply } from '../bot/llm-responder.js';
-import type { BotReply, BotResponder } from './bot-responder.js';
+import { createLlmEngine, type LlmEngineOptions } from './llm.js';
+import { llmOptionsFromConfig } from './llm-config.js';
+import { llmCallsOf, llmReply } from './llm-responder.js';
+import type { BotReply, BotResponder } from '../conversations/bot-responder.js';
 
 type FaqBot = ReturnType<typeof createFaqBot>;
 
