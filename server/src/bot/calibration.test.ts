@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSearchIndex } from './search-index.js';
 import { createScorer } from './scoring.js';
-import { calibrate } from './calibration.js';
+import { calibrate, logisticFit } from './calibration.js';
 import type { FaqEntry } from './faq.js';
 
 const en = (id: string, question: string, variants: string[] = []): FaqEntry => ({ id, question, variants, answer: '-', lang: 'en' });
@@ -39,5 +39,27 @@ describe('calibration from the FAQ itself', () => {
       expect(top).toBeLessThanOrEqual(1);
       for (const h of hits.slice(1)) expect(calibration.other(h, top)).toBeLessThanOrEqual(top);
     }
+  });
+});
+
+describe('logistic fit of how often the top entry is right', () => {
+  it('recovers a rising curve from labelled points', () => {
+    const x: number[] = [];
+    const y: number[] = [];
+    // Right in 1 of 4 at 0.2, 2 of 4 at 0.5, 3 of 4 at 0.8.
+    for (const [at, rights] of [
+      [0.2, 1],
+      [0.5, 2],
+      [0.8, 3],
+    ] as const)
+      for (let k = 0; k < 4; k++) {
+        x.push(at);
+        y.push(k < rights ? 1 : 0);
+      }
+    const [a, b] = logisticFit(x, y);
+    const p = (c: number) => 1 / (1 + Math.exp(-(a * c + b)));
+    expect(p(0.5)).toBeCloseTo(0.5, 5);
+    expect(p(0.2)).toBeLessThan(0.35);
+    expect(p(0.8)).toBeGreaterThan(0.65);
   });
 });

@@ -1,7 +1,8 @@
 // Confidence calibrated from the FAQ itself, at load: each phrasing asked against the rest gives this
 // FAQ's in-scope level; each entry's question asked against the FAQ without that entry gives its
 // out-of-scope level. Confidence 0.5 lies halfway between the two, so that one threshold means the
-// same in every FAQ.
+// same in every FAQ. Last, the FAQ's phrasings asked as a visitor would ask them tell how often the
+// top entry is right at each level: confidence 0.5 is where that is TUNING.rightAt.
 import type { SearchIndex } from './search-index.js';
 import { feature, type RawHit, type Scorer } from './scoring.js';
 import { TUNING } from './tuning.js';
@@ -30,7 +31,7 @@ export function calibrate(index: SearchIndex, { raw }: Scorer): Calibration {
       const di = phrasingDocs[k]!;
       const d = docs[di]!;
       const e = entries[d.entry]!;
-      const hits = raw(index.phrasingText(di), langOf(e), di, pooledDoc[d.entry]!);
+      const hits = raw(index.phrasingText(di), langOf(e), { docs: [di, pooledDoc[d.entry]!] });
       if (hits[0] && hits[0].entry === d.entry) {
         samples.push(feature(hits));
         inScopeProbes.push(hits);
@@ -63,7 +64,7 @@ export function calibrate(index: SearchIndex, { raw }: Scorer): Calibration {
     let unmatched = 0;
     const step = Math.max(1, Math.floor(entries.length / TUNING.outOfScopeProbes));
     for (let i = 0; i < entries.length; i += step) {
-      const hits = raw(entries[i]!.question, langOf(entries[i]!), -1, -1, i);
+      const hits = raw(entries[i]!.question, langOf(entries[i]!), { entry: i });
       if (hits.length) outHits.push(hits);
       else unmatched++;
     }
@@ -95,14 +96,115 @@ export function calibrate(index: SearchIndex, { raw }: Scorer): Calibration {
     }
   }
 
+  /** The confidence on the two-level scale (0.5 halfway between the out-of-scope and in-scope levels). */
+  const scaled = (hits: RawHit[]): number => {
+    const ev = evidence(hits);
+    const calibrated = Number.isNaN(outLevel) ? TUNING.anchor * ev : 0.25 + (0.5 * (ev - outLevel)) / (1 - outLevel);
+    return Math.min(1, Math.max(0, calibrated));
+  };
+
+  // How often the top entry is right at each scaled confidence, learnt from the FAQ's own phrasings
+  // asked the way a visitor asks: a visitor's question is no copy of a phrasing, so each probe is
+  // asked without itself, its entry's pooled phrasings and its entry's phrasing most like it (FAQ
+  // authors write near-copies: "does redrobin take reservations", "does redrobin do
+  // reservations"). A FAQ whose entries its own phrasings confuse needs more before it answers.
+  const right = rightProbability(index, raw, scaled);
+  // The scaled confidence at which that probability is TUNING.rightAt becomes 0.5 (the default
+  // threshold); the scale is stretched linearly on either side, so 0 and 1 stay where they were.
+  let pivot = 0.5;
+  if (right) {
+    const [a, b] = right;
+    const at = TUNING.rightAt;
+    pivot = Math.min(0.95, Math.max(0.05, (Math.log(at / (1 - at)) - b) / a));
+  }
+
   return {
     top(hits) {
-      const ev = evidence(hits);
-      const calibrated = Number.isNaN(outLevel) ? TUNING.anchor * ev : 0.25 + (0.5 * (ev - outLevel)) / (1 - outLevel);
-      return Math.min(1, Math.max(0, calibrated));
+      const c = scaled(hits);
+      return c < pivot ? (0.5 * c) / pivot : 0.5 + (0.5 * (c - pivot)) / (1 - pivot);
     },
     other(hit, top) {
       return Math.max(0, Math.min(top, (TUNING.anchor * hit.score) / (level * 1.5)));
     },
   };
+}
+
+/**
+ * P(the top entry is right | scaled confidence c) = 1 / (1 + exp(-(a c + b))) from the FAQ's own
+ * phrasings, each asked against the FAQ without itself and its nearest sibling: [a, b], or null when
+ * the probes cannot tell (too few, all right or all wrong, or not rising with c).
+ */
+function rightProbability(index: SearchIndex, raw: Scorer['raw'], scaled: (hits: RawHit[]) => number): [number, number] | null {
+  const { docs, entries, langOf, pooledDoc } = index;
+  const x: number[] = [];
+  const y: number[] = [];
+  const phrasingDocs = index.phrasingDoc;
+  const step = Math.max(1, Math.floor(phrasingDocs.length / TUNING.rightProbes));
+  for (let k = 0; k < phrasingDocs.length; k += step) {
+    const di = phrasingDocs[k]!;
+    const d = docs[di]!;
+    const e = entries[d.entry]!;
+    // Asked without itself and its sibling, an entry needs a third phrasing to be found by (against
+    // its answer alone a phrasing is no visitor's question).
+    if (e.variants.length < 2) continue;
+    const leaveOut = [di, pooledDoc[d.entry]!, nearestSibling(docs, di)];
+    const hits = raw(index.phrasingText(di), langOf(e), { docs: leaveOut });
+    x.push(hits.length ? scaled(hits) : 0);
+    y.push(hits[0]?.entry === d.entry ? 1 : 0);
+  }
+  const positives = y.reduce((a, b) => a + b, 0);
+  if (x.length < 20 || positives < 5 || x.length - positives < 5) return null;
+  const [a, b] = logisticFit(x, y);
+  return a > 0 ? [a, b] : null;
+}
+
+/** The same entry's phrasing sharing the largest share of terms with phrasing document `di`, or -1. */
+function nearestSibling(docs: SearchIndex['docs'], di: number): number {
+  const own = docs[di]!;
+  let best = -1;
+  let bestShare = -1;
+  for (let j = di - 1; j >= 0 && !docs[j]!.answer && docs[j]!.entry === own.entry; j--) consider(j);
+  for (let j = di + 1; j < docs.length && !docs[j]!.answer && docs[j]!.entry === own.entry; j++) consider(j);
+  return best;
+  function consider(j: number) {
+    const other = docs[j]!.terms;
+    let shared = 0;
+    for (const t of own.terms.keys()) if (other.has(t)) shared++;
+    const share = shared / (own.terms.size + other.size - shared || 1);
+    if (share > bestShare) {
+      bestShare = share;
+      best = j;
+    }
+  }
+}
+
+/** Logistic regression of y on one x by Newton's method: [slope, intercept]. */
+export function logisticFit(x: readonly number[], y: readonly number[], iterations = 25): [number, number] {
+  let a = 0;
+  let b = 0;
+  for (let it = 0; it < iterations; it++) {
+    let ga = 0;
+    let gb = 0;
+    let haa = 1e-6;
+    let hab = 0;
+    let hbb = 1e-6;
+    for (let i = 0; i < x.length; i++) {
+      const p = 1 / (1 + Math.exp(-(a * x[i]! + b)));
+      const r = p - y[i]!;
+      const w = p * (1 - p);
+      ga += r * x[i]!;
+      gb += r;
+      haa += w * x[i]! * x[i]!;
+      hab += w * x[i]!;
+      hbb += w;
+    }
+    const det = haa * hbb - hab * hab;
+    if (Math.abs(det) < 1e-12) break;
+    const da = (hbb * ga - hab * gb) / det;
+    const db = (haa * gb - hab * ga) / det;
+    a -= da;
+    b -= db;
+    if (Math.abs(da) + Math.abs(db) < 1e-9) break;
+  }
+  return [a, b];
 }

@@ -23,10 +23,10 @@ describe('scoring', () => {
 
   it('leaves out a phrasing, or a whole entry, when asked to (the calibration probes)', () => {
     const own = index.phrasingDoc[5]!; // "I want a new PIN"
-    const without = raw('I want a new PIN', 'en', own, index.pooledDoc[2]!);
+    const without = raw('I want a new PIN', 'en', { docs: [own, index.pooledDoc[2]!] });
     const withIt = raw('I want a new PIN', 'en');
     expect(without[0]!.score).toBeLessThan(withIt[0]!.score);
-    expect(raw('I want a new PIN', 'en', -1, -1, 2).some((h) => h.entry === 2)).toBe(false);
+    expect(raw('I want a new PIN', 'en', { entry: 2 }).some((h) => h.entry === 2)).toBe(false);
   });
 
   it('gives the same ranking for the same question twice (the accumulators are reset)', () => {

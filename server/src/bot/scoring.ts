@@ -19,12 +19,17 @@ export interface RawHit {
   similarity: number;
 }
 
+export interface LeaveOut {
+  docs?: readonly number[];
+  entry?: number;
+}
+
 export interface Scorer {
   /**
-   * The ranking for a question, best first. `exclude` / `excludePooled` leave one phrasing document
-   * and its entry's pooled document out, `excludeEntry` a whole entry (calibration's probes).
+   * The ranking for a question, best first. `leaveOut.docs` leaves documents out (phrasings, an
+   * entry's pooled phrasings), `leaveOut.entry` a whole entry: the calibration's probes.
    */
-  raw(text: string, lang: Lang, exclude?: number, excludePooled?: number, excludeEntry?: number): RawHit[];
+  raw(text: string, lang: Lang, leaveOut?: LeaveOut): RawHit[];
 }
 
 export function createScorer(index: SearchIndex): Scorer {
@@ -57,7 +62,19 @@ export function createScorer(index: SearchIndex): Scorer {
   const entryCoverage = new Float64Array(entries.length);
   const entrySeen = new Uint8Array(entries.length);
 
-  function raw(text: string, lang: Lang, exclude = -1, excludePooled = -1, excludeEntry = -1): RawHit[] {
+  // Documents a probe leaves out, as a mask (a question from a visitor leaves nothing out).
+  const left = new Uint8Array(docs.length);
+  function raw(text: string, lang: Lang, leaveOut: LeaveOut = {}): RawHit[] {
+    const out = leaveOut.docs ?? [];
+    for (const di of out) left[di] = 1;
+    try {
+      return rank(text, lang, out, leaveOut.entry ?? -1);
+    } finally {
+      for (const di of out) left[di] = 0;
+    }
+  }
+
+  function rank(text: string, lang: Lang, leftOut: readonly number[], excludeEntry: number): RawHit[] {
     const weights = new Map<string, number>();
     // Thesaurus synonyms, merged after the question's own terms (see below).
     const standIns = new Map<string, number>();
@@ -122,7 +139,7 @@ export function createScorer(index: SearchIndex): Scorer {
       const { docs: ids, sat } = list;
       for (let k = 0; k < ids.length; k++) {
         const di = ids[k]!;
-        if (di === exclude || di === excludePooled) continue;
+        if (left[di]) continue;
         if (docScore[di] === 0) touchedDocs.push(di);
         docScore[di]! += factor * sat[k]!;
         if (bit) matchedMask[di]! |= bit;
@@ -149,7 +166,7 @@ export function createScorer(index: SearchIndex): Scorer {
     const touchedEntries: number[] = [];
     const consider = (di: number) => {
       const d = docs[di]!;
-      if (d.answer || di === exclude) return;
+      if (d.answer || left[di]) return;
       const pi = docPhrasing[di]!;
       const lex = docScore[di]! / ideal;
       const cos = dot[pi]! / (qNorm * phrasingNorm[pi]!);
@@ -194,7 +211,7 @@ export function createScorer(index: SearchIndex): Scorer {
     }
     let sims: Float64Array | null = null;
     if (semantic && lang === 'en') {
-      const excluded = exclude >= 0 && !docs[exclude]!.answer ? docPhrasing[exclude]! : -1;
+      const excluded = leftOut.filter((di) => !docs[di]!.answer).map((di) => docPhrasing[di]!);
       // The lexical ranking's best are compared phrasing by phrasing whatever their centroid.
       const lexicalBest =
         touchedEntries.length <= SEMANTIC_LEXICAL_CANDIDATES

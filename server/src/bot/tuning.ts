@@ -51,6 +51,13 @@ export const TUNING = {
   /** Confidence feature: weight of coverage and of the margin to the second entry. */
   coverage: 0.4,
   margin: 1,
+  /**
+   * Confidence 0.5 (the default threshold) is where the FAQ's own probes (calibration.ts) find the
+   * top entry right with this probability.
+   */
+  rightAt: 0.375,
+  /** Phrasings asked for that, at most (0: none, confidence from the two levels alone). */
+  rightProbes: 300,
   /** Where this FAQ's median in-scope feature lands on the confidence scale. */
   anchor: 0.55,
 };
