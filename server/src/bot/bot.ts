@@ -41,6 +41,10 @@ const RECENT = 5;
 export function createFaqBot({ entries, defaultLang = 'de', threshold = DEFAULT_THRESHOLD, synonyms }: FaqBotOptions) {
   const retriever = createRetriever({ entries, defaultLang, ...(synonyms ? { synonyms } : {}) });
   const byId = new Map(entries.map((e) => [e.id, e]));
+  const languages = new Set(entries.map((e) => e.lang ?? defaultLang));
+  // A visitor is answered and offered entries in their own language only, when the FAQ has it.
+  const inLanguage = (hits: SearchHit[], lang: Lang) =>
+    languages.size > 1 && languages.has(lang) ? hits.filter((h) => (byId.get(h.id)?.lang ?? defaultLang) === lang) : hits;
   const suggestionsOf = (hits: SearchHit[], lang: Lang) =>
     hits
       .filter((h) => byId.has(h.id))
@@ -49,7 +53,8 @@ export function createFaqBot({ entries, defaultLang = 'de', threshold = DEFAULT_
 
   return {
     search(text: string, lang?: Lang): SearchHit[] {
-      return retriever.search(text, lang ?? detectLanguage(text, defaultLang), 5);
+      const l = lang ?? detectLanguage(text, defaultLang);
+      return inLanguage(retriever.search(text, l, 10), l).slice(0, 5);
     },
     reply({ text, lang: given, state }: { text: string; lang?: Lang; state: BotState }): BotTurn {
       const lang = detectLanguage(text, state.lang ?? given ?? defaultLang);
@@ -82,7 +87,7 @@ export function createFaqBot({ entries, defaultLang = 'de', threshold = DEFAULT_
       }
       const sign = frustrationSign(text, state.recent);
       const frustrated = sign !== null;
-      const hits = retriever.search(text, lang, 5);
+      const hits = inLanguage(retriever.search(text, lang, 10), lang).slice(0, 5);
       const top = hits[0];
       // A repeated question or "that didn't help" is about the last answer: answering again won't do.
       // An angry tone on a question the FAQ answers gets the answer, and a person is offered with it.
