@@ -113,9 +113,12 @@ export function calibrate(index: SearchIndex, { raw }: Scorer): Calibration {
   // threshold); the scale is stretched linearly on either side, so 0 and 1 stay where they were.
   let pivot = 0.5;
   if (right) {
-    const [a, b] = right;
+    const { a, b } = right;
     const at = TUNING.rightAt;
-    pivot = Math.min(0.95, Math.max(0.05, (Math.log(at / (1 - at)) - b) / a));
+    const fitted = Math.min(0.95, Math.max(0.05, (Math.log(at / (1 - at)) - b) / a));
+    // A small FAQ has few probes: its own evidence moves the point away from 0.5 only as far as
+    // their number warrants (n / (n + rightPrior)).
+    pivot = 0.5 + ((fitted - 0.5) * right.probes) / (right.probes + TUNING.rightPrior);
   }
 
   return {
@@ -132,9 +135,13 @@ export function calibrate(index: SearchIndex, { raw }: Scorer): Calibration {
 /**
  * P(the top entry is right | scaled confidence c) = 1 / (1 + exp(-(a c + b))) from the FAQ's own
  * phrasings, each asked against the FAQ without itself and its nearest sibling: [a, b], or null when
- * the probes cannot tell (too few, all right or all wrong, or not rising with c).
+ * the probes cannot tell (too few, all right or all wrong, or hardly rising with c), with the number of probes.
  */
-function rightProbability(index: SearchIndex, raw: Scorer['raw'], scaled: (hits: RawHit[]) => number): [number, number] | null {
+function rightProbability(
+  index: SearchIndex,
+  raw: Scorer['raw'],
+  scaled: (hits: RawHit[]) => number,
+): { a: number; b: number; probes: number } | null {
   const { docs, entries, langOf, pooledDoc } = index;
   const x: number[] = [];
   const y: number[] = [];
@@ -155,7 +162,8 @@ function rightProbability(index: SearchIndex, raw: Scorer['raw'], scaled: (hits:
   const positives = y.reduce((a, b) => a + b, 0);
   if (x.length < 20 || positives < 5 || x.length - positives < 5) return null;
   const [a, b] = logisticFit(x, y);
-  return a > 0 ? [a, b] : null;
+  // A curve that hardly rises says the probes cannot tell right from wrong by confidence: no pivot.
+  return a >= TUNING.rightMinSlope ? { a, b, probes: x.length } : null;
 }
 
 /** The same entry's phrasing sharing the largest share of terms with phrasing document `di`, or -1. */

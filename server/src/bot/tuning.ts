@@ -58,6 +58,10 @@ export const TUNING = {
   rightAt: 0.375,
   /** Phrasings asked for that, at most (0: none, confidence from the two levels alone). */
   rightProbes: 300,
+  /** Probes worth as much as the prior point (0.5 on the two-level scale): small FAQs move less. */
+  rightPrior: 50,
+  /** Least slope of the fitted curve (log-odds per unit of confidence) for it to count. */
+  rightMinSlope: 1,
   /** Where this FAQ's median in-scope feature lands on the confidence scale. */
   anchor: 0.55,
 };
