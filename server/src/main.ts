@@ -4,7 +4,7 @@
 import { loadConfig, ConfigError } from './config.js';
 import { createLogger } from './logger.js';
 import { startServus } from './server.js';
-import { createFaqBots } from './conversations/faq-bots.js';
+import { createFaqBots } from './bot/index.js';
 import { missingNodeFlags } from './node-flags.js';
 
 async function main(): Promise<void> {

@@ -175,3 +175,49 @@ describe('the FAQ bot', () => {
     expect(bot.search('Quantenphysik Vorlesung Skriptum')[0]?.confidence ?? 0).toBeLessThan(0.3);
   });
 });
+
+describe('fixes from the error analysis (issue 16)', () => {
+  it('does not take a question about "this person" or "the person who…" for a request for a person', () => {
+    for (const t of [
+      'Can I send money to this person?',
+      'The person who sent me money wants it back',
+      'transfer it to the person who sent it',
+      'Muss diese Person in Quarantäne, wenn wir Kontakt haben?',
+      'Darf die Person, die positiv getestet wurde, Besuch haben?',
+      'Wie kann ich eine andere Person bevollmächtigen?',
+    ])
+      expect(classify(t), t).toBeNull();
+    for (const t of ['speak to the person in charge', 'Ich möchte mit der Person sprechen', 'i need a person', 'Ich brauche eine Person'])
+      expect(classify(t), t).toBe('human');
+  });
+
+  it('sends a question about "this person" to retrieval, which answers it', () => {
+    const people: FaqEntry[] = [
+      { id: 'send', question: 'How do I send money to someone?', variants: ['Pay a friend'], answer: 'Tap "Send".', lang: 'en' },
+      { id: 'card', question: 'How do I order a card?', variants: ['New card'], answer: 'Tap "Cards".', lang: 'en' },
+    ];
+    const turn = createFaqBot({ entries: people, defaultLang: 'en' }).reply({
+      text: 'how do I send money to this person',
+      state: initialBotState(),
+    });
+    expect(turn.kind).not.toBe('handoff');
+    expect(turn.intent).not.toBe('human');
+    expect(turn.kind === 'answer' ? turn.faqId : turn.suggestions[0]?.id).toBe('send');
+  });
+
+  it("answers and suggests in the visitor's language only when the FAQ has both", () => {
+    const langOf = new Map(faq.map((e) => [e.id, e.lang]));
+    for (const [text, lang] of [
+      ['Wie lange dauert shipping nach Wien?', 'de'],
+      ['return versand', 'en'],
+      ['Kann ich meine order zurückschicken?', 'de'],
+      ['password Paket', 'en'],
+    ] as const) {
+      const turn = bot.reply({ text, lang, state: { ...initialBotState(), lang } });
+      const ids = [...(turn.faqId ? [turn.faqId] : []), ...turn.suggestions.map((s) => s.id)];
+      expect(ids.length, text).toBeGreaterThan(0);
+      for (const id of ids) expect(langOf.get(id), `${text}: ${id}`).toBe(turn.lang);
+      for (const h of bot.search(text, turn.lang)) expect(langOf.get(h.id)).toBe(turn.lang);
+    }
+  });
+});

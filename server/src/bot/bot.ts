@@ -4,7 +4,7 @@ import type { FaqEntry } from './faq.js';
 import { createRetriever, type SearchHit } from './retrieval.js';
 import { classify, frustrationSign } from './intents.js';
 import { botTexts } from './texts.js';
-import { detectLanguage, type Lang } from './text.js';
+import { detectLanguage, languageOf, type Lang } from './text.js';
 
 export interface BotState {
   misses: number;
@@ -41,6 +41,16 @@ const RECENT = 5;
 export function createFaqBot({ entries, defaultLang = 'de', threshold = DEFAULT_THRESHOLD, synonyms }: FaqBotOptions) {
   const retriever = createRetriever({ entries, defaultLang, ...(synonyms ? { synonyms } : {}) });
   const byId = new Map(entries.map((e) => [e.id, e]));
+  const languages = new Set(entries.map((e) => e.lang ?? defaultLang));
+  const langOf = (id: string) => byId.get(id)?.lang ?? defaultLang;
+  // A visitor is answered and offered entries in one language only, when the FAQ has both: the
+  // language their question shows, or where it shows none ("Quokka Zustellung"), the best match's.
+  const inLanguage = (hits: SearchHit[], text: string) => {
+    if (languages.size < 2 || !hits.length) return hits;
+    const shown = languageOf(text);
+    const lang = shown && languages.has(shown) ? shown : langOf(hits[0]!.id);
+    return hits.filter((h) => langOf(h.id) === lang);
+  };
   const suggestionsOf = (hits: SearchHit[], lang: Lang) =>
     hits
       .filter((h) => byId.has(h.id))
@@ -49,7 +59,7 @@ export function createFaqBot({ entries, defaultLang = 'de', threshold = DEFAULT_
 
   return {
     search(text: string, lang?: Lang): SearchHit[] {
-      return retriever.search(text, lang ?? detectLanguage(text, defaultLang), 5);
+      return inLanguage(retriever.search(text, lang ?? detectLanguage(text, defaultLang), 10), text).slice(0, 5);
     },
     reply({ text, lang: given, state }: { text: string; lang?: Lang; state: BotState }): BotTurn {
       const lang = detectLanguage(text, state.lang ?? given ?? defaultLang);
@@ -82,7 +92,7 @@ export function createFaqBot({ entries, defaultLang = 'de', threshold = DEFAULT_
       }
       const sign = frustrationSign(text, state.recent);
       const frustrated = sign !== null;
-      const hits = retriever.search(text, lang, 5);
+      const hits = inLanguage(retriever.search(text, lang, 10), text).slice(0, 5);
       const top = hits[0];
       // A repeated question or "that didn't help" is about the last answer: answering again won't do.
       // An angry tone on a question the FAQ answers gets the answer, and a person is offered with it.

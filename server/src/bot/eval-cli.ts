@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm run eval:bot -- FILE.json [--threshold X] [--latency]`: loads the file's FAQ as a site's FAQ
+// `npm run eval:bot -- FILE.json [--threshold X] [--latency] [--halves] [--self] [--learn]`: loads the file's FAQ as a site's FAQ
 // is loaded, sends every case as a visitor's first message through the bot, and prints in-scope
-// accuracy, out-of-scope recall, top-1/top-3 (ignoring the threshold) and latency. Last line: JSON.
+// accuracy, out-of-scope recall, top-1/top-3/top-5 (ignoring the threshold) and latency. Last line: JSON.
+// `--learn` simulates agents adding visitors' questions as phrasings: the learning curve.
 // A site's FAQ file (.md, .yaml) has no visitor questions: for it only the self-check runs.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -20,11 +21,13 @@ export interface EvalResult {
   oos_recall: number | null;
   top1_accuracy: number;
   top3_accuracy: number;
+  top5_accuracy: number;
   p50_ms: number;
   p99_ms: number;
   p99_ms_1000?: number;
   p99_cpu_ms_1000?: number;
   load_ms_1000?: number;
+  learning?: LearningPoint[];
 }
 
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
@@ -49,6 +52,7 @@ export function evaluate(file: EvalFile, { threshold = DEFAULT_THRESHOLD }: { th
   let oosRight = 0;
   let top1 = 0;
   let top3 = 0;
+  let top5 = 0;
   const times: number[] = [];
   // One pass first, not timed: the first questions of a process pay for compiling the code and for
   // lazy look-ups (thesaurus, dictionary), which a running server pays once, not per question.
@@ -67,6 +71,7 @@ export function evaluate(file: EvalFile, { threshold = DEFAULT_THRESHOLD }: { th
       if (answered === c.expect) inScopeRight += 1;
       if (hits[0]?.id === c.expect) top1 += 1;
       if (hits.slice(0, 3).some((h) => h.id === c.expect)) top3 += 1;
+      if (hits.slice(0, 5).some((h) => h.id === c.expect)) top5 += 1;
     }
   }
   times.sort((a, b) => a - b);
@@ -75,6 +80,7 @@ export function evaluate(file: EvalFile, { threshold = DEFAULT_THRESHOLD }: { th
     oos_recall: oos ? round(oosRight / oos) : null,
     top1_accuracy: round(top1 / Math.max(1, inScope)),
     top3_accuracy: round(top3 / Math.max(1, inScope)),
+    top5_accuracy: round(top5 / Math.max(1, inScope)),
     p50_ms: round(percentile(times, 0.5)),
     p99_ms: round(percentile(times, 0.99)),
   };
@@ -103,6 +109,66 @@ export function selfCheck(file: EvalFile): { queries: number; top1_accuracy: num
     });
   });
   return queries ? { queries, top1_accuracy: round(top1 / queries), top3_accuracy: round(top3 / queries) } : null;
+}
+
+export interface LearningPoint {
+  /** Visitors' questions added per entry as phrasings. */
+  k: number;
+  /** Cases measured (the same held-out cases at every k). */
+  cases: number;
+  in_scope_accuracy: number;
+  oos_recall: number | null;
+  top1_accuracy: number;
+  top3_accuracy: number;
+}
+
+/** A seeded shuffle (mulberry32), so the split is the same on every run. */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  let a = seed >>> 0;
+  const random = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/**
+ * How fast the bot improves with its agents' work: per entry, up to max(ks) of the visitors'
+ * questions (a seeded draw) are set aside as what agents would turn into phrasings; at each k the
+ * first k of them join the entry's phrasings and every other case is measured. The held-out cases
+ * are the same at every k, so the points differ only in what was learnt.
+ */
+export function learningCurve(file: EvalFile, { ks = [0, 1, 2, 5], seed = 16, threshold = DEFAULT_THRESHOLD } = {}): LearningPoint[] {
+  const most = Math.max(...ks);
+  const byEntry = new Map<string, string[]>();
+  const heldOut: EvalFile['cases'] = [];
+  for (const c of shuffled(file.cases, seed)) {
+    const taken = c.expect === null ? undefined : (byEntry.get(c.expect) ?? []);
+    if (taken && taken.length < most) {
+      taken.push(c.text);
+      byEntry.set(c.expect!, taken);
+    } else heldOut.push(c);
+  }
+  return ks.map((k) => {
+    const faq = file.faq.map((f) => ({ ...f, variants: [...(f.variants ?? []), ...(byEntry.get(f.id) ?? []).slice(0, k)] }));
+    const r = evaluate({ ...file, faq, cases: heldOut }, { threshold });
+    return {
+      k,
+      cases: heldOut.length,
+      in_scope_accuracy: r.in_scope_accuracy,
+      oos_recall: r.oos_recall,
+      top1_accuracy: r.top1_accuracy,
+      top3_accuracy: r.top3_accuracy,
+    };
+  });
 }
 
 /** The file's cases split in two (even and odd positions): a figure that holds on both halves generalises. */
@@ -153,11 +219,17 @@ export function latencyAt(file: EvalFile, size = 1000, passes = 3): { p99_ms: nu
 if (process.argv[1]?.endsWith('eval-cli.js')) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { threshold: { type: 'string' }, latency: { type: 'boolean' }, halves: { type: 'boolean' }, self: { type: 'boolean' } },
+    options: {
+      threshold: { type: 'string' },
+      latency: { type: 'boolean' },
+      halves: { type: 'boolean' },
+      self: { type: 'boolean' },
+      learn: { type: 'boolean' },
+    },
   });
   if (!positionals.length) {
     console.error(
-      'usage: npm run eval:bot -- FILE.json [--threshold 0.5] [--latency] [--halves] [--self]  |  FAQ.md / FAQ.yaml (self-check)',
+      'usage: npm run eval:bot -- FILE.json [--threshold 0.5] [--latency] [--halves] [--self] [--learn]  |  FAQ.md / FAQ.yaml (self-check)',
     );
     process.exit(2);
   }
@@ -191,7 +263,7 @@ if (process.argv[1]?.endsWith('eval-cli.js')) {
     );
     console.log(`  in-scope accuracy   ${result.in_scope_accuracy}`);
     console.log(`  out-of-scope recall ${result.oos_recall ?? 'n/a (no out-of-scope cases)'}`);
-    console.log(`  top-1 / top-3       ${result.top1_accuracy} / ${result.top3_accuracy}`);
+    console.log(`  top-1 / top-3 / top-5 ${result.top1_accuracy} / ${result.top3_accuracy} / ${result.top5_accuracy}`);
     console.log(
       `  latency p50 / p99   ${result.p50_ms} ms / ${result.p99_ms} ms${
         result.p99_ms_1000 !== undefined
@@ -212,6 +284,16 @@ if (process.argv[1]?.endsWith('eval-cli.js')) {
           ? `  self-check (each phrasing against the FAQ without it, ${self.queries} questions): top-1 ${self.top1_accuracy}, top-3 ${self.top3_accuracy}`
           : '  self-check: n/a (no entry has several phrasings)',
       );
+    }
+    if (values.learn) {
+      result.learning = learningCurve(file, { threshold });
+      console.log(
+        `  learning (k visitors' questions per entry added as phrasings; the other ${result.learning[0]!.cases} cases measured):`,
+      );
+      for (const p of result.learning)
+        console.log(
+          `    k=${p.k}: top-1 ${p.top1_accuracy}, top-3 ${p.top3_accuracy}, in-scope ${p.in_scope_accuracy}, out-of-scope ${p.oos_recall ?? 'n/a'}`,
+        );
     }
     console.log(JSON.stringify(result));
   }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { newVisitor, type Frame } from '../testing/client.js';
-import { createFaqBots } from '../conversations/faq-bots.js';
+import { createFaqBots } from './faq-bots.js';
 import { createLogger } from '../logger.js';
 
 const examples = fileURLToPath(new URL('../../../examples/faq', import.meta.url));

@@ -25,8 +25,21 @@ const THANKS =
 const GOODBYE =
   /^(bye+|goodbye|see you|ciao|tschuss|tschau|auf wiedersehen|bis bald|baba|pfiat di|schonen tag( noch)?|have a nice day)[\s!.,]*$/;
 
+// A person the visitor talks about, not one they ask for: "this person", "the person who sent it",
+// "diese Person", "die Person, die ...". Asking to talk to them still is a request ("speak to the
+// person in charge", "mit der Person sprechen").
+const TALK_TO = /\b(talk|speak|chat)\w* (to|with) (the|a|an) (person|human)\b|\bmit (der|einer) person (sprechen|reden|chatten)\b/;
+const DETERMINER =
+  'this|that|the|these|those|my|his|her|their|your|our|another|other|which|what|each|every|same|any|some|dies(e|er|en|em|es)?|der|die|den|dem|jene[nmrs]?|meine[nmrs]?|seine[nmrs]?|ihre[nmrs]?|welche[nmrs]?|jede[nmrs]?|andere[nmrs]?|betroffene[nmrs]?|einer';
+const PERSON_MENTIONED = new RegExp(
+  `\\b(${DETERMINER}) (person|personen|people|human|mensch|menschen)\\b|\\b(person|people)( who| that| whom| whose|, die|, der| die| der)\\b`,
+  'g',
+);
+
 export function classify(text: string): Intent {
-  const t = fold(text).replace(/\s+/g, ' ').trim();
+  const folded = fold(text).replace(/\s+/g, ' ').trim();
+  if (TALK_TO.test(folded)) return 'human';
+  const t = folded.replace(PERSON_MENTIONED, ' them ');
   if (HUMAN.some((re) => re.test(t))) return 'human';
   if (t.length <= 40) {
     if (GREETING.test(t)) return 'greeting';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../config.js';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
-import { createFaqBots } from '../conversations/faq-bots.js';
+import { createFaqBots } from './faq-bots.js';
 import { connect, newAgent, newVisitor, type Frame, type TestClient } from '../testing/client.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../testing/fake-openai.js';
 import { TEST_ADMIN } from '../testing/server-process.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRetriever, TUNING } from './retrieval.js';
+import { createRetriever } from './retrieval.js';
+import { TUNING } from './tuning.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadFaqFiles, type FaqEntry } from './faq.js';

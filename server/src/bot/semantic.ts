@@ -26,11 +26,11 @@ export interface SemanticIndexOptions {
 export interface SemanticIndex {
   /**
    * Similarity in [-1, 1] of the text to every entry (NaN where an entry has no vector), or null
-   * when no word of the text has a vector. `excludePhrasing` leaves one phrasing out entirely
+   * when no word of the text has a vector. `excludePhrasings` leaves phrasings out entirely
    * (calibration asks phrasings against the rest of the FAQ). `candidates`: entries to compare
    * phrasing by phrasing besides the best by centroid (the lexical ranking's best).
    */
-  similarities(text: string, excludePhrasing?: number, candidates?: Iterable<number>): Float64Array | null;
+  similarities(text: string, excludePhrasings?: readonly number[], candidates?: Iterable<number>): Float64Array | null;
 }
 
 // Zipf's law over the vectors' vocabulary: p(rank) ≈ 1 / (rank · H), H ≈ ln(400,000) + 0.58.
@@ -136,12 +136,13 @@ export function createSemanticIndex({
 
   const query = new Float64Array(dims);
   return {
-    similarities(text, excludePhrasing = -1, candidates = []) {
+    similarities(text, excludePhrasings = [], candidates = []) {
       if (!count || !embed(text, query)) return null;
       normalise(query);
       for (let d = 0; d < dims; d++) query[d]! -= mean[d]!;
       normalise(query);
       const out = new Float64Array(entries);
+      const excluded = excludePhrasings.filter((k) => k >= 0 && k < P && has[k]);
       // Centroids first: cheap (one comparison per entry) and the pre-selection for the phrasings.
       for (let e = 0; e < entries; e++) {
         if (!phrasingsOf[e]!.length) {
@@ -151,17 +152,21 @@ export function createSemanticIndex({
         let norm = centroidNorm[e]!;
         const off = e * dims;
         let dot = dotAt(query, centroidSum, off, dims);
-        if (excludePhrasing >= 0 && owner[excludePhrasing] === e && has[excludePhrasing]) {
-          // The centroid without the left-out phrasing: |s − p|² = |s|² − 2 s·p + |p|² (|p| = 1).
-          const po = excludePhrasing * dims;
+        const left = excluded.length ? excluded.filter((k) => owner[k] === e) : excluded;
+        if (left.length) {
+          // The centroid without the left-out phrasings p: |s − Σp|² = |s|² − 2 s·Σp + |Σp|².
+          const sum = new Float64Array(dims);
+          for (const k of left) for (let d = 0; d < dims; d++) sum[d]! += phrasingVec[k * dims + d]!;
           let sp = 0;
           let qp = 0;
+          let pp = 0;
           for (let d = 0; d < dims; d++) {
-            sp += centroidSum[off + d]! * phrasingVec[po + d]!;
-            qp += query[d]! * phrasingVec[po + d]!;
+            sp += centroidSum[off + d]! * sum[d]!;
+            qp += query[d]! * sum[d]!;
+            pp += sum[d]! * sum[d]!;
           }
           dot -= qp;
-          norm = Math.sqrt(Math.max(0, norm * norm - 2 * sp + 1));
+          norm = Math.sqrt(Math.max(0, norm * norm - 2 * sp + pp));
         }
         out[e] = norm > 1e-9 ? dot / norm : NaN;
       }
@@ -183,7 +188,7 @@ export function createSemanticIndex({
         seen.add(e);
         let best = -2;
         for (const k of phrasingsOf[e]!) {
-          if (k === excludePhrasing) continue;
+          if (excluded.includes(k)) continue;
           const c = dotAt(query, phrasingVec, k * dims, dims);
           if (c > best) best = c;
         }

@@ -116,12 +116,17 @@ export function tokens(text: string, lang: Lang): Token[] {
 const DE_HINTS = /[äöüß]|\b(ich|nicht|und|ist|wie|wann|warum|kann|mein|meine|der|die|das|bitte|gibt|habe|mit|für|auf)\b/g;
 const EN_HINTS = /\b(i|my|the|is|how|what|when|why|can|do|does|you|your|please|have|with|for|on|to)\b/g;
 
-export function detectLanguage(text: string, fallback: Lang): Lang {
+/** The language a text shows by its words, or null when it shows none (or both equally). */
+export function languageOf(text: string): Lang | null {
   const t = text.toLowerCase();
   const de = (t.match(DE_HINTS) ?? []).length;
   const en = (t.match(EN_HINTS) ?? []).length;
-  if (de === en) return fallback;
+  if (de === en) return null;
   return de > en ? 'de' : 'en';
+}
+
+export function detectLanguage(text: string, fallback: Lang): Lang {
+  return languageOf(text) ?? fallback;
 }
 
 /** Damerau-Levenshtein distance with an early exit above `max`. */

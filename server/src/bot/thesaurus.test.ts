@@ -2,7 +2,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { GERMAN_THESAURUS_PATH, germanThesaurus, loadThesaurus } from './thesaurus.js';
-import { createRetriever, TUNING } from './retrieval.js';
+import { createRetriever } from './retrieval.js';
+import { TUNING } from './tuning.js';
 import { foldUncached, stem } from './text.js';
 import type { FaqEntry } from './faq.js';
 

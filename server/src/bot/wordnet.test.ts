@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createWordnet } from './wordnet.js';
-import { createRetriever, TUNING } from './retrieval.js';
+import { createRetriever } from './retrieval.js';
+import { TUNING } from './tuning.js';
 
 describe('WordNet look-ups', () => {
   const wordnet = createWordnet();

@@ -8,11 +8,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '../../testing/in-process.js';
 import { login, newVisitor } from '../../testing/client.js';
-import { createFaqBots } from '../../conversations/faq-bots.js';
 import type { BotResponder } from '../../conversations/bot-responder.js';
 import { TEST_ADMIN } from '../../testing/server-process.js';
 import { hashPassword, randomId } from '../../ids.js';
-import { parseFaq } from '../../bot/index.js';
+import { createFaqBots, parseFaq } from '../../bot/index.js';
 
 let server: TestServer;
 let admin: string;

@@ -5,12 +5,14 @@
 import { readdirSync, mkdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
-import { createFaqBot, initialBotState, loadFaqFiles, watchFaqFiles, type BotState, type FaqEntry } from '../bot/index.js';
+import { createFaqBot, initialBotState, type BotState } from './bot.js';
+import { loadFaqFiles, watchFaqFiles, type FaqEntry } from './faq.js';
 import type { Config } from '../config.js';
-import { createLlmEngine, type LlmEngineOptions } from '../bot/llm.js';
-import { llmOptionsFromConfig } from '../bot/llm-config.js';
-import { llmCallsOf, llmReply } from '../bot/llm-responder.js';
-import type { BotReply, BotResponder } from './bot-responder.js';
+import { createLlmEngine, type LlmEngineOptions } from './llm.js';
+import { llmOptionsFromConfig } from './llm-config.js';
+import { llmCallsOf, llmReply } from './llm-responder.js';
+import type { BotReply, BotResponder } from '../conversations/bot-responder.js';
+import { faqDiagnostics, type FaqDiagnostics } from './diagnostics.js';
 
 type FaqBot = ReturnType<typeof createFaqBot>;
 
@@ -29,6 +31,15 @@ export interface FaqBotsOptions {
   onLoad?: (siteKey: string, entries: number) => void;
 }
 
+export interface FaqBots extends BotResponder {
+  /**
+   * What the site's FAQ author should fix (near-duplicate entries, the list of entries), computed
+   * from the FAQ after each load; null for a site without a FAQ.
+   */
+  diagnostics(siteKey: string): FaqDiagnostics | null;
+  close(): void;
+}
+
 /** What is watched for one site: its folder (files coming and going) and its current files' contents. */
 interface SiteWatch {
   dir: FSWatcher | null;
@@ -41,14 +52,7 @@ interface SiteWatch {
   dirty: boolean;
 }
 
-export async function createFaqBots({
-  faqDir,
-  logger,
-  config,
-  llm,
-  reloadDebounceMs = 150,
-  onLoad,
-}: FaqBotsOptions): Promise<BotResponder & { close(): void }> {
+export async function createFaqBots({ faqDir, logger, config, llm, reloadDebounceMs = 150, onLoad }: FaqBotsOptions): Promise<FaqBots> {
   mkdirSync(faqDir, { recursive: true });
   const bots = new Map<string, FaqBot>();
   // The LLM engine sees the retrieved entries themselves, so each site's entries are kept by id.
@@ -78,9 +82,22 @@ export async function createFaqBots({
       return null;
     }
   };
+  // Diagnostics per site: computed just after a load (not delaying the bot), or when first asked.
+  const diagnostics = new Map<string, { entries: FaqEntry[]; result: FaqDiagnostics | null }>();
+  const diagnose = (site: string) => {
+    const d = diagnostics.get(site);
+    if (!d) return null;
+    d.result ??= faqDiagnostics({ entries: d.entries });
+    return d.result;
+  };
   const use = (site: string, loaded: FaqEntry[]) => {
     bots.set(site, createFaqBot({ entries: loaded }));
     entries.set(site, new Map(loaded.map((e) => [e.id, e])));
+    const pending = { entries: loaded, result: null };
+    diagnostics.set(site, pending);
+    setImmediate(() => {
+      if (!closed && diagnostics.get(site) === pending) diagnose(site);
+    });
     onLoad?.(site, loaded.length);
   };
 
@@ -102,6 +119,7 @@ export async function createFaqBots({
         if (!files.length) {
           if (bots.delete(site)) {
             entries.delete(site);
+            diagnostics.delete(site);
             logger.info({ site }, 'FAQ removed: no FAQ file left');
             onLoad?.(site, 0);
           }
@@ -179,6 +197,7 @@ export async function createFaqBots({
     w.contents?.close();
     if (bots.delete(site)) {
       entries.delete(site);
+      diagnostics.delete(site);
       logger.info({ site }, 'FAQ removed: the site folder is gone');
       onLoad?.(site, 0);
     }
@@ -215,6 +234,7 @@ export async function createFaqBots({
 
   return {
     defers: engine !== null,
+    diagnostics: diagnose,
     reply(siteKey, input): BotReply | null {
       const bot = bots.get(siteKey);
       if (!bot) return null;

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { buildSearchIndex } from './search-index.js';
+import { createScorer, feature } from './scoring.js';
+import type { FaqEntry } from './faq.js';
+
+const en = (id: string, question: string, variants: string[] = []): FaqEntry => ({ id, question, variants, answer: '-', lang: 'en' });
+const entries = [
+  en('arrival', 'My card has still not arrived', ['When will I receive my new card?']),
+  en('fees', 'Are there fees for transfers?', ['What does a transfer cost?']),
+  en('pin', 'How do I change my PIN?', ['I want a new PIN']),
+];
+
+describe('scoring', () => {
+  const index = buildSearchIndex({ defaultLang: 'en', entries });
+  const { raw } = createScorer(index);
+
+  it('ranks the entry sharing the question words first, with the share of words it covers', () => {
+    const hits = raw('change my pin', 'en');
+    expect(hits[0]).toMatchObject({ entry: 2, coverage: 1 });
+    expect(hits[0]!.score).toBeGreaterThan(hits[1]?.score ?? 0);
+    for (let i = 1; i < hits.length; i++) expect(hits[i]!.score).toBeLessThanOrEqual(hits[i - 1]!.score);
+  });
+
+  it('leaves out a phrasing, or a whole entry, when asked to (the calibration probes)', () => {
+    const own = index.phrasingDoc[5]!; // "I want a new PIN"
+    const without = raw('I want a new PIN', 'en', { docs: [own, index.pooledDoc[2]!] });
+    const withIt = raw('I want a new PIN', 'en');
+    expect(without[0]!.score).toBeLessThan(withIt[0]!.score);
+    expect(raw('I want a new PIN', 'en', { entry: 2 }).some((h) => h.entry === 2)).toBe(false);
+  });
+
+  it('gives the same ranking for the same question twice (the accumulators are reset)', () => {
+    expect(raw('transfer fees', 'en')).toEqual(raw('transfer fees', 'en'));
+  });
+
+  it('makes one feature of the top score, its coverage and the margin to the second entry', () => {
+    const clear = feature([
+      { score: 1, coverage: 1 },
+      { score: 0.2, coverage: 0 },
+    ]);
+    const close = feature([
+      { score: 1, coverage: 1 },
+      { score: 0.9, coverage: 0 },
+    ]);
+    const partial = feature([
+      { score: 1, coverage: 0.5 },
+      { score: 0.2, coverage: 0 },
+    ]);
+    expect(clear).toBeGreaterThan(close);
+    expect(clear).toBeGreaterThan(partial);
+  });
+});
