@@ -7,7 +7,7 @@ import { openDatabase } from './storage/db.js';
 import { createWriteQueue } from './storage/write-queue.js';
 import { createConversations } from './conversations/index.js';
 import type { AgentActor, VisitorActor } from './actors.js';
-import type { BotResponder } from './conversations/bot-responder.js';
+import type { BotResponder } from './bot/index.js';
 import { seed, DEMO_SITE, DEMO_PROACTIVE_RULE } from './seed.js';
 import { countProactiveEvent } from './proactive/counts.js';
 import { createAgent } from './agents.js';

@@ -14,7 +14,7 @@ import { createLocalHub } from '../realtime/hub.js';
 import { createConversations } from '../conversations/index.js';
 import { connectFanout } from '../realtime/fanout.js';
 import type { AgentActor, VisitorActor } from '../actors.js';
-import { silentBot } from '../conversations/bot-responder.js';
+import { silentBot } from '../bot/index.js';
 import { createAuth } from '../auth.js';
 import { seed, DEMO_SITE } from '../seed.js';
 import { randomId } from '../ids.js';

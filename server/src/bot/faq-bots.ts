@@ -11,7 +11,7 @@ import type { Config } from '../config.js';
 import { createLlmEngine, type LlmEngineOptions } from './llm.js';
 import { llmOptionsFromConfig } from './llm-config.js';
 import { llmCallsOf, llmReply } from './llm-responder.js';
-import type { BotReply, BotResponder } from '../conversations/bot-responder.js';
+import type { BotReply, BotResponder } from './responder.js';
 import { faqDiagnostics, type FaqDiagnostics } from './diagnostics.js';
 
 type FaqBot = ReturnType<typeof createFaqBot>;

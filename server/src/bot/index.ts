@@ -12,3 +12,5 @@ export { faqDiagnostics, unreachedEntries } from './diagnostics.js';
 export type { FaqDiagnostics, NearDuplicate, DiagnosticsOptions } from './diagnostics.js';
 export { siteCalibration, fitThreshold, figuresAt, thresholdAt, MIN_LABELS } from './site-calibration.js';
 export type { SiteLabel, LabelKind, SiteFigures, SiteCalibration, SiteCalibrationOptions } from './site-calibration.js';
+export { silentBot } from './responder.js';
+export type { BotReply, BotResponder, DeferredBotReply } from './responder.js';

@@ -1,7 +1,7 @@
 // Puts the LLM engine on top of a site's default turn: intents and the handoff policy of the default
 // engine run first; a question it could answer (or is unsure about) goes to the model, deferred so that
 // the call happens after the visitor's message is committed; very low confidence hands over at once.
-import type { BotReply } from '../conversations/bot-responder.js';
+import type { BotReply } from './responder.js';
 import type { Logger } from '../logger.js';
 import type { BotTurn } from './bot.js';
 import type { FaqEntry } from './faq.js';

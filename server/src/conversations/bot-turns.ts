@@ -7,7 +7,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Logger } from '../logger.js';
-import type { BotReply, BotResponder, DeferredBotReply } from './bot-responder.js';
+import type { BotReply, BotResponder, DeferredBotReply } from '../bot/index.js';
 import type { ChangeStream } from './changes.js';
 import { nothing, type Commit } from './commit.js';
 import type { ConversationRepository, NewEvent } from './repository.js';

@@ -6,7 +6,7 @@ import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { newAgent, newVisitor, type Frame } from '../testing/client.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
 import { hashPassword, identityHash, randomId } from '../ids.js';
-import type { BotResponder } from './bot-responder.js';
+import type { BotResponder } from '../bot/index.js';
 
 const unsureBot: BotResponder = {
   reply: (_site, input) => {

@@ -5,7 +5,7 @@ import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { newVisitor } from '../testing/client.js';
-import type { BotResponder } from '../conversations/bot-responder.js';
+import type { BotResponder } from '../bot/index.js';
 
 interface Received {
   from: string;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { login, newAgent, newVisitor } from '../testing/client.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
-import type { BotResponder } from '../conversations/bot-responder.js';
+import type { BotResponder } from '../bot/index.js';
 import type { MetricsReport } from './query.js';
 
 const bot: BotResponder = {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { newAgent, newVisitor } from '../testing/client.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
-import type { BotResponder } from '../conversations/bot-responder.js';
+import type { BotResponder } from '../bot/index.js';
 
 const bot: BotResponder = {
   reply: () => ({ kind: 'answer', text: 'Yes.', lang: 'en', confidence: 0.9, suggestions: [], offerHandoff: false, state: {} }),

@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { connect, newAgent, newVisitor } from '../testing/client.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
-import type { BotResponder } from '../conversations/bot-responder.js';
+import type { BotResponder } from '../bot/index.js';
 
 const echoBot: BotResponder = {
   reply: (_site, input) => ({

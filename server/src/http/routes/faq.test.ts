@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '../../testing/in-process.js';
 import { login, newVisitor } from '../../testing/client.js';
-import type { BotResponder } from '../../conversations/bot-responder.js';
+import type { BotResponder } from '../../bot/index.js';
 import { TEST_ADMIN } from '../../testing/server-process.js';
 import { hashPassword, randomId } from '../../ids.js';
 import { createFaqBots, parseFaq } from '../../bot/index.js';

@@ -1,6 +1,6 @@
 // What the conversation service needs from the bot: a synchronous reply for a site's FAQ.
 // The FAQ bot (server/src/bot) implements it per site; tests may pass their own.
-import type { BotTurn } from '../bot/index.js';
+import type { BotTurn } from './bot.js';
 
 /** A bot turn as the FAQ bot makes it; `state` is stored as JSON, and a site may name its bot. */
 export type BotReply = Omit<BotTurn, 'state' | 'handoffReason'> & {
