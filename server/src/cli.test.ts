@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './cli.js';
 import { openDatabase } from './storage/db.js';
-import { verifyPassword } from './ids.js';
+import { verifyPassword } from './core/ids.js';
 
 const dirs: string[] = [];
 afterEach(() => {

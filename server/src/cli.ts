@@ -7,12 +7,12 @@
 // Uses the same configuration as the server (DATA_DIR or DATABASE_URL).
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { loadConfig, ConfigError } from './config.js';
+import { loadConfig, ConfigError } from './core/config.js';
 import { openDatabase } from './storage/db.js';
-import { createLoginThrottle } from './login-throttle.js';
-import { createAgent } from './agents.js';
-import { hashPassword } from './ids.js';
-import { ServusError } from './errors.js';
+import { createLoginThrottle } from './auth/login-throttle.js';
+import { createAgent } from './auth/agents.js';
+import { hashPassword } from './core/ids.js';
+import { ServusError } from './core/errors.js';
 
 const USAGE = `Usage:
   servus agent add --email EMAIL --name NAME [--role admin|agent] [--password PASSWORD] [--capacity N]

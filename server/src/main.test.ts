@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SERVER_NODE_FLAGS } from './node-flags.js';
+import { SERVER_NODE_FLAGS } from './core/node-flags.js';
 
 const mainJs = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'servus-main-'));

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // `npm start`: reads the configuration, starts Servus, prints where everything is, and shuts
 // down gracefully on SIGTERM/SIGINT.
-import { loadConfig, ConfigError } from './config.js';
-import { createLogger } from './logger.js';
-import { startServus } from './server.js';
+import { loadConfig, ConfigError } from './core/config.js';
+import { createLogger } from './core/logger.js';
+import { startServus } from './app/server.js';
 import { createFaqBots } from './bot/index.js';
-import { missingNodeFlags } from './node-flags.js';
+import { missingNodeFlags } from './core/node-flags.js';
 
 async function main(): Promise<void> {
   let config;

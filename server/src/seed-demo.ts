@@ -2,19 +2,19 @@
 // `npm run seed:demo`: fills the configured database with 30 days of realistic conversations on
 // the demo site (bot answers, handoffs, agents, ratings), written through the conversation service
 // with a clock set in the past, so the console and the metrics have something to show.
-import { loadConfig } from './config.js';
+import { loadConfig } from './core/config.js';
 import { openDatabase } from './storage/db.js';
 import { createWriteQueue } from './storage/write-queue.js';
 import { createConversations } from './conversations/index.js';
-import type { AgentActor, VisitorActor } from './actors.js';
+import type { AgentActor, VisitorActor } from './core/actors.js';
 import type { BotResponder } from './bot/index.js';
-import { seed, DEMO_SITE, DEMO_PROACTIVE_RULE } from './seed.js';
+import { seed, DEMO_SITE, DEMO_PROACTIVE_RULE } from './app/seed.js';
 import { countProactiveEvent } from './proactive/counts.js';
-import { createAgent } from './agents.js';
-import { createAuth } from './auth.js';
+import { createAgent } from './auth/agents.js';
+import { createAuth } from './auth/auth.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from './core/seeded-random.js';
 
 const QUESTIONS: Record<'de' | 'en', [string, string][]> = {
   de: [

@@ -6,7 +6,7 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVER_NODE_FLAGS } from '../node-flags.js';
+import { SERVER_NODE_FLAGS } from '../core/node-flags.js';
 
 const quick = process.argv.includes('--quick');
 /** --trace: the generator logs each setup batch's step timings and requests against acks (stderr). */

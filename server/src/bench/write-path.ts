@@ -13,11 +13,11 @@ import { prepareSqliteStatements } from '../storage/sqlite-statements.js';
 import { createLocalHub } from '../realtime/hub.js';
 import { createConversations } from '../conversations/index.js';
 import { connectFanout } from '../realtime/fanout.js';
-import type { AgentActor, VisitorActor } from '../actors.js';
+import type { AgentActor, VisitorActor } from '../core/actors.js';
 import { silentBot } from '../bot/index.js';
-import { createAuth } from '../auth.js';
-import { seed, DEMO_SITE } from '../seed.js';
-import { randomId } from '../ids.js';
+import { createAuth } from '../auth/auth.js';
+import { seed, DEMO_SITE } from '../app/seed.js';
+import { randomId } from '../core/ids.js';
 
 const conversations = Number(process.argv[2] ?? 500);
 const seconds = Number(process.argv[3] ?? 5);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { faqDiagnostics, unreachedEntries } from './diagnostics.js';
 import { createFaqBots } from './faq-bots.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../core/logger.js';
 import type { FaqEntry } from './faq.js';
 
 const en = (id: string, question: string, variants: string[]): FaqEntry => ({ id, question, variants, answer: '-', lang: 'en' });

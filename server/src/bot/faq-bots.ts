@@ -4,10 +4,10 @@
 // editor's save-by-rename reaches the running bot without a restart.
 import { readdirSync, mkdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 import { createFaqBot, initialBotState, type BotState } from './bot.js';
 import { loadFaqFiles, watchFaqFiles, type FaqEntry } from './faq.js';
-import type { Config } from '../config.js';
+import type { Config } from '../core/config.js';
 import { createLlmEngine, type LlmEngineOptions } from './llm.js';
 import { llmOptionsFromConfig } from './llm-config.js';
 import { llmCallsOf, llmReply } from './llm-responder.js';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { newVisitor, type Frame } from '../testing/client.js';
 import { createFaqBots } from './faq-bots.js';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../core/logger.js';
 
 const examples = fileURLToPath(new URL('../../../examples/faq', import.meta.url));
 let server: TestServer;

@@ -1,6 +1,6 @@
 // The LLM settings: validated like every setting, and no engine unless a key or a base URL is set.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig } from '../core/config.js';
 import { llmOptionsFromConfig } from './llm-config.js';
 
 describe('LLM settings', () => {

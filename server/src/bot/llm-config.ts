@@ -1,6 +1,6 @@
 // Turns the LLM settings of the configuration into engine options, or null when no model is
 // configured: neither OPENAI_API_KEY nor OPENAI_BASE_URL means the engine does not exist.
-import type { Config } from '../config.js';
+import type { Config } from '../core/config.js';
 import type { LlmEngineOptions } from './llm.js';
 
 export function llmOptionsFromConfig(config: Config): LlmEngineOptions | null {

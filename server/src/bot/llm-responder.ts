@@ -2,7 +2,7 @@
 // engine run first; a question it could answer (or is unsure about) goes to the model, deferred so that
 // the call happens after the visitor's message is committed; very low confidence hands over at once.
 import type { BotReply } from './responder.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 import type { BotTurn } from './bot.js';
 import type { FaqEntry } from './faq.js';
 import type { LlmEngine } from './llm.js';

@@ -2,7 +2,7 @@
 // → LLM engine), against a local fake OpenAI server scripted per test. No real model is involved.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../config.js';
+import type { Config } from '../core/config.js';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { createFaqBots } from './faq-bots.js';
 import { connect, newAgent, newVisitor, type Frame, type TestClient } from '../testing/client.js';

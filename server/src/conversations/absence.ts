@@ -1,7 +1,7 @@
 // Agents who go offline: waiting visitors learn at once when the first agent of their site comes
 // online or the last one leaves, queued chats are assigned as agents arrive, and after a grace
 // period (a reload, a flaky network) an absent agent's chats go back to the front of the queue.
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 import type { Presence } from '../presence/presence.js';
 import type { Commands } from './commands.js';
 import type { Queue } from './queue.js';

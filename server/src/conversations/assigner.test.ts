@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { newAgent, newVisitor } from '../testing/client.js';
-import { hashPassword, randomId } from '../ids.js';
+import { hashPassword, randomId } from '../core/ids.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
 
 let server: TestServer;

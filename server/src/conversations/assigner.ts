@@ -3,9 +3,9 @@
 // every assignment is the same atomic conditional update as a manual claim.
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 import type { Presence } from '../presence/presence.js';
-import type { AgentActor } from '../actors.js';
+import type { AgentActor } from '../core/actors.js';
 import type { ChangeStream } from './changes.js';
 import type { Commands } from './commands.js';
 

@@ -6,7 +6,7 @@
 // deferred answers run one at a time, in the order of the questions.
 import type { Transaction } from 'kysely';
 import type { Database } from '../storage/schema.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 import type { BotReply, BotResponder, DeferredBotReply } from '../bot/index.js';
 import type { ChangeStream } from './changes.js';
 import { nothing, type Commit } from './commit.js';

@@ -8,7 +8,7 @@
 // subscriber that throws is logged and the others still run; one that has slow work to do starts it
 // and returns.
 import type { ConversationChange, QueueInfo } from '@servus/shared';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 import type { ConversationRow, EventRow } from './views.js';
 
 /** Who caused a change. */

@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { login } from '../testing/client.js';
 import { ReliableClient } from '../testing/reliable-client.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
-import { seededRandom } from '../seeded-random.js';
+import { seededRandom } from '../core/seeded-random.js';
 
 const MESSAGES = 500;
 const DROPS = 100;

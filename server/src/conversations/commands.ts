@@ -3,9 +3,9 @@
 // lifecycle reducer, events with their seqs, and the bot's turn when the conversation is with the
 // bot. What is written goes to the committed-change stream (commit.ts); nothing here sends a frame.
 import { ErrorCode, type AckFrame } from '@servus/shared';
-import type { AgentActor, VisitorActor } from '../actors.js';
-import { ServusError, notFound } from '../errors.js';
-import { identityHash, safeEqualHex } from '../ids.js';
+import type { AgentActor, VisitorActor } from '../core/actors.js';
+import { ServusError, notFound } from '../core/errors.js';
+import { identityHash, safeEqualHex } from '../core/ids.js';
 import type { BotTurns, DeferredJob } from './bot-turns.js';
 import type { ChangeStream } from './changes.js';
 import { nothing, type Commit } from './commit.js';

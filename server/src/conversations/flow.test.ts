@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { newAgent, newVisitor, type Frame } from '../testing/client.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
-import { hashPassword, identityHash, randomId } from '../ids.js';
+import { hashPassword, identityHash, randomId } from '../core/ids.js';
 import type { BotResponder } from '../bot/index.js';
 
 const unsureBot: BotResponder = {

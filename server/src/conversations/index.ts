@@ -7,7 +7,7 @@ import type { Database } from '../storage/schema.js';
 import type { Dialect } from '../storage/db.js';
 import type { SqliteStatements } from '../storage/sqlite-statements.js';
 import type { WriteQueue } from '../storage/write-queue.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 import type { BotResponder } from '../bot/index.js';
 import { createBotTurns } from './bot-turns.js';
 import { createChangeStream } from './changes.js';

@@ -1,7 +1,7 @@
 // The conversation state machine: bot → queued → assigned → resolved, and back by reopening.
 // One pure reducer; the service persists what it returns.
 import { ErrorCode, type ConversationChange, type ConversationStatus } from '@servus/shared';
-import { ServusError } from '../errors.js';
+import { ServusError } from '../core/errors.js';
 
 export interface LifecycleState {
   status: ConversationStatus;

@@ -3,7 +3,7 @@
 // outside the write queue; the write path's rows are repository.ts.
 import type { ConversationView } from '@servus/shared';
 import { sql } from 'kysely';
-import type { AgentActor } from '../actors.js';
+import type { AgentActor } from '../core/actors.js';
 import type { ConversationRepository } from './repository.js';
 import type { Queue } from './queue.js';
 import { toView, type ConversationRow } from './views.js';

@@ -9,10 +9,10 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Dialect } from '../storage/db.js';
 import { CONVERSATION_UPDATE, type SqliteStatements } from '../storage/sqlite-statements.js';
-import { ServusError, notFound } from '../errors.js';
-import { eventId, randomId } from '../ids.js';
+import { ServusError, notFound } from '../core/errors.js';
+import { eventId, randomId } from '../core/ids.js';
 import type { ConversationRow, EventData, EventRow } from './views.js';
-import type { Actor, AgentActor, VisitorActor } from '../actors.js';
+import type { Actor, AgentActor, VisitorActor } from '../core/actors.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
 

@@ -1,7 +1,7 @@
 // A lifecycle action applied to a conversation row (the pure reducer in lifecycle.ts decides) and
 // logged as a status event when something changed.
 import type { ConversationChange } from '@servus/shared';
-import type { Actor } from '../actors.js';
+import type { Actor } from '../core/actors.js';
 import { reduceConversation, type LifecycleAction, type LifecycleState } from './lifecycle.js';
 import { actorKey, type ConversationRepository } from './repository.js';
 import type { ConversationRow, EventRow } from './views.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseDocument, isMap, isSeq, type YAMLSeq } from 'yaml';
 import { ErrorCode } from '@servus/shared';
 import { parseFaq, langFromFile, slug, type FaqEntry, type FaqError } from '../bot/index.js';
-import { ServusError } from '../errors.js';
+import { ServusError } from '../core/errors.js';
 
 const FAQ_FILE = /\.(md|ya?ml)$/i;
 const SITE_KEY = /^[A-Za-z0-9_-]{1,64}$/;

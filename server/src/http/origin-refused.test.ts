@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { connect } from '../testing/client.js';
-import { createLogger } from '../logger.js';
-import { createOriginRefusals, type Site } from '../sites.js';
+import { createLogger } from '../core/logger.js';
+import { createOriginRefusals, type Site } from '../sites/sites.js';
 
 const logged: { site?: string; origin?: string; where?: string; msg: string }[] = [];
 let server: TestServer;

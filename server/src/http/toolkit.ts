@@ -6,11 +6,11 @@ import { getCookie } from 'hono/cookie';
 import type { HttpBindings } from '@hono/node-server';
 import type { z } from 'zod';
 import { ErrorCode } from '@servus/shared';
-import type { SessionAgent } from '../actors.js';
-import type { Auth } from '../auth.js';
-import { SESSION_COOKIE } from '../auth.js';
-import { ServusError, invalidInput, notFound } from '../errors.js';
-import { clientAddress, requestOrigin, type ForwardedOptions } from '../forwarded.js';
+import type { SessionAgent } from '../core/actors.js';
+import type { Auth } from '../auth/auth.js';
+import { SESSION_COOKIE } from '../auth/auth.js';
+import { ServusError, invalidInput, notFound } from '../core/errors.js';
+import { clientAddress, requestOrigin, type ForwardedOptions } from '../core/forwarded.js';
 
 /** One Env for every route: the Node request, and the agent once `requireAgent` has run. */
 export type Env = { Bindings: HttpBindings; Variables: { agent: SessionAgent } };

@@ -1,7 +1,7 @@
 // Email over SMTP (nodemailer): the team hears about offline messages, visitors can get their
 // transcript. Without SMTP_URL nothing is sent, and the server says so once.
 import nodemailer from 'nodemailer';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 
 export interface Mail {
   to: string | string[];

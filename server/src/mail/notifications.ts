@@ -4,8 +4,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Conversations } from '../conversations/index.js';
 import { parseData, toMessage } from '../conversations/index.js';
-import type { Logger } from '../logger.js';
-import type { SiteDirectory } from '../sites.js';
+import type { Logger } from '../core/logger.js';
+import type { SiteDirectory } from '../sites/sites.js';
 import type { Mailer } from './mailer.js';
 import { langOf, offlineNotification, transcript } from './templates.js';
 

@@ -13,7 +13,7 @@ import {
   type ServiceLevel,
   type Summary,
 } from './compute.js';
-import type { SiteSettings } from '../sites.js';
+import type { SiteSettings } from '../sites/sites.js';
 import { rulesOf } from '../proactive/rules.js';
 import { loadProactiveCounts } from '../proactive/counts.js';
 import { proactiveStats } from '../proactive/stats.js';

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { connect, login } from '../testing/client.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
-import { DEMO_PROACTIVE_RULE } from '../seed.js';
+import { DEMO_PROACTIVE_RULE } from '../app/seed.js';
 import type { ProactiveRuleStats } from './stats.js';
 
 const rules = [

@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { ErrorCode } from '@servus/shared';
-import type { SessionAgent, VisitorActor } from '../actors.js';
-import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { SessionAgent, VisitorActor } from '../core/actors.js';
+import type { Config } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
 import { errorFrame } from './frames.js';
 import type { HubMessage } from './hub.js';
 import { createWriteCoalescer } from './write-coalescer.js';

@@ -2,9 +2,9 @@
 // from the hub, replays from the database (a resume, a subscription), and gap fills when a live
 // frame would skip a seq. A gap is never silent.
 import { CloseCode, ErrorCode } from '@servus/shared';
-import type { Config } from '../config.js';
+import type { Config } from '../core/config.js';
 import type { Conversations, ConversationRow } from '../conversations/index.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 import type { Conn, Sender } from './connection.js';
 import { replayDoneFrame, replayedFrame } from './frames.js';
 import type { HubMessage } from './hub.js';

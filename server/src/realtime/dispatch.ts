@@ -10,18 +10,18 @@ import {
   type AgentFrame,
   type VisitorFrame,
 } from '@servus/shared/schemas';
-import type { Auth } from '../auth.js';
-import type { Config } from '../config.js';
+import type { Auth } from '../auth/auth.js';
+import type { Config } from '../core/config.js';
 import type { Conversations } from '../conversations/index.js';
-import { ServusError, toPublicError, zodIssueMessage } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { SiteDirectory } from '../sites.js';
+import { ServusError, toPublicError, zodIssueMessage } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { SiteDirectory } from '../sites/sites.js';
 import type { Conn, Sender } from './connection.js';
 import type { Delivery } from './delivery.js';
 import { ackFrame, queueSnapshotFrame, typingFrame, welcomeFrame } from './frames.js';
 import { topics, type Hub, type HubMessage } from './hub.js';
 import type { Presence } from '../presence/presence.js';
-import type { RateLimiter } from '../rate-limit.js';
+import type { RateLimiter } from '../core/rate-limit.js';
 
 export interface DispatchOptions {
   config: Config;

@@ -3,7 +3,7 @@
 // so all instances see one order per topic.
 import { Redis } from 'ioredis';
 import type { Hub, HubListener, HubMessage } from './hub.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 
 const PREFIX = 'servus:';
 

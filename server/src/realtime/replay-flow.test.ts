@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
 import { connect, newAgent, newVisitor, type Frame, type TestClient } from '../testing/client.js';
-import { eventId } from '../ids.js';
+import { eventId } from '../core/ids.js';
 
 const TEXT = 'x'.repeat(3990);
 const MESSAGES = 2600; // 2,600 × about 4 KB: a 10 MB conversation

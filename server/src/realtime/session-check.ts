@@ -3,8 +3,8 @@
 // truth: every agent socket is checked against it (one query for all of them) and closed with 1008
 // once its session is gone.
 import { CloseCode, ErrorCode } from '@servus/shared';
-import type { Auth } from '../auth.js';
-import type { Logger } from '../logger.js';
+import type { Auth } from '../auth/auth.js';
+import type { Logger } from '../core/logger.js';
 import type { Conn, Sender } from './connection.js';
 
 export interface SessionCheckOptions {

@@ -6,7 +6,7 @@ import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
 import { connect, login, newAgent } from '../testing/client.js';
 import { runCli } from '../cli.js';
-import { hashToken } from '../ids.js';
+import { hashToken } from '../core/ids.js';
 
 const servers: TestServer[] = [];
 afterEach(async () => {

@@ -4,12 +4,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ErrorCode, HTTP_STATUS, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '@servus/shared';
-import type { SessionAgent } from '../actors.js';
-import type { Auth } from '../auth.js';
-import { parseCookies, SESSION_COOKIE } from '../auth.js';
-import { requestOrigin, type ForwardedOptions } from '../forwarded.js';
-import { hashToken } from '../ids.js';
-import { originAllowed, type OriginRefusals, type SiteDirectory } from '../sites.js';
+import type { SessionAgent } from '../core/actors.js';
+import type { Auth } from '../auth/auth.js';
+import { parseCookies, SESSION_COOKIE } from '../auth/auth.js';
+import { requestOrigin, type ForwardedOptions } from '../core/forwarded.js';
+import { hashToken } from '../core/ids.js';
+import { originAllowed, type OriginRefusals, type SiteDirectory } from '../sites/sites.js';
 import type { VisitorIdentity } from './connection.js';
 
 export type UpgradeIdentity =

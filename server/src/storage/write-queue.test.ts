@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { openDatabase, type OpenDatabase } from './db.js';
 import { createWriteQueue, isConnectionError } from './write-queue.js';
-import { ServusError } from '../errors.js';
+import { ServusError } from '../core/errors.js';
 
 const PG = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const opened: { db: OpenDatabase; dir?: string }[] = [];

@@ -10,7 +10,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { CommitPipeline } from './db.js';
-import { ServusError } from '../errors.js';
+import { ServusError } from '../core/errors.js';
 
 export type WriteOp<T> = (tx: Transaction<Database>) => Promise<T>;
 

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { loadConfig, type Config } from '../config.js';
-import { createLogger } from '../logger.js';
-import { startServus, type Servus, type ServusOptions } from '../server.js';
+import { loadConfig, type Config } from '../core/config.js';
+import { createLogger } from '../core/logger.js';
+import { startServus, type Servus, type ServusOptions } from '../app/server.js';
 import { TEST_ADMIN } from './server-process.js';
 
 export interface TestServer extends Servus {

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVER_NODE_FLAGS } from '../node-flags.js';
+import { SERVER_NODE_FLAGS } from '../core/node-flags.js';
 
 const mainJs = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 

@@ -7,8 +7,8 @@ import { storableString } from '@servus/shared/schemas';
 import type { Database } from '../../storage/schema.js';
 import type { Commands } from '../../conversations/commands.js';
 import type { Presence } from '../../presence/presence.js';
-import { createAgent } from '../../agents.js';
-import { ServusError, notFound } from '../../errors.js';
+import { createAgent } from '../../auth/agents.js';
+import { ServusError, notFound } from '../../core/errors.js';
 import { parseJson, requireAdmin, type Env } from '../toolkit.js';
 
 export const passwordSchema = z.string().min(8, 'at least 8 characters').max(1024);

@@ -6,12 +6,12 @@ import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import { ErrorCode } from '@servus/shared';
 import type { Database } from '../../storage/schema.js';
-import type { Auth } from '../../auth.js';
-import { SESSION_COOKIE } from '../../auth.js';
-import type { Config } from '../../config.js';
-import { ServusError } from '../../errors.js';
-import { isHttps, type ForwardedOptions } from '../../forwarded.js';
-import { hashPassword, hashToken, verifyPassword } from '../../ids.js';
+import type { Auth } from '../../auth/auth.js';
+import { SESSION_COOKIE } from '../../auth/auth.js';
+import type { Config } from '../../core/config.js';
+import { ServusError } from '../../core/errors.js';
+import { isHttps, type ForwardedOptions } from '../../core/forwarded.js';
+import { hashPassword, hashToken, verifyPassword } from '../../core/ids.js';
 import { clientIp, parseJson, requireAgent, sameOrigin, type Env } from '../toolkit.js';
 import { passwordSchema } from './agents.js';
 

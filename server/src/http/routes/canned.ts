@@ -5,8 +5,8 @@ import type { Kysely } from 'kysely';
 import { ErrorCode } from '@servus/shared';
 import { storableString } from '@servus/shared/schemas';
 import type { Database } from '../../storage/schema.js';
-import { ServusError, notFound } from '../../errors.js';
-import { randomId } from '../../ids.js';
+import { ServusError, notFound } from '../../core/errors.js';
+import { randomId } from '../../core/ids.js';
 import { parseJson, type Env } from '../toolkit.js';
 
 export function cannedRoutes({ db }: { db: Kysely<Database> }) {

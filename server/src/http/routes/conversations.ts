@@ -3,11 +3,11 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { storableString } from '@servus/shared/schemas';
-import type { Config } from '../../config.js';
+import type { Config } from '../../core/config.js';
 import type { Conversations } from '../../conversations/index.js';
 import { replayedFrame } from '../../realtime/frames.js';
 import { ErrorCode } from '@servus/shared';
-import { ServusError } from '../../errors.js';
+import { ServusError } from '../../core/errors.js';
 import { parseJson, parseQuery, type Ctx, type Env } from '../toolkit.js';
 
 const listQuery = z.object({

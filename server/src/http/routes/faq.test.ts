@@ -10,7 +10,7 @@ import { startTestServer, type TestServer } from '../../testing/in-process.js';
 import { login, newVisitor } from '../../testing/client.js';
 import type { BotResponder } from '../../bot/index.js';
 import { TEST_ADMIN } from '../../testing/server-process.js';
-import { hashPassword, randomId } from '../../ids.js';
+import { hashPassword, randomId } from '../../core/ids.js';
 import { createFaqBots, parseFaq } from '../../bot/index.js';
 
 let server: TestServer;

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { storableString } from '@servus/shared/schemas';
 import type { Database } from '../../storage/schema.js';
 import { createFaqBot, initialBotState, type FaqBot } from '../../bot/index.js';
-import { notFound } from '../../errors.js';
+import { notFound } from '../../core/errors.js';
 import { createFaqFiles, type FaqInput } from '../faq-files.js';
 import { agentSiteKey, parseJson, requireAdmin, type Ctx, type Env } from '../toolkit.js';
 

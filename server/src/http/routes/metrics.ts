@@ -9,8 +9,8 @@ import { storableString } from '@servus/shared/schemas';
 import type { Database } from '../../storage/schema.js';
 import { loadMetrics, toCsv } from '../../metrics/query.js';
 import type { ServerMetrics } from '../../metrics/prometheus.js';
-import { ServusError, notFound } from '../../errors.js';
-import { bearerMatches } from '../../ids.js';
+import { ServusError, notFound } from '../../core/errors.js';
+import { bearerMatches } from '../../core/ids.js';
 import { parseQuery, type Env } from '../toolkit.js';
 
 const metricsQuery = z.object({

@@ -6,10 +6,10 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { ErrorCode } from '@servus/shared';
 import type { Database } from '../../storage/schema.js';
-import { originAllowed, type OriginRefusals, type SiteDirectory } from '../../sites.js';
+import { originAllowed, type OriginRefusals, type SiteDirectory } from '../../sites/sites.js';
 import type { ServerMetrics } from '../../metrics/prometheus.js';
-import { ServusError, invalidInput, notFound } from '../../errors.js';
-import { createRateLimiter } from '../../rate-limit.js';
+import { ServusError, invalidInput, notFound } from '../../core/errors.js';
+import { createRateLimiter } from '../../core/rate-limit.js';
 import { countProactiveEvent, proactiveRulesSchema, ruleIdSchema, rulesOf } from '../../proactive/index.js';
 import { agentSiteKey, clientIp, parseJson, requireAdmin, type Env } from '../toolkit.js';
 

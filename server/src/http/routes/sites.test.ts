@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../testing/in-process.js';
 import { login } from '../../testing/client.js';
 import { TEST_ADMIN } from '../../testing/server-process.js';
-import { DEMO_PROACTIVE_RULE } from '../../seed.js';
+import { DEMO_PROACTIVE_RULE } from '../../app/seed.js';
 
 interface SiteView {
   key: string;

@@ -9,9 +9,9 @@ import { z } from 'zod';
 import { ErrorCode, SITE_LIMITS } from '@servus/shared';
 import { storableString } from '@servus/shared/schemas';
 import type { Database } from '../../storage/schema.js';
-import type { Site, SiteDirectory, SiteSettings } from '../../sites.js';
-import { ServusError, notFound } from '../../errors.js';
-import { validateBusinessHours, type BusinessHours } from '../../business-hours.js';
+import type { Site, SiteDirectory, SiteSettings } from '../../sites/sites.js';
+import { ServusError, notFound } from '../../core/errors.js';
+import { validateBusinessHours, type BusinessHours } from '../../core/hours.js';
 import { agentSiteKey, parseJson, requireAdmin, type Ctx, type Env } from '../toolkit.js';
 
 export interface SiteSettingsApiOptions {

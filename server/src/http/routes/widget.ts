@@ -3,12 +3,12 @@
 // never in the URL). Both are cross-origin by nature.
 import { Hono, type Context } from 'hono';
 import { ErrorCode } from '@servus/shared';
-import type { Auth } from '../../auth.js';
-import type { Config } from '../../config.js';
+import type { Auth } from '../../auth/auth.js';
+import type { Config } from '../../core/config.js';
 import type { Conversations } from '../../conversations/index.js';
-import { ServusError } from '../../errors.js';
+import { ServusError } from '../../core/errors.js';
 import { replayedFrame } from '../../realtime/frames.js';
-import { originAllowed, publicSiteConfig, type OriginRefusals, type SiteDirectory } from '../../sites.js';
+import { originAllowed, publicSiteConfig, type OriginRefusals, type SiteDirectory } from '../../sites/sites.js';
 import type { Env } from '../toolkit.js';
 import { afterSeq } from './conversations.js';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { openDatabase, type OpenDatabase } from './storage/db.js';
+import { openDatabase, type OpenDatabase } from '../storage/db.js';
 import { addressKey, createLoginThrottle, DEFAULT_LOGIN_LIMITS, type LoginThrottle } from './login-throttle.js';
 
 const PG = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

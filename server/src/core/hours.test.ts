@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOpen, nextOpening, validateBusinessHours, type BusinessHours } from './business-hours.js';
+import { isOpen, nextOpening, validateBusinessHours, type BusinessHours } from './hours.js';
 
 const vienna: BusinessHours = {
   timeZone: 'Europe/Vienna',

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SERVER_NODE_FLAGS, missingNodeFlags } from './node-flags.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 describe("the server's Node.js flags", () => {
   it('are passed by npm start and named where the README and the configuration docs start the server', () => {

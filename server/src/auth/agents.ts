@@ -2,9 +2,9 @@
 // command line.
 import type { Kysely } from 'kysely';
 import { ErrorCode } from '@servus/shared';
-import type { Database } from './storage/schema.js';
-import { ServusError } from './errors.js';
-import { hashPassword, randomId } from './ids.js';
+import type { Database } from '../storage/schema.js';
+import { ServusError } from '../core/errors.js';
+import { hashPassword, randomId } from '../core/ids.js';
 
 export async function createAgent(
   db: Kysely<Database>,

@@ -16,8 +16,8 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { Kysely } from 'kysely';
-import type { Database } from './storage/schema.js';
-import type { Dialect } from './storage/db.js';
+import type { Database } from '../storage/schema.js';
+import type { Dialect } from '../storage/db.js';
 
 export interface LoginLimits {
   /** Failures per account and address before attempts have to wait. */

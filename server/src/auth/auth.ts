@@ -1,9 +1,9 @@
 // Agent sessions (cookie) and visitor tokens (sub-protocol or first frame), both stored hashed.
 import type { Kysely } from 'kysely';
-import type { Database, VisitorsTable } from './storage/schema.js';
-import { hashToken, newToken, randomId, verifyPassword } from './ids.js';
-import type { AgentActor, VisitorActor } from './actors.js';
-import type { Dialect } from './storage/db.js';
+import type { Database, VisitorsTable } from '../storage/schema.js';
+import { hashToken, newToken, randomId, verifyPassword } from '../core/ids.js';
+import type { AgentActor, VisitorActor } from '../core/actors.js';
+import type { Dialect } from '../storage/db.js';
 import { createLoginThrottle, type LoginLimits } from './login-throttle.js';
 
 export const SESSION_COOKIE = 'servus_session';

@@ -1,10 +1,10 @@
 // Sites (one per website using Servus): settings cached in memory, read on every upgrade.
 import type { Kysely } from 'kysely';
-import type { Logger } from './logger.js';
-import type { Database } from './storage/schema.js';
+import type { Logger } from '../core/logger.js';
+import type { Database } from '../storage/schema.js';
 import { DEFAULT_WIDGET_COLOR, type SiteSettings as SharedSiteSettings } from '@servus/shared';
-import { isOpen, nextOpening } from './business-hours.js';
-import { rulesOf, type ProactiveRule } from './proactive/rules.js';
+import { isOpen, nextOpening } from '../core/hours.js';
+import { rulesOf, type ProactiveRule } from '../proactive/rules.js';
 
 /** The stored settings (shared with the console) and the proactive rules kept beside them. */
 export interface SiteSettings extends SharedSiteSettings {

@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, readdirSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from './storage/schema.js';
-import { hashPassword, randomId } from './ids.js';
-import type { SiteSettings } from './sites.js';
+import type { Database } from '../storage/schema.js';
+import { hashPassword, randomId } from '../core/ids.js';
+import type { SiteSettings } from '../sites/sites.js';
 
 export const DEMO_SITE = 'demo';
 
