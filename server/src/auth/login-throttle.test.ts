@@ -1,34 +1,12 @@
 // Login throttling on real SQLite and PostgreSQL with a clock the test moves: a brute force from
 // one address slows down exponentially, a spray from one address is capped, a distributed attack on
 // one account cannot lock its owner out, and parallel guesses cannot slip past one check.
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { openDatabase, type OpenDatabase } from '../storage/db.js';
+import { describe, expect, it } from 'vitest';
+import { closeDatabasesAfterEach, openTestDatabase } from '../testing/databases.js';
 import { addressKey, createLoginThrottle, DEFAULT_LOGIN_LIMITS, type LoginThrottle } from './login-throttle.js';
 
-const PG = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const opened: { db: OpenDatabase; dir?: string }[] = [];
-afterEach(async () => {
-  for (const o of opened.splice(0)) {
-    await o.db.close();
-    if (o.dir) rmSync(o.dir, { recursive: true, force: true });
-  }
-});
-
-async function open(dialect: 'sqlite' | 'postgres'): Promise<OpenDatabase> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'servus-login-'));
-    const db = await openDatabase({ dataDir: dir });
-    opened.push({ db, dir });
-    return db;
-  }
-  const db = await openDatabase({ databaseUrl: PG, pgSchema: `t_${randomBytes(6).toString('hex')}` });
-  opened.push({ db });
-  return db;
-}
+closeDatabasesAfterEach();
+const open = openTestDatabase;
 
 describe('addressKey', () => {
   it('groups an IPv6 /64 and keeps IPv4 addresses apart', () => {

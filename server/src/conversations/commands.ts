@@ -8,11 +8,11 @@ import { ServusError, notFound } from '../core/errors.js';
 import { identityHash, safeEqualHex } from '../core/ids.js';
 import type { BotTurns, DeferredJob } from './bot-turns.js';
 import type { ChangeStream } from './changes.js';
-import { nothing, type Commit } from './commit.js';
+import { nothing, type Commit, type OpResult } from './commit.js';
 import type { HandoffReason, LifecycleAction } from './lifecycle.js';
 import { actorKey, type ConversationRepository } from './repository.js';
 import { applyLifecycle } from './status-events.js';
-import type { EventData, EventRow } from './views.js';
+import type { ConversationRow, EventData, EventRow } from './views.js';
 
 export interface CommandsOptions {
   repo: ConversationRepository;
@@ -32,15 +32,25 @@ export type Commands = ReturnType<typeof createCommands>;
 export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs }: CommandsOptions) {
   const visitorCause = (visitor: VisitorActor) => ({ kind: 'visitor', id: visitor.id }) as const;
   const agentCause = (agent: AgentActor) => ({ kind: 'agent', id: agent.id, name: agent.name }) as const;
-  /** The ack of a command that logged `event` (without one: the conversation only). */
-  function ackFor(kind: 'visitor' | 'agent', cid: string, conversationId: string, event: EventRow | undefined): AckFrame {
-    const ack: AckFrame = { type: 'ack', cid, conversationId };
-    if (event) {
-      ack.id = event.id;
-      const seq = kind === 'visitor' ? event.visitor_seq : event.seq;
+  /**
+   * What a command wrote: its ack (with the id and seq of `acked` in the sender's sequence, when it
+   * logged one) and the change for the stream.
+   */
+  function written(
+    sender: 'visitor' | 'agent',
+    cid: string,
+    conv: ConversationRow,
+    acked: EventRow | undefined,
+    events: EventRow[],
+    rest: Pick<OpResult, 'change' | 'queueChanged' | 'cause' | 'firstHumanReplyId'>,
+  ): OpResult {
+    const ack: AckFrame = { type: 'ack', cid, conversationId: conv.id };
+    if (acked) {
+      ack.id = acked.id;
+      const seq = sender === 'visitor' ? acked.visitor_seq : acked.seq;
       if (seq !== null) ack.seq = seq;
     }
-    return ack;
+    return { ack, events, conversation: conv, ...rest };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -81,14 +91,11 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
         queueChanged ||= turn.queueChanged;
       }
       await repo.saveConversation(tx, conv, events, isNew);
-      return {
-        ack: ackFor('visitor', cmd.cid, conv.id, message),
-        events,
-        conversation: conv,
+      return written('visitor', cmd.cid, conv, message, events, {
         change: isNew ? 'created' : null,
         queueChanged,
         cause: visitorCause(visitor),
-      };
+      });
     });
     if (later.job) bot.answerLater(later.job);
     return ack!;
@@ -110,14 +117,11 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
       await repo.saveConversation(tx, conv, events, isNew);
       // Already with the people: nothing more to log, but the command is answered all the same
       // (a conversation reopened into the queue on the way still moved the queue).
-      return {
-        ack: ackFor('visitor', cmd.cid, conv.id, change ? events.at(-1) : undefined),
-        events,
-        conversation: conv,
+      return written('visitor', cmd.cid, conv, change ? events.at(-1) : undefined, events, {
         change: change ?? reopened,
         queueChanged: change !== null || (reopened !== null && conv.status === 'queued'),
         cause: visitorCause(visitor),
-      };
+      });
     }))!;
   }
 
@@ -151,14 +155,7 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
       );
       conv.updated_at = at;
       await repo.saveConversation(tx, conv, [event], false);
-      return {
-        ack: ackFor('visitor', cmd.cid, conv.id, event),
-        events: [event],
-        conversation: conv,
-        change: 'rated',
-        queueChanged: false,
-        cause: visitorCause(visitor),
-      };
+      return written('visitor', cmd.cid, conv, event, [event], { change: 'rated', queueChanged: false, cause: visitorCause(visitor) });
     }))!;
   }
 
@@ -172,14 +169,11 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
       const wasQueued = conv.status === 'queued';
       applyLifecycle(repo, conv, { type: 'resolve', at: now() }, events, { cid: cmd.cid, actor: visitor });
       await repo.saveConversation(tx, conv, events, false);
-      return {
-        ack: ackFor('visitor', cmd.cid, conv.id, events[0]),
-        events,
-        conversation: conv,
+      return written('visitor', cmd.cid, conv, events[0], events, {
         change: 'resolved',
         queueChanged: wasQueued,
         cause: visitorCause(visitor),
-      };
+      });
     }))!;
   }
 
@@ -219,14 +213,11 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
       events.push(message);
       conv.updated_at = at;
       await repo.saveConversation(tx, conv, events, isNew);
-      return {
-        ack: ackFor('visitor', cmd.cid, conv.id, message),
-        events,
-        conversation: conv,
+      return written('visitor', cmd.cid, conv, message, events, {
         change: null,
         queueChanged: !wasQueued,
         cause: visitorCause(visitor),
-      };
+      });
     }))!;
   }
 
@@ -293,15 +284,12 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
       events.push(message);
       conv.updated_at = at;
       await repo.saveConversation(tx, conv, events, false);
-      return {
-        ack: ackFor('agent', cmd.cid, conv.id, message),
-        events,
-        conversation: conv,
+      return written('agent', cmd.cid, conv, message, events, {
         change: null,
         queueChanged,
         cause: agentCause(agent),
         ...(firstReply ? { firstHumanReplyId: message.id } : {}),
-      };
+      });
     }))!;
   }
 
@@ -323,14 +311,11 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
         assigneeName: assigneeName ?? agent.name,
       });
       await repo.saveConversation(tx, conv, events, false);
-      return {
-        ack: ackFor('agent', cmd.cid, conv.id, events[0]),
-        events,
-        conversation: conv,
+      return written('agent', cmd.cid, conv, events[0], events, {
         change,
         queueChanged: wasQueued || conv.status === 'queued',
         cause: agentCause(agent),
-      };
+      });
     }))!;
   }
 

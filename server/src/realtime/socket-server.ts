@@ -7,32 +7,20 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData } from 'ws';
 import { CloseCode, ErrorCode, SUBPROTOCOL } from '@servus/shared';
-import type { Auth } from '../auth/auth.js';
-import type { Config } from '../core/config.js';
-import type { Conversations } from '../conversations/index.js';
 import { clientAddress } from '../core/forwarded.js';
-import type { Logger } from '../core/logger.js';
-import type { OriginRefusals, SiteDirectory } from '../sites/sites.js';
+import type { OriginRefusals } from '../sites/sites.js';
 import { createSender, newConn, type Conn } from './connection.js';
 import { createDelivery } from './delivery.js';
 import { createDispatcher, type DispatchOptions } from './dispatch.js';
 import { createHeartbeat, type HeartbeatMember } from './heartbeat.js';
-import type { Hub } from './hub.js';
-import type { Presence } from '../presence/presence.js';
 import { createRateLimiter } from '../core/rate-limit.js';
 import { createSessionCheck } from './session-check.js';
 import { createUpgradeAuth, rejectUpgrade } from './upgrade.js';
 
-export interface SocketServerOptions {
-  config: Config;
-  logger: Logger;
-  auth: Auth;
-  hub: Hub;
-  sites: SiteDirectory;
-  conversations: Conversations;
-  presence: Presence;
-  /** Sends the conversation to the visitor by email; false when email is off or no address is known. */
-  sendTranscript?: DispatchOptions['sendTranscript'];
+export interface SocketServerOptions extends Pick<
+  DispatchOptions,
+  'config' | 'logger' | 'auth' | 'hub' | 'sites' | 'conversations' | 'presence' | 'sendTranscript'
+> {
   /** Origin of the console, for the agent socket's Origin check (derived from the request when unset). */
   publicUrl?: string | undefined;
   /** How often agent sockets are checked against their sessions in the database (ms). */

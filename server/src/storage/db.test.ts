@@ -1,38 +1,20 @@
 // The one schema on both dialects: migrations run twice without harm, and the constraints that
 // make commands exactly-once and seqs unique hold in the database itself.
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { openDatabase, type OpenDatabase } from './db.js';
+import { describe, expect, it } from 'vitest';
+import { closeDatabasesAfterEach, openTestDatabase } from '../testing/databases.js';
+import type { OpenDatabase } from './db.js';
 import { createMigrator, migrate } from './migrations.js';
 import { insertSiteVisitorConversation } from '../testing/rows.js';
 import type { Kysely } from 'kysely';
 
-const PG = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const opened: { db: OpenDatabase; dir?: string }[] = [];
-afterEach(async () => {
-  for (const o of opened.splice(0)) {
-    await o.db.close();
-    if (o.dir) rmSync(o.dir, { recursive: true, force: true });
-  }
-});
+closeDatabasesAfterEach();
 
 /** The schema of the last PostgreSQL test database (migrations record themselves there). */
 let lastSchema: string | undefined;
 
 async function open(dialect: 'sqlite' | 'postgres'): Promise<OpenDatabase> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'servus-db-'));
-    lastSchema = undefined;
-    const db = await openDatabase({ dataDir: dir });
-    opened.push({ db, dir });
-    return db;
-  }
-  lastSchema = `t_${randomBytes(6).toString('hex')}`;
-  const db = await openDatabase({ databaseUrl: PG, pgSchema: lastSchema });
-  opened.push({ db });
+  const db = await openTestDatabase(dialect);
+  lastSchema = db.schema;
   return db;
 }
 

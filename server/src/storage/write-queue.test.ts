@@ -1,34 +1,12 @@
 // Group commit isolates failures: a batch whose transaction fails is retried in halves, so the one
 // operation the database refuses gets its error and every other operation of the batch commits.
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { openDatabase, type OpenDatabase } from './db.js';
+import { describe, expect, it } from 'vitest';
+import { closeDatabasesAfterEach, openTestDatabase } from '../testing/databases.js';
 import { createWriteQueue, isConnectionError } from './write-queue.js';
 import { ServusError } from '../core/errors.js';
 
-const PG = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const opened: { db: OpenDatabase; dir?: string }[] = [];
-afterEach(async () => {
-  for (const o of opened.splice(0)) {
-    await o.db.close();
-    if (o.dir) rmSync(o.dir, { recursive: true, force: true });
-  }
-});
-
-async function open(dialect: 'sqlite' | 'postgres'): Promise<OpenDatabase> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'servus-wq-'));
-    const db = await openDatabase({ dataDir: dir });
-    opened.push({ db, dir });
-    return db;
-  }
-  const db = await openDatabase({ databaseUrl: PG, pgSchema: `t_${randomBytes(6).toString('hex')}` });
-  opened.push({ db });
-  return db;
-}
+closeDatabasesAfterEach();
+const open = openTestDatabase;
 
 const site = (key: string, name = key) => ({ key, name, secret: 'x', settings: '{}', created_at: 1 });
 

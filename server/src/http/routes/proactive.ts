@@ -8,7 +8,7 @@ import { ErrorCode } from '@servus/shared';
 import type { Database } from '../../storage/schema.js';
 import { originAllowed, type OriginRefusals, type SiteDirectory } from '../../sites/sites.js';
 import type { ServerMetrics } from '../../metrics/prometheus.js';
-import { ServusError, invalidInput, notFound } from '../../core/errors.js';
+import { ServusError, notFound } from '../../core/errors.js';
 import { createRateLimiter } from '../../core/rate-limit.js';
 import { countProactiveEvent, proactiveRulesSchema, ruleIdSchema, rulesOf } from '../../proactive/index.js';
 import { agentSiteKey, clientIp, parseJson, requireAdmin, type Env } from '../toolkit.js';
@@ -84,15 +84,7 @@ export function beaconRoutes({
         perIp.sweep();
       }
       if (!perIp.hit(clientIp(c, { trustProxy }))) throw new ServusError(ErrorCode.RATE_LIMITED, 'Too many beacons; wait a moment.');
-      let body: unknown;
-      try {
-        body = JSON.parse(await c.req.text());
-      } catch {
-        throw new ServusError(ErrorCode.BAD_JSON, 'The body must be JSON.');
-      }
-      const parsed = beaconSchema.safeParse(body);
-      if (!parsed.success) throw invalidInput(parsed.error.issues, 'body');
-      const { site: key, ruleId, event } = parsed.data;
+      const { site: key, ruleId, event } = await parseJson(c, beaconSchema);
       const site = await sites.get(key);
       if (!site) throw notFound('site');
       const origin = c.req.header('origin');
