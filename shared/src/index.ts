@@ -1,5 +1,5 @@
 // `@servus/shared`, the zod-free entry for every side: protocol types and constants, limits, codes,
-// site settings. Nothing here loads zod (client frame types are type-only
+// site settings and the REST shapes. Nothing here loads zod (client frame types are type-only
 // re-exports); the server's schemas are the `@servus/shared/schemas` entry.
 export { PROTOCOL_VERSION, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, DEFAULT_LIMITS, RECONNECT } from './limits.js';
 export type { Limits } from './limits.js';
@@ -62,6 +62,44 @@ export type {
   MetricsGroup,
   MetricsReport,
 } from './metrics.js';
+export type {
+  ApiErrorBody,
+  OkResponse,
+  AgentRole,
+  AgentPresence,
+  AgentProfile,
+  AgentSessionResponse,
+  AgentRow,
+  AgentListResponse,
+  AgentCreatedResponse,
+  ConversationListResponse,
+  VisitorDetail,
+  ConversationDetail,
+  ConversationEventsResponse,
+  VisitorConversationEventsResponse,
+  ConversationLabelsResponse,
+  CannedResponse,
+  CannedListResponse,
+  CannedCreatedResponse,
+  FaqEntry,
+  FaqFileError,
+  FaqListResponse,
+  FaqEntryResponse,
+  UnansweredHandledResponse,
+  BotTestReply,
+  BotTestResponse,
+  UnansweredQuestion,
+  UnansweredListResponse,
+  SiteSummary,
+  SiteListResponse,
+  SiteView,
+  SiteResponse,
+  ProactiveRule,
+  ProactiveRulesResponse,
+  SiteHours,
+  WidgetConfig,
+  WidgetConfigResponse,
+} from './rest.js';
 export { DEFAULT_WIDGET_COLOR, SITE_LIMITS } from './site-settings.js';
 export type { SiteSettings, BusinessHours, Weekday } from './site-settings.js';
 export { matchesUrlPattern } from './url-pattern.js';

@@ -3,6 +3,7 @@
 // ./schemas/frames.ts (the server validates with them); their types are re-exported here as types
 // only, so importing this module never pulls zod into a bundle. Prose: docs/protocol.md.
 import type { ErrorCode } from './codes.js';
+import type { AgentProfile } from './rest.js';
 
 export type {
   VisitorContext,
@@ -124,7 +125,7 @@ export interface WelcomeFrame {
   /** Visitor: their current conversation, if any. */
   conversation?: ConversationView | null;
   /** Agent: who they are. */
-  agent?: { id: string; name: string; email: string; role: 'admin' | 'agent'; siteKeys: string[] };
+  agent?: AgentProfile;
 }
 
 export interface AckFrame {

@@ -1,7 +1,7 @@
 // What every console component needs, created once after login: the live socket and store, the
 // REST query client, the translator, and navigation. Passed down as one `ctx` property.
 import { QueryClient, focusManager, onlineManager } from '@tanstack/query-core';
-import type { ConversationChange } from '@servus/shared';
+import type { AgentProfile, ConversationChange } from '@servus/shared';
 import { createLiveSocket, type LiveSocket, type SocketState } from './live/socket.js';
 import { createLiveStore, type Alert, type LiveStore } from './live/store.js';
 import type { Key, Lang } from './i18n.js';
@@ -9,16 +9,8 @@ import { api } from './api.js';
 import { plainText } from './format.js';
 import { beep, notify, loadPrefs, warmUpAudio, type Prefs } from './notify.js';
 
-export interface Me {
-  id: string;
-  name: string;
-  email: string;
-  role: 'admin' | 'agent';
-  siteKeys: string[];
-}
-
 export interface ConsoleContext {
-  me: Me;
+  me: AgentProfile;
   store: LiveStore;
   socket: LiveSocket;
   qc: QueryClient;
@@ -31,7 +23,7 @@ export interface ConsoleContext {
 }
 
 export interface ContextOptions {
-  me: Me;
+  me: AgentProfile;
   t: (key: Key) => string;
   lang: Lang;
   navigate: (path: string) => void;

@@ -3,7 +3,18 @@
 import type { Hono, Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { ErrorCode, type ConversationView } from '@servus/shared';
+import {
+  ErrorCode,
+  type AgentCreatedResponse,
+  type AgentListResponse,
+  type CannedCreatedResponse,
+  type CannedListResponse,
+  type ConversationDetail,
+  type ConversationLabelsResponse,
+  type ConversationListResponse,
+  type ConversationView,
+  type UnansweredListResponse,
+} from '@servus/shared';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Dialect } from '../storage/db.js';
@@ -108,7 +119,7 @@ export function mountAgentApi(
       throw new ServusError(ErrorCode.BAD_FRAME, `${issue?.path.join('.')}: ${issue?.message}`, { path: issue?.path.join('.') ?? '' });
     }
     const f = parsed.data;
-    if (!agent.siteKeys.length) return c.json({ conversations: [] });
+    if (!agent.siteKeys.length) return c.json({ conversations: [] } satisfies ConversationListResponse);
     let q = db.selectFrom('conversations').selectAll('conversations').where('conversations.site_key', 'in', agent.siteKeys);
     if (f.status !== 'all') q = q.where('conversations.status', '=', f.status);
     if (f.mine === '1') q = q.where('conversations.assignee_id', '=', agent.id);
@@ -142,7 +153,7 @@ export function mountAgentApi(
       .orderBy(f.status === 'queued' ? 'conversations.queued_at' : 'conversations.updated_at', order)
       .limit(f.limit)
       .execute();
-    return c.json({ conversations: await views(rows) });
+    return c.json({ conversations: await views(rows) } satisfies ConversationListResponse);
   });
 
   app.get('/api/conversations/:id', async (c) => {
@@ -182,7 +193,7 @@ export function mountAgentApi(
       },
       earlier: await views(earlierRows),
       labels: labels.map((l) => l.label),
-    });
+    } satisfies ConversationDetail);
   });
 
   app.put('/api/conversations/:id/labels', async (c) => {
@@ -197,7 +208,7 @@ export function mountAgentApi(
           .values(labels.map((l) => ({ conversation_id: conv.id, label: l })))
           .execute();
     });
-    return c.json({ labels });
+    return c.json({ labels } satisfies ConversationLabelsResponse);
   });
 
   // ---- what the bot could not answer, most asked first
@@ -221,7 +232,7 @@ export function mountAgentApi(
         lastAt: r.last_at,
         lastConversationId: r.last_conversation_id,
       })),
-    });
+    } satisfies UnansweredListResponse);
   });
 
   // ---- service metrics (docs/metrics.md)
@@ -287,7 +298,9 @@ export function mountAgentApi(
 
   // ---- canned responses
   app.get('/api/canned', async (c) =>
-    c.json({ canned: await db.selectFrom('canned_responses').select(['id', 'shortcut', 'text']).orderBy('shortcut').execute() }),
+    c.json({
+      canned: await db.selectFrom('canned_responses').select(['id', 'shortcut', 'text']).orderBy('shortcut').execute(),
+    } satisfies CannedListResponse),
   );
   app.post('/api/canned', async (c) => {
     const body = await parse(
@@ -305,7 +318,7 @@ export function mountAgentApi(
     if (existing) throw new ServusError(ErrorCode.CONFLICT, `The shortcut /${body.shortcut} exists already.`, { path: 'shortcut' });
     const row = { id: randomId('cr'), shortcut: body.shortcut, text: body.text, created_by: c.get('agent').id, created_at: Date.now() };
     await db.insertInto('canned_responses').values(row).execute();
-    return c.json({ canned: { id: row.id, shortcut: row.shortcut, text: row.text } }, 201);
+    return c.json({ canned: { id: row.id, shortcut: row.shortcut, text: row.text } } satisfies CannedCreatedResponse, 201);
   });
   app.delete('/api/canned/:id', async (c) => {
     const res = await db.deleteFrom('canned_responses').where('id', '=', c.req.param('id')).executeTakeFirst();
@@ -334,7 +347,7 @@ export function mountAgentApi(
       agents: rows
         .map((a) => ({ ...a, status: presence.status(a.id), openChats: openBy.get(a.id) ?? 0 }))
         .sort((a, b) => a.name.localeCompare(b.name)),
-    });
+    } satisfies AgentListResponse);
   });
   app.post('/api/agents', async (c) => {
     requireAdmin(c);
@@ -349,7 +362,7 @@ export function mountAgentApi(
       }),
     );
     const created = await createAgent(db, { ...body, siteKeys: c.get('agent').siteKeys });
-    return c.json({ agent: created }, 201);
+    return c.json({ agent: created } satisfies AgentCreatedResponse, 201);
   });
   app.delete('/api/agents/:id', async (c) => {
     requireAdmin(c);

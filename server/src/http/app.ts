@@ -6,7 +6,14 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { ErrorCode } from '@servus/shared';
+import {
+  ErrorCode,
+  type AgentSessionResponse,
+  type ConversationEventsResponse,
+  type LoggedFrame,
+  type VisitorConversationEventsResponse,
+  type WidgetConfigResponse,
+} from '@servus/shared';
 import type { HttpBindings } from '@hono/node-server';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -194,7 +201,7 @@ export function createApp({
     if (!site) throw new ServusError(ErrorCode.NOT_FOUND, 'Unknown site.');
     c.header('Access-Control-Allow-Origin', '*');
     c.header('Cache-Control', 'public, max-age=60');
-    return c.json({ site: publicSiteConfig(site) });
+    return c.json({ site: publicSiteConfig(site) } satisfies WidgetConfigResponse);
   });
 
   // ---- visitor REST (token as a bearer header, never in the URL)
@@ -220,7 +227,11 @@ export function createApp({
     const after = afterQuery.safeParse(c.req.query('after'));
     if (!after.success) throw new ServusError(ErrorCode.BAD_FRAME, 'after: must be a whole number', { path: 'after' });
     const { frames, more } = await service.replay(conv, 'visitor', after.data, config.replayBatch);
-    return c.json({ conversation: await service.viewFor(conv, 'visitor'), events: frames.map((f) => JSON.parse(f.json) as unknown), more });
+    return c.json({
+      conversation: await service.viewFor(conv, 'visitor'),
+      events: frames.map((f) => JSON.parse(f.json) as LoggedFrame),
+      more,
+    } satisfies VisitorConversationEventsResponse);
   });
 
   // ---- agent auth
@@ -250,7 +261,7 @@ export function createApp({
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.json({ ok: true });
   });
-  app.get('/api/auth/me', requireAgent, (c) => c.json({ agent: c.get('agent') }));
+  app.get('/api/auth/me', requireAgent, (c) => c.json({ agent: c.get('agent') } satisfies AgentSessionResponse));
 
   // ---- agent REST
   for (const path of [
@@ -271,7 +282,7 @@ export function createApp({
     const after = afterQuery.safeParse(c.req.query('after'));
     if (!after.success) throw new ServusError(ErrorCode.BAD_FRAME, 'after: must be a whole number', { path: 'after' });
     const { frames, more } = await service.replay(conv, 'agent', after.data, config.replayBatch);
-    return c.json({ events: frames.map((f) => JSON.parse(f.json) as unknown), more });
+    return c.json({ events: frames.map((f) => JSON.parse(f.json) as LoggedFrame), more } satisfies ConversationEventsResponse);
   });
   mountAgentApi(app as unknown as Hono<AgentEnv>, {
     db,

@@ -4,7 +4,13 @@
 import type { Hono, Context } from 'hono';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import { ErrorCode } from '@servus/shared';
+import {
+  ErrorCode,
+  type BotTestResponse,
+  type FaqEntryResponse,
+  type FaqListResponse,
+  type UnansweredHandledResponse,
+} from '@servus/shared';
 import type { Database } from '../storage/schema.js';
 import { createFaqBot, initialBotState, type FaqBot } from '../bot/index.js';
 import { ServusError, notFound } from '../errors.js';
@@ -63,19 +69,19 @@ export function mountFaqApi(app: Hono<AgentEnv>, { db, faqDir, parse, maxTestCha
 
   app.get('/api/sites/:key/faq', async (c) => {
     const faq = await files.read(site(c));
-    return c.json({ entries: faq.entries, errors: faq.errors, files: faq.files });
+    return c.json({ entries: faq.entries, errors: faq.errors, files: faq.files } satisfies FaqListResponse);
   });
 
   app.post('/api/sites/:key/faq', async (c) => {
     const key = admin(c);
     const body = await parse(c, entryInput);
-    return c.json({ entry: await files.create(key, input(body)) }, 201);
+    return c.json({ entry: await files.create(key, input(body)) } satisfies FaqEntryResponse, 201);
   });
 
   app.put('/api/sites/:key/faq/:id', async (c) => {
     const key = admin(c);
     const body = await parse(c, entryInput.omit({ id: true }));
-    return c.json({ entry: await files.update(key, c.req.param('id'), input(body)) });
+    return c.json({ entry: await files.update(key, c.req.param('id'), input(body)) } satisfies FaqEntryResponse);
   });
 
   app.delete('/api/sites/:key/faq/:id', async (c) => {
@@ -107,7 +113,7 @@ export function mountFaqApi(app: Hono<AgentEnv>, { db, faqDir, parse, maxTestCha
         handoffReason: turn.handoffReason ?? null,
         intent: turn.intent ?? null,
       },
-    });
+    } satisfies BotTestResponse);
   });
 
   // One action per unanswered question: add it as a phrasing of an entry, as a new entry, or
@@ -135,6 +141,6 @@ export function mountFaqApi(app: Hono<AgentEnv>, { db, faqDir, parse, maxTestCha
     if (body.action === 'phrasing') entry = await files.addPhrasing(key, body.entryId, body.text);
     else if (body.action === 'entry') entry = await files.create(key, input({ ...body.entry, question: body.entry.question ?? body.text }));
     await db.deleteFrom('unanswered_questions').where('site_key', '=', key).where('normalized', '=', normalized).execute();
-    return c.json({ ok: true, entry });
+    return c.json({ ok: true, entry } satisfies UnansweredHandledResponse);
   });
 }

@@ -6,7 +6,7 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { ErrorCode, SITE_LIMITS } from '@servus/shared';
+import { ErrorCode, SITE_LIMITS, type SiteListResponse, type SiteResponse, type SiteSettings as ShownSettings } from '@servus/shared';
 import type { Database } from '../storage/schema.js';
 import type { Site, SiteDirectory, SiteSettings } from '../sites.js';
 import type { AgentEnv } from './agent-api.js';
@@ -109,9 +109,10 @@ export const siteCreateSchema = z.object({ key: siteKeySchema, name: siteNameSch
 type SiteEnv = AgentEnv;
 
 /** The stored settings as the API shows them: everything but the proactive rules. */
-function shownSettings(settings: SiteSettings | Record<string, unknown>): Record<string, unknown> {
+function shownSettings(settings: SiteSettings | Record<string, unknown>): ShownSettings {
   const { proactive: _proactive, ...rest } = settings as Record<string, unknown>;
-  return rest;
+  // Stored settings were validated by siteSettingsSchema's fields when written.
+  return rest as ShownSettings;
 }
 
 export function mountSiteSettingsApi(app: Hono<SiteEnv>, { db, sites, maxBodyBytes = 64 * 1024 }: SiteSettingsApiOptions): void {
@@ -132,7 +133,7 @@ export function mountSiteSettingsApi(app: Hono<SiteEnv>, { db, sites, maxBodyByt
   const view = (
     c: Context<SiteEnv>,
     site: { key: string; name: string; secret: string; settings: SiteSettings | Record<string, unknown> },
-  ) => ({
+  ): SiteResponse => ({
     site: {
       key: site.key,
       name: site.name,
@@ -165,7 +166,7 @@ export function mountSiteSettingsApi(app: Hono<SiteEnv>, { db, sites, maxBodyByt
     const keys = c.get('agent').siteKeys;
     const rows = keys.length ? await db.selectFrom('sites').select(['key', 'name']).where('key', 'in', keys).execute() : [];
     rows.sort((a, b) => a.name.localeCompare(b.name) || (a.key < b.key ? -1 : 1));
-    return c.json({ sites: rows.map((r) => ({ key: r.key, name: r.name })) });
+    return c.json({ sites: rows.map((r) => ({ key: r.key, name: r.name })) } satisfies SiteListResponse);
   });
 
   app.post('/api/sites', limit, async (c) => {

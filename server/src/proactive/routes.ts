@@ -5,7 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { HttpBindings } from '@hono/node-server';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { ErrorCode } from '@servus/shared';
+import { ErrorCode, type ProactiveRulesResponse } from '@servus/shared';
 import type { Database } from '../storage/schema.js';
 import type { SiteDirectory } from '../sites.js';
 import type { AgentEnv } from '../http/agent-api.js';
@@ -125,7 +125,9 @@ export function mountProactiveApi(
     if (!site) throw notFound('site');
     return site;
   };
-  app.get('/api/sites/:key/proactive', async (c) => c.json({ rules: rulesOf((await agentSite(c)).settings) }));
+  app.get('/api/sites/:key/proactive', async (c) =>
+    c.json({ rules: rulesOf((await agentSite(c)).settings) } satisfies ProactiveRulesResponse),
+  );
   app.put('/api/sites/:key/proactive', async (c) => {
     if (c.get('agent').role !== 'admin') throw new ServusError(ErrorCode.FORBIDDEN, 'Only admins may do this.');
     const site = await agentSite(c);
@@ -144,6 +146,6 @@ export function mountProactiveApi(
     const rules = parsed.data.rules;
     // Other settings stay as they are.
     await sites.update(site.key, ({ name, settings }) => ({ name, settings: { ...settings, proactive: rules } }));
-    return c.json({ rules });
+    return c.json({ rules } satisfies ProactiveRulesResponse);
   });
 }

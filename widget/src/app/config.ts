@@ -1,24 +1,10 @@
 // The site's public widget settings (GET /api/widget/config?site=KEY), merged with the script
 // tag's data attributes (which win).
-import type { LoaderOptions, Lang, Position } from '../public-api.js';
-import type { ProactiveRule } from './proactive.js';
+import type { WidgetConfig, WidgetConfigResponse } from '@servus/shared';
+import type { LoaderOptions } from '../public-api.js';
 
-export interface SiteConfig {
-  key: string;
-  name: string;
-  color: string;
-  position: Position;
-  title: { de: string; en: string };
-  greeting: { de: string; en: string };
-  botName: string;
-  botAvatarUrl: string | null;
-  agentAvatarUrl: string | null;
-  defaultLang: Lang;
-  preChatForm: { enabled: boolean; fields: ('name' | 'email')[] };
-  ratings: { nps: boolean; ces: boolean };
-  hours?: { open: boolean; opensAt: number | null; timeZone: string | null };
-  proactive?: ProactiveRule[];
-}
+/** The server's answer; without one (offline, blocked) the fallback has no hours and no rules. */
+export type SiteConfig = Omit<WidgetConfig, 'hours' | 'proactive'> & Partial<Pick<WidgetConfig, 'hours' | 'proactive'>>;
 
 /** Used when the config cannot be fetched (offline, blocked): the chat still works, plainly. */
 export const fallbackConfig = (site: string): SiteConfig => ({
@@ -40,7 +26,7 @@ export async function loadConfig(options: LoaderOptions, fetchFn: typeof fetch =
   let config = fallbackConfig(options.site);
   try {
     const res = await fetchFn(`${options.base}api/widget/config?site=${encodeURIComponent(options.site)}`);
-    if (res.ok) config = { ...config, ...((await res.json()) as { site: SiteConfig }).site };
+    if (res.ok) config = { ...config, ...((await res.json()) as WidgetConfigResponse).site };
   } catch {
     // offline or blocked: the widget still works with defaults and retries its socket
   }

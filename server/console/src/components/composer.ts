@@ -2,19 +2,13 @@
 // responses with `{{visitor.name}}`-style variables, Enter sends, Shift+Enter breaks the line.
 // Sends typing updates while the agent writes a reply (not a note).
 import { LitElement, css, html, nothing } from 'lit';
-import type { ConversationView } from '@servus/shared';
+import type { CannedListResponse, CannedResponse, ConversationView } from '@servus/shared';
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { api } from '../api.js';
 import { expandVariables } from '../format.js';
 import { base } from '../styles.js';
 import { slashTokenBefore } from './composer-token.js';
-
-export interface Canned {
-  id: string;
-  shortcut: string;
-  text: string;
-}
 
 /** Typing: refresh at most this often while writing, and stop after this long without a key. */
 const TYPING_REFRESH_MS = 3000;
@@ -47,10 +41,10 @@ export class ServusComposer extends LitElement {
   private _drafts = new Map<string, string>();
   private _draftFor: string | null = null;
 
-  private _canned = new QueryController<{ canned: Canned[] }>(
+  private _canned = new QueryController<CannedListResponse>(
     this,
     () => this.ctx?.qc,
-    () => ({ queryKey: ['canned'], queryFn: ({ signal }) => api<{ canned: Canned[] }>('/api/canned', { signal }), staleTime: 60_000 }),
+    () => ({ queryKey: ['canned'], queryFn: ({ signal }) => api<CannedListResponse>('/api/canned', { signal }), staleTime: 60_000 }),
   );
 
   constructor() {
@@ -90,7 +84,7 @@ export class ServusComposer extends LitElement {
     this._stopTyping();
   }
 
-  private _suggestions(): Canned[] {
+  private _suggestions(): CannedResponse[] {
     if (!this._token) return [];
     const q = this._token.query;
     return (this._canned.data?.canned ?? []).filter((c) => c.shortcut.toLowerCase().startsWith(q)).slice(0, SUGGESTIONS_MAX);
@@ -106,7 +100,7 @@ export class ServusComposer extends LitElement {
     };
   }
 
-  private _apply(c: Canned): void {
+  private _apply(c: CannedResponse): void {
     const input = this._input;
     if (!input || !this._token) return;
     const caret = input.selectionStart ?? input.value.length;

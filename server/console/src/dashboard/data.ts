@@ -9,6 +9,7 @@ import type {
   GroupBy as Grouping,
   MetricsGroup,
   MetricsReport,
+  AgentSessionResponse,
 } from '@servus/shared';
 
 export type { Stats, Summary, Histogram, ProactiveRuleStats, Grouping, MetricsGroup, MetricsReport };
@@ -112,6 +113,6 @@ export async function loadDashboard(p: MetricsParams, signal?: AbortSignal): Pro
 
 /** The sites the signed-in agent works for (the site filter). */
 export async function loadSiteKeys(signal?: AbortSignal): Promise<string[]> {
-  const me = await getJson<{ agent: { siteKeys: string[] } }>('/api/auth/me', signal);
+  const me = await getJson<AgentSessionResponse>('/api/auth/me', signal);
   return me.agent.siteKeys;
 }
