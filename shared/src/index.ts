@@ -1,7 +1,7 @@
 // `@servus/shared`, the zod-free entry for every side: protocol types and constants, limits, codes,
 // site settings and the REST shapes. Nothing here loads zod (client frame types are type-only
 // re-exports); the server's schemas are the `@servus/shared/schemas` entry.
-export { PROTOCOL_VERSION, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, DEFAULT_LIMITS, RECONNECT } from './limits.js';
+export { PROTOCOL_VERSION, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, DEFAULT_LIMITS, OUTBOX_LENGTH, RECONNECT } from './limits.js';
 export type { Limits } from './limits.js';
 export { ErrorCode, CloseCode, HTTP_STATUS } from './codes.js';
 export { ConversationStatus, AuthorType } from './protocol.js';
@@ -103,3 +103,14 @@ export type {
 export { DEFAULT_WIDGET_COLOR, SITE_LIMITS } from './site-settings.js';
 export type { SiteSettings, BusinessHours, Weekday } from './site-settings.js';
 export { matchesUrlPattern } from './url-pattern.js';
+export { backoffDelay, newCid, createReconnectingSocket, CommandFailure } from './socket/index.js';
+export type {
+  CommandResult,
+  OutboxItem,
+  OutgoingFrame,
+  ReconnectingSocket,
+  ReconnectingSocketOptions,
+  SocketStatus,
+  SocketStorage,
+  SocketTimers,
+} from './socket/index.js';

@@ -96,7 +96,20 @@ export interface AgentPage {
 export async function openConsole(
   browser: Browser,
   baseUrl: string,
-  { email, password, lang = 'en', bypassCSP = false }: { email: string; password: string; lang?: 'de' | 'en'; bypassCSP?: boolean },
+  {
+    email,
+    password,
+    lang = 'en',
+    bypassCSP = false,
+    prepare,
+  }: {
+    email: string;
+    password: string;
+    lang?: 'de' | 'en';
+    bypassCSP?: boolean;
+    /** Runs before the console is loaded (a clock to control, a WebSocket route). */
+    prepare?: (page: Page) => Promise<void>;
+  },
 ): Promise<AgentPage> {
   const context = await browser.newContext({
     locale: lang === 'de' ? 'de-DE' : 'en-US',
@@ -109,6 +122,7 @@ export async function openConsole(
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
   });
+  await prepare?.(page);
   await page.goto(`${baseUrl}/console`);
   await page.locator('servus-login input[name=email]').fill(email);
   await page.locator('servus-login input[name=password]').fill(password);

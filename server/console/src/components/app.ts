@@ -207,7 +207,7 @@ export class ServusConsole extends LitElement {
           <div class="sep"></div>
           ${nav('faq', t('faq'))} ${nav('dashboard', t('dashboard'))} ${nav('settings', t('settings'))}
           <div class="grow"></div>
-          ${ctx.connection !== 'open' ? html`<div class="conn" role="status">${t('connecting')}</div>` : nothing}
+          ${ctx.connection !== 'online' ? html`<div class="conn" role="status">${t('connecting')}</div>` : nothing}
           <div class="me">
             <div class="who"><span class="dot ${store.status}"></span>${ctx.me.name}</div>
             <select

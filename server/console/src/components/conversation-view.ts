@@ -7,7 +7,7 @@ import type { AgentListResponse, ConversationDetail, ConversationEventsResponse,
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { LiveController } from '../controllers/live-controller.js';
-import { api } from '../api.js';
+import { api, errorText } from '../api.js';
 import { clock } from '../format.js';
 import { markdownLite } from '../markdown-lite.js';
 import { has, type Key } from '../i18n.js';
@@ -124,7 +124,7 @@ export class ServusConversation extends LitElement {
       const r = await api<ConversationDetail>(`/api/conversations/${encodeURIComponent(this.conversationId)}`);
       this.ctx.store.upsert(r.conversation);
     } catch (err) {
-      this._error = (err as { message?: string }).message ?? this.ctx.t('error');
+      this._error = errorText(err, this.ctx.t);
     } finally {
       this._busy = false;
     }
