@@ -39,7 +39,10 @@ export type {
   QueueInfo,
   ConversationView,
   ConversationChange,
+  WelcomeLimits,
   WelcomeFrame,
+  VisitorWelcomeFrame,
+  AgentWelcomeFrame,
   AckFrame,
   ErrorFrame,
   MessageCreatedFrame,
@@ -50,6 +53,8 @@ export type {
   ReplayDoneFrame,
   QueueSnapshotFrame,
   ServerFrame,
+  VisitorServerFrame,
+  AgentServerFrame,
   LoggedFrame,
 } from './protocol.js';
 export type {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ServerFrame } from '@servus/shared';
+import type { VisitorServerFrame } from '@servus/shared';
 import { createTransport, type ConnectionStatus, type TransportOptions } from './transport.js';
 import { safeStorage } from './storage.js';
 
@@ -28,7 +28,7 @@ class FakeSocket {
     this.readyState = 1;
     this.onopen?.();
   }
-  receive(frame: Partial<ServerFrame> & { type: string }) {
+  receive(frame: Partial<VisitorServerFrame> & { type: string }) {
     this.onmessage?.({ data: JSON.stringify(frame) });
   }
   drop() {
@@ -44,7 +44,7 @@ const latest = () => FakeSocket.all[FakeSocket.all.length - 1]!;
 const welcome = (extra: Record<string, unknown> = {}) => ({ type: 'welcome', role: 'visitor', protocol: 1, ...extra }) as never;
 
 function setup(overrides: Partial<TransportOptions> = {}) {
-  const frames: ServerFrame[] = [];
+  const frames: VisitorServerFrame[] = [];
   const statuses: ConnectionStatus[] = [];
   const rejected: string[] = [];
   const storage = safeStorage(() => localStorage);

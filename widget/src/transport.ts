@@ -8,7 +8,7 @@ import {
   type OutboxItem as SocketOutboxItem,
   type ReconnectingSocket,
   type ReconnectingSocketOptions,
-  type ServerFrame,
+  type VisitorServerFrame,
   type SocketStatus,
   type VisitorContext,
   type VisitorFrame,
@@ -25,7 +25,7 @@ export type ConnectionStatus = SocketStatus;
 
 /** The socket's own options (WebSocket, random, outbox length, backoff, timeouts, events) pass through; see shared/'s defaults. */
 export interface TransportOptions extends Pick<
-  ReconnectingSocketOptions<VisitorCommand>,
+  ReconnectingSocketOptions<VisitorCommand, VisitorServerFrame>,
   | 'url'
   | 'onStatus'
   | 'WebSocket'
@@ -43,7 +43,7 @@ export interface TransportOptions extends Pick<
   /** Where to resume from (the app's state), sent in the hello. */
   resumePoint: () => { conversationId: string; lastSeq: number } | undefined;
   context: () => VisitorContext;
-  onFrame: (frame: ServerFrame) => void;
+  onFrame: (frame: VisitorServerFrame) => void;
   /** A command the server refused for good (not retried): the app marks it failed. */
   onRejected: (item: OutboxItem, code: string) => void;
   /** The stored token was unknown to the server: the app starts over as a new visitor. */
@@ -63,7 +63,7 @@ export function createTransport({
   onTokenRejected,
   ...options
 }: TransportOptions): Transport {
-  const socket = createReconnectingSocket<VisitorCommand>({
+  const socket = createReconnectingSocket<VisitorCommand, VisitorServerFrame>({
     outboxLength: WIDGET_DEFAULTS.outboxLength,
     reconnectMinMs: WIDGET_DEFAULTS.reconnectMinMs,
     reconnectMaxMs: WIDGET_DEFAULTS.reconnectMaxMs,

@@ -49,12 +49,13 @@ export interface SocketStorage {
   remove(key: string): void;
 }
 
-export interface ReconnectingSocketOptions<F extends OutgoingFrame> {
+/** `F`: the frames the client sends; `In`: the frames its endpoint sends (VisitorServerFrame, AgentServerFrame). */
+export interface ReconnectingSocketOptions<F extends OutgoingFrame, In extends ServerFrame = ServerFrame> {
   url: string;
   /** Says hello and resumes (from the last seq the app holds) on every open, before any queued frame goes out. */
   onOpen: (send: (frame: object) => void) => void;
   /** Every frame the server sends, after the outbox has settled what it answers. */
-  onFrame: (frame: ServerFrame) => void;
+  onFrame: (frame: In) => void;
   onStatus?: (status: SocketStatus) => void;
   /** Every command settles here exactly once, also those restored from storage. */
   onSettled?: (item: OutboxItem<F>, result: CommandResult) => void;
@@ -124,7 +125,7 @@ function decode<F extends OutgoingFrame>(raw: string | null, max: number): Outbo
   return out;
 }
 
-export function createReconnectingSocket<F extends OutgoingFrame>({
+export function createReconnectingSocket<F extends OutgoingFrame, In extends ServerFrame = ServerFrame>({
   url,
   onOpen,
   onFrame,
@@ -145,7 +146,7 @@ export function createReconnectingSocket<F extends OutgoingFrame>({
   reconnectMaxMs = RECONNECT.maxMs,
   rateLimitRetryMs = 0,
   events = typeof window === 'undefined' ? null : window,
-}: ReconnectingSocketOptions<F>): ReconnectingSocket<F> {
+}: ReconnectingSocketOptions<F, In>): ReconnectingSocket<F> {
   let ws: WebSocket | null = null;
   let status: SocketStatus = 'idle';
   let attempt = 0;
@@ -264,6 +265,8 @@ export function createReconnectingSocket<F extends OutgoingFrame>({
       if (!awaitWelcome) ready();
     };
     sock.onmessage = (ev: MessageEvent) => {
+      // The server is trusted to send its protocol (the endpoint decides which union, `In`); only
+      // the outbox's own fields are read here, and a frame that is not an object with a type is dropped.
       let frame: ServerFrame;
       try {
         frame = JSON.parse(String(ev.data)) as ServerFrame;
@@ -272,7 +275,7 @@ export function createReconnectingSocket<F extends OutgoingFrame>({
       }
       if (typeof frame?.type !== 'string') return;
       if (frame.type === 'welcome' && awaitWelcome) {
-        onFrame(frame);
+        onFrame(frame as In);
         ready();
         return;
       }
@@ -287,7 +290,7 @@ export function createReconnectingSocket<F extends OutgoingFrame>({
           } else settle(item, { ok: false, code: frame.code, error: frame });
         }
       }
-      onFrame(frame);
+      onFrame(frame as In);
     };
     sock.onclose = sock.onerror = lost;
   }

@@ -1,7 +1,7 @@
 // The widget's controller: owns the transport, the conversation reducer, the open/closed panel,
 // unread counting, read receipts, typing, the JS API commands and proactive greetings. Components
 // subscribe to it and call its methods; it never touches the DOM beyond the launcher it was given.
-import { newCid, type ServerFrame } from '@servus/shared';
+import { newCid, type VisitorServerFrame } from '@servus/shared';
 import { formatTime, loadStrings, type Strings } from '../i18n.js';
 import { WIDGET_DEFAULTS, storageKey } from '../options.js';
 import type { Command, Host, Lang } from '../public-api.js';
@@ -134,7 +134,7 @@ export function createSession({
     set({ chat });
   };
 
-  const onFrame = (frame: ServerFrame) => {
+  const onFrame = (frame: VisitorServerFrame) => {
     const before = view.chat;
     dispatch({ type: 'frame', frame });
     const chat = view.chat;

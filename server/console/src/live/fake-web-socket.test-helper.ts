@@ -1,5 +1,5 @@
 // Tests only: a WebSocket double that records what the console sends and lets a test play the server.
-import type { ReconnectingSocketOptions, ServerFrame } from '@servus/shared';
+import type { AgentServerFrame, ReconnectingSocketOptions } from '@servus/shared';
 
 export class FakeSocket {
   static all: FakeSocket[] = [];
@@ -26,7 +26,7 @@ export class FakeSocket {
     this.readyState = 1;
     this.onopen?.();
   }
-  receive(frame: ServerFrame) {
+  receive(frame: AgentServerFrame) {
     this.onmessage?.({ data: JSON.stringify(frame) });
   }
   /** The frames sent, parsed. */

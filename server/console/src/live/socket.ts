@@ -6,6 +6,7 @@ import {
   createReconnectingSocket,
   type AckFrame,
   type AgentFrame,
+  type AgentServerFrame,
   type CommandResult,
   type ReconnectingSocket,
   type ReconnectingSocketOptions,
@@ -29,11 +30,11 @@ export interface LiveSocket extends ReconnectingSocket<AgentFrame> {
   command(frame: AgentCommand): Promise<AckFrame>;
 }
 
-export type LiveSocketOptions = Omit<ReconnectingSocketOptions<AgentFrame>, 'onSettled' | 'storage' | 'storageKey'>;
+export type LiveSocketOptions = Omit<ReconnectingSocketOptions<AgentFrame, AgentServerFrame>, 'onSettled' | 'storage' | 'storageKey'>;
 
 export function createLiveSocket(options: LiveSocketOptions): LiveSocket {
   const waiting = new Map<string, (result: CommandResult) => void>();
-  const socket = createReconnectingSocket<AgentFrame>({
+  const socket = createReconnectingSocket<AgentFrame, AgentServerFrame>({
     // The console's context reconnects on `online` itself (at once, even if the socket looks open).
     events: null,
     ...options,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentFrame, ConversationView, MessageCreatedFrame, WelcomeFrame } from '@servus/shared';
+import type { AgentFrame, AgentWelcomeFrame, ConversationView, MessageCreatedFrame } from '@servus/shared';
 import { FakeSocket, FakeWebSocket } from './fake-web-socket.test-helper.js';
 import { createLiveSocket } from './socket.js';
 import { createLiveStore } from './store.js';
@@ -18,7 +18,7 @@ const view = (id: string, over: Partial<ConversationView> = {}): ConversationVie
   ...over,
 });
 
-const welcome: WelcomeFrame = {
+const welcome: AgentWelcomeFrame = {
   type: 'welcome',
   role: 'agent',
   protocol: 1,

@@ -1,6 +1,6 @@
 // Live state of the console: the queue and the agent's own conversations, the transcripts of the
 // conversations it follows, typing and read state. Every server frame goes through `apply` (one
-// reducer over the typed ServerFrame union); subscribers hear once per batch. After each
+// reducer over the typed AgentServerFrame union); subscribers hear once per batch. After each
 // (re)connect it resubscribes with the last seq it holds, so nothing is missed and nothing is shown
 // twice. Commands are settled by the socket (live/socket.ts), never left waiting.
 import {
@@ -13,7 +13,7 @@ import {
   type ConversationUpdatedFrame,
   type ConversationView,
   type LoggedFrame,
-  type ServerFrame,
+  type AgentServerFrame,
 } from '@servus/shared';
 import type { AgentCommand } from './socket.js';
 
@@ -138,7 +138,7 @@ export function createLiveStore({
     });
   }
 
-  function apply(frame: ServerFrame): void {
+  function apply(frame: AgentServerFrame): void {
     switch (frame.type) {
       case 'welcome': {
         me = frame.agent ?? null;
