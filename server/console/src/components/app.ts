@@ -246,7 +246,7 @@ export class ServusConsole extends LitElement {
             : r.section === 'faq'
               ? html`<servus-faq-editor .ctx=${ctx}></servus-faq-editor>`
               : r.section === 'dashboard'
-                ? html`<div class="page"><servus-dashboard></servus-dashboard></div>`
+                ? html`<div class="page"><servus-dashboard .client=${ctx.qc}></servus-dashboard></div>`
                 : html`<servus-settings .ctx=${ctx} .tick=${this._tick}></servus-settings>`
         }
       </div>
