@@ -4,7 +4,7 @@
 export { PROTOCOL_VERSION, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, DEFAULT_LIMITS, OUTBOX_LENGTH, RECONNECT } from './limits.js';
 export type { Limits } from './limits.js';
 export { ErrorCode, CloseCode, HTTP_STATUS } from './codes.js';
-export { ConversationStatus, AuthorType } from './protocol.js';
+export { ConversationStatus, AuthorType, SERVER_FRAME_TYPES } from './protocol.js';
 export type {
   VisitorContext,
   VisitorFrame,

@@ -240,5 +240,19 @@ export type AgentServerFrame = AgentWelcomeFrame | QueueSnapshotFrame | CommonSe
 /** Every frame the server sends, tagged by `type`: welcome, ack, error, message.created, message.delta, conversation.updated, typing, read, replay.done, queue.snapshot. */
 export type ServerFrame = VisitorServerFrame | AgentServerFrame;
 
+/** The `type` of every server frame, for code that needs the list at run time (docs/protocol.md lists the same). */
+export const SERVER_FRAME_TYPES = [
+  'welcome',
+  'ack',
+  'error',
+  'message.created',
+  'message.delta',
+  'conversation.updated',
+  'typing',
+  'read',
+  'replay.done',
+  'queue.snapshot',
+] as const satisfies readonly ServerFrame['type'][];
+
 /** Frames that belong to a conversation's log: clients track `seq` on these to resume. */
 export type LoggedFrame = MessageCreatedFrame | (ConversationUpdatedFrame & { seq: number });
