@@ -1,6 +1,6 @@
 // The site's public widget settings (GET /api/widget/config?site=KEY), merged with the script
 // tag's data attributes (which win).
-import type { WidgetConfig, WidgetConfigResponse } from '@servus/shared';
+import { DEFAULT_WIDGET_COLOR, type WidgetConfig, type WidgetConfigResponse } from '@servus/shared';
 import type { LoaderOptions } from '../public-api.js';
 
 /** The server's answer; without one (offline, blocked) the fallback has no hours and no rules. */
@@ -10,7 +10,7 @@ export type SiteConfig = Omit<WidgetConfig, 'hours' | 'proactive'> & Partial<Pic
 export const fallbackConfig = (site: string): SiteConfig => ({
   key: site,
   name: site,
-  color: '#0f766e',
+  color: DEFAULT_WIDGET_COLOR,
   position: 'right',
   title: { de: 'Chat', en: 'Chat' },
   greeting: { de: '', en: '' },
