@@ -1,10 +1,10 @@
 // `@servus/shared`, the zod-free entry for every side: protocol types and constants, limits, codes,
-// site settings. Nothing here loads zod (client frame types are type-only
+// site settings and the REST shapes. Nothing here loads zod (client frame types are type-only
 // re-exports); the server's schemas are the `@servus/shared/schemas` entry.
-export { PROTOCOL_VERSION, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, DEFAULT_LIMITS, RECONNECT } from './limits.js';
+export { PROTOCOL_VERSION, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, DEFAULT_LIMITS, OUTBOX_LENGTH, RECONNECT } from './limits.js';
 export type { Limits } from './limits.js';
 export { ErrorCode, CloseCode, HTTP_STATUS } from './codes.js';
-export { ConversationStatus, AuthorType } from './protocol.js';
+export { ConversationStatus, AuthorType, SERVER_FRAME_TYPES } from './protocol.js';
 export type {
   VisitorContext,
   VisitorFrame,
@@ -39,7 +39,10 @@ export type {
   QueueInfo,
   ConversationView,
   ConversationChange,
+  WelcomeLimits,
   WelcomeFrame,
+  VisitorWelcomeFrame,
+  AgentWelcomeFrame,
   AckFrame,
   ErrorFrame,
   MessageCreatedFrame,
@@ -50,6 +53,8 @@ export type {
   ReplayDoneFrame,
   QueueSnapshotFrame,
   ServerFrame,
+  VisitorServerFrame,
+  AgentServerFrame,
   LoggedFrame,
 } from './protocol.js';
 export type {
@@ -62,7 +67,56 @@ export type {
   MetricsGroup,
   MetricsReport,
 } from './metrics.js';
+export type {
+  ApiErrorBody,
+  OkResponse,
+  AgentRole,
+  AgentPresence,
+  AgentProfile,
+  AgentSessionResponse,
+  AgentRow,
+  AgentListResponse,
+  AgentCreatedResponse,
+  ConversationListResponse,
+  VisitorDetail,
+  ConversationDetail,
+  ConversationEventsResponse,
+  VisitorConversationEventsResponse,
+  ConversationLabelsResponse,
+  CannedResponse,
+  CannedListResponse,
+  CannedCreatedResponse,
+  FaqEntry,
+  FaqFileError,
+  FaqListResponse,
+  FaqEntryResponse,
+  UnansweredHandledResponse,
+  BotTestReply,
+  BotTestResponse,
+  UnansweredQuestion,
+  UnansweredListResponse,
+  SiteSummary,
+  SiteListResponse,
+  SiteView,
+  SiteResponse,
+  ProactiveRule,
+  ProactiveRulesResponse,
+  SiteHours,
+  WidgetConfig,
+  WidgetConfigResponse,
+} from './rest.js';
 export { DEFAULT_WIDGET_COLOR, SITE_LIMITS } from './site-settings.js';
 export type { SiteSettings, BusinessHours, LauncherOffset, Weekday } from './site-settings.js';
 export { matchesUrlPattern } from './url-pattern.js';
 export { cleanText } from './text.js';
+export { backoffDelay, newCid, createReconnectingSocket, CommandFailure } from './socket/index.js';
+export type {
+  CommandResult,
+  OutboxItem,
+  OutgoingFrame,
+  ReconnectingSocket,
+  ReconnectingSocketOptions,
+  SocketStatus,
+  SocketStorage,
+  SocketTimers,
+} from './socket/index.js';

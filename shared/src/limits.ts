@@ -7,6 +7,9 @@ export const SUBPROTOCOL = 'servus.v1' as const;
 /** Prefix of the sub-protocol entry that carries a visitor token: `servus.token.<token>`. */
 export const TOKEN_SUBPROTOCOL_PREFIX = 'servus.token.' as const;
 
+/** Commands a client (widget, console) keeps until they are settled; a name of its own so a client bundle needs no more of DEFAULT_LIMITS. */
+export const OUTBOX_LENGTH = 50;
+
 export const DEFAULT_LIMITS = {
   /** Largest WebSocket frame the server reads, in bytes. */
   maxFrameBytes: 64 * 1024,
@@ -30,8 +33,8 @@ export const DEFAULT_LIMITS = {
   socketHighWaterBytes: 1024 * 1024,
   /** Events replayed per resume frame batch (the client asks again for more). */
   replayBatch: 500,
-  /** Client-side outbox length (widget). */
-  outboxLength: 50,
+  /** Client-side outbox length (widget and console). */
+  outboxLength: OUTBOX_LENGTH,
 } as const;
 
 export type Limits = { -readonly [K in keyof typeof DEFAULT_LIMITS]: number };

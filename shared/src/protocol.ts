@@ -3,6 +3,7 @@
 // ./schemas/frames.ts (the server validates with them); their types are re-exported here as types
 // only, so importing this module never pulls zod into a bundle. Prose: docs/protocol.md.
 import type { ErrorCode } from './codes.js';
+import type { AgentProfile } from './rest.js';
 
 export type {
   VisitorContext,
@@ -111,21 +112,40 @@ export interface ConversationView {
 export type ConversationChange =
   'created' | 'handoff' | 'assigned' | 'transferred' | 'released' | 'resolved' | 'reopened' | 'rated' | 'identified' | 'queue';
 
-export interface WelcomeFrame {
+/** What the server enforces, so a client can check before sending. */
+export interface WelcomeLimits {
+  maxMessageChars: number;
+  maxFrameBytes: number;
+  visitorMessagesPerWindow: number;
+  rateWindowMs: number;
+}
+
+interface WelcomeBase {
   type: 'welcome';
-  role: 'visitor' | 'agent';
   protocol: 1;
   serverTime: number;
-  limits: { maxMessageChars: number; maxFrameBytes: number; visitorMessagesPerWindow: number; rateWindowMs: number };
-  /** Visitor: their id, and a token when one was just issued (store it; it is never sent again). */
-  visitorId?: string;
-  token?: string;
-  identified?: boolean;
-  /** Visitor: their current conversation, if any. */
-  conversation?: ConversationView | null;
-  /** Agent: who they are. */
-  agent?: { id: string; name: string; email: string; role: 'admin' | 'agent'; siteKeys: string[] };
+  limits: WelcomeLimits;
 }
+
+/** The answer to `visitor.hello`. */
+export interface VisitorWelcomeFrame extends WelcomeBase {
+  role: 'visitor';
+  visitorId: string;
+  /** Only when one was just issued: store it, it is never sent again. */
+  token?: string;
+  /** A verified `identify` is on record for this visitor. */
+  identified: boolean;
+  /** Their current conversation, if any. */
+  conversation: ConversationView | null;
+}
+
+/** The answer to `agent.hello`. */
+export interface AgentWelcomeFrame extends WelcomeBase {
+  role: 'agent';
+  agent: AgentProfile;
+}
+
+export type WelcomeFrame = VisitorWelcomeFrame | AgentWelcomeFrame;
 
 export interface AckFrame {
   type: 'ack';
@@ -207,17 +227,32 @@ export interface QueueSnapshotFrame {
   conversations: ConversationView[];
 }
 
-export type ServerFrame =
-  | WelcomeFrame
-  | AckFrame
-  | ErrorFrame
-  | MessageCreatedFrame
-  | ConversationUpdatedFrame
-  | TypingFrame
-  | ReadFrame
-  | ReplayDoneFrame
-  | MessageDeltaFrame
-  | QueueSnapshotFrame;
+/** Frames both endpoints send. */
+type CommonServerFrame =
+  AckFrame | ErrorFrame | MessageCreatedFrame | ConversationUpdatedFrame | TypingFrame | ReadFrame | ReplayDoneFrame | MessageDeltaFrame;
+
+/** Every frame `/ws/visitor` sends. */
+export type VisitorServerFrame = VisitorWelcomeFrame | CommonServerFrame;
+
+/** Every frame `/ws/agent` sends. */
+export type AgentServerFrame = AgentWelcomeFrame | QueueSnapshotFrame | CommonServerFrame;
+
+/** Every frame the server sends, tagged by `type`: welcome, ack, error, message.created, message.delta, conversation.updated, typing, read, replay.done, queue.snapshot. */
+export type ServerFrame = VisitorServerFrame | AgentServerFrame;
+
+/** The `type` of every server frame, for code that needs the list at run time (docs/protocol.md lists the same). */
+export const SERVER_FRAME_TYPES = [
+  'welcome',
+  'ack',
+  'error',
+  'message.created',
+  'message.delta',
+  'conversation.updated',
+  'typing',
+  'read',
+  'replay.done',
+  'queue.snapshot',
+] as const satisfies readonly ServerFrame['type'][];
 
 /** Frames that belong to a conversation's log: clients track `seq` on these to resume. */
 export type LoggedFrame = MessageCreatedFrame | (ConversationUpdatedFrame & { seq: number });

@@ -1,5 +1,5 @@
 // Widget limits and timings: every one a named option with a small default. The protocol limits
-// mirror shared/src/limits.ts (a unit test keeps them equal) so the widget never imports zod.
+// equal shared/src/limits.ts (a unit test keeps them so); the socket reads its limits from here.
 
 export const WIDGET_DEFAULTS = {
   /** Commands kept for resending until acked (protocol: outboxLength). New sends beyond it are refused, never dropped. */

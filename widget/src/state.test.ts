@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage, ConversationView, ServerFrame } from '@servus/shared';
+import type { ChatMessage, ConversationView, VisitorServerFrame } from '@servus/shared';
 import { initialState, quickReplies, reduce, unreadCount, type Action, type State } from './state.js';
 
 const conv = (status: ConversationView['status'] = 'bot', extra: Partial<ConversationView> = {}): ConversationView => ({
@@ -14,18 +14,20 @@ const conv = (status: ConversationView['status'] = 'bot', extra: Partial<Convers
   updatedAt: 0,
   ...extra,
 });
-const msg = (seq: number, extra: Partial<ChatMessage> = {}): ServerFrame => ({
+const msg = (seq: number, extra: Partial<ChatMessage> = {}): VisitorServerFrame => ({
   type: 'message.created',
   conversationId: 'c1',
   seq,
   message: { id: `m${seq}`, seq, kind: 'text', author: { type: 'bot' }, text: `answer ${seq}`, at: seq * 1000, ...extra },
 });
-const run = (...actions: (Action | ServerFrame)[]): State =>
+const run = (...actions: (Action | VisitorServerFrame)[]): State =>
   actions.reduce<State>(
     (s, a) =>
       reduce(
         s,
-        'frame' in a || a.type.startsWith('local.') || a.type === 'reset' ? (a as Action) : { type: 'frame', frame: a as ServerFrame },
+        'frame' in a || a.type.startsWith('local.') || a.type === 'reset'
+          ? (a as Action)
+          : { type: 'frame', frame: a as VisitorServerFrame },
       ),
     initialState(),
   );
@@ -112,7 +114,7 @@ describe('conversation reducer', () => {
   });
 
   it('starts counting again for a new conversation', () => {
-    const s = run(msg(1), msg(2), { ...msg(1), conversationId: 'c2' } as ServerFrame);
+    const s = run(msg(1), msg(2), { ...msg(1), conversationId: 'c2' } as VisitorServerFrame);
     expect(s.conversationId).toBe('c2');
     expect(s.lastSeq).toBe(1);
   });

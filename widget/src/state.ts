@@ -1,6 +1,6 @@
 // The conversation as the visitor sees it: one reducer over server frames and local actions
 // (send, reject, retry, reset). Pure, so it is tested without a socket or a DOM.
-import type { Author, ChatMessage, ConversationView, ServerFrame, Suggestion } from '@servus/shared';
+import type { Author, ChatMessage, ConversationView, Suggestion, VisitorServerFrame } from '@servus/shared';
 import type { ConnectionStatus } from './transport.js';
 
 export type Delivery = 'sending' | 'sent' | 'failed' | 'read';
@@ -41,7 +41,7 @@ export interface State {
 }
 
 export type Action =
-  | { type: 'frame'; frame: ServerFrame }
+  | { type: 'frame'; frame: VisitorServerFrame }
   | { type: 'local.send'; cid: string; text: string; at: number }
   | { type: 'local.failed'; cid: string }
   | { type: 'local.retry'; cid: string }
@@ -99,7 +99,7 @@ function switchTo(s: State, conversationId: string): State {
   return { ...s, conversationId, conversation: null, lastSeq: 0, gap: false, teamReadSeq: 0, rated: false };
 }
 
-function onFrame(state: State, f: ServerFrame): State {
+function onFrame(state: State, f: VisitorServerFrame): State {
   switch (f.type) {
     case 'welcome': {
       const conv = f.conversation ?? null;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ServerFrame } from '@servus/shared';
-import { backoffDelay, createTransport, type ConnectionStatus, type TransportOptions } from './transport.js';
+import type { VisitorServerFrame } from '@servus/shared';
+import { createTransport, type ConnectionStatus, type TransportOptions } from './transport.js';
 import { safeStorage } from './storage.js';
 
 /** A WebSocket double: records what the widget sends, lets the test play the server. */
@@ -28,7 +28,7 @@ class FakeSocket {
     this.readyState = 1;
     this.onopen?.();
   }
-  receive(frame: Partial<ServerFrame> & { type: string }) {
+  receive(frame: Partial<VisitorServerFrame> & { type: string }) {
     this.onmessage?.({ data: JSON.stringify(frame) });
   }
   drop() {
@@ -44,7 +44,7 @@ const latest = () => FakeSocket.all[FakeSocket.all.length - 1]!;
 const welcome = (extra: Record<string, unknown> = {}) => ({ type: 'welcome', role: 'visitor', protocol: 1, ...extra }) as never;
 
 function setup(overrides: Partial<TransportOptions> = {}) {
-  const frames: ServerFrame[] = [];
+  const frames: VisitorServerFrame[] = [];
   const statuses: ConnectionStatus[] = [];
   const rejected: string[] = [];
   const storage = safeStorage(() => localStorage);
@@ -191,16 +191,5 @@ describe('transport', () => {
     latest().receive(welcome());
     t.sendVolatile({ type: 'typing.update', conversationId: 'c', active: true });
     expect(latest().sentOf('typing.update')).toHaveLength(1);
-  });
-});
-
-describe('backoffDelay', () => {
-  it('stays between the minimum and the capped exponential ceiling (full jitter)', () => {
-    for (let attempt = 0; attempt < 12; attempt++) {
-      const ceiling = Math.min(20_000, 500 * 2 ** attempt);
-      expect(backoffDelay(attempt, () => 0, 500, 20_000)).toBe(500);
-      expect(backoffDelay(attempt, () => 0.999999, 500, 20_000)).toBeLessThanOrEqual(ceiling);
-    }
-    expect(backoffDelay(30, () => 1, 500, 20_000)).toBe(20_000);
   });
 });

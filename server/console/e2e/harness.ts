@@ -12,8 +12,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../../src/testing/in-process.js';
 import { TEST_ADMIN } from '../../src/testing/server-process.js';
 import { createFaqBot, initialBotState, loadFaqFiles, type BotState } from '../../src/bot/index.js';
-import type { BotResponder } from '../../src/conversations/bot-responder.js';
-import { hashPassword, randomId } from '../../src/ids.js';
+import type { BotResponder } from '../../src/bot/index.js';
+import { hashPassword, randomId } from '../../src/core/ids.js';
 import { launchChromium } from '../../src/testing/browser.js';
 
 export { TEST_ADMIN };
@@ -73,8 +73,6 @@ export async function addAgent(
       role,
       password_hash: await hashPassword(password),
       capacity: 3,
-      failed_logins: 0,
-      locked_until: null,
       created_at: Date.now(),
     })
     .execute();
@@ -96,7 +94,20 @@ export interface AgentPage {
 export async function openConsole(
   browser: Browser,
   baseUrl: string,
-  { email, password, lang = 'en', bypassCSP = false }: { email: string; password: string; lang?: 'de' | 'en'; bypassCSP?: boolean },
+  {
+    email,
+    password,
+    lang = 'en',
+    bypassCSP = false,
+    prepare,
+  }: {
+    email: string;
+    password: string;
+    lang?: 'de' | 'en';
+    bypassCSP?: boolean;
+    /** Runs before the console is loaded (a clock to control, a WebSocket route). */
+    prepare?: (page: Page) => Promise<void>;
+  },
 ): Promise<AgentPage> {
   const context = await browser.newContext({
     locale: lang === 'de' ? 'de-DE' : 'en-US',
@@ -109,6 +120,7 @@ export async function openConsole(
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
   });
+  await prepare?.(page);
   await page.goto(`${baseUrl}/console`);
   await page.locator('servus-login input[name=email]').fill(email);
   await page.locator('servus-login input[name=password]').fill(password);

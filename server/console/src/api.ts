@@ -1,5 +1,9 @@
 // REST calls to the server: same-origin JSON with the session cookie; errors keep the server's
 // stable code so the UI can react (401 → login) and show a translated message.
+import { CommandFailure } from '@servus/shared';
+import type { Key } from './i18n.js';
+import { CommandError } from './live/socket.js';
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -33,4 +37,13 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
     throw new ApiError(res.status, err?.code ?? 'HTTP_' + res.status, err?.message ?? res.statusText, err?.path);
   }
   return data as T;
+}
+
+/**
+ * The text to show for a failed request or command: the socket's own failures (no answer in time,
+ * outbox full, closed) translated, the server's message otherwise (it never carries internal text).
+ */
+export function errorText(err: unknown, t: (key: Key) => string): string {
+  if (err instanceof CommandError && err.code in CommandFailure) return t(`cmd_${err.code as CommandFailure}`);
+  return (err instanceof Error && err.message) || t('error');
 }

@@ -1,37 +1,29 @@
 // What every console component needs, created once after login: the live socket and store, the
 // REST query client, the translator, and navigation. Passed down as one `ctx` property.
 import { QueryClient, focusManager, onlineManager } from '@tanstack/query-core';
-import type { ConversationChange } from '@servus/shared';
-import { createLiveSocket, type LiveSocket, type SocketState } from './live/socket.js';
+import type { AgentProfile, ConversationChange, SocketStatus } from '@servus/shared';
+import { createLiveSocket, type LiveSocket } from './live/socket.js';
 import { createLiveStore, type Alert, type LiveStore } from './live/store.js';
 import type { Key, Lang } from './i18n.js';
 import { api } from './api.js';
 import { plainText } from './format.js';
 import { beep, notify, loadPrefs, warmUpAudio, type Prefs } from './notify.js';
 
-export interface Me {
-  id: string;
-  name: string;
-  email: string;
-  role: 'admin' | 'agent';
-  siteKeys: string[];
-}
-
 export interface ConsoleContext {
-  me: Me;
+  me: AgentProfile;
   store: LiveStore;
   socket: LiveSocket;
   qc: QueryClient;
   t: (key: Key) => string;
   lang: Lang;
   prefs: Prefs;
-  connection: SocketState;
+  connection: SocketStatus;
   navigate: (path: string) => void;
   dispose(): void;
 }
 
 export interface ContextOptions {
-  me: Me;
+  me: AgentProfile;
   t: (key: Key) => string;
   lang: Lang;
   navigate: (path: string) => void;
@@ -66,17 +58,18 @@ export function createConsoleContext({ me, t, lang, navigate, onChange, staleAft
       // Whatever REST showed may have changed while we were away.
       void qc.invalidateQueries();
     },
-    onState: (s) => {
+    onStatus: (s) => {
       ctx.connection = s;
-      // A refused reconnect may mean the session ended (logged out elsewhere, password changed):
-      // ask once per drop; a 401 takes the console back to the login.
-      if (s === 'closed') void api('/api/auth/me').catch(() => {});
       onChange();
     },
+    // A refused reconnect may mean the session ended (logged out elsewhere, password changed):
+    // ask once per drop and per failed attempt; a 401 takes the console back to the login.
+    onDrop: () => void api('/api/auth/me').catch(() => {}),
   });
   const store = createLiveStore({
     send: (f) => socket.send(f),
     sendVolatile: (f) => socket.sendVolatile(f),
+    command: (f) => socket.command(f),
     onConversationChanged: refreshLists,
     // After the render: the first beep creates an AudioContext, which can take a moment.
     onAlert: (alert) => setTimeout(() => announce(alert), 0),
@@ -104,7 +97,7 @@ export function createConsoleContext({ me, t, lang, navigate, onChange, staleAft
       return;
     }
     focusManager.setFocused(true);
-    if (socket.state !== 'open' || (hiddenAt && Date.now() - hiddenAt > staleAfterHiddenMs)) socket.reconnectNow();
+    if (socket.status !== 'online' || (hiddenAt && Date.now() - hiddenAt > staleAfterHiddenMs)) socket.reconnectNow();
     else store.resync((f) => socket.send(f));
     hiddenAt = 0;
   };
@@ -125,13 +118,13 @@ export function createConsoleContext({ me, t, lang, navigate, onChange, staleAft
     t,
     lang,
     prefs: loadPrefs(),
-    connection: 'connecting' as SocketState,
+    connection: 'connecting' as SocketStatus,
     navigate,
     dispose() {
       document.removeEventListener('visibilitychange', onVisibility);
       document.removeEventListener('pointerdown', warmUpAudio);
       window.removeEventListener('online', onOnline);
-      socket.stop();
+      socket.close();
       qc.clear();
       qc.unmount();
     },

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { describeUserAgent, duration, expandVariables, plainText, safeHttpUrl } from './format.js';
+import {
+  bucketLabel,
+  describeUserAgent,
+  duration,
+  expandVariables,
+  formatDuration,
+  formatPercent,
+  formatShortDuration,
+  plainText,
+  safeHttpUrl,
+} from './format.js';
 import { slashTokenBefore } from './components/composer-token.js';
 
 describe('format helpers', () => {
@@ -46,5 +56,25 @@ describe('format helpers', () => {
     expect(plainText('***Wichtig*** und **[fett](https://x.example)**')).toBe('Wichtig und fett');
     // Not Markdown: snake_case, a lone star, arithmetic.
     expect(plainText('file_name_here, 2 * 3 = 6, 5*')).toBe('file_name_here, 2 * 3 = 6, 5*');
+  });
+});
+
+describe('dashboard formats', () => {
+  it('says durations the way people do', () => {
+    expect(formatDuration(42, 'en')).toBe('42 s');
+    expect(formatDuration(185, 'en')).toBe('3 min 5 s');
+    expect(formatDuration(120, 'en')).toBe('2 min');
+    expect(formatDuration(1500, 'en')).toBe('25 min');
+    expect(formatDuration(3900, 'en')).toBe('1 h 5 min');
+    expect(formatDuration(null, 'en')).toBe('–');
+    expect(formatShortDuration(90)).toBe('1m30s');
+    expect(bucketLabel([5, 60, 3600], 1)).toBe('≤1m');
+    expect(bucketLabel([5, 60, 3600], 3)).toBe('>1h');
+  });
+
+  it('writes rates as percentages in the reader’s language', () => {
+    expect(formatPercent(0.4567, 'en')).toBe('45.7%');
+    expect(formatPercent(0.4567, 'de').replace(/\s/g, ' ')).toBe('45,7 %');
+    expect(formatPercent(null, 'de')).toBe('–');
   });
 });

@@ -1,4 +1,5 @@
-// UI strings in German and English. The agent picks; the default comes from the browser.
+// UI strings in German and English, the console's and its dashboard's (`dash_` keys) in one table.
+// The agent picks; the default comes from the browser. `{name}` in a string is filled from params.
 const en = {
   appName: 'Servus',
   login: 'Log in',
@@ -134,6 +135,9 @@ const en = {
   newChat: 'New chat waiting',
   newMessage: 'New message',
   error: 'Something went wrong.',
+  cmd_TIMEOUT: 'The server did not confirm this in time. Check the connection and try again.',
+  cmd_OUTBOX_FULL: 'Too many actions are waiting for the connection; try again in a moment.',
+  cmd_CLOSED: 'The connection was closed.',
   confirmRemove: 'Remove this agent?',
   deleteEntry: 'Delete',
   confirmDeleteEntry: 'Delete this FAQ entry from its file? The bot will no longer answer with it.',
@@ -193,6 +197,87 @@ const en = {
   siteKeyHint:
     'The key goes into the embed code and cannot be changed: 2 to 63 lower-case letters, digits and -, starting with a letter or digit.',
   siteCreated: 'Website added; its embed code is shown above.',
+  // The dashboard (dashboard/): its own words, read through dashboardTranslator.
+  dash_title: 'Service standards',
+  dash_period: 'Period',
+  dash_days7: '7 days',
+  dash_days30: '30 days',
+  dash_days90: '90 days',
+  dash_custom: 'Custom',
+  dash_from: 'From',
+  dash_to: 'To',
+  dash_site: 'Site',
+  dash_allSites: 'All sites',
+  dash_exportCsv: 'Export CSV',
+  dash_loading: 'Loading figures…',
+  dash_error: 'The figures could not be loaded.',
+  dash_retry: 'Try again',
+  dash_noData: 'No conversations in this period yet.',
+  dash_truncated: 'Very many conversations: the figures cover the newest 50,000.',
+  dash_conversations: 'Conversations',
+  dash_frtHuman: 'First response (agent)',
+  dash_frtAny: 'First response (any)',
+  dash_wait: 'Wait in queue',
+  dash_handling: 'Handling time',
+  dash_resolution: 'Resolution rate',
+  dash_fcr: 'First-contact resolution',
+  dash_containment: 'Bot containment',
+  dash_handoffRate: 'Handoff rate',
+  dash_csat: 'CSAT',
+  dash_nps: 'NPS',
+  dash_ces: 'CES',
+  dash_sla: 'Service level',
+  dash_median: 'median',
+  dash_p90: 'p90',
+  dash_satisfied: 'satisfied (4–5)',
+  dash_ratings: 'ratings',
+  dash_slaTarget: 'answered within {target}',
+  dash_slaTargets: 'answered within each site’s target',
+  dash_ofEngaged: 'of {n} with a visitor message',
+  dash_ofResolved: 'of {n} resolved',
+  dash_cesHint: '1 = very easy … 7 = very hard',
+  dash_perDay: 'Conversations per day',
+  dash_timesPerDay: 'Response times per day (median)',
+  dash_byHour: 'Conversations by hour of day',
+  dash_frtHistogram: 'First response (agent): distribution',
+  dash_waitHistogram: 'Wait in queue: distribution',
+  dash_csatBars: 'CSAT ratings',
+  dash_handoffReasons: 'Handoff reasons',
+  dash_agents: 'Agents',
+  dash_agent: 'Agent',
+  dash_byLanguage: 'By language',
+  dash_bySite: 'By site',
+  dash_language: 'Language',
+  dash_handled: 'Handled',
+  dash_resolved: 'Resolved',
+  dash_handoffs: 'Handoffs',
+  dash_proactive: 'Proactive messages',
+  dash_rule: 'Rule',
+  dash_page: 'Pages',
+  dash_shown: 'Shown',
+  dash_opened: 'Opened',
+  dash_openRate: 'Open rate',
+  dash_ledTo: 'Conversations',
+  dash_conversionRate: 'Conversation rate',
+  dash_removedRule: '(removed)',
+  dash_noProactive: 'No proactive rules yet.',
+  dash_noAgents: 'No conversation reached an agent in this period.',
+  dash_unassigned: 'Not assigned',
+  dash_date: 'Date',
+  dash_hour: 'Hour',
+  dash_bucket: 'Up to',
+  dash_count: 'Count',
+  dash_more: 'more',
+  dash_reason_visitor_request: 'Visitor asked',
+  dash_reason_low_confidence: 'Bot unsure',
+  dash_reason_frustration: 'Frustration',
+  dash_reason_agent_offline: 'No agent online',
+  dash_reason_reopened: 'Reopened',
+  dash_reason_offline_message: 'Offline message',
+  dash_reason_agent_takeover: 'Agent took over',
+  dash_reason_llm_handoff: 'AI handed over',
+  dash_reason_unknown: 'Other',
+  dash_timeZone: 'Times in {tz}',
 } as const;
 
 export type Key = keyof typeof en;
@@ -332,6 +417,9 @@ const de: Record<Key, string> = {
   newChat: 'Neuer Chat wartet',
   newMessage: 'Neue Nachricht',
   error: 'Etwas ist schiefgegangen.',
+  cmd_TIMEOUT: 'Der Server hat das nicht rechtzeitig bestätigt. Bitte die Verbindung prüfen und erneut versuchen.',
+  cmd_OUTBOX_FULL: 'Zu viele Aktionen warten auf die Verbindung; bitte gleich erneut versuchen.',
+  cmd_CLOSED: 'Die Verbindung wurde geschlossen.',
   confirmRemove: 'Diesen Agenten entfernen?',
   deleteEntry: 'Löschen',
   confirmDeleteEntry: 'Diesen FAQ-Eintrag aus seiner Datei löschen? Der Bot antwortet dann nicht mehr damit.',
@@ -391,10 +479,96 @@ const de: Record<Key, string> = {
   siteKeyHint:
     'Der Schlüssel steht im Einbettungscode und lässt sich nicht ändern: 2 bis 63 Kleinbuchstaben, Ziffern und -, am Anfang ein Buchstabe oder eine Ziffer.',
   siteCreated: 'Website hinzugefügt; ihr Einbettungscode steht oben.',
+  // The dashboard
+  dash_title: 'Servicestandards',
+  dash_period: 'Zeitraum',
+  dash_days7: '7 Tage',
+  dash_days30: '30 Tage',
+  dash_days90: '90 Tage',
+  dash_custom: 'Eigener',
+  dash_from: 'Von',
+  dash_to: 'Bis',
+  dash_site: 'Website',
+  dash_allSites: 'Alle Websites',
+  dash_exportCsv: 'CSV exportieren',
+  dash_loading: 'Kennzahlen werden geladen …',
+  dash_error: 'Die Kennzahlen konnten nicht geladen werden.',
+  dash_retry: 'Erneut versuchen',
+  dash_noData: 'In diesem Zeitraum gibt es noch keine Gespräche.',
+  dash_truncated: 'Sehr viele Gespräche: Die Zahlen umfassen die neuesten 50.000.',
+  dash_conversations: 'Gespräche',
+  dash_frtHuman: 'Erste Antwort (Agent)',
+  dash_frtAny: 'Erste Antwort (alle)',
+  dash_wait: 'Wartezeit',
+  dash_handling: 'Bearbeitungszeit',
+  dash_resolution: 'Lösungsquote',
+  dash_fcr: 'Erstlösungsquote',
+  dash_containment: 'Bot-Lösungsquote',
+  dash_handoffRate: 'Übergabequote',
+  dash_csat: 'CSAT',
+  dash_nps: 'NPS',
+  dash_ces: 'CES',
+  dash_sla: 'Servicelevel',
+  dash_median: 'Median',
+  dash_p90: 'p90',
+  dash_satisfied: 'zufrieden (4–5)',
+  dash_ratings: 'Bewertungen',
+  dash_slaTarget: 'beantwortet in {target}',
+  dash_slaTargets: 'beantwortet im Ziel der Website',
+  dash_ofEngaged: 'von {n} mit Besuchernachricht',
+  dash_ofResolved: 'von {n} gelösten',
+  dash_cesHint: '1 = sehr leicht … 7 = sehr schwer',
+  dash_perDay: 'Gespräche pro Tag',
+  dash_timesPerDay: 'Antwortzeiten pro Tag (Median)',
+  dash_byHour: 'Gespräche nach Tageszeit',
+  dash_frtHistogram: 'Erste Antwort (Agent): Verteilung',
+  dash_waitHistogram: 'Wartezeit: Verteilung',
+  dash_csatBars: 'CSAT-Bewertungen',
+  dash_handoffReasons: 'Übergabegründe',
+  dash_agents: 'Agenten',
+  dash_agent: 'Agent',
+  dash_byLanguage: 'Nach Sprache',
+  dash_bySite: 'Nach Website',
+  dash_language: 'Sprache',
+  dash_handled: 'Bearbeitet',
+  dash_resolved: 'Gelöst',
+  dash_handoffs: 'Übergaben',
+  dash_proactive: 'Proaktive Nachrichten',
+  dash_rule: 'Regel',
+  dash_page: 'Seiten',
+  dash_shown: 'Angezeigt',
+  dash_opened: 'Geöffnet',
+  dash_openRate: 'Öffnungsrate',
+  dash_ledTo: 'Gespräche',
+  dash_conversionRate: 'Gesprächsrate',
+  dash_removedRule: '(entfernt)',
+  dash_noProactive: 'Noch keine proaktiven Regeln.',
+  dash_noAgents: 'In diesem Zeitraum hat kein Gespräch einen Agenten erreicht.',
+  dash_unassigned: 'Nicht zugewiesen',
+  dash_date: 'Datum',
+  dash_hour: 'Stunde',
+  dash_bucket: 'Bis',
+  dash_count: 'Anzahl',
+  dash_more: 'mehr',
+  dash_reason_visitor_request: 'Besucher wollte Mensch',
+  dash_reason_low_confidence: 'Bot unsicher',
+  dash_reason_frustration: 'Frust erkannt',
+  dash_reason_agent_offline: 'Kein Agent online',
+  dash_reason_reopened: 'Wieder geöffnet',
+  dash_reason_offline_message: 'Offline-Nachricht',
+  dash_reason_agent_takeover: 'Agent übernahm',
+  dash_reason_llm_handoff: 'KI übergab',
+  dash_reason_unknown: 'Sonstige',
+  dash_timeZone: 'Zeiten in {tz}',
 };
 
 export type Lang = 'de' | 'en';
 const tables: Record<Lang, Record<Key, string>> = { en, de };
+
+/** `de…` → German, anything else → English. */
+export function langOf(value: string | null | undefined): Lang {
+  return (value ?? '').toLowerCase().startsWith('de') ? 'de' : 'en';
+}
 
 export function defaultLang(): Lang {
   try {
@@ -403,14 +577,37 @@ export function defaultLang(): Lang {
   } catch {
     /* storage may be unavailable (private mode) */
   }
-  return (navigator.language ?? 'en').toLowerCase().startsWith('de') ? 'de' : 'en';
+  return langOf(navigator.language);
 }
 
-export function translator(lang: Lang): (key: Key) => string {
+export type Params = Record<string, string | number>;
+export type Translate<K extends string = Key> = (key: K, params?: Params) => string;
+
+export function translator(lang: Lang): Translate {
   const table = tables[lang];
-  return (key) => table[key] ?? en[key];
+  return (key, params) => {
+    let text: string = table[key] ?? en[key];
+    if (params) for (const [k, v] of Object.entries(params)) text = text.replace(`{${k}}`, String(v));
+    return text;
+  };
 }
 
 export function has(key: string): key is Key {
   return key in en;
+}
+
+type WithoutDashPrefix<K> = K extends `dash_${infer Rest}` ? Rest : never;
+/** The dashboard's keys, without their `dash_` prefix. */
+export type DashboardKey = WithoutDashPrefix<Key>;
+
+/** The dashboard's view of the table: its keys without the prefix. */
+export function dashboardTranslator(lang: Lang): Translate<DashboardKey> {
+  const t = translator(lang);
+  return (key, params) => t(`dash_${key}`, params);
+}
+
+/** A handoff reason's label on the dashboard; unknown reasons (a newer server) show their code. */
+export function reasonLabel(t: Translate<DashboardKey>, reason: string): string {
+  const key = `dash_reason_${reason}`;
+  return has(key) ? t(key.slice('dash_'.length) as DashboardKey) : reason;
 }

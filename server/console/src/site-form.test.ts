@@ -1,6 +1,7 @@
 // The Website form's round trip: stored settings → form values → one PATCH body with every field.
 import { describe, expect, it } from 'vitest';
-import { embedSnippet, formFromSite, patchFromForm, readSiteForm, type SiteView } from './site-form.js';
+import type { SiteView } from '@servus/shared';
+import { embedSnippet, formFromSite, patchFromForm, readSiteForm } from './site-form.js';
 
 const full: SiteView = {
   key: 'demo',

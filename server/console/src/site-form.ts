@@ -1,21 +1,10 @@
 // The Website settings form's pure parts: the embed snippet, the stored settings as form values,
 // and the form values as one PATCH body (empty optional text → null, so the default applies again).
 
-import type { LauncherOffset, SiteSettings, Weekday } from '@servus/shared';
+import type { LauncherOffset, SiteView, Weekday } from '@servus/shared';
 export { DEFAULT_WIDGET_COLOR as DEFAULT_COLOR } from '@servus/shared';
 
 export const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-
-/** The settings as `GET /api/sites/:key/settings` returns them (each field only if set). */
-export type SiteSettingsView = SiteSettings;
-
-export interface SiteView {
-  key: string;
-  name: string;
-  settings: SiteSettingsView;
-  /** Admins only: the site secret for identify hashes. */
-  secret?: string;
-}
 
 export interface SiteFormValues {
   name: string;

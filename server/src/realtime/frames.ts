@@ -7,6 +7,7 @@ import type {
   ConversationChange,
   ConversationUpdatedFrame,
   ErrorFrame,
+  LoggedFrame,
   MessageDeltaFrame,
   QueueInfo,
   QueueSnapshotFrame,
@@ -70,15 +71,15 @@ export function messageCreatedFrames(conversationId: string, row: EventRow): { a
 }
 
 /** A status or rating event as `conversation.updated`, with the conversation as given. */
-function statusFrame(
+function statusFrameOf(
   row: EventRow,
   data: EventData,
   conversation: ConversationRow,
   audience: Audience,
   seq: number,
   extras: { assigneeName: string | null; queue?: QueueInfo | null },
-): string {
-  return conversationUpdatedFrame({
+): ConversationUpdatedFrame & { seq: number } {
+  return {
     type: 'conversation.updated',
     conversationId: conversation.id,
     seq,
@@ -86,8 +87,10 @@ function statusFrame(
     ...(row.kind === 'rating' ? { rating: data.rating ?? {} } : {}),
     conversation: toView(conversation, audience, extras),
     at: row.created_at,
-  });
+  };
 }
+
+const statusFrame = (...args: Parameters<typeof statusFrameOf>) => conversationUpdatedFrame(statusFrameOf(...args));
 
 /** A status or rating event just committed, for both audiences, with the conversation as it is now. */
 export function statusFrames(
@@ -106,12 +109,12 @@ export function statusFrames(
  * A logged event as one audience replays it (its seq in that audience's sequence). Replayed status
  * frames carry the state as it was then, not as it is now.
  */
-export function replayedFrame(
+export function replayedFrameOf(
   conversation: ConversationRow,
   row: EventRow,
   audience: Audience,
   assigneeNameNow: string | null,
-): { seq: number; json: string } {
+): LoggedFrame {
   const seq = audience === 'agent' ? row.seq : row.visitor_seq!;
   if (row.kind === 'status' || row.kind === 'rating') {
     const data = parseData(row);
@@ -123,7 +126,18 @@ export function replayedFrame(
             status: (data.status ?? conversation.status) as ConversationRow['status'],
             assignee_id: data.assignee?.id ?? null,
           };
-    return { seq, json: statusFrame(row, data, then, audience, seq, { assigneeName: data.assignee?.name ?? assigneeNameNow }) };
+    return statusFrameOf(row, data, then, audience, seq, { assigneeName: data.assignee?.name ?? assigneeNameNow });
   }
-  return { seq, json: json({ type: 'message.created', conversationId: conversation.id, seq, message: toMessage(row, audience) }) };
+  return { type: 'message.created', conversationId: conversation.id, seq, message: toMessage(row, audience) };
+}
+
+/** The same as JSON, for a socket. */
+export function replayedFrame(
+  conversation: ConversationRow,
+  row: EventRow,
+  audience: Audience,
+  assigneeNameNow: string | null,
+): { seq: number; json: string } {
+  const frame = replayedFrameOf(conversation, row, audience, assigneeNameNow);
+  return { seq: frame.seq, json: json(frame) };
 }

@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from '../core/logger.js';
 import type { Database } from '../storage/schema.js';
-import { DEFAULT_WIDGET_COLOR, type SiteSettings as SharedSiteSettings } from '@servus/shared';
+import { DEFAULT_WIDGET_COLOR, type SiteSettings as SharedSiteSettings, type WidgetConfig } from '@servus/shared';
 import { isOpen, nextOpening } from '../core/hours.js';
 import { rulesOf, type ProactiveRule } from '../proactive/rules.js';
 
@@ -97,7 +97,7 @@ export function createOriginRefusals(logger: Logger, { everyMs = 3_600_000, now 
 }
 
 /** The settings the widget may see (never the secret). */
-export function publicSiteConfig(site: Site) {
+export function publicSiteConfig(site: Site): WidgetConfig {
   const s = site.settings;
   return {
     key: site.key,

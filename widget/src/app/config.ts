@@ -1,30 +1,16 @@
 // The site's public widget settings (GET /api/widget/config?site=KEY), merged with the script
 // tag's data attributes (which win).
-import type { LoaderOptions, Lang, Position } from '../public-api.js';
-import type { ProactiveRule } from './proactive.js';
+import { DEFAULT_WIDGET_COLOR, type WidgetConfig, type WidgetConfigResponse } from '@servus/shared';
+import type { LoaderOptions } from '../public-api.js';
 
-export interface SiteConfig {
-  key: string;
-  name: string;
-  color: string;
-  position: Position;
-  title: { de: string; en: string };
-  greeting: { de: string; en: string };
-  botName: string;
-  botAvatarUrl: string | null;
-  agentAvatarUrl: string | null;
-  defaultLang: Lang;
-  preChatForm: { enabled: boolean; fields: ('name' | 'email')[] };
-  ratings: { nps: boolean; ces: boolean };
-  hours?: { open: boolean; opensAt: number | null; timeZone: string | null };
-  proactive?: ProactiveRule[];
-}
+/** The server's answer; without one (offline, blocked) the fallback has no hours and no rules. */
+export type SiteConfig = Omit<WidgetConfig, 'hours' | 'proactive'> & Partial<Pick<WidgetConfig, 'hours' | 'proactive'>>;
 
 /** Used when the config cannot be fetched (offline, blocked): the chat still works, plainly. */
 export const fallbackConfig = (site: string): SiteConfig => ({
   key: site,
   name: site,
-  color: '#0f766e',
+  color: DEFAULT_WIDGET_COLOR,
   position: 'right',
   title: { de: 'Chat', en: 'Chat' },
   greeting: { de: '', en: '' },
@@ -40,7 +26,7 @@ export const fallbackConfig = (site: string): SiteConfig => ({
 export async function loadConfig(options: LoaderOptions, fetched: () => Promise<unknown>): Promise<SiteConfig> {
   let config = fallbackConfig(options.site);
   // Null when it could not be fetched (offline, blocked): the widget still works with defaults.
-  const site = ((await fetched()) as { site?: SiteConfig } | null)?.site;
+  const site = ((await fetched()) as Partial<WidgetConfigResponse> | null)?.site;
   if (site) config = { ...config, ...site };
   const lang = options.lang;
   if (options.color) config.color = options.color;

@@ -1,16 +1,7 @@
 // Proactive greetings (issue 6): which rule, if any, greets this visitor on this page. A separate
 // chunk with its styles: most sites have no rules.
-import { matchesUrlPattern } from '@servus/shared';
+import { matchesUrlPattern, type ProactiveRule } from '@servus/shared';
 export { default as greetingCss } from './greeting.css?inline';
-
-export interface ProactiveRule {
-  id: string;
-  /** Glob over location.pathname + search; `*` matches any characters. */
-  urlPattern: string;
-  delaySeconds: number;
-  returningOnly: boolean;
-  text: { de?: string; en?: string };
-}
 
 /** The first rule that applies here, with its text in the visitor's language (or the other one). */
 export function pickRule(

@@ -1,13 +1,13 @@
 // The widget's controller: owns the transport, the conversation reducer, the open/closed panel,
 // unread counting, read receipts, typing, the JS API commands and proactive greetings. Components
 // subscribe to it and call its methods; it never touches the DOM beyond the launcher it was given.
-import type { ServerFrame } from '@servus/shared';
+import { newCid, type VisitorServerFrame } from '@servus/shared';
 import { formatTime, loadStrings, type Strings } from '../i18n.js';
 import { WIDGET_DEFAULTS, storageKey } from '../options.js';
 import type { Command, Host, Lang } from '../public-api.js';
 import { initialState, reduce, unreadCount, type Action, type State } from '../state.js';
 import { safeStorage, type SafeStorage } from '../storage.js';
-import { createTransport, newCid, type OutboxItem, type Transport, type TransportOptions } from '../transport.js';
+import { createTransport, type OutboxItem, type Transport, type TransportOptions } from '../transport.js';
 import { plainText } from '../markdown.js';
 import { loadConfig, type SiteConfig } from './config.js';
 import { loadRich } from './Messages.js';
@@ -134,7 +134,7 @@ export function createSession({
     set({ chat });
   };
 
-  const onFrame = (frame: ServerFrame) => {
+  const onFrame = (frame: VisitorServerFrame) => {
     const before = view.chat;
     dispatch({ type: 'frame', frame });
     const chat = view.chat;
@@ -213,7 +213,7 @@ export function createSession({
     onFrame,
     onStatus: (status) => dispatch({ type: 'connection', status }),
     onRejected: (item: OutboxItem, code: string) => {
-      if (item.frame.type === 'message.send') dispatch({ type: 'local.failed', cid: item.cid });
+      if (item.frame.type === 'message.send') dispatch({ type: 'local.failed', cid: item.frame.cid });
       else if (item.frame.type === 'visitor.identify') console.warn('[servus] identify was refused:', code);
     },
     onTokenRejected: () => {
@@ -232,7 +232,7 @@ export function createSession({
   const restoreOutbox = () => {
     for (const item of transport.outbox()) {
       if (item.frame.type === 'message.send')
-        dispatch({ type: 'local.send', cid: item.cid, text: String(item.frame.text), at: item.at ?? now() });
+        dispatch({ type: 'local.send', cid: item.frame.cid, text: String(item.frame.text), at: item.at ?? now() });
     }
   };
   restoreOutbox();
@@ -341,7 +341,7 @@ export function createSession({
       const body = text.trim();
       if (!body || body.length > view.chat.maxChars) return false;
       ensureConnected();
-      const cid = newCid();
+      const cid = newCid('w');
       const at = now();
       if (!transport.send({ type: 'message.send', cid, text: body }, at)) {
         set({ notice: t().outboxFull });
@@ -368,24 +368,24 @@ export function createSession({
     },
     handoff() {
       ensureConnected();
-      transport.send({ type: 'handoff.request', cid: newCid() });
+      transport.send({ type: 'handoff.request', cid: newCid('w') });
     },
     profile(name: string, email: string) {
       ensureConnected();
-      transport.send({ type: 'visitor.profile', cid: newCid(), ...(name ? { name } : {}), ...(email ? { email } : {}) });
+      transport.send({ type: 'visitor.profile', cid: newCid('w'), ...(name ? { name } : {}), ...(email ? { email } : {}) });
       local.set(key('profile'), '1');
       set({ profileDone: true });
     },
     offline(email: string, message: string) {
       ensureConnected();
-      const cid = newCid();
+      const cid = newCid('w');
       ackWaiters.set(cid, () => set({ offlineSent: true }));
       return transport.send({ type: 'offline.submit', cid, email, message });
     },
     rate(r: { csat: number; nps?: number; ces?: number; comment?: string }) {
       const conversationId = view.chat.conversationId;
       if (!conversationId) return;
-      transport.send({ type: 'conversation.rate', cid: newCid(), conversationId, ...r });
+      transport.send({ type: 'conversation.rate', cid: newCid('w'), conversationId, ...r });
       dispatch({ type: 'local.rated' });
     },
     skipRating: () => dispatch({ type: 'local.rated' }),
@@ -407,7 +407,7 @@ export function createSession({
           ensureConnected();
           transport.send({
             type: 'visitor.identify',
-            cid: newCid(),
+            cid: newCid('w'),
             id: u.id,
             hash: u.hash,
             ...(u.name ? { name: u.name } : {}),
@@ -417,10 +417,10 @@ export function createSession({
         }
         case 'shutdown':
           stopGreeting();
-          transport.reset();
+          transport.close();
           dispatch({ type: 'reset' });
           set({ open: false, greeting: null, profileDone: false, offlineSent: false, announce: '' });
-          for (const name of ['conv', 'read', 'profile', 'seen']) local.remove(key(name));
+          for (const name of ['token', 'conv', 'read', 'profile', 'seen']) local.remove(key(name));
           for (const name of ['greeted', 'rule']) session.remove(key(name));
           return;
       }

@@ -2,7 +2,8 @@
 // shortcuts, and the tab-title count. Sections render into the middle and right columns.
 import { LitElement, css, html, nothing } from 'lit';
 import { api, setUnauthorizedHandler } from '../api.js';
-import { createConsoleContext, type ConsoleContext, type Me } from '../context.js';
+import type { AgentProfile, AgentSessionResponse } from '@servus/shared';
+import { createConsoleContext, type ConsoleContext } from '../context.js';
 import { defaultLang, translator, type Lang } from '../i18n.js';
 import { parseRoute, routePath, type Route, type Section } from '../router.js';
 import { setTitleCount } from '../notify.js';
@@ -26,7 +27,7 @@ export class ServusConsole extends LitElement {
     _tick: { state: true },
   };
 
-  declare _me: Me | null;
+  declare _me: AgentProfile | null;
   declare _route: Route;
   declare _lang: Lang;
   declare _checked: boolean;
@@ -50,7 +51,7 @@ export class ServusConsole extends LitElement {
     window.addEventListener('popstate', this._onPopState);
     document.addEventListener('keydown', this._onKey);
     setUnauthorizedHandler(() => this._signedOut());
-    void api<{ agent: Me }>('/api/auth/me')
+    void api<AgentSessionResponse>('/api/auth/me')
       .then((r) => this._signedIn(r.agent))
       .catch(() => {})
       .finally(() => (this._checked = true));
@@ -63,7 +64,7 @@ export class ServusConsole extends LitElement {
     this._ctx?.dispose();
   }
 
-  private _signedIn(me: Me): void {
+  private _signedIn(me: AgentProfile): void {
     this._me = me;
     this._ctx?.dispose();
     this._ctx = createConsoleContext({
@@ -175,7 +176,7 @@ export class ServusConsole extends LitElement {
       return html`<servus-login
         .lang=${this._lang}
         @lang=${(e: CustomEvent<Lang>) => this._setLang(e.detail)}
-        @signed-in=${(e: CustomEvent<Me>) => this._signedIn(e.detail)}
+        @signed-in=${(e: CustomEvent<AgentProfile>) => this._signedIn(e.detail)}
       ></servus-login>`;
     }
     const ctx = this._ctx;
@@ -206,7 +207,7 @@ export class ServusConsole extends LitElement {
           <div class="sep"></div>
           ${nav('faq', t('faq'))} ${nav('dashboard', t('dashboard'))} ${nav('settings', t('settings'))}
           <div class="grow"></div>
-          ${ctx.connection !== 'open' ? html`<div class="conn" role="status">${t('connecting')}</div>` : nothing}
+          ${ctx.connection !== 'online' ? html`<div class="conn" role="status">${t('connecting')}</div>` : nothing}
           <div class="me">
             <div class="who"><span class="dot ${store.status}"></span>${ctx.me.name}</div>
             <select
@@ -245,7 +246,7 @@ export class ServusConsole extends LitElement {
             : r.section === 'faq'
               ? html`<servus-faq-editor .ctx=${ctx}></servus-faq-editor>`
               : r.section === 'dashboard'
-                ? html`<div class="page"><servus-dashboard></servus-dashboard></div>`
+                ? html`<div class="page"><servus-dashboard .client=${ctx.qc}></servus-dashboard></div>`
                 : html`<servus-settings .ctx=${ctx} .tick=${this._tick}></servus-settings>`
         }
       </div>

@@ -1,20 +1,16 @@
 // The reply box: reply or internal note (amber, never sent to the visitor), `/shortcut` canned
 // responses with `{{visitor.name}}`-style variables, Enter sends, Shift+Enter breaks the line.
-// Sends typing updates while the agent writes a reply (not a note).
+// Sends typing updates while the agent writes a reply (not a note). A send always settles (ack,
+// error, or the socket's timeout): on failure the text stays, and sending the same text again
+// reuses the command's cid, so a reply that did reach the server is never stored twice.
 import { LitElement, css, html, nothing } from 'lit';
-import type { ConversationView } from '@servus/shared';
+import { newCid, type CannedListResponse, type CannedResponse, type ConversationView } from '@servus/shared';
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
-import { api } from '../api.js';
+import { api, errorText } from '../api.js';
 import { expandVariables } from '../format.js';
 import { base } from '../styles.js';
 import { slashTokenBefore } from './composer-token.js';
-
-export interface Canned {
-  id: string;
-  shortcut: string;
-  text: string;
-}
 
 /** Typing: refresh at most this often while writing, and stop after this long without a key. */
 const TYPING_REFRESH_MS = 3000;
@@ -46,11 +42,13 @@ export class ServusComposer extends LitElement {
   private _idleTimer: ReturnType<typeof setTimeout> | null = null;
   private _drafts = new Map<string, string>();
   private _draftFor: string | null = null;
+  /** The last send that failed: what it was (conversation, mode, text) and its cid, for a retry. */
+  private _failed: { what: string; cid: string } | null = null;
 
-  private _canned = new QueryController<{ canned: Canned[] }>(
+  private _canned = new QueryController<CannedListResponse>(
     this,
     () => this.ctx?.qc,
-    () => ({ queryKey: ['canned'], queryFn: ({ signal }) => api<{ canned: Canned[] }>('/api/canned', { signal }), staleTime: 60_000 }),
+    () => ({ queryKey: ['canned'], queryFn: ({ signal }) => api<CannedListResponse>('/api/canned', { signal }), staleTime: 60_000 }),
   );
 
   constructor() {
@@ -90,7 +88,7 @@ export class ServusComposer extends LitElement {
     this._stopTyping();
   }
 
-  private _suggestions(): Canned[] {
+  private _suggestions(): CannedResponse[] {
     if (!this._token) return [];
     const q = this._token.query;
     return (this._canned.data?.canned ?? []).filter((c) => c.shortcut.toLowerCase().startsWith(q)).slice(0, SUGGESTIONS_MAX);
@@ -106,7 +104,7 @@ export class ServusComposer extends LitElement {
     };
   }
 
-  private _apply(c: Canned): void {
+  private _apply(c: CannedResponse): void {
     const input = this._input;
     if (!input || !this._token) return;
     const caret = input.selectionStart ?? input.value.length;
@@ -187,9 +185,13 @@ export class ServusComposer extends LitElement {
     if (!text) return;
     this._sending = true;
     this._error = '';
+    const note = this._note;
+    const what = `${conv.id}\n${note ? 'note' : 'reply'}\n${text}`;
+    const cid = this._failed?.what === what ? this._failed.cid : newCid('c');
     try {
-      if (this._note) await this.ctx.store.addNote(conv.id, text);
-      else await this.ctx.store.sendMessage(conv.id, text);
+      if (note) await this.ctx.store.addNote(conv.id, text, cid);
+      else await this.ctx.store.sendMessage(conv.id, text, cid);
+      this._failed = null;
       if (this.conversation?.id === conv.id) {
         input.value = '';
         this._autosize();
@@ -197,7 +199,8 @@ export class ServusComposer extends LitElement {
       this._drafts.delete(conv.id);
       this._stopTyping();
     } catch (err) {
-      this._error = (err as { message?: string }).message ?? this.ctx.t('error');
+      this._failed = { what, cid };
+      this._error = errorText(err, this.ctx.t);
     } finally {
       this._sending = false;
     }

@@ -2,7 +2,7 @@
 // conversations (live), or all conversations with status/label filters and full-text search (REST,
 // refreshed whenever the live log reports a change).
 import { LitElement, css, html, nothing } from 'lit';
-import type { ConversationView } from '@servus/shared';
+import type { ConversationListResponse, ConversationView } from '@servus/shared';
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { LiveController } from '../controllers/live-controller.js';
@@ -37,7 +37,7 @@ export class ServusConversationList extends LitElement {
   private _live = new LiveController(this, () => this.ctx?.store, 1000);
   private _searchTimer: ReturnType<typeof setTimeout> | null = null;
 
-  private _all = new QueryController<{ conversations: ConversationView[] }>(
+  private _all = new QueryController<ConversationListResponse>(
     this,
     () => this.ctx?.qc,
     () => ({
@@ -54,7 +54,7 @@ export class ServusConversationList extends LitElement {
   );
 
   // Socket views carry no visitor details or previews: the same lists over REST fill them in.
-  private _details = new QueryController<{ conversations: ConversationView[] }>(
+  private _details = new QueryController<ConversationListResponse>(
     this,
     () => this.ctx?.qc,
     () => ({

@@ -3,11 +3,11 @@
 // typing and read state, the composer, and the visitor's context. Everything the visitor wrote is
 // rendered through text bindings only.
 import { LitElement, css, html, nothing } from 'lit';
-import type { ConversationView } from '@servus/shared';
+import type { AgentListResponse, ConversationDetail, ConversationEventsResponse, ConversationView } from '@servus/shared';
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { LiveController } from '../controllers/live-controller.js';
-import { api } from '../api.js';
+import { api, errorText } from '../api.js';
 import { clock } from '../format.js';
 import { markdownLite } from '../markdown-lite.js';
 import { has, type Key } from '../i18n.js';
@@ -16,30 +16,6 @@ import { base } from '../styles.js';
 import './composer.js';
 import './visitor-panel.js';
 import type { ServusComposer } from './composer.js';
-
-export interface ConversationDetail {
-  conversation: ConversationView;
-  visitor: {
-    id: string;
-    name: string | null;
-    email: string | null;
-    externalId: string | null;
-    verified: boolean;
-    context: Record<string, unknown>;
-    createdAt: number;
-    lastSeenAt: number;
-  };
-  earlier: ConversationView[];
-  labels: string[];
-}
-
-interface AgentRow {
-  id: string;
-  name: string;
-  status: string;
-  openChats: number;
-  capacity: number;
-}
 
 /** Events per REST page when loading a transcript (the server caps it too). */
 const HISTORY_PAGES_MAX = 20;
@@ -70,10 +46,10 @@ export class ServusConversation extends LitElement {
       queryFn: ({ signal }) => api<ConversationDetail>(`/api/conversations/${encodeURIComponent(this.conversationId)}`, { signal }),
     }),
   );
-  private _agents = new QueryController<{ agents: AgentRow[] }>(
+  private _agents = new QueryController<AgentListResponse>(
     this,
     () => this.ctx?.qc,
-    () => ({ queryKey: ['agents'], queryFn: ({ signal }) => api<{ agents: AgentRow[] }>('/api/agents', { signal }) }),
+    () => ({ queryKey: ['agents'], queryFn: ({ signal }) => api<AgentListResponse>('/api/agents', { signal }) }),
   );
 
   constructor() {
@@ -104,8 +80,8 @@ export class ServusConversation extends LitElement {
     let after = 0;
     try {
       for (let page = 0; page < HISTORY_PAGES_MAX; page++) {
-        const r = await api<{ events: unknown[]; more: boolean }>(`/api/conversations/${encodeURIComponent(id)}/events?after=${after}`);
-        const seqs = r.events.map((e) => (e as { seq?: number }).seq ?? 0);
+        const r = await api<ConversationEventsResponse>(`/api/conversations/${encodeURIComponent(id)}/events?after=${after}`);
+        const seqs = r.events.map((e) => e.seq);
         this.ctx.store.mergeHistory(id, r.events, !r.more);
         if (!r.more || !seqs.length) break;
         after = Math.max(...seqs);
@@ -148,7 +124,7 @@ export class ServusConversation extends LitElement {
       const r = await api<ConversationDetail>(`/api/conversations/${encodeURIComponent(this.conversationId)}`);
       this.ctx.store.upsert(r.conversation);
     } catch (err) {
-      this._error = (err as { message?: string }).message ?? this.ctx.t('error');
+      this._error = errorText(err, this.ctx.t);
     } finally {
       this._busy = false;
     }

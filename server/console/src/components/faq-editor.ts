@@ -3,6 +3,7 @@
 // phrasing of an entry or a new entry. Saves and deletions go to the site's FAQ files; hot reload
 // picks them up.
 import { LitElement, css, html, nothing } from 'lit';
+import type { BotTestReply, BotTestResponse, FaqEntry, FaqListResponse, UnansweredListResponse, UnansweredQuestion } from '@servus/shared';
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { api } from '../api.js';
@@ -11,34 +12,7 @@ import { markdownLite } from '../markdown-lite.js';
 import { has, type Key } from '../i18n.js';
 import { base } from '../styles.js';
 
-export interface FaqEntryView {
-  id: string;
-  question: string;
-  variants: string[];
-  answer: string;
-  tags?: string[];
-  lang?: 'de' | 'en';
-  file: string;
-}
-interface Unanswered {
-  text: string;
-  lang: string | null;
-  count: number;
-  firstAt: number;
-  lastAt: number;
-  lastConversationId: string | null;
-}
-interface BotTest {
-  kind: string;
-  text: string;
-  confidence: number;
-  faqId: string | null;
-  question: string | null;
-  suggestions: { id: string; title: string }[];
-  handoffReason: string | null;
-}
-
-type Editing = { mode: 'edit'; entry: FaqEntryView } | { mode: 'new'; fromQuestion?: string; lang?: string | null } | null;
+type Editing = { mode: 'edit'; entry: FaqEntry } | { mode: 'new'; fromQuestion?: string; lang?: string | null } | null;
 
 export class ServusFaqEditor extends LitElement {
   static override properties = {
@@ -54,11 +28,11 @@ export class ServusFaqEditor extends LitElement {
   declare _site: string;
   declare _filter: string;
   declare _editing: Editing;
-  declare _test: BotTest | null;
+  declare _test: BotTestReply | null;
   declare _error: string;
   declare _saving: boolean;
 
-  private _faq = new QueryController<{ entries: FaqEntryView[]; errors: { file?: string; line: number; message: string }[] }>(
+  private _faq = new QueryController<FaqListResponse>(
     this,
     () => this.ctx?.qc,
     () => ({
@@ -67,7 +41,7 @@ export class ServusFaqEditor extends LitElement {
       enabled: !!this._site,
     }),
   );
-  private _unanswered = new QueryController<{ questions: Unanswered[] }>(
+  private _unanswered = new QueryController<UnansweredListResponse>(
     this,
     () => this.ctx?.qc,
     () => ({
@@ -106,7 +80,7 @@ export class ServusFaqEditor extends LitElement {
     if (!text) return;
     this._error = '';
     try {
-      const r = await api<{ reply: BotTest }>(`/api/sites/${encodeURIComponent(this._site)}/bot/test`, { method: 'POST', body: { text } });
+      const r = await api<BotTestResponse>(`/api/sites/${encodeURIComponent(this._site)}/bot/test`, { method: 'POST', body: { text } });
       this._test = r.reply;
     } catch (err) {
       this._error = (err as Error).message;
@@ -164,7 +138,7 @@ export class ServusFaqEditor extends LitElement {
     }
   }
 
-  private async _delete(entry: FaqEntryView): Promise<void> {
+  private async _delete(entry: FaqEntry): Promise<void> {
     // The browser's own dialog, as for removing an agent: a deliberate second step, and the
     // question named, because a deleted entry is gone from the file (only a backup brings it back).
     if (!confirm(`${this.ctx.t('confirmDeleteEntry')}\n\n${entry.question}`)) return;
@@ -173,7 +147,7 @@ export class ServusFaqEditor extends LitElement {
     });
   }
 
-  private async _handle(q: Unanswered, action: 'phrasing' | 'dismiss', entryId?: string): Promise<void> {
+  private async _handle(q: UnansweredQuestion, action: 'phrasing' | 'dismiss', entryId?: string): Promise<void> {
     this._error = '';
     try {
       await api(`/api/sites/${encodeURIComponent(this._site)}/bot/unanswered/handle`, {
@@ -186,7 +160,7 @@ export class ServusFaqEditor extends LitElement {
     }
   }
 
-  private _renderEditor(entries: FaqEntryView[]) {
+  private _renderEditor(entries: FaqEntry[]) {
     const { t } = this.ctx;
     const ed = this._editing!;
     const entry = ed.mode === 'edit' ? ed.entry : null;
@@ -222,7 +196,7 @@ export class ServusFaqEditor extends LitElement {
     </form>`;
   }
 
-  private _renderUnanswered(entries: FaqEntryView[]) {
+  private _renderUnanswered(entries: FaqEntry[]) {
     const { t, lang } = this.ctx;
     const list = this._unanswered.data?.questions ?? [];
     return html`<section class="unanswered">

@@ -2,7 +2,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { api, ApiError } from '../api.js';
 import { translator, type Lang } from '../i18n.js';
-import type { Me } from '../context.js';
+import type { AgentSessionResponse } from '@servus/shared';
 import { base } from '../styles.js';
 import { warmUpAudio } from '../notify.js';
 
@@ -29,7 +29,7 @@ export class ServusLogin extends LitElement {
     this._busy = true;
     this._error = '';
     try {
-      const r = await api<{ agent: Me }>('/api/auth/login', {
+      const r = await api<AgentSessionResponse>('/api/auth/login', {
         method: 'POST',
         body: { email: String(form.get('email') ?? ''), password: String(form.get('password') ?? '') },
       });

@@ -1,24 +1,14 @@
 // Settings: agents (admins add and remove them), canned responses, the website (snippet and widget
 // settings, in site-settings.ts), the agent's own password, and this browser's preferences.
 import { LitElement, css, html, nothing } from 'lit';
+import type { AgentListResponse, CannedListResponse } from '@servus/shared';
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { api } from '../api.js';
 import { savePrefs } from '../notify.js';
-import type { Canned } from './composer.js';
 import type { Key } from '../i18n.js';
 import { base } from '../styles.js';
 import './site-settings.js';
-
-interface AgentRow {
-  id: string;
-  name: string;
-  email: string;
-  role: 'admin' | 'agent';
-  capacity: number;
-  status: string;
-  openChats: number;
-}
 
 export class ServusSettings extends LitElement {
   static override properties = { ctx: { attribute: false }, tick: { type: Number }, _msg: { state: true }, _err: { state: true } };
@@ -27,19 +17,19 @@ export class ServusSettings extends LitElement {
   declare _msg: Record<string, string>;
   declare _err: Record<string, string>;
 
-  private _agents = new QueryController<{ agents: AgentRow[] }>(
+  private _agents = new QueryController<AgentListResponse>(
     this,
     () => this.ctx?.qc,
     () => ({
       queryKey: ['agents'],
-      queryFn: ({ signal }) => api<{ agents: AgentRow[] }>('/api/agents', { signal }),
+      queryFn: ({ signal }) => api<AgentListResponse>('/api/agents', { signal }),
       refetchInterval: 15_000,
     }),
   );
-  private _canned = new QueryController<{ canned: Canned[] }>(
+  private _canned = new QueryController<CannedListResponse>(
     this,
     () => this.ctx?.qc,
-    () => ({ queryKey: ['canned'], queryFn: ({ signal }) => api<{ canned: Canned[] }>('/api/canned', { signal }) }),
+    () => ({ queryKey: ['canned'], queryFn: ({ signal }) => api<CannedListResponse>('/api/canned', { signal }) }),
   );
 
   constructor() {

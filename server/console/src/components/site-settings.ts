@@ -10,7 +10,7 @@ import { QueryController } from '../controllers/query-controller.js';
 import { api } from '../api.js';
 import type { Key } from '../i18n.js';
 import { base } from '../styles.js';
-import { SITE_LIMITS } from '@servus/shared';
+import { SITE_LIMITS, type SiteListResponse, type SiteResponse, type SiteView } from '@servus/shared';
 import {
   DEFAULT_COLOR,
   OFFSET_FIELDS,
@@ -20,7 +20,6 @@ import {
   patchFromForm,
   readSiteForm,
   type SiteFormValues,
-  type SiteView,
 } from '../site-form.js';
 
 const HEX = /^#[0-9a-fA-F]{6}$/;
@@ -52,17 +51,17 @@ export class ServusSiteSettings extends LitElement {
   declare _createErr: string;
   declare _creating: boolean;
 
-  private _sites = new QueryController<{ sites: { key: string; name: string }[] }>(
+  private _sites = new QueryController<SiteListResponse>(
     this,
     () => this.ctx?.qc,
-    () => ({ queryKey: ['sites'], queryFn: ({ signal }) => api<{ sites: { key: string; name: string }[] }>('/api/sites', { signal }) }),
+    () => ({ queryKey: ['sites'], queryFn: ({ signal }) => api<SiteListResponse>('/api/sites', { signal }) }),
   );
-  private _settings = new QueryController<{ site: SiteView }>(
+  private _settings = new QueryController<SiteResponse>(
     this,
     () => this.ctx?.qc,
     () => ({
       queryKey: ['site-settings', this._current],
-      queryFn: ({ signal }) => api<{ site: SiteView }>(`/api/sites/${encodeURIComponent(this._current)}/settings`, { signal }),
+      queryFn: ({ signal }) => api<SiteResponse>(`/api/sites/${encodeURIComponent(this._current)}/settings`, { signal }),
       enabled: !!this._current,
     }),
   );
@@ -128,7 +127,7 @@ export class ServusSiteSettings extends LitElement {
     this._createMsg = '';
     this._createErr = '';
     try {
-      const { site } = await api<{ site: SiteView }>('/api/sites', { method: 'POST', body });
+      const { site } = await api<SiteResponse>('/api/sites', { method: 'POST', body });
       this.ctx.qc.setQueryData(['site-settings', site.key], { site });
       void this.ctx.qc.invalidateQueries({ queryKey: ['sites'] });
       this.ctx.socket.reconnectNow();

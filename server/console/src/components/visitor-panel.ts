@@ -2,9 +2,8 @@
 // language, browser and OS, local time, earlier conversations, and the conversation's labels.
 // All of it comes from the visitor's browser: shown as text; only http(s) page links are links.
 import { LitElement, css, html, nothing } from 'lit';
-import type { ConversationView } from '@servus/shared';
+import type { ConversationDetail, ConversationLabelsResponse, ConversationView } from '@servus/shared';
 import type { ConsoleContext } from '../context.js';
-import type { ConversationDetail } from './conversation-view.js';
 import { api } from '../api.js';
 import { describeUserAgent, localTimeIn, plainText, relative, safeHttpUrl } from '../format.js';
 import type { Key } from '../i18n.js';
@@ -34,7 +33,10 @@ export class ServusVisitorPanel extends LitElement {
     const id = this.detail.conversation.id;
     this._labelError = '';
     try {
-      const r = await api<{ labels: string[] }>(`/api/conversations/${encodeURIComponent(id)}/labels`, { method: 'PUT', body: { labels } });
+      const r = await api<ConversationLabelsResponse>(`/api/conversations/${encodeURIComponent(id)}/labels`, {
+        method: 'PUT',
+        body: { labels },
+      });
       this.ctx.qc.setQueryData<ConversationDetail>(['conversation', id], (old) => (old ? { ...old, labels: r.labels } : old));
       void this.ctx.qc.invalidateQueries({ queryKey: ['conversations'] });
     } catch (err) {

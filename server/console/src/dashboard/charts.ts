@@ -4,8 +4,8 @@ import uPlot from 'uplot';
 import type { ChartOptions, ChartTable } from './chart.js';
 import type { Histogram, MetricsGroup, Period, Summary } from './data.js';
 import { daysOf } from './data.js';
-import { bucketLabel, formatDay, formatDuration, formatNumber, formatShortDuration } from './format.js';
-import type { DashboardLang, Translate } from './i18n.js';
+import { bucketLabel, formatDay, formatDuration, formatNumber, formatShortDuration } from '../format.js';
+import type { DashboardKey, Lang, Translate } from '../i18n.js';
 
 export interface ChartSpec {
   options: ChartOptions;
@@ -32,7 +32,14 @@ function categoryAxis(labels: string[]): uPlot.Axis {
   return { ...AXIS, splits: () => labels.map((_, i) => i), values: (_u, splits) => splits.map((i) => labels[i] ?? '') };
 }
 
-function categoryBars(labels: string[], counts: number[], seriesLabel: string, color: string, headLabel: string, t: Translate): ChartSpec {
+function categoryBars(
+  labels: string[],
+  counts: number[],
+  seriesLabel: string,
+  color: string,
+  headLabel: string,
+  t: Translate<DashboardKey>,
+): ChartSpec {
   return {
     options: {
       scales: { x: { time: false, range: [-0.5, labels.length - 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
@@ -55,7 +62,7 @@ const HALF_DAY = 43_200;
 const groupByKey = (groups: MetricsGroup[]) => new Map(groups.map((g) => [g.key, g.summary]));
 
 /** Conversations (bars), handoffs and resolved (lines) for every day of the period, zeros included. */
-export function dailyVolume(period: Period, byDay: MetricsGroup[], t: Translate, lang: DashboardLang): ChartSpec {
+export function dailyVolume(period: Period, byDay: MetricsGroup[], t: Translate<DashboardKey>, lang: Lang): ChartSpec {
   const days = daysOf(period);
   const by = groupByKey(byDay);
   const pick = (f: (s: Summary) => number) => days.map((d) => (by.has(d.key) ? f(by.get(d.key)!) : 0));
@@ -88,7 +95,7 @@ export function dailyVolume(period: Period, byDay: MetricsGroup[], t: Translate,
 }
 
 /** Median human first response and median wait per day; days without a handoff leave a gap. */
-export function dailyTimes(period: Period, byDay: MetricsGroup[], t: Translate, lang: DashboardLang): ChartSpec {
+export function dailyTimes(period: Period, byDay: MetricsGroup[], t: Translate<DashboardKey>, lang: Lang): ChartSpec {
   const days = daysOf(period);
   const by = groupByKey(byDay);
   const frt = days.map((d) => by.get(d.key)?.firstHumanResponseSeconds.median ?? null);
@@ -125,7 +132,7 @@ export function dailyTimes(period: Period, byDay: MetricsGroup[], t: Translate, 
 }
 
 /** Conversations by local hour of day, 0–23. */
-export function hourly(byHour: MetricsGroup[], t: Translate): ChartSpec {
+export function hourly(byHour: MetricsGroup[], t: Translate<DashboardKey>): ChartSpec {
   const by = groupByKey(byHour);
   const labels = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'));
   const counts = labels.map((h) => by.get(h)?.conversations ?? 0);
@@ -135,7 +142,7 @@ export function hourly(byHour: MetricsGroup[], t: Translate): ChartSpec {
   return spec;
 }
 
-export function histogram(h: Histogram, seriesLabel: string, color: string, t: Translate): ChartSpec {
+export function histogram(h: Histogram, seriesLabel: string, color: string, t: Translate<DashboardKey>): ChartSpec {
   return categoryBars(
     h.counts.map((_, i) => bucketLabel(h.bounds, i)),
     h.counts,
@@ -146,7 +153,7 @@ export function histogram(h: Histogram, seriesLabel: string, color: string, t: T
   );
 }
 
-export function csatBars(counts: number[], t: Translate, lang: DashboardLang): ChartSpec {
+export function csatBars(counts: number[], t: Translate<DashboardKey>, lang: Lang): ChartSpec {
   return categoryBars(
     counts.map((_, i) => formatNumber(i + 1, lang)),
     counts,

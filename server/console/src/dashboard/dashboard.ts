@@ -1,11 +1,13 @@
 // `<servus-dashboard>`: the service-standards page (issue 6). Filters (period, site) choose what
-// `GET /api/metrics` is asked for; KPI cards, charts and tables show exactly its answer.
+// `GET /api/metrics` is asked for; KPI cards, charts and tables show exactly its answer. In the
+// console it shares the console's query client (`client`); on a page of its own it makes one.
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
-import { DashboardQueryController } from './query-controller.js';
-import { DocumentLangController } from './lang-controller.js';
-import { dashboardTranslator, reasonLabel, type DashboardLang, type Translate } from './i18n.js';
+import { QueryClient, keepPreviousData } from '@tanstack/query-core';
+import { ApiError } from '../api.js';
+import { QueryController } from '../controllers/query-controller.js';
+import { DocumentLangController } from '../controllers/lang-controller.js';
+import { dashboardTranslator, reasonLabel, type DashboardKey, type Lang, type Translate as TranslateAny } from '../i18n.js';
 import {
-  DashboardFetchError,
   PRESETS,
   customPeriod,
   loadDashboard,
@@ -20,10 +22,16 @@ import {
   type Summary,
 } from './data.js';
 import { COLORS, csatBars, dailyTimes, dailyVolume, histogram, hourly, type ChartSpec } from './charts.js';
-import { DASH, formatDuration, formatNps, formatNumber, formatPercent } from './format.js';
+import { DASH, formatDuration, formatNps, formatNumber, formatPercent } from '../format.js';
 import './chart.js';
 
 export const DASHBOARD_TAG = 'servus-dashboard';
+
+type Translate = TranslateAny<DashboardKey>;
+
+/** Figures stay fresh for a minute; a period not looked at for five minutes is dropped. */
+const FRESH = { staleTime: 60_000, gcTime: 300_000 } as const;
+let standaloneClient: QueryClient | null = null;
 
 interface Kpi {
   id: string;
@@ -36,12 +44,15 @@ interface Kpi {
 
 export class ServusDashboard extends LitElement {
   static override properties = {
+    client: { attribute: false },
     _preset: { state: true },
     _customFrom: { state: true },
     _customTo: { state: true },
     _site: { state: true },
   };
 
+  /** The console's query client; without one (the element on a page of its own) it makes its own. */
+  declare client: QueryClient | undefined;
   declare _preset: Preset | 'custom';
   declare _customFrom: string;
   declare _customTo: string;
@@ -53,21 +64,23 @@ export class ServusDashboard extends LitElement {
   /** A preset's period is fixed when it is chosen, so the query key does not change every millisecond. */
   private _presetPeriod: Period = presetPeriod(30);
 
-  private readonly _sites = new DashboardQueryController<string[]>(this, {
-    key: () => ['servus-dashboard', 'sites'],
-    fetch: (signal) => loadSiteKeys(signal),
-  });
+  private readonly _client = () => this.client ?? (standaloneClient ??= new QueryClient({ defaultOptions: { queries: { retry: 1 } } }));
 
-  private readonly _data = new DashboardQueryController<DashboardData | null>(this, {
-    key: () => {
-      const p = this._params();
-      return ['servus-dashboard', 'metrics', p?.period.from ?? null, p?.period.to ?? null, p?.site ?? null, p?.timeZone ?? null];
-    },
-    fetch: (signal) => {
-      const p = this._params();
-      return p ? loadDashboard(p, signal) : Promise.resolve(null);
-    },
-    keepPrevious: true,
+  private readonly _sites = new QueryController<string[]>(this, this._client, () => ({
+    queryKey: ['servus-dashboard', 'sites'],
+    queryFn: ({ signal }) => loadSiteKeys(signal),
+    ...FRESH,
+  }));
+
+  private readonly _data = new QueryController<DashboardData | null>(this, this._client, () => {
+    const p = this._params();
+    return {
+      queryKey: ['servus-dashboard', 'metrics', p?.period.from ?? null, p?.period.to ?? null, p?.site ?? null, p?.timeZone ?? null],
+      queryFn: ({ signal }) => (p ? loadDashboard(p, signal) : Promise.resolve(null)),
+      // Keep showing the previous period's figures while a new one loads (no flash of "loading").
+      placeholderData: keepPreviousData,
+      ...FRESH,
+    };
   });
 
   constructor() {
@@ -101,7 +114,7 @@ export class ServusDashboard extends LitElement {
 
   protected override updated(): void {
     const r = this._data.result;
-    this.dataset.state = !r || r.isPending ? 'loading' : r.isError ? 'error' : r.isFetching ? 'refreshing' : 'ready';
+    this.dataset.state = r.isPending ? 'loading' : r.isError ? 'error' : r.isFetching ? 'refreshing' : 'ready';
   }
 
   override render() {
@@ -109,7 +122,7 @@ export class ServusDashboard extends LitElement {
     const t = dashboardTranslator(lang);
     const params = this._params();
     const r = this._data.result;
-    const data = r?.data ?? null;
+    const data = r.data ?? null;
     return html`
       <header>
         <h1>${t('title')}</h1>
@@ -119,22 +132,20 @@ export class ServusDashboard extends LitElement {
       ${
         !params
           ? nothing
-          : r?.isError
+          : r.isError
             ? html`<div class="state error" role="alert">
-                ${t('error')}${r.error instanceof DashboardFetchError ? ` (HTTP ${r.error.status})` : ''}
-                <button @click=${() => this._data.refetch()}>${t('retry')}</button>
+                ${t('error')}${r.error instanceof ApiError ? ` (HTTP ${r.error.status})` : ''}
+                <button @click=${() => void this._data.refetch()}>${t('retry')}</button>
               </div>`
             : !data
               ? html`<div class="state" aria-busy="true">${t('loading')}</div>`
-              : html`<div class="content" aria-busy=${r?.isPlaceholderData ? 'true' : 'false'}>
-                  ${this._content(data, params, t, lang)}
-                </div>`
+              : html`<div class="content" aria-busy=${r.isPlaceholderData ? 'true' : 'false'}>${this._content(data, params, t, lang)}</div>`
       }
     `;
   }
 
   private _filters(t: Translate, params: MetricsParams | null): TemplateResult {
-    const sites = this._sites.result?.data ?? [];
+    const sites = this._sites.data ?? [];
     return html`<div class="filters">
       <div class="presets" role="group" aria-label=${t('period')}>
         ${PRESETS.map(
@@ -184,7 +195,7 @@ export class ServusDashboard extends LitElement {
     </div>`;
   }
 
-  private _content(data: DashboardData, params: MetricsParams, t: Translate, lang: DashboardLang): TemplateResult {
+  private _content(data: DashboardData, params: MetricsParams, t: Translate, lang: Lang): TemplateResult {
     const s = data.summary;
     const d = data.distributions;
     const chart = (id: string, title: string, spec: ChartSpec, wide = false) =>
@@ -224,7 +235,7 @@ export class ServusDashboard extends LitElement {
     `;
   }
 
-  private _kpis(s: Summary, t: Translate, lang: DashboardLang): Kpi[] {
+  private _kpis(s: Summary, t: Translate, lang: Lang): Kpi[] {
     const time = (id: string, label: string, st: Summary['waitSeconds']): Kpi => ({
       id,
       label,
@@ -278,7 +289,7 @@ export class ServusDashboard extends LitElement {
     ];
   }
 
-  private _reasons(s: Summary, t: Translate, lang: DashboardLang): TemplateResult {
+  private _reasons(s: Summary, t: Translate, lang: Lang): TemplateResult {
     const reasons = Object.entries(s.handoffReasons).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     const max = Math.max(1, ...reasons.map(([, n]) => n));
     return html`<figure class="card chart" data-chart="handoff-reasons">
@@ -300,7 +311,7 @@ export class ServusDashboard extends LitElement {
     </figure>`;
   }
 
-  private _agents(data: DashboardData, t: Translate, lang: DashboardLang): TemplateResult {
+  private _agents(data: DashboardData, t: Translate, lang: Lang): TemplateResult {
     const rows = data.groupings.agent.filter((g) => g.key !== 'none').sort((a, b) => b.summary.conversations - a.summary.conversations);
     return html`<section class="card" data-table="agents">
       <h2>${t('agents')}</h2>
@@ -341,7 +352,7 @@ export class ServusDashboard extends LitElement {
   }
 
   /** A compact table of one grouping (language, site): volume, handoffs, containment, speed, satisfaction. */
-  private _breakdown(id: string, title: string, head: string, groups: MetricsGroup[], t: Translate, lang: DashboardLang): TemplateResult {
+  private _breakdown(id: string, title: string, head: string, groups: MetricsGroup[], t: Translate, lang: Lang): TemplateResult {
     const rows = [...groups].sort((a, b) => b.summary.conversations - a.summary.conversations);
     return html`<section class="card" data-table=${id}>
       <h2>${title}</h2>
@@ -379,7 +390,7 @@ export class ServusDashboard extends LitElement {
     </section>`;
   }
 
-  private _proactive(data: DashboardData, t: Translate, lang: DashboardLang): TemplateResult {
+  private _proactive(data: DashboardData, t: Translate, lang: Lang): TemplateResult {
     const rows = data.proactive;
     return html`<section class="card" data-table="proactive">
       <h2>${t('proactive')}</h2>

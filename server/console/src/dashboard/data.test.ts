@@ -1,7 +1,6 @@
 // Periods of local days: presets end today, custom ranges are validated, every day gets a point.
 import { describe, expect, it } from 'vitest';
 import { MAX_CUSTOM_DAYS, customPeriod, dayKey, daysOf, metricsUrl, presetPeriod } from './data.js';
-import { bucketLabel, formatDuration, formatPercent, formatShortDuration } from './format.js';
 
 describe('dashboard periods', () => {
   it('makes a preset of the last N local days, today included', () => {
@@ -46,25 +45,5 @@ describe('dashboard periods', () => {
       groupBy: 'day',
       format: 'csv',
     });
-  });
-});
-
-describe('dashboard formats', () => {
-  it('says durations the way people do', () => {
-    expect(formatDuration(42, 'en')).toBe('42 s');
-    expect(formatDuration(185, 'en')).toBe('3 min 5 s');
-    expect(formatDuration(120, 'en')).toBe('2 min');
-    expect(formatDuration(1500, 'en')).toBe('25 min');
-    expect(formatDuration(3900, 'en')).toBe('1 h 5 min');
-    expect(formatDuration(null, 'en')).toBe('–');
-    expect(formatShortDuration(90)).toBe('1m30s');
-    expect(bucketLabel([5, 60, 3600], 1)).toBe('≤1m');
-    expect(bucketLabel([5, 60, 3600], 3)).toBe('>1h');
-  });
-
-  it('writes rates as percentages in the reader’s language', () => {
-    expect(formatPercent(0.4567, 'en')).toBe('45.7%');
-    expect(formatPercent(0.4567, 'de').replace(/\s/g, ' ')).toBe('45,7 %');
-    expect(formatPercent(null, 'de')).toBe('–');
   });
 });

@@ -1,5 +1,6 @@
 // What the dashboard reads from `GET /api/metrics` (docs/metrics.md), the periods it asks for, and
-// the one fetch that loads a period: summary, distributions, proactive stats and five groupings.
+// the one fetch (the console's api()) that loads a period: summary, distributions, proactive stats
+// and five groupings.
 
 import type {
   MetricStats as Stats,
@@ -9,7 +10,9 @@ import type {
   GroupBy as Grouping,
   MetricsGroup,
   MetricsReport,
+  AgentSessionResponse,
 } from '@servus/shared';
+import { api } from '../api.js';
 
 export type { Stats, Summary, Histogram, ProactiveRuleStats, Grouping, MetricsGroup, MetricsReport };
 
@@ -89,20 +92,8 @@ export function metricsUrl(p: MetricsParams, extra: { groupBy?: readonly Groupin
   return `/api/metrics?${q.toString()}`;
 }
 
-export class DashboardFetchError extends Error {
-  constructor(readonly status: number) {
-    super(`GET /api/metrics answered ${status}`);
-  }
-}
-
-async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(url, { credentials: 'same-origin', ...(signal ? { signal } : {}) });
-  if (!res.ok) throw new DashboardFetchError(res.status);
-  return (await res.json()) as T;
-}
-
 export async function loadDashboard(p: MetricsParams, signal?: AbortSignal): Promise<DashboardData> {
-  const report = await getJson<MetricsReport>(metricsUrl(p, { groupBy: DASHBOARD_GROUPINGS }), signal);
+  const report = await api<MetricsReport>(metricsUrl(p, { groupBy: DASHBOARD_GROUPINGS }), signal ? { signal } : {});
   const groupings = Object.fromEntries(DASHBOARD_GROUPINGS.map((g) => [g, report.groupings?.[g] ?? []])) as Record<
     Grouping,
     MetricsGroup[]
@@ -112,6 +103,6 @@ export async function loadDashboard(p: MetricsParams, signal?: AbortSignal): Pro
 
 /** The sites the signed-in agent works for (the site filter). */
 export async function loadSiteKeys(signal?: AbortSignal): Promise<string[]> {
-  const me = await getJson<{ agent: { siteKeys: string[] } }>('/api/auth/me', signal);
+  const me = await api<AgentSessionResponse>('/api/auth/me', signal ? { signal } : {});
   return me.agent.siteKeys;
 }

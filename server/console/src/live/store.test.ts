@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ConversationView } from '@servus/shared';
+import type { AgentFrame, AgentWelcomeFrame, ConversationView, MessageCreatedFrame } from '@servus/shared';
+import { FakeSocket, FakeWebSocket } from './fake-web-socket.test-helper.js';
+import { createLiveSocket } from './socket.js';
 import { createLiveStore } from './store.js';
 
 const view = (id: string, over: Partial<ConversationView> = {}): ConversationView => ({
@@ -16,16 +18,41 @@ const view = (id: string, over: Partial<ConversationView> = {}): ConversationVie
   ...over,
 });
 
+const welcome: AgentWelcomeFrame = {
+  type: 'welcome',
+  role: 'agent',
+  protocol: 1,
+  serverTime: 0,
+  limits: { maxMessageChars: 4000, maxFrameBytes: 65_536, visitorMessagesPerWindow: 20, rateWindowMs: 10_000 },
+  agent: { id: 'a1', name: 'Ann', email: 'a@x', role: 'agent', siteKeys: ['demo'] },
+};
+
+/** The store on a live socket whose server the test plays (commands are settled by the socket). */
 function setup() {
-  const sent: Record<string, unknown>[] = [];
+  FakeSocket.all = [];
+  const sent: AgentFrame[] = [];
   const alerts: string[] = [];
+  const socket = createLiveSocket({
+    url: 'ws://x',
+    onFrame: (f) => store.apply(f),
+    onOpen: () => {},
+    WebSocket: FakeWebSocket,
+    events: null,
+  });
   const store = createLiveStore({
-    send: (f) => sent.push(f as Record<string, unknown>),
-    sendVolatile: (f) => sent.push(f as Record<string, unknown>),
+    send: (f) => sent.push(f),
+    sendVolatile: (f) => sent.push(f),
+    command: (f) => {
+      sent.push(f);
+      return socket.command(f);
+    },
     onAlert: (a) => alerts.push(a.kind),
   });
-  store.apply({ type: 'welcome', agent: { id: 'a1', name: 'Ann', email: 'a@x', role: 'agent', siteKeys: ['demo'] } });
-  return { store, sent, alerts };
+  socket.start();
+  const server = FakeSocket.all[0]!;
+  server.open();
+  store.apply(welcome);
+  return { store, sent, alerts, server };
 }
 
 describe('live store', () => {
@@ -59,7 +86,7 @@ describe('live store', () => {
     const { store, sent } = setup();
     store.apply({ type: 'queue.snapshot', conversations: [view('c1')] });
     store.open('c1');
-    const msg = (seq: number, text: string) => ({
+    const msg = (seq: number, text: string): MessageCreatedFrame => ({
       type: 'message.created',
       conversationId: 'c1',
       seq,
@@ -69,25 +96,32 @@ describe('live store', () => {
     store.mergeHistory('c1', [msg(1, 'a'), msg(2, 'b'), msg(4, 'live')], true);
     expect([...store.transcript('c1')!.entries.keys()].sort()).toEqual([1, 2, 4]);
     sent.length = 0;
-    store.resync((f) => sent.push(f as Record<string, unknown>));
+    store.resync((f) => sent.push(f));
     expect(sent).toContainEqual({ type: 'conversation.subscribe', conversationId: 'c1', lastSeq: 4 });
     expect(sent[0]).toMatchObject({ type: 'agent.hello', status: 'online' });
   });
 
   it('answers commands with the ack or error of their cid', async () => {
-    const { store, sent } = setup();
+    const { store, sent, server } = setup();
+    const cidOf = (f: AgentFrame | undefined) => (f && 'cid' in f ? f.cid : '');
     const ok = store.claim('c1');
-    const cid = sent.at(-1)!.cid as string;
-    store.apply({ type: 'ack', cid, seq: 5 });
+    const cid = cidOf(sent.at(-1));
+    server.receive({ type: 'ack', cid, seq: 5 });
     await expect(ok).resolves.toMatchObject({ seq: 5 });
     const bad = store.claim('c1');
-    store.apply({ type: 'error', cid: sent.at(-1)!.cid as string, code: 'CONFLICT', message: 'taken' });
+    server.receive({ type: 'error', cid: cidOf(sent.at(-1)), code: 'CONFLICT', message: 'taken' });
     await expect(bad).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
   it('shows visitor typing until it stops or its time runs out', () => {
     let now = 0;
-    const store = createLiveStore({ send: () => {}, sendVolatile: () => {}, now: () => now, typingTtlMs: 1000 });
+    const store = createLiveStore({
+      send: () => {},
+      sendVolatile: () => {},
+      command: () => Promise.reject(new Error('no socket')),
+      now: () => now,
+      typingTtlMs: 1000,
+    });
     store.apply({ type: 'typing', conversationId: 'c1', author: { type: 'visitor', name: 'Vera' }, active: true });
     expect(store.typingIn('c1')).toMatchObject({ name: 'Vera' });
     now = 1500;

@@ -1,17 +1,21 @@
 // Live state of the console: the queue and the agent's own conversations, the transcripts of the
 // conversations it follows, typing and read state. Every server frame goes through `apply` (one
-// reducer); subscribers hear once per batch. After each (re)connect it resubscribes with the last
-// seq it holds, so nothing is missed and nothing is shown twice.
-import type {
-  ChatMessage,
-  ConversationChange,
-  ConversationUpdatedFrame,
-  ConversationView,
-  MessageCreatedFrame,
-  ReadFrame,
-  TypingFrame,
-  WelcomeFrame,
+// reducer over the typed AgentServerFrame union); subscribers hear once per batch. After each
+// (re)connect it resubscribes with the last seq it holds, so nothing is missed and nothing is shown
+// twice. Commands are settled by the socket (live/socket.ts), never left waiting.
+import {
+  newCid,
+  type AckFrame,
+  type AgentFrame,
+  type AgentProfile,
+  type ChatMessage,
+  type ConversationChange,
+  type ConversationUpdatedFrame,
+  type ConversationView,
+  type LoggedFrame,
+  type AgentServerFrame,
 } from '@servus/shared';
+import type { AgentCommand } from './socket.js';
 
 export type AgentStatus = 'online' | 'away' | 'offline';
 
@@ -39,10 +43,12 @@ export type Alert =
   | { kind: 'message'; conversation: ConversationView | undefined; message: ChatMessage };
 
 export interface LiveStoreOptions {
-  /** Sends a command (kept while offline). */
-  send: (frame: object) => void;
+  /** Sends a frame (kept while offline). */
+  send: (frame: AgentFrame) => void;
   /** Sends only if connected (typing, read). */
-  sendVolatile: (frame: object) => void;
+  sendVolatile: (frame: AgentFrame) => void;
+  /** Sends a command; settles with its ack or rejects (the socket's CommandError). */
+  command: (frame: AgentCommand) => Promise<AckFrame>;
   onAlert?: (alert: Alert) => void;
   /** Called with every conversation.updated, e.g. to refresh REST lists. */
   onConversationChanged?: (id: string, change: ConversationChange) => void;
@@ -51,17 +57,10 @@ export interface LiveStoreOptions {
   now?: () => number;
 }
 
-interface Pending {
-  resolve: (ack: { id?: string; seq?: number }) => void;
-  reject: (err: { code: string; message: string }) => void;
-}
-
-let cidCounter = 0;
-export const newCid = () => `c${Date.now().toString(36)}.${(cidCounter++).toString(36)}.${Math.random().toString(36).slice(2, 8)}`;
-
 export function createLiveStore({
   send,
   sendVolatile,
+  command: sendCommand,
   onAlert,
   onConversationChanged,
   typingTtlMs = 6000,
@@ -73,9 +72,8 @@ export function createLiveStore({
   const visitorRead = new Map<string, number>();
   const unread = new Set<string>();
   const followed = new Set<string>();
-  const pending = new Map<string, Pending>();
   const listeners = new Set<() => void>();
-  let me: WelcomeFrame['agent'] | null = null;
+  let me: AgentProfile | null = null;
   let status: AgentStatus = 'online';
   let openId: string | null = null;
   let snapshotLoaded = false;
@@ -126,14 +124,28 @@ export function createLiveStore({
     return true;
   }
 
-  function apply(frame: Record<string, unknown> & { type: string }): void {
+  /** Adds a logged frame (live or from the REST log) to its conversation's transcript; false if it was there. */
+  function addLogged(frame: LoggedFrame): boolean {
+    if (frame.type === 'message.created')
+      return addEntry(frame.conversationId, { kind: 'message', seq: frame.seq, message: frame.message });
+    return addEntry(frame.conversationId, {
+      kind: 'update',
+      seq: frame.seq,
+      change: frame.change,
+      at: frame.at,
+      conversation: frame.conversation,
+      ...(frame.rating ? { rating: frame.rating } : {}),
+    });
+  }
+
+  function apply(frame: AgentServerFrame): void {
     switch (frame.type) {
       case 'welcome': {
-        me = (frame as unknown as WelcomeFrame).agent ?? null;
+        me = frame.agent ?? null;
         break;
       }
       case 'queue.snapshot': {
-        const list = (frame as unknown as { conversations: ConversationView[] }).conversations;
+        const list = frame.conversations;
         const ids = new Set(list.map((c) => c.id));
         // Queued or mine before but not in the snapshot: taken, resolved or moved while we were away.
         for (const [id, c] of conversations) {
@@ -149,19 +161,10 @@ export function createLiveStore({
         break;
       }
       case 'conversation.updated': {
-        const f = frame as unknown as ConversationUpdatedFrame;
+        const f = frame;
         const prev = conversations.get(f.conversationId);
         upsert(f.conversation);
-        if (f.seq !== undefined) {
-          addEntry(f.conversationId, {
-            kind: 'update',
-            seq: f.seq,
-            change: f.change,
-            at: f.at,
-            conversation: f.conversation,
-            ...(f.rating ? { rating: f.rating } : {}),
-          });
-        }
+        if (f.seq !== undefined) addLogged({ ...f, seq: f.seq });
         if (f.conversation.status === 'queued' && prev?.status !== 'queued' && (f.change === 'handoff' || f.change === 'reopened')) {
           onAlert?.({ kind: 'queued', conversation: f.conversation });
         }
@@ -169,8 +172,8 @@ export function createLiveStore({
         break;
       }
       case 'message.created': {
-        const f = frame as unknown as MessageCreatedFrame;
-        const fresh = addEntry(f.conversationId, { kind: 'message', seq: f.seq, message: f.message });
+        const f = frame;
+        const fresh = addLogged(f);
         const conv = conversations.get(f.conversationId);
         if (conv && f.message.kind !== 'note') {
           conversations.set(conv.id, {
@@ -192,51 +195,30 @@ export function createLiveStore({
         break;
       }
       case 'typing': {
-        const f = frame as unknown as TypingFrame;
-        if (f.author.type !== 'visitor') break;
-        if (f.active) typing.set(f.conversationId, { name: f.author.name ?? '', until: now() + typingTtlMs });
-        else typing.delete(f.conversationId);
+        if (frame.author.type !== 'visitor') break;
+        if (frame.active) typing.set(frame.conversationId, { name: frame.author.name ?? '', until: now() + typingTtlMs });
+        else typing.delete(frame.conversationId);
         break;
       }
       case 'read': {
-        const f = frame as unknown as ReadFrame;
-        if (f.by === 'visitor') visitorRead.set(f.conversationId, Math.max(visitorRead.get(f.conversationId) ?? 0, f.seq));
+        if (frame.by === 'visitor') visitorRead.set(frame.conversationId, Math.max(visitorRead.get(frame.conversationId) ?? 0, frame.seq));
         break;
       }
       case 'replay.done': {
-        const f = frame as unknown as { conversationId: string; lastSeq: number; more: boolean };
-        if (f.more) send({ type: 'conversation.subscribe', conversationId: f.conversationId, lastSeq: f.lastSeq });
+        if (frame.more) send({ type: 'conversation.subscribe', conversationId: frame.conversationId, lastSeq: frame.lastSeq });
         break;
       }
-      case 'ack': {
-        const f = frame as unknown as { cid: string; id?: string; seq?: number };
-        const p = pending.get(f.cid);
-        pending.delete(f.cid);
-        p?.resolve(f);
-        return;
-      }
-      case 'error': {
-        const f = frame as unknown as { cid?: string; code: string; message: string };
-        if (f.cid) {
-          const p = pending.get(f.cid);
-          pending.delete(f.cid);
-          p?.reject(f);
-        }
-        return;
-      }
-      default:
+      // Acks and errors settle commands in the socket; drafts of bot answers are not shown to agents.
+      case 'ack':
+      case 'error':
+      case 'message.delta':
         return;
     }
     changed();
   }
 
-  function command(frame: Record<string, unknown>): Promise<{ id?: string; seq?: number }> {
-    const cid = newCid();
-    return new Promise((resolve, reject) => {
-      pending.set(cid, { resolve, reject });
-      send({ ...frame, cid });
-    });
-  }
+  /** A new command id; a retry of the same command reuses its id (the server answers a repeat with the first ack). */
+  const cid = () => newCid('c');
 
   return {
     apply,
@@ -245,7 +227,7 @@ export function createLiveStore({
       return () => listeners.delete(listener);
     },
     /** Everything to send after a (re)connect: hello, queue, and every followed conversation from where we are. */
-    resync(sendNow: (frame: object) => void): void {
+    resync(sendNow: (frame: AgentFrame) => void): void {
       sendNow({ type: 'agent.hello', status });
       sendNow({ type: 'queue.subscribe' });
       for (const id of followed)
@@ -274,24 +256,8 @@ export function createLiveStore({
     },
     transcript: (id: string) => transcripts.get(id),
     /** Merges a page of the REST log (`/api/conversations/:id/events`) into the transcript. */
-    mergeHistory(id: string, frames: unknown[], complete: boolean): void {
-      for (const raw of frames) {
-        const f = raw as Record<string, unknown> & { type: string };
-        if (f.type === 'message.created') {
-          const m = f as unknown as MessageCreatedFrame;
-          addEntry(id, { kind: 'message', seq: m.seq, message: m.message });
-        } else if (f.type === 'conversation.updated' && typeof f.seq === 'number') {
-          const u = f as unknown as ConversationUpdatedFrame & { seq: number };
-          addEntry(id, {
-            kind: 'update',
-            seq: u.seq,
-            change: u.change,
-            at: u.at,
-            conversation: u.conversation,
-            ...(u.rating ? { rating: u.rating } : {}),
-          });
-        }
-      }
+    mergeHistory(id: string, frames: readonly LoggedFrame[], complete: boolean): void {
+      for (const f of frames) addLogged({ ...f, conversationId: id });
       if (complete) transcriptOf(id, 0).complete = true;
       changed();
     },
@@ -330,13 +296,17 @@ export function createLiveStore({
     setTyping(id: string, active: boolean): void {
       sendVolatile({ type: 'typing.update', conversationId: id, active });
     },
-    sendMessage: (conversationId: string, text: string) => command({ type: 'message.send', conversationId, text }),
-    addNote: (conversationId: string, text: string) => command({ type: 'note.add', conversationId, text }),
-    claim: (conversationId: string) => command({ type: 'conversation.claim', conversationId }),
-    resolve: (conversationId: string) => command({ type: 'conversation.resolve', conversationId }),
-    reopen: (conversationId: string) => command({ type: 'conversation.reopen', conversationId }),
-    release: (conversationId: string) => command({ type: 'conversation.release', conversationId }),
-    transfer: (conversationId: string, agentId: string) => command({ type: 'conversation.transfer', conversationId, agentId }),
+    /** Sends a reply; a retry passes the cid of the failed attempt, so a reply that did arrive is not stored twice. */
+    sendMessage: (conversationId: string, text: string, messageCid = cid()) =>
+      sendCommand({ type: 'message.send', cid: messageCid, conversationId, text }),
+    addNote: (conversationId: string, text: string, noteCid = cid()) =>
+      sendCommand({ type: 'note.add', cid: noteCid, conversationId, text }),
+    claim: (conversationId: string) => sendCommand({ type: 'conversation.claim', cid: cid(), conversationId }),
+    resolve: (conversationId: string) => sendCommand({ type: 'conversation.resolve', cid: cid(), conversationId }),
+    reopen: (conversationId: string) => sendCommand({ type: 'conversation.reopen', cid: cid(), conversationId }),
+    release: (conversationId: string) => sendCommand({ type: 'conversation.release', cid: cid(), conversationId }),
+    transfer: (conversationId: string, agentId: string) =>
+      sendCommand({ type: 'conversation.transfer', cid: cid(), conversationId, agentId }),
     /** Applies a view fetched over REST (e.g. after an own action, which the site topic does not echo to us). */
     upsert(view: ConversationView): void {
       upsert(view);

@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import { ErrorCode } from '@servus/shared';
+import { ErrorCode, type AgentCreatedResponse, type AgentListResponse } from '@servus/shared';
 import { storableString } from '@servus/shared/schemas';
 import type { Database } from '../../storage/schema.js';
 import type { Commands } from '../../conversations/commands.js';
@@ -43,7 +43,7 @@ export function agentRoutes({ db, presence, commands, disconnectAgent }: AgentRo
       agents: rows
         .map((a) => ({ ...a, status: presence.status(a.id), openChats: openBy.get(a.id) ?? 0 }))
         .sort((a, b) => a.name.localeCompare(b.name)),
-    });
+    } satisfies AgentListResponse);
   });
   app.post('/', async (c) => {
     requireAdmin(c);
@@ -58,7 +58,7 @@ export function agentRoutes({ db, presence, commands, disconnectAgent }: AgentRo
       }),
     );
     const created = await createAgent(db, { ...body, siteKeys: c.get('agent').siteKeys });
-    return c.json({ agent: created }, 201);
+    return c.json({ agent: created } satisfies AgentCreatedResponse, 201);
   });
   app.delete('/:id', async (c) => {
     requireAdmin(c);

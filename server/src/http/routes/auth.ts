@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import { ErrorCode } from '@servus/shared';
+import { ErrorCode, type AgentSessionResponse } from '@servus/shared';
 import type { Database } from '../../storage/schema.js';
 import type { Auth } from '../../auth/auth.js';
 import { SESSION_COOKIE } from '../../auth/auth.js';
@@ -58,7 +58,7 @@ export function authRoutes({ db, auth, config, forwarded, disconnectAgent, sessi
     return c.json({ ok: true });
   });
 
-  app.get('/me', requireAgent(auth), (c) => c.json({ agent: c.get('agent') }));
+  app.get('/me', requireAgent(auth), (c) => c.json({ agent: c.get('agent') } satisfies AgentSessionResponse));
 
   // Own password: ends every other session and socket of this agent.
   app.post('/password', requireAgent(auth), async (c) => {

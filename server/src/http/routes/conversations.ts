@@ -5,8 +5,14 @@ import { z } from 'zod';
 import { storableString } from '@servus/shared/schemas';
 import type { Config } from '../../core/config.js';
 import type { Conversations } from '../../conversations/index.js';
-import { replayedFrame } from '../../realtime/frames.js';
-import { ErrorCode } from '@servus/shared';
+import { replayedFrameOf } from '../../realtime/frames.js';
+import {
+  ErrorCode,
+  type ConversationDetail,
+  type ConversationEventsResponse,
+  type ConversationLabelsResponse,
+  type ConversationListResponse,
+} from '@servus/shared';
 import { ServusError } from '../../core/errors.js';
 import { parseJson, parseQuery, type Ctx, type Env } from '../toolkit.js';
 
@@ -39,25 +45,28 @@ export function conversationRoutes({ conversations, config }: { conversations: C
 
   app.get('/', async (c) => {
     const f = parseQuery(c, listQuery);
-    return c.json({ conversations: await queries.list(c.get('agent'), { ...f, mine: f.mine === '1' }) });
+    return c.json({ conversations: await queries.list(c.get('agent'), { ...f, mine: f.mine === '1' }) } satisfies ConversationListResponse);
   });
 
   app.get('/:id', async (c) => {
     const conv = await conversations.agentConversation(c.get('agent'), c.req.param('id'));
-    return c.json(await queries.detail(conv));
+    return c.json((await queries.detail(conv)) satisfies ConversationDetail);
   });
 
   app.get('/:id/events', async (c) => {
     const conv = await conversations.agentConversation(c.get('agent'), c.req.param('id'));
     const { rows, more } = await conversations.eventsAfter(conv, 'agent', afterSeq(c), config.replayBatch);
     const assigneeName = await conversations.agentName(conv.assignee_id);
-    return c.json({ events: rows.map((row) => JSON.parse(replayedFrame(conv, row, 'agent', assigneeName).json) as unknown), more });
+    return c.json({
+      events: rows.map((row) => replayedFrameOf(conv, row, 'agent', assigneeName)),
+      more,
+    } satisfies ConversationEventsResponse);
   });
 
   app.put('/:id/labels', async (c) => {
     const conv = await conversations.agentConversation(c.get('agent'), c.req.param('id'));
     const body = await parseJson(c, z.object({ labels: z.array(label).max(20) }));
-    return c.json({ labels: await queries.setLabels(conv, body.labels) });
+    return c.json({ labels: await queries.setLabels(conv, body.labels) } satisfies ConversationLabelsResponse);
   });
 
   return app;

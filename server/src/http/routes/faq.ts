@@ -10,6 +10,7 @@ import { createFaqBot, initialBotState, type FaqBot } from '../../bot/index.js';
 import { notFound } from '../../core/errors.js';
 import { createFaqFiles, type FaqInput } from '../faq-files.js';
 import { agentSiteKey, parseJson, requireAdmin, type Ctx, type Env } from '../toolkit.js';
+import type { BotTestResponse, FaqEntryResponse, FaqListResponse, UnansweredHandledResponse, UnansweredListResponse } from '@servus/shared';
 
 export interface FaqApiOptions {
   db: Kysely<Database>;
@@ -60,19 +61,19 @@ export function faqRoutes({ db, faqDir, maxTestChars = 1000 }: FaqApiOptions) {
 
   app.get('/:key/faq', async (c) => {
     const faq = await files.read(site(c));
-    return c.json({ entries: faq.entries, errors: faq.errors, files: faq.files });
+    return c.json({ entries: faq.entries, errors: faq.errors, files: faq.files } satisfies FaqListResponse);
   });
 
   app.post('/:key/faq', async (c) => {
     const key = admin(c);
     const body = await parseJson(c, entryInput);
-    return c.json({ entry: await files.create(key, input(body)) }, 201);
+    return c.json({ entry: await files.create(key, input(body)) } satisfies FaqEntryResponse, 201);
   });
 
   app.put('/:key/faq/:id', async (c) => {
     const key = admin(c);
     const body = await parseJson(c, entryInput.omit({ id: true }));
-    return c.json({ entry: await files.update(key, c.req.param('id'), input(body)) });
+    return c.json({ entry: await files.update(key, c.req.param('id'), input(body)) } satisfies FaqEntryResponse);
   });
 
   app.delete('/:key/faq/:id', async (c) => {
@@ -107,7 +108,7 @@ export function faqRoutes({ db, faqDir, maxTestChars = 1000 }: FaqApiOptions) {
         handoffReason: turn.handoffReason ?? null,
         intent: turn.intent ?? null,
       },
-    });
+    } satisfies BotTestResponse);
   });
 
   // What the bot could not answer, most asked first.
@@ -130,7 +131,7 @@ export function faqRoutes({ db, faqDir, maxTestChars = 1000 }: FaqApiOptions) {
         lastAt: r.last_at,
         lastConversationId: r.last_conversation_id,
       })),
-    });
+    } satisfies UnansweredListResponse);
   });
 
   // One action per unanswered question: add it as a phrasing of an entry, as a new entry, or
@@ -158,7 +159,7 @@ export function faqRoutes({ db, faqDir, maxTestChars = 1000 }: FaqApiOptions) {
     if (body.action === 'phrasing') entry = await files.addPhrasing(key, body.entryId, body.text);
     else if (body.action === 'entry') entry = await files.create(key, input({ ...body.entry, question: body.entry.question ?? body.text }));
     await db.deleteFrom('unanswered_questions').where('site_key', '=', key).where('normalized', '=', normalized).execute();
-    return c.json({ ok: true, entry });
+    return c.json({ ok: true, entry } satisfies UnansweredHandledResponse);
   });
   return app;
 }

@@ -4,7 +4,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { ErrorCode } from '@servus/shared';
+import { ErrorCode, type ProactiveRulesResponse } from '@servus/shared';
 import type { Database } from '../../storage/schema.js';
 import { originAllowed, type OriginRefusals, type SiteDirectory } from '../../sites/sites.js';
 import type { ServerMetrics } from '../../metrics/prometheus.js';
@@ -110,14 +110,14 @@ export function proactiveRuleRoutes({ sites }: { sites: SiteDirectory }) {
     if (!site) throw notFound('site');
     return site;
   };
-  app.get('/:key/proactive', async (c) => c.json({ rules: rulesOf((await agentSite(c)).settings) }));
+  app.get('/:key/proactive', async (c) => c.json({ rules: rulesOf((await agentSite(c)).settings) } satisfies ProactiveRulesResponse));
   app.put('/:key/proactive', async (c) => {
     requireAdmin(c);
     const site = await agentSite(c);
     const { rules } = await parseJson(c, z.object({ rules: proactiveRulesSchema }).strict());
     // Other settings stay as they are.
     await sites.update(site.key, ({ name, settings }) => ({ name, settings: { ...settings, proactive: rules } }));
-    return c.json({ rules });
+    return c.json({ rules } satisfies ProactiveRulesResponse);
   });
   return app;
 }

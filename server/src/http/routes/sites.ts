@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { ErrorCode, SITE_LIMITS } from '@servus/shared';
+import { ErrorCode, SITE_LIMITS, type SiteListResponse, type SiteResponse, type SiteSettings as ShownSettings } from '@servus/shared';
 import { storableString } from '@servus/shared/schemas';
 import type { Database } from '../../storage/schema.js';
 import type { Site, SiteDirectory, SiteSettings } from '../../sites/sites.js';
@@ -116,9 +116,10 @@ export const sitePatchSchema = z.object({ name: siteNameSchema.optional(), setti
 export const siteCreateSchema = z.object({ key: siteKeySchema, name: siteNameSchema }).strict();
 
 /** The stored settings as the API shows them: everything but the proactive rules. */
-function shownSettings(settings: SiteSettings | Record<string, unknown>): Record<string, unknown> {
+function shownSettings(settings: SiteSettings | Record<string, unknown>): ShownSettings {
   const { proactive: _proactive, ...rest } = settings as Record<string, unknown>;
-  return rest;
+  // Stored settings were validated by siteSettingsSchema's fields when written.
+  return rest as ShownSettings;
 }
 
 /** Mounted at /api/sites: the list, new sites, one site's settings. */
@@ -134,7 +135,10 @@ export function siteSettingsRoutes({ db, sites, maxBodyBytes = 64 * 1024 }: Site
     if (!site) throw notFound('site');
     return site;
   };
-  const view = (c: Ctx, site: { key: string; name: string; secret: string; settings: SiteSettings | Record<string, unknown> }) => ({
+  const view = (
+    c: Ctx,
+    site: { key: string; name: string; secret: string; settings: SiteSettings | Record<string, unknown> },
+  ): SiteResponse => ({
     site: {
       key: site.key,
       name: site.name,
@@ -149,7 +153,7 @@ export function siteSettingsRoutes({ db, sites, maxBodyBytes = 64 * 1024 }: Site
     const keys = c.get('agent').siteKeys;
     const rows = keys.length ? await db.selectFrom('sites').select(['key', 'name']).where('key', 'in', keys).execute() : [];
     rows.sort((a, b) => a.name.localeCompare(b.name) || (a.key < b.key ? -1 : 1));
-    return c.json({ sites: rows.map((r) => ({ key: r.key, name: r.name })) });
+    return c.json({ sites: rows.map((r) => ({ key: r.key, name: r.name })) } satisfies SiteListResponse);
   });
 
   app.post('/', limit, async (c) => {

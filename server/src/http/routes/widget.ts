@@ -2,12 +2,12 @@
 // origin the site does not allow), and the visitor's own log (their token as a bearer header,
 // never in the URL). Both are cross-origin by nature.
 import { Hono, type Context } from 'hono';
-import { ErrorCode } from '@servus/shared';
+import { ErrorCode, type VisitorConversationEventsResponse, type WidgetConfigResponse } from '@servus/shared';
 import type { Auth } from '../../auth/auth.js';
 import type { Config } from '../../core/config.js';
 import type { Conversations } from '../../conversations/index.js';
 import { ServusError } from '../../core/errors.js';
-import { replayedFrame } from '../../realtime/frames.js';
+import { replayedFrameOf } from '../../realtime/frames.js';
 import { originAllowed, publicSiteConfig, type OriginRefusals, type SiteDirectory } from '../../sites/sites.js';
 import type { Env } from '../toolkit.js';
 import { afterSeq } from './conversations.js';
@@ -40,7 +40,7 @@ export function widgetRoutes({ sites, auth, conversations, config, originRefused
         `The origin ${origin} may not use the site ${site.key}: add it under Settings → Website → Allowed origins.`,
       );
     }
-    return c.json({ site: publicSiteConfig(site) });
+    return c.json({ site: publicSiteConfig(site) } satisfies WidgetConfigResponse);
   });
 
   const visitorAuth = async (c: Context<Env>) => {
@@ -65,9 +65,9 @@ export function widgetRoutes({ sites, auth, conversations, config, originRefused
     const assigneeName = await conversations.agentName(conv.assignee_id);
     return c.json({
       conversation: await conversations.queries.viewFor(conv, 'visitor'),
-      events: rows.map((row) => JSON.parse(replayedFrame(conv, row, 'visitor', assigneeName).json) as unknown),
+      events: rows.map((row) => replayedFrameOf(conv, row, 'visitor', assigneeName)),
       more,
-    });
+    } satisfies VisitorConversationEventsResponse);
   });
   return app;
 }

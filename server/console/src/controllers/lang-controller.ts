@@ -1,7 +1,8 @@
-// The dashboard's language: its own `lang` attribute if set, else the page's (`<html lang>`),
-// which the console shell changes when the agent switches language; watched, so no reload is needed.
+// An element's language: its own `lang` attribute if set, else the page's (`<html lang>`), which the
+// console shell changes when the agent switches language; watched, so no reload is needed (the
+// dashboard, which also runs on its own outside the console).
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { toDashboardLang, type DashboardLang } from './i18n.js';
+import { langOf, type Lang } from '../i18n.js';
 
 export class DocumentLangController implements ReactiveController {
   private _observer: MutationObserver | null = null;
@@ -10,8 +11,8 @@ export class DocumentLangController implements ReactiveController {
     _host.addController(this);
   }
 
-  get lang(): DashboardLang {
-    return toDashboardLang(this._host.getAttribute('lang') || document.documentElement.lang || navigator.language);
+  get lang(): Lang {
+    return langOf(this._host.getAttribute('lang') || document.documentElement.lang || navigator.language);
   }
 
   hostConnected(): void {

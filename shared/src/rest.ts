@@ -1,0 +1,268 @@
+// The REST answers the console and the widget read, written once: the server's handlers check what
+// they return against these (`satisfies`), the clients type their fetches with them. Types only.
+// Routes: docs/protocol.md (REST); metrics: ./metrics.ts; site settings: ./site-settings.ts.
+import type { ErrorCode } from './codes.js';
+import type { ConversationView, LoggedFrame } from './protocol.js';
+import type { LauncherOffset, SiteSettings } from './site-settings.js';
+
+/** Every failed request: `{ error: { code, message, path? } }`, `path` naming the invalid field. */
+export interface ApiErrorBody {
+  error: { code: ErrorCode; message: string; path?: string };
+}
+
+/** What a write without a resource to return answers. */
+export interface OkResponse {
+  ok: true;
+}
+
+// ---- agents and their session
+
+export type AgentRole = 'admin' | 'agent';
+export type AgentPresence = 'online' | 'away' | 'offline';
+
+/** The signed-in agent: `POST /api/auth/login`, `GET /api/auth/me` (`{ agent }`), and the socket's welcome. */
+export interface AgentProfile {
+  id: string;
+  name: string;
+  email: string;
+  role: AgentRole;
+  siteKeys: string[];
+}
+
+export interface AgentSessionResponse {
+  agent: AgentProfile;
+}
+
+/** One row of `GET /api/agents`: the agents of the caller's sites, with presence and load. */
+export interface AgentRow {
+  id: string;
+  name: string;
+  email: string;
+  role: AgentRole;
+  capacity: number;
+  status: AgentPresence;
+  /** Conversations assigned to the agent and not resolved. */
+  openChats: number;
+}
+
+export interface AgentListResponse {
+  agents: AgentRow[];
+}
+
+/** `POST /api/agents` → 201 `{ agent }`. */
+export interface AgentCreatedResponse {
+  agent: { id: string; name: string; email: string; role: AgentRole; capacity: number };
+}
+
+// ---- conversations
+
+/** `GET /api/conversations?status&mine&q&label&limit&before`. */
+export interface ConversationListResponse {
+  conversations: ConversationView[];
+}
+
+/** The visitor as `GET /api/conversations/:id` shows them to agents. */
+export interface VisitorDetail {
+  id: string;
+  name: string | null;
+  email: string | null;
+  /** The id the site gave with a verified `identify`; null unless verified. */
+  externalId: string | null;
+  verified: boolean;
+  /** What the widget reported in its hello (url, title, referrer, lang, timezone, userAgent, ...). */
+  context: Record<string, unknown>;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+/** `GET /api/conversations/:id`: the conversation, its visitor, the visitor's earlier ones and the labels. */
+export interface ConversationDetail {
+  conversation: ConversationView;
+  visitor: VisitorDetail;
+  /** The visitor's other conversations, newest first (at most 20). */
+  earlier: ConversationView[];
+  labels: string[];
+}
+
+/** `GET /api/conversations/:id/events?after=SEQ`: one page of the log, as the frames a replay sends. */
+export interface ConversationEventsResponse {
+  events: LoggedFrame[];
+  /** More events follow: ask again with `after` = the highest seq of this page. */
+  more: boolean;
+}
+
+/** `GET /api/visitor/conversations/:id/events?after=SEQ`: the visitor's view of the log. */
+export interface VisitorConversationEventsResponse extends ConversationEventsResponse {
+  conversation: ConversationView;
+}
+
+/** `PUT /api/conversations/:id/labels` `{ labels }` answers the stored set, sorted. */
+export interface ConversationLabelsResponse {
+  labels: string[];
+}
+
+// ---- canned responses
+
+export interface CannedResponse {
+  id: string;
+  /** Typed after `/` in the composer. */
+  shortcut: string;
+  text: string;
+}
+
+export interface CannedListResponse {
+  canned: CannedResponse[];
+}
+
+/** `POST /api/canned` → 201 `{ canned }`. */
+export interface CannedCreatedResponse {
+  canned: CannedResponse;
+}
+
+// ---- the FAQ editor and the bot
+
+/** An FAQ entry as the editor shows it (docs/faq.md), with the file it lives in. */
+export interface FaqEntry {
+  id: string;
+  question: string;
+  /** Other phrasings of the question. */
+  variants: string[];
+  /** Markdown. */
+  answer: string;
+  tags?: string[];
+  lang?: 'de' | 'en';
+  /** The file (name only) in the site's FAQ folder. */
+  file: string;
+}
+
+/** A problem in an FAQ file; the file's last good version stays in use. */
+export interface FaqFileError {
+  file?: string;
+  line: number;
+  message: string;
+}
+
+/** `GET /api/sites/:key/faq`. */
+export interface FaqListResponse {
+  entries: FaqEntry[];
+  errors: FaqFileError[];
+  files: string[];
+}
+
+/** `POST /api/sites/:key/faq` (201) and `PUT /api/sites/:key/faq/:id`. */
+export interface FaqEntryResponse {
+  entry: FaqEntry;
+}
+
+/** `POST /api/sites/:key/bot/unanswered/handle`: the entry written, if the action wrote one. */
+export interface UnansweredHandledResponse extends OkResponse {
+  entry: FaqEntry | null;
+}
+
+/** `POST /api/sites/:key/bot/test` `{ text, lang? }`: what the bot would answer, nothing stored. */
+export interface BotTestReply {
+  kind: 'answer' | 'unsure' | 'smalltalk' | 'handoff';
+  text: string;
+  lang: 'de' | 'en';
+  confidence: number;
+  faqId: string | null;
+  /** The matched entry's question. */
+  question: string | null;
+  suggestions: { id: string; title: string }[];
+  handoffReason: string | null;
+  intent: string | null;
+}
+
+export interface BotTestResponse {
+  reply: BotTestReply;
+}
+
+/** A question the bot could not answer, counted per site under its normalised text. */
+export interface UnansweredQuestion {
+  text: string;
+  lang: string | null;
+  count: number;
+  firstAt: number;
+  lastAt: number;
+  lastConversationId: string | null;
+}
+
+/** `GET /api/sites/:key/bot/unanswered`: most asked first, at most 200. */
+export interface UnansweredListResponse {
+  questions: UnansweredQuestion[];
+}
+
+// ---- sites
+
+export interface SiteSummary {
+  key: string;
+  name: string;
+}
+
+/** `GET /api/sites`: the caller's sites, by name. */
+export interface SiteListResponse {
+  sites: SiteSummary[];
+}
+
+/** A site as `GET /api/sites/:key/settings` shows it: its settings without the proactive rules. */
+export interface SiteView extends SiteSummary {
+  settings: SiteSettings;
+  /** Admins only: the site secret for identify hashes. */
+  secret?: string;
+}
+
+/** `GET`/`PATCH /api/sites/:key/settings`, `POST /api/sites` (201). */
+export interface SiteResponse {
+  site: SiteView;
+}
+
+// ---- proactive messages and the widget's configuration
+
+/** A proactive greeting rule (docs/proactive.md); the server validates it (server/src/proactive/rules.ts). */
+export interface ProactiveRule {
+  id: string;
+  /** Glob over location.pathname + search; `*` matches any characters. */
+  urlPattern: string;
+  delaySeconds: number;
+  /** Only for visitors who have been on the site before. */
+  returningOnly: boolean;
+  text: { de?: string; en?: string };
+}
+
+/** `GET`/`PUT /api/sites/:key/proactive`. */
+export interface ProactiveRulesResponse {
+  rules: ProactiveRule[];
+}
+
+/** Whether the site's team is open now, and if not, when it opens again (null: no hours set or none ahead). */
+export interface SiteHours {
+  open: boolean;
+  opensAt: number | null;
+  timeZone: string | null;
+}
+
+/** The settings the widget may see (never the secret), with every default filled in. */
+export interface WidgetConfig {
+  key: string;
+  name: string;
+  color: string;
+  position: 'left' | 'right';
+  title: { de: string; en: string };
+  greeting: { de: string; en: string };
+  botName: string;
+  botAvatarUrl: string | null;
+  agentAvatarUrl: string | null;
+  defaultLang: 'de' | 'en';
+  preChatForm: { enabled: boolean; fields: ('name' | 'email')[] };
+  ratings: { nps: boolean; ces: boolean };
+  hours: SiteHours;
+  /** Always an array: the widget shows at most one of them per visit. */
+  proactive: ProactiveRule[];
+  /** Where the launcher sits, px from the corner (desktop, and phones when set); the script tag's data-offset-* win. */
+  launcherOffset?: LauncherOffset;
+}
+
+/** `GET /api/widget/config?site=KEY` (public, cached a minute). */
+export interface WidgetConfigResponse {
+  site: WidgetConfig;
+}
