@@ -27,6 +27,7 @@ import { observeChanges } from '../metrics/observe.js';
 import { createMailer } from '../mail/mailer.js';
 import { createMailNotifications } from '../mail/notifications.js';
 import { createApp } from '../http/app.js';
+import { createJobs } from '../jobs/jobs.js';
 import { seed, type SeedResult } from './seed.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -88,6 +89,8 @@ export async function startServus({
     beforeBatch: database.checkpointer ? () => (database.checkpointer!.wantsCatchUp ? database.checkpointer!.catchUp() : null) : undefined,
     onBatchFailed: (err, size) => logger.warn({ err, size }, size > 1 ? 'write batch failed; retrying it in halves' : 'write failed'),
   });
+  // Durable jobs (jobs/jobs.ts): features register their kinds here before start().
+  const jobs = createJobs({ db, logger });
   const presence = createPresence();
   const sites = createSiteDirectory(db);
   const auth = createAuth({
@@ -189,6 +192,7 @@ export async function startServus({
   port = (server.address() as AddressInfo).port;
   const metricsServer =
     config.metricsPort === undefined ? null : await listenForMetrics(metrics.registry, config.metricsPort, config.metricsHost, logger);
+  jobs.start();
   // Bot answers that were being written by a model when the last process died (LLM engine).
   void conversations.bot
     .recover()
@@ -210,6 +214,7 @@ export async function startServus({
         metricsServer?.close();
         absence.stop();
         await sockets.close();
+        await jobs.stop();
         await assigner.idle();
         // Bot answers still streaming are logged (or dropped) before the write queue drains.
         await conversations.bot.settled();

@@ -250,6 +250,31 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('login_throttle').ifExists().execute();
     },
   },
+  '0009_jobs': {
+    // Durable jobs and timers (jobs/jobs.ts): rows any instance can claim, not setTimeouts.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('jobs')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('kind', 'varchar(64)', (c) => c.notNull())
+        .addColumn('key', 'varchar(200)', (c) => c.notNull())
+        .addColumn('run_at', 'bigint', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('locked_until', 'bigint')
+        .addColumn('locked_by', 'varchar(64)')
+        .addColumn('last_error', 'text')
+        .addColumn('failed_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('jobs_kind_key', ['kind', 'key'])
+        .execute();
+      await db.schema.createIndex('jobs_run_at').on('jobs').column('run_at').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('jobs').ifExists().execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -132,7 +132,28 @@ export interface AgentLoginAddressesTable {
   last_success_at: number;
 }
 
+/** A durable job (jobs/jobs.ts): one row per kind and key, claimed by one instance at a time. */
+export interface JobsTable {
+  id: string;
+  kind: string;
+  /** Unique per kind: scheduling the same key again replaces the pending job. */
+  key: string;
+  run_at: number;
+  /** JSON. */
+  payload: string;
+  attempts: number;
+  /** Bumped by every schedule(): a run that finds another version leaves the job for its new time. */
+  version: number;
+  locked_until: number | null;
+  locked_by: string | null;
+  last_error: string | null;
+  /** Set when the job was given up after its last attempt. */
+  failed_at: number | null;
+  created_at: number;
+}
+
 export interface Database {
+  jobs: JobsTable;
   login_throttle: LoginThrottleTable;
   agent_login_addresses: AgentLoginAddressesTable;
   proactive_counts: ProactiveCountsTable;
