@@ -6,19 +6,23 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { sql, type Kysely } from 'kysely';
 import type { Config } from '../core/config.js';
+import type { Database } from '../storage/schema.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { openDatabase, type OpenDatabase } from '../storage/db.js';
 import { createWriteQueue } from '../storage/write-queue.js';
 import { prepareSqliteStatements } from '../storage/sqlite-statements.js';
-import { createLocalHub, type Hub } from '../realtime/hub.js';
-import { createRedisHub } from '../realtime/redis-hub.js';
+import { createLocalHub, type Hub } from '../pubsub/hub.js';
+import { createRedisHub } from '../pubsub/redis-hub.js';
+import { createRedisClient } from '../pubsub/redis.js';
+import { randomId } from '../core/ids.js';
 import { connectFanout } from '../realtime/fanout.js';
 import { createSocketServer } from '../realtime/socket-server.js';
 import { createPresence } from '../presence/presence.js';
 import { createAuth } from '../auth/auth.js';
 import { DEFAULT_LOGIN_LIMITS } from '../auth/login-throttle.js';
-import { createOriginRefusals, createSiteDirectory, hoursNow } from '../sites/sites.js';
+import { createOriginRefusals, createSiteDirectory, hoursNow, nextHoursChange } from '../sites/sites.js';
 import { createAssigner, createConversations } from '../conversations/index.js';
 import { silentBot, type BotResponder } from '../bot/index.js';
 import { watchAgentAbsence } from '../conversations/absence.js';
@@ -63,7 +67,7 @@ export async function startServus({
     databaseUrl: config.databaseUrl,
     sqliteSynchronous: config.sqliteSynchronous,
     walSync: config.sqliteWalSync,
-    ...(pgSchema ? { pgSchema } : {}),
+    ...(pgSchema || config.databaseSchema ? { pgSchema: pgSchema ?? config.databaseSchema } : {}),
   });
   const { db } = database;
   const faqDir = join(config.dataDir, 'faq');
@@ -76,7 +80,9 @@ export async function startServus({
     faqDir,
   });
   const bot: BotResponder & { close?(): void } = typeof bots === 'function' ? await bots({ faqDir, logger, config }) : (bots ?? silentBot);
-  const hub = givenHub ?? (config.redisUrl ? await createRedisHub(config.redisUrl, logger) : createLocalHub());
+  // With REDIS_URL: news between instances and shared rate limits. Neither waits for Redis to answer.
+  const hub = givenHub ?? (config.redisUrl ? createRedisHub(config.redisUrl, logger) : createLocalHub());
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger) : undefined;
   let openSockets = () => 0;
   const metrics = createServerMetrics({ db, openSockets: () => openSockets() });
   const statements = database.sqlite ? prepareSqliteStatements(database.sqlite) : undefined;
@@ -91,8 +97,10 @@ export async function startServus({
   });
   // Durable jobs (jobs/jobs.ts): features register their kinds here before start().
   const jobs = createJobs({ db, logger });
-  const presence = createPresence();
-  const sites = createSiteDirectory(db);
+  const instanceId = randomId('i', 9);
+  const presence = createPresence({ db, hub, instanceId, logger });
+  await presence.start();
+  const sites = createSiteDirectory(db, { hub });
   const auth = createAuth({
     db,
     dialect: database.dialect,
@@ -128,17 +136,35 @@ export async function startServus({
     db,
     commands: conversations.commands,
     changes: conversations.changes,
+    queue: conversations.queue,
     presence,
+    jobs,
     logger,
     enabled: config.autoAssign,
+    hours: {
+      siteKeys: () => sites.keys(),
+      nextChange: async (siteKey) => {
+        const site = await sites.get(siteKey);
+        return site ? nextHoursChange(site) : null;
+      },
+      onChange: (listener) => sites.onChange(listener),
+    },
   });
   const absence = watchAgentAbsence({
     presence,
     commands: conversations.commands,
-    queue: conversations.queue,
-    assign: (siteKey) => assigner.schedule(siteKey),
+    jobs,
+    queuePass: (siteKey) => assigner.schedule(siteKey),
     graceMs: config.agentOfflineGraceSeconds * 1000,
     logger,
+  });
+  // After a Redis outage: waiting visitors are told their place again, from whichever instance runs the pass.
+  hub.onResync(() => {
+    conversations.queue.forgetTold();
+    void sites.keys().then(
+      (keys) => keys.forEach((key) => assigner.schedule(key)),
+      () => {},
+    );
   });
   let port = config.port;
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
@@ -162,6 +188,7 @@ export async function startServus({
     conversations,
     presence,
     publicUrl: config.publicUrl,
+    redis,
     sendTranscript: (visitorId, siteKey, conversationId, email) => mail.sendTranscript(visitorId, siteKey, conversationId, email),
   });
   openSockets = () => sockets.size;
@@ -179,7 +206,12 @@ export async function startServus({
     sites,
     conversations,
     widgetDir: join(repoRoot, 'widget', 'dist'),
-    health: async () => ({ database: database.dialect, sockets: sockets.size, writes: writes.stats }),
+    health: async () => {
+      const dependencies = { database: await pingDatabase(db), redis: hub.health() };
+      // Without the database nothing can be served; without Redis this instance still serves its own sockets.
+      const status = dependencies.database === 'down' ? 'down' : dependencies.redis === 'down' ? 'degraded' : 'ok';
+      return { status, database: database.dialect, dependencies, sockets: sockets.size, writes: writes.stats };
+    },
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   server.on('upgrade', sockets.handleUpgrade);
@@ -193,6 +225,7 @@ export async function startServus({
   const metricsServer =
     config.metricsPort === undefined ? null : await listenForMetrics(metrics.registry, config.metricsPort, config.metricsHost, logger);
   jobs.start();
+  void assigner.planAllHours().catch((err: unknown) => logger.error({ err }, 'planning business hours failed'));
   // Bot answers that were being written by a model when the last process died (LLM engine).
   void conversations.bot
     .recover()
@@ -215,7 +248,8 @@ export async function startServus({
         absence.stop();
         await sockets.close();
         await jobs.stop();
-        await assigner.idle();
+        assigner.stop();
+        await presence.stop();
         // Bot answers still streaming are logged (or dropped) before the write queue drains.
         await conversations.bot.settled();
         await writes.drain();
@@ -223,6 +257,7 @@ export async function startServus({
         mail.close();
         mailer.close();
         await hub.close();
+        redis?.disconnect();
         server.closeAllConnections();
         await database.close();
       })();
@@ -256,4 +291,17 @@ async function listenForMetrics(
     listener.listen(port, host, () => resolve());
   });
   return listener;
+}
+
+/** 'ok' when the database answers a trivial query within two seconds. */
+async function pingDatabase(db: Kysely<Database>): Promise<'ok' | 'down'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'down'>((resolve) => (timer = setTimeout(() => resolve('down'), 2000)));
+  try {
+    return await Promise.race([sql`select 1`.execute(db).then(() => 'ok' as const), timeout]);
+  } catch {
+    return 'down';
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../storage/db.js';
 import { createWriteQueue } from '../storage/write-queue.js';
 import { prepareSqliteStatements } from '../storage/sqlite-statements.js';
-import { createLocalHub } from '../realtime/hub.js';
+import { createLocalHub } from '../pubsub/hub.js';
 import { createConversations } from '../conversations/index.js';
 import { connectFanout } from '../realtime/fanout.js';
 import type { AgentActor, VisitorActor } from '../core/actors.js';

@@ -1,29 +1,44 @@
-// Auto-assignment: the oldest queued conversation goes to the online agent with the fewest open
-// chats who is below their capacity. Runs whenever a site's queue or an agent's load changes;
-// every assignment is the same atomic conditional update as a manual claim.
+// The queue keeper: whenever a site's queue or its team changes, waiting visitors hear their new
+// place and wait, and auto-assignment gives the oldest queued conversation to the online agent with
+// the fewest open chats below their capacity (every assignment the same atomic conditional update
+// as a manual claim). It is a durable job per site (jobs/jobs.ts), so with several instances the
+// pass for a site runs on one of them at a time, wherever the change happened, and a pass due when
+// an instance dies is taken over by another. The site's business hours schedule a pass for the
+// moment the team opens or closes.
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Logger } from '../core/logger.js';
-import type { Presence } from '../presence/presence.js';
 import type { AgentActor } from '../core/actors.js';
+import type { Presence } from '../presence/presence.js';
+import type { Jobs } from '../jobs/jobs.js';
 import type { ChangeStream } from './changes.js';
 import type { Commands } from './commands.js';
+import type { Queue } from './queue.js';
 
 export interface AssignerOptions {
   db: Kysely<Database>;
   commands: Pick<Commands, 'assignQueued'>;
-  /** A pass runs whenever a committed change moves a site's queue or a conversation's status. */
+  /** A pass is scheduled whenever a committed change moves a site's queue or a conversation's status. */
   changes: ChangeStream;
-  presence: Presence;
+  queue: Pick<Queue, 'publishPositions'>;
+  presence: Pick<Presence, 'onlineAgents'>;
+  jobs: Jobs;
   logger: Logger;
-  /** Turned off with AUTO_ASSIGN=false: agents then only claim from the queue. */
+  /** Turned off with AUTO_ASSIGN=false: agents then only claim from the queue (positions are still told). */
   enabled: boolean;
+  now?: () => number;
+  /** The sites and when each one's team next opens or closes (business hours). */
+  hours?: {
+    siteKeys(): Promise<string[]>;
+    nextChange(siteKey: string): Promise<number | null>;
+    onChange(listener: (siteKey: string) => void): () => void;
+  };
 }
 
-export function createAssigner({ db, commands, changes, presence, logger, enabled }: AssignerOptions) {
-  const pending = new Set<string>();
-  let running: Promise<void> = Promise.resolve();
+const QUEUE_JOB = 'queue';
+const HOURS_JOB = 'hours';
 
+export function createAssigner({ db, commands, changes, queue, presence, jobs, logger, enabled, now = Date.now, hours }: AssignerOptions) {
   async function assignSite(siteKey: string): Promise<void> {
     const online = presence.onlineAgents(siteKey);
     if (!online.length) return;
@@ -57,20 +72,51 @@ export function createAssigner({ db, commands, changes, presence, logger, enable
     }
   }
 
-  /** Schedules a pass over a site; passes run one at a time. */
+  jobs.handle<null>(
+    QUEUE_JOB,
+    async (job) => {
+      await queue.publishPositions(job.key);
+      if (enabled) await assignSite(job.key);
+    },
+    { maxAttempts: 10, retryDelayMs: (n) => Math.min(60_000, 500 * 2 ** n) },
+  );
+
+  /** Schedules a pass over a site (one pending pass per site; a pass running now runs again). */
   function schedule(siteKey: string): void {
-    if (!enabled || pending.has(siteKey)) return;
-    pending.add(siteKey);
-    running = running
-      .then(() => {
-        pending.delete(siteKey);
-        return assignSite(siteKey);
-      })
-      .catch((err: unknown) => logger.error({ err, siteKey }, 'auto-assignment failed'));
+    void jobs.schedule(QUEUE_JOB, siteKey, now()).catch((err: unknown) => logger.error({ err, siteKey }, 'scheduling a queue pass failed'));
   }
-  const off = changes.subscribe('auto-assignment', (change) => {
+
+  const offChanges = changes.subscribe('queue keeper', (change) => {
     if (change.type === 'conversation' && (change.queueChanged || change.change)) schedule(change.conversation.site_key);
   });
 
-  return { schedule, idle: () => running, stop: off };
+  // Business hours: a pass when the team opens or closes, then the next one planned.
+  async function planHours(siteKey: string): Promise<void> {
+    const at = await hours!.nextChange(siteKey);
+    if (at === null) await jobs.cancel(HOURS_JOB, siteKey);
+    else await jobs.schedule(HOURS_JOB, siteKey, at);
+  }
+  let offHours = () => {};
+  if (hours) {
+    jobs.handle<null>(HOURS_JOB, async (job) => {
+      schedule(job.key);
+      await planHours(job.key);
+    });
+    offHours = hours.onChange(
+      (siteKey) => void planHours(siteKey).catch((err: unknown) => logger.error({ err, siteKey }, 'planning business hours failed')),
+    );
+  }
+
+  return {
+    schedule,
+    /** Plans every site's next business-hours change (at start; idempotent across instances). */
+    async planAllHours(): Promise<void> {
+      if (!hours) return;
+      for (const key of await hours.siteKeys()) await planHours(key);
+    },
+    stop(): void {
+      offChanges();
+      offHours();
+    },
+  };
 }

@@ -54,12 +54,6 @@ export function createConversations(options: ConversationsOptions) {
   const commands = createCommands({ repo, commit, bot, changes, now, reopenWindowMs });
   const queries = createConversationQueries({ repo, queue });
 
-  // When a site's queue gains or loses a conversation, everyone behind it moves. A courtesy update:
-  // never a reason to fail anything.
-  changes.subscribe('queue positions', (change) => {
-    if (change.type === 'conversation' && change.queueChanged) void queue.publishPositions(change.conversation.site_key).catch(() => {});
-  });
-
   return {
     changes,
     commands,
@@ -71,6 +65,7 @@ export function createConversations(options: ConversationsOptions) {
     visitorConversation: (visitor: Parameters<typeof repo.visitorConversation>[1], id: string) => repo.visitorConversation(db, visitor, id),
     agentConversation: (agent: Parameters<typeof repo.agentConversation>[1], id: string) => repo.agentConversation(db, agent, id),
     conversationById: repo.conversationById,
+    conversationsById: repo.conversationsById,
     currentConversation: (visitorId: string) => repo.currentConversation(db, visitorId),
     eventsAfter: repo.eventsAfter,
     agentName: (id: string | null) => repo.agentName(id),

@@ -130,6 +130,10 @@ export function createQueue({ db, agentsOnline, hoursNow, defaultHandlingSeconds
       passes.set(siteKey, entry);
       return entry.done;
     },
+    /** Forgets what each visitor was told (after a Redis outage they may have missed it): the next pass tells everyone. */
+    forgetTold(): void {
+      lastTold.clear();
+    },
     /** Listens to the positions told (realtime sends them to the visitors). */
     onPosition(listener: QueuePositionListener): () => void {
       listeners.add(listener);

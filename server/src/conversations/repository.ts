@@ -410,5 +410,7 @@ export function createConversationRepository({ db, dialect, sqlite: fast }: Conv
     questionsAwaitingTheBot,
     visitors,
     conversationById: (id: string) => db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst(),
+    conversationsById: async (ids: string[]): Promise<ConversationRow[]> =>
+      ids.length ? db.selectFrom('conversations').selectAll().where('id', 'in', ids).execute() : [],
   };
 }

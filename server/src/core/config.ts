@@ -17,6 +17,11 @@ export const configSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
+  /** PostgreSQL: the schema Servus keeps its tables in (created if missing); default: the server's search_path (public). */
+  databaseSchema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+    .optional(),
   redisUrl: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOpen, nextOpening, validateBusinessHours, type BusinessHours } from './hours.js';
+import { isOpen, nextChange, nextOpening, validateBusinessHours, type BusinessHours } from './hours.js';
 
 const vienna: BusinessHours = {
   timeZone: 'Europe/Vienna',
@@ -53,5 +53,22 @@ describe('business hours', () => {
       'holidays: "24.12." is not YYYY-MM-DD',
     ]);
     expect(validateBusinessHours(vienna)).toEqual([]);
+  });
+});
+
+describe('nextChange', () => {
+  const hours: BusinessHours = {
+    timeZone: 'Europe/Vienna',
+    weekly: { mon: ['09:00-12:00', '13:00-17:30'], tue: ['00:00-24:00'], wed: ['00:00-12:00'] },
+  };
+  it('finds when the team closes while open, and when it opens while closed', () => {
+    expect(nextChange(hours, utc('2026-11-23T08:00:00Z'))).toBe(utc('2026-11-23T11:00:00Z')); // Mon 09:00 -> 12:00 local
+    expect(nextChange(hours, utc('2026-11-23T11:30:00Z'))).toBe(utc('2026-11-23T12:00:00Z')); // lunch -> 13:00
+    expect(nextChange(hours, utc('2026-11-23T16:40:00Z'))).toBe(utc('2026-11-23T23:00:00Z')); // 17:40 -> Tue 00:00
+    // Tuesday all day runs on into Wednesday morning: the next change is Wed 12:00.
+    expect(nextChange(hours, utc('2026-11-24T10:00:00Z'))).toBe(utc('2026-11-25T11:00:00Z'));
+  });
+  it('says null when the hours never change', () => {
+    expect(nextChange({ timeZone: 'Europe/Vienna', weekly: {} }, utc('2026-11-23T08:00:00Z'))).toBeNull();
   });
 });

@@ -111,3 +111,21 @@ export function nextOpening(hours: BusinessHours, at: number): number | null {
   }
   return null;
 }
+
+/**
+ * The next moment the team opens or closes after `at` (epoch ms), within 14 days; null when the
+ * hours never change (always closed). Waiting visitors are told their new state then.
+ */
+export function nextChange(hours: BusinessHours, at: number): number | null {
+  const open = isOpen(hours, at);
+  for (let day = 0; day <= 14; day++) {
+    const l = local(at + day * 86_400_000, hours.timeZone);
+    const edges = openIntervals(hours, l)
+      .map(([from, to]) => instantOf(l.date, open ? to : from, hours.timeZone))
+      .filter((t) => t > at)
+      .sort((a, b) => a - b);
+    // An interval ending at midnight may be followed by one starting at midnight: still open.
+    for (const t of edges) if (isOpen(hours, t) !== open) return t;
+  }
+  return null;
+}

@@ -45,7 +45,8 @@ export interface AppOptions {
   conversations: Conversations;
   /** Folder of the built widget (widget/dist). */
   widgetDir: string;
-  health: () => Promise<Record<string, unknown>>;
+  /** The instance's state; `status: 'down'` answers 503 so a load balancer stops sending traffic here. */
+  health: () => Promise<{ status: 'ok' | 'degraded' | 'down' } & Record<string, unknown>>;
 }
 
 export function createApp(options: AppOptions) {
@@ -73,7 +74,11 @@ export function createApp(options: AppOptions) {
     }),
   );
 
-  app.get('/healthz', async (c) => c.json({ status: 'ok', ...(await options.health()) }));
+  app.get('/healthz', async (c) => {
+    const health = await options.health();
+    c.header('Cache-Control', 'no-store');
+    return c.json(health, health.status === 'down' ? 503 : 200);
+  });
   app.route('/metrics', prometheusRoutes({ metrics, token: config.metricsToken }));
   app.route('/', staticRoutes({ widgetDir: options.widgetDir, consoleDir: options.consoleDir }));
 

@@ -76,16 +76,14 @@ export function createJobs({ db, logger, now = Date.now, pollMs = 1000, leaseMs 
       })
       .onConflict((oc) =>
         // A new version: a run in progress then only unlocks the job (it runs again at runAt) instead of deleting it.
-        oc
-          .columns(['kind', 'key'])
-          .doUpdateSet((eb) => ({
-            run_at: runAt,
-            payload: text,
-            attempts: 0,
-            version: eb('jobs.version', '+', 1),
-            failed_at: null,
-            last_error: null,
-          })),
+        oc.columns(['kind', 'key']).doUpdateSet((eb) => ({
+          run_at: runAt,
+          payload: text,
+          attempts: 0,
+          version: eb('jobs.version', '+', 1),
+          failed_at: null,
+          last_error: null,
+        })),
       )
       .execute();
     if (!stopped && runAt <= now() + pollMs) wakeSoon(runAt - now());

@@ -7,7 +7,7 @@ import type { SessionAgent, VisitorActor } from '../core/actors.js';
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { errorFrame } from './frames.js';
-import type { HubMessage } from './hub.js';
+import type { HubMessage } from '../pubsub/hub.js';
 import { createWriteCoalescer } from './write-coalescer.js';
 
 export type VisitorIdentity = VisitorActor & { verified?: boolean };
@@ -42,6 +42,10 @@ export interface Conn {
   drainWaiters: (() => void)[];
   authTimer: NodeJS.Timeout | null;
   lang: string | null;
+  /** An agent socket that follows its sites' queues (queue.subscribe). */
+  queueSubscribed: boolean;
+  /** The socket's rate-limit checks, in the order its frames came (dispatch.ts). */
+  limitChain: Promise<unknown>;
 }
 
 const instance = randomBytes(4).toString('hex');
@@ -62,6 +66,8 @@ export function newConn(init: Pick<Conn, 'ws' | 'ip' | 'role' | 'userAgent'>): C
     drainWaiters: [],
     authTimer: null,
     lang: null,
+    limitChain: Promise.resolve(),
+    queueSubscribed: false,
   };
 }
 

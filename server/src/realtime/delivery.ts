@@ -7,7 +7,7 @@ import type { Conversations, ConversationRow } from '../conversations/index.js';
 import type { Logger } from '../core/logger.js';
 import type { Conn, Sender } from './connection.js';
 import { replayDoneFrame, replayedFrame } from './frames.js';
-import type { HubMessage } from './hub.js';
+import type { HubMessage } from '../pubsub/hub.js';
 
 export type Delivery = ReturnType<typeof createDelivery>;
 
@@ -105,5 +105,35 @@ export function createDelivery({
     }
   }
 
-  return { deliver, listener, replay };
+  /**
+   * After news may have been lost (a Redis outage): every socket gets, from the log, what was
+   * written in the conversations it follows since the last frame it was sent. One read of the
+   * conversations' seqs for all of them; replays only where a socket is behind.
+   */
+  async function catchUp(sockets: Iterable<Conn>): Promise<void> {
+    const following = new Map<string, Conn[]>();
+    for (const conn of sockets) {
+      for (const id of conn.sent.keys()) {
+        const list = following.get(id);
+        if (list) list.push(conn);
+        else following.set(id, [conn]);
+      }
+    }
+    const ids = [...following.keys()];
+    for (let i = 0; i < ids.length; i += 500) {
+      for (const conv of await conversations.conversationsById(ids.slice(i, i + 500))) {
+        for (const conn of following.get(conv.id) ?? []) {
+          const last = conn.sent.get(conv.id);
+          const newest = conn.role === 'agent' ? conv.last_seq : conv.last_visitor_seq;
+          if (last === undefined || last >= newest || conn.ws.readyState !== conn.ws.OPEN) continue;
+          await replay(conn, conv, last).catch((err: unknown) => {
+            logger.error({ err, conn: conn.id }, 'catch-up failed');
+            conn.ws.close(CloseCode.INTERNAL, ErrorCode.INTERNAL);
+          });
+        }
+      }
+    }
+  }
+
+  return { deliver, listener, replay, catchUp };
 }

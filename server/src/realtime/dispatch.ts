@@ -19,9 +19,9 @@ import type { SiteDirectory } from '../sites/sites.js';
 import type { Conn, Sender } from './connection.js';
 import type { Delivery } from './delivery.js';
 import { ackFrame, queueSnapshotFrame, typingFrame, welcomeFrame } from './frames.js';
-import { topics, type Hub, type HubMessage } from './hub.js';
+import { topics, type Hub, type HubMessage } from '../pubsub/hub.js';
 import type { Presence } from '../presence/presence.js';
-import type { RateLimiter } from '../core/rate-limit.js';
+import type { RateLimiter, SharedRateLimiter } from '../core/rate-limit.js';
 
 export interface DispatchOptions {
   config: Config;
@@ -33,7 +33,8 @@ export interface DispatchOptions {
   presence: Presence;
   sender: Sender;
   delivery: Delivery;
-  limits: { frames: RateLimiter; visitorMessages: RateLimiter; agentMessages: RateLimiter; transcripts: RateLimiter };
+  /** Frames per socket (local); messages per visitor and agent, transcripts per conversation (shared across instances). */
+  limits: { frames: RateLimiter; visitorMessages: SharedRateLimiter; agentMessages: SharedRateLimiter; transcripts: SharedRateLimiter };
   /** Sends the conversation to the visitor by email; false when email is off or no address is known. */
   sendTranscript?:
     ((visitorId: string, siteKey: string, conversationId: string, email: string | undefined) => Promise<boolean>) | undefined;
@@ -49,9 +50,12 @@ export function createDispatcher(options: DispatchOptions) {
   const visitorTypes = new Set(visitorFrameSchema.options.map((o) => o.shape.type.value as string));
   const agentTypes = new Set(agentFrameSchema.options.map((o) => o.shape.type.value as string));
 
-  function subscribe(conn: Conn, topic: string, listener: (m: HubMessage) => void): void {
+  /** Resolves once live messages of the topic reach the socket (read the database after it). */
+  async function subscribe(conn: Conn, topic: string, listener: (m: HubMessage) => void): Promise<void> {
     if (conn.subs.has(topic)) return;
-    conn.subs.set(topic, hub.subscribe(topic, listener));
+    const subscription = hub.subscribe(topic, listener);
+    conn.subs.set(topic, subscription);
+    await subscription.ready;
   }
 
   /** Resolves once every message pipelined on this socket so far has been answered. */
@@ -94,6 +98,11 @@ export function createDispatcher(options: DispatchOptions) {
       return;
     }
     const frame = parsed.data;
+    // A hello that arrived in time authenticates in time, however long its look-ups then take.
+    if ((frame.type === 'visitor.hello' || frame.type === 'agent.hello') && conn.authTimer) {
+      clearTimeout(conn.authTimer);
+      conn.authTimer = null;
+    }
     const handle = () =>
       (conn.role === 'visitor' ? handleVisitor(conn, frame as VisitorFrame) : handleAgent(conn, frame as AgentFrame)).catch(
         (err: unknown) => {
@@ -123,6 +132,10 @@ export function createDispatcher(options: DispatchOptions) {
     });
   }
 
+  async function sendQueueSnapshot(conn: Conn): Promise<void> {
+    send(conn, queueSnapshotFrame({ type: 'queue.snapshot', conversations: await queries.queueSnapshot(conn.agent!) }));
+  }
+
   function welcomeLimits(): WelcomeFrame['limits'] {
     return {
       maxMessageChars: config.maxMessageChars,
@@ -135,6 +148,16 @@ export function createDispatcher(options: DispatchOptions) {
   function checkText(text: string): void {
     if (text.length > config.maxMessageChars)
       throw new ServusError(ErrorCode.TOO_LARGE, `A message has at most ${config.maxMessageChars} characters.`, { path: 'text' });
+  }
+
+  /**
+   * A shared limit answers after a round trip to Redis, a local one at once: chained per socket, the
+   * answers (and so the socket's messages into the write queue) keep the order the frames came in.
+   */
+  function allowed(conn: Conn, limiter: SharedRateLimiter, key: string): Promise<boolean> {
+    const answer = conn.limitChain.then(() => limiter.hit(key));
+    conn.limitChain = answer.catch(() => false);
+    return answer;
   }
 
   function rateLimited(): ServusError {
@@ -184,12 +207,11 @@ export function createDispatcher(options: DispatchOptions) {
         }
         conn.lang = frame.context?.lang?.slice(0, 2).toLowerCase() ?? null;
         conn.helloDone = true;
-        if (conn.authTimer) clearTimeout(conn.authTimer);
         // Proactive attribution: a conversation this visit creates counts for the greeting that led to it.
         visitor.proactiveRuleId = frame.context?.proactiveRuleId ?? null;
         // Hold live frames of the conversation being resumed until its replay is sent.
         if (frame.resume) conn.replaying.set(frame.resume.conversationId, []);
-        subscribe(conn, topics.visitor(visitor.id), delivery.listener(conn));
+        await subscribe(conn, topics.visitor(visitor.id), delivery.listener(conn));
         const current = await conversations.currentConversation(visitor.id);
         send(
           conn,
@@ -218,7 +240,7 @@ export function createDispatcher(options: DispatchOptions) {
       case 'message.send': {
         checkText(frame.text);
         const visitor = conn.visitor!;
-        if (!limits.visitorMessages.hit(visitor.id)) throw rateLimited();
+        if (!(await allowed(conn, limits.visitorMessages, visitor.id))) throw rateLimited();
         send(
           conn,
           ackFrame(
@@ -261,12 +283,13 @@ export function createDispatcher(options: DispatchOptions) {
         send(conn, ackFrame(await commands.setProfile(conn.visitor!, frame)));
         return;
       case 'offline.submit':
-        if (!limits.visitorMessages.hit(conn.visitor!.id)) throw rateLimited();
+        if (!(await allowed(conn, limits.visitorMessages, conn.visitor!.id))) throw rateLimited();
         send(conn, ackFrame(await commands.submitOffline(conn.visitor!, { ...frame, lang: conn.lang })));
         return;
       case 'conversation.transcript': {
         const conv = await conversations.visitorConversation(conn.visitor!, frame.conversationId);
-        if (!limits.transcripts.hit(conv.id)) throw new ServusError(ErrorCode.RATE_LIMITED, 'A transcript was sent a moment ago.');
+        if (!(await allowed(conn, limits.transcripts, conv.id)))
+          throw new ServusError(ErrorCode.RATE_LIMITED, 'A transcript was sent a moment ago.');
         if (!options.sendTranscript || !(await options.sendTranscript(conn.visitor!.id, conn.visitor!.siteKey, conv.id, frame.email))) {
           throw new ServusError(ErrorCode.INVALID_STATE, 'Transcripts cannot be emailed: no email service, or no address known.');
         }
@@ -289,9 +312,8 @@ export function createDispatcher(options: DispatchOptions) {
       case 'agent.hello': {
         if (conn.helloDone) throw new ServusError(ErrorCode.INVALID_STATE, 'Already said hello.');
         conn.helloDone = true;
-        if (conn.authTimer) clearTimeout(conn.authTimer);
         presence.join(agent.id, agent.siteKeys, conn.id, frame.status ?? 'online');
-        subscribe(conn, topics.agent(agent.id), delivery.listener(conn));
+        await subscribe(conn, topics.agent(agent.id), delivery.listener(conn));
         send(
           conn,
           welcomeFrame({
@@ -307,18 +329,22 @@ export function createDispatcher(options: DispatchOptions) {
       }
       case 'queue.subscribe': {
         for (const key of agent.siteKeys) {
-          subscribe(conn, topics.site(key), (m) => {
+          await subscribe(conn, topics.site(key), (m) => {
             // A conversation the agent follows already delivers its status frames.
             if (conn.subs.has(topics.conversation(m.conversationId))) return;
             if (m.agent !== null && m.origin !== conn.id) send(conn, m.agent);
           });
         }
-        send(conn, queueSnapshotFrame({ type: 'queue.snapshot', conversations: await queries.queueSnapshot(agent) }));
+        conn.queueSubscribed = true;
+        await sendQueueSnapshot(conn);
         return;
       }
       case 'conversation.subscribe': {
         const conv = await conversations.agentConversation(agent, frame.conversationId);
-        subscribe(conn, topics.conversation(conv.id), delivery.listener(conn));
+        // Live frames wait from the moment of subscribing until the replay is sent: one sent in
+        // between would be sent again by the replay (a duplicate on the wire).
+        if (!conn.replaying.has(conv.id)) conn.replaying.set(conv.id, []);
+        await subscribe(conn, topics.conversation(conv.id), delivery.listener(conn));
         await delivery.replay(conn, conv, frame.lastSeq);
         return;
       }
@@ -330,12 +356,12 @@ export function createDispatcher(options: DispatchOptions) {
       }
       case 'message.send':
         checkText(frame.text);
-        if (!limits.agentMessages.hit(agent.id)) throw rateLimited();
+        if (!(await allowed(conn, limits.agentMessages, agent.id))) throw rateLimited();
         send(conn, ackFrame(await commands.agentMessage(agent, frame)));
         return;
       case 'note.add':
         checkText(frame.text);
-        if (!limits.agentMessages.hit(agent.id)) throw rateLimited();
+        if (!(await allowed(conn, limits.agentMessages, agent.id))) throw rateLimited();
         send(conn, ackFrame(await commands.addNote(agent, frame)));
         return;
       case 'typing.update': {
@@ -367,5 +393,5 @@ export function createDispatcher(options: DispatchOptions) {
     }
   }
 
-  return { onMessage, pipelinedDone };
+  return { onMessage, pipelinedDone, sendQueueSnapshot };
 }

@@ -4,7 +4,7 @@
 // `v:ID` a visitor, `s:KEY` a site's queue.
 import type { Conversations } from '../conversations/index.js';
 import { deltaFrame, messageCreatedFrames, queuePositionFrame, readFrame, statusFrames } from './frames.js';
-import { topics, type Hub } from './hub.js';
+import { topics, type Hub } from '../pubsub/hub.js';
 
 export function connectFanout({ conversations, hub }: { conversations: Conversations; hub: Hub }): () => void {
   const offChanges = conversations.changes.subscribe('realtime fan-out', (change) => {

@@ -13,7 +13,7 @@ import { createSender, newConn, type Conn } from './connection.js';
 import { createDelivery } from './delivery.js';
 import { createDispatcher, type DispatchOptions } from './dispatch.js';
 import { createHeartbeat, type HeartbeatMember } from './heartbeat.js';
-import { createRateLimiter } from '../core/rate-limit.js';
+import { createRateLimiter, createSharedRateLimiter, type RedisCounterClient } from '../core/rate-limit.js';
 import { createSessionCheck } from './session-check.js';
 import { createUpgradeAuth, rejectUpgrade } from './upgrade.js';
 
@@ -27,6 +27,8 @@ export interface SocketServerOptions extends Pick<
   sessionCheckMs?: number;
   /** Logs a page origin a site does not allow (once per site and origin an hour). */
   originRefused?: OriginRefusals;
+  /** With several instances: where the message rate limits are counted together. */
+  redis?: RedisCounterClient | undefined;
 }
 
 export function createSocketServer(options: SocketServerOptions) {
@@ -40,11 +42,13 @@ export function createSocketServer(options: SocketServerOptions) {
   });
   const conns = new Set<Conn>();
   const perIp = new Map<string, number>();
+  const { redis } = options;
   const limits = {
-    visitorMessages: createRateLimiter({ limit: config.visitorMessagesPerWindow, windowMs: config.rateWindowMs }),
-    agentMessages: createRateLimiter({ limit: config.agentMessagesPerWindow, windowMs: config.rateWindowMs }),
+    visitorMessages: createSharedRateLimiter({ name: 'vm', limit: config.visitorMessagesPerWindow, windowMs: config.rateWindowMs, redis }),
+    agentMessages: createSharedRateLimiter({ name: 'am', limit: config.agentMessagesPerWindow, windowMs: config.rateWindowMs, redis }),
+    // Frames are counted per socket, which lives on this instance only.
     frames: createRateLimiter({ limit: config.framesPerWindow, windowMs: config.rateWindowMs }),
-    transcripts: createRateLimiter({ limit: 3, windowMs: 3_600_000 }),
+    transcripts: createSharedRateLimiter({ name: 'tr', limit: 3, windowMs: 3_600_000, redis }),
   };
   const sender = createSender({ config, logger });
   const delivery = createDelivery({ conversations, sender, config, logger });
@@ -78,6 +82,15 @@ export function createSocketServer(options: SocketServerOptions) {
     ...(options.sessionCheckMs ? { intervalMs: options.sessionCheckMs } : {}),
   });
   let closing = false;
+  // News from other instances may have been lost (Redis was away): every socket catches up from
+  // the database, and agents get their queues afresh.
+  const offResync = hub.onResync(() => {
+    void delivery.catchUp(conns).catch((err: unknown) => logger.error({ err }, 'catch-up failed'));
+    for (const conn of conns) {
+      if (conn.queueSubscribed)
+        void dispatcher.sendQueueSnapshot(conn).catch((err: unknown) => logger.warn({ err }, 'queue snapshot failed'));
+    }
+  });
 
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
@@ -166,6 +179,7 @@ export function createSocketServer(options: SocketServerOptions) {
     /** Stops accepting and closes every socket with 1001. */
     async close(): Promise<void> {
       closing = true;
+      offResync();
       heartbeat.stop();
       sessions.stop();
       for (const conn of conns) conn.ws.close(CloseCode.GOING_AWAY, ErrorCode.SHUTTING_DOWN);

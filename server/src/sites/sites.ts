@@ -2,8 +2,9 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from '../core/logger.js';
 import type { Database } from '../storage/schema.js';
+import type { Hub } from '../pubsub/hub.js';
 import { DEFAULT_WIDGET_COLOR, type SiteSettings as SharedSiteSettings, type WidgetConfig } from '@servus/shared';
-import { isOpen, nextOpening } from '../core/hours.js';
+import { isOpen, nextChange, nextOpening } from '../core/hours.js';
 import { rulesOf, type ProactiveRule } from '../proactive/rules.js';
 
 /** The stored settings (shared with the console) and the proactive rules kept beside them. */
@@ -21,9 +22,34 @@ export interface Site {
 
 export type SiteDirectory = ReturnType<typeof createSiteDirectory>;
 
-export function createSiteDirectory(db: Kysely<Database>, ttlMs = 5_000) {
+export interface SiteDirectoryOptions {
+  /** News of a changed site reaches every instance through it (their caches drop it at once). */
+  hub?: Hub | undefined;
+  /** The longest a cached site is trusted without news (a lost message costs at most this). */
+  ttlMs?: number;
+}
+
+const CHANNEL = 'sites';
+
+export function createSiteDirectory(db: Kysely<Database>, { hub, ttlMs = 5_000 }: SiteDirectoryOptions = {}) {
   const cache = new Map<string, { site: Site | null; at: number }>();
+  const listeners = new Set<(key: string) => void>();
+  const changed = (key: string) => {
+    cache.delete(key);
+    for (const listener of listeners) listener(key);
+  };
+  hub?.onBroadcast(CHANNEL, (data) => changed(String((data as { key?: unknown }).key ?? '')));
+  hub?.onResync(() => {
+    for (const key of [...cache.keys()]) changed(key);
+  });
+  /** Tells every instance (this one included) that a site changed. */
+  const announce = (key: string) => (hub ? hub.broadcast(CHANNEL, { key }) : changed(key));
   return {
+    /** Told on every instance when a site's settings changed anywhere. */
+    onChange(listener: (key: string) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     /** `executor`: the transaction a caller runs in (on SQLite, reading beside it would deadlock). */
     async get(key: string, executor: Kysely<Database> = db): Promise<Site | null> {
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(key)) return null;
@@ -34,8 +60,9 @@ export function createSiteDirectory(db: Kysely<Database>, ttlMs = 5_000) {
       cache.set(key, { site, at: Date.now() });
       return site;
     },
+    /** A site was created or changed outside update(): every instance forgets its cached copy. */
     invalidate(key: string) {
-      cache.delete(key);
+      announce(key);
     },
     /**
      * Read-modify-write of a site's row in one transaction: `change` gets the stored name and
@@ -62,8 +89,12 @@ export function createSiteDirectory(db: Kysely<Database>, ttlMs = 5_000) {
           .execute();
         return { key: row.key, name: next.name, secret: row.secret, settings: next.settings as SiteSettings };
       });
-      cache.delete(key);
+      announce(key);
       return site;
+    },
+    /** The keys of every site. */
+    async keys(): Promise<string[]> {
+      return (await db.selectFrom('sites').select('key').execute()).map((r) => r.key);
     },
   };
 }
@@ -129,4 +160,10 @@ export function hoursNow(site: Site, at = Date.now()): { open: boolean; opensAt:
   if (!hours) return { open: true, opensAt: null, timeZone: null };
   const open = isOpen(hours, at);
   return { open, opensAt: open ? null : nextOpening(hours, at), timeZone: hours.timeZone };
+}
+
+/** When the site's team next opens or closes (null: no business hours, or they never change). */
+export function nextHoursChange(site: Site, at = Date.now()): number | null {
+  const hours = site.settings.businessHours;
+  return hours ? nextChange(hours, at) : null;
 }

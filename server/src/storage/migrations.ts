@@ -275,6 +275,31 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('jobs').ifExists().execute();
     },
   },
+  '0010_presence': {
+    // Presence across instances (presence/presence.ts): instances with heartbeats, agent sockets per instance.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('instances')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('heartbeat_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('presence_connections')
+        .addColumn('conn_id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('instance_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('agent_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('site_keys', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('presence_connections_instance').on('presence_connections').column('instance_id').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('presence_connections').ifExists().execute();
+      await db.schema.dropTable('instances').ifExists().execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -152,7 +152,27 @@ export interface JobsTable {
   created_at: number;
 }
 
+/** A running instance and its heartbeat (presence/presence.ts): older than the timeout, it is dead. */
+export interface InstancesTable {
+  id: string;
+  started_at: number;
+  heartbeat_at: number;
+}
+
+/** An agent socket on some instance. */
+export interface PresenceConnectionsTable {
+  conn_id: string;
+  instance_id: string;
+  agent_id: string;
+  status: string;
+  /** JSON array of site keys. */
+  site_keys: string;
+  updated_at: number;
+}
+
 export interface Database {
+  instances: InstancesTable;
+  presence_connections: PresenceConnectionsTable;
   jobs: JobsTable;
   login_throttle: LoginThrottleTable;
   agent_login_addresses: AgentLoginAddressesTable;
