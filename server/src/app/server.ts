@@ -81,7 +81,7 @@ export async function startServus({
   });
   const bot: BotResponder & { close?(): void } = typeof bots === 'function' ? await bots({ faqDir, logger, config }) : (bots ?? silentBot);
   // With REDIS_URL: news between instances and shared rate limits. Neither waits for Redis to answer.
-  const hub = givenHub ?? (config.redisUrl ? createRedisHub(config.redisUrl, logger) : createLocalHub());
+  const hub = givenHub ?? (config.redisUrl ? createRedisHub(config.redisUrl, logger, { prefix: config.redisPrefix }) : createLocalHub());
   const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger) : undefined;
   let openSockets = () => 0;
   const metrics = createServerMetrics({ db, openSockets: () => openSockets() });
@@ -98,7 +98,14 @@ export async function startServus({
   // Durable jobs (jobs/jobs.ts): features register their kinds here before start().
   const jobs = createJobs({ db, logger });
   const instanceId = randomId('i', 9);
-  const presence = createPresence({ db, hub, instanceId, logger });
+  const presence = createPresence({
+    db,
+    hub,
+    instanceId,
+    logger,
+    refreshMs: config.presenceRefreshSeconds * 1000,
+    instanceTimeoutMs: config.instanceTimeoutSeconds * 1000,
+  });
   await presence.start();
   const sites = createSiteDirectory(db, { hub });
   const auth = createAuth({

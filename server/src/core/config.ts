@@ -26,6 +26,11 @@ export const configSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
     .optional(),
+  /** Prefix of every Redis key and channel: two deployments may share one Redis with different prefixes. */
+  redisPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : -, at most 64')
+    .default('servus:'),
   /** smtp://user:pass@host:port (or smtps://): email for offline messages and transcripts. */
   smtpUrl: z
     .string()
@@ -87,6 +92,10 @@ export const configSchema = z.object({
     .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
     .transform((v) => v === true || v === 'true' || v === '1')
     .default(true),
+  /** How often each instance writes its heartbeat and reloads who is online everywhere (several instances). */
+  presenceRefreshSeconds: z.coerce.number().min(0.1).max(300).default(5),
+  /** An instance without a heartbeat this long is dead: its agents are offline, its jobs are taken over. */
+  instanceTimeoutSeconds: z.coerce.number().min(0.5).max(3600).default(20),
   /** Seconds an agent may be offline before their open conversations go back to the queue. */
   agentOfflineGraceSeconds: z.coerce.number().min(0).max(86400).default(120),
   /** Shown in the expected wait until real handling times exist. */

@@ -58,9 +58,12 @@ export function createSharedRateLimiter({
   limit,
   windowMs,
   redis,
+  prefix = 'servus:',
   now = Date.now,
 }: {
   name: string;
+  /** Prefix of the Redis keys (REDIS_PREFIX). */
+  prefix?: string;
   limit: number;
   windowMs: number;
   redis?: RedisCounterClient | undefined;
@@ -71,7 +74,7 @@ export function createSharedRateLimiter({
     async hit(key) {
       if (!redis || redis.status !== 'ready') return local.hit(key);
       const window = Math.floor(now() / windowMs);
-      const redisKey = `servus:rl:${name}:${key}:${window}`;
+      const redisKey = `${prefix}rl:${name}:${key}:${window}`;
       try {
         const tx = redis.multi();
         tx.incr(redisKey);

@@ -11,8 +11,6 @@ import type { Logger } from '../core/logger.js';
 import { createLocalDelivery, liveSubscription, type Hub, type HubMessage } from './hub.js';
 import { redisOptions } from './redis.js';
 
-const PREFIX = 'servus:';
-const CONTROL = `${PREFIX}!control`;
 
 interface Envelope {
   /** The instance that published it (it heard it already). */
@@ -23,11 +21,15 @@ interface Envelope {
 }
 
 export interface RedisHubOptions {
-  /** Longest wait between two reconnection attempts (ms). */
+  /** Longest wait between two reconnection attempts (ms): how late at most a returned Redis is noticed. */
   maxReconnectDelayMs?: number;
+  /** Prefix of every channel (REDIS_PREFIX): deployments sharing a Redis do not hear each other. */
+  prefix?: string;
 }
 
-export function createRedisHub(url: string, logger: Logger, { maxReconnectDelayMs = 2000 }: RedisHubOptions = {}): Hub {
+export function createRedisHub(url: string, logger: Logger, { maxReconnectDelayMs = 1000, prefix = 'servus:' }: RedisHubOptions = {}): Hub {
+  const PREFIX = prefix;
+  const CONTROL = `${PREFIX}!control`;
   const instance = randomBytes(6).toString('hex');
   const options = redisOptions(maxReconnectDelayMs);
   const pub = new Redis(url, options);

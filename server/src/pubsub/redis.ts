@@ -4,7 +4,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 
-export function redisOptions(maxReconnectDelayMs = 2000): RedisOptions {
+export function redisOptions(maxReconnectDelayMs = 1000): RedisOptions {
   return {
     lazyConnect: true,
     enableOfflineQueue: false,

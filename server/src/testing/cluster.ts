@@ -32,6 +32,8 @@ export async function startCluster({ size = 2, redis, env = {} }: ClusterOptions
     DATABASE_URL: TEST_PG,
     DATABASE_SCHEMA: schema,
     REDIS_URL: redis.url,
+    // Clusters of one test run may share a Redis: each its own channels and keys.
+    REDIS_PREFIX: `${schema}:`,
     // One demo site, seeded by the first instance; the others find it.
     SEED_DEMO: i === 0 ? 'true' : 'false',
     ...env,

@@ -28,7 +28,7 @@ export class ReliableClient {
   private waiters: { predicate: () => boolean; resolve: () => void }[] = [];
   private connecting: Promise<void> | null = null;
 
-  constructor(private readonly options: ReliableClientOptions) {
+  constructor(private options: ReliableClientOptions) {
     this.token = options.token;
     this.conversationId = options.conversationId;
   }
@@ -127,6 +127,12 @@ export class ReliableClient {
   send(frame: Record<string, unknown> & { cid: string }): void {
     this.outbox.push({ cid: frame.cid, frame });
     if (this.client && this.client.ws.readyState === this.client.ws.OPEN) this.client.send(frame);
+  }
+
+  /** Connects to another instance from now on (the one it was on died), resuming where it was. */
+  async moveTo(url: string): Promise<void> {
+    this.options.url = url;
+    await this.drop();
   }
 
   /** Drops the connection abruptly (no close frame) and reconnects. */
