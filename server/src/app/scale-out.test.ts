@@ -67,8 +67,9 @@ describe('two instances', () => {
       for (let i = 0; i < 200; i++) await client.next((f) => f.type === 'ack' && f.cid === `${prefix}${i}`, 30_000);
     };
     await Promise.all([acked(visitor.client, 'v'), acked(agent.client, 'a')]);
-    const lastSeq = (await cluster.database.db.selectFrom('conversations').select('last_seq').where('id', '=', conversationId).executeTakeFirstOrThrow())
-      .last_seq;
+    const lastSeq = (
+      await cluster.database.db.selectFrom('conversations').select('last_seq').where('id', '=', conversationId).executeTakeFirstOrThrow()
+    ).last_seq;
     await visitor.client.next((f) => f.type === 'message.created' && f.seq === lastSeq, 30_000);
     await agent.client.next((f) => f.type === 'message.created' && f.seq === lastSeq, 30_000);
 
@@ -119,7 +120,11 @@ describe('two instances', () => {
       const won = [fromOne[i]!, fromTwo[i]!].filter((f) => f.type === 'ack');
       expect(won).toHaveLength(1);
     }
-    const rows = await cluster.database.db.selectFrom('conversations').select(['id', 'assignee_id']).where('id', 'in', conversations).execute();
+    const rows = await cluster.database.db
+      .selectFrom('conversations')
+      .select(['id', 'assignee_id'])
+      .where('id', 'in', conversations)
+      .execute();
     for (const row of rows) {
       const winner = fromOne[conversations.indexOf(row.id)]!.type === 'ack' ? one.agentId : two.agentId;
       expect(row.assignee_id).toBe(winner);
@@ -130,7 +135,13 @@ describe('two instances', () => {
 
   it('shows a visitor on A the agents online on B, and auto-assigns their chat there', async () => {
     const cookie = await login(a, TEST_ADMIN.email, TEST_ADMIN.password);
-    await rest(a, cookie, 'POST', '/api/agents', { name: 'Cem', email: 'cem@example.com', password: 'cem-password', role: 'agent', capacity: 50 });
+    await rest(a, cookie, 'POST', '/api/agents', {
+      name: 'Cem',
+      email: 'cem@example.com',
+      password: 'cem-password',
+      role: 'agent',
+      capacity: 50,
+    });
     const cem = await newAgent(b, 'cem@example.com', 'cem-password');
     const visitor = await newVisitor(a);
     visitor.client.send({ type: 'handoff.request', cid: 'h' });
@@ -157,7 +168,9 @@ describe('two instances', () => {
         second.send({ type: 'message.send', cid: `y${i}`, text: `y ${i}` });
       }
       const outcome = async (client: TestClient, prefix: string) =>
-        Promise.all(Array.from({ length: 20 }, (_, i) => client.next((f) => (f.type === 'ack' || f.type === 'error') && f.cid === `${prefix}${i}`)));
+        Promise.all(
+          Array.from({ length: 20 }, (_, i) => client.next((f) => (f.type === 'ack' || f.type === 'error') && f.cid === `${prefix}${i}`)),
+        );
       const all = [...(await outcome(first.client, 'x')), ...(await outcome(second, 'y'))];
       expect(all.filter((f) => f.type === 'ack')).toHaveLength(20);
       expect(all.filter((f) => f.type === 'error').every((f: Frame) => f.code === 'RATE_LIMITED')).toBe(true);
@@ -166,6 +179,33 @@ describe('two instances', () => {
     } finally {
       await limited.close();
     }
+  }, 60_000);
+
+  it('answers on B from an FAQ entry added through A’s editor, and shows it in B’s editor', async () => {
+    const cookie = await login(a, TEST_ADMIN.email, TEST_ADMIN.password);
+    const entry = {
+      question: 'Can I pay with a lighthouse voucher?',
+      variants: ['lighthouse voucher payment'],
+      answer: 'Yes: lighthouse vouchers are welcome.',
+      lang: 'en',
+    };
+    expect((await rest(a, cookie, 'POST', '/api/sites/demo/faq', entry)).status).toBe(201);
+    const onB = await login(b, TEST_ADMIN.email, TEST_ADMIN.password);
+    const listed = async () =>
+      ((await (await rest(b, onB, 'GET', '/api/sites/demo/faq')).json()) as { entries: { answer: string }[] }).entries;
+    await expect.poll(async () => (await listed()).some((e) => e.answer === entry.answer), { timeout: 10_000, interval: 100 }).toBe(true);
+    // B's live bot reloads the file it was given (hot reload); ask until it has.
+    const visitor = await newVisitor(b);
+    let n = 0;
+    const ask = async () => {
+      const cid = `q${n++}`;
+      visitor.client.send({ type: 'message.send', cid, text: 'Can I pay with a lighthouse voucher?' });
+      const ack = await visitor.client.next((f) => f.type === 'ack' && f.cid === cid);
+      const bot = await visitor.client.next((f) => f.type === 'message.created' && f.seq === (ack.seq as number) + 1);
+      return (bot.message as { text: string }).text;
+    };
+    await expect.poll(ask, { timeout: 10_000, interval: 200 }).toBe(entry.answer);
+    visitor.client.close();
   }, 60_000);
 
   it('closes an agent’s socket on B when the agent is removed through A', async () => {
@@ -214,10 +254,12 @@ describe('an instance dies', () => {
 
     const visitors = Array.from({ length: 50 }, () => new ReliableClient({ url: a, role: 'visitor' }));
     await Promise.all(visitors.map((v) => v.connect()));
-    for (const [i, v] of visitors.entries()) for (let m = 0; m < 5; m++) v.send({ type: 'message.send', cid: `m${i}-${m}`, text: `${i}/${m}` });
+    for (const [i, v] of visitors.entries())
+      for (let m = 0; m < 5; m++) v.send({ type: 'message.send', cid: `m${i}-${m}`, text: `${i}/${m}` });
     await cluster.nodes[0]!.kill();
     await Promise.all(visitors.map((v) => v.moveTo(b)));
-    for (const [i, v] of visitors.entries()) for (let m = 5; m < 10; m++) v.send({ type: 'message.send', cid: `m${i}-${m}`, text: `${i}/${m}` });
+    for (const [i, v] of visitors.entries())
+      for (let m = 5; m < 10; m++) v.send({ type: 'message.send', cid: `m${i}-${m}`, text: `${i}/${m}` });
     await Promise.all(visitors.map((v) => v.until(() => v.pending === 0 && v.acks.size === 10, 30_000, 'every message acked')));
     for (const v of visitors) {
       const rows = await cluster.database.db
@@ -266,7 +308,10 @@ describe('Redis away for 10 s', () => {
 
     await redis.stop();
     const stoppedAt = performance.now();
-    expect(await (await fetch(`${a}/healthz`)).json()).toMatchObject({ status: 'degraded', dependencies: { database: 'ok', redis: 'down' } });
+    expect(await (await fetch(`${a}/healthz`)).json()).toMatchObject({
+      status: 'degraded',
+      dependencies: { database: 'ok', redis: 'down' },
+    });
     // During the outage: A delivers to A's sockets; what B's agent writes reaches B's sockets only.
     visitor.client.send({ type: 'message.send', cid: 'during-1', conversationId, text: 'still there?' });
     await onA.client.next((f) => f.type === 'message.created' && (f.message as { text: string }).text === 'still there?');
@@ -282,8 +327,9 @@ describe('Redis away for 10 s', () => {
     await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (performance.now() - stoppedAt))));
     await redis.start();
     const back = performance.now();
-    const lastSeq = (await cluster.database.db.selectFrom('conversations').select('last_seq').where('id', '=', conversationId).executeTakeFirstOrThrow())
-      .last_seq;
+    const lastSeq = (
+      await cluster.database.db.selectFrom('conversations').select('last_seq').where('id', '=', conversationId).executeTakeFirstOrThrow()
+    ).last_seq;
     // Every socket has everything within 2 s: B's note reaches A's agent, A's messages reach B's.
     await onA.client.next((f) => f.type === 'message.created' && f.seq === lastSeq - 1, 5000);
     await onB.client.next((f) => f.type === 'message.created' && f.seq === lastSeq, 5000);

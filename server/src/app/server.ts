@@ -32,6 +32,7 @@ import { createMailer } from '../mail/mailer.js';
 import { createMailNotifications } from '../mail/notifications.js';
 import { createApp } from '../http/app.js';
 import { createJobs } from '../jobs/jobs.js';
+import { createFaqSync } from '../faq/sync.js';
 import { seed, type SeedResult } from './seed.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -79,10 +80,13 @@ export async function startServus({
     exampleFaqDir: join(repoRoot, 'examples', 'faq'),
     faqDir,
   });
-  const bot: BotResponder & { close?(): void } = typeof bots === 'function' ? await bots({ faqDir, logger, config }) : (bots ?? silentBot);
   // With REDIS_URL: news between instances and shared rate limits. Neither waits for Redis to answer.
   const hub = givenHub ?? (config.redisUrl ? createRedisHub(config.redisUrl, logger, { prefix: config.redisPrefix }) : createLocalHub());
   const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger) : undefined;
+  // The FAQ files every instance agrees on, copied to DATA_DIR/faq before the bots read them there.
+  const faqSync = createFaqSync({ db, dialect: database.dialect, faqDir, hub, logger });
+  await faqSync.start();
+  const bot: BotResponder & { close?(): void } = typeof bots === 'function' ? await bots({ faqDir, logger, config }) : (bots ?? silentBot);
   let openSockets = () => 0;
   const metrics = createServerMetrics({ db, openSockets: () => openSockets() });
   const statements = database.sqlite ? prepareSqliteStatements(database.sqlite) : undefined;
@@ -212,6 +216,7 @@ export async function startServus({
     auth,
     sites,
     conversations,
+    faqSync,
     widgetDir: join(repoRoot, 'widget', 'dist'),
     health: async () => {
       const dependencies = { database: await pingDatabase(db), redis: hub.health() };
@@ -261,6 +266,7 @@ export async function startServus({
         await conversations.bot.settled();
         await writes.drain();
         bot.close?.();
+        await faqSync.stop();
         mail.close();
         mailer.close();
         await hub.close();

@@ -19,6 +19,7 @@ import { authRoutes } from './routes/auth.js';
 import { cannedRoutes } from './routes/canned.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { faqRoutes } from './routes/faq.js';
+import type { FaqFilesOptions } from './faq-files.js';
 import { prometheusRoutes, serviceMetricsRoutes } from './routes/metrics.js';
 import { beaconRoutes, proactiveRuleRoutes } from './routes/proactive.js';
 import { siteSettingsRoutes } from './routes/sites.js';
@@ -47,6 +48,8 @@ export interface AppOptions {
   widgetDir: string;
   /** The instance's state; `status: 'down'` answers 503 so a load balancer stops sending traffic here. */
   health: () => Promise<{ status: 'ok' | 'degraded' | 'down' } & Record<string, unknown>>;
+  /** The FAQ files shared by every instance (faq/sync.ts). */
+  faqSync?: FaqFilesOptions['shared'];
 }
 
 export function createApp(options: AppOptions) {
@@ -106,7 +109,7 @@ export function createApp(options: AppOptions) {
   const siteApi = new Hono<Env>()
     .route('/', siteSettingsRoutes({ db, sites }))
     // The console's FAQ editor (docs/console.md): entries written back to DATA_DIR/faq/SITE.
-    .route('/', faqRoutes({ db, faqDir: join(config.dataDir, 'faq') }))
+    .route('/', faqRoutes({ db, faqDir: join(config.dataDir, 'faq'), shared: options.faqSync }))
     // Proactive greetings per site (docs/proactive.md).
     .route('/', proactiveRuleRoutes({ sites }));
   app.route('/api/sites', agentApi(siteApi));

@@ -171,12 +171,18 @@ function appendTo(text: string, file: string, entry: FaqEntry): string {
 
 export interface FaqFilesOptions {
   faqDir: string;
+  /**
+   * Runs an edit alone across instances, on the latest files, and stores what it wrote
+   * (faq/sync.ts); without it, alone in this process.
+   */
+  shared?: { exclusive<T>(siteKey: string, edit: () => Promise<T>): Promise<T> } | undefined;
 }
 
 /** Serialises writes per site, so two admins saving at once never lose one of the edits. */
-export function createFaqFiles({ faqDir }: FaqFilesOptions) {
+export function createFaqFiles({ faqDir, shared }: FaqFilesOptions) {
   const chains = new Map<string, Promise<unknown>>();
-  function exclusive<T>(siteKey: string, fn: () => Promise<T>): Promise<T> {
+  function exclusive<T>(siteKey: string, edit: () => Promise<T>): Promise<T> {
+    const fn = shared ? () => shared.exclusive(siteKey, edit) : edit;
     const prev = chains.get(siteKey) ?? Promise.resolve();
     const next = prev.then(fn, fn);
     chains.set(

@@ -11,7 +11,6 @@ import type { Logger } from '../core/logger.js';
 import { createLocalDelivery, liveSubscription, type Hub, type HubMessage } from './hub.js';
 import { redisOptions } from './redis.js';
 
-
 interface Envelope {
   /** The instance that published it (it heard it already). */
   from: string;

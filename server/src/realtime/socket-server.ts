@@ -44,8 +44,20 @@ export function createSocketServer(options: SocketServerOptions) {
   const perIp = new Map<string, number>();
   const { redis } = options;
   const limits = {
-    visitorMessages: createSharedRateLimiter({ name: 'vm', limit: config.visitorMessagesPerWindow, windowMs: config.rateWindowMs, redis, prefix: config.redisPrefix }),
-    agentMessages: createSharedRateLimiter({ name: 'am', limit: config.agentMessagesPerWindow, windowMs: config.rateWindowMs, redis, prefix: config.redisPrefix }),
+    visitorMessages: createSharedRateLimiter({
+      name: 'vm',
+      limit: config.visitorMessagesPerWindow,
+      windowMs: config.rateWindowMs,
+      redis,
+      prefix: config.redisPrefix,
+    }),
+    agentMessages: createSharedRateLimiter({
+      name: 'am',
+      limit: config.agentMessagesPerWindow,
+      windowMs: config.rateWindowMs,
+      redis,
+      prefix: config.redisPrefix,
+    }),
     // Frames are counted per socket, which lives on this instance only.
     frames: createRateLimiter({ limit: config.framesPerWindow, windowMs: config.rateWindowMs }),
     transcripts: createSharedRateLimiter({ name: 'tr', limit: 3, windowMs: 3_600_000, redis, prefix: config.redisPrefix }),

@@ -300,6 +300,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('instances').ifExists().execute();
     },
   },
+  '0010b_faq_files': {
+    // Each site's FAQ files in the database, so every instance answers from the same FAQ (faq/sync.ts).
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('faq_files')
+        .addColumn('site_key', 'varchar(64)', (c) => c.notNull())
+        .addColumn('name', 'varchar(200)', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('faq_files_pk', ['site_key', 'name'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('faq_files').ifExists().execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

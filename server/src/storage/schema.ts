@@ -170,7 +170,16 @@ export interface PresenceConnectionsTable {
   updated_at: number;
 }
 
+/** A site's FAQ file as every instance agrees on it (faq/sync.ts); DATA_DIR/faq/SITE holds a copy. */
+export interface FaqFilesTable {
+  site_key: string;
+  name: string;
+  text: string;
+  updated_at: number;
+}
+
 export interface Database {
+  faq_files: FaqFilesTable;
   instances: InstancesTable;
   presence_connections: PresenceConnectionsTable;
   jobs: JobsTable;

@@ -8,7 +8,7 @@ import { storableString } from '@servus/shared/schemas';
 import type { Database } from '../../storage/schema.js';
 import { createFaqBot, initialBotState, type FaqBot } from '../../bot/index.js';
 import { notFound } from '../../core/errors.js';
-import { createFaqFiles, type FaqInput } from '../faq-files.js';
+import { createFaqFiles, type FaqFilesOptions, type FaqInput } from '../faq-files.js';
 import { agentSiteKey, parseJson, requireAdmin, type Ctx, type Env } from '../toolkit.js';
 import type { BotTestResponse, FaqEntryResponse, FaqListResponse, UnansweredHandledResponse, UnansweredListResponse } from '@servus/shared';
 
@@ -16,6 +16,8 @@ export interface FaqApiOptions {
   db: Kysely<Database>;
   /** DATA_DIR/faq: one folder per site. */
   faqDir: string;
+  /** Several instances: edits alone across them, stored for all (faq/sync.ts). */
+  shared?: FaqFilesOptions['shared'];
   /** Longest question the "what would the bot answer?" box takes. */
   maxTestChars?: number;
 }
@@ -37,9 +39,9 @@ const entryInput = z.object({
 export const normalizeQuestion = (text: string) => text.toLowerCase().replace(/\s+/g, ' ').trim().slice(0, 300);
 
 /** Mounted under /api/sites (agents of the site; admins edit). */
-export function faqRoutes({ db, faqDir, maxTestChars = 1000 }: FaqApiOptions) {
+export function faqRoutes({ db, faqDir, shared, maxTestChars = 1000 }: FaqApiOptions) {
   const app = new Hono<Env>();
-  const files = createFaqFiles({ faqDir });
+  const files = createFaqFiles({ faqDir, shared });
   // A bot built from the files as they are on disk now (cached until a file changes), so the test
   // box answers exactly like the live bot will once hot reload has picked up the latest save.
   const bots = new Map<string, { signature: string; bot: FaqBot }>();
