@@ -55,5 +55,6 @@ describe('a model answer lost in a crash', () => {
     expect(again.frames.filter(isBot).map((f) => bot(f).text)).toEqual(['We ship within 24 hours.']);
     expect(fake.requests).toHaveLength(2);
     again.close();
-  });
+    // Three process starts (each loads the bot's word vectors): up to 20 s each on a busy 2-core machine.
+  }, 180_000);
 });
