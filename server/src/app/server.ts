@@ -133,6 +133,9 @@ export async function startServus({
     defaultHandlingSeconds: config.defaultHandlingSeconds,
     agentsOnline: (siteKey) => presence.online(siteKey),
     sqlite: statements,
+    jobs,
+    // A model answer not logged by then was lost with its process (bot-turns.ts): another instance answers.
+    botTakeOverAfterMs: (config.llmTimeoutSeconds + 10) * 1000,
     hoursNow: async (siteKey, executor) => {
       const site = await sites.get(siteKey, executor);
       return site ? hoursNow(site) : { open: true, opensAt: null };
@@ -238,11 +241,6 @@ export async function startServus({
     config.metricsPort === undefined ? null : await listenForMetrics(metrics.registry, config.metricsPort, config.metricsHost, logger);
   jobs.start();
   void assigner.planAllHours().catch((err: unknown) => logger.error({ err }, 'planning business hours failed'));
-  // Bot answers that were being written by a model when the last process died (LLM engine).
-  void conversations.bot
-    .recover()
-    .then((n) => n && logger.info({ questions: n }, 'answering questions whose bot answer was lost in a restart'))
-    .catch((err: unknown) => logger.error({ err }, 'bot answer recovery failed'));
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const metricsAddress = metricsServer?.address() as AddressInfo | undefined;
   let stopped: Promise<void> | null = null;

@@ -9,7 +9,7 @@ import type { SqliteStatements } from '../storage/sqlite-statements.js';
 import type { WriteQueue } from '../storage/write-queue.js';
 import type { Logger } from '../core/logger.js';
 import type { BotResponder } from '../bot/index.js';
-import { createBotTurns } from './bot-turns.js';
+import { createBotTurns, type BotTurnsOptions } from './bot-turns.js';
 import { createChangeStream } from './changes.js';
 import { createCommands } from './commands.js';
 import { createCommit } from './commit.js';
@@ -33,6 +33,10 @@ export interface ConversationsOptions {
   /** SQLite only: prepared statements for the per-message hot path. */
   sqlite?: SqliteStatements | undefined;
   logger?: Logger | undefined;
+  /** Durable jobs: deferred (model) answers lost with their process are taken over. */
+  jobs?: BotTurnsOptions['jobs'];
+  /** After how long a deferred answer not logged yet is taken over (the model's time-out and a margin). */
+  botTakeOverAfterMs?: number;
 }
 
 export type Conversations = ReturnType<typeof createConversations>;
@@ -50,7 +54,16 @@ export function createConversations(options: ConversationsOptions) {
     now,
   });
   const commit = createCommit({ writes, repo, queue, changes });
-  const bot = createBotTurns({ bots, repo, commit, changes, now, logger });
+  const bot = createBotTurns({
+    bots,
+    repo,
+    commit,
+    changes,
+    now,
+    logger,
+    jobs: options.jobs,
+    ...(options.botTakeOverAfterMs ? { takeOverAfterMs: options.botTakeOverAfterMs } : {}),
+  });
   const commands = createCommands({ repo, commit, bot, changes, now, reopenWindowMs });
   const queries = createConversationQueries({ repo, queue });
 
@@ -59,8 +72,8 @@ export function createConversations(options: ConversationsOptions) {
     commands,
     queries,
     queue,
-    /** The bot's deferred (model) answers: drafts as they are written, shutdown, recovery at start. */
-    bot: { onDraft: bot.onDraft, settled: bot.settled, recover: bot.recover },
+    /** The bot's deferred (model) answers: drafts as they are written, shutdown. */
+    bot: { onDraft: bot.onDraft, settled: bot.settled },
     /** Reads of single conversations and their log (access rules included). */
     visitorConversation: (visitor: Parameters<typeof repo.visitorConversation>[1], id: string) => repo.visitorConversation(db, visitor, id),
     agentConversation: (agent: Parameters<typeof repo.agentConversation>[1], id: string) => repo.agentConversation(db, agent, id),

@@ -324,30 +324,24 @@ export function createConversationRepository({ db, dialect, sqlite: fast }: Conv
    * Conversations still with the bot whose last event is a visitor's message written since
    * `sinceMs` (a deferred answer lost in a restart). The time-ordered event ids bound the scan.
    */
-  async function questionsAwaitingTheBot(sinceMs: number, max: number) {
-    const rows = await db
+  /** A visitor's question whose bot answer was lost, if its conversation is still with the bot. */
+  async function questionForTheBot(conversationId: string, messageId: string) {
+    const row = await db
       .selectFrom('events')
-      .innerJoin('conversations', (join) =>
-        join.onRef('conversations.id', '=', 'events.conversation_id').onRef('conversations.last_seq', '=', 'events.seq'),
-      )
-      .select(['conversations.id', 'conversations.visitor_id', 'conversations.site_key', 'conversations.lang', 'conversations.bot_state'])
-      .select(['events.id as message_id', 'events.text'])
-      // The prefix of eventId() for that moment (ids.ts): m_ and the time in base 36.
-      .where('events.id', '>=', `m_${sinceMs.toString(36).padStart(9, '0')}`)
+      .innerJoin('conversations', 'conversations.id', 'events.conversation_id')
+      .select(['conversations.visitor_id', 'conversations.site_key', 'conversations.lang', 'conversations.bot_state'])
+      .select(['events.text'])
+      .where('events.id', '=', messageId)
+      .where('conversations.id', '=', conversationId)
       .where('conversations.status', '=', 'bot')
-      .where('events.kind', '=', 'message')
-      .where('events.author_type', '=', 'visitor')
-      .limit(max)
-      .execute();
-    return rows.map((r) => ({
-      conversationId: r.id,
-      visitorId: r.visitor_id,
-      siteKey: r.site_key,
-      lang: r.lang,
-      botState: r.bot_state,
-      messageId: r.message_id,
-      text: r.text,
-    }));
+      .executeTakeFirst();
+    return row ? { visitorId: row.visitor_id, siteKey: row.site_key, lang: row.lang, botState: row.bot_state, text: row.text } : null;
+  }
+
+  /** Whether a deferred bot answer is logged, read outside the write path. */
+  async function botAnswerLoggedAnywhere(botActorKey: string, cid: string): Promise<boolean> {
+    const row = await db.selectFrom('events').select('id').where('actor_key', '=', botActorKey).where('cid', '=', cid).executeTakeFirst();
+    return row !== undefined;
   }
 
   /** Conversations assigned to an agent (to hand back when they leave). */
@@ -407,7 +401,8 @@ export function createConversationRepository({ db, dialect, sqlite: fast }: Conv
     markVisitorRead,
     markAgentRead,
     assignedTo,
-    questionsAwaitingTheBot,
+    questionForTheBot,
+    botAnswerLoggedAnywhere,
     visitors,
     conversationById: (id: string) => db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst(),
     conversationsById: async (ids: string[]): Promise<ConversationRow[]> =>
