@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../core/logger.js';
 import { openDatabase, type OpenDatabase } from '../storage/db.js';
 import { createWriteQueue } from '../storage/write-queue.js';
 import { prepareSqliteStatements } from '../storage/sqlite-statements.js';
+import { createPgBatch } from '../storage/pg-batch.js';
 import { createLocalHub, type Hub } from '../pubsub/hub.js';
 import { createRedisHub } from '../pubsub/redis-hub.js';
 import { createRedisClient } from '../pubsub/redis.js';
@@ -69,6 +70,8 @@ export async function startServus({
     sqliteSynchronous: config.sqliteSynchronous,
     walSync: config.sqliteWalSync,
     ...(pgSchema || config.databaseSchema ? { pgSchema: pgSchema ?? config.databaseSchema } : {}),
+    // PostgreSQL restarted, a connection terminated or cut: the pool connects anew (db.ts).
+    onConnectionError: (err) => logger.warn({ err }, 'database connection lost'),
   });
   const { db } = database;
   const faqDir = join(config.dataDir, 'faq');
@@ -90,8 +93,10 @@ export async function startServus({
   let openSockets = () => 0;
   const metrics = createServerMetrics({ db, openSockets: () => openSockets() });
   const statements = database.sqlite ? prepareSqliteStatements(database.sqlite) : undefined;
+  const pgBatch = database.pgStatements ? createPgBatch(database.pgStatements) : undefined;
   const writes = createWriteQueue(db, {
-    batchHooks: statements,
+    batchHooks: statements ?? pgBatch,
+    connectionRetryMs: config.databaseRetrySeconds * 1000,
     maxBatch: config.writeBatchMax,
     delayMs: config.writeBatchDelayMs,
     onBatch: (n) => metrics.writeBatchSize.observe(n),
@@ -133,6 +138,7 @@ export async function startServus({
     defaultHandlingSeconds: config.defaultHandlingSeconds,
     agentsOnline: (siteKey) => presence.online(siteKey),
     sqlite: statements,
+    pg: pgBatch,
     jobs,
     // A model answer not logged by then was lost with its process (bot-turns.ts): another instance answers.
     botTakeOverAfterMs: (config.llmTimeoutSeconds + 10) * 1000,

@@ -198,24 +198,27 @@ export function createBotTurns({ bots, repo, commit, changes, now, logger, jobs,
   /** Logs a deferred answer once; false when it was dropped (a person has the conversation now). */
   async function saveDeferredAnswer(job: DeferredJob, streamId: string, reply: BotReply): Promise<boolean> {
     let saved = false;
-    await commit(async (tx) => {
-      saved = false;
-      if (await repo.botAnswerLogged(tx, BOT_ACTOR_KEY, streamId)) return nothing(null, { kind: 'bot' });
-      const conv = await repo.lockConversation(tx, job.conversationId);
-      // Queued or with an agent meanwhile (the visitor asked for a person): the bot is silent.
-      if (!conv || conv.status !== 'bot') return nothing(null, { kind: 'bot' });
-      const at = now();
-      const events = [repo.appendEvent(conv, botMessage(reply, { streamId, cid: streamId, actorKey: BOT_ACTOR_KEY }), at)];
-      conv.updated_at = at;
-      if (countsAsUnanswered(reply)) await repo.recordUnanswered(tx, conv, job.question, reply.lang, at);
-      const handedOff =
-        reply.kind === 'handoff' &&
-        reply.handoffReason &&
-        applyLifecycle(repo, conv, { type: 'handoff', reason: reply.handoffReason, at }, events);
-      await repo.saveConversation(tx, conv, events, false);
-      saved = true;
-      return { ack: null, events, conversation: conv, change: null, queueChanged: Boolean(handedOff), cause: { kind: 'bot' } };
-    });
+    await commit(
+      async (tx) => {
+        saved = false;
+        if (await repo.botAnswerLogged(tx, BOT_ACTOR_KEY, streamId)) return nothing(null, { kind: 'bot' });
+        const conv = await repo.lockConversation(tx, job.conversationId);
+        // Queued or with an agent meanwhile (the visitor asked for a person): the bot is silent.
+        if (!conv || conv.status !== 'bot') return nothing(null, { kind: 'bot' });
+        const at = now();
+        const events = [repo.appendEvent(conv, botMessage(reply, { streamId, cid: streamId, actorKey: BOT_ACTOR_KEY }), at)];
+        conv.updated_at = at;
+        if (countsAsUnanswered(reply)) await repo.recordUnanswered(tx, conv, job.question, reply.lang, at);
+        const handedOff =
+          reply.kind === 'handoff' &&
+          reply.handoffReason &&
+          applyLifecycle(repo, conv, { type: 'handoff', reason: reply.handoffReason, at }, events);
+        await repo.saveConversation(tx, conv, events, false);
+        saved = true;
+        return { ack: null, events, conversation: conv, change: null, queueChanged: Boolean(handedOff), cause: { kind: 'bot' } };
+      },
+      { conversations: [job.conversationId], cids: [[BOT_ACTOR_KEY, streamId]] },
+    );
     return saved;
   }
 

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Dialect } from '../storage/db.js';
 import type { SqliteStatements } from '../storage/sqlite-statements.js';
+import type { PgBatch } from '../storage/pg-batch.js';
 import type { WriteQueue } from '../storage/write-queue.js';
 import type { Logger } from '../core/logger.js';
 import type { BotResponder } from '../bot/index.js';
@@ -32,6 +33,8 @@ export interface ConversationsOptions {
   hoursNow?: QueueOptions['hoursNow'];
   /** SQLite only: prepared statements for the per-message hot path. */
   sqlite?: SqliteStatements | undefined;
+  /** PostgreSQL only: the batched write path. */
+  pg?: PgBatch | undefined;
   logger?: Logger | undefined;
   /** Durable jobs: deferred (model) answers lost with their process are taken over. */
   jobs?: BotTurnsOptions['jobs'];
@@ -45,7 +48,7 @@ export function createConversations(options: ConversationsOptions) {
   const { db, dialect, writes, bots, reopenWindowMs, defaultHandlingSeconds, logger } = options;
   const now = options.now ?? Date.now;
   const changes = createChangeStream({ logger });
-  const repo = createConversationRepository({ db, dialect, sqlite: options.sqlite });
+  const repo = createConversationRepository({ db, dialect, sqlite: options.sqlite, pg: options.pg });
   const queue = createQueue({
     db,
     agentsOnline: options.agentsOnline ?? (() => 0),

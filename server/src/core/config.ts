@@ -62,6 +62,11 @@ export const configSchema = z.object({
   writeBatchDelayMs: int(0, 50).default(0),
   /** Largest number of writes committed in one transaction. */
   writeBatchMax: int(1, 10_000).default(500),
+  /**
+   * PostgreSQL: how long a write batch whose connection failed (the server restarting, the
+   * connection terminated or cut) is tried again before its commands fail, in seconds.
+   */
+  databaseRetrySeconds: z.coerce.number().min(0).max(300).default(15),
   maxFrameBytes: int(1024, 1024 * 1024).default(DEFAULT_LIMITS.maxFrameBytes),
   maxMessageChars: int(1, DEFAULT_LIMITS.maxMessageChars).default(DEFAULT_LIMITS.maxMessageChars),
   visitorMessagesPerWindow: int(1, 10_000).default(DEFAULT_LIMITS.visitorMessagesPerWindow),
