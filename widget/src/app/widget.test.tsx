@@ -243,9 +243,10 @@ describe('widget app', () => {
     });
     await until(() => localStorage.getItem('servus:demo:conv'));
     app.command(['shutdown']);
+    // shutdown runs from its own chunk (host-api.ts), a moment later.
+    await until(() => !q('.panel'));
     expect(localStorage.getItem('servus:demo:token')).toBeNull();
     expect(localStorage.getItem('servus:demo:conv')).toBeNull();
-    await until(() => !q('.panel'));
   });
 });
 
