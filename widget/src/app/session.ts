@@ -222,8 +222,11 @@ export function createSession({
   };
   const transport: Transport = createTransport(transportOptions);
 
+  /** Asked to connect; the socket starts once the site's config is here (none on a refused origin). */
+  let wanted = false;
   const ensureConnected = () => {
-    if (transport.status === 'idle') transport.start();
+    wanted = true;
+    if (view.config && transport.status === 'idle') transport.start();
   };
 
   // Messages still in the outbox from before a reload are shown again as "sending".
@@ -294,14 +297,17 @@ export function createSession({
     );
   // Config and strings load in parallel; the page's language may already be known from the loader.
   if (options.lang) void useLang(options.lang);
+  // A page on an origin the site does not allow gets no config: the loader has hidden the widget and
+  // said why; no socket is opened, ever.
   void loadConfig(options, host.config).then((config) => {
+    if (!config) return;
     applyTheme(config);
     set({ config });
+    // A returning visitor with a conversation connects right away, to count unread answers.
+    if (wanted || local.get(key('conv')) || transport.outbox().length) ensureConnected();
     if (!options.lang) void useLang(config.defaultLang).then(() => startGreeting(config));
     else void startGreeting(config);
   });
-  // A returning visitor with a conversation connects right away, to count unread answers.
-  if (local.get(key('conv')) || transport.outbox().length) ensureConnected();
 
   const api = {
     get: () => view,
