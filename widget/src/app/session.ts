@@ -193,12 +193,8 @@ export function createSession({
     },
     context: () => {
       const rule = session.get(key('rule'));
-      let timezone: string | undefined;
-      try {
-        timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-      } catch {
-        // old browsers
-      }
+      // Every target browser has Intl with time zones.
+      const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
       return {
         url: location.href.slice(0, 2048),
         title: document.title.slice(0, 512),
@@ -212,7 +208,8 @@ export function createSession({
     onStatus: (status) => dispatch({ type: 'connection', status }),
     onRejected: (item: OutboxItem, code: string) => {
       if (item.frame.type === 'message.send') dispatch({ type: 'local.failed', cid: item.frame.cid });
-      else if (item.frame.type === 'visitor.identify') console.warn('[servus] identify was refused:', code);
+      // An identify the server refused (no valid hash): the page's developer should hear of it.
+      else console.warn(`[servus] ${item.frame.type} was refused:`, code);
     },
     onTokenRejected: () => {
       local.remove(key('conv'));
