@@ -1,5 +1,5 @@
 // The cards that replace or join the composer: pre-chat details, the offline form (nobody can take
-// the chat) and the rating prompt after a resolved conversation.
+// the chat) and the rating prompt after a resolved conversation; and the composer's length counter.
 import { h } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Session, View } from './session.js';
@@ -17,6 +17,18 @@ export interface FormProps {
   view: View;
   session: Session;
   onDone: () => void;
+  /** Counter: characters left (negative: too many). */
+  left: number;
+}
+
+/** The composer's length counter, shown near the limit. */
+export function Counter({ view, left }: FormProps) {
+  const s = FORM_STRINGS[view.lang];
+  return (
+    <div id="sv-count" class={'count' + (left < 0 ? ' over' : '')} aria-live="polite">
+      {left < 0 ? s.tooLong(-left) : s.charsLeft(left)}
+    </div>
+  );
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -30,7 +42,11 @@ export function PreChatForm({ view, session }: FormProps) {
   const submit = (e: Event) => {
     e.preventDefault();
     if (fields.includes('email') && !EMAIL.test(email.trim())) return setError(s.invalidEmail);
-    session.profile(name.trim(), email.trim());
+    const n = name.trim();
+    const m = email.trim();
+    session.cmd({ type: 'visitor.profile', ...(n ? { name: n } : {}), ...(m ? { email: m } : {}) });
+    session.local.set(session.key('profile'), '1');
+    session.set({ profileDone: true });
   };
   return (
     <form class="card" onSubmit={submit} noValidate aria-labelledby="sv-pre">
@@ -85,7 +101,8 @@ export function OfflineForm({ view, session }: FormProps) {
     if (!EMAIL.test(email.trim())) return setError(s.invalidEmail);
     if (!message.trim()) return setError(s.required);
     setError('');
-    if (!session.offline(email.trim(), message.trim())) setError(s.outboxFull);
+    if (!session.cmd({ type: 'offline.submit', email: email.trim(), message: message.trim() }, () => session.set({ offlineSent: true })))
+      setError(s.outboxFull);
   };
   return (
     <form class="card" onSubmit={submit} noValidate aria-labelledby="sv-off">
@@ -175,12 +192,18 @@ export function RatingForm({ view, session, onDone }: FormProps) {
   const submit = (e: Event) => {
     e.preventDefault();
     if (csat === undefined) return;
-    session.rate({
-      csat,
-      ...(nps !== undefined ? { nps } : {}),
-      ...(ces !== undefined ? { ces } : {}),
-      ...(comment.trim() ? { comment: comment.trim().slice(0, 1000) } : {}),
-    });
+    const conversationId = view.chat.conversationId;
+    if (conversationId) {
+      session.cmd({
+        type: 'conversation.rate',
+        conversationId,
+        csat,
+        ...(nps !== undefined ? { nps } : {}),
+        ...(ces !== undefined ? { ces } : {}),
+        ...(comment.trim() ? { comment: comment.trim().slice(0, 1000) } : {}),
+      });
+      session.dispatch({ type: 'local.rated' });
+    }
     onDone();
   };
   return (
@@ -206,7 +229,7 @@ export function RatingForm({ view, session, onDone }: FormProps) {
         <button class="primary" type="submit" disabled={csat === undefined}>
           {s.submit}
         </button>
-        <button class="link" type="button" onClick={() => session.skipRating()}>
+        <button class="link" type="button" onClick={() => session.dispatch({ type: 'local.rated' })}>
           {s.skip}
         </button>
       </div>

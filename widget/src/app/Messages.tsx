@@ -1,28 +1,13 @@
 // The message list: day separators, messages grouped by author and time, avatars or initials,
 // delivery state on the visitor's own messages, a streamed draft, the typing indicator.
 import type { Author } from '@servus/shared';
-import { Component, Fragment, h } from 'preact';
+import { Fragment, h } from 'preact';
 import { formatDay, type Strings } from '../i18n.js';
 import { WIDGET_DEFAULTS } from '../options.js';
 import type { Msg } from '../state.js';
 import { safeImage } from './config.js';
+import { Rich } from './Rich.js';
 import type { Session, View } from './session.js';
-
-type RichModule = typeof import('./Rich.js');
-let rich: RichModule | undefined;
-let richLoading: Promise<unknown> | undefined;
-/** The Markdown renderer is its own chunk, fetched when the panel opens (before any answer arrives). */
-export const loadRich = () => (richLoading ??= import('./Rich.js').then((m) => (rich = m)));
-
-/** Bot answers come from the site's FAQ: a safe Markdown subset. Everything else is plain text. */
-class BotText extends Component<{ text: string }> {
-  override componentDidMount() {
-    if (!rich) void loadRich().then(() => this.forceUpdate());
-  }
-  override render({ text }: { text: string }) {
-    return rich ? h(rich.Rich, { text }) : <>{text}</>;
-  }
-}
 
 const initials = (name: string) =>
   name
@@ -144,7 +129,7 @@ export function Messages({ view, session, greeting }: { view: View; session: Ses
                 {g.items.map((m) => (
                   <Fragment key={m.key}>
                     <div class={'bubble' + (m.delivery === 'failed' ? ' is-failed' : '') + (m.draft ? ' draft' : '')}>
-                      {m.author.type === 'bot' ? <BotText text={m.text} /> : m.text}
+                      {m.author.type === 'bot' ? <Rich text={m.text} /> : m.text}
                     </div>
                     {m.delivery === 'failed' && <Delivery m={m} session={session} />}
                   </Fragment>

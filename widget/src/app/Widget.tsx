@@ -16,7 +16,7 @@ const MAX_QUICK_REPLIES = 2;
  */
 const short = matchMedia('(max-height: 560px) and (min-width: 480px)');
 
-type FormName = 'PreChatForm' | 'OfflineForm' | 'RatingForm';
+type FormName = 'PreChatForm' | 'OfflineForm' | 'RatingForm' | 'Counter';
 let formsChunk: Promise<typeof FormsModule> | undefined;
 
 interface Props {
@@ -25,19 +25,21 @@ interface Props {
 }
 
 /**
- * The forms are a separate chunk: most visitors never see a pre-chat, offline or rating form.
+ * The forms are a separate chunk: most visitors never see a pre-chat, offline or rating form, nor
+ * the length counter of a message near its limit.
  * (Class components throughout the app chunk: preact/hooks would cost 1.2 KB of the budget.)
  */
-class Form extends Component<Props & { name: FormName; onDone?: () => void }, { mod?: typeof FormsModule }> {
+type FormProps = Props & { name: FormName; onDone?: () => void; left?: number };
+class Form extends Component<FormProps, { mod?: typeof FormsModule }> {
   override componentDidMount() {
     void (formsChunk ??= import('./Forms.js')).then((mod) => {
       mod.useFormStyles(this.props.session);
       this.setState({ mod });
     });
   }
-  override render({ name, view, session, onDone }: Props & { name: FormName; onDone?: () => void }) {
+  override render({ name, view, session, onDone, left = 0 }: FormProps) {
     const C = this.state.mod?.[name];
-    return C ? <C view={view} session={session} onDone={onDone ?? (() => {})} /> : null;
+    return C ? <C view={view} session={session} onDone={onDone ?? (() => {})} left={left} /> : null;
   }
 }
 
@@ -102,11 +104,7 @@ class Composer extends Component<Props, { text: string }> {
             <path d="M4 12 20 4l-6 16-2.5-6.5z" />
           </svg>
         </button>
-        {showCount && (
-          <div id="sv-count" class={'count' + (left < 0 ? ' over' : '')} aria-live="polite">
-            {left < 0 ? s.tooLong(-left) : s.charsLeft(left)}
-          </div>
-        )}
+        {showCount && <Form name="Counter" view={view} session={session} left={left} />}
       </form>
     );
   }
@@ -263,16 +261,7 @@ function renderWidget(view: View, session: Session) {
   return (
     <>
       {view.open && view.config && view.strings && <Panel view={view} session={session} />}
-      {!view.open && view.greeting && (
-        <div class="greeting" role="status">
-          <button type="button" class="greet-open" onClick={() => session.setOpen(true)}>
-            {view.greeting.text}
-          </button>
-          <button type="button" class="greet-x" aria-label={view.strings?.greetingClose} onClick={() => session.dismissGreeting()}>
-            ×
-          </button>
-        </div>
-      )}
+      {!view.open && view.greeting && session.Greeting && <session.Greeting view={view} session={session} />}
       <div class="sr-only" aria-live="polite">
         {view.announce}
       </div>

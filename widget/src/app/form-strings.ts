@@ -28,6 +28,8 @@ const en = {
   comment: 'Anything else you want to tell us?',
   rateThanks: 'Thank you for your feedback!',
   skip: 'Not now',
+  charsLeft: (n: number) => `${n} characters left`,
+  tooLong: (n: number) => `${n} characters too many`,
 };
 
 const de: typeof en = {
@@ -56,6 +58,8 @@ const de: typeof en = {
   comment: 'Möchten Sie uns noch etwas sagen?',
   rateThanks: 'Danke für Ihr Feedback!',
   skip: 'Jetzt nicht',
+  charsLeft: (n: number) => `Noch ${n} Zeichen`,
+  tooLong: (n: number) => `${n} Zeichen zu viel`,
 };
 
 export const FORM_STRINGS: Record<Lang, typeof en> = { de, en };
