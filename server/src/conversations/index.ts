@@ -9,7 +9,7 @@ import type { SqliteStatements } from '../storage/sqlite-statements.js';
 import type { WriteQueue } from '../storage/write-queue.js';
 import type { Logger } from '../core/logger.js';
 import type { BotResponder } from '../bot/index.js';
-import { createBotTurns } from './bot-turns.js';
+import { createBotTurns, type BotLearningHooks } from './bot-turns.js';
 import { createChangeStream } from './changes.js';
 import { createCommands } from './commands.js';
 import { createCommit } from './commit.js';
@@ -22,6 +22,8 @@ export interface ConversationsOptions {
   dialect: Dialect;
   writes: WriteQueue;
   bots: BotResponder;
+  /** The sites' own bot calibration and its labels (learning/); without it the bot's default threshold. */
+  learning?: BotLearningHooks | undefined;
   now?: () => number;
   /** A visitor writing into a conversation resolved less than this long ago reopens it. */
   reopenWindowMs: number;
@@ -50,7 +52,7 @@ export function createConversations(options: ConversationsOptions) {
     now,
   });
   const commit = createCommit({ writes, repo, queue, changes });
-  const bot = createBotTurns({ bots, repo, commit, changes, now, logger });
+  const bot = createBotTurns({ bots, learning: options.learning, repo, commit, changes, now, logger });
   const commands = createCommands({ repo, commit, bot, changes, now, reopenWindowMs });
   const queries = createConversationQueries({ repo, queue });
 
@@ -70,12 +72,14 @@ export function createConversations(options: ConversationsOptions) {
     eventsAfter: repo.eventsAfter,
     agentName: (id: string | null) => repo.agentName(id),
     visitorEmail: repo.visitors.email,
+    /** A bot message of a conversation and the visitor's question it answered (agents' labels). */
+    botTurn: (conversationId: string, messageId: string) => repo.botTurn(db, conversationId, messageId),
   };
 }
 
 export type { ChangeCause, ChangeListener, ChangeStream, CommittedChange, ConversationCommitted, ReadCommitted } from './changes.js';
 export type { ListFilter } from './queries.js';
-export type { DraftListener } from './bot-turns.js';
+export type { DraftListener, BotLearningHooks } from './bot-turns.js';
 export { countsAsUnanswered } from './bot-turns.js';
 export { toMessage, toView, parseData } from './views.js';
 export type { ConversationRow, EventRow, EventData } from './views.js';
