@@ -370,6 +370,11 @@ export function createSession({
       ensureConnected();
       transport.send({ type: 'handoff.request', cid: newCid('w') });
     },
+    /** "Did this answer your question?" under bot answer `messageId`. */
+    feedback(messageId: string, helpful: boolean) {
+      const conversationId = view.chat.conversationId;
+      if (conversationId) transport.send({ type: 'answer.feedback', cid: newCid('w'), conversationId, messageId, helpful });
+    },
     profile(name: string, email: string) {
       ensureConnected();
       transport.send({ type: 'visitor.profile', cid: newCid('w'), ...(name ? { name } : {}), ...(email ? { email } : {}) });
