@@ -33,6 +33,7 @@ export type {
   ConversationReopenFrame,
   ConversationReleaseFrame,
   AgentStatusFrame,
+  AnswerFeedbackFrame,
   Author,
   Suggestion,
   ChatMessage,
@@ -104,6 +105,13 @@ export type {
   SiteHours,
   WidgetConfig,
   WidgetConfigResponse,
+  BotLabelKind,
+  BotLabel,
+  BotLabelsResponse,
+  BotFigures,
+  BotLearningResponse,
+  FaqNearDuplicate,
+  FaqDiagnosticsResponse,
 } from './rest.js';
 export { DEFAULT_WIDGET_COLOR, SITE_LIMITS } from './site-settings.js';
 export type { SiteSettings, BusinessHours, LauncherOffset, Weekday } from './site-settings.js';

@@ -33,6 +33,7 @@ export type {
   ConversationReopenFrame,
   ConversationReleaseFrame,
   AgentStatusFrame,
+  AnswerFeedbackFrame,
 } from './schemas/frames.js';
 
 export const ConversationStatus = {
@@ -79,6 +80,8 @@ export interface ChatMessage {
   streamId?: string;
   /** Agent view only: left through the offline form, with the email to answer to. */
   offline?: { email: string };
+  /** Visitor view only: a bot answer the visitor may judge ("did this answer your question?", `answer.feedback`). */
+  askFeedback?: true;
 }
 
 export interface QueueInfo {

@@ -266,3 +266,77 @@ export interface WidgetConfig {
 export interface WidgetConfigResponse {
   site: WidgetConfig;
 }
+
+// ---- the bot learning from its site's traffic (docs/bot-learning.md)
+
+/** How a person judged a bot turn: the answer (or, when the bot was unsure, its first suggestion) was right, wrong, or the FAQ has no answer. */
+export type BotLabelKind = 'right' | 'wrong' | 'not_covered';
+
+/** One judgement of one bot message. An agent's label counts over the visitor's for the same message. */
+export interface BotLabel {
+  messageId: string;
+  label: BotLabelKind;
+  source: 'visitor' | 'agent';
+  /** The agent who marked it (agent labels only). */
+  agentId: string | null;
+  at: number;
+}
+
+/** `GET /api/conversations/:id/bot-labels`, and the answer of `PUT`/`DELETE .../bot-labels/:messageId`. */
+export interface BotLabelsResponse {
+  labels: BotLabel[];
+}
+
+/** What the bot would do with a site's labelled questions at one threshold. */
+export interface BotFigures {
+  threshold: number;
+  /** Share of labelled questions it answers. */
+  answerRate: number;
+  /** Share of those answers that were right. */
+  rightWhenAnswered: number;
+  /** Share it hands over (offers suggestions and a person instead): 1 − answerRate. */
+  handoverRate: number;
+}
+
+/** `GET`/`PUT /api/sites/:key/bot/learning`: the site's own calibration and the one control. */
+export interface BotLearningResponse {
+  /** Labelled bot turns (one per message; an agent's label over the visitor's). */
+  labels: number;
+  /** Labels needed before the site's own threshold replaces the default. */
+  minLabels: number;
+  /** Whether the threshold was fitted from this site's labels. */
+  fitted: boolean;
+  /** The control: -1 "hand over sooner" … 0 as fitted … 1 "answer more". */
+  bias: number;
+  /** The confidence threshold the site's bot uses now (fitted or default, moved by `bias`). */
+  threshold: number;
+  defaultThreshold: number;
+  /** The figures at the current setting, from the labels so far. */
+  current: BotFigures;
+  /** The figures along the control, from -1 to 1. */
+  curve: (BotFigures & { bias: number })[];
+  counts: { right: number; wrong: number; notCovered: number; visitorYes: number; visitorNo: number };
+  /** When the calibration was last computed (null: never). */
+  updatedAt: number | null;
+}
+
+/** Two FAQ entries whose phrasings the bot confuses with each other. */
+export interface FaqNearDuplicate {
+  a: { id: string; question: string };
+  b: { id: string; question: string };
+  /** Phrasings of either entry whose best match, asked without themselves, was the other entry. */
+  confusions: number;
+  examples: { phrasing: string; of: string; matched: string }[];
+}
+
+/** `GET /api/sites/:key/bot/diagnostics`: what the FAQ's author should fix, from the FAQ as loaded. */
+export interface FaqDiagnosticsResponse {
+  /** False when the site has no FAQ loaded (then the lists are empty). */
+  loaded: boolean;
+  entries: number;
+  /** Phrasings asked in the self-check. */
+  checked: number;
+  nearDuplicates: FaqNearDuplicate[];
+  /** Entries no visitor has reached yet (never answered with). */
+  unreached: { id: string; question: string }[];
+}

@@ -16,6 +16,8 @@ export interface Msg {
   text: string;
   at: number;
   suggestions?: Suggestion[];
+  /** A bot answer the visitor may judge ("did this answer your question?"). */
+  ask?: true | undefined;
   /** Own messages only. */
   delivery?: Delivery;
   /** A streamed bot draft that is still being written. */
@@ -78,6 +80,7 @@ function fromServer(m: ChatMessage, teamReadSeq: number): Msg {
     text: m.text,
     at: m.at,
     ...(m.suggestions?.length ? { suggestions: m.suggestions } : {}),
+    ask: m.askFeedback,
     ...(own ? { delivery: m.seq <= teamReadSeq ? 'read' : 'sent' } : {}),
   };
 }

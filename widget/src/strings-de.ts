@@ -32,6 +32,9 @@ const de: Strings = {
   newMessage: (name, text) => `Neue Nachricht von ${name}: ${text}`,
   suggestions: 'Vorgeschlagene Fragen',
   greetingClose: 'Schließen',
+  helped: 'Hat das Ihre Frage beantwortet?',
+  yes: 'Ja',
+  no: 'Nein',
 };
 
 export default de;

@@ -31,6 +31,9 @@ const en = {
   newMessage: (name: string, text: string) => `New message from ${name}: ${text}`,
   suggestions: 'Suggested questions',
   greetingClose: 'Dismiss',
+  helped: 'Did this answer your question?',
+  yes: 'Yes',
+  no: 'No',
 };
 
 export type Strings = typeof en;

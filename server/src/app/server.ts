@@ -25,7 +25,7 @@ import { createAuth } from '../auth/auth.js';
 import { DEFAULT_LOGIN_LIMITS } from '../auth/login-throttle.js';
 import { createOriginRefusals, createSiteDirectory, hoursNow, nextHoursChange } from '../sites/sites.js';
 import { createAssigner, createConversations } from '../conversations/index.js';
-import { silentBot, type BotResponder } from '../bot/index.js';
+import { silentBot, type BotResponder, type FaqBots } from '../bot/index.js';
 import { watchAgentAbsence } from '../conversations/absence.js';
 import { createServerMetrics } from '../metrics/prometheus.js';
 import { observeChanges } from '../metrics/observe.js';
@@ -34,6 +34,7 @@ import { createMailNotifications } from '../mail/notifications.js';
 import { createApp } from '../http/app.js';
 import { createJobs } from '../jobs/jobs.js';
 import { createFaqSync } from '../faq/sync.js';
+import { createBotLearning } from '../learning/learning.js';
 import { seed, type SeedResult } from './seed.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -129,11 +130,14 @@ export async function startServus({
       accountFailures: config.loginFailuresPerAccount,
     },
   });
+  // Each site's own bot threshold, refitted from its labels by a durable job (docs/bot-learning.md).
+  const learning = createBotLearning({ db, jobs, hub, logger });
   const conversations = createConversations({
     db,
     dialect: database.dialect,
     writes,
     bots: bot,
+    learning,
     reopenWindowMs: config.reopenWindowSeconds * 1000,
     defaultHandlingSeconds: config.defaultHandlingSeconds,
     agentsOnline: (siteKey) => presence.online(siteKey),
@@ -226,6 +230,8 @@ export async function startServus({
     sites,
     conversations,
     faqSync,
+    learning,
+    botDiagnostics: 'diagnostics' in bot && typeof bot.diagnostics === 'function' ? (key) => (bot as FaqBots).diagnostics(key) : undefined,
     widgetDir: join(repoRoot, 'widget', 'dist'),
     health: async () => {
       const dependencies = { database: await pingDatabase(db), redis: hub.health() };

@@ -9,16 +9,17 @@
 // committed with the question and due once the model's time-out (and a margin) has passed; the
 // process cancels it when the answer is logged or dropped. If the process dies first, any instance
 // (this one restarted, or another) runs the job: the question is answered again, once.
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { Jobs } from '../jobs/jobs.js';
-import type { BotReply, BotResponder, DeferredBotReply } from '../bot/index.js';
+import { feedbackTurn, type BotReply, type BotResponder, type DeferredBotReply } from '../bot/index.js';
+import type { NewBotLabel } from '../learning/learning.js';
 import type { ChangeStream } from './changes.js';
 import { nothing, type Commit } from './commit.js';
 import type { ConversationRepository, NewEvent } from './repository.js';
 import { applyLifecycle } from './status-events.js';
-import type { ConversationRow, EventRow } from './views.js';
+import { parseData, type ConversationRow, type EventRow } from './views.js';
 
 /** Deferred bot answers are logged as this sender: their cid makes them exactly-once. */
 const BOT_ACTOR_KEY = 'b:bot';
@@ -76,8 +77,17 @@ export interface DeferredJob {
 /** A model's answer being written: `delta` appended to the draft; `done` without a logged answer drops it. */
 export type DraftListener = (draft: { conversationId: string; visitorId: string; streamId: string; delta: string; done?: true }) => void;
 
+/** The site's own calibration (learning/), as the bot's turns use it. */
+export interface BotLearningHooks {
+  /** The site's confidence threshold; read in the caller's transaction. */
+  thresholdOf(siteKey: string, executor: Kysely<Database>): Promise<number>;
+  /** Stores a label in the caller's transaction (false: the visitor had judged this message already). */
+  record(executor: Kysely<Database>, label: NewBotLabel): Promise<boolean>;
+}
+
 export interface BotTurnsOptions {
   bots: BotResponder;
+  learning?: BotLearningHooks | undefined;
   repo: ConversationRepository;
   commit: Commit;
   changes: ChangeStream;
@@ -91,7 +101,7 @@ export interface BotTurnsOptions {
 
 export type BotTurns = ReturnType<typeof createBotTurns>;
 
-export function createBotTurns({ bots, repo, commit, changes, now, logger, jobs, takeOverAfterMs = 30_000 }: BotTurnsOptions) {
+export function createBotTurns({ bots, learning, repo, commit, changes, now, logger, jobs, takeOverAfterMs = 30_000 }: BotTurnsOptions) {
   const drafts = new Set<DraftListener>();
   const draft: DraftListener = (d) => {
     for (const listener of drafts) listener(d);
@@ -118,7 +128,13 @@ export function createBotTurns({ bots, repo, commit, changes, now, logger, jobs,
     events: EventRow[],
     at: number,
   ): Promise<{ queueChanged: boolean; deferred: DeferredJob | null }> {
-    const turn = bots.reply(conv.site_key, { text: input.text, lang: conv.lang ?? input.lang, state: conv.bot_state });
+    const threshold = learning ? await learning.thresholdOf(conv.site_key, tx) : undefined;
+    const turn = bots.reply(conv.site_key, {
+      text: input.text,
+      lang: conv.lang ?? input.lang,
+      state: conv.bot_state,
+      ...(threshold !== undefined ? { threshold } : {}),
+    });
     if (!turn) return { queueChanged: false, deferred: null };
     conv.bot_state = JSON.stringify(turn.state);
     conv.lang = turn.lang;
@@ -138,11 +154,65 @@ export function createBotTurns({ bots, repo, commit, changes, now, logger, jobs,
     }
     events.push(repo.appendEvent(conv, botMessage(turn), at));
     if (countsAsUnanswered(turn)) await repo.recordUnanswered(tx, conv, input.text, turn.lang, at);
+    if (turn.kind === 'answer' && turn.faqId) await repo.recordReached(tx, conv.site_key, turn.faqId, at);
     const handedOff =
       turn.kind === 'handoff' &&
       turn.handoffReason &&
       applyLifecycle(repo, conv, { type: 'handoff', reason: turn.handoffReason, at }, events);
     return { queueChanged: Boolean(handedOff), deferred: null };
+  }
+
+  /**
+   * A visitor's "did this answer your question?" on a bot answer, in their command's transaction:
+   * the label for the site's calibration and, while the bot has the conversation, its reply (a no:
+   * the answer's other suggestions and a person offered). Nothing is logged for a message the
+   * visitor judged before. Returns the events to log.
+   */
+  async function feedback(
+    tx: Transaction<Database>,
+    conv: ConversationRow,
+    turn: { message: EventRow; question: string },
+    helpful: boolean,
+    sender: Pick<NewEvent, 'cid' | 'actorKey'>,
+    at: number,
+  ): Promise<EventRow[]> {
+    const data = parseData(turn.message);
+    const fresh = learning
+      ? await learning.record(tx, {
+          messageId: turn.message.id,
+          source: 'visitor',
+          siteKey: conv.site_key,
+          conversationId: conv.id,
+          label: helpful ? 'right' : 'wrong',
+          question: turn.question,
+          faqId: data.bot?.faqId ?? data.suggestions?.[0]?.id ?? null,
+          confidence: data.bot?.confidence ?? 0,
+        })
+      : true;
+    if (!fresh || conv.status !== 'bot') return [];
+    const suggestions = helpful ? [] : (data.suggestions ?? []);
+    const lang = conv.lang === 'en' ? 'en' : 'de';
+    const reply = feedbackTurn(helpful, conv.bot_state, lang, suggestions.length > 0);
+    conv.bot_state = JSON.stringify(reply.state);
+    conv.updated_at = at;
+    const event = repo.appendEvent(
+      conv,
+      {
+        kind: 'message',
+        authorType: 'bot',
+        authorName: turn.message.author_name,
+        text: reply.text,
+        data: {
+          suggestions,
+          bot: { confidence: 0, outcome: helpful ? 'smalltalk' : 'unsure', intent: 'feedback' },
+          feedback: { messageId: turn.message.id, helpful },
+        },
+        cid: sender.cid ?? null,
+        actorKey: sender.actorKey ?? null,
+      },
+      at,
+    );
+    return [event];
   }
 
   function answerLater(job: DeferredJob): void {
@@ -183,7 +253,14 @@ export function createBotTurns({ bots, repo, commit, changes, now, logger, jobs,
   jobs?.handle<TakeOver>(TAKE_OVER, async ({ key: messageId, payload }) => {
     const question = await repo.questionForTheBot(payload.conversationId, messageId);
     if (!question || (await repo.botAnswerLoggedAnywhere(BOT_ACTOR_KEY, `bot_${messageId}`))) return;
-    const turn = bots.reply(question.siteKey, { text: question.text, lang: question.lang, state: question.botState, again: true });
+    const threshold = learning ? await learning.thresholdOf(question.siteKey, repo.db) : undefined;
+    const turn = bots.reply(question.siteKey, {
+      text: question.text,
+      lang: question.lang,
+      state: question.botState,
+      again: true,
+      ...(threshold !== undefined ? { threshold } : {}),
+    });
     if (!turn) return;
     answerLater({
       conversationId: payload.conversationId,
@@ -209,6 +286,7 @@ export function createBotTurns({ bots, repo, commit, changes, now, logger, jobs,
         const events = [repo.appendEvent(conv, botMessage(reply, { streamId, cid: streamId, actorKey: BOT_ACTOR_KEY }), at)];
         conv.updated_at = at;
         if (countsAsUnanswered(reply)) await repo.recordUnanswered(tx, conv, job.question, reply.lang, at);
+        if (reply.kind === 'answer' && reply.faqId) await repo.recordReached(tx, conv.site_key, reply.faqId, at);
         const handedOff =
           reply.kind === 'handoff' &&
           reply.handoffReason &&
@@ -224,6 +302,7 @@ export function createBotTurns({ bots, repo, commit, changes, now, logger, jobs,
 
   return {
     answer,
+    feedback,
     answerLater,
     /** Listens to the drafts of model answers (realtime streams them as `message.delta`). */
     onDraft(listener: DraftListener): () => void {

@@ -12,7 +12,7 @@ import { nothing, type Commit, type OpResult } from './commit.js';
 import type { HandoffReason, LifecycleAction } from './lifecycle.js';
 import { actorKey, type ConversationRepository } from './repository.js';
 import { applyLifecycle } from './status-events.js';
-import type { ConversationRow, EventData, EventRow } from './views.js';
+import { parseData, type ConversationRow, type EventData, type EventRow } from './views.js';
 import type { BatchKeys } from '../storage/write-queue.js';
 
 export interface CommandsOptions {
@@ -180,6 +180,28 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
       },
       visitorKeys(visitor, cmd),
     ))!;
+  }
+
+  /**
+   * "Did this answer your question?" on a bot answer: labelled for the site's calibration, and
+   * while the bot has the conversation, answered by the bot (bot-turns.ts `feedback`).
+   */
+  async function answerFeedback(visitor: VisitorActor, cmd: InConversation & { messageId: string; helpful: boolean }): Promise<AckFrame> {
+    return (await commit(async (tx) => {
+      const dup = await repo.findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'message' });
+      if (dup) return nothing(dup, visitorCause(visitor));
+      const found = await repo.visitorConversation(tx, visitor, cmd.conversationId);
+      const conv = repo.fast ? found : (await repo.lockConversation(tx, found.id))!;
+      const turn = await repo.botTurn(tx, conv.id, cmd.messageId);
+      const data = turn ? parseData(turn.message) : null;
+      if (!turn || data?.bot?.outcome !== 'answer') {
+        throw new ServusError(ErrorCode.NOT_FOUND, 'No bot answer with this id in this conversation.', { path: 'messageId' });
+      }
+      const events = await bot.feedback(tx, conv, turn, cmd.helpful, { cid: cmd.cid, actorKey: actorKey(visitor) }, now());
+      if (!events.length) return nothing({ type: 'ack', cid: cmd.cid, conversationId: conv.id }, visitorCause(visitor));
+      await repo.saveConversation(tx, conv, events, false);
+      return written('visitor', cmd.cid, conv, events[0], events, { change: null, queueChanged: false, cause: visitorCause(visitor) });
+    }))!;
   }
 
   async function closeByVisitor(visitor: VisitorActor, cmd: InConversation): Promise<AckFrame> {
@@ -439,6 +461,7 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     visitorMessage,
     requestHandoff,
     rate,
+    answerFeedback,
     closeByVisitor,
     submitOffline,
     setProfile,

@@ -10,7 +10,7 @@ import type { PgBatch } from '../storage/pg-batch.js';
 import type { WriteQueue } from '../storage/write-queue.js';
 import type { Logger } from '../core/logger.js';
 import type { BotResponder } from '../bot/index.js';
-import { createBotTurns, type BotTurnsOptions } from './bot-turns.js';
+import { createBotTurns, type BotLearningHooks, type BotTurnsOptions } from './bot-turns.js';
 import { createChangeStream } from './changes.js';
 import { createCommands } from './commands.js';
 import { createCommit } from './commit.js';
@@ -23,6 +23,8 @@ export interface ConversationsOptions {
   dialect: Dialect;
   writes: WriteQueue;
   bots: BotResponder;
+  /** The sites' own bot calibration and its labels (learning/); without it the bot's default threshold. */
+  learning?: BotLearningHooks | undefined;
   now?: () => number;
   /** A visitor writing into a conversation resolved less than this long ago reopens it. */
   reopenWindowMs: number;
@@ -59,6 +61,7 @@ export function createConversations(options: ConversationsOptions) {
   const commit = createCommit({ writes, repo, queue, changes });
   const bot = createBotTurns({
     bots,
+    learning: options.learning,
     repo,
     commit,
     changes,
@@ -86,12 +89,14 @@ export function createConversations(options: ConversationsOptions) {
     eventsAfter: repo.eventsAfter,
     agentName: (id: string | null) => repo.agentName(id),
     visitorEmail: repo.visitors.email,
+    /** A bot message of a conversation and the visitor's question it answered (agents' labels). */
+    botTurn: (conversationId: string, messageId: string) => repo.botTurn(db, conversationId, messageId),
   };
 }
 
 export type { ChangeCause, ChangeListener, ChangeStream, CommittedChange, ConversationCommitted, ReadCommitted } from './changes.js';
 export type { ListFilter } from './queries.js';
-export type { DraftListener } from './bot-turns.js';
+export type { DraftListener, BotLearningHooks } from './bot-turns.js';
 export { countsAsUnanswered } from './bot-turns.js';
 export { toMessage, toView, parseData } from './views.js';
 export type { ConversationRow, EventRow, EventData } from './views.js';

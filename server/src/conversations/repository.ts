@@ -283,6 +283,40 @@ export function createConversationRepository({ db, dialect, sqlite: fast, pg: ba
       .execute();
   }
 
+  /** Counts an FAQ entry a visitor reached (the bot answered with it), for "entries no visitor reached". */
+  async function recordReached(tx: Transaction<Database>, siteKey: string, faqId: string, at: number): Promise<void> {
+    await tx
+      .insertInto('bot_reached')
+      .values({ site_key: siteKey, faq_id: faqId.slice(0, 200), count: 1, last_at: at })
+      .onConflict((oc) => oc.columns(['site_key', 'faq_id']).doUpdateSet((eb) => ({ count: eb('bot_reached.count', '+', 1), last_at: at })))
+      .execute();
+  }
+
+  /**
+   * A bot message of a conversation and the visitor's question it answered (the visitor's last
+   * message before it); null when the id names no bot message of this conversation.
+   */
+  async function botTurn(tx: Executor, conversationId: string, messageId: string): Promise<{ message: EventRow; question: string } | null> {
+    const message = await tx
+      .selectFrom('events')
+      .selectAll()
+      .where('id', '=', messageId)
+      .where('conversation_id', '=', conversationId)
+      .executeTakeFirst();
+    if (!message || message.kind !== 'message' || message.author_type !== 'bot') return null;
+    const asked = await tx
+      .selectFrom('events')
+      .select('text')
+      .where('conversation_id', '=', conversationId)
+      .where('seq', '<', message.seq)
+      .where('kind', '=', 'message')
+      .where('author_type', '=', 'visitor')
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return { message, question: asked?.text ?? '' };
+  }
+
   /**
    * Logged events after `afterSeq` for one audience, oldest first, at most `limit` (and whether more
    * follow). Both audiences read the (conversation_id, seq) index: a visitor's seq is visitor_seq,
@@ -430,6 +464,8 @@ export function createConversationRepository({ db, dialect, sqlite: fast, pg: ba
     currentConversation,
     conversationForVisitor,
     recordUnanswered,
+    recordReached,
+    botTurn,
     eventsAfter,
     markVisitorRead,
     markAgentRead,

@@ -18,6 +18,8 @@ export interface EventData {
   offline?: { email: string };
   /** A deferred bot answer: the id its `message.delta` drafts carried. */
   streamId?: string;
+  /** The bot's reply to a visitor's "did this answer your question?" on message `messageId`. */
+  feedback?: { messageId: string; helpful: boolean };
 }
 
 export function parseData(row: EventRow): EventData {
@@ -47,6 +49,8 @@ export function toMessage(row: EventRow, audience: 'agent' | 'visitor'): ChatMes
   if (audience === 'agent' && data.bot) message.bot = data.bot;
   if (audience === 'agent' && data.offline) message.offline = data.offline;
   if (data.streamId) message.streamId = data.streamId;
+  // A bot answer from the FAQ: the visitor may say whether it answered their question.
+  if (audience === 'visitor' && data.bot?.outcome === 'answer') message.askFeedback = true;
   return message;
 }
 

@@ -19,6 +19,9 @@ import { authRoutes } from './routes/auth.js';
 import { cannedRoutes } from './routes/canned.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { faqRoutes } from './routes/faq.js';
+import { botLabelRoutes, siteBotRoutes } from './routes/bot-learning.js';
+import type { BotLearning } from '../learning/learning.js';
+import type { FaqDiagnostics } from '../bot/index.js';
 import type { FaqFilesOptions } from './faq-files.js';
 import { prometheusRoutes, serviceMetricsRoutes } from './routes/metrics.js';
 import { beaconRoutes, proactiveRuleRoutes } from './routes/proactive.js';
@@ -50,6 +53,10 @@ export interface AppOptions {
   health: () => Promise<{ status: 'ok' | 'degraded' | 'down' } & Record<string, unknown>>;
   /** The FAQ files shared by every instance (faq/sync.ts). */
   faqSync?: FaqFilesOptions['shared'];
+  /** The sites' own bot calibration and labels (learning/). */
+  learning: BotLearning;
+  /** A site's FAQ diagnostics as this instance's bot computed them (absent: a bot without them). */
+  botDiagnostics?: ((siteKey: string) => FaqDiagnostics | null) | undefined;
 }
 
 export function createApp(options: AppOptions) {
@@ -100,6 +107,9 @@ export function createApp(options: AppOptions) {
   const agentsOnly = [requireAgent(auth), sameOrigin(forwarded)] as const;
   const agentApi = (router: Hono<Env>) => new Hono<Env>().use('*', ...agentsOnly).route('/', router);
   app.route('/api/conversations', agentApi(conversationRoutes({ conversations, config })));
+  const bot = { db, conversations, learning: options.learning, diagnostics: options.botDiagnostics };
+  // Agents' labels of bot messages (docs/bot-learning.md).
+  app.route('/api/conversations', agentApi(botLabelRoutes(bot)));
   app.route('/api/canned', agentApi(cannedRoutes({ db })));
   app.route(
     '/api/agents',
@@ -109,9 +119,19 @@ export function createApp(options: AppOptions) {
   const siteApi = new Hono<Env>()
     .route('/', siteSettingsRoutes({ db, sites }))
     // The console's FAQ editor (docs/console.md): entries written back to DATA_DIR/faq/SITE.
-    .route('/', faqRoutes({ db, faqDir: join(config.dataDir, 'faq'), shared: options.faqSync }))
+    .route(
+      '/',
+      faqRoutes({
+        db,
+        faqDir: join(config.dataDir, 'faq'),
+        shared: options.faqSync,
+        thresholdOf: (key) => options.learning.thresholdOf(key),
+      }),
+    )
     // Proactive greetings per site (docs/proactive.md).
-    .route('/', proactiveRuleRoutes({ sites }));
+    .route('/', proactiveRuleRoutes({ sites }))
+    // The site's bot calibration and control, and what to fix in its FAQ (docs/bot-learning.md).
+    .route('/', siteBotRoutes(bot));
   app.route('/api/sites', agentApi(siteApi));
 
   return app;

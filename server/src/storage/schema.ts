@@ -178,7 +178,49 @@ export interface FaqFilesTable {
   updated_at: number;
 }
 
+/** A person's judgement of one bot message (docs/bot-learning.md): one per message and source. */
+export interface BotLabelsTable {
+  message_id: string;
+  /** 'visitor' (answer.feedback) or 'agent' (the console's transcript). */
+  source: 'visitor' | 'agent';
+  site_key: string;
+  conversation_id: string;
+  label: 'right' | 'wrong' | 'not_covered';
+  /** The visitor's question the bot turn answered. */
+  question: string;
+  /** The entry answered with, or the first suggestion when the bot was unsure. */
+  faq_id: string | null;
+  confidence: number;
+  agent_id: string | null;
+  created_at: number;
+}
+
+/** A site's own bot calibration: the control (bias) and what was fitted from its labels. */
+export interface BotSitesTable {
+  site_key: string;
+  /** -1 "hand over sooner" … 1 "answer more". */
+  bias: number;
+  /** The threshold the site's bot uses (fitted or default, moved by bias). */
+  threshold: number;
+  fitted: number;
+  labels: number;
+  /** JSON: the SiteCalibration figures shown in the FAQ editor. */
+  figures: string;
+  updated_at: number;
+}
+
+/** The FAQ entries visitors reached (answered with), for "entries no visitor reached". */
+export interface BotReachedTable {
+  site_key: string;
+  faq_id: string;
+  count: number;
+  last_at: number;
+}
+
 export interface Database {
+  bot_labels: BotLabelsTable;
+  bot_sites: BotSitesTable;
+  bot_reached: BotReachedTable;
   faq_files: FaqFilesTable;
   instances: InstancesTable;
   presence_connections: PresenceConnectionsTable;

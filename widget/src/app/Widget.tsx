@@ -161,6 +161,9 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
   const rating = status === 'resolved' && !view.chat.rated;
   const replies = quickReplies(view.chat);
   const canHandoff = status !== 'queued' && status !== 'assigned';
+  // Under a bot answer: "did this answer your question?" (a no brings the suggestions, docs/bot-learning.md).
+  const last = view.chat.messages[view.chat.messages.length - 1];
+  const ask = canHandoff && last?.ask && last.id;
   const team = conv?.assignee ? { type: 'agent' as const, id: conv.assignee.id, name: conv.assignee.name } : { type: 'bot' as const };
   const banner =
     view.chat.connection === 'offline'
@@ -170,6 +173,17 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
         : null;
   const chips = (replies.length > 0 || canHandoff) && (
     <div class="chips" role="group" aria-label={s.suggestions}>
+      {ask && (
+        <>
+          <p class="system">{s.helped}</p>
+          <button type="button" class="chip" onClick={() => session.feedback(ask, true)}>
+            {s.yes}
+          </button>
+          <button type="button" class="chip" onClick={() => session.feedback(ask, false)}>
+            {s.no}
+          </button>
+        </>
+      )}
       {canHandoff && (
         <button type="button" class="chip person" onClick={() => session.handoff()}>
           <svg viewBox="0 0 24 24" aria-hidden="true">
@@ -178,11 +192,12 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
           {s.talkToPerson}
         </button>
       )}
-      {replies.slice(0, MAX_QUICK_REPLIES).map((r) => (
-        <button key={r.id} type="button" class="chip" onClick={() => session.send(r.title)}>
-          {r.title}
-        </button>
-      ))}
+      {!ask &&
+        replies.slice(0, MAX_QUICK_REPLIES).map((r) => (
+          <button key={r.id} type="button" class="chip" onClick={() => session.send(r.title)}>
+            {r.title}
+          </button>
+        ))}
     </div>
   );
   return (

@@ -347,6 +347,11 @@ export function createSession({
       transport.sendVolatile({ type: 'typing.update', conversationId, active });
     },
     handoff: () => api.cmd({ type: 'handoff.request' }),
+    /** "Did this answer your question?" under bot answer `messageId`. */
+    feedback(messageId: string, helpful: boolean) {
+      const conversationId = view.chat.conversationId;
+      if (conversationId) api.cmd({ type: 'answer.feedback', conversationId, messageId, helpful });
+    },
     /** Sends a command with a new cid (false when the outbox is full); `acked` runs when the server acks it. */
     cmd(frame: NewCommand, acked?: () => void): boolean {
       ensureConnected();
