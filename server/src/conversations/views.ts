@@ -1,6 +1,6 @@
 // Turns stored rows into what each side may see. Visitors never see notes, agent-only data,
 // or the agents' sequence numbers.
-import type { ChatMessage, ConversationView, QueueInfo } from '@servus/shared';
+import type { AttachmentInfo, ChatMessage, ConversationView, QueueInfo } from '@servus/shared';
 import type { ConversationsTable, EventsTable } from '../storage/schema.js';
 
 export type ConversationRow = ConversationsTable;
@@ -18,6 +18,8 @@ export interface EventData {
   offline?: { email: string };
   /** A deferred bot answer: the id its `message.delta` drafts carried. */
   streamId?: string;
+  /** A file sent in the conversation (attachments/). */
+  attachment?: AttachmentInfo;
 }
 
 export function parseData(row: EventRow): EventData {
@@ -47,6 +49,7 @@ export function toMessage(row: EventRow, audience: 'agent' | 'visitor'): ChatMes
   if (audience === 'agent' && data.bot) message.bot = data.bot;
   if (audience === 'agent' && data.offline) message.offline = data.offline;
   if (data.streamId) message.streamId = data.streamId;
+  if (data.attachment) message.attachment = data.attachment;
   return message;
 }
 
