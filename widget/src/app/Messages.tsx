@@ -24,6 +24,19 @@ class BotText extends Component<{ text: string }> {
   }
 }
 
+type AttachModule = typeof import('./Attach.js');
+let attach: AttachModule | undefined;
+let attachLoading: Promise<unknown> | undefined;
+/** Files are their own chunk (Attach.tsx): the paperclip (`n="Picker"`) and sent files (`n="File_"`). */
+export class Attached extends Component<{ n: 'Picker' | 'File_'; [prop: string]: unknown }> {
+  override componentDidMount() {
+    if (!attach) void (attachLoading ??= import('./Attach.js').then((m) => (attach = m))).then(() => this.forceUpdate());
+  }
+  override render(props: { n: 'Picker' | 'File_' }) {
+    return attach ? h(attach[props.n] as never, props) : null;
+  }
+}
+
 const initials = (name: string) =>
   name
     .split(/\s+/)
@@ -144,7 +157,13 @@ export function Messages({ view, session, greeting }: { view: View; session: Ses
                 {g.items.map((m) => (
                   <Fragment key={m.key}>
                     <div class={'bubble' + (m.delivery === 'failed' ? ' is-failed' : '') + (m.draft ? ' draft' : '')}>
-                      {m.author.type === 'bot' ? <BotText text={m.text} /> : m.text}
+                      {m.attachment ? (
+                        <Attached n="File_" m={m} session={session} />
+                      ) : m.author.type === 'bot' ? (
+                        <BotText text={m.text} />
+                      ) : (
+                        m.text
+                      )}
                     </div>
                     {m.delivery === 'failed' && <Delivery m={m} session={session} />}
                   </Fragment>
