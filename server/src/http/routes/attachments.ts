@@ -26,8 +26,17 @@ function disposition(kind: 'inline' | 'attachment', name: string): string {
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-/** The request's body as chunks, read as the upload asks for them (backpressure to the client). */
+/**
+ * The request's body as chunks, read as the upload asks for them. Node's request stream itself
+ * when there is one: its async iterator pauses the socket while a chunk is being stored (the web
+ * stream Hono would make of it reads ahead without backpressure on Node 20, buffering the file).
+ */
 async function* bodyOf(c: Context<Env>): AsyncIterable<Uint8Array> {
+  const incoming = c.env?.incoming as (AsyncIterable<Buffer> & { readableEnded?: boolean }) | undefined;
+  if (incoming && Symbol.asyncIterator in incoming) {
+    yield* incoming;
+    return;
+  }
   const body = c.req.raw.body;
   if (!body) return;
   const reader = body.getReader();
