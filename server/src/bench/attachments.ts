@@ -33,7 +33,7 @@ async function upload(url: string, token: string, body: Buffer, cid: string): Pr
   const res = await fetch(`${url}/api/visitor/attachments?cid=${cid}&name=bench.txt`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'x-servus-site': 'demo' },
-    body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+    body: new Uint8Array(body),
   });
   if (res.status !== 201) throw new Error(`upload: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { attachment: { id: string } }).attachment.id;
