@@ -128,3 +128,8 @@ export type {
   SocketStorage,
   SocketTimers,
 } from './socket/index.js';
+export { ATTACHMENT_DEFAULTS, ATTACHMENT_TYPES, ATTACHMENT_MAX_BYTES } from './limits.js';
+export type { AttachmentType } from './limits.js';
+export type { AttachmentInfo } from './protocol.js';
+export type { AttachmentSettings } from './site-settings.js';
+export type { AttachmentUploadResponse, WidgetAttachmentConfig } from './rest.js';

@@ -2,7 +2,7 @@
 // they return against these (`satisfies`), the clients type their fetches with them. Types only.
 // Routes: docs/protocol.md (REST); metrics: ./metrics.ts; site settings: ./site-settings.ts.
 import type { ErrorCode } from './codes.js';
-import type { ConversationView, LoggedFrame } from './protocol.js';
+import type { AckFrame, AttachmentInfo, ConversationView, LoggedFrame } from './protocol.js';
 import type { LauncherOffset, SiteSettings } from './site-settings.js';
 
 /** Every failed request: `{ error: { code, message, path? } }`, `path` naming the invalid field. */
@@ -260,6 +260,8 @@ export interface WidgetConfig {
   proactive: ProactiveRule[];
   /** Where the launcher sits, px from the corner (desktop, and phones when set); the script tag's data-offset-* win. */
   launcherOffset?: LauncherOffset;
+  /** Whether and which files the visitor may send (null: the site takes none). */
+  attachments?: WidgetAttachmentConfig | null;
 }
 
 /** `GET /api/widget/config?site=KEY` (public, cached a minute). */
@@ -339,4 +341,20 @@ export interface FaqDiagnosticsResponse {
   nearDuplicates: FaqNearDuplicate[];
   /** Entries no visitor has reached yet (never answered with). */
   unreached: { id: string; question: string }[];
+}
+
+/** What the widget needs to know before it offers a file. */
+export interface WidgetAttachmentConfig {
+  maxBytes: number;
+  /** Sniffed types accepted (the widget's file input accepts these; the server decides from the bytes). */
+  types: string[];
+}
+
+/**
+ * The answer to an upload (`POST /api/visitor/attachments`, `POST /api/conversations/:id/attachments`):
+ * the ack as the socket would send it (`duplicate: true` for a retried cid) and the attachment.
+ */
+export interface AttachmentUploadResponse {
+  ack: AckFrame;
+  attachment: AttachmentInfo;
 }

@@ -58,6 +58,19 @@ export interface SiteSettings {
    * The script tag's data-offset-* attributes win.
    */
   launcherOffset?: LauncherOffset;
+  /** Files in conversations (docs/attachments.md); each absent field has its default (ATTACHMENT_DEFAULTS). */
+  attachments?: AttachmentSettings;
+}
+
+export interface AttachmentSettings {
+  /** Off: neither side may send files. Default on. */
+  enabled?: boolean;
+  /** Largest file in bytes (default 10 MB, at most ATTACHMENT_MAX_BYTES). */
+  maxBytes?: number;
+  /** Files per conversation (default 20). */
+  maxPerConversation?: number;
+  /** Types accepted, as sniffed from the bytes (ATTACHMENT_TYPES). */
+  types?: string[];
 }
 
 export interface LauncherOffset {

@@ -278,6 +278,15 @@ const en = {
   dash_reason_llm_handoff: 'AI handed over',
   dash_reason_unknown: 'Other',
   dash_timeZone: 'Times in {tz}',
+  att_attach: 'Attach a file',
+  att_uploading: 'Uploading {name}…',
+  att_failed: '{name} was not sent: {reason}',
+  att_retry: 'Try again',
+  att_cancel: 'Cancel',
+  att_download: 'Download {name}',
+  att_enlarge: 'Enlarge {name}',
+  att_close: 'Close',
+  att_file: 'File',
 } as const;
 
 export type Key = keyof typeof en;
@@ -560,6 +569,15 @@ const de: Record<Key, string> = {
   dash_reason_llm_handoff: 'KI übergab',
   dash_reason_unknown: 'Sonstige',
   dash_timeZone: 'Zeiten in {tz}',
+  att_attach: 'Datei anhängen',
+  att_uploading: '{name} wird hochgeladen…',
+  att_failed: '{name} wurde nicht gesendet: {reason}',
+  att_retry: 'Erneut versuchen',
+  att_cancel: 'Abbrechen',
+  att_download: '{name} herunterladen',
+  att_enlarge: '{name} vergrößern',
+  att_close: 'Schließen',
+  att_file: 'Datei',
 };
 
 export type Lang = 'de' | 'en';

@@ -35,6 +35,8 @@ import { createApp } from '../http/app.js';
 import { createJobs } from '../jobs/jobs.js';
 import { createFaqSync } from '../faq/sync.js';
 import { createBotLearning } from '../learning/learning.js';
+import { createAttachments, createDatabaseBlobStore, type Attachments } from '../attachments/index.js';
+import { createSharedRateLimiter } from '../core/rate-limit.js';
 import { seed, type SeedResult } from './seed.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -55,6 +57,8 @@ export interface Servus {
   readonly port: number;
   readonly seeded: SeedResult;
   readonly database: OpenDatabase;
+  /** Files in conversations: the privacy export and erasure use listForConversation and deleteForConversation. */
+  readonly attachments: Attachments;
   stop(): Promise<void>;
 }
 
@@ -190,6 +194,22 @@ export async function startServus({
       () => {},
     );
   });
+  const attachments = createAttachments({
+    db,
+    store: createDatabaseBlobStore(db),
+    sites,
+    conversations,
+    visitorUploads: createSharedRateLimiter({
+      name: 'up',
+      limit: config.attachmentUploadsPerMinute,
+      windowMs: 60_000,
+      redis,
+      prefix: config.redisPrefix,
+    }),
+    jobs,
+    logger,
+    chunkBytes: config.attachmentChunkBytes,
+  });
   let port = config.port;
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
   const mail = createMailNotifications({
@@ -232,6 +252,7 @@ export async function startServus({
     faqSync,
     learning,
     botDiagnostics: 'diagnostics' in bot && typeof bot.diagnostics === 'function' ? (key) => (bot as FaqBots).diagnostics(key) : undefined,
+    attachments,
     widgetDir: join(repoRoot, 'widget', 'dist'),
     health: async () => {
       const dependencies = { database: await pingDatabase(db), redis: hub.health() };
@@ -243,7 +264,8 @@ export async function startServus({
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   server.on('upgrade', sockets.handleUpgrade);
   server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  // A whole request (an upload of the largest file on a slow line) may take this long; headers 10 s.
+  server.requestTimeout = config.requestTimeoutSeconds * 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -251,6 +273,7 @@ export async function startServus({
   port = (server.address() as AddressInfo).port;
   const metricsServer =
     config.metricsPort === undefined ? null : await listenForMetrics(metrics.registry, config.metricsPort, config.metricsHost, logger);
+  await attachments.start();
   jobs.start();
   void assigner.planAllHours().catch((err: unknown) => logger.error({ err }, 'planning business hours failed'));
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -262,6 +285,7 @@ export async function startServus({
     port,
     seeded,
     database,
+    attachments,
     stop() {
       stopped ??= (async () => {
         // No new connections; sockets get 1001; every queued write is committed before the database closes.

@@ -2,7 +2,7 @@
 // the retry check (same sender, same cid: the stored ack), the conversation row locked, the
 // lifecycle reducer, events with their seqs, and the bot's turn when the conversation is with the
 // bot. What is written goes to the committed-change stream (commit.ts); nothing here sends a frame.
-import { ErrorCode, type AckFrame } from '@servus/shared';
+import { ErrorCode, type AckFrame, type AttachmentInfo } from '@servus/shared';
 import type { AgentActor, VisitorActor } from '../core/actors.js';
 import { ServusError, notFound } from '../core/errors.js';
 import { identityHash, safeEqualHex } from '../core/ids.js';
@@ -398,6 +398,71 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
   }
 
   // ------------------------------------------------------------------------------------------
+  // Attachments: the bytes are stored already (attachments/); the command logs the message event
+  // that shows them and marks the upload as committed, in one transaction and once per cid.
+
+  async function sendAttachment(
+    actor: VisitorActor | AgentActor,
+    cmd: Cid & { conversationId?: string | undefined; lang?: string | null; attachment: AttachmentInfo; maxPerConversation: number },
+  ): Promise<AckFrame> {
+    const cause = actor.kind === 'visitor' ? visitorCause(actor) : agentCause(actor);
+    return (await commit(async (tx) => {
+      const dup = await repo.findDuplicate(tx, actor, cmd.cid, { conversationId: cmd.conversationId, kind: 'message' });
+      if (dup) return nothing(dup, cause);
+      const at = now();
+      const events: EventRow[] = [];
+      let conv: ConversationRow;
+      let isNew = false;
+      let queueChanged = false;
+      let firstReply = false;
+      if (actor.kind === 'visitor') {
+        ({ conv, isNew } = await repo.conversationForVisitor(tx, actor, cmd.conversationId, at, cmd.lang ?? null, reopenWindowMs));
+        const reopened = isNew ? null : applyLifecycle(repo, conv, { type: 'visitor.wrote', at }, events);
+        queueChanged = reopened !== null && conv.status === 'queued';
+      } else {
+        conv = await repo.agentConversation(tx, actor, cmd.conversationId ?? '', true);
+        if (conv.status === 'resolved') throw new ServusError(ErrorCode.INVALID_STATE, 'This conversation is resolved; reopen it first.');
+        if (conv.status === 'assigned' && conv.assignee_id !== actor.id)
+          throw new ServusError(ErrorCode.CONFLICT, 'Another agent has this conversation.');
+        if (conv.status !== 'assigned') {
+          queueChanged = conv.status === 'queued';
+          applyLifecycle(repo, conv, { type: 'claim', agentId: actor.id, at }, events, { actor, assigneeName: actor.name });
+        }
+        firstReply = conv.first_human_reply_at === null;
+        if (firstReply) conv.first_human_reply_at = at;
+      }
+      if (!isNew && (await repo.attachmentCount(tx, conv.id)) >= cmd.maxPerConversation) {
+        throw new ServusError(ErrorCode.LIMIT_REACHED, `A conversation holds at most ${cmd.maxPerConversation} files.`);
+      }
+      const message = repo.appendEvent(
+        conv,
+        {
+          kind: 'message',
+          authorType: actor.kind,
+          authorId: actor.id,
+          authorName: actor.name ?? null,
+          // The name is the message's text: search, previews and transcripts find it there.
+          text: cmd.attachment.name,
+          data: { attachment: cmd.attachment },
+          cid: cmd.cid,
+          actorKey: actorKey(actor),
+        },
+        at,
+      );
+      events.push(message);
+      conv.updated_at = at;
+      await repo.saveConversation(tx, conv, events, isNew);
+      await repo.bindAttachment(tx, cmd.attachment.id, conv.id, message.id);
+      return written(actor.kind, cmd.cid, conv, message, events, {
+        change: isNew ? 'created' : null,
+        queueChanged,
+        cause,
+        ...(firstReply ? { firstHumanReplyId: message.id } : {}),
+      });
+    }))!;
+  }
+
+  // ------------------------------------------------------------------------------------------
   // Read markers (no event is logged: the row's marker moves, and the other side is told)
 
   async function markRead(actor: VisitorActor | AgentActor, conversationId: string, seq: number): Promise<void> {
@@ -469,6 +534,7 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     /** A returning visitor: where they are now (page, language, browser) for the agents' context panel. */
     touchVisitor: (visitorId: string, context: string) => repo.visitors.touch(visitorId, context, now()),
     agentMessage,
+    sendAttachment,
     addNote: (agent: AgentActor, cmd: InConversation & { text: string }) => agentMessage(agent, cmd, 'note'),
     claim: (agent: AgentActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'claim', agentId: agent.id, at })),
     resolve: (agent: AgentActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'resolve', at })),

@@ -408,6 +408,28 @@ export function createConversationRepository({ db, dialect, sqlite: fast, pg: ba
     return row !== undefined;
   }
 
+  /** Files committed in a conversation (uploads still being written do not count). */
+  async function attachmentCount(tx: Transaction<Database>, conversationId: string): Promise<number> {
+    const row = await tx
+      .selectFrom('attachments')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('conversation_id', '=', conversationId)
+      .where('status', '=', 'stored')
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Marks an upload as committed with the event that shows it; an upload swept meanwhile is an error. */
+  async function bindAttachment(tx: Transaction<Database>, attachmentId: string, conversationId: string, eventId: string): Promise<void> {
+    const result = await tx
+      .updateTable('attachments')
+      .set({ status: 'stored', conversation_id: conversationId, event_id: eventId })
+      .where('id', '=', attachmentId)
+      .where('status', '=', 'uploading')
+      .executeTakeFirst();
+    if (!Number(result.numUpdatedRows)) throw new ServusError(ErrorCode.CONFLICT, 'The upload is gone; send the file again.');
+  }
+
   /** Conversations assigned to an agent (to hand back when they leave). */
   async function assignedTo(agentId: string): Promise<string[]> {
     const rows = await db
@@ -472,6 +494,8 @@ export function createConversationRepository({ db, dialect, sqlite: fast, pg: ba
     assignedTo,
     questionForTheBot,
     botAnswerLoggedAnywhere,
+    attachmentCount,
+    bindAttachment,
     visitors,
     conversationById: (id: string) => db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst(),
     conversationsById: async (ids: string[]): Promise<ConversationRow[]> =>

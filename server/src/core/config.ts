@@ -129,6 +129,13 @@ export const configSchema = z.object({
   llmMaxEntries: int(1, 10).default(3),
   /** Model calls running at once in this process; beyond it the default engine answers at once. */
   llmMaxConcurrent: int(1, 1000).default(8),
+  // Attachments (docs/attachments.md); a site's own limits (size, count, types) are in its settings.
+  /** Uploads a visitor may start per minute, counted across instances (Redis when configured). */
+  attachmentUploadsPerMinute: int(1, 10_000).default(10),
+  /** Bytes per stored chunk of a file in the database (the most an upload or download holds at once). */
+  attachmentChunkBytes: int(16 * 1024, 4 * 1024 * 1024).default(256 * 1024),
+  /** The longest a whole HTTP request may take (uploads: the largest file on a slow line); headers still have 10 s. */
+  requestTimeoutSeconds: int(5, 3600).default(300),
 });
 
 export type Config = z.infer<typeof configSchema>;

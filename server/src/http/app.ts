@@ -14,7 +14,9 @@ import type { ServerMetrics } from '../metrics/prometheus.js';
 import type { Presence } from '../presence/presence.js';
 import type { OriginRefusals, SiteDirectory } from '../sites/sites.js';
 import type { Database } from '../storage/schema.js';
+import type { Attachments } from '../attachments/index.js';
 import { agentRoutes } from './routes/agents.js';
+import { agentAttachmentRoutes, agentAttachmentUploadRoutes, isUploadPath, visitorAttachmentRoutes } from './routes/attachments.js';
 import { authRoutes } from './routes/auth.js';
 import { cannedRoutes } from './routes/canned.js';
 import { conversationRoutes } from './routes/conversations.js';
@@ -57,6 +59,8 @@ export interface AppOptions {
   learning: BotLearning;
   /** A site's FAQ diagnostics as this instance's bot computed them (absent: a bot without them). */
   botDiagnostics?: ((siteKey: string) => FaqDiagnostics | null) | undefined;
+  /** Files in conversations (attachments/). */
+  attachments: Attachments;
 }
 
 export function createApp(options: AppOptions) {
@@ -75,14 +79,13 @@ export function createApp(options: AppOptions) {
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'strict-origin-when-cross-origin');
   });
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: config.maxRequestBytes,
-      onError: (c) =>
-        c.json({ error: { code: ErrorCode.TOO_LARGE, message: `A request body has at most ${config.maxRequestBytes} bytes.` } }, 413),
-    }),
-  );
+  const jsonBodyLimit = bodyLimit({
+    maxSize: config.maxRequestBytes,
+    onError: (c) =>
+      c.json({ error: { code: ErrorCode.TOO_LARGE, message: `A request body has at most ${config.maxRequestBytes} bytes.` } }, 413),
+  });
+  // Uploads stream files under their site's own limit (attachments/); every other body is small JSON.
+  app.use('/api/*', (c, next) => (c.req.method === 'POST' && isUploadPath(c.req.path) ? next() : jsonBodyLimit(c, next)));
 
   app.get('/healthz', async (c) => {
     const health = await options.health();
@@ -98,6 +101,7 @@ export function createApp(options: AppOptions) {
     '/api/widget',
     beaconRoutes({ db, sites, metrics, trustProxy: config.trustProxy, ...(originRefused ? { originRefused } : {}) }),
   );
+  app.route('/api/visitor/attachments', visitorAttachmentRoutes({ auth, attachments: options.attachments }));
   app.route(
     '/api/auth',
     authRoutes({ db, auth, config, forwarded, disconnectAgent: options.disconnectAgent, sessionEnded: options.sessionEnded }),
@@ -110,6 +114,8 @@ export function createApp(options: AppOptions) {
   const bot = { db, conversations, learning: options.learning, diagnostics: options.botDiagnostics };
   // Agents' labels of bot messages (docs/bot-learning.md).
   app.route('/api/conversations', agentApi(botLabelRoutes(bot)));
+  app.route('/api/conversations', agentApi(agentAttachmentUploadRoutes({ attachments: options.attachments })));
+  app.route('/api/attachments', agentApi(agentAttachmentRoutes({ attachments: options.attachments })));
   app.route('/api/canned', agentApi(cannedRoutes({ db })));
   app.route(
     '/api/agents',

@@ -361,6 +361,42 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('bot_labels').ifExists().execute();
     },
   },
+  '0013_attachments': {
+    // Files in conversations (attachments/): their facts, and their bytes in numbered chunks.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('attachments')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('site_key', 'varchar(64)', (c) => c.notNull())
+        .addColumn('conversation_id', 'varchar(64)')
+        .addColumn('event_id', 'varchar(64)')
+        .addColumn('uploader_key', 'varchar(100)', (c) => c.notNull())
+        .addColumn('cid', 'varchar(64)', (c) => c.notNull())
+        .addColumn('name', 'varchar(255)', (c) => c.notNull())
+        .addColumn('type', 'varchar(100)', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('width', 'integer')
+        .addColumn('height', 'integer')
+        .addColumn('chunks', 'integer', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('attachments_conversation').on('attachments').column('conversation_id').execute();
+      await db.schema.createIndex('attachments_status_created').on('attachments').columns(['status', 'created_at']).execute();
+      await db.schema.createIndex('attachments_uploader_cid').on('attachments').columns(['uploader_key', 'cid']).execute();
+      await db.schema
+        .createTable('attachment_chunks')
+        .addColumn('attachment_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('n', 'integer', (c) => c.notNull())
+        .addColumn('data', isSqlite(db) ? 'blob' : 'bytea', (c) => c.notNull())
+        .addPrimaryKeyConstraint('attachment_chunks_pk', ['attachment_id', 'n'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('attachment_chunks').ifExists().execute();
+      await db.schema.dropTable('attachments').ifExists().execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -238,4 +238,35 @@ export interface Database {
   visitors: VisitorsTable;
   conversations: ConversationsTable;
   events: EventsTable;
+  attachments: AttachmentsTable;
+  attachment_chunks: AttachmentChunksTable;
+}
+
+/** A file in a conversation (attachments/): its facts; the bytes are in a BlobStore (attachment_chunks by default). */
+export interface AttachmentsTable {
+  /** Random, unguessable (128 bits). */
+  id: string;
+  site_key: string;
+  /** Set when the upload is committed as an event (null while it is being written). */
+  conversation_id: string | null;
+  event_id: string | null;
+  /** The uploader's actor key and cid: a retried upload finds its committed event by them. */
+  uploader_key: string;
+  cid: string;
+  name: string;
+  /** Sniffed from the bytes. */
+  type: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  /** Number of stored chunks. */
+  chunks: number;
+  status: 'uploading' | 'stored';
+  created_at: number;
+}
+
+export interface AttachmentChunksTable {
+  attachment_id: string;
+  n: number;
+  data: Uint8Array;
 }

@@ -61,6 +61,7 @@ export async function startTestServer({
     port: servus.port,
     seeded: servus.seeded,
     database: servus.database,
+    attachments: servus.attachments,
     stop: servus.stop,
     dataDir,
     config,

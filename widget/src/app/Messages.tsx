@@ -1,13 +1,26 @@
 // The message list: day separators, messages grouped by author and time, avatars or initials,
 // delivery state on the visitor's own messages, a streamed draft, the typing indicator.
 import type { Author } from '@servus/shared';
-import { Fragment, h } from 'preact';
+import { Component, Fragment, h } from 'preact';
 import { formatDay, type Strings } from '../i18n.js';
 import { WIDGET_DEFAULTS } from '../options.js';
 import type { Msg } from '../state.js';
 import { safeImage } from './config.js';
 import { Rich } from './Rich.js';
 import type { Session, View } from './session.js';
+
+type AttachModule = typeof import('./Attach.js');
+let attach: AttachModule | undefined;
+let attachLoading: Promise<unknown> | undefined;
+/** Files are their own chunk (Attach.tsx): the paperclip (`n="Picker"`) and sent files (`n="File_"`). */
+export class Attached extends Component<{ n: 'Picker' | 'File_'; [prop: string]: unknown }> {
+  override componentDidMount() {
+    if (!attach) void (attachLoading ??= import('./Attach.js').then((m) => (attach = m))).then(() => this.forceUpdate());
+  }
+  override render(props: { n: 'Picker' | 'File_' }) {
+    return attach ? h(attach[props.n] as never, props) : null;
+  }
+}
 
 const initials = (name: string) =>
   name
@@ -129,7 +142,13 @@ export function Messages({ view, session, greeting }: { view: View; session: Ses
                 {g.items.map((m) => (
                   <Fragment key={m.key}>
                     <div class={'bubble' + (m.delivery === 'failed' ? ' is-failed' : '') + (m.draft ? ' draft' : '')}>
-                      {m.author.type === 'bot' ? <Rich text={m.text} /> : m.text}
+                      {m.attachment ? (
+                        <Attached n="File_" m={m} session={session} />
+                      ) : m.author.type === 'bot' ? (
+                        <Rich text={m.text} />
+                      ) : (
+                        m.text
+                      )}
                     </div>
                     {m.delivery === 'failed' && <Delivery m={m} session={session} />}
                   </Fragment>

@@ -5,7 +5,7 @@ import { Component, Fragment, createRef, h } from 'preact';
 import { formatOpening } from '../i18n.js';
 import { quickReplies } from '../state.js';
 import type * as FormsModule from './Forms.js';
-import { Avatar, Messages } from './Messages.js';
+import { Attached, Avatar, Messages } from './Messages.js';
 import type { Session, View } from './session.js';
 
 /** Quick replies shown at once: more would push the conversation out of view on a phone. */
@@ -80,6 +80,7 @@ class Composer extends Component<Props, { text: string }> {
           this.submit();
         }}
       >
+        {view.config?.attachments && <Attached n="Picker" view={view} session={session} />}
         <textarea
           id="sv-input"
           rows={1}
