@@ -104,6 +104,12 @@ export type {
   SiteHours,
   WidgetConfig,
   WidgetConfigResponse,
+  AuditEntry,
+  AuditListResponse,
+  PrivacyPerson,
+  PrivacyPersonResponse,
+  PrivacyEraseResponse,
+  RetentionStatusResponse,
 } from './rest.js';
 export { DEFAULT_WIDGET_COLOR, SITE_LIMITS } from './site-settings.js';
 export type { SiteSettings, BusinessHours, LauncherOffset, Weekday } from './site-settings.js';

@@ -266,3 +266,53 @@ export interface WidgetConfig {
 export interface WidgetConfigResponse {
   site: WidgetConfig;
 }
+
+// --- Data protection (issue 19; docs/privacy.md) ---
+
+/** One audit-log entry (`GET /api/privacy/audit`). Never holds a person's email, name or visitor id. */
+export interface AuditEntry {
+  id: string;
+  at: number;
+  actor: { type: 'agent' | 'visitor' | 'system' | 'cli'; id: string | null; name: string | null };
+  /** The client's address, truncated (IPv4 /24, IPv6 /48) or null (IP_ADDRESSES=none). */
+  address: string | null;
+  action: string;
+  siteKey: string | null;
+  subject: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface AuditListResponse {
+  entries: AuditEntry[];
+}
+
+/** A person found by email, visitor id or conversation: their visitor records and conversations. */
+export interface PrivacyPerson {
+  visitors: {
+    id: string;
+    siteKey: string;
+    name: string | null;
+    email: string | null;
+    externalId: string | null;
+    createdAt: number;
+    lastSeenAt: number;
+  }[];
+  conversations: { id: string; siteKey: string; visitorId: string; status: string; createdAt: number; updatedAt: number }[];
+}
+
+/** `GET /api/privacy/person?email=|visitorId=|conversationId=` */
+export interface PrivacyPersonResponse {
+  person: PrivacyPerson;
+}
+
+/** `POST /api/privacy/erase`: what was erased. */
+export interface PrivacyEraseResponse {
+  erased: { visitors: number; conversations: number; events: number };
+}
+
+/** `GET /api/privacy/sites/:key/retention` */
+export interface RetentionStatusResponse {
+  retentionDays: number | null;
+  lastRun: { at: number; conversations: number; visitors: number } | null;
+  nextRunAt: number | null;
+}

@@ -34,6 +34,9 @@ import { createApp } from '../http/app.js';
 import { createJobs } from '../jobs/jobs.js';
 import { createFaqSync } from '../faq/sync.js';
 import { seed, type SeedResult } from './seed.js';
+import { createAuditLog } from '../privacy/audit.js';
+import { createPrivacy } from '../privacy/privacy.js';
+import { createRetention } from '../privacy/retention.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -188,6 +191,11 @@ export async function startServus({
     logger,
   });
 
+  // Data protection: access, erasure, the audit log and each site's retention job (privacy/).
+  const audit = createAuditLog({ db, addressMode: config.ipAddresses });
+  const privacy = createPrivacy({ db });
+  const retention = createRetention({ jobs, sites, privacy, audit, logger });
+
   const originRefused = createOriginRefusals(logger);
   const sockets = createSocketServer({
     config,
@@ -217,6 +225,7 @@ export async function startServus({
     sites,
     conversations,
     faqSync,
+    privacy: { privacy, audit, retention },
     widgetDir: join(repoRoot, 'widget', 'dist'),
     health: async () => {
       const dependencies = { database: await pingDatabase(db), redis: hub.health() };
@@ -237,6 +246,7 @@ export async function startServus({
   const metricsServer =
     config.metricsPort === undefined ? null : await listenForMetrics(metrics.registry, config.metricsPort, config.metricsHost, logger);
   jobs.start();
+  const stopRetention = await retention.start();
   void assigner.planAllHours().catch((err: unknown) => logger.error({ err }, 'planning business hours failed'));
   // Bot answers that were being written by a model when the last process died (LLM engine).
   void conversations.bot
@@ -258,6 +268,7 @@ export async function startServus({
         server.close();
         metricsServer?.close();
         absence.stop();
+        stopRetention();
         await sockets.close();
         await jobs.stop();
         assigner.stop();

@@ -25,7 +25,11 @@ import { beaconRoutes, proactiveRuleRoutes } from './routes/proactive.js';
 import { siteSettingsRoutes } from './routes/sites.js';
 import { staticRoutes } from './routes/static.js';
 import { widgetRoutes } from './routes/widget.js';
-import { requireAgent, sameOrigin, type Env } from './toolkit.js';
+import { clientIp, requireAgent, sameOrigin, type AuditHook, type Env } from './toolkit.js';
+import { privacyRoutes } from './routes/privacy.js';
+import type { AuditLog } from '../privacy/audit.js';
+import type { Privacy } from '../privacy/privacy.js';
+import type { Retention } from '../privacy/retention.js';
 import { join } from 'node:path';
 
 export interface AppOptions {
@@ -50,6 +54,8 @@ export interface AppOptions {
   health: () => Promise<{ status: 'ok' | 'degraded' | 'down' } & Record<string, unknown>>;
   /** The FAQ files shared by every instance (faq/sync.ts). */
   faqSync?: FaqFilesOptions['shared'];
+  /** Data protection (privacy/): access, erasure, retention and the audit log. */
+  privacy?: { privacy: Privacy; audit: AuditLog; retention: Retention } | undefined;
 }
 
 export function createApp(options: AppOptions) {
@@ -99,20 +105,30 @@ export function createApp(options: AppOptions) {
   // The agents' API: every router below opens only with a session, and writes only from our origin.
   const agentsOnly = [requireAgent(auth), sameOrigin(forwarded)] as const;
   const agentApi = (router: Hono<Env>) => new Hono<Env>().use('*', ...agentsOnly).route('/', router);
-  app.route('/api/conversations', agentApi(conversationRoutes({ conversations, config })));
+  const auditLog = options.privacy?.audit;
+  const audit: AuditHook | undefined = auditLog
+    ? async (c, entry) => {
+        const agent = c.get('agent');
+        await auditLog.record({ type: 'agent', id: agent.id, name: agent.email, address: clientIp(c, forwarded) }, entry);
+      }
+    : undefined;
+  app.route('/api/conversations', agentApi(conversationRoutes({ conversations, config, audit })));
   app.route('/api/canned', agentApi(cannedRoutes({ db })));
   app.route(
     '/api/agents',
-    agentApi(agentRoutes({ db, presence: options.presence, commands: conversations.commands, disconnectAgent: options.disconnectAgent })),
+    agentApi(
+      agentRoutes({ db, presence: options.presence, commands: conversations.commands, disconnectAgent: options.disconnectAgent, audit }),
+    ),
   );
   app.route('/api/metrics', agentApi(serviceMetricsRoutes({ db })));
   const siteApi = new Hono<Env>()
-    .route('/', siteSettingsRoutes({ db, sites }))
+    .route('/', siteSettingsRoutes({ db, sites, audit }))
     // The console's FAQ editor (docs/console.md): entries written back to DATA_DIR/faq/SITE.
     .route('/', faqRoutes({ db, faqDir: join(config.dataDir, 'faq'), shared: options.faqSync }))
     // Proactive greetings per site (docs/proactive.md).
     .route('/', proactiveRuleRoutes({ sites }));
   app.route('/api/sites', agentApi(siteApi));
+  if (options.privacy) app.route('/api/privacy', agentApi(privacyRoutes({ ...options.privacy, sites, forwarded })));
 
   return app;
 }
