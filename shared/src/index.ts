@@ -110,6 +110,8 @@ export type {
   PrivacyPersonResponse,
   PrivacyEraseResponse,
   RetentionStatusResponse,
+  MailInboundResponse,
+  WidgetLinkResponse,
 } from './rest.js';
 export { DEFAULT_WIDGET_COLOR, SITE_LIMITS } from './site-settings.js';
 export type { SiteSettings, BusinessHours, LauncherOffset, Weekday } from './site-settings.js';

@@ -316,3 +316,17 @@ export interface RetentionStatusResponse {
   lastRun: { at: number; conversations: number; visitors: number } | null;
   nextRunAt: number | null;
 }
+
+// --- Conversations that go on by email (issue 19; docs/email.md) ---
+
+/** `POST /api/mail/inbound`: what became of the mail. */
+export interface MailInboundResponse {
+  outcome: 'stored' | 'duplicate' | 'auto-reply' | 'bounce' | 'empty' | 'limited' | 'too-large';
+}
+
+/** `POST /api/widget/link`: a fresh visitor token and the conversation a reply mail's link opens. */
+export interface WidgetLinkResponse {
+  token: string;
+  conversationId: string;
+  visitorId: string;
+}

@@ -35,6 +35,9 @@ import { createJobs } from '../jobs/jobs.js';
 import { createFaqSync } from '../faq/sync.js';
 import { seed, type SeedResult } from './seed.js';
 import { createAuditLog } from '../privacy/audit.js';
+import { createMailReplies } from '../mail/replies.js';
+import { createMailInbound } from '../mail/inbound.js';
+import { startSmtpListener } from '../mail/smtp-listener.js';
 import { createPrivacy } from '../privacy/privacy.js';
 import { createRetention } from '../privacy/retention.js';
 
@@ -53,6 +56,8 @@ export interface Servus {
   readonly url: string;
   /** The separate /metrics listener (METRICS_PORT), when there is one. */
   readonly metricsUrl: string | null;
+  /** The SMTP listener's port for replies by email (SMTP_LISTEN_PORT), when there is one. */
+  readonly smtpPort: number | null;
   readonly port: number;
   readonly seeded: SeedResult;
   readonly database: OpenDatabase;
@@ -191,6 +196,34 @@ export async function startServus({
     logger,
   });
 
+  // Conversations that go on by email (docs/email.md): replies out as a durable job, replies back by SMTP or HTTP.
+  const replyDomain = config.mailReplyDomain ?? /@([^>\s]+)>?\s*$/.exec(config.mailFrom)?.[1] ?? 'localhost';
+  const replies = createMailReplies({
+    db,
+    conversations,
+    jobs,
+    sites,
+    mailer,
+    replyDomain,
+    delayMs: config.mailReplyDelaySeconds * 1000,
+    maxPerConversationPerDay: config.mailMaxPerConversationPerDay,
+    maxPerSiteHour: config.mailMaxPerSiteHour,
+    linkTtlMs: config.mailLinkTtlHours * 3600_000,
+    logger,
+  });
+  const inbound = createMailInbound({ db, conversations, replyDomain, maxBytes: config.mailInboundMaxBytes, logger });
+  const smtpListener =
+    config.smtpListenPort === undefined
+      ? null
+      : await startSmtpListener({
+          inbound,
+          port: config.smtpListenPort,
+          host: config.smtpListenHost,
+          maxBytes: config.mailInboundMaxBytes,
+          hostname: replyDomain,
+          logger,
+        });
+
   // Data protection: access, erasure, the audit log and each site's retention job (privacy/).
   const audit = createAuditLog({ db, addressMode: config.ipAddresses });
   const privacy = createPrivacy({ db });
@@ -226,6 +259,7 @@ export async function startServus({
     conversations,
     faqSync,
     privacy: { privacy, audit, retention },
+    mail: { inbound, maxBytes: config.mailInboundMaxBytes, token: config.inboundMailToken },
     widgetDir: join(repoRoot, 'widget', 'dist'),
     health: async () => {
       const dependencies = { database: await pingDatabase(db), redis: hub.health() };
@@ -259,6 +293,7 @@ export async function startServus({
   return {
     url: `http://${host}:${port}`,
     metricsUrl: metricsAddress ? `http://${config.metricsHost}:${metricsAddress.port}/metrics` : null,
+    smtpPort: smtpListener?.port ?? null,
     port,
     seeded,
     database,
@@ -279,6 +314,8 @@ export async function startServus({
         bot.close?.();
         await faqSync.stop();
         mail.close();
+        replies.close();
+        await smtpListener?.close();
         mailer.close();
         await hub.close();
         redis?.disconnect();

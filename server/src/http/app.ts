@@ -27,6 +27,8 @@ import { staticRoutes } from './routes/static.js';
 import { widgetRoutes } from './routes/widget.js';
 import { clientIp, requireAgent, sameOrigin, type AuditHook, type Env } from './toolkit.js';
 import { privacyRoutes } from './routes/privacy.js';
+import { mailInboundRoutes, widgetLinkRoutes } from './routes/mail.js';
+import type { MailInbound } from '../mail/inbound.js';
 import type { AuditLog } from '../privacy/audit.js';
 import type { Privacy } from '../privacy/privacy.js';
 import type { Retention } from '../privacy/retention.js';
@@ -56,6 +58,8 @@ export interface AppOptions {
   faqSync?: FaqFilesOptions['shared'];
   /** Data protection (privacy/): access, erasure, retention and the audit log. */
   privacy?: { privacy: Privacy; audit: AuditLog; retention: Retention } | undefined;
+  /** Replies by email posted by a mail provider (docs/email.md). */
+  mail?: { inbound: MailInbound; maxBytes: number; token?: string | undefined } | undefined;
 }
 
 export function createApp(options: AppOptions) {
@@ -74,14 +78,13 @@ export function createApp(options: AppOptions) {
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'strict-origin-when-cross-origin');
   });
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: config.maxRequestBytes,
-      onError: (c) =>
-        c.json({ error: { code: ErrorCode.TOO_LARGE, message: `A request body has at most ${config.maxRequestBytes} bytes.` } }, 413),
-    }),
-  );
+  const requestLimit = bodyLimit({
+    maxSize: config.maxRequestBytes,
+    onError: (c) =>
+      c.json({ error: { code: ErrorCode.TOO_LARGE, message: `A request body has at most ${config.maxRequestBytes} bytes.` } }, 413),
+  });
+  // Inbound mail has its own limit (MAIL_INBOUND_MAX_BYTES, routes/mail.ts).
+  app.use('/api/*', (c, next) => (c.req.path === '/api/mail/inbound' ? next() : requestLimit(c, next)));
 
   app.get('/healthz', async (c) => {
     const health = await options.health();
@@ -97,6 +100,8 @@ export function createApp(options: AppOptions) {
     '/api/widget',
     beaconRoutes({ db, sites, metrics, trustProxy: config.trustProxy, ...(originRefused ? { originRefused } : {}) }),
   );
+  app.route('/api/widget', widgetLinkRoutes({ db }));
+  if (options.mail) app.route('/api/mail', mailInboundRoutes({ db, ...options.mail }));
   app.route(
     '/api/auth',
     authRoutes({ db, auth, config, forwarded, disconnectAgent: options.disconnectAgent, sessionEnded: options.sessionEnded }),

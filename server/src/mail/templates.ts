@@ -12,6 +12,11 @@ const t = {
     transcriptIntro: (site: string) => `Hier ist Ihr Gespräch mit ${site}.\n`,
     you: 'Sie',
     bot: 'Bot',
+    replySubject: (site: string) => `Neue Antwort von ${site}`,
+    replyIntro: (site: string) => `Sie haben eine neue Antwort von ${site} auf Ihre Frage im Chat:`,
+    replyHow: (link: string) =>
+      `Antworten Sie einfach auf diese E-Mail, oder setzen Sie das Gespräch im Chat fort (der Link gilt einmal):\n${link}`,
+    replyFooter: 'Sie erhalten diese E-Mail, weil Sie im Chat Ihre E-Mail-Adresse angegeben haben.',
   },
   en: {
     offlineSubject: (site: string) => `New message via ${site} (offline)`,
@@ -21,6 +26,10 @@ const t = {
     transcriptIntro: (site: string) => `Here is your conversation with ${site}.\n`,
     you: 'You',
     bot: 'Bot',
+    replySubject: (site: string) => `New reply from ${site}`,
+    replyIntro: (site: string) => `You have a new reply from ${site} to your question in the chat:`,
+    replyHow: (link: string) => `Just reply to this email, or continue the conversation in the chat (the link works once):\n${link}`,
+    replyFooter: 'You receive this email because you gave your email address in the chat.',
   },
 } as const;
 
@@ -40,4 +49,13 @@ export function transcript(lang: Lang, site: string, messages: ChatMessage[], ti
       return `[${fmt.format(m.at)}] ${who}: ${m.text}`;
     });
   return { subject: t[lang].transcriptSubject(site), text: `${t[lang].transcriptIntro(site)}\n${lines.join('\n')}\n` };
+}
+
+/** Agents' replies to a visitor who is not in the chat: one mail for several replies, with a link back. */
+export function replyMail(lang: Lang, site: string, messages: { author: string; text: string }[], link: string | null) {
+  const body = messages.map((m) => `${m.author}:\n${m.text}`).join('\n\n');
+  return {
+    subject: t[lang].replySubject(site),
+    text: `${t[lang].replyIntro(site)}\n\n${body}\n\n${link ? `${t[lang].replyHow(link)}\n\n` : ''}-- \n${t[lang].replyFooter}\n`,
+  };
 }
