@@ -26,7 +26,7 @@ import { siteSettingsRoutes } from './routes/sites.js';
 import { staticRoutes } from './routes/static.js';
 import { widgetRoutes } from './routes/widget.js';
 import { clientIp, requireAgent, sameOrigin, type AuditHook, type Env } from './toolkit.js';
-import { privacyRoutes } from './routes/privacy.js';
+import { privacyRoutes, visitorPrivacyRoutes } from './routes/privacy.js';
 import { mailInboundRoutes, widgetLinkRoutes } from './routes/mail.js';
 import type { MailInbound } from '../mail/inbound.js';
 import type { AuditLog } from '../privacy/audit.js';
@@ -101,6 +101,7 @@ export function createApp(options: AppOptions) {
     beaconRoutes({ db, sites, metrics, trustProxy: config.trustProxy, ...(originRefused ? { originRefused } : {}) }),
   );
   app.route('/api/widget', widgetLinkRoutes({ db }));
+  if (options.privacy) app.route('/api', visitorPrivacyRoutes({ auth, ...options.privacy }));
   if (options.mail) app.route('/api/mail', mailInboundRoutes({ db, ...options.mail }));
   app.route(
     '/api/auth',

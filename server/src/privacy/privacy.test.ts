@@ -190,6 +190,28 @@ describe.each([false, true])('privacy (postgres: %s)', (postgres) => {
     expect(audit.entries.map((e) => e.action)).toContain('agent.create');
   });
 
+  it('lets a visitor delete their own conversation with their token, and nobody else', async () => {
+    const v = await newVisitor(server.url);
+    v.client.send({ type: 'message.send', cid: 'own', text: 'Bitte löschen Sie Kakadu 55' });
+    const id = (await v.client.next((f) => f.cid === 'own')).conversationId as string;
+    v.client.close();
+    const other = await newVisitor(server.url);
+    other.client.close();
+    const del = (token: string) =>
+      fetch(`${server.url}/api/visitor/conversations/${id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${token}`, 'x-servus-site': 'demo' },
+      });
+    expect((await del(other.token)).status).toBe(404);
+    expect((await del('not-a-token-at-all-really')).status).toBe(401);
+    expect((await del(v.token)).status).toBe(200);
+    expect(await findAnywhere(server, ['Kakadu 55', v.visitorId])).toEqual([]);
+    const audit = (await (await api('/api/privacy/audit?action=conversation.erase-by-visitor')).json()) as {
+      entries: { subject: string }[];
+    };
+    expect(audit.entries.map((e) => e.subject)).toContain(`conversation:${id}`);
+  });
+
   it('erases conversations older than the retention period in a durable job, and logs the run', async () => {
     // 3000 days ahead with a period of 3650 days: the server's own job loop (on the real clock)
     // never finds these passes due, and nothing is old enough yet.

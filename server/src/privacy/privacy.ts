@@ -398,5 +398,28 @@ export function createPrivacy({ db, now = Date.now, attachments, onErased }: Pri
     return { conversations, visitors, cutoff };
   }
 
-  return { find, exportPerson, erasePerson, retentionPass, findVisitorIds };
+  /**
+   * A visitor's own request ("delete my conversation", by their token): that conversation, and
+   * the visitor record too when it was their last. False when it is not theirs.
+   */
+  async function eraseOwnConversation(visitorId: string, siteKey: string, conversationId: string): Promise<boolean> {
+    const done = await db.transaction().execute(async (tx) => {
+      const conv = await tx
+        .selectFrom('conversations')
+        .select('id')
+        .where('id', '=', conversationId)
+        .where('visitor_id', '=', visitorId)
+        .where('site_key', '=', siteKey)
+        .executeTakeFirst();
+      if (!conv) return false;
+      await eraseConversations(tx, [conv.id]);
+      const left = await tx.selectFrom('conversations').select('id').where('visitor_id', '=', visitorId).limit(1).executeTakeFirst();
+      if (!left) await eraseVisitors(tx, [visitorId]);
+      return true;
+    });
+    if (done) onErased?.([{ id: conversationId, siteKey }]);
+    return done;
+  }
+
+  return { find, exportPerson, erasePerson, eraseOwnConversation, retentionPass, findVisitorIds };
 }

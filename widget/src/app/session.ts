@@ -97,6 +97,11 @@ export function createSession({
   let pendingRule: string | null = null;
   let unwatchRoute: (() => void) | null = null;
   const ackWaiters = new Map<string, () => void>();
+  const errorWaiters = new Map<string, () => void>();
+  /** A greeting was shown on this page (kept in memory: nothing is stored before the chat is opened). */
+  let greeted = false;
+  /** A reply mail's link: redeemed (in the forms chunk) before the socket starts. */
+  let linking = options.link ? import('./Forms.js').then((m) => m.redeemLink(options, local, key)) : null;
 
   const t = () => view.strings!;
   const set = (patch: Partial<View>) => {
@@ -149,6 +154,7 @@ export function createSession({
     } else if (frame.type === 'ack') {
       ackWaiters.get(frame.cid)?.();
       ackWaiters.delete(frame.cid);
+      errorWaiters.delete(frame.cid);
     } else if (frame.type === 'message.created') {
       const m = frame.message;
       // Announce only what arrives live, not the history a reload replays.
@@ -213,6 +219,7 @@ export function createSession({
     onFrame,
     onStatus: (status) => dispatch({ type: 'connection', status }),
     onRejected: (item: OutboxItem, code: string) => {
+      errorWaiters.get((item.frame as { cid: string }).cid)?.();
       if (item.frame.type === 'message.send') dispatch({ type: 'local.failed', cid: item.frame.cid });
       else if (item.frame.type === 'visitor.identify') console.warn('[servus] identify was refused:', code);
     },
@@ -224,8 +231,9 @@ export function createSession({
   };
   const transport: Transport = createTransport(transportOptions);
 
-  const ensureConnected = () => {
-    if (transport.status === 'idle') transport.start();
+  const ensureConnected = (): void => {
+    if (linking) void linking.then(() => ((linking = null), ensureConnected()));
+    else if (transport.status === 'idle') transport.start();
   };
 
   // Messages still in the outbox from before a reload are shown again as "sending".
@@ -240,6 +248,8 @@ export function createSession({
   function setOpen(open: boolean, focusLauncher = false) {
     if (open === view.open) return;
     if (open) {
+      // Only now, once the visitor opened the chat, does the widget write to their browser's storage.
+      local.set(key('seen'), '1');
       ensureConnected();
       void loadRich();
       if (view.greeting) {
@@ -257,7 +267,7 @@ export function createSession({
   }
 
   /** No greeting any more in this tab: one was shown, or the visitor has a conversation. */
-  const greetingDone = () => Boolean(session.get(key('greeted')) || local.get(key('conv')));
+  const greetingDone = () => greeted || Boolean(local.get(key('conv')));
 
   function stopGreeting() {
     clearTimeout(greetTimer);
@@ -267,8 +277,8 @@ export function createSession({
   }
 
   async function startGreeting(config: SiteConfig) {
+    // Returning: has opened the chat on this site before.
     const returning = local.get(key('seen')) === '1';
-    local.set(key('seen'), '1');
     if (greetingDone() || !config.proactive?.length) return;
     // The rule matching is its own small chunk: most sites have no proactive rules.
     const proactive = await import('./proactive.js');
@@ -294,7 +304,7 @@ export function createSession({
       greetTimer = setTimeout(() => {
         pendingRule = null;
         if (view.open || view.chat.messages.length || greetingDone()) return;
-        session.set(key('greeted'), '1');
+        greeted = true;
         stopGreeting();
         set({ greeting: { ruleId: found.rule.id, text: found.text } });
         report(found.rule.id, 'shown');
@@ -389,6 +399,16 @@ export function createSession({
       dispatch({ type: 'local.rated' });
     },
     skipRating: () => dispatch({ type: 'local.rated' }),
+    /** A command answered by an ack (true) or an error (false). */
+    request(frame: { type: 'conversation.transcript'; conversationId: string; email?: string }, done: (ok: boolean) => void) {
+      const cid = newCid('w');
+      ackWaiters.set(cid, () => done(true));
+      errorWaiters.set(cid, () => done(false));
+      transport.send({ ...frame, cid });
+    },
+    /** The loader's options and the visitor's token (the forms chunk's own requests). */
+    options,
+    token: () => local.get(key('token')),
     dismissGreeting: () => set({ greeting: null }),
     command(cmd: Command) {
       switch (cmd[0]) {

@@ -13,7 +13,9 @@ import type { PersonQuery, Privacy } from '../../privacy/privacy.js';
 import type { Retention } from '../../privacy/retention.js';
 import { subjectOf } from '../../privacy/subject.js';
 import type { SiteDirectory } from '../../sites/sites.js';
-import { notFound } from '../../core/errors.js';
+import { ServusError, notFound } from '../../core/errors.js';
+import { ErrorCode } from '@servus/shared';
+import type { Auth } from '../../auth/auth.js';
 import type { ForwardedOptions } from '../../core/forwarded.js';
 import { agentSiteKey, clientIp, parseJson, parseQuery, requireAdmin, type Ctx, type Env } from '../toolkit.js';
 
@@ -136,5 +138,23 @@ export function privacyRoutes({ privacy, audit, retention, sites, forwarded }: P
     return c.json((await retention.status(key)) satisfies RetentionStatusResponse);
   });
 
+  return app;
+}
+
+/** Mounted at /api: a visitor deletes their own conversation, authorised by their token (bearer). */
+export function visitorPrivacyRoutes({ auth, privacy, audit }: { auth: Auth; privacy: Privacy; audit: AuditLog }) {
+  const app = new Hono<Env>();
+  app.delete('/visitor/conversations/:id', async (c) => {
+    c.header('Access-Control-Allow-Origin', '*');
+    const header = c.req.header('authorization') ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    const site = c.req.header('x-servus-site') ?? '';
+    const visitor = token && site ? await auth.visitorForToken(token, site) : null;
+    if (!visitor) throw new ServusError(ErrorCode.UNAUTHORIZED, 'Unknown visitor token.');
+    const id = c.req.param('id');
+    if (!(await privacy.eraseOwnConversation(visitor.id, site, id))) throw notFound();
+    await audit.record({ type: 'visitor' }, { action: 'conversation.erase-by-visitor', siteKey: site, subject: `conversation:${id}` });
+    return c.json({ ok: true });
+  });
   return app;
 }
