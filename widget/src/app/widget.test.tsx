@@ -177,6 +177,13 @@ describe('widget app', () => {
     expect(watching).toBe(0);
     navigate('/checkout');
     expect(beacons).toHaveLength(1);
+    // Privacy by default: a page view and a greeting write nothing to the browser's storage.
+    expect([localStorage.length, sessionStorage.length, document.cookie]).toEqual([0, 0, '']);
+    // Opening the chat is the visitor's choice: only now does the widget store anything.
+    q<HTMLButtonElement>('.greet-open')!.click();
+    await until(() => q('.panel'));
+    expect(localStorage.getItem('servus:demo:seen')).toBe('1');
+    expect(sessionStorage.getItem('servus:demo:rule')).toBe('shoes');
   });
 
   it('closes on Escape and gives focus back to the launcher', async () => {
