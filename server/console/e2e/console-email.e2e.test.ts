@@ -154,4 +154,26 @@ describe('a conversation that goes on by email (issue 19)', () => {
     await second.close();
     await agent.context.close();
   });
+
+  it('an admin finds the visitor in Settings → Privacy, exports and erases them, and sees it in the audit log', async () => {
+    const admin = await openConsole(browser, server.url, { ...TEST_ADMIN, lang: 'de' });
+    await admin.page.goto(`${server.url}/console/settings`);
+    const privacy = admin.page.locator('servus-privacy-settings');
+    await privacy.locator('input[name=q]').fill('kundin@example.com');
+    await privacy.locator('button[type=submit]', { hasText: 'Suchen' }).click();
+    await privacy.locator('[data-found]', { hasText: '1 Gespräch' }).waitFor();
+    const exportHref = await privacy.locator('[data-action=export]').getAttribute('href');
+    const exported = await admin.page.evaluate(async (href) => (await fetch(href!)).json(), exportHref);
+    expect(JSON.stringify(exported)).toContain('Ja bitte, bis Freitag!');
+    admin.page.once('dialog', (d) => void d.accept());
+    await privacy.locator('[data-action=erase]').click();
+    await privacy.locator('[role=status]', { hasText: 'Gelöscht: 1' }).waitFor();
+    await privacy.locator('tr[data-audit="person.erase"]').waitFor();
+    await privacy.locator('input[name=q]').fill('kundin@example.com');
+    await privacy.locator('button[type=submit]', { hasText: 'Suchen' }).click();
+    await privacy.locator('p', { hasText: 'Niemand gefunden.' }).waitFor();
+    // The 401 is the console's own "am I logged in?" before the login form.
+    expect(admin.errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
+    await admin.context.close();
+  });
 });
