@@ -260,6 +260,8 @@ export interface WidgetConfig {
   proactive: ProactiveRule[];
   /** Where the launcher sits, px from the corner (desktop, and phones when set); the script tag's data-offset-* win. */
   launcherOffset?: LauncherOffset;
+  /** The site's privacy notice line and link (https), shown in the pre-chat and offline forms; absent when not set. */
+  privacyNotice?: { de?: string; en?: string; url?: string };
 }
 
 /** `GET /api/widget/config?site=KEY` (public, cached a minute). */

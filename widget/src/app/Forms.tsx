@@ -23,6 +23,23 @@ export interface FormProps {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** The site's privacy notice line and link (settings.privacy), under a form that asks for personal data. */
+function Notice({ view }: { view: View }) {
+  const n = view.config?.privacyNotice;
+  if (!n) return null;
+  const url = n.url && /^https:\/\//.test(n.url) ? n.url : null;
+  return (
+    <p class="muted privacy">
+      {n[view.lang] ?? ''}{' '}
+      {url && (
+        <a href={url} target="_blank" rel="noopener noreferrer">
+          {FORM_STRINGS[view.lang].privacyLink}
+        </a>
+      )}
+    </p>
+  );
+}
+
 export function PreChatForm({ view, session }: FormProps) {
   const s = { ...session.t(), ...FORM_STRINGS[view.lang] };
   const fields = view.config?.preChatForm.fields ?? [];
@@ -64,6 +81,7 @@ export function PreChatForm({ view, session }: FormProps) {
           {error}
         </p>
       )}
+      <Notice view={view} />
       <button class="primary" type="submit">
         {s.start}
       </button>
@@ -106,6 +124,7 @@ export function OfflineForm({ view, session }: FormProps) {
           {error}
         </p>
       )}
+      <Notice view={view} />
       <button class="primary" type="submit">
         {s.submit}
       </button>
