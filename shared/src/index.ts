@@ -112,6 +112,14 @@ export type {
   BotLearningResponse,
   FaqNearDuplicate,
   FaqDiagnosticsResponse,
+  AuditEntry,
+  AuditListResponse,
+  PrivacyPerson,
+  PrivacyPersonResponse,
+  PrivacyEraseResponse,
+  RetentionStatusResponse,
+  MailInboundResponse,
+  WidgetLinkResponse,
 } from './rest.js';
 export { DEFAULT_WIDGET_COLOR, SITE_LIMITS } from './site-settings.js';
 export type { SiteSettings, BusinessHours, LauncherOffset, Weekday } from './site-settings.js';

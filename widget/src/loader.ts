@@ -47,6 +47,13 @@ function boot(s: HTMLScriptElement) {
   };
   // data-offset-x, data-offset-y, data-offset-mobile-x, data-offset-mobile-y
   for (const k of OFFSETS) options.offset[k] = px(d['offset' + k[0]!.toUpperCase() + k.slice(1)]);
+  // A link from a reply mail: taken out of the address bar at once, redeemed by the app, which opens.
+  const link = /[#&]servus-link=([\w-]{16,128})/.exec(location.hash);
+  if (link) {
+    options.link = link[1];
+    options.open = true;
+    history.replaceState(history.state, '', location.href.replace(/#.*/, ''));
+  }
   const handlers: Record<string, Handler[]> = {};
   const queued: Command[] = [];
   let app: App | undefined;

@@ -38,6 +38,12 @@ import { createBotLearning } from '../learning/learning.js';
 import { createAttachments, createDatabaseBlobStore, type Attachments } from '../attachments/index.js';
 import { createSharedRateLimiter } from '../core/rate-limit.js';
 import { seed, type SeedResult } from './seed.js';
+import { createAuditLog } from '../privacy/audit.js';
+import { createMailReplies } from '../mail/replies.js';
+import { createMailInbound } from '../mail/inbound.js';
+import { startSmtpListener } from '../mail/smtp-listener.js';
+import { createPrivacy } from '../privacy/privacy.js';
+import { createRetention } from '../privacy/retention.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -54,6 +60,8 @@ export interface Servus {
   readonly url: string;
   /** The separate /metrics listener (METRICS_PORT), when there is one. */
   readonly metricsUrl: string | null;
+  /** The SMTP listener's port for replies by email (SMTP_LISTEN_PORT), when there is one. */
+  readonly smtpPort: number | null;
   readonly port: number;
   readonly seeded: SeedResult;
   readonly database: OpenDatabase;
@@ -221,6 +229,39 @@ export async function startServus({
     logger,
   });
 
+  // Conversations that go on by email (docs/email.md): replies out as a durable job, replies back by SMTP or HTTP.
+  const replyDomain = config.mailReplyDomain ?? /@([^>\s]+)>?\s*$/.exec(config.mailFrom)?.[1] ?? 'localhost';
+  const replies = createMailReplies({
+    db,
+    conversations,
+    jobs,
+    sites,
+    mailer,
+    replyDomain,
+    delayMs: config.mailReplyDelaySeconds * 1000,
+    maxPerConversationPerDay: config.mailMaxPerConversationPerDay,
+    maxPerSiteHour: config.mailMaxPerSiteHour,
+    linkTtlMs: config.mailLinkTtlHours * 3600_000,
+    logger,
+  });
+  const inbound = createMailInbound({ db, conversations, replyDomain, maxBytes: config.mailInboundMaxBytes, logger });
+  const smtpListener =
+    config.smtpListenPort === undefined
+      ? null
+      : await startSmtpListener({
+          inbound,
+          port: config.smtpListenPort,
+          host: config.smtpListenHost,
+          maxBytes: config.mailInboundMaxBytes,
+          hostname: replyDomain,
+          logger,
+        });
+
+  // Data protection: access, erasure, the audit log and each site's retention job (privacy/).
+  const audit = createAuditLog({ db, addressMode: config.ipAddresses });
+  const privacy = createPrivacy({ db });
+  const retention = createRetention({ jobs, sites, privacy, audit, logger });
+
   const originRefused = createOriginRefusals(logger);
   const sockets = createSocketServer({
     config,
@@ -253,6 +294,8 @@ export async function startServus({
     learning,
     botDiagnostics: 'diagnostics' in bot && typeof bot.diagnostics === 'function' ? (key) => (bot as FaqBots).diagnostics(key) : undefined,
     attachments,
+    privacy: { privacy, audit, retention },
+    mail: { inbound, maxBytes: config.mailInboundMaxBytes, token: config.inboundMailToken },
     widgetDir: join(repoRoot, 'widget', 'dist'),
     health: async () => {
       const dependencies = { database: await pingDatabase(db), redis: hub.health() };
@@ -275,6 +318,7 @@ export async function startServus({
     config.metricsPort === undefined ? null : await listenForMetrics(metrics.registry, config.metricsPort, config.metricsHost, logger);
   await attachments.start();
   jobs.start();
+  const stopRetention = await retention.start();
   void assigner.planAllHours().catch((err: unknown) => logger.error({ err }, 'planning business hours failed'));
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const metricsAddress = metricsServer?.address() as AddressInfo | undefined;
@@ -282,6 +326,7 @@ export async function startServus({
   return {
     url: `http://${host}:${port}`,
     metricsUrl: metricsAddress ? `http://${config.metricsHost}:${metricsAddress.port}/metrics` : null,
+    smtpPort: smtpListener?.port ?? null,
     port,
     seeded,
     database,
@@ -292,6 +337,7 @@ export async function startServus({
         server.close();
         metricsServer?.close();
         absence.stop();
+        stopRetention();
         await sockets.close();
         await jobs.stop();
         assigner.stop();
@@ -302,6 +348,8 @@ export async function startServus({
         bot.close?.();
         await faqSync.stop();
         mail.close();
+        replies.close();
+        await smtpListener?.close();
         mailer.close();
         await hub.close();
         redis?.disconnect();

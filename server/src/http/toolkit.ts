@@ -88,3 +88,9 @@ export function agentSiteKey(c: Ctx): string {
   if (!c.get('agent').siteKeys.includes(key)) throw notFound('site');
   return key;
 }
+
+/** Writes an audit entry for the request's agent, from the request's address (privacy/audit.ts). */
+export type AuditHook = (
+  c: Ctx,
+  entry: { action: string; siteKey?: string | null; subject?: string | null; detail?: Record<string, unknown> },
+) => Promise<void>;

@@ -58,6 +58,7 @@ export async function startTestServer({
   return Object.assign(Object.create(null) as object, servus, {
     url: servus.url,
     metricsUrl: servus.metricsUrl,
+    smtpPort: servus.smtpPort,
     port: servus.port,
     seeded: servus.seeded,
     database: servus.database,

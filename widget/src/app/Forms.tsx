@@ -5,6 +5,8 @@ import { useState } from 'preact/hooks';
 import type { Session, View } from './session.js';
 import css from './forms.css?inline';
 import { FORM_STRINGS } from './form-strings.js';
+// The link from a reply mail rides in this chunk (no chunk of its own: each costs the app chunk bytes).
+export { redeemLink } from './link.js';
 
 let styled = false;
 /** Adds this chunk's styles to the shadow root once. */
@@ -32,6 +34,23 @@ export function Counter({ view, left }: FormProps) {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The site's privacy notice line and link (settings.privacy), under a form that asks for personal data. */
+function Notice({ view }: { view: View }) {
+  const n = view.config?.privacyNotice;
+  if (!n) return null;
+  const url = n.url && /^https:\/\//.test(n.url) ? n.url : null;
+  return (
+    <p class="muted privacy">
+      {n[view.lang] ?? ''}{' '}
+      {url && (
+        <a href={url} target="_blank" rel="noopener noreferrer">
+          {FORM_STRINGS[view.lang].privacyLink}
+        </a>
+      )}
+    </p>
+  );
+}
 
 export function PreChatForm({ view, session }: FormProps) {
   const s = { ...session.t(), ...FORM_STRINGS[view.lang] };
@@ -78,6 +97,7 @@ export function PreChatForm({ view, session }: FormProps) {
           {error}
         </p>
       )}
+      <Notice view={view} />
       <button class="primary" type="submit">
         {s.start}
       </button>
@@ -121,6 +141,7 @@ export function OfflineForm({ view, session }: FormProps) {
           {error}
         </p>
       )}
+      <Notice view={view} />
       <button class="primary" type="submit">
         {s.submit}
       </button>
@@ -234,5 +255,52 @@ export function RatingForm({ view, session, onDone }: FormProps) {
         </button>
       </div>
     </form>
+  );
+}
+
+/** The conversation's options: email me this conversation; delete my conversation (GDPR Art. 17, by the visitor's token). */
+export function ToolsForm({ view, session, onDone }: FormProps) {
+  const s = { ...session.t(), ...FORM_STRINGS[view.lang] };
+  const [email, setEmail] = useState('');
+  const [state, setState] = useState('');
+  const conversationId = view.chat.conversationId;
+  if (!conversationId) return null;
+  const mail = (e: Event) => {
+    e.preventDefault();
+    if (email.trim() && !EMAIL.test(email.trim())) return setState(s.invalidEmail);
+    session.request({ type: 'conversation.transcript', conversationId, ...(email.trim() ? { email: email.trim() } : {}) }, (ok) =>
+      setState(ok ? s.mailSent : s.invalidEmail),
+    );
+  };
+  const erase = async () => {
+    const o = session.options;
+    const res = await fetch(`${o.base}api/visitor/conversations/${conversationId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${session.token() ?? ''}`, 'x-servus-site': o.site },
+    }).catch(() => null);
+    if (!res?.ok) return setState(s.eraseFailed);
+    // Erased on the server: the widget forgets the conversation and its token here too.
+    session.command(['shutdown']);
+    onDone();
+  };
+  return (
+    <div class="card tools" aria-label={s.tools}>
+      <form onSubmit={mail} noValidate>
+        <h3>{s.mailTitle}</h3>
+        <label>
+          {s.email} {s.optional}
+          <input type="email" autoComplete="email" maxLength={254} value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+        </label>
+        <button class="primary" type="submit">
+          {s.mailSend}
+        </button>
+      </form>
+      <h3>{s.eraseTitle}</h3>
+      <p>{s.eraseLead}</p>
+      <button type="button" class="danger" onClick={() => void erase()}>
+        {s.eraseConfirm}
+      </button>
+      {state && <p role="status">{state}</p>}
+    </div>
   );
 }

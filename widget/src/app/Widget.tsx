@@ -16,7 +16,7 @@ const MAX_QUICK_REPLIES = 2;
  */
 const short = matchMedia('(max-height: 560px) and (min-width: 480px)');
 
-type FormName = 'PreChatForm' | 'OfflineForm' | 'RatingForm' | 'Counter';
+type FormName = 'PreChatForm' | 'OfflineForm' | 'RatingForm' | 'Counter' | 'ToolsForm';
 let formsChunk: Promise<typeof FormsModule> | undefined;
 
 interface Props {
@@ -111,7 +111,7 @@ class Composer extends Component<Props, { text: string }> {
   }
 }
 
-class Panel extends Component<Props, { justRated?: boolean }> {
+class Panel extends Component<Props, { justRated?: boolean; tools?: boolean }> {
   scroller = createRef<HTMLDivElement>();
   panel = createRef<HTMLDivElement>();
   /** What, when it changes, should scroll the conversation to its end. */
@@ -143,12 +143,12 @@ class Panel extends Component<Props, { justRated?: boolean }> {
     }
     this.shown = shown;
   }
-  override render({ view, session }: Props, { justRated }: { justRated?: boolean }) {
-    return renderPanel(view, session, this, !!justRated);
+  override render({ view, session }: Props, { justRated, tools }: { justRated?: boolean; tools?: boolean }) {
+    return renderPanel(view, session, this, !!justRated, !!tools);
   }
 }
 
-function renderPanel(view: View, session: Session, self: Panel, justRated: boolean) {
+function renderPanel(view: View, session: Session, self: Panel, justRated: boolean, tools: boolean) {
   const setJustRated = (v: boolean) => self.setState({ justRated: v });
   const { scroller, panel } = self;
   const s = session.t();
@@ -222,6 +222,11 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
           <h2 id="sv-title">{title}</h2>
           <p id="sv-sub">{subtitle(view, session)}</p>
         </div>
+        {view.chat.conversationId && (
+          <button class="close" type="button" aria-expanded={tools} aria-label="…" onClick={() => self.setState({ tools: !tools })}>
+            …
+          </button>
+        )}
         <button class="close" type="button" aria-label={s.closeChat} onClick={() => session.setOpen(false, true)}>
           <svg viewBox="0 0 24 24" aria-hidden="true">
             <path d="M6 6l12 12M18 6 6 18" />
@@ -236,6 +241,7 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
       <div class="scroll" ref={scroller} tabIndex={0} aria-label={title}>
         <Messages view={view} session={session} greeting={config ? config.greeting[view.lang] : ''} />
         {short.matches && chips}
+        {tools && <Form name="ToolsForm" view={view} session={session} onDone={() => self.setState({ tools: false })} />}
         {offline && <Form name="OfflineForm" view={view} session={session} />}
         {(rating || (justRated && status === 'resolved')) && (
           <Form name="RatingForm" view={view} session={session} onDone={() => setJustRated(true)} />

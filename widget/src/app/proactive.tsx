@@ -3,7 +3,6 @@
 import { matchesUrlPattern, type ProactiveRule } from '@servus/shared';
 import { h } from 'preact';
 import greetingCss from './greeting.css?inline';
-import type { SafeStorage } from '../storage.js';
 import type { SiteConfig } from './config.js';
 import type { Session, View } from './session.js';
 
@@ -53,9 +52,9 @@ export interface GreetOptions {
   returning: boolean;
   path: () => string;
   watch: ((changed: () => void) => () => void) | undefined;
-  local: SafeStorage;
-  session: SafeStorage;
-  key: (name: string) => string;
+  /** No greeting any more on this page: one was shown, or the visitor has a conversation (nothing is stored before the chat is opened). */
+  greeted: () => boolean;
+  markGreeted: () => void;
   view: () => View;
   show: (greeting: { ruleId: string; text: string }) => void;
   report: (ruleId: string, event: 'shown') => void;
@@ -66,15 +65,14 @@ export interface GreetOptions {
  * Greets the visitor once per tab, after the delay of the rule that matches the page they are on,
  * unless they have a conversation or opened the chat. Returns the function that stops it.
  */
-export function greet({ config, returning, path, watch, local, session, key, view, show, report, addStyles }: GreetOptions): () => void {
+export function greet({ config, returning, path, watch, greeted, markGreeted, view, show, report, addStyles }: GreetOptions): () => void {
   let greetTimer: ReturnType<typeof setTimeout> | undefined;
   /** The rule whose greeting is waiting for its delay. */
   let pendingRule: string | null = null;
   let lastPath = '';
   // The greeting's styles go into the shadow root once, however many routes match a rule.
   let styled = false;
-  /** No greeting any more in this tab: one was shown, or the visitor has a conversation. */
-  const done = () => Boolean(session.get(key('greeted')) || local.get(key('conv')));
+  const done = greeted;
   const stop = () => {
     clearTimeout(greetTimer);
     pendingRule = null;
@@ -100,7 +98,7 @@ export function greet({ config, returning, path, watch, local, session, key, vie
       pendingRule = null;
       const v = view();
       if (v.open || v.chat.messages.length || done()) return;
-      session.set(key('greeted'), '1');
+      markGreeted();
       stop();
       show({ ruleId: found.rule.id, text: found.text });
       report(found.rule.id, 'shown');

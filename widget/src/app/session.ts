@@ -95,6 +95,11 @@ export function createSession({
   let typingOut = false;
   let typingOutTimer: ReturnType<typeof setTimeout> | undefined;
   const ackWaiters = new Map<string, () => void>();
+  const errorWaiters = new Map<string, () => void>();
+  /** A greeting was shown on this page (kept in memory: nothing is stored before the chat is opened). */
+  let greeted = false;
+  /** A reply mail's link: redeemed (in the forms chunk) before the socket starts. */
+  let linking = options.link ? import('./Forms.js').then((m) => m.redeemLink(options, local, key)) : null;
 
   const t = () => view.strings!;
   const set = (patch: Partial<View>) => {
@@ -147,6 +152,7 @@ export function createSession({
     } else if (frame.type === 'ack') {
       ackWaiters.get(frame.cid)?.();
       ackWaiters.delete(frame.cid);
+      errorWaiters.delete(frame.cid);
     } else if (frame.type === 'message.created') {
       const m = frame.message;
       // Announce only what arrives live, not the history a reload replays.
@@ -207,6 +213,7 @@ export function createSession({
     onFrame,
     onStatus: (status) => dispatch({ type: 'connection', status }),
     onRejected: (item: OutboxItem, code: string) => {
+      errorWaiters.get((item.frame as { cid: string }).cid)?.();
       if (item.frame.type === 'message.send') dispatch({ type: 'local.failed', cid: item.frame.cid });
       // An identify the server refused (no valid hash): the page's developer should hear of it.
       else console.warn(`[servus] ${item.frame.type} was refused:`, code);
@@ -221,9 +228,10 @@ export function createSession({
 
   /** Asked to connect; the socket starts once the site's config is here (none on a refused origin). */
   let wanted = false;
-  const ensureConnected = () => {
+  const ensureConnected = (): void => {
     wanted = true;
-    if (view.config && transport.status === 'idle') transport.start();
+    if (linking) void linking.then(() => ((linking = null), ensureConnected()));
+    else if (view.config && transport.status === 'idle') transport.start();
   };
 
   // Messages still in the outbox from before a reload are shown again as "sending".
@@ -238,6 +246,8 @@ export function createSession({
   function setOpen(open: boolean, focusLauncher = false) {
     if (open === view.open) return;
     if (open) {
+      // Only now, once the visitor opened the chat, does the widget write to their browser's storage.
+      local.set(key('seen'), '1');
       ensureConnected();
       if (view.greeting) {
         session.set(key('rule'), view.greeting.ruleId);
@@ -260,9 +270,8 @@ export function createSession({
 
   function startGreeting(config: SiteConfig) {
     const returning = local.get(key('seen')) === '1';
-    local.set(key('seen'), '1');
     // The rule matching is its own small chunk: most sites have no proactive rules.
-    if (config.proactive?.length && !session.get(key('greeted')) && !local.get(key('conv')))
+    if (config.proactive?.length && !greeted && !local.get(key('conv')))
       void import('./proactive.js').then((m) => {
         Greeting = m.Greeting;
         stopGreeting = m.greet({
@@ -270,9 +279,8 @@ export function createSession({
           returning,
           path,
           watch,
-          local,
-          session,
-          key,
+          greeted: () => greeted || Boolean(local.get(key('conv'))),
+          markGreeted: () => void (greeted = true),
           view: () => view,
           show: (greeting) => set({ greeting }),
           report,
@@ -371,6 +379,16 @@ export function createSession({
     get Greeting() {
       return Greeting;
     },
+    /** A command answered by an ack (true) or an error (false). */
+    request(frame: { type: 'conversation.transcript'; conversationId: string; email?: string }, done: (ok: boolean) => void) {
+      const cid = newCid('w');
+      ackWaiters.set(cid, () => done(true));
+      errorWaiters.set(cid, () => done(false));
+      transport.send({ ...frame, cid });
+    },
+    /** The loader's options and the visitor's token (the forms chunk's own requests). */
+    options,
+    token: () => local.get(key('token')),
     command(cmd: Command) {
       switch (cmd[0]) {
         case 'open':

@@ -179,6 +179,29 @@ describe('widget app', () => {
     expect(watching).toBe(0);
     navigate('/checkout');
     expect(beacons).toHaveLength(1);
+    // Privacy by default: a page view and a greeting write nothing to the browser's storage.
+    expect([localStorage.length, sessionStorage.length, document.cookie]).toEqual([0, 0, '']);
+    // Opening the chat is the visitor's choice: only now does the widget store anything.
+    q<HTMLButtonElement>('.greet-open')!.click();
+    await until(() => q('.panel'));
+    expect(localStorage.getItem('servus:demo:seen')).toBe('1');
+    expect(sessionStorage.getItem('servus:demo:rule')).toBe('shoes');
+  });
+
+  it('shows the site’s privacy notice line and link in the pre-chat form', async () => {
+    host.config = async () => ({
+      site: {
+        ...config,
+        preChatForm: { enabled: true, fields: ['email'] },
+        privacyNotice: { en: 'We store your email to answer you.', url: 'https://shop.example/privacy' },
+      },
+    });
+    const app = mount(host, { WebSocket: FakeSocket as unknown as typeof WebSocket });
+    app.command(['open']);
+    await until(() => q('.privacy a'));
+    expect(q('.privacy')!.textContent).toContain('We store your email to answer you.');
+    const a = q<HTMLAnchorElement>('.privacy a')!;
+    expect([a.href, a.rel, a.textContent]).toEqual(['https://shop.example/privacy', 'noopener noreferrer', 'Privacy notice']);
   });
 
   it('closes on Escape and gives focus back to the launcher', async () => {
