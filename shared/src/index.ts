@@ -104,6 +104,13 @@ export type {
   SiteHours,
   WidgetConfig,
   WidgetConfigResponse,
+  ApiScope,
+  ApiTokenView,
+  ApiTokenListResponse,
+  ApiTokenCreatedResponse,
+  WebhookEvent,
+  WebhookView,
+  WebhookDeliveryView,
 } from './rest.js';
 export { DEFAULT_WIDGET_COLOR, SITE_LIMITS } from './site-settings.js';
 export type { SiteSettings, BusinessHours, LauncherOffset, Weekday } from './site-settings.js';

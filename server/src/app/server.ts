@@ -34,6 +34,10 @@ import { createApp } from '../http/app.js';
 import { createJobs } from '../jobs/jobs.js';
 import { createFaqSync } from '../faq/sync.js';
 import { seed, type SeedResult } from './seed.js';
+import { createApiTokens } from '../auth/api-tokens.js';
+import { createWebhooks } from '../webhooks/webhooks.js';
+import { createAddressPolicy } from '../webhooks/ssrf.js';
+import { webhookRoutes } from '../http/api-v1/webhook-routes.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -188,6 +192,23 @@ export async function startServus({
     logger,
   });
 
+  // Webhooks: a subscriber of the committed changes writing the durable outbox (webhooks/).
+  const webhookPolicy = createAddressPolicy(config.webhookAllowAddresses);
+  const webhooks = createWebhooks({
+    db,
+    jobs,
+    hub,
+    mailer,
+    logger,
+    policy: webhookPolicy,
+    timeoutMs: config.webhookTimeoutSeconds * 1000,
+    maxResponseBytes: config.webhookMaxResponseBytes,
+    retryBaseMs: config.webhookRetryBaseSeconds * 1000,
+    retryForMs: config.webhookRetryHours * 3_600_000,
+    disableAfterFailures: config.webhookDisableAfterFailures,
+    consoleOrigin: () => config.publicUrl ?? `http://localhost:${port}`,
+  });
+  const stopWebhooks = webhooks.connect(conversations.changes);
   const originRefused = createOriginRefusals(logger);
   const sockets = createSocketServer({
     config,
@@ -217,6 +238,19 @@ export async function startServus({
     sites,
     conversations,
     faqSync,
+    integrations: {
+      tokens: createApiTokens({ db }),
+      db,
+      conversations,
+      agentActor: (id) => auth.agentActor(id),
+      faqDir,
+      faqShared: faqSync,
+      maxMessageChars: config.maxMessageChars,
+      requestsPerMinute: config.apiRequestsPerMinute,
+      redis,
+      redisPrefix: config.redisPrefix,
+      extraRoutes: webhookRoutes({ webhooks, policy: webhookPolicy }),
+    },
     widgetDir: join(repoRoot, 'widget', 'dist'),
     health: async () => {
       const dependencies = { database: await pingDatabase(db), redis: hub.health() };
@@ -258,6 +292,7 @@ export async function startServus({
         server.close();
         metricsServer?.close();
         absence.stop();
+        stopWebhooks();
         await sockets.close();
         await jobs.stop();
         assigner.stop();

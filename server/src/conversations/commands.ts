@@ -3,7 +3,7 @@
 // lifecycle reducer, events with their seqs, and the bot's turn when the conversation is with the
 // bot. What is written goes to the committed-change stream (commit.ts); nothing here sends a frame.
 import { ErrorCode, type AckFrame } from '@servus/shared';
-import type { AgentActor, VisitorActor } from '../core/actors.js';
+import type { AgentActor, IntegrationActor, VisitorActor } from '../core/actors.js';
 import { ServusError, notFound } from '../core/errors.js';
 import { identityHash, safeEqualHex } from '../core/ids.js';
 import type { BotTurns, DeferredJob } from './bot-turns.js';
@@ -32,6 +32,7 @@ export type Commands = ReturnType<typeof createCommands>;
 export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs }: CommandsOptions) {
   const visitorCause = (visitor: VisitorActor) => ({ kind: 'visitor', id: visitor.id }) as const;
   const agentCause = (agent: AgentActor) => ({ kind: 'agent', id: agent.id, name: agent.name }) as const;
+  const causeOf = (by: AgentActor | IntegrationActor) => ({ kind: by.kind, id: by.id, name: by.name }) as const;
   /**
    * What a command wrote: its ack (with the id and seq of `acked` in the sender's sequence, when it
    * logged one) and the change for the stream.
@@ -294,14 +295,14 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
   }
 
   async function agentLifecycle(
-    agent: AgentActor,
+    agent: AgentActor | IntegrationActor,
     cmd: InConversation,
     action: (at: number) => LifecycleAction,
     assigneeName?: string,
   ): Promise<AckFrame> {
     return (await commit(async (tx) => {
       const dup = await repo.findDuplicate(tx, agent, cmd.cid, { conversationId: cmd.conversationId, kind: 'status' });
-      if (dup) return nothing(dup, agentCause(agent));
+      if (dup) return nothing(dup, causeOf(agent));
       const conv = await repo.agentConversation(tx, agent, cmd.conversationId, true);
       const wasQueued = conv.status === 'queued';
       const events: EventRow[] = [];
@@ -314,12 +315,12 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
       return written('agent', cmd.cid, conv, events[0], events, {
         change,
         queueChanged: wasQueued || conv.status === 'queued',
-        cause: agentCause(agent),
+        cause: causeOf(agent),
       });
     }))!;
   }
 
-  async function transfer(agent: AgentActor, cmd: InConversation & { agentId: string }): Promise<AckFrame> {
+  async function transfer(agent: AgentActor | IntegrationActor, cmd: InConversation & { agentId: string }): Promise<AckFrame> {
     const target = await repo.db
       .selectFrom('agents')
       .innerJoin('agent_sites', 'agent_sites.agent_id', 'agents.id')
@@ -386,6 +387,82 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     return ids.length;
   }
 
+  // ------------------------------------------------------------------------------------------
+  // Integrations (REST API v1, with a token)
+
+  const integrationCause = (by: IntegrationActor) => causeOf(by);
+
+  /**
+   * A message from an integration, authored as the bot under the integration's name: it changes no
+   * status (a conversation with the bot stays with it, a queued one stays queued).
+   */
+  async function integrationMessage(
+    by: IntegrationActor,
+    cmd: InConversation & { text: string; name?: string | undefined },
+    kind: 'message' | 'note' = 'message',
+  ): Promise<AckFrame> {
+    return (await commit(async (tx) => {
+      const dup = await repo.findDuplicate(tx, by, cmd.cid, { conversationId: cmd.conversationId, kind });
+      if (dup) return nothing(dup, integrationCause(by));
+      const conv = await repo.agentConversation(tx, by, cmd.conversationId, true);
+      if (kind === 'message' && conv.status === 'resolved')
+        throw new ServusError(ErrorCode.INVALID_STATE, 'This conversation is resolved; reopen it first.');
+      const at = now();
+      const message = repo.appendEvent(
+        conv,
+        { kind, authorType: 'bot', authorId: by.id, authorName: cmd.name ?? by.name, text: cmd.text, cid: cmd.cid, actorKey: actorKey(by) },
+        at,
+      );
+      conv.updated_at = at;
+      await repo.saveConversation(tx, conv, [message], false);
+      return written('agent', cmd.cid, conv, message, [message], { change: null, queueChanged: false, cause: integrationCause(by) });
+    }))!;
+  }
+
+  /**
+   * A conversation opened from the server side for a known visitor, with a first message from an
+   * agent (who then has it) or an integration (the bot keeps it). A visitor with an open
+   * conversation gets no second one: CONFLICT.
+   */
+  async function openConversation(
+    by: AgentActor | IntegrationActor,
+    cmd: Cid & { visitorId: string; text: string; name?: string | undefined },
+  ): Promise<AckFrame> {
+    const cause = by.kind === 'agent' ? agentCause(by) : integrationCause(by);
+    return (await commit(async (tx) => {
+      const dup = await repo.findDuplicate(tx, by, cmd.cid, { kind: 'message' });
+      if (dup) return nothing(dup, cause);
+      const visitor = await tx.selectFrom('visitors').select(['id', 'site_key', 'name']).where('id', '=', cmd.visitorId).executeTakeFirst();
+      if (!visitor || !by.siteKeys.includes(visitor.site_key)) throw notFound('visitor');
+      const current = await repo.currentConversation(tx, visitor.id);
+      if (current && current.status !== 'resolved') {
+        throw new ServusError(ErrorCode.CONFLICT, 'The visitor has an open conversation; write into it.', { path: 'visitorId' });
+      }
+      const at = now();
+      const conv = repo.newConversation({ kind: 'visitor', id: visitor.id, siteKey: visitor.site_key, name: visitor.name }, at, null);
+      const events: EventRow[] = [];
+      if (by.kind === 'agent') {
+        applyLifecycle(repo, conv, { type: 'claim', agentId: by.id, at }, events, { actor: by, assigneeName: by.name });
+      }
+      const message = repo.appendEvent(
+        conv,
+        {
+          kind: 'message',
+          authorType: by.kind === 'agent' ? 'agent' : 'bot',
+          authorId: by.id,
+          authorName: by.kind === 'agent' ? by.name : (cmd.name ?? by.name),
+          text: cmd.text,
+          cid: cmd.cid,
+          actorKey: actorKey(by),
+        },
+        at,
+      );
+      events.push(message);
+      await repo.saveConversation(tx, conv, events, true);
+      return written('agent', cmd.cid, conv, message, events, { change: 'created', queueChanged: false, cause });
+    }))!;
+  }
+
   return {
     visitorMessage,
     requestHandoff,
@@ -399,12 +476,14 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     agentMessage,
     addNote: (agent: AgentActor, cmd: InConversation & { text: string }) => agentMessage(agent, cmd, 'note'),
     claim: (agent: AgentActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'claim', agentId: agent.id, at })),
-    resolve: (agent: AgentActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'resolve', at })),
+    resolve: (agent: AgentActor | IntegrationActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'resolve', at })),
     reopen: (agent: AgentActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'reopen', agentId: agent.id, at })),
     release: (agent: AgentActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'release', at })),
     transfer,
     markRead,
     assignQueued,
     returnToQueue,
+    integrationMessage,
+    openConversation,
   };
 }

@@ -80,6 +80,8 @@ export function createConversationQueries({ repo, queue }: { repo: ConversationR
 
   return {
     viewFor,
+    /** List rows as agents see them (the REST API pages its own queries through this). */
+    views,
 
     /** The queue of the agent's sites, oldest first, then the agent's own open conversations. */
     async queueSnapshot(agent: AgentActor): Promise<ConversationView[]> {

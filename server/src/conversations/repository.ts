@@ -30,8 +30,8 @@ export interface NewEvent {
   internal?: boolean;
 }
 
-/** The key a sender's cids are unique under: `v:` visitors, `a:` agents, `b:bot` deferred bot answers. */
-export const actorKey = (actor: Actor) => `${actor.kind === 'visitor' ? 'v' : 'a'}:${actor.id}`;
+/** The key a sender's cids are unique under: `v:` visitors, `a:` agents, `i:` integrations (tokens), `b:bot` deferred bot answers. */
+export const actorKey = (actor: Actor) => `${actor.kind === 'visitor' ? 'v' : actor.kind === 'agent' ? 'a' : 'i'}:${actor.id}`;
 
 export interface ConversationRepositoryOptions {
   db: Kysely<Database>;
@@ -159,7 +159,12 @@ export function createConversationRepository({ db, dialect, sqlite: fast }: Conv
   }
 
   /** A conversation of one of the agent's sites (locked when asked inside a transaction). */
-  async function agentConversation(tx: Executor, agent: AgentActor, conversationId: string, lock = false): Promise<ConversationRow> {
+  async function agentConversation(
+    tx: Executor,
+    agent: Pick<AgentActor, 'siteKeys'>,
+    conversationId: string,
+    lock = false,
+  ): Promise<ConversationRow> {
     const row =
       lock && inTx(tx)
         ? await lockConversation(tx, conversationId)
@@ -402,6 +407,7 @@ export function createConversationRepository({ db, dialect, sqlite: fast }: Conv
     agentConversation,
     currentConversation,
     conversationForVisitor,
+    newConversation,
     recordUnanswered,
     eventsAfter,
     markVisitorRead,

@@ -27,6 +27,8 @@ import { staticRoutes } from './routes/static.js';
 import { widgetRoutes } from './routes/widget.js';
 import { requireAgent, sameOrigin, type Env } from './toolkit.js';
 import { join } from 'node:path';
+import { integrationApi, type IntegrationOptions } from './api-v1/index.js';
+import { tokenRoutes } from './routes/tokens.js';
 
 export interface AppOptions {
   config: Config;
@@ -50,6 +52,8 @@ export interface AppOptions {
   health: () => Promise<{ status: 'ok' | 'degraded' | 'down' } & Record<string, unknown>>;
   /** The FAQ files shared by every instance (faq/sync.ts). */
   faqSync?: FaqFilesOptions['shared'];
+  /** API tokens, the REST API v1 and its OpenAPI document (docs/integrations.md). */
+  integrations?: IntegrationOptions;
 }
 
 export function createApp(options: AppOptions) {
@@ -113,6 +117,14 @@ export function createApp(options: AppOptions) {
     // Proactive greetings per site (docs/proactive.md).
     .route('/', proactiveRuleRoutes({ sites }));
   app.route('/api/sites', agentApi(siteApi));
+
+  // Integrations: admins' API tokens, the token-authenticated REST API v1 and its OpenAPI document.
+  if (options.integrations) {
+    const api = integrationApi(options.integrations);
+    app.route('/api/tokens', agentApi(tokenRoutes({ tokens: options.integrations.tokens })));
+    app.route('/api/v1', api.v1);
+    app.route('/api/openapi.json', api.openapi);
+  }
 
   return app;
 }
