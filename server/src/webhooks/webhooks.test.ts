@@ -40,6 +40,17 @@ interface Mail {
   raw: string;
 }
 const inbox: Mail[] = [];
+const mailWaiters: (() => void)[] = [];
+function nextMail(predicate: (m: Mail) => boolean): Promise<Mail> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const found = inbox.find(predicate);
+      if (found) resolve(found);
+      else mailWaiters.push(check);
+    };
+    check();
+  });
+}
 let smtp: SMTPServer;
 let server: TestServer;
 let receiver: WebhookReceiver;
@@ -84,6 +95,7 @@ beforeAll(async () => {
       stream.on('data', (d: Buffer) => (raw += d.toString()));
       stream.on('end', () => {
         inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
+        for (const w of mailWaiters.splice(0)) w();
         callback();
       });
     },
@@ -209,14 +221,7 @@ describe('webhook deliveries', () => {
     const visitor = await newVisitor(server.url);
     visitor.client.send({ type: 'message.send', cid: 'm1', text: 'anyone?' });
     await visitor.client.next((f) => f.cid === 'm1');
-    const mail = await new Promise<Mail>((resolve) => {
-      const poll = () => {
-        const found = inbox.find((m) => m.raw.includes(webhook.id) || m.raw.includes('/hook'));
-        if (found) resolve(found);
-        else setImmediate(poll);
-      };
-      poll();
-    });
+    const mail = await nextMail((m) => m.raw.includes('webhook disabled'));
     expect(mail.to).toEqual([TEST_ADMIN.email]);
     const hook = (await (await v1('GET', '/sites/demo/webhooks')).json()) as {
       webhooks: { id: string; enabled: boolean; disabledReason: string }[];
