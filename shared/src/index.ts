@@ -111,6 +111,7 @@ export type {
   WebhookEvent,
   WebhookView,
   WebhookDeliveryView,
+  VisitorConversationListResponse,
 } from './rest.js';
 export { DEFAULT_WIDGET_COLOR, SITE_LIMITS } from './site-settings.js';
 export type { SiteSettings, BusinessHours, LauncherOffset, Weekday } from './site-settings.js';

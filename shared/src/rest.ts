@@ -333,3 +333,8 @@ export interface WebhookDeliveryView {
   createdAt: number;
   deliveredAt: number | null;
 }
+
+/** `GET /api/visitor/conversations`: the visitor's conversations, with the same verified user's on other devices, newest first. */
+export interface VisitorConversationListResponse {
+  conversations: ConversationView[];
+}

@@ -6,6 +6,7 @@ import { ErrorCode, type AckFrame } from '@servus/shared';
 import type { AgentActor, IntegrationActor, VisitorActor } from '../core/actors.js';
 import { ServusError, notFound } from '../core/errors.js';
 import { identityHash, safeEqualHex } from '../core/ids.js';
+import { verifyIdentityJwt } from '../auth/identity-token.js';
 import type { BotTurns, DeferredJob } from './bot-turns.js';
 import type { ChangeStream } from './changes.js';
 import { nothing, type Commit, type OpResult } from './commit.js';
@@ -235,17 +236,34 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     return { type: 'ack', cid: cmd.cid };
   }
 
-  /** Verifies HMAC-SHA256(id, site secret) before trusting who the visitor says they are. */
+  /**
+   * Verifies HMAC-SHA256(id, site secret), or a JWT signed with the site secret (auth/identity-token.ts),
+   * before trusting who the visitor says they are. A verified identity links the visitor to the same
+   * user's visitors on other devices (their conversations become one history); a refused one stores nothing.
+   */
   async function identify(
     visitor: VisitorActor,
-    cmd: Cid & { id: string; name?: string | undefined; email?: string | undefined; hash: string },
+    cmd: Cid & {
+      id?: string | undefined;
+      name?: string | undefined;
+      email?: string | undefined;
+      hash?: string | undefined;
+      jwt?: string | undefined;
+    },
     secret: string | null,
   ): Promise<AckFrame> {
-    if (!secret || !safeEqualHex(identityHash(cmd.id, secret), cmd.hash)) {
-      throw new ServusError(ErrorCode.FORBIDDEN, 'The identity hash does not match.', { path: 'hash' });
+    let who: { externalId: string; name: string | null; email: string | null };
+    if (cmd.jwt !== undefined) {
+      const verified = verifyIdentityJwt(cmd.jwt, secret, now());
+      who = { externalId: verified.id, name: verified.name, email: verified.email };
+    } else {
+      if (!secret || !cmd.id || !cmd.hash || !safeEqualHex(identityHash(cmd.id, secret), cmd.hash)) {
+        throw new ServusError(ErrorCode.FORBIDDEN, 'The identity hash does not match.', { path: 'hash' });
+      }
+      who = { externalId: cmd.id, name: cmd.name ?? null, email: cmd.email ?? null };
     }
-    await repo.visitors.identify(visitor.id, { externalId: cmd.id, name: cmd.name ?? null, email: cmd.email ?? null }, now());
-    visitor.name = cmd.name ?? null;
+    await repo.visitors.identify(visitor.id, who, now());
+    visitor.name = who.name;
     return { type: 'ack', cid: cmd.cid };
   }
 

@@ -158,6 +158,35 @@ export function createConversationRepository({ db, dialect, sqlite: fast }: Conv
     return row;
   }
 
+  /** For reading only: the visitor's own conversation or one of the same verified user on another device. */
+  async function visitorHistoryConversation(visitor: VisitorActor, conversationId: string): Promise<ConversationRow> {
+    const row = await db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst();
+    if (!row || (row.visitor_id !== visitor.id && !(await linkedVisitors(db, visitor.id)).includes(row.visitor_id))) throw notFound();
+    return row;
+  }
+
+  /**
+   * The visitors that are one person with this one: this one, and when its identity was verified (an
+   * identify with a valid hash or JWT), every verified visitor of the site with the same user id.
+   * An unverified identity (a pre-chat email, a refused identify) links nothing.
+   */
+  async function linkedVisitors(tx: Executor, visitorId: string): Promise<string[]> {
+    const me = await tx
+      .selectFrom('visitors')
+      .select(['site_key', 'external_id', 'verified'])
+      .where('id', '=', visitorId)
+      .executeTakeFirst();
+    if (!me || me.verified !== 1 || !me.external_id) return [visitorId];
+    const rows = await tx
+      .selectFrom('visitors')
+      .select('id')
+      .where('site_key', '=', me.site_key)
+      .where('external_id', '=', me.external_id)
+      .where('verified', '=', 1)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   /** A conversation of one of the agent's sites (locked when asked inside a transaction). */
   async function agentConversation(
     tx: Executor,
@@ -408,6 +437,8 @@ export function createConversationRepository({ db, dialect, sqlite: fast }: Conv
     currentConversation,
     conversationForVisitor,
     newConversation,
+    linkedVisitors,
+    visitorHistoryConversation,
     recordUnanswered,
     eventsAfter,
     markVisitorRead,

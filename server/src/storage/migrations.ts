@@ -332,8 +332,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('last_used_at', 'bigint')
         .addColumn('revoked_at', 'bigint')
         .execute();
+      // A verified user's visitors on every device, found by their id from the site's login (history across devices).
+      await db.schema.createIndex('visitors_external_id').on('visitors').columns(['site_key', 'external_id']).execute();
     },
     async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex('visitors_external_id').ifExists().execute();
       await db.schema.dropTable('api_tokens').ifExists().execute();
     },
   },

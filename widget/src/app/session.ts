@@ -402,16 +402,21 @@ export function createSession({
           if (cmd[1] === 'de' || cmd[1] === 'en') void useLang(cmd[1]);
           return;
         case 'identify': {
-          const u = cmd[1];
-          if (!u || typeof u.id !== 'string' || typeof u.hash !== 'string') return console.warn('[servus] identify: id and hash needed');
+          const u = cmd[1] as { id?: unknown; hash?: unknown; jwt?: unknown; name?: string; email?: string } | undefined;
+          if (!u || (typeof u.jwt !== 'string' && (typeof u.id !== 'string' || typeof u.hash !== 'string')))
+            return console.warn('[servus] identify: id and hash, or jwt, needed');
           ensureConnected();
           transport.send({
             type: 'visitor.identify',
             cid: newCid('w'),
-            id: u.id,
-            hash: u.hash,
-            ...(u.name ? { name: u.name } : {}),
-            ...(u.email ? { email: u.email } : {}),
+            ...(typeof u.jwt === 'string'
+              ? { jwt: u.jwt }
+              : {
+                  id: u.id as string,
+                  hash: u.hash as string,
+                  ...(u.name ? { name: u.name } : {}),
+                  ...(u.email ? { email: u.email } : {}),
+                }),
           });
           return;
         }
