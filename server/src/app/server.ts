@@ -250,6 +250,7 @@ export async function startServus({
       redis,
       redisPrefix: config.redisPrefix,
       extraRoutes: webhookRoutes({ webhooks, policy: webhookPolicy }),
+      webhooks: { webhooks, policy: webhookPolicy },
     },
     widgetDir: join(repoRoot, 'widget', 'dist'),
     health: async () => {

@@ -29,6 +29,7 @@ import { requireAgent, sameOrigin, type Env } from './toolkit.js';
 import { join } from 'node:path';
 import { integrationApi, type IntegrationOptions } from './api-v1/index.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { webhookAdminRoutes } from './routes/webhooks.js';
 
 export interface AppOptions {
   config: Config;
@@ -116,6 +117,8 @@ export function createApp(options: AppOptions) {
     .route('/', faqRoutes({ db, faqDir: join(config.dataDir, 'faq'), shared: options.faqSync }))
     // Proactive greetings per site (docs/proactive.md).
     .route('/', proactiveRuleRoutes({ sites }));
+  // Webhooks of a site for its admins (the console's Integrations section; docs/integrations.md).
+  if (options.integrations?.webhooks) siteApi.route('/', webhookAdminRoutes(options.integrations.webhooks));
   app.route('/api/sites', agentApi(siteApi));
 
   // Integrations: admins' API tokens, the token-authenticated REST API v1 and its OpenAPI document.

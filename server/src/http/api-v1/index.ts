@@ -8,6 +8,8 @@ import { createFaqFiles, type FaqFilesOptions } from '../faq-files.js';
 import { mountApiRoutes, type ApiRoute } from './registry.js';
 import { apiV1Routes, type ApiV1Options } from './routes.js';
 import { openApiDocument } from './openapi.js';
+import type { Webhooks } from '../../webhooks/webhooks.js';
+import type { AddressPolicy } from '../../webhooks/ssrf.js';
 
 export interface IntegrationOptions extends Omit<ApiV1Options, 'faq'> {
   tokens: ApiTokens;
@@ -19,6 +21,8 @@ export interface IntegrationOptions extends Omit<ApiV1Options, 'faq'> {
   redisPrefix?: string;
   /** More routes (webhooks) in the same registry and document. */
   extraRoutes?: ApiRoute[];
+  /** The webhooks service, for the console's session routes. */
+  webhooks?: { webhooks: Webhooks; policy: AddressPolicy };
 }
 
 /** Every v1 route: the list the router and the document are built from. */
