@@ -301,6 +301,7 @@ export async function startServus({
         // Bot answers still streaming are logged (or dropped) before the write queue drains.
         await conversations.bot.settled();
         await writes.drain();
+        await webhooks.settled();
         bot.close?.();
         await faqSync.stop();
         mail.close();

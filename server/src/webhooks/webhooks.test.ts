@@ -310,3 +310,33 @@ describe('SSRF protection', () => {
     await removeAll();
   });
 });
+
+describe('webhooks on PostgreSQL', () => {
+  it('delivers every message of a busy conversation once and in order through failures', async () => {
+    const pg = await startTestServer({
+      postgres: true,
+      bots: bot,
+      overrides: { autoAssign: false, webhookAllowAddresses: '127.0.0.1', webhookRetryBaseSeconds: 0.05 },
+    });
+    const pgReceiver = await startWebhookReceiver();
+    try {
+      const secret = await newToken(pg.url);
+      await subscribe(pgReceiver.url, ['message.created.visitor'], pg.url, secret);
+      // Every third request fails: later deliveries of the conversation wait for the earlier ones.
+      pgReceiver.answer = ({ n }) => (n % 3 === 2 ? 500 : 200);
+      const visitor = await newVisitor(pg.url);
+      visitor.client.send({ type: 'message.send', cid: 'm0', text: 'message 0' });
+      const conversationId = (await visitor.client.next((f) => f.cid === 'm0')).conversationId as string;
+      // Sent without waiting for acks: the writes commit in batches, the outbox rows follow.
+      for (let i = 1; i < 20; i++) visitor.client.send({ type: 'message.send', cid: `m${i}`, conversationId, text: `message ${i}` });
+      await pgReceiver.waitFor((r) => r.answered === 200 && (r.json.message as { text: string } | undefined)?.text === 'message 19');
+      const delivered = pgReceiver.requests.filter((r) => r.answered === 200).map((r) => (r.json.message as { text: string }).text);
+      expect(delivered).toEqual(Array.from({ length: 20 }, (_, i) => `message ${i}`));
+      expect(pgReceiver.requests.some((r) => r.answered === 500)).toBe(true);
+      visitor.client.close();
+    } finally {
+      await pg.close();
+      await pgReceiver.close();
+    }
+  });
+});

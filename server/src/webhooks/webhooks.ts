@@ -259,14 +259,20 @@ export function createWebhooks(options: WebhooksOptions) {
     return hook;
   }
 
+  let tail: Promise<void> = Promise.resolve();
+
   return {
+    /** Resolves when the outbox rows of every change heard so far are written (before the database closes). */
+    settled: () => tail,
     /** Hangs the outbox off the committed changes. */
     connect(changes: ChangeStream): () => void {
+      // One write after another, in commit order: with a pool of connections (PostgreSQL) a later
+      // change's rows could otherwise be written, and sent, before an earlier one's.
       return changes.subscribe('webhooks', (change) => {
         if (change.type !== 'conversation') return;
-        enqueue(change).catch((err: unknown) =>
-          logger?.error({ err, conversationId: change.conversation.id }, 'webhook outbox write failed'),
-        );
+        tail = tail
+          .then(() => enqueue(change))
+          .catch((err: unknown) => logger?.error({ err, conversationId: change.conversation.id }, 'webhook outbox write failed'));
       });
     },
 
