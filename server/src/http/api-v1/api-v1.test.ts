@@ -8,6 +8,7 @@ import { connect, login, newAgent, newVisitor } from '../../testing/client.js';
 import { TEST_ADMIN } from '../../testing/server-process.js';
 import { API_SCOPES } from '../../auth/api-tokens.js';
 import type { ApiScope } from '@servus/shared';
+import { startPrivateRedis } from '../../testing/redis-server.js';
 
 let server: TestServer;
 let cookie: string;
@@ -308,6 +309,29 @@ describe('several instances (PostgreSQL)', () => {
     } finally {
       await b.close();
       await a.close();
+    }
+  });
+});
+
+describe('rate limits across instances (Redis)', () => {
+  it('counts one token’s requests on every instance together', async () => {
+    const redis = await startPrivateRedis();
+    const overrides = { redisUrl: redis.url, apiRequestsPerMinute: 6 };
+    const a = await startTestServer({ postgres: true, overrides });
+    const b = await startTestServer({ postgres: true, overrides, ...(a.pgSchema ? { pgSchema: a.pgSchema } : {}) });
+    try {
+      const session = await login(a.url, TEST_ADMIN.email, TEST_ADMIN.password);
+      const { secret } = await createToken(['conversations:read'], 'busy', a.url, session);
+      // The limit counts per minute: a test starting in a minute's last seconds waits for the next one.
+      const intoMinute = Date.now() % 60_000;
+      if (intoMinute > 50_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 50));
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) statuses.push((await call(secret, 'GET', '/conversations', undefined, i % 2 ? b.url : a.url)).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429, 429]);
+    } finally {
+      await b.close();
+      await a.close();
+      await redis.close();
     }
   });
 });
