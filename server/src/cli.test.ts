@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { runCli } from './cli.js';
 import { openDatabase } from './storage/db.js';
 import { verifyPassword } from './core/ids.js';
+import { createApiTokens } from './auth/api-tokens.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -38,5 +39,39 @@ describe('servus agent', () => {
     expect((await cli('agent', 'remove', '--email', 'ops@example.com')).code).toBe(0);
     expect((await cli('agent', 'list')).out).toBe('');
     expect((await cli('nonsense')).code).toBe(2);
+  });
+});
+
+describe('servus token', () => {
+  it('creates a token (secret printed once), lists it with its last use, and revokes it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'servus-cli-'));
+    dirs.push(dir);
+    process.env.DATA_DIR = dir;
+    const setup = await openDatabase({ dataDir: dir });
+    await setup.db.insertInto('sites').values({ key: 'shop', name: 'Shop', secret: 's', settings: '{}', created_at: Date.now() }).execute();
+    await setup.close();
+    await expect(cli('token', 'create', '--name', 'CRM', '--scopes', 'everything')).rejects.toThrow(/--scopes/);
+    await expect(cli('token', 'create', '--name', 'CRM', '--scopes', 'metrics:read', '--sites', 'elsewhere')).rejects.toThrow(
+      /no site elsewhere/,
+    );
+    const created = await cli('token', 'create', '--name', 'CRM', '--scopes', 'conversations:read,messages:write');
+    expect(created.code).toBe(0);
+    const secret = /Secret \(shown only now\): (svs_\S+)/.exec(created.out)![1]!;
+    const id = /Created token (tok_\S+)/.exec(created.out)![1]!;
+    const { db, close } = await openDatabase({ dataDir: dir });
+    const tokens = createApiTokens({ db });
+    expect(await tokens.authenticate(`Bearer ${secret}`)).toMatchObject({
+      id,
+      scopes: ['conversations:read', 'messages:write'],
+      siteKeys: ['shop'],
+    });
+    expect((await cli('token', 'list')).out).toMatch(
+      new RegExp(`^${id}\\tCRM\\t${secret.slice(0, 10)}…\\tconversations:read,messages:write\\t\\d{4}-`),
+    );
+    expect((await cli('token', 'revoke', '--id', id)).code).toBe(0);
+    expect(await tokens.authenticate(`Bearer ${secret}`)).toBeNull();
+    expect((await cli('token', 'list')).out).toMatch(/\trevoked$/);
+    await expect(cli('token', 'revoke', '--id', id)).rejects.toThrow(/no live token/);
+    await close();
   });
 });

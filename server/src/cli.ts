@@ -7,6 +7,9 @@
 //   servus privacy find|export|erase (--email E | --visitor ID | --conversation ID) [--site KEY] [--out FILE] [--yes]
 //   servus privacy retention --site KEY       (one retention pass now)
 //   servus privacy audit [--site KEY] [--limit N]
+//   servus token create --name N --scopes S1,S2 [--sites K1,K2]   (the secret is printed once)
+//   servus token list
+//   servus token revoke --id ID
 // Uses the same configuration as the server (DATA_DIR or DATABASE_URL).
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +23,8 @@ import { writeFileSync } from 'node:fs';
 import { createAuditLog } from './privacy/audit.js';
 import { createPrivacy, type PersonQuery } from './privacy/privacy.js';
 import { subjectOf } from './privacy/subject.js';
+import { API_SCOPES, createApiTokens } from './auth/api-tokens.js';
+import type { ApiScope } from '@servus/shared';
 
 const USAGE = `Usage:
   servus agent add --email EMAIL --name NAME [--role admin|agent] [--password PASSWORD] [--capacity N]
@@ -31,16 +36,21 @@ const USAGE = `Usage:
   servus privacy erase (--email EMAIL | --visitor ID | --conversation ID) [--site KEY] --yes
   servus privacy retention --site KEY
   servus privacy audit [--site KEY] [--limit N]
+  servus token create --name NAME --scopes SCOPE[,SCOPE] [--sites KEY[,KEY]]
+  servus token list
+  servus token revoke --id TOKEN_ID
 Without --password a random one is generated and printed once. Every privacy command is written to
-the audit log (actor "cli"). Erasure cannot be undone.`;
+the audit log (actor "cli"). Erasure cannot be undone.
+Token scopes: ${API_SCOPES.join(', ')}. Without --sites a token acts on every site.`;
 
 export async function runCli(argv: string[], out: (line: string) => void = console.log): Promise<number> {
   const [group, command, ...rest] = argv;
   if (group === 'privacy' && command) return runPrivacy(command, rest, out);
-  if (group !== 'agent' || !command) {
+  if ((group !== 'agent' && group !== 'token') || !command) {
     out(USAGE);
     return 2;
   }
+  if (group === 'token') return runTokenCli(command, rest, out);
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -216,6 +226,63 @@ async function runPrivacy(command: string, args: string[], out: (line: string) =
               JSON.stringify(e.detail),
             ].join('\t'),
           );
+        return 0;
+      }
+      default:
+        out(USAGE);
+        return 2;
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+/** `servus token …`: API tokens for integrations (docs/integrations.md). */
+async function runTokenCli(command: string, args: string[], out: (line: string) => void): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { name: { type: 'string' }, scopes: { type: 'string' }, sites: { type: 'string' }, id: { type: 'string' } },
+    strict: true,
+  });
+  const config = loadConfig();
+  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const tokens = createApiTokens({ db: database.db });
+  try {
+    switch (command) {
+      case 'create': {
+        const name = values.name?.trim();
+        if (!name || name.length > 200) throw new Error('--name is required (at most 200 characters)');
+        const scopes = (values.scopes ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        const unknown = scopes.find((s) => !(API_SCOPES as readonly string[]).includes(s));
+        if (!scopes.length || unknown !== undefined) throw new Error(`--scopes must name one or more of: ${API_SCOPES.join(', ')}`);
+        const all = (await database.db.selectFrom('sites').select('key').execute()).map((s) => s.key);
+        const sites = values.sites
+          ? values.sites
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : all;
+        const missing = sites.find((k) => !all.includes(k));
+        if (missing !== undefined || !sites.length) throw new Error(`no site ${missing ?? ''}`.trim());
+        const { token, secret } = await tokens.create({ name, scopes: scopes as ApiScope[], siteKeys: sites, createdBy: null });
+        out(`Created token ${token.id} "${token.name}" (${token.scopes.join(', ')}; sites ${token.siteKeys.join(', ')})`);
+        out(`Secret (shown only now): ${secret}`);
+        return 0;
+      }
+      case 'list': {
+        for (const t of await tokens.list()) {
+          const used = t.lastUsedAt ? new Date(t.lastUsedAt).toISOString() : 'never used';
+          out(`${t.id}\t${t.name}\t${t.prefix}…\t${t.scopes.join(',')}\t${used}${t.revokedAt ? '\trevoked' : ''}`);
+        }
+        return 0;
+      }
+      case 'revoke': {
+        if (!values.id) throw new Error('--id is required');
+        if (!(await tokens.revoke(values.id))) throw new Error(`no live token ${values.id}`);
+        out(`Revoked ${values.id}`);
         return 0;
       }
       default:

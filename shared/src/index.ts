@@ -120,6 +120,14 @@ export type {
   RetentionStatusResponse,
   MailInboundResponse,
   WidgetLinkResponse,
+  ApiScope,
+  ApiTokenView,
+  ApiTokenListResponse,
+  ApiTokenCreatedResponse,
+  WebhookEvent,
+  WebhookView,
+  WebhookDeliveryView,
+  VisitorConversationListResponse,
 } from './rest.js';
 export { DEFAULT_WIDGET_COLOR, SITE_LIMITS } from './site-settings.js';
 export type { SiteSettings, BusinessHours, LauncherOffset, Weekday } from './site-settings.js';

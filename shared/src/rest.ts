@@ -424,3 +424,75 @@ export interface WidgetLinkResponse {
   conversationId: string;
   visitorId: string;
 }
+
+// ---- integrations: API tokens and webhooks (docs/integrations.md, docs/api.md)
+
+/** What an API token may do. */
+export type ApiScope = 'conversations:read' | 'conversations:write' | 'messages:write' | 'faq:manage' | 'sites:manage' | 'metrics:read';
+
+/** An API token as lists show it; the secret is only in `ApiTokenCreatedResponse`. */
+export interface ApiTokenView {
+  id: string;
+  name: string;
+  /** The secret's first characters, to recognise it. */
+  prefix: string;
+  scopes: ApiScope[];
+  siteKeys: string[];
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** `GET /api/tokens`. */
+export interface ApiTokenListResponse {
+  tokens: ApiTokenView[];
+}
+
+/** `POST /api/tokens` → 201: the secret, shown this once. */
+export interface ApiTokenCreatedResponse {
+  token: ApiTokenView;
+  secret: string;
+}
+
+/** Events a webhook can subscribe to. */
+export type WebhookEvent =
+  | 'conversation.created'
+  | 'conversation.handoff_requested'
+  | 'conversation.assigned'
+  | 'conversation.resolved'
+  | 'conversation.rated'
+  | 'message.created.visitor'
+  | 'message.created.agent'
+  | 'message.created.bot'
+  | 'offline_ticket.created';
+
+export interface WebhookView {
+  id: string;
+  siteKey: string;
+  url: string;
+  events: WebhookEvent[];
+  enabled: boolean;
+  disabledReason: string | null;
+  consecutiveFailures: number;
+  createdAt: number;
+}
+
+export interface WebhookDeliveryView {
+  id: string;
+  webhookId: string;
+  conversationId: string;
+  event: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastStatus: number | null;
+  lastResponse: string | null;
+  lastError: string | null;
+  createdAt: number;
+  deliveredAt: number | null;
+}
+
+/** `GET /api/visitor/conversations`: the visitor's conversations, with the same verified user's on other devices, newest first. */
+export interface VisitorConversationListResponse {
+  conversations: ConversationView[];
+}

@@ -3,14 +3,19 @@
 export type Lang = 'de' | 'en';
 export type Position = 'left' | 'right';
 
-export interface IdentifyOptions {
-  /** Your user id. */
-  id: string;
-  name?: string;
-  email?: string;
-  /** Hex HMAC-SHA256(id, site secret), computed on your server. Without a valid hash the identity is not trusted. */
-  hash: string;
-}
+export type IdentifyOptions =
+  | {
+      /** Your user id. */
+      id: string;
+      name?: string;
+      email?: string;
+      /** Hex HMAC-SHA256(id, site secret), computed on your server. Without a valid hash the identity is not trusted. */
+      hash: string;
+    }
+  | {
+      /** Or your login as a JWT (HS256 with the site secret; `sub`, `exp` required; `name`, `email`). */
+      jwt: string;
+    };
 
 export interface ServusEventMap {
   open: Record<string, never>;

@@ -1,12 +1,12 @@
 // Routes are paths under /console (the server answers every /console/* with the app).
-export type Section = 'queue' | 'mine' | 'all' | 'faq' | 'dashboard' | 'settings';
+export type Section = 'queue' | 'mine' | 'all' | 'faq' | 'dashboard' | 'settings' | 'integrations';
 
 export interface Route {
   section: Section;
   conversationId: string | null;
 }
 
-const SECTIONS: readonly Section[] = ['queue', 'mine', 'all', 'faq', 'dashboard', 'settings'];
+const SECTIONS: readonly Section[] = ['queue', 'mine', 'all', 'faq', 'dashboard', 'settings', 'integrations'];
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function parseRoute(pathname: string): Route {

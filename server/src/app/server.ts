@@ -44,6 +44,10 @@ import { createMailInbound } from '../mail/inbound.js';
 import { startSmtpListener } from '../mail/smtp-listener.js';
 import { createPrivacy } from '../privacy/privacy.js';
 import { createRetention } from '../privacy/retention.js';
+import { createApiTokens } from '../auth/api-tokens.js';
+import { createWebhooks } from '../webhooks/webhooks.js';
+import { createAddressPolicy } from '../webhooks/ssrf.js';
+import { webhookRoutes } from '../http/api-v1/webhook-routes.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -262,6 +266,23 @@ export async function startServus({
   const privacy = createPrivacy({ db });
   const retention = createRetention({ jobs, sites, privacy, audit, logger });
 
+  // Webhooks: a subscriber of the committed changes writing the durable outbox (webhooks/).
+  const webhookPolicy = createAddressPolicy(config.webhookAllowAddresses);
+  const webhooks = createWebhooks({
+    db,
+    jobs,
+    hub,
+    mailer,
+    logger,
+    policy: webhookPolicy,
+    timeoutMs: config.webhookTimeoutSeconds * 1000,
+    maxResponseBytes: config.webhookMaxResponseBytes,
+    retryBaseMs: config.webhookRetryBaseSeconds * 1000,
+    retryForMs: config.webhookRetryHours * 3_600_000,
+    disableAfterFailures: config.webhookDisableAfterFailures,
+    consoleOrigin: () => config.publicUrl ?? `http://localhost:${port}`,
+  });
+  const stopWebhooks = webhooks.connect(conversations.changes);
   const originRefused = createOriginRefusals(logger);
   const sockets = createSocketServer({
     config,
@@ -296,6 +317,20 @@ export async function startServus({
     attachments,
     privacy: { privacy, audit, retention },
     mail: { inbound, maxBytes: config.mailInboundMaxBytes, token: config.inboundMailToken },
+    integrations: {
+      tokens: createApiTokens({ db }),
+      db,
+      conversations,
+      agentActor: (id) => auth.agentActor(id),
+      faqDir,
+      faqShared: faqSync,
+      maxMessageChars: config.maxMessageChars,
+      requestsPerMinute: config.apiRequestsPerMinute,
+      redis,
+      redisPrefix: config.redisPrefix,
+      extraRoutes: webhookRoutes({ webhooks, policy: webhookPolicy }),
+      webhooks: { webhooks, policy: webhookPolicy },
+    },
     widgetDir: join(repoRoot, 'widget', 'dist'),
     health: async () => {
       const dependencies = { database: await pingDatabase(db), redis: hub.health() };
@@ -338,6 +373,7 @@ export async function startServus({
         metricsServer?.close();
         absence.stop();
         stopRetention();
+        stopWebhooks();
         await sockets.close();
         await jobs.stop();
         assigner.stop();
@@ -345,6 +381,7 @@ export async function startServus({
         // Bot answers still streaming are logged (or dropped) before the write queue drains.
         await conversations.bot.settled();
         await writes.drain();
+        await webhooks.settled();
         bot.close?.();
         await faqSync.stop();
         mail.close();

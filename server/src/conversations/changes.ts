@@ -15,6 +15,8 @@ import type { ConversationRow, EventRow } from './views.js';
 export type ChangeCause =
   | { kind: 'visitor'; id: string }
   | { kind: 'agent'; id: string; name: string }
+  /** An integration through the REST API (the token's id and name). */
+  | { kind: 'integration'; id: string; name: string }
   /** The bot's deferred (model) answer, logged after the visitor's message. */
   | { kind: 'bot' }
   /** Auto-assignment, an absent agent's chats going back to the queue. */

@@ -3,9 +3,10 @@
 // lifecycle reducer, events with their seqs, and the bot's turn when the conversation is with the
 // bot. What is written goes to the committed-change stream (commit.ts); nothing here sends a frame.
 import { ErrorCode, type AckFrame, type AttachmentInfo } from '@servus/shared';
-import type { AgentActor, VisitorActor } from '../core/actors.js';
+import type { AgentActor, IntegrationActor, VisitorActor } from '../core/actors.js';
 import { ServusError, notFound } from '../core/errors.js';
 import { identityHash, safeEqualHex } from '../core/ids.js';
+import { verifyIdentityJwt } from '../auth/identity-token.js';
 import type { BotTurns, DeferredJob } from './bot-turns.js';
 import type { ChangeStream } from './changes.js';
 import { nothing, type Commit, type OpResult } from './commit.js';
@@ -44,8 +45,9 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
           ...(cmd.conversationId ? { conversations: [cmd.conversationId] } : { visitors: [visitor.id] }),
         }
       : undefined;
-  const agentKeys = (agent: AgentActor, cmd: InConversation): BatchKeys | undefined =>
+  const agentKeys = (agent: AgentActor | IntegrationActor, cmd: InConversation): BatchKeys | undefined =>
     declare ? { cids: [[actorKey(agent), cmd.cid]], conversations: [cmd.conversationId] } : undefined;
+  const causeOf = (by: AgentActor | IntegrationActor) => ({ kind: by.kind, id: by.id, name: by.name }) as const;
   /**
    * What a command wrote: its ack (with the id and seq of `acked` in the sender's sequence, when it
    * logged one) and the change for the stream.
@@ -285,17 +287,34 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     return { type: 'ack', cid: cmd.cid };
   }
 
-  /** Verifies HMAC-SHA256(id, site secret) before trusting who the visitor says they are. */
+  /**
+   * Verifies HMAC-SHA256(id, site secret), or a JWT signed with the site secret (auth/identity-token.ts),
+   * before trusting who the visitor says they are. A verified identity links the visitor to the same
+   * user's visitors on other devices (their conversations become one history); a refused one stores nothing.
+   */
   async function identify(
     visitor: VisitorActor,
-    cmd: Cid & { id: string; name?: string | undefined; email?: string | undefined; hash: string },
+    cmd: Cid & {
+      id?: string | undefined;
+      name?: string | undefined;
+      email?: string | undefined;
+      hash?: string | undefined;
+      jwt?: string | undefined;
+    },
     secret: string | null,
   ): Promise<AckFrame> {
-    if (!secret || !safeEqualHex(identityHash(cmd.id, secret), cmd.hash)) {
-      throw new ServusError(ErrorCode.FORBIDDEN, 'The identity hash does not match.', { path: 'hash' });
+    let who: { externalId: string; name: string | null; email: string | null };
+    if (cmd.jwt !== undefined) {
+      const verified = verifyIdentityJwt(cmd.jwt, secret, now());
+      who = { externalId: verified.id, name: verified.name, email: verified.email };
+    } else {
+      if (!secret || !cmd.id || !cmd.hash || !safeEqualHex(identityHash(cmd.id, secret), cmd.hash)) {
+        throw new ServusError(ErrorCode.FORBIDDEN, 'The identity hash does not match.', { path: 'hash' });
+      }
+      who = { externalId: cmd.id, name: cmd.name ?? null, email: cmd.email ?? null };
     }
-    await repo.visitors.identify(visitor.id, { externalId: cmd.id, name: cmd.name ?? null, email: cmd.email ?? null }, now());
-    visitor.name = cmd.name ?? null;
+    await repo.visitors.identify(visitor.id, who, now());
+    visitor.name = who.name;
     return { type: 'ack', cid: cmd.cid };
   }
 
@@ -356,7 +375,7 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
   }
 
   async function agentLifecycle(
-    agent: AgentActor,
+    agent: AgentActor | IntegrationActor,
     cmd: InConversation,
     action: (at: number) => LifecycleAction,
     assigneeName?: string,
@@ -364,7 +383,7 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     return (await commit(
       async (tx) => {
         const dup = await repo.findDuplicate(tx, agent, cmd.cid, { conversationId: cmd.conversationId, kind: 'status' });
-        if (dup) return nothing(dup, agentCause(agent));
+        if (dup) return nothing(dup, causeOf(agent));
         const conv = await repo.agentConversation(tx, agent, cmd.conversationId, true);
         const wasQueued = conv.status === 'queued';
         const events: EventRow[] = [];
@@ -377,14 +396,14 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
         return written('agent', cmd.cid, conv, events[0], events, {
           change,
           queueChanged: wasQueued || conv.status === 'queued',
-          cause: agentCause(agent),
+          cause: causeOf(agent),
         });
       },
       agentKeys(agent, cmd),
     ))!;
   }
 
-  async function transfer(agent: AgentActor, cmd: InConversation & { agentId: string }): Promise<AckFrame> {
+  async function transfer(agent: AgentActor | IntegrationActor, cmd: InConversation & { agentId: string }): Promise<AckFrame> {
     const target = await repo.db
       .selectFrom('agents')
       .innerJoin('agent_sites', 'agent_sites.agent_id', 'agents.id')
@@ -522,6 +541,82 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     return ids.length;
   }
 
+  // ------------------------------------------------------------------------------------------
+  // Integrations (REST API v1, with a token)
+
+  const integrationCause = (by: IntegrationActor) => causeOf(by);
+
+  /**
+   * A message from an integration, authored as the bot under the integration's name: it changes no
+   * status (a conversation with the bot stays with it, a queued one stays queued).
+   */
+  async function integrationMessage(
+    by: IntegrationActor,
+    cmd: InConversation & { text: string; name?: string | undefined },
+    kind: 'message' | 'note' = 'message',
+  ): Promise<AckFrame> {
+    return (await commit(async (tx) => {
+      const dup = await repo.findDuplicate(tx, by, cmd.cid, { conversationId: cmd.conversationId, kind });
+      if (dup) return nothing(dup, integrationCause(by));
+      const conv = await repo.agentConversation(tx, by, cmd.conversationId, true);
+      if (kind === 'message' && conv.status === 'resolved')
+        throw new ServusError(ErrorCode.INVALID_STATE, 'This conversation is resolved; reopen it first.');
+      const at = now();
+      const message = repo.appendEvent(
+        conv,
+        { kind, authorType: 'bot', authorId: by.id, authorName: cmd.name ?? by.name, text: cmd.text, cid: cmd.cid, actorKey: actorKey(by) },
+        at,
+      );
+      conv.updated_at = at;
+      await repo.saveConversation(tx, conv, [message], false);
+      return written('agent', cmd.cid, conv, message, [message], { change: null, queueChanged: false, cause: integrationCause(by) });
+    }))!;
+  }
+
+  /**
+   * A conversation opened from the server side for a known visitor, with a first message from an
+   * agent (who then has it) or an integration (the bot keeps it). A visitor with an open
+   * conversation gets no second one: CONFLICT.
+   */
+  async function openConversation(
+    by: AgentActor | IntegrationActor,
+    cmd: Cid & { visitorId: string; text: string; name?: string | undefined },
+  ): Promise<AckFrame> {
+    const cause = by.kind === 'agent' ? agentCause(by) : integrationCause(by);
+    return (await commit(async (tx) => {
+      const dup = await repo.findDuplicate(tx, by, cmd.cid, { kind: 'message' });
+      if (dup) return nothing(dup, cause);
+      const visitor = await tx.selectFrom('visitors').select(['id', 'site_key', 'name']).where('id', '=', cmd.visitorId).executeTakeFirst();
+      if (!visitor || !by.siteKeys.includes(visitor.site_key)) throw notFound('visitor');
+      const current = await repo.currentConversation(tx, visitor.id);
+      if (current && current.status !== 'resolved') {
+        throw new ServusError(ErrorCode.CONFLICT, 'The visitor has an open conversation; write into it.', { path: 'visitorId' });
+      }
+      const at = now();
+      const conv = repo.newConversation({ kind: 'visitor', id: visitor.id, siteKey: visitor.site_key, name: visitor.name }, at, null);
+      const events: EventRow[] = [];
+      if (by.kind === 'agent') {
+        applyLifecycle(repo, conv, { type: 'claim', agentId: by.id, at }, events, { actor: by, assigneeName: by.name });
+      }
+      const message = repo.appendEvent(
+        conv,
+        {
+          kind: 'message',
+          authorType: by.kind === 'agent' ? 'agent' : 'bot',
+          authorId: by.id,
+          authorName: by.kind === 'agent' ? by.name : (cmd.name ?? by.name),
+          text: cmd.text,
+          cid: cmd.cid,
+          actorKey: actorKey(by),
+        },
+        at,
+      );
+      events.push(message);
+      await repo.saveConversation(tx, conv, events, true);
+      return written('agent', cmd.cid, conv, message, events, { change: 'created', queueChanged: false, cause });
+    }))!;
+  }
+
   return {
     visitorMessage,
     requestHandoff,
@@ -537,12 +632,14 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     sendAttachment,
     addNote: (agent: AgentActor, cmd: InConversation & { text: string }) => agentMessage(agent, cmd, 'note'),
     claim: (agent: AgentActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'claim', agentId: agent.id, at })),
-    resolve: (agent: AgentActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'resolve', at })),
+    resolve: (agent: AgentActor | IntegrationActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'resolve', at })),
     reopen: (agent: AgentActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'reopen', agentId: agent.id, at })),
     release: (agent: AgentActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'release', at })),
     transfer,
     markRead,
     assignQueued,
     returnToQueue,
+    integrationMessage,
+    openConversation,
   };
 }

@@ -82,6 +82,22 @@ export function createConversations(options: ConversationsOptions) {
     bot: { onDraft: bot.onDraft, settled: bot.settled },
     /** Reads of single conversations and their log (access rules included). */
     visitorConversation: (visitor: Parameters<typeof repo.visitorConversation>[1], id: string) => repo.visitorConversation(db, visitor, id),
+    /** Reading only: the visitor's conversation or one of the same verified user on another device. */
+    visitorHistoryConversation: repo.visitorHistoryConversation,
+    /** The visitors that are one verified user with this one (itself alone when unverified). */
+    linkedVisitors: (visitorId: string) => repo.linkedVisitors(db, visitorId),
+    /** The visitor's conversations on every device of the same verified user, newest first. */
+    async visitorHistory(visitorId: string, limit = 50) {
+      const ids = await repo.linkedVisitors(db, visitorId);
+      const rows = await db
+        .selectFrom('conversations')
+        .selectAll()
+        .where('visitor_id', 'in', ids)
+        .orderBy('created_at', 'desc')
+        .limit(limit)
+        .execute();
+      return Promise.all(rows.map((row) => queries.viewFor(row, 'visitor')));
+    },
     agentConversation: (agent: Parameters<typeof repo.agentConversation>[1], id: string) => repo.agentConversation(db, agent, id),
     conversationById: repo.conversationById,
     conversationsById: repo.conversationsById,

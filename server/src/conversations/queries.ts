@@ -88,6 +88,8 @@ export function createConversationQueries({ repo, queue }: { repo: ConversationR
 
   return {
     viewFor,
+    /** List rows as agents see them (the REST API pages its own queries through this). */
+    views,
 
     /** The queue of the agent's sites, oldest first, then the agent's own open conversations. */
     async queueSnapshot(agent: AgentActor): Promise<ConversationView[]> {
@@ -148,10 +150,11 @@ export function createConversationQueries({ repo, queue }: { repo: ConversationR
     /** One conversation for the agents' view: the visitor with their context, earlier conversations, labels. */
     async detail(conv: ConversationRow) {
       const visitor = await db.selectFrom('visitors').selectAll().where('id', '=', conv.visitor_id).executeTakeFirstOrThrow();
+      // Earlier conversations of the same verified user on every device (an unverified visitor: this one only).
       const earlierRows = await db
         .selectFrom('conversations')
         .selectAll()
-        .where('visitor_id', '=', conv.visitor_id)
+        .where('visitor_id', 'in', await repo.linkedVisitors(db, conv.visitor_id))
         .where('id', '!=', conv.id)
         .orderBy('created_at', 'desc')
         .limit(20)

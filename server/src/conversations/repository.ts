@@ -32,8 +32,8 @@ export interface NewEvent {
   internal?: boolean;
 }
 
-/** The key a sender's cids are unique under: `v:` visitors, `a:` agents, `b:bot` deferred bot answers. */
-export const actorKey = (actor: Actor) => `${actor.kind === 'visitor' ? 'v' : 'a'}:${actor.id}`;
+/** The key a sender's cids are unique under: `v:` visitors, `a:` agents, `i:` integrations (tokens), `b:bot` deferred bot answers. */
+export const actorKey = (actor: Actor) => `${actor.kind === 'visitor' ? 'v' : actor.kind === 'agent' ? 'a' : 'i'}:${actor.id}`;
 
 export interface ConversationRepositoryOptions {
   db: Kysely<Database>;
@@ -183,8 +183,42 @@ export function createConversationRepository({ db, dialect, sqlite: fast, pg: ba
     return row;
   }
 
+  /** For reading only: the visitor's own conversation or one of the same verified user on another device. */
+  async function visitorHistoryConversation(visitor: VisitorActor, conversationId: string): Promise<ConversationRow> {
+    const row = await db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst();
+    if (!row || (row.visitor_id !== visitor.id && !(await linkedVisitors(db, visitor.id)).includes(row.visitor_id))) throw notFound();
+    return row;
+  }
+
+  /**
+   * The visitors that are one person with this one: this one, and when its identity was verified (an
+   * identify with a valid hash or JWT), every verified visitor of the site with the same user id.
+   * An unverified identity (a pre-chat email, a refused identify) links nothing.
+   */
+  async function linkedVisitors(tx: Executor, visitorId: string): Promise<string[]> {
+    const me = await tx
+      .selectFrom('visitors')
+      .select(['site_key', 'external_id', 'verified'])
+      .where('id', '=', visitorId)
+      .executeTakeFirst();
+    if (!me || me.verified !== 1 || !me.external_id) return [visitorId];
+    const rows = await tx
+      .selectFrom('visitors')
+      .select('id')
+      .where('site_key', '=', me.site_key)
+      .where('external_id', '=', me.external_id)
+      .where('verified', '=', 1)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   /** A conversation of one of the agent's sites (locked when asked inside a transaction). */
-  async function agentConversation(tx: Executor, agent: AgentActor, conversationId: string, lock = false): Promise<ConversationRow> {
+  async function agentConversation(
+    tx: Executor,
+    agent: Pick<AgentActor, 'siteKeys'>,
+    conversationId: string,
+    lock = false,
+  ): Promise<ConversationRow> {
     const row =
       lock && inTx(tx)
         ? await lockConversation(tx, conversationId)
@@ -485,6 +519,9 @@ export function createConversationRepository({ db, dialect, sqlite: fast, pg: ba
     agentConversation,
     currentConversation,
     conversationForVisitor,
+    newConversation,
+    linkedVisitors,
+    visitorHistoryConversation,
     recordUnanswered,
     recordReached,
     botTurn,

@@ -49,9 +49,9 @@ export function applyLifecycle(
       conv,
       {
         kind: 'status',
-        authorType: extra.actor ? extra.actor.kind : 'system',
+        authorType: extra.actor ? (extra.actor.kind === 'integration' ? 'bot' : extra.actor.kind) : 'system',
         authorId: extra.actor?.id ?? null,
-        authorName: extra.actor?.kind === 'agent' ? extra.actor.name : null,
+        authorName: extra.actor?.kind === 'agent' || extra.actor?.kind === 'integration' ? extra.actor.name : null,
         text: extra.text ?? change,
         data: {
           change,

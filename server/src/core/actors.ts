@@ -17,7 +17,16 @@ export interface AgentActor {
   siteKeys: string[];
 }
 
-export type Actor = VisitorActor | AgentActor;
+/** An integration writing through the REST API with a token (auth/api-tokens.ts), under its own name. */
+export interface IntegrationActor {
+  kind: 'integration';
+  /** The token's id. */
+  id: string;
+  name: string;
+  siteKeys: string[];
+}
+
+export type Actor = VisitorActor | AgentActor | IntegrationActor;
 
 /** An agent as a session knows them: with the email and role the console shows. */
 export type SessionAgent = AgentActor & { email: string; role: 'admin' | 'agent' };

@@ -160,6 +160,28 @@ export const configSchema = z.object({
   mailLinkTtlHours: int(1, 24 * 30).default(72),
   /** Bearer token the HTTP endpoint for inbound mail (POST /api/mail/inbound) also requires; unset: the reply address alone. */
   inboundMailToken: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
+  // Integrations (docs/integrations.md).
+  /** REST API v1 requests per token per minute (counted across instances with Redis). */
+  apiRequestsPerMinute: int(1, 1_000_000).default(600),
+  /**
+   * Addresses or CIDR ranges webhooks may reach although they are private, loopback or link-local
+   * (comma-separated, e.g. `127.0.0.1` or `10.0.0.0/8`); empty: none.
+   */
+  webhookAllowAddresses: z
+    .union([z.array(z.string()), z.string()])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[0-9a-fA-F.:]+(\/\d{1,3})?$/, 'must be IP addresses or CIDR ranges')).max(100))
+    .default([]),
+  /** Longest one webhook delivery may take, connection to end of the answer. */
+  webhookTimeoutSeconds: z.coerce.number().min(0.1).max(60).default(10),
+  /** Bytes of a receiver's answer kept for the delivery log. */
+  webhookMaxResponseBytes: int(0, 65_536).default(4096),
+  /** First retry of a failed delivery after this many seconds, doubling up to an hour. */
+  webhookRetryBaseSeconds: z.coerce.number().min(0.01).max(3600).default(10),
+  /** A failing delivery is retried this long before it is given up. */
+  webhookRetryHours: z.coerce.number().min(0.0001).max(168).default(24),
+  /** Failed attempts in a row after which a webhook is disabled (and the site's admins emailed). */
+  webhookDisableAfterFailures: int(1, 10_000).default(50),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -38,6 +38,9 @@ import type { AuditLog } from '../privacy/audit.js';
 import type { Privacy } from '../privacy/privacy.js';
 import type { Retention } from '../privacy/retention.js';
 import { join } from 'node:path';
+import { integrationApi, type IntegrationOptions } from './api-v1/index.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { webhookAdminRoutes } from './routes/webhooks.js';
 
 export interface AppOptions {
   config: Config;
@@ -71,6 +74,8 @@ export interface AppOptions {
   privacy?: { privacy: Privacy; audit: AuditLog; retention: Retention } | undefined;
   /** Replies by email posted by a mail provider (docs/email.md). */
   mail?: { inbound: MailInbound; maxBytes: number; token?: string | undefined } | undefined;
+  /** API tokens, the REST API v1 and its OpenAPI document (docs/integrations.md). */
+  integrations?: IntegrationOptions;
 }
 
 export function createApp(options: AppOptions) {
@@ -163,8 +168,18 @@ export function createApp(options: AppOptions) {
     .route('/', proactiveRuleRoutes({ sites }))
     // The site's bot calibration and control, and what to fix in its FAQ (docs/bot-learning.md).
     .route('/', siteBotRoutes(bot));
+  // Webhooks of a site for its admins (the console's Integrations section; docs/integrations.md).
+  if (options.integrations?.webhooks) siteApi.route('/', webhookAdminRoutes(options.integrations.webhooks));
   app.route('/api/sites', agentApi(siteApi));
   if (options.privacy) app.route('/api/privacy', agentApi(privacyRoutes({ ...options.privacy, sites, forwarded })));
+
+  // Integrations: admins' API tokens, the token-authenticated REST API v1 and its OpenAPI document.
+  if (options.integrations) {
+    const api = integrationApi(options.integrations);
+    app.route('/api/tokens', agentApi(tokenRoutes({ tokens: options.integrations.tokens })));
+    app.route('/api/v1', api.v1);
+    app.route('/api/openapi.json', api.openapi);
+  }
 
   return app;
 }

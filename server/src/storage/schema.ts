@@ -276,6 +276,9 @@ export interface Database {
   mail_link_tokens: MailLinkTokensTable;
   mail_log: MailLogTable;
   audit_log: AuditLogTable;
+  api_tokens: ApiTokensTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   faq_files: FaqFilesTable;
   instances: InstancesTable;
   presence_connections: PresenceConnectionsTable;
@@ -324,4 +327,56 @@ export interface AttachmentChunksTable {
   attachment_id: string;
   n: number;
   data: Uint8Array;
+}
+
+/** An integration's API token (auth/api-tokens.ts): the secret itself is shown once and never stored. */
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  /** SHA-256 (hex) of the secret. */
+  token_hash: string;
+  /** The first characters of the secret, to recognise it in a list. */
+  prefix: string;
+  /** JSON array of scopes. */
+  scopes: string;
+  /** JSON array of the site keys the token may act on. */
+  site_keys: string;
+  created_by: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** A site's webhook subscription (webhooks/). */
+export interface WebhooksTable {
+  id: string;
+  site_key: string;
+  url: string;
+  /** HMAC-SHA256 key of the signatures. */
+  secret: string;
+  /** JSON array of event names. */
+  events: string;
+  enabled: number;
+  disabled_reason: string | null;
+  consecutive_failures: number;
+  created_at: number;
+}
+
+/** One delivery of one event to one webhook: the durable outbox and the delivery log. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  conversation_id: string;
+  /** The conversation's event seq the delivery is about: deliveries of a conversation go out in this order. */
+  seq: number;
+  event: string;
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  last_status: number | null;
+  last_response: string | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
 }

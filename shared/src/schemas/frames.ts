@@ -95,15 +95,28 @@ export const conversationRate = z
     message: 'give at least one of csat, nps, ces',
   });
 
-export const visitorIdentify = z.object({
-  type: z.literal('visitor.identify'),
-  cid,
-  id: storableString().min(1).max(128),
-  name: shortText(200).optional(),
-  email: z.email().max(254).optional(),
-  /** HMAC-SHA256(id, site secret), hex. */
-  hash: z.string().regex(/^[0-9a-f]{64}$/i, 'must be a hex HMAC-SHA256'),
-});
+export const visitorIdentify = z
+  .object({
+    type: z.literal('visitor.identify'),
+    cid,
+    id: storableString().min(1).max(128).optional(),
+    name: shortText(200).optional(),
+    email: z.email().max(254).optional(),
+    /** HMAC-SHA256(id, site secret), hex. */
+    hash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/i, 'must be a hex HMAC-SHA256')
+      .optional(),
+    /** Or the site's login as a JWT: HS256 with the site secret, `sub` the id, `exp` required, `name` and `email` optional. */
+    jwt: z
+      .string()
+      .max(4096)
+      .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'must be a compact JWT')
+      .optional(),
+  })
+  .refine((f) => (f.jwt !== undefined ? f.id === undefined && f.hash === undefined : f.id !== undefined && f.hash !== undefined), {
+    message: 'send id and hash, or jwt',
+  });
 
 export const conversationClose = z.object({
   type: z.literal('conversation.close'),

@@ -6,14 +6,14 @@ import type { Session } from './session.js';
 /** Runs `identify` or `shutdown`; `close` stops the socket (forgetting its outbox) and the greeting. */
 export function run(cmd: Command, s: Session, close: () => void): void {
   if (cmd[0] === 'identify') {
-    const u = cmd[1];
-    if (!u || typeof u.id !== 'string' || typeof u.hash !== 'string') return console.warn('[servus] identify: id and hash needed');
+    const u = cmd[1] as { id?: unknown; hash?: unknown; jwt?: unknown; name?: string; email?: string } | undefined;
+    if (!u || (typeof u.jwt !== 'string' && (typeof u.id !== 'string' || typeof u.hash !== 'string')))
+      return console.warn('[servus] identify: id and hash, or jwt, needed');
     s.cmd({
       type: 'visitor.identify',
-      id: u.id,
-      hash: u.hash,
-      ...(u.name ? { name: u.name } : {}),
-      ...(u.email ? { email: u.email } : {}),
+      ...(typeof u.jwt === 'string'
+        ? { jwt: u.jwt }
+        : { id: u.id as string, hash: u.hash as string, ...(u.name ? { name: u.name } : {}), ...(u.email ? { email: u.email } : {}) }),
     });
   } else if (cmd[0] === 'shutdown') {
     close();

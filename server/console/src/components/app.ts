@@ -15,6 +15,7 @@ import './conversation-list.js';
 import './conversation-view.js';
 import './faq-editor.js';
 import './settings-page.js';
+import './integrations-page.js';
 import './shortcuts-help.js';
 
 export class ServusConsole extends LitElement {
@@ -206,6 +207,7 @@ export class ServusConsole extends LitElement {
           ${nav('queue', t('queue'), queued, 'g q')} ${nav('mine', t('mine'), store.mine().length, 'g m')} ${nav('all', t('all'), 0, 'g a')}
           <div class="sep"></div>
           ${nav('faq', t('faq'))} ${nav('dashboard', t('dashboard'))} ${nav('settings', t('settings'))}
+          ${ctx.me.role === 'admin' ? nav('integrations', t('integrations')) : nothing}
           <div class="grow"></div>
           ${ctx.connection !== 'online' ? html`<div class="conn" role="status">${t('connecting')}</div>` : nothing}
           <div class="me">
@@ -247,7 +249,9 @@ export class ServusConsole extends LitElement {
               ? html`<servus-faq-editor .ctx=${ctx}></servus-faq-editor>`
               : r.section === 'dashboard'
                 ? html`<div class="page"><servus-dashboard .client=${ctx.qc}></servus-dashboard></div>`
-                : html`<servus-settings .ctx=${ctx} .tick=${this._tick}></servus-settings>`
+                : r.section === 'integrations'
+                  ? html`<servus-integrations .ctx=${ctx}></servus-integrations>`
+                  : html`<servus-settings .ctx=${ctx} .tick=${this._tick}></servus-settings>`
         }
       </div>
       ${this._help ? html`<servus-shortcuts .t=${t} @close=${() => (this._help = false)}></servus-shortcuts>` : nothing}

@@ -2,7 +2,12 @@
 // origin the site does not allow), and the visitor's own log (their token as a bearer header,
 // never in the URL). Both are cross-origin by nature.
 import { Hono } from 'hono';
-import { ErrorCode, type VisitorConversationEventsResponse, type WidgetConfigResponse } from '@servus/shared';
+import {
+  ErrorCode,
+  type VisitorConversationEventsResponse,
+  type VisitorConversationListResponse,
+  type WidgetConfigResponse,
+} from '@servus/shared';
 import { widgetAttachmentConfig } from '../../attachments/index.js';
 import type { Auth } from '../../auth/auth.js';
 import type { Config } from '../../core/config.js';
@@ -55,7 +60,8 @@ export function widgetRoutes({ sites, auth, conversations, config, originRefused
   app.get('/visitor/conversations/:id/events', async (c) => {
     c.header('Access-Control-Allow-Origin', '*');
     const visitor = await requireVisitor(auth, c);
-    const conv = await conversations.visitorConversation(visitor, c.req.param('id'));
+    // Also the same verified user's conversations on other devices (history across devices).
+    const conv = await conversations.visitorHistoryConversation(visitor, c.req.param('id'));
     const { rows, more } = await conversations.eventsAfter(conv, 'visitor', afterSeq(c), config.replayBatch);
     const assigneeName = await conversations.agentName(conv.assignee_id);
     return c.json({
@@ -63,6 +69,12 @@ export function widgetRoutes({ sites, auth, conversations, config, originRefused
       events: rows.map((row) => replayedFrameOf(conv, row, 'visitor', assigneeName)),
       more,
     } satisfies VisitorConversationEventsResponse);
+  });
+  // The visitor's conversations, with those of the same verified user on other devices (docs/integrations.md#identity).
+  app.get('/visitor/conversations', async (c) => {
+    c.header('Access-Control-Allow-Origin', '*');
+    const visitor = await requireVisitor(auth, c);
+    return c.json({ conversations: await conversations.visitorHistory(visitor.id) } satisfies VisitorConversationListResponse);
   });
   return app;
 }
