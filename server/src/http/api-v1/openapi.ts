@@ -135,18 +135,72 @@ export function renderApiMarkdown(doc: OpenApiDocument): string {
         }
         out.push('');
       }
-      if (op.requestBody)
-        out.push('Body:', '', '```json', JSON.stringify(op.requestBody.content['application/json'].schema, null, 2), '```', '');
+      if (op.requestBody) out.push('Body:', '', '```ts', schemaText(op.requestBody.content['application/json'].schema), '```', '');
       const [status, ok] = Object.entries(op.responses)[0]!;
-      out.push(`Answer ${status}:`, '', '```json', JSON.stringify(ok.content?.['application/json'].schema ?? {}, null, 2), '```', '');
+      out.push(`Answer ${status}:`, '', '```ts', schemaText(ok.content?.['application/json'].schema ?? {}), '```', '');
       const tag = op.tags[0] ?? 'other';
       byTag.set(tag, [...(byTag.get(tag) ?? []), ...out]);
     }
   }
   for (const [tag, out] of byTag) lines.push(`## ${tag}`, '', ...out);
-  lines.push('## Shared schemas', '', '```json', JSON.stringify(doc.components.schemas, null, 2), '```', '');
+  lines.push('## Shared schemas', '');
+  for (const [name, schema] of Object.entries(doc.components.schemas)) lines.push('```ts', `${name} = ${schemaText(schema)}`, '```', '');
   return lines.join('\n');
 }
+
+/** A JSON Schema as a TypeScript-like type: `{ id: string; status?: 'a' | 'b' }`, descriptions as comments. */
+export function schemaText(schema: JsonSchema, indent = ''): string {
+  const s = schema as JsonSchema & {
+    $ref?: string;
+    type?: string | string[];
+    enum?: unknown[];
+    const?: unknown;
+    anyOf?: JsonSchema[];
+    oneOf?: JsonSchema[];
+    items?: JsonSchema;
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+    additionalProperties?: boolean | JsonSchema;
+    format?: string;
+    minimum?: number;
+    maximum?: number;
+    maxLength?: number;
+    default?: unknown;
+  };
+  if (s.$ref) return s.$ref.split('/').pop()!;
+  if (s.enum) return s.enum.map((v) => JSON.stringify(v).replace(/"/g, "'")).join(' | ');
+  if (s.const !== undefined) return JSON.stringify(s.const).replace(/"/g, "'");
+  const union = s.anyOf ?? s.oneOf;
+  if (union) return union.map((u) => schemaText(u, indent)).join(' | ');
+  const types = Array.isArray(s.type) ? s.type : s.type ? [s.type] : [];
+  if (types.length > 1) return types.map((t) => schemaText({ ...s, type: t }, indent)).join(' | ');
+  const type = types[0];
+  if (type === 'array') return `${wrap(schemaText(s.items ?? {}, indent))}[]`;
+  if (type === 'object' || s.properties) {
+    const props = Object.entries(s.properties ?? {});
+    const extra = typeof s.additionalProperties === 'object' ? `[key: string]: ${schemaText(s.additionalProperties, indent + '  ')}` : null;
+    if (!props.length) return extra ? `{ ${extra} }` : s.additionalProperties === false ? '{}' : 'object';
+    const inner = indent + '  ';
+    const rows = props.map(([key, value]) => {
+      const optional = s.required?.includes(key) ? '' : '?';
+      const note = typeof value.description === 'string' ? ` // ${value.description}` : '';
+      return `${inner}${key}${optional}: ${schemaText(value, inner)};${note}`;
+    });
+    if (extra) rows.push(`${inner}${extra};`);
+    return `{\n${rows.join('\n')}\n${indent}}`;
+  }
+  if (type === 'integer' || type === 'number') {
+    // zod's int() says the safe-integer bounds: not worth printing.
+    const min = s.minimum === Number.MIN_SAFE_INTEGER ? undefined : s.minimum;
+    const max = s.maximum === Number.MAX_SAFE_INTEGER ? undefined : s.maximum;
+    const range = min !== undefined || max !== undefined ? ` (${min ?? ''}..${max ?? ''})` : '';
+    return `${type === 'integer' ? 'integer' : 'number'}${range}${s.default !== undefined ? ` = ${String(s.default)}` : ''}`;
+  }
+  if (type === 'string') return `string${s.format ? ` (${s.format})` : ''}${s.maxLength !== undefined ? ` (≤ ${s.maxLength})` : ''}`;
+  return type ?? 'any';
+}
+
+const wrap = (t: string) => (t.includes(' | ') ? `(${t})` : t);
 
 function typeText(schema: JsonSchema): string {
   if (Array.isArray(schema.enum)) return (schema.enum as unknown[]).map((v) => `\`${String(v)}\``).join(' \\| ');
