@@ -195,7 +195,9 @@ async function mainPostgres(): Promise<void> {
   // The first instance migrates and seeds; the second starts on the finished schema.
   const a = await startServus(shared);
   const b = await startServus({ ...shared, SEED_DEMO: 'false' });
-  const pg2 = await throughput(a.url, await loginCookie(a.url), { url2: b.url }, true);
+  // --no-span (for comparison): every conversation on one instance, half on each.
+  const spanning = !process.argv.includes('--no-span');
+  const pg2 = await throughput(a.url, await loginCookie(a.url), { url2: b.url, spanning }, true);
   const pg2Deadlocks = deadlocks(a.output()) + deadlocks(b.output());
   await Promise.all([stop(a.child), stop(b.child)]);
   if (trace) process.stderr.write(a.output() + b.output());
