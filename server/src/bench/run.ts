@@ -181,12 +181,15 @@ async function mainPostgres(): Promise<void> {
   let pg1: Record<string, number> = skipped;
   let pg1Deadlocks = 0;
   if (phase('pg')) {
-    const one = await startServus({ DATABASE_URL, DATABASE_SCHEMA: schema() });
+    // --redis-one (for comparison): the one instance with a Redis of its own too.
+    const ownRedis = process.argv.includes('--redis-one') ? await startPrivateRedis() : null;
+    const one = await startServus({ DATABASE_URL, DATABASE_SCHEMA: schema(), ...(ownRedis ? { REDIS_URL: ownRedis.url } : {}) });
     pg1 = await throughput(one.url, await loginCookie(one.url));
     pg1Deadlocks = deadlocks(one.output());
     await stop(one.child);
     if (trace) process.stderr.write(one.output());
     rmSync(one.dataDir, { recursive: true, force: true });
+    await ownRedis?.close();
   }
   if (!phase('pg2')) return report(sq, pg1, skipped, pg1Deadlocks, 0);
 
