@@ -11,7 +11,7 @@ import type { Config } from '../core/config.js';
 import type { Database } from '../storage/schema.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { openDatabase, type OpenDatabase } from '../storage/db.js';
-import { createWriteQueue } from '../storage/write-queue.js';
+import { createWriteQueue, isConnectionError, isTransientError } from '../storage/write-queue.js';
 import { prepareSqliteStatements } from '../storage/sqlite-statements.js';
 import { createPgBatch } from '../storage/pg-batch.js';
 import { createLocalHub, type Hub } from '../pubsub/hub.js';
@@ -119,7 +119,15 @@ export async function startServus({
     onBatch: (n) => metrics.writeBatchSize.observe(n),
     pipeline: database.commitPipeline,
     beforeBatch: database.checkpointer ? () => (database.checkpointer!.wantsCatchUp ? database.checkpointer!.catchUp() : null) : undefined,
-    onBatchFailed: (err, size) => logger.warn({ err, size }, size > 1 ? 'write batch failed; retrying it in halves' : 'write failed'),
+    onBatchFailed: (err, size) =>
+      logger.warn(
+        { err, size },
+        isConnectionError(err) || isTransientError(err)
+          ? 'write batch failed; running it again'
+          : size > 1
+            ? 'write batch failed; retrying it in halves'
+            : 'write failed',
+      ),
   });
   // Durable jobs (jobs/jobs.ts): features register their kinds here before start().
   const jobs = createJobs({ db, logger });

@@ -33,4 +33,16 @@ describe('npm run bench', () => {
     expect(last.msgs_per_s).toBeGreaterThan(150);
     expect(last.max_msgs_per_s).toBeGreaterThan(0);
   }, 130_000);
+
+  it('measures SQLite, PostgreSQL and two PostgreSQL instances with --postgres and prints the figures as JSON', () => {
+    const res = spawnSync(process.execPath, [run, '--postgres', '--quick'], { encoding: 'utf8', timeout: 170_000 });
+    expect(res.status, res.stderr).toBe(0);
+    const last = JSON.parse(res.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+    for (const key of ['sqlite_max_msgs_per_s', 'pg_max_msgs_per_s', 'pg2_max_msgs_per_s', 'pg2_errors', 'pg2_deadlocks']) {
+      expect(Number.isFinite(last[key]), key).toBe(true);
+    }
+    expect(last.pg_max_msgs_per_s).toBeGreaterThan(0);
+    expect(last.pg2_max_msgs_per_s).toBeGreaterThan(0);
+    expect(last.pg2_errors).toBe(0);
+  }, 180_000);
 });

@@ -11,6 +11,8 @@ interface Args {
    * instance, its agent on the other), the rest stay on one instance, half on each.
    */
   url2?: string;
+  /** With url2: false keeps every conversation on one instance (for comparison: no shared rows, no Redis hop). */
+  spanning?: boolean;
   mode: 'latency' | 'throughput' | 'idle';
   conversations: number;
   rate?: number;
@@ -88,6 +90,7 @@ async function timed<T>(step: string, p: Promise<T>): Promise<T> {
 function placement(i: number): [string, string] {
   if (!args.url2) return [args.url, args.url];
   const [one, two] = [args.url, args.url2];
+  if (args.spanning === false) return i % 2 === 0 ? [one, one] : [two, two];
   if (i % 2 === 0) return i % 4 === 0 ? [one, two] : [two, one];
   return i % 4 === 1 ? [one, one] : [two, two];
 }

@@ -181,12 +181,15 @@ async function mainPostgres(): Promise<void> {
   let pg1: Record<string, number> = skipped;
   let pg1Deadlocks = 0;
   if (phase('pg')) {
-    const one = await startServus({ DATABASE_URL, DATABASE_SCHEMA: schema() });
+    // --redis-one (for comparison): the one instance with a Redis of its own too.
+    const ownRedis = process.argv.includes('--redis-one') ? await startPrivateRedis() : null;
+    const one = await startServus({ DATABASE_URL, DATABASE_SCHEMA: schema(), ...(ownRedis ? { REDIS_URL: ownRedis.url } : {}) });
     pg1 = await throughput(one.url, await loginCookie(one.url));
     pg1Deadlocks = deadlocks(one.output());
     await stop(one.child);
     if (trace) process.stderr.write(one.output());
     rmSync(one.dataDir, { recursive: true, force: true });
+    await ownRedis?.close();
   }
   if (!phase('pg2')) return report(sq, pg1, skipped, pg1Deadlocks, 0);
 
@@ -195,7 +198,9 @@ async function mainPostgres(): Promise<void> {
   // The first instance migrates and seeds; the second starts on the finished schema.
   const a = await startServus(shared);
   const b = await startServus({ ...shared, SEED_DEMO: 'false' });
-  const pg2 = await throughput(a.url, await loginCookie(a.url), { url2: b.url }, true);
+  // --no-span (for comparison): every conversation on one instance, half on each.
+  const spanning = !process.argv.includes('--no-span');
+  const pg2 = await throughput(a.url, await loginCookie(a.url), { url2: b.url, spanning }, true);
   const pg2Deadlocks = deadlocks(a.output()) + deadlocks(b.output());
   await Promise.all([stop(a.child), stop(b.child)]);
   if (trace) process.stderr.write(a.output() + b.output());

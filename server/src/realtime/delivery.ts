@@ -40,7 +40,10 @@ export function createDelivery({
       if (last !== undefined) {
         if (seq <= last) return;
         if (seq > last + 1) {
-          // A gap is never silent: fetch what is missing from the log (this frame included).
+          // A gap is never silent: fetch what is missing from the log (this frame included). Live
+          // frames are held from now on, not only once the replay has begun: one that arrived
+          // meanwhile would be sent and then sent again by the replay (or start a second one).
+          conn.replaying.set(message.conversationId, []);
           void fillGap(conn, message.conversationId, last);
           return;
         }
@@ -60,6 +63,7 @@ export function createDelivery({
     try {
       const conv = await conversations.conversationById(conversationId);
       if (conv) await replay(conn, conv, last);
+      else conn.replaying.delete(conversationId);
     } catch (err) {
       logger.error({ err, conn: conn.id }, 'gap fill failed');
       conn.ws.close(CloseCode.INTERNAL, ErrorCode.INTERNAL);
