@@ -79,7 +79,7 @@ function fromServer(m: ChatMessage, teamReadSeq: number): Msg {
     text: m.text,
     at: m.at,
     ...(m.suggestions?.length ? { suggestions: m.suggestions } : {}),
-    ...(m.attachment ? { attachment: m.attachment } : {}),
+    attachment: m.attachment,
     ...(own ? { delivery: m.seq <= teamReadSeq ? 'read' : 'sent' } : {}),
   };
 }
