@@ -41,6 +41,7 @@ export function distFiles(): {
   forms: string;
   proactive: string;
   hostApi: string;
+  attach: string;
 } {
   const chunks = readdirSync(join(distDir, 'widget'));
   const pick = (prefix: string) => {
@@ -56,5 +57,6 @@ export function distFiles(): {
     forms: pick('Forms'),
     proactive: pick('proactive'),
     hostApi: pick('host-api'),
+    attach: pick('Attach'),
   };
 }

@@ -20,10 +20,11 @@ describe('widget size budgets', () => {
     expect(gz(f.loader, f.entry) + worst).toBeLessThanOrEqual(20_000);
   });
 
-  it('keeps the on-demand chunks small (forms 4.5 kB, proactive greeting 1.5 kB, the JS API 1 kB)', () => {
+  it('keeps the on-demand chunks small (forms 4.5 kB, proactive greeting 1.5 kB, the JS API 1 kB, attachments 3 kB)', () => {
     const f = distFiles();
     expect(gz(f.forms)).toBeLessThanOrEqual(4500);
     expect(gz(f.proactive)).toBeLessThanOrEqual(1500);
     expect(gz(f.hostApi)).toBeLessThanOrEqual(1000);
+    expect(gz(f.attach)).toBeLessThanOrEqual(3000);
   });
 });

@@ -82,7 +82,7 @@ function fromServer(m: ChatMessage, teamReadSeq: number): Msg {
     at: m.at,
     ...(m.suggestions?.length ? { suggestions: m.suggestions } : {}),
     ask: m.askFeedback,
-    ...(m.attachment ? { attachment: m.attachment } : {}),
+    attachment: m.attachment,
     ...(own ? { delivery: m.seq <= teamReadSeq ? 'read' : 'sent' } : {}),
   };
 }

@@ -275,6 +275,21 @@ describe.each(['sqlite', 'postgres'] as const)('attachments on %s', (dialect) =>
     }
   });
 
+  it('answers a refusal found in the first bytes of a large upload, rather than cutting the connection', async () => {
+    await patchSite({ attachments: { types: ['image/png'] } });
+    try {
+      const v = await newVisitor(server.url);
+      const res = await upload(v, textFile(3_000_000), { cid: 'big-text', name: 'log.png' });
+      expect(res.status).toBe(415);
+      expect(await uploadingRows()).toBe(0);
+      // The connection is still good for the next request.
+      expect((await upload(v, PLAIN_PNG(), { cid: 'after', name: 'a.png' })).status).toBe(201);
+      v.client.close();
+    } finally {
+      await patchSite({ attachments: null });
+    }
+  });
+
   it('keeps nothing of an upload cut off halfway, and stores the retry once', async () => {
     const v = await newVisitor(server.url);
     const body = textFile(200_000);

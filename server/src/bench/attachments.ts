@@ -4,6 +4,7 @@
 // SQLite folder (or PostgreSQL with --postgres URL); its RSS is sampled from /proc every 20 ms.
 // Prints a table and, last, one JSON line.
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import WebSocket from 'ws';
 import { SUBPROTOCOL } from '@servus/shared';
 import { startServerProcess } from '../testing/server-process.js';
@@ -12,7 +13,8 @@ const pgIndex = process.argv.indexOf('--postgres');
 const postgres = pgIndex > 0 ? (process.argv[pgIndex + 1] ?? 'postgres://postgres@127.0.0.1:5432/test') : null;
 const MB = 1024 * 1024;
 
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+/** The process's resident memory in bytes (0 once it has exited). */
+const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 
 async function newVisitor(url: string): Promise<string> {
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws/visitor?site=demo`, [SUBPROTOCOL]);
@@ -29,14 +31,32 @@ async function newVisitor(url: string): Promise<string> {
   });
 }
 
-async function upload(url: string, token: string, body: Buffer, cid: string): Promise<string> {
-  const res = await fetch(`${url}/api/visitor/attachments?cid=${cid}&name=bench.txt`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'x-servus-site': 'demo' },
-    body: new Uint8Array(body),
+/**
+ * One upload on a connection of its own: a pooled keep-alive connection left idle while the next
+ * phase's visitors connect may be closed by the server just as the next upload starts writing on it.
+ */
+function upload(url: string, token: string, body: Buffer, cid: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}/api/visitor/attachments?cid=${cid}&name=bench.txt`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { authorization: `Bearer ${token}`, 'x-servus-site': 'demo', 'content-length': String(body.length) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () =>
+          res.statusCode === 201
+            ? resolve((JSON.parse(text) as { attachment: { id: string } }).attachment.id)
+            : reject(new Error(`upload: ${res.statusCode} ${text}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
-  if (res.status !== 201) throw new Error(`upload: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { attachment: { id: string } }).attachment.id;
 }
 
 async function download(url: string, token: string, id: string): Promise<number> {
@@ -55,6 +75,7 @@ async function main() {
     env: {
       SEED_DEMO: 'true',
       ATTACHMENT_UPLOADS_PER_MINUTE: '1000',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       ...(postgres ? { DATABASE_URL: postgres, DATABASE_SCHEMA: `bench_att_${process.pid}` } : {}),
     },
   });
@@ -82,7 +103,13 @@ async function main() {
       global.gc?.();
       const before = rssOf(pid);
       let peak = before;
-      const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 20);
+      const sampler = setInterval(() => {
+        try {
+          peak = Math.max(peak, rssOf(pid));
+        } catch {
+          clearInterval(sampler); // the server is gone: the upload fails and says so
+        }
+      }, 20);
       const t = performance.now();
       await Promise.all(tokens.map((tk, i) => upload(server.url, tk, body, `${tag}${i}`)));
       const seconds = (performance.now() - t) / 1000;
@@ -118,6 +145,9 @@ async function main() {
       `  20 × 9 MB at once     ${result.concurrent20x9MbSeconds} s, server RSS +${result.concurrent20x9MbRssGrowthMB} MB (peak ${result.concurrent20x9MbPeakRssMB} MB)`,
     );
     console.log(JSON.stringify(result));
+  } catch (err) {
+    console.error(server.output().slice(-3000), 'server exit:', server.child.exitCode, server.child.signalCode);
+    throw err;
   } finally {
     await server.stop();
     if (postgres) {

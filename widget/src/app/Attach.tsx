@@ -6,7 +6,9 @@
 import type { AttachmentInfo, AttachmentUploadResponse } from '@servus/shared';
 import { Component, h } from 'preact';
 import { newCid } from '@servus/shared';
+import { storageKey } from '../options.js';
 import type { Msg } from '../state.js';
+import { safeStorage } from '../storage.js';
 import type { Session, View } from './session.js';
 import css from './attach.css?inline';
 
@@ -57,9 +59,15 @@ const changed = () => listeners.forEach((l) => l());
 
 const mb = (bytes: number) => (bytes / 1048576).toFixed(bytes < 1048576 ? 1 : 0);
 
+/** The server's base URL: this chunk lives at BASE/widget/Attach-….js. */
+const base = new URL('../', import.meta.url).href;
+const local = safeStorage(() => localStorage);
+
+/** The visitor's token as the socket stored it (the panel is open, so the socket is connecting). */
 function auth(session: Session) {
-  const a = session.auth();
-  return a.token ? { authorization: `Bearer ${a.token}`, 'x-servus-site': a.site } : null;
+  const site = session.get().config?.key ?? '';
+  const token = local.get(storageKey(site, 'token'));
+  return token ? { authorization: `Bearer ${token}`, 'x-servus-site': site } : null;
 }
 
 /** Queues files for upload (button, drop, paste). */
@@ -80,7 +88,6 @@ const strings = (view: View): Strings => STRINGS[view.lang];
 
 function send(session: Session, u: Upload) {
   const headers = auth(session);
-  const base = session.auth().base;
   if (!headers) {
     // No token yet (the socket is still saying hello): try again once it has one.
     const off = session.subscribe(() => {
@@ -231,12 +238,10 @@ const blobs = new Map<string, Promise<string>>();
 function blobUrl(session: Session, id: string): Promise<string> {
   let url = blobs.get(id);
   if (!url) {
-    url = fetch(`${session.auth().base}api/visitor/attachments/${encodeURIComponent(id)}`, { headers: auth(session) ?? {} }).then(
-      async (res) => {
-        if (!res.ok) throw new Error(String(res.status));
-        return URL.createObjectURL(await res.blob());
-      },
-    );
+    url = fetch(`${base}api/visitor/attachments/${encodeURIComponent(id)}`, { headers: auth(session) ?? {} }).then(async (res) => {
+      if (!res.ok) throw new Error(String(res.status));
+      return URL.createObjectURL(await res.blob());
+    });
     url.catch(() => blobs.delete(id));
     blobs.set(id, url);
   }

@@ -324,8 +324,6 @@ export function createSession({
     addStyles: (css: string) => host.addStyles(css),
     time: (at: number) => formatTime(at, view.lang),
     setOpen,
-    /** Where and as whom to upload a file (Attach.tsx); connects when not yet connected. */
-    auth: () => (ensureConnected(), { base: options.base, site: options.site, token: local.get(key('token')) }),
     /** Sends a chat message; false (with a notice) when it cannot be queued. */
     send(text: string): boolean {
       const body = text.trim();

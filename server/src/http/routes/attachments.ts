@@ -5,7 +5,9 @@
 // download is sandboxed and never sniffed by the browser.
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { AttachmentInfo, AttachmentUploadResponse } from '@servus/shared';
+import type { Readable } from 'node:stream';
+import { ErrorCode, type AttachmentInfo, type AttachmentUploadResponse } from '@servus/shared';
+import { ServusError } from '../../core/errors.js';
 import type { Attachments } from '../../attachments/index.js';
 import type { Auth } from '../../auth/auth.js';
 import { parseQuery, requireVisitor, type Env } from '../toolkit.js';
@@ -26,15 +28,19 @@ function disposition(kind: 'inline' | 'attachment', name: string): string {
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
+type Incoming = Readable & { readableEnded: boolean };
+const incomingOf = (c: Context<Env>) => c.env?.incoming as Incoming | undefined;
+
 /**
  * The request's body as chunks, read as the upload asks for them. Node's request stream itself
- * when there is one: its async iterator pauses the socket while a chunk is being stored (the web
- * stream Hono would make of it reads ahead without backpressure on Node 20, buffering the file).
+ * when there is one: its iterator pauses the socket while a chunk is being stored (the web stream
+ * Hono would make of it reads ahead without backpressure on Node 20, buffering the file), and it
+ * leaves the stream open when the upload stops early, so the refusal can still be answered.
  */
 async function* bodyOf(c: Context<Env>): AsyncIterable<Uint8Array> {
-  const incoming = c.env?.incoming as (AsyncIterable<Buffer> & { readableEnded?: boolean }) | undefined;
-  if (incoming && Symbol.asyncIterator in incoming) {
-    yield* incoming;
+  const incoming = incomingOf(c);
+  if (incoming) {
+    yield* incoming.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
     return;
   }
   const body = c.req.raw.body;
@@ -48,6 +54,24 @@ async function* bodyOf(c: Context<Env>): AsyncIterable<Uint8Array> {
     }
   } finally {
     reader.releaseLock();
+  }
+}
+
+/**
+ * An upload refused part way (its type, a limit): the rest of the body is read and dropped, so the
+ * client gets the answer instead of a reset connection. One refused for its Content-Length is not
+ * read at all; the connection closes after the answer.
+ */
+async function refusing<T>(c: Context<Env>, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const incoming = incomingOf(c);
+    if (incoming && !incoming.readableEnded) {
+      if (err instanceof ServusError && err.code === ErrorCode.TOO_LARGE) c.header('Connection', 'close');
+      else incoming.resume();
+    }
+    throw err;
   }
 }
 
@@ -98,7 +122,7 @@ export function visitorAttachmentRoutes({ auth, attachments }: { auth: Auth; att
     c.header('Access-Control-Allow-Origin', '*');
     const visitor = await requireVisitor(auth, c);
     const q = parseQuery(c, uploadQuery);
-    const result = await attachments.upload(visitor, { ...q, length: contentLength(c), body: bodyOf(c) });
+    const result = await refusing(c, () => attachments.upload(visitor, { ...q, length: contentLength(c), body: bodyOf(c) }));
     return c.json(result satisfies AttachmentUploadResponse, result.ack.duplicate ? 200 : 201);
   });
   app.get('/:id', async (c) => {
@@ -114,12 +138,9 @@ export function agentAttachmentUploadRoutes({ attachments }: { attachments: Atta
   const app = new Hono<Env>();
   app.post('/:id/attachments', async (c) => {
     const q = parseQuery(c, uploadQuery.omit({ conversationId: true, lang: true }));
-    const result = await attachments.upload(c.get('agent'), {
-      ...q,
-      conversationId: c.req.param('id'),
-      length: contentLength(c),
-      body: bodyOf(c),
-    });
+    const result = await refusing(c, () =>
+      attachments.upload(c.get('agent'), { ...q, conversationId: c.req.param('id'), length: contentLength(c), body: bodyOf(c) }),
+    );
     return c.json(result satisfies AttachmentUploadResponse, result.ack.duplicate ? 200 : 201);
   });
   return app;
