@@ -33,6 +33,7 @@ export type {
   ConversationReopenFrame,
   ConversationReleaseFrame,
   AgentStatusFrame,
+  AnswerFeedbackFrame,
   Author,
   Suggestion,
   ChatMessage,
@@ -104,6 +105,13 @@ export type {
   SiteHours,
   WidgetConfig,
   WidgetConfigResponse,
+  BotLabelKind,
+  BotLabel,
+  BotLabelsResponse,
+  BotFigures,
+  BotLearningResponse,
+  FaqNearDuplicate,
+  FaqDiagnosticsResponse,
   AuditEntry,
   AuditListResponse,
   PrivacyPerson,
@@ -128,3 +136,8 @@ export type {
   SocketStorage,
   SocketTimers,
 } from './socket/index.js';
+export { ATTACHMENT_DEFAULTS, ATTACHMENT_TYPES, ATTACHMENT_MAX_BYTES } from './limits.js';
+export type { AttachmentType } from './limits.js';
+export type { AttachmentInfo } from './protocol.js';
+export type { AttachmentSettings } from './site-settings.js';
+export type { AttachmentUploadResponse, WidgetAttachmentConfig } from './rest.js';

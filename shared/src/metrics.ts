@@ -18,6 +18,10 @@ export interface Summary {
   handoffRate: number | null;
   handoffReasons: Record<string, number>;
   botContainment: number | null;
+  /** Visitors' answers to "did this answer your question?" under bot answers. */
+  botFeedback: { yes: number; no: number };
+  /** Engaged conversations where the visitor confirmed a bot answer ("yes") and no person was involved ÷ engaged. */
+  botConfirmedResolution: number | null;
   resolved: number;
   resolutionRate: number | null;
   firstContactResolution: number | null;

@@ -2,7 +2,7 @@
 // they return against these (`satisfies`), the clients type their fetches with them. Types only.
 // Routes: docs/protocol.md (REST); metrics: ./metrics.ts; site settings: ./site-settings.ts.
 import type { ErrorCode } from './codes.js';
-import type { ConversationView, LoggedFrame } from './protocol.js';
+import type { AckFrame, AttachmentInfo, ConversationView, LoggedFrame } from './protocol.js';
 import type { LauncherOffset, SiteSettings } from './site-settings.js';
 
 /** Every failed request: `{ error: { code, message, path? } }`, `path` naming the invalid field. */
@@ -260,6 +260,8 @@ export interface WidgetConfig {
   proactive: ProactiveRule[];
   /** Where the launcher sits, px from the corner (desktop, and phones when set); the script tag's data-offset-* win. */
   launcherOffset?: LauncherOffset;
+  /** Whether and which files the visitor may send (null: the site takes none). */
+  attachments?: WidgetAttachmentConfig | null;
   /** The site's privacy notice line and link (https), shown in the pre-chat and offline forms; absent when not set. */
   privacyNotice?: { de?: string; en?: string; url?: string };
 }
@@ -267,6 +269,96 @@ export interface WidgetConfig {
 /** `GET /api/widget/config?site=KEY` (public, cached a minute). */
 export interface WidgetConfigResponse {
   site: WidgetConfig;
+}
+
+// ---- the bot learning from its site's traffic (docs/bot-learning.md)
+
+/** How a person judged a bot turn: the answer (or, when the bot was unsure, its first suggestion) was right, wrong, or the FAQ has no answer. */
+export type BotLabelKind = 'right' | 'wrong' | 'not_covered';
+
+/** One judgement of one bot message. An agent's label counts over the visitor's for the same message. */
+export interface BotLabel {
+  messageId: string;
+  label: BotLabelKind;
+  source: 'visitor' | 'agent';
+  /** The agent who marked it (agent labels only). */
+  agentId: string | null;
+  at: number;
+}
+
+/** `GET /api/conversations/:id/bot-labels`, and the answer of `PUT`/`DELETE .../bot-labels/:messageId`. */
+export interface BotLabelsResponse {
+  labels: BotLabel[];
+}
+
+/** What the bot would do with a site's labelled questions at one threshold. */
+export interface BotFigures {
+  threshold: number;
+  /** Share of labelled questions it answers. */
+  answerRate: number;
+  /** Share of those answers that were right. */
+  rightWhenAnswered: number;
+  /** Share it hands over (offers suggestions and a person instead): 1 − answerRate. */
+  handoverRate: number;
+}
+
+/** `GET`/`PUT /api/sites/:key/bot/learning`: the site's own calibration and the one control. */
+export interface BotLearningResponse {
+  /** Labelled bot turns (one per message; an agent's label over the visitor's). */
+  labels: number;
+  /** Labels needed before the site's own threshold replaces the default. */
+  minLabels: number;
+  /** Whether the threshold was fitted from this site's labels. */
+  fitted: boolean;
+  /** The control: -1 "hand over sooner" … 0 as fitted … 1 "answer more". */
+  bias: number;
+  /** The confidence threshold the site's bot uses now (fitted or default, moved by `bias`). */
+  threshold: number;
+  defaultThreshold: number;
+  /** The figures at the current setting, from the labels so far. */
+  current: BotFigures;
+  /** The figures along the control, from -1 to 1. */
+  curve: (BotFigures & { bias: number })[];
+  counts: { right: number; wrong: number; notCovered: number; visitorYes: number; visitorNo: number };
+  /** When the calibration was last computed (null: never). */
+  updatedAt: number | null;
+}
+
+/** Two FAQ entries whose phrasings the bot confuses with each other. */
+export interface FaqNearDuplicate {
+  a: { id: string; question: string };
+  b: { id: string; question: string };
+  /** Phrasings of either entry whose best match, asked without themselves, was the other entry. */
+  confusions: number;
+  examples: { phrasing: string; of: string; matched: string }[];
+}
+
+/** `GET /api/sites/:key/bot/diagnostics`: what the FAQ's author should fix, from the FAQ as loaded. */
+export interface FaqDiagnosticsResponse {
+  /** False when the site has no FAQ loaded (then the lists are empty). */
+  loaded: boolean;
+  entries: number;
+  /** Phrasings asked in the self-check. */
+  checked: number;
+  nearDuplicates: FaqNearDuplicate[];
+  /** Entries no visitor has reached yet (never answered with). */
+  unreached: { id: string; question: string }[];
+}
+
+/** What the widget needs to know before it offers a file. */
+export interface WidgetAttachmentConfig {
+  maxBytes: number;
+  /** Sniffed types accepted (the widget's file input accepts these; the server decides from the bytes). */
+  types: string[];
+}
+
+/**
+ * The answer to an upload (`POST /api/visitor/attachments`, `POST /api/conversations/:id/attachments`):
+ * the ack as the socket would send it (`duplicate: true` for a retried cid) and the attachment.
+ */
+export interface AttachmentUploadResponse {
+  ack: AckFrame;
+  attachment: AttachmentInfo;
 }
 
 // --- Data protection (issue 19; docs/privacy.md) ---
@@ -309,7 +401,7 @@ export interface PrivacyPersonResponse {
 
 /** `POST /api/privacy/erase`: what was erased. */
 export interface PrivacyEraseResponse {
-  erased: { visitors: number; conversations: number; events: number };
+  erased: { visitors: number; conversations: number; events: number; files: number };
 }
 
 /** `GET /api/privacy/sites/:key/retention` */

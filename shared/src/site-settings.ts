@@ -61,11 +61,24 @@ export interface SiteSettings {
    * The script tag's data-offset-* attributes win.
    */
   launcherOffset?: LauncherOffset;
+  /** Files in conversations (docs/attachments.md); each absent field has its default (ATTACHMENT_DEFAULTS). */
+  attachments?: AttachmentSettings;
   /**
    * Data protection (docs/privacy.md): conversations and visitor data older than `retentionDays`
    * days are erased by a daily job (absent: kept); a notice line and link shown in the widget.
    */
   privacy?: { retentionDays?: number; notice?: { de?: string; en?: string }; noticeUrl?: string };
+}
+
+export interface AttachmentSettings {
+  /** Off: neither side may send files. Default on. */
+  enabled?: boolean;
+  /** Largest file in bytes (default 10 MB, at most ATTACHMENT_MAX_BYTES). */
+  maxBytes?: number;
+  /** Files per conversation (default 20). */
+  maxPerConversation?: number;
+  /** Types accepted, as sniffed from the bytes (ATTACHMENT_TYPES). */
+  types?: string[];
 }
 
 export interface LauncherOffset {

@@ -16,8 +16,6 @@ const de: Strings = {
   placeholder: 'Nachricht schreiben…',
   send: 'Senden',
   composerLabel: 'Ihre Nachricht',
-  charsLeft: (n) => `Noch ${n} Zeichen`,
-  tooLong: (n) => `${n} Zeichen zu viel`,
   sending: 'Wird gesendet…',
   sent: 'Gesendet',
   read: 'Gelesen',
@@ -34,6 +32,9 @@ const de: Strings = {
   newMessage: (name, text) => `Neue Nachricht von ${name}: ${text}`,
   suggestions: 'Vorgeschlagene Fragen',
   greetingClose: 'Schließen',
+  helped: 'Hat das Ihre Frage beantwortet?',
+  yes: 'Ja',
+  no: 'Nein',
 };
 
 export default de;

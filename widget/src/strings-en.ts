@@ -15,8 +15,6 @@ const en = {
   placeholder: 'Write a message…',
   send: 'Send',
   composerLabel: 'Your message',
-  charsLeft: (n: number) => `${n} characters left`,
-  tooLong: (n: number) => `${n} characters too many`,
   sending: 'Sending…',
   sent: 'Sent',
   read: 'Read',
@@ -33,6 +31,9 @@ const en = {
   newMessage: (name: string, text: string) => `New message from ${name}: ${text}`,
   suggestions: 'Suggested questions',
   greetingClose: 'Dismiss',
+  helped: 'Did this answer your question?',
+  yes: 'Yes',
+  no: 'No',
 };
 
 export type Strings = typeof en;

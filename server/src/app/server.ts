@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../core/logger.js';
 import { openDatabase, type OpenDatabase } from '../storage/db.js';
 import { createWriteQueue } from '../storage/write-queue.js';
 import { prepareSqliteStatements } from '../storage/sqlite-statements.js';
+import { createPgBatch } from '../storage/pg-batch.js';
 import { createLocalHub, type Hub } from '../pubsub/hub.js';
 import { createRedisHub } from '../pubsub/redis-hub.js';
 import { createRedisClient } from '../pubsub/redis.js';
@@ -24,7 +25,7 @@ import { createAuth } from '../auth/auth.js';
 import { DEFAULT_LOGIN_LIMITS } from '../auth/login-throttle.js';
 import { createOriginRefusals, createSiteDirectory, hoursNow, nextHoursChange } from '../sites/sites.js';
 import { createAssigner, createConversations } from '../conversations/index.js';
-import { silentBot, type BotResponder } from '../bot/index.js';
+import { silentBot, type BotResponder, type FaqBots } from '../bot/index.js';
 import { watchAgentAbsence } from '../conversations/absence.js';
 import { createServerMetrics } from '../metrics/prometheus.js';
 import { observeChanges } from '../metrics/observe.js';
@@ -33,6 +34,9 @@ import { createMailNotifications } from '../mail/notifications.js';
 import { createApp } from '../http/app.js';
 import { createJobs } from '../jobs/jobs.js';
 import { createFaqSync } from '../faq/sync.js';
+import { createBotLearning } from '../learning/learning.js';
+import { createAttachments, createDatabaseBlobStore, type Attachments } from '../attachments/index.js';
+import { createSharedRateLimiter } from '../core/rate-limit.js';
 import { seed, type SeedResult } from './seed.js';
 import { createAuditLog } from '../privacy/audit.js';
 import { createMailReplies } from '../mail/replies.js';
@@ -61,6 +65,8 @@ export interface Servus {
   readonly port: number;
   readonly seeded: SeedResult;
   readonly database: OpenDatabase;
+  /** Files in conversations: the privacy export and erasure use listForConversation and deleteForConversation. */
+  readonly attachments: Attachments;
   stop(): Promise<void>;
 }
 
@@ -77,6 +83,8 @@ export async function startServus({
     sqliteSynchronous: config.sqliteSynchronous,
     walSync: config.sqliteWalSync,
     ...(pgSchema || config.databaseSchema ? { pgSchema: pgSchema ?? config.databaseSchema } : {}),
+    // PostgreSQL restarted, a connection terminated or cut: the pool connects anew (db.ts).
+    onConnectionError: (err) => logger.warn({ err }, 'database connection lost'),
   });
   const { db } = database;
   const faqDir = join(config.dataDir, 'faq');
@@ -98,8 +106,10 @@ export async function startServus({
   let openSockets = () => 0;
   const metrics = createServerMetrics({ db, openSockets: () => openSockets() });
   const statements = database.sqlite ? prepareSqliteStatements(database.sqlite) : undefined;
+  const pgBatch = database.pgStatements ? createPgBatch(database.pgStatements) : undefined;
   const writes = createWriteQueue(db, {
-    batchHooks: statements,
+    batchHooks: statements ?? pgBatch,
+    connectionRetryMs: config.databaseRetrySeconds * 1000,
     maxBatch: config.writeBatchMax,
     delayMs: config.writeBatchDelayMs,
     onBatch: (n) => metrics.writeBatchSize.observe(n),
@@ -132,15 +142,22 @@ export async function startServus({
       accountFailures: config.loginFailuresPerAccount,
     },
   });
+  // Each site's own bot threshold, refitted from its labels by a durable job (docs/bot-learning.md).
+  const learning = createBotLearning({ db, jobs, hub, logger });
   const conversations = createConversations({
     db,
     dialect: database.dialect,
     writes,
     bots: bot,
+    learning,
     reopenWindowMs: config.reopenWindowSeconds * 1000,
     defaultHandlingSeconds: config.defaultHandlingSeconds,
     agentsOnline: (siteKey) => presence.online(siteKey),
     sqlite: statements,
+    pg: pgBatch,
+    jobs,
+    // A model answer not logged by then was lost with its process (bot-turns.ts): another instance answers.
+    botTakeOverAfterMs: (config.llmTimeoutSeconds + 10) * 1000,
     hoursNow: async (siteKey, executor) => {
       const site = await sites.get(siteKey, executor);
       return site ? hoursNow(site) : { open: true, opensAt: null };
@@ -185,6 +202,22 @@ export async function startServus({
       () => {},
     );
   });
+  const attachments = createAttachments({
+    db,
+    store: createDatabaseBlobStore(db),
+    sites,
+    conversations,
+    visitorUploads: createSharedRateLimiter({
+      name: 'up',
+      limit: config.attachmentUploadsPerMinute,
+      windowMs: 60_000,
+      redis,
+      prefix: config.redisPrefix,
+    }),
+    jobs,
+    logger,
+    chunkBytes: config.attachmentChunkBytes,
+  });
   let port = config.port;
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
   const mail = createMailNotifications({
@@ -226,7 +259,7 @@ export async function startServus({
 
   // Data protection: access, erasure, the audit log and each site's retention job (privacy/).
   const audit = createAuditLog({ db, addressMode: config.ipAddresses });
-  const privacy = createPrivacy({ db });
+  const privacy = createPrivacy({ db, attachments });
   const retention = createRetention({ jobs, sites, privacy, audit, logger });
 
   const originRefused = createOriginRefusals(logger);
@@ -258,6 +291,9 @@ export async function startServus({
     sites,
     conversations,
     faqSync,
+    learning,
+    botDiagnostics: 'diagnostics' in bot && typeof bot.diagnostics === 'function' ? (key) => (bot as FaqBots).diagnostics(key) : undefined,
+    attachments,
     privacy: { privacy, audit, retention },
     mail: { inbound, maxBytes: config.mailInboundMaxBytes, token: config.inboundMailToken },
     widgetDir: join(repoRoot, 'widget', 'dist'),
@@ -271,7 +307,8 @@ export async function startServus({
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   server.on('upgrade', sockets.handleUpgrade);
   server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  // A whole request (an upload of the largest file on a slow line) may take this long; headers 10 s.
+  server.requestTimeout = config.requestTimeoutSeconds * 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -279,14 +316,10 @@ export async function startServus({
   port = (server.address() as AddressInfo).port;
   const metricsServer =
     config.metricsPort === undefined ? null : await listenForMetrics(metrics.registry, config.metricsPort, config.metricsHost, logger);
+  await attachments.start();
   jobs.start();
   const stopRetention = await retention.start();
   void assigner.planAllHours().catch((err: unknown) => logger.error({ err }, 'planning business hours failed'));
-  // Bot answers that were being written by a model when the last process died (LLM engine).
-  void conversations.bot
-    .recover()
-    .then((n) => n && logger.info({ questions: n }, 'answering questions whose bot answer was lost in a restart'))
-    .catch((err: unknown) => logger.error({ err }, 'bot answer recovery failed'));
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const metricsAddress = metricsServer?.address() as AddressInfo | undefined;
   let stopped: Promise<void> | null = null;
@@ -297,6 +330,7 @@ export async function startServus({
     port,
     seeded,
     database,
+    attachments,
     stop() {
       stopped ??= (async () => {
         // No new connections; sockets get 1001; every queued write is committed before the database closes.

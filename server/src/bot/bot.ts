@@ -38,7 +38,7 @@ export interface FaqBotOptions {
 export const DEFAULT_THRESHOLD = 0.5;
 const RECENT = 5;
 
-export function createFaqBot({ entries, defaultLang = 'de', threshold = DEFAULT_THRESHOLD, synonyms }: FaqBotOptions) {
+export function createFaqBot({ entries, defaultLang = 'de', threshold: fixedThreshold = DEFAULT_THRESHOLD, synonyms }: FaqBotOptions) {
   const retriever = createRetriever({ entries, defaultLang, ...(synonyms ? { synonyms } : {}) });
   const byId = new Map(entries.map((e) => [e.id, e]));
   const languages = new Set(entries.map((e) => e.lang ?? defaultLang));
@@ -61,7 +61,9 @@ export function createFaqBot({ entries, defaultLang = 'de', threshold = DEFAULT_
     search(text: string, lang?: Lang): SearchHit[] {
       return inLanguage(retriever.search(text, lang ?? detectLanguage(text, defaultLang), 10), text).slice(0, 5);
     },
-    reply({ text, lang: given, state }: { text: string; lang?: Lang; state: BotState }): BotTurn {
+    /** `threshold`: the site's own (learning/), instead of the one the bot was built with. */
+    reply({ text, lang: given, state, threshold: own }: { text: string; lang?: Lang; state: BotState; threshold?: number }): BotTurn {
+      const threshold = own ?? fixedThreshold;
       const lang = detectLanguage(text, state.lang ?? given ?? defaultLang);
       const t = botTexts[lang];
       const recent = [...state.recent, text].slice(-RECENT);
@@ -154,6 +156,31 @@ export function createFaqBot({ entries, defaultLang = 'de', threshold = DEFAULT_
 }
 
 export type FaqBot = ReturnType<typeof createFaqBot>;
+
+/**
+ * The bot's reply to a visitor's "did this answer your question?" under one of its answers: glad on
+ * a yes; on a no, sorry, with the answer's other suggestions and a person offered. A no counts as a
+ * miss (the next question the bot is unsure about hands over); a yes clears the misses.
+ */
+export function feedbackTurn(
+  helpful: boolean,
+  storedState: string,
+  lang: Lang,
+  hasSuggestions: boolean,
+): { text: string; state: BotState } {
+  let state = initialBotState();
+  try {
+    const parsed = JSON.parse(storedState) as Partial<BotState>;
+    if (typeof parsed.misses === 'number' && Array.isArray(parsed.recent)) state = parsed as BotState;
+  } catch {
+    // A state we cannot read starts afresh, as in a reply.
+  }
+  const t = botTexts[lang];
+  return {
+    text: helpful ? t.helpful : hasSuggestions ? t.notHelpful : t.notHelpfulNoSuggestions,
+    state: { ...state, misses: helpful ? 0 : state.misses + 1, lang },
+  };
+}
 
 function preferLang(entry: FaqEntry, _lang: Lang): string {
   return entry.question;

@@ -96,7 +96,19 @@ export async function createFaqBots({ faqDir, logger, config, llm, reloadDebounc
     const pending = { entries: loaded, result: null };
     diagnostics.set(site, pending);
     setImmediate(() => {
-      if (!closed && diagnostics.get(site) === pending) diagnose(site);
+      if (closed || diagnostics.get(site) !== pending) return;
+      // Flagged on load: the pairs of entries the bot confuses, for the FAQ's author (the editor lists them too).
+      const found = diagnose(site);
+      if (found?.nearDuplicates.length) {
+        logger.warn(
+          {
+            site,
+            pairs: found.nearDuplicates.slice(0, 10).map((p) => `${p.a} ~ ${p.b} (${p.confusions})`),
+            total: found.nearDuplicates.length,
+          },
+          'FAQ has near-duplicate entries: the bot confuses their phrasings (console: FAQ → What to fix)',
+        );
+      }
     });
     onLoad?.(site, loaded.length);
   };
@@ -255,7 +267,12 @@ export async function createFaqBots({ faqDir, logger, config, llm, reloadDebounc
         calls = Math.max(0, calls - 1);
       }
       const lang = input.lang === 'de' || input.lang === 'en' ? input.lang : undefined;
-      const turn = bot.reply({ text: input.text, ...(lang ? { lang } : {}), state });
+      const turn = bot.reply({
+        text: input.text,
+        ...(lang ? { lang } : {}),
+        state,
+        ...(input.threshold !== undefined ? { threshold: input.threshold } : {}),
+      });
       if (engine) {
         const byId = entries.get(siteKey);
         const site = { siteKey, search: (text: string, l: typeof turn.lang) => bot.search(text, l), entry: (id: string) => byId?.get(id) };

@@ -1,4 +1,4 @@
-export { createFaqBot, initialBotState, DEFAULT_THRESHOLD } from './bot.js';
+export { createFaqBot, initialBotState, feedbackTurn, DEFAULT_THRESHOLD } from './bot.js';
 export type { BotState, BotTurn, FaqBotOptions, FaqBot } from './bot.js';
 export { parseFaq, loadFaqFiles, watchFaqFiles, slug, langFromFile } from './faq.js';
 export type { FaqEntry, FaqError, FaqParseResult } from './faq.js';

@@ -33,8 +33,9 @@ export interface BotResponder {
    * `state` is the conversation's stored bot state (JSON text). Null: the bot stays silent.
    * `again`: the same message once more because its deferred answer was lost (a restart); the
    * stored state already counts it, so the bot reproduces the turn instead of taking a new one.
+   * `threshold`: the site's own confidence threshold (fitted from its labels, learning/).
    */
-  reply(siteKey: string, input: { text: string; lang: string | null; state: string; again?: boolean }): BotReply | null;
+  reply(siteKey: string, input: { text: string; lang: string | null; state: string; again?: boolean; threshold?: number }): BotReply | null;
 }
 
 export const silentBot: BotResponder = { reply: () => null };

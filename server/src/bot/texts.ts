@@ -13,6 +13,9 @@ export const botTexts = {
     handoffAfterMisses: 'Ich konnte Ihnen leider nicht weiterhelfen – ich verbinde Sie mit unserem Team.',
     frustrated: 'Das tut mir leid. Soll ich Sie mit einem Menschen aus unserem Team verbinden?',
     offerPerson: 'Falls das nicht weiterhilft, verbinde ich Sie gerne mit einem Menschen aus unserem Team.',
+    helpful: 'Schön, dass ich helfen konnte! Kann ich sonst noch etwas für Sie tun?',
+    notHelpful: 'Das tut mir leid. Vielleicht hilft eines davon weiter – oder Sie sprechen mit einem Menschen aus unserem Team.',
+    notHelpfulNoSuggestions: 'Das tut mir leid. Möchten Sie mit einem Menschen aus unserem Team sprechen?',
   },
   en: {
     greeting: 'Hi! I am the assistant here. Ask me your question – or write “agent” if you would rather talk to a person.',
@@ -24,5 +27,8 @@ export const botTexts = {
     handoffAfterMisses: 'Sorry I couldn’t help – I am connecting you with our team.',
     frustrated: 'I am sorry about that. Shall I connect you with a person from our team?',
     offerPerson: 'If this does not help, I can connect you with a person from our team.',
+    helpful: 'Glad I could help! Anything else I can do for you?',
+    notHelpful: 'Sorry about that. Maybe one of these helps – or talk to a person from our team.',
+    notHelpfulNoSuggestions: 'Sorry about that. Would you like to talk to a person from our team?',
   },
 } as const satisfies Record<Lang, Record<string, string>>;

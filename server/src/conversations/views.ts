@@ -1,6 +1,6 @@
 // Turns stored rows into what each side may see. Visitors never see notes, agent-only data,
 // or the agents' sequence numbers.
-import type { ChatMessage, ConversationView, QueueInfo } from '@servus/shared';
+import type { AttachmentInfo, ChatMessage, ConversationView, QueueInfo } from '@servus/shared';
 import type { ConversationsTable, EventsTable } from '../storage/schema.js';
 
 export type ConversationRow = ConversationsTable;
@@ -18,6 +18,10 @@ export interface EventData {
   offline?: { email: string };
   /** A deferred bot answer: the id its `message.delta` drafts carried. */
   streamId?: string;
+  /** The bot's reply to a visitor's "did this answer your question?" on message `messageId`. */
+  feedback?: { messageId: string; helpful: boolean };
+  /** A file sent in the conversation (attachments/). */
+  attachment?: AttachmentInfo;
 }
 
 export function parseData(row: EventRow): EventData {
@@ -47,6 +51,9 @@ export function toMessage(row: EventRow, audience: 'agent' | 'visitor'): ChatMes
   if (audience === 'agent' && data.bot) message.bot = data.bot;
   if (audience === 'agent' && data.offline) message.offline = data.offline;
   if (data.streamId) message.streamId = data.streamId;
+  // A bot answer from the FAQ: the visitor may say whether it answered their question.
+  if (audience === 'visitor' && data.bot?.outcome === 'answer') message.askFeedback = true;
+  if (data.attachment) message.attachment = data.attachment;
   return message;
 }
 

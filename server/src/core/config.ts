@@ -62,6 +62,11 @@ export const configSchema = z.object({
   writeBatchDelayMs: int(0, 50).default(0),
   /** Largest number of writes committed in one transaction. */
   writeBatchMax: int(1, 10_000).default(500),
+  /**
+   * PostgreSQL: how long a write batch whose connection failed (the server restarting, the
+   * connection terminated or cut) is tried again before its commands fail, in seconds.
+   */
+  databaseRetrySeconds: z.coerce.number().min(0).max(300).default(15),
   maxFrameBytes: int(1024, 1024 * 1024).default(DEFAULT_LIMITS.maxFrameBytes),
   maxMessageChars: int(1, DEFAULT_LIMITS.maxMessageChars).default(DEFAULT_LIMITS.maxMessageChars),
   visitorMessagesPerWindow: int(1, 10_000).default(DEFAULT_LIMITS.visitorMessagesPerWindow),
@@ -124,6 +129,13 @@ export const configSchema = z.object({
   llmMaxEntries: int(1, 10).default(3),
   /** Model calls running at once in this process; beyond it the default engine answers at once. */
   llmMaxConcurrent: int(1, 1000).default(8),
+  // Attachments (docs/attachments.md); a site's own limits (size, count, types) are in its settings.
+  /** Uploads a visitor may start per minute, counted across instances (Redis when configured). */
+  attachmentUploadsPerMinute: int(1, 10_000).default(10),
+  /** Bytes per stored chunk of a file in the database (the most an upload or download holds at once). */
+  attachmentChunkBytes: int(16 * 1024, 4 * 1024 * 1024).default(256 * 1024),
+  /** The longest a whole HTTP request may take (uploads: the largest file on a slow line); headers still have 10 s. */
+  requestTimeoutSeconds: int(5, 3600).default(300),
   // Data protection (docs/privacy.md).
   /** What is kept of a client's address where one is stored (the audit log): its network part, or nothing. */
   ipAddresses: z.enum(['truncated', 'none']).default('truncated'),

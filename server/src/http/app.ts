@@ -14,11 +14,16 @@ import type { ServerMetrics } from '../metrics/prometheus.js';
 import type { Presence } from '../presence/presence.js';
 import type { OriginRefusals, SiteDirectory } from '../sites/sites.js';
 import type { Database } from '../storage/schema.js';
+import type { Attachments } from '../attachments/index.js';
 import { agentRoutes } from './routes/agents.js';
+import { agentAttachmentRoutes, agentAttachmentUploadRoutes, isUploadPath, visitorAttachmentRoutes } from './routes/attachments.js';
 import { authRoutes } from './routes/auth.js';
 import { cannedRoutes } from './routes/canned.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { faqRoutes } from './routes/faq.js';
+import { botLabelRoutes, siteBotRoutes } from './routes/bot-learning.js';
+import type { BotLearning } from '../learning/learning.js';
+import type { FaqDiagnostics } from '../bot/index.js';
 import type { FaqFilesOptions } from './faq-files.js';
 import { prometheusRoutes, serviceMetricsRoutes } from './routes/metrics.js';
 import { beaconRoutes, proactiveRuleRoutes } from './routes/proactive.js';
@@ -56,6 +61,12 @@ export interface AppOptions {
   health: () => Promise<{ status: 'ok' | 'degraded' | 'down' } & Record<string, unknown>>;
   /** The FAQ files shared by every instance (faq/sync.ts). */
   faqSync?: FaqFilesOptions['shared'];
+  /** The sites' own bot calibration and labels (learning/). */
+  learning: BotLearning;
+  /** A site's FAQ diagnostics as this instance's bot computed them (absent: a bot without them). */
+  botDiagnostics?: ((siteKey: string) => FaqDiagnostics | null) | undefined;
+  /** Files in conversations (attachments/). */
+  attachments: Attachments;
   /** Data protection (privacy/): access, erasure, retention and the audit log. */
   privacy?: { privacy: Privacy; audit: AuditLog; retention: Retention } | undefined;
   /** Replies by email posted by a mail provider (docs/email.md). */
@@ -78,13 +89,16 @@ export function createApp(options: AppOptions) {
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'strict-origin-when-cross-origin');
   });
-  const requestLimit = bodyLimit({
+  const jsonBodyLimit = bodyLimit({
     maxSize: config.maxRequestBytes,
     onError: (c) =>
       c.json({ error: { code: ErrorCode.TOO_LARGE, message: `A request body has at most ${config.maxRequestBytes} bytes.` } }, 413),
   });
-  // Inbound mail has its own limit (MAIL_INBOUND_MAX_BYTES, routes/mail.ts).
-  app.use('/api/*', (c, next) => (c.req.path === '/api/mail/inbound' ? next() : requestLimit(c, next)));
+  // Uploads stream files under their site's own limit (attachments/); inbound mail has its own
+  // (MAIL_INBOUND_MAX_BYTES, routes/mail.ts); every other body is small JSON.
+  app.use('/api/*', (c, next) =>
+    (c.req.method === 'POST' && isUploadPath(c.req.path)) || c.req.path === '/api/mail/inbound' ? next() : jsonBodyLimit(c, next),
+  );
 
   app.get('/healthz', async (c) => {
     const health = await options.health();
@@ -100,6 +114,7 @@ export function createApp(options: AppOptions) {
     '/api/widget',
     beaconRoutes({ db, sites, metrics, trustProxy: config.trustProxy, ...(originRefused ? { originRefused } : {}) }),
   );
+  app.route('/api/visitor/attachments', visitorAttachmentRoutes({ auth, attachments: options.attachments }));
   app.route('/api/widget', widgetLinkRoutes({ db }));
   if (options.privacy) app.route('/api', visitorPrivacyRoutes({ auth, ...options.privacy }));
   if (options.mail) app.route('/api/mail', mailInboundRoutes({ db, ...options.mail }));
@@ -119,6 +134,11 @@ export function createApp(options: AppOptions) {
       }
     : undefined;
   app.route('/api/conversations', agentApi(conversationRoutes({ conversations, config, audit })));
+  const bot = { db, conversations, learning: options.learning, diagnostics: options.botDiagnostics };
+  // Agents' labels of bot messages (docs/bot-learning.md).
+  app.route('/api/conversations', agentApi(botLabelRoutes(bot)));
+  app.route('/api/conversations', agentApi(agentAttachmentUploadRoutes({ attachments: options.attachments })));
+  app.route('/api/attachments', agentApi(agentAttachmentRoutes({ attachments: options.attachments })));
   app.route('/api/canned', agentApi(cannedRoutes({ db })));
   app.route(
     '/api/agents',
@@ -130,9 +150,19 @@ export function createApp(options: AppOptions) {
   const siteApi = new Hono<Env>()
     .route('/', siteSettingsRoutes({ db, sites, audit }))
     // The console's FAQ editor (docs/console.md): entries written back to DATA_DIR/faq/SITE.
-    .route('/', faqRoutes({ db, faqDir: join(config.dataDir, 'faq'), shared: options.faqSync }))
+    .route(
+      '/',
+      faqRoutes({
+        db,
+        faqDir: join(config.dataDir, 'faq'),
+        shared: options.faqSync,
+        thresholdOf: (key) => options.learning.thresholdOf(key),
+      }),
+    )
     // Proactive greetings per site (docs/proactive.md).
-    .route('/', proactiveRuleRoutes({ sites }));
+    .route('/', proactiveRuleRoutes({ sites }))
+    // The site's bot calibration and control, and what to fix in its FAQ (docs/bot-learning.md).
+    .route('/', siteBotRoutes(bot));
   app.route('/api/sites', agentApi(siteApi));
   if (options.privacy) app.route('/api/privacy', agentApi(privacyRoutes({ ...options.privacy, sites, forwarded })));
 

@@ -17,6 +17,8 @@ export interface MetricEvent {
     reason?: string | null;
     assignee?: { id: string } | null;
     rating?: { csat?: number; nps?: number; ces?: number };
+    /** The bot's reply to a visitor's "did this answer your question?". */
+    feedback?: { helpful?: boolean };
   } | null;
 }
 
@@ -55,6 +57,8 @@ export interface ConversationFacts {
   reopenedSoon: boolean;
   rating: { csat?: number; nps?: number; ces?: number } | null;
   proactiveRuleId: string | null;
+  /** The visitor's answers to "did this answer your question?" under bot answers. */
+  botFeedback: { yes: number; no: number };
 }
 
 const DAY = 86_400_000;
@@ -75,6 +79,7 @@ export function conversationFacts(conv: MetricConversation, reopenWindowMs = 7 *
     reopenedSoon: false,
     rating: null,
     proactiveRuleId: conv.proactiveRuleId ?? null,
+    botFeedback: { yes: 0, no: 0 },
   };
   const events = [...conv.events].sort((a, b) => a.seq - b.seq);
   for (const e of events) {
@@ -82,6 +87,8 @@ export function conversationFacts(conv: MetricConversation, reopenWindowMs = 7 *
       if (e.authorType === 'visitor') facts.firstVisitorAt ??= e.at;
       else if ((e.authorType === 'bot' || e.authorType === 'agent') && facts.firstVisitorAt !== null) facts.firstReplyAt ??= e.at;
       if (e.authorType === 'agent' && facts.handoffAt !== null) facts.firstHumanReplyAt ??= e.at;
+      const helpful = e.authorType === 'bot' ? e.data?.feedback?.helpful : undefined;
+      if (helpful !== undefined) facts.botFeedback[helpful ? 'yes' : 'no'] += 1;
     } else if (e.kind === 'status') {
       const change = e.data?.change;
       if (change === 'handoff' || (change === 'assigned' && facts.handoffAt === null)) {
@@ -127,6 +134,8 @@ export function summarize(all: ConversationFacts[], serviceLevel?: ServiceLevel)
   for (const f of handedOff) reasons[f.handoffReason ?? 'unknown'] = (reasons[f.handoffReason ?? 'unknown'] ?? 0) + 1;
   const badlyRated = (f: ConversationFacts) => f.rating?.csat !== undefined && f.rating.csat <= 2;
   const contained = engaged.filter((f) => f.handoffAt === null && !badlyRated(f));
+  // Confirmed by the visitor: they said a bot answer answered their question, and no person was needed.
+  const confirmed = engaged.filter((f) => f.handoffAt === null && f.botFeedback.yes > 0);
   const csats = all.map((f) => f.rating?.csat).filter((v): v is number => v !== undefined);
   const npss = all.map((f) => f.rating?.nps).filter((v): v is number => v !== undefined);
   const cess = all.map((f) => f.rating?.ces).filter((v): v is number => v !== undefined);
@@ -140,6 +149,11 @@ export function summarize(all: ConversationFacts[], serviceLevel?: ServiceLevel)
     handoffRate: ratio(handedOff.length, engaged.length),
     handoffReasons: reasons,
     botContainment: ratio(contained.length, engaged.length),
+    botFeedback: {
+      yes: all.reduce((n, f) => n + f.botFeedback.yes, 0),
+      no: all.reduce((n, f) => n + f.botFeedback.no, 0),
+    },
+    botConfirmedResolution: ratio(confirmed.length, engaged.length),
     resolved: resolved.length,
     resolutionRate: ratio(resolved.length, all.length),
     firstContactResolution: ratio(resolved.filter((f) => !f.reopenedSoon).length, resolved.length),

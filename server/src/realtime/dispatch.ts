@@ -266,6 +266,9 @@ export function createDispatcher(options: DispatchOptions) {
       case 'conversation.close':
         send(conn, ackFrame(await commands.closeByVisitor(conn.visitor!, frame)));
         return;
+      case 'answer.feedback':
+        send(conn, ackFrame(await commands.answerFeedback(conn.visitor!, frame)));
+        return;
       case 'conversation.resume': {
         const conv = await conversations.visitorConversation(conn.visitor!, frame.conversationId);
         await delivery.replay(conn, conv, frame.lastSeq);

@@ -316,6 +316,87 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('faq_files').ifExists().execute();
     },
   },
+  '0011_bot_learning': {
+    // The bot learning from its site (learning/): people's labels of bot turns, each site's own
+    // calibration and control, and the FAQ entries visitors reached.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('bot_labels')
+        .addColumn('message_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('source', 'varchar(16)', (c) => c.notNull())
+        .addColumn('site_key', 'varchar(64)', (c) => c.notNull())
+        .addColumn('conversation_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('label', 'varchar(16)', (c) => c.notNull())
+        .addColumn('question', 'text', (c) => c.notNull())
+        .addColumn('faq_id', 'varchar(200)')
+        .addColumn('confidence', 'double precision', (c) => c.notNull())
+        .addColumn('agent_id', 'varchar(64)')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('bot_labels_pk', ['message_id', 'source'])
+        .execute();
+      await db.schema.createIndex('bot_labels_site').on('bot_labels').columns(['site_key', 'created_at']).execute();
+      await db.schema.createIndex('bot_labels_conversation').on('bot_labels').column('conversation_id').execute();
+      await db.schema
+        .createTable('bot_sites')
+        .addColumn('site_key', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('bias', 'double precision', (c) => c.notNull())
+        .addColumn('threshold', 'double precision', (c) => c.notNull())
+        .addColumn('fitted', 'integer', (c) => c.notNull())
+        .addColumn('labels', 'integer', (c) => c.notNull())
+        .addColumn('figures', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('bot_reached')
+        .addColumn('site_key', 'varchar(64)', (c) => c.notNull())
+        .addColumn('faq_id', 'varchar(200)', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('last_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('bot_reached_pk', ['site_key', 'faq_id'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('bot_reached').ifExists().execute();
+      await db.schema.dropTable('bot_sites').ifExists().execute();
+      await db.schema.dropTable('bot_labels').ifExists().execute();
+    },
+  },
+  '0013_attachments': {
+    // Files in conversations (attachments/): their facts, and their bytes in numbered chunks.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('attachments')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('site_key', 'varchar(64)', (c) => c.notNull())
+        .addColumn('conversation_id', 'varchar(64)')
+        .addColumn('event_id', 'varchar(64)')
+        .addColumn('uploader_key', 'varchar(100)', (c) => c.notNull())
+        .addColumn('cid', 'varchar(64)', (c) => c.notNull())
+        .addColumn('name', 'varchar(255)', (c) => c.notNull())
+        .addColumn('type', 'varchar(100)', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('width', 'integer')
+        .addColumn('height', 'integer')
+        .addColumn('chunks', 'integer', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('attachments_conversation').on('attachments').column('conversation_id').execute();
+      await db.schema.createIndex('attachments_status_created').on('attachments').columns(['status', 'created_at']).execute();
+      await db.schema.createIndex('attachments_uploader_cid').on('attachments').columns(['uploader_key', 'cid']).execute();
+      await db.schema
+        .createTable('attachment_chunks')
+        .addColumn('attachment_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('n', 'integer', (c) => c.notNull())
+        .addColumn('data', isSqlite(db) ? 'blob' : 'bytea', (c) => c.notNull())
+        .addPrimaryKeyConstraint('attachment_chunks_pk', ['attachment_id', 'n'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('attachment_chunks').ifExists().execute();
+      await db.schema.dropTable('attachments').ifExists().execute();
+    },
+  },
   '0014_mail': {
     // Conversations that go on by email (mail/): a reply address per conversation, single-use links
     // back into the chat, and a log of mails each way (limits, exactly-once inbound).

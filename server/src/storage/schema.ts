@@ -178,6 +178,45 @@ export interface FaqFilesTable {
   updated_at: number;
 }
 
+/** A person's judgement of one bot message (docs/bot-learning.md): one per message and source. */
+export interface BotLabelsTable {
+  message_id: string;
+  /** 'visitor' (answer.feedback) or 'agent' (the console's transcript). */
+  source: 'visitor' | 'agent';
+  site_key: string;
+  conversation_id: string;
+  label: 'right' | 'wrong' | 'not_covered';
+  /** The visitor's question the bot turn answered. */
+  question: string;
+  /** The entry answered with, or the first suggestion when the bot was unsure. */
+  faq_id: string | null;
+  confidence: number;
+  agent_id: string | null;
+  created_at: number;
+}
+
+/** A site's own bot calibration: the control (bias) and what was fitted from its labels. */
+export interface BotSitesTable {
+  site_key: string;
+  /** -1 "hand over sooner" … 1 "answer more". */
+  bias: number;
+  /** The threshold the site's bot uses (fitted or default, moved by bias). */
+  threshold: number;
+  fitted: number;
+  labels: number;
+  /** JSON: the SiteCalibration figures shown in the FAQ editor. */
+  figures: string;
+  updated_at: number;
+}
+
+/** The FAQ entries visitors reached (answered with), for "entries no visitor reached". */
+export interface BotReachedTable {
+  site_key: string;
+  faq_id: string;
+  count: number;
+  last_at: number;
+}
+
 /** A conversation that goes on by email (mail/): where replies go, and what was mailed already. */
 export interface MailThreadsTable {
   conversation_id: string;
@@ -234,6 +273,9 @@ export interface Database {
   mail_link_tokens: MailLinkTokensTable;
   mail_log: MailLogTable;
   audit_log: AuditLogTable;
+  bot_labels: BotLabelsTable;
+  bot_sites: BotSitesTable;
+  bot_reached: BotReachedTable;
   faq_files: FaqFilesTable;
   instances: InstancesTable;
   presence_connections: PresenceConnectionsTable;
@@ -251,4 +293,35 @@ export interface Database {
   visitors: VisitorsTable;
   conversations: ConversationsTable;
   events: EventsTable;
+  attachments: AttachmentsTable;
+  attachment_chunks: AttachmentChunksTable;
+}
+
+/** A file in a conversation (attachments/): its facts; the bytes are in a BlobStore (attachment_chunks by default). */
+export interface AttachmentsTable {
+  /** Random, unguessable (128 bits). */
+  id: string;
+  site_key: string;
+  /** Set when the upload is committed as an event (null while it is being written). */
+  conversation_id: string | null;
+  event_id: string | null;
+  /** The uploader's actor key and cid: a retried upload finds its committed event by them. */
+  uploader_key: string;
+  cid: string;
+  name: string;
+  /** Sniffed from the bytes. */
+  type: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  /** Number of stored chunks. */
+  chunks: number;
+  status: 'uploading' | 'stored';
+  created_at: number;
+}
+
+export interface AttachmentChunksTable {
+  attachment_id: string;
+  n: number;
+  data: Uint8Array;
 }

@@ -21,6 +21,7 @@ export async function startTestServer({
   postgres = false,
   pgSchema: sharedSchema,
   logger,
+  hub,
 }: {
   overrides?: Partial<Record<keyof Config, unknown>>;
   /** A fixed responder, or a factory such as `createFaqBots` (default: a silent bot). */
@@ -29,6 +30,8 @@ export async function startTestServer({
   /** Share a schema with another instance (scale-out tests). */ pgSchema?: string;
   /** The server's logger (default: silent, or TEST_LOG_LEVEL). */
   logger?: ServusOptions['logger'];
+  /** The pub/sub hub (default: its own local one); share one to join several in-process instances. */
+  hub?: ServusOptions['hub'];
 } = {}): Promise<TestServer & { pgSchema?: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'servus-it-'));
   const config = loadConfig({
@@ -50,6 +53,7 @@ export async function startTestServer({
     logger: logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     ...(bots ? { bots } : {}),
     ...(pgSchema ? { pgSchema } : {}),
+    ...(hub ? { hub } : {}),
   });
   return Object.assign(Object.create(null) as object, servus, {
     url: servus.url,
@@ -58,6 +62,7 @@ export async function startTestServer({
     port: servus.port,
     seeded: servus.seeded,
     database: servus.database,
+    attachments: servus.attachments,
     stop: servus.stop,
     dataDir,
     config,

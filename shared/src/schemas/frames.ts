@@ -136,7 +136,22 @@ export const conversationTranscript = z.object({
   email: z.email().max(254).optional(),
 });
 
+/**
+ * "Did this answer your question?" under a bot answer (a message with `askFeedback`): yes or no.
+ * The bot replies to it (a "no" with the answer's suggestions and the offer of a person) and the
+ * site's bot learns from it (docs/bot-learning.md).
+ */
+export const answerFeedback = z.object({
+  type: z.literal('answer.feedback'),
+  cid,
+  conversationId: id,
+  /** The bot answer judged. */
+  messageId: id,
+  helpful: z.boolean(),
+});
+
 export const visitorFrame = z.discriminatedUnion('type', [
+  answerFeedback,
   conversationTranscript,
   visitorProfile,
   offlineSubmit,
@@ -262,3 +277,4 @@ export type ConversationResolveFrame = z.infer<typeof conversationResolve>;
 export type ConversationReopenFrame = z.infer<typeof conversationReopen>;
 export type ConversationReleaseFrame = z.infer<typeof conversationRelease>;
 export type AgentStatusFrame = z.infer<typeof agentStatusSet>;
+export type AnswerFeedbackFrame = z.infer<typeof answerFeedback>;

@@ -29,5 +29,6 @@ export {
   conversationRelease,
   conversationReopen,
   agentStatusSet,
+  answerFeedback,
 } from './frames.js';
 export type { VisitorContext, VisitorFrame, AgentFrame } from './frames.js';

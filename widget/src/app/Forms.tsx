@@ -1,5 +1,5 @@
 // The cards that replace or join the composer: pre-chat details, the offline form (nobody can take
-// the chat) and the rating prompt after a resolved conversation.
+// the chat) and the rating prompt after a resolved conversation; and the composer's length counter.
 import { h } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Session, View } from './session.js';
@@ -19,6 +19,18 @@ export interface FormProps {
   view: View;
   session: Session;
   onDone: () => void;
+  /** Counter: characters left (negative: too many). */
+  left: number;
+}
+
+/** The composer's length counter, shown near the limit. */
+export function Counter({ view, left }: FormProps) {
+  const s = FORM_STRINGS[view.lang];
+  return (
+    <div id="sv-count" class={'count' + (left < 0 ? ' over' : '')} aria-live="polite">
+      {left < 0 ? s.tooLong(-left) : s.charsLeft(left)}
+    </div>
+  );
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -49,7 +61,11 @@ export function PreChatForm({ view, session }: FormProps) {
   const submit = (e: Event) => {
     e.preventDefault();
     if (fields.includes('email') && !EMAIL.test(email.trim())) return setError(s.invalidEmail);
-    session.profile(name.trim(), email.trim());
+    const n = name.trim();
+    const m = email.trim();
+    session.cmd({ type: 'visitor.profile', ...(n ? { name: n } : {}), ...(m ? { email: m } : {}) });
+    session.local.set(session.key('profile'), '1');
+    session.set({ profileDone: true });
   };
   return (
     <form class="card" onSubmit={submit} noValidate aria-labelledby="sv-pre">
@@ -105,7 +121,8 @@ export function OfflineForm({ view, session }: FormProps) {
     if (!EMAIL.test(email.trim())) return setError(s.invalidEmail);
     if (!message.trim()) return setError(s.required);
     setError('');
-    if (!session.offline(email.trim(), message.trim())) setError(s.outboxFull);
+    if (!session.cmd({ type: 'offline.submit', email: email.trim(), message: message.trim() }, () => session.set({ offlineSent: true })))
+      setError(s.outboxFull);
   };
   return (
     <form class="card" onSubmit={submit} noValidate aria-labelledby="sv-off">
@@ -196,12 +213,18 @@ export function RatingForm({ view, session, onDone }: FormProps) {
   const submit = (e: Event) => {
     e.preventDefault();
     if (csat === undefined) return;
-    session.rate({
-      csat,
-      ...(nps !== undefined ? { nps } : {}),
-      ...(ces !== undefined ? { ces } : {}),
-      ...(comment.trim() ? { comment: comment.trim().slice(0, 1000) } : {}),
-    });
+    const conversationId = view.chat.conversationId;
+    if (conversationId) {
+      session.cmd({
+        type: 'conversation.rate',
+        conversationId,
+        csat,
+        ...(nps !== undefined ? { nps } : {}),
+        ...(ces !== undefined ? { ces } : {}),
+        ...(comment.trim() ? { comment: comment.trim().slice(0, 1000) } : {}),
+      });
+      session.dispatch({ type: 'local.rated' });
+    }
     onDone();
   };
   return (
@@ -227,7 +250,7 @@ export function RatingForm({ view, session, onDone }: FormProps) {
         <button class="primary" type="submit" disabled={csat === undefined}>
           {s.submit}
         </button>
-        <button class="link" type="button" onClick={() => session.skipRating()}>
+        <button class="link" type="button" onClick={() => session.dispatch({ type: 'local.rated' })}>
           {s.skip}
         </button>
       </div>
@@ -245,15 +268,16 @@ export function ToolsForm({ view, session, onDone }: FormProps) {
   const mail = (e: Event) => {
     e.preventDefault();
     if (email.trim() && !EMAIL.test(email.trim())) return setState(s.invalidEmail);
-    session.request({ type: 'conversation.transcript', conversationId, ...(email.trim() ? { email: email.trim() } : {}) }, (ok) =>
-      setState(ok ? s.mailSent : s.invalidEmail),
+    // Acked: sent. A refusal (no address known) is logged by the session; the field asks for one.
+    session.cmd({ type: 'conversation.transcript', conversationId, ...(email.trim() ? { email: email.trim() } : {}) }, () =>
+      setState(s.mailSent),
     );
   };
   const erase = async () => {
-    const o = session.options;
+    const o = session.auth();
     const res = await fetch(`${o.base}api/visitor/conversations/${conversationId}`, {
       method: 'DELETE',
-      headers: { authorization: `Bearer ${session.token() ?? ''}`, 'x-servus-site': o.site },
+      headers: { authorization: `Bearer ${o.token ?? ''}`, 'x-servus-site': o.site },
     }).catch(() => null);
     if (!res?.ok) return setState(s.eraseFailed);
     // Erased on the server: the widget forgets the conversation and its token here too.

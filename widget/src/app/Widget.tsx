@@ -5,7 +5,7 @@ import { Component, Fragment, createRef, h } from 'preact';
 import { formatOpening } from '../i18n.js';
 import { quickReplies } from '../state.js';
 import type * as FormsModule from './Forms.js';
-import { Avatar, Messages } from './Messages.js';
+import { Attached, Avatar, Messages } from './Messages.js';
 import type { Session, View } from './session.js';
 
 /** Quick replies shown at once: more would push the conversation out of view on a phone. */
@@ -16,7 +16,7 @@ const MAX_QUICK_REPLIES = 2;
  */
 const short = matchMedia('(max-height: 560px) and (min-width: 480px)');
 
-type FormName = 'PreChatForm' | 'OfflineForm' | 'RatingForm' | 'ToolsForm';
+type FormName = 'PreChatForm' | 'OfflineForm' | 'RatingForm' | 'Counter' | 'ToolsForm';
 let formsChunk: Promise<typeof FormsModule> | undefined;
 
 interface Props {
@@ -25,19 +25,21 @@ interface Props {
 }
 
 /**
- * The forms are a separate chunk: most visitors never see a pre-chat, offline or rating form.
+ * The forms are a separate chunk: most visitors never see a pre-chat, offline or rating form, nor
+ * the length counter of a message near its limit.
  * (Class components throughout the app chunk: preact/hooks would cost 1.2 KB of the budget.)
  */
-class Form extends Component<Props & { name: FormName; onDone?: () => void }, { mod?: typeof FormsModule }> {
+type FormProps = Props & { name: FormName; onDone?: () => void; left?: number };
+class Form extends Component<FormProps, { mod?: typeof FormsModule }> {
   override componentDidMount() {
     void (formsChunk ??= import('./Forms.js')).then((mod) => {
       mod.useFormStyles(this.props.session);
       this.setState({ mod });
     });
   }
-  override render({ name, view, session, onDone }: Props & { name: FormName; onDone?: () => void }) {
+  override render({ name, view, session, onDone, left = 0 }: FormProps) {
     const C = this.state.mod?.[name];
-    return C ? <C view={view} session={session} onDone={onDone ?? (() => {})} /> : null;
+    return C ? <C view={view} session={session} onDone={onDone ?? (() => {})} left={left} /> : null;
   }
 }
 
@@ -78,6 +80,7 @@ class Composer extends Component<Props, { text: string }> {
           this.submit();
         }}
       >
+        {view.config?.attachments && <Attached n="Picker" view={view} session={session} />}
         <textarea
           id="sv-input"
           rows={1}
@@ -102,11 +105,7 @@ class Composer extends Component<Props, { text: string }> {
             <path d="M4 12 20 4l-6 16-2.5-6.5z" />
           </svg>
         </button>
-        {showCount && (
-          <div id="sv-count" class={'count' + (left < 0 ? ' over' : '')} aria-live="polite">
-            {left < 0 ? s.tooLong(-left) : s.charsLeft(left)}
-          </div>
-        )}
+        {showCount && <Form name="Counter" view={view} session={session} left={left} />}
       </form>
     );
   }
@@ -163,6 +162,9 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
   const rating = status === 'resolved' && !view.chat.rated;
   const replies = quickReplies(view.chat);
   const canHandoff = status !== 'queued' && status !== 'assigned';
+  // Under a bot answer: "did this answer your question?" (a no brings the suggestions, docs/bot-learning.md).
+  const last = view.chat.messages[view.chat.messages.length - 1];
+  const ask = canHandoff && last?.ask && last.id;
   const team = conv?.assignee ? { type: 'agent' as const, id: conv.assignee.id, name: conv.assignee.name } : { type: 'bot' as const };
   const banner =
     view.chat.connection === 'offline'
@@ -172,6 +174,17 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
         : null;
   const chips = (replies.length > 0 || canHandoff) && (
     <div class="chips" role="group" aria-label={s.suggestions}>
+      {ask && (
+        <>
+          <p class="system">{s.helped}</p>
+          <button type="button" class="chip" onClick={() => session.feedback(ask, true)}>
+            {s.yes}
+          </button>
+          <button type="button" class="chip" onClick={() => session.feedback(ask, false)}>
+            {s.no}
+          </button>
+        </>
+      )}
       {canHandoff && (
         <button type="button" class="chip person" onClick={() => session.handoff()}>
           <svg viewBox="0 0 24 24" aria-hidden="true">
@@ -180,11 +193,12 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
           {s.talkToPerson}
         </button>
       )}
-      {replies.slice(0, MAX_QUICK_REPLIES).map((r) => (
-        <button key={r.id} type="button" class="chip" onClick={() => session.send(r.title)}>
-          {r.title}
-        </button>
-      ))}
+      {!ask &&
+        replies.slice(0, MAX_QUICK_REPLIES).map((r) => (
+          <button key={r.id} type="button" class="chip" onClick={() => session.send(r.title)}>
+            {r.title}
+          </button>
+        ))}
     </div>
   );
   return (
@@ -269,16 +283,7 @@ function renderWidget(view: View, session: Session) {
   return (
     <>
       {view.open && view.config && view.strings && <Panel view={view} session={session} />}
-      {!view.open && view.greeting && (
-        <div class="greeting" role="status">
-          <button type="button" class="greet-open" onClick={() => session.setOpen(true)}>
-            {view.greeting.text}
-          </button>
-          <button type="button" class="greet-x" aria-label={view.strings?.greetingClose} onClick={() => session.dismissGreeting()}>
-            ×
-          </button>
-        </div>
-      )}
+      {!view.open && view.greeting && session.Greeting && <session.Greeting view={view} session={session} />}
       <div class="sr-only" aria-live="polite">
         {view.announce}
       </div>

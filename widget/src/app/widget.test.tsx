@@ -5,7 +5,7 @@ import { mount } from './main.js';
 import { watchRoute } from './proactive.js';
 
 class FakeSocket {
-  static last: FakeSocket;
+  static last: FakeSocket | undefined;
   readyState = 0;
   sent: { type: string; [k: string]: unknown }[] = [];
   onopen: (() => void) | null = null;
@@ -71,6 +71,8 @@ const until = async (cond: () => unknown, ms = 2000) => {
 let events: [ServusEvent, unknown][];
 let host: Host;
 beforeEach(() => {
+  // The socket starts once the config is in (a tick later): no test may see the previous test's.
+  FakeSocket.last = undefined;
   localStorage.clear();
   sessionStorage.clear();
   events = [];
@@ -99,7 +101,7 @@ describe('widget app', () => {
     expect(events.map((e) => e[0])).toContain('open');
 
     await until(() => FakeSocket.last?.sent.length);
-    const ws = FakeSocket.last;
+    const ws = FakeSocket.last!;
     expect(ws.url).toBe('ws://servus.test/ws/visitor?site=demo');
     ws.receive({ type: 'welcome', role: 'visitor', protocol: 1, token: 't'.repeat(20), conversation: null });
 
@@ -216,7 +218,7 @@ describe('widget app', () => {
     localStorage.setItem('servus:demo:conv', 'c1');
     start();
     await until(() => FakeSocket.last?.sent.length);
-    const ws = FakeSocket.last;
+    const ws = FakeSocket.last!;
     expect(ws.sent[0]).toMatchObject({ type: 'visitor.hello', resume: { conversationId: 'c1', lastSeq: 0 } });
     ws.receive({ type: 'welcome', role: 'visitor', protocol: 1, conversation: { id: 'c1', status: 'assigned', readSeq: 0 } });
     ws.receive({
@@ -237,7 +239,7 @@ describe('widget app', () => {
     await until(() => q('.chip.person'));
     q<HTMLButtonElement>('.chip.person')!.click();
     await until(() => FakeSocket.last?.sent.length);
-    const ws = FakeSocket.last;
+    const ws = FakeSocket.last!;
     ws.receive({ type: 'welcome', role: 'visitor', protocol: 1, conversation: null });
     await until(() => ws.sent.some((f) => f.type === 'handoff.request'));
     ws.receive({
@@ -253,11 +255,24 @@ describe('widget app', () => {
     expect(q('.chip.person')).toBeNull();
   });
 
+  it('never opens a socket when the site refuses this origin, not for a returning visitor nor after open or a send', async () => {
+    localStorage.setItem('servus:demo:conv', 'c1');
+    let refuse!: (v: unknown) => void;
+    host.config = () => new Promise((r) => (refuse = r));
+    const app = mount(host, { WebSocket: FakeSocket as unknown as typeof WebSocket });
+    app.command(['open']);
+    refuse(false);
+    await new Promise((r) => setTimeout(r, 50));
+    app.command(['open']);
+    expect(FakeSocket.last).toBeUndefined();
+    expect(q('.panel')).toBeNull();
+  });
+
   it('forgets the visitor on shutdown', async () => {
     const { app } = start();
     app.command(['open']);
     await until(() => FakeSocket.last?.sent.length);
-    FakeSocket.last.receive({
+    FakeSocket.last!.receive({
       type: 'welcome',
       role: 'visitor',
       protocol: 1,
@@ -266,9 +281,10 @@ describe('widget app', () => {
     });
     await until(() => localStorage.getItem('servus:demo:conv'));
     app.command(['shutdown']);
+    // shutdown runs from its own chunk (host-api.ts), a moment later.
+    await until(() => !q('.panel'));
     expect(localStorage.getItem('servus:demo:token')).toBeNull();
     expect(localStorage.getItem('servus:demo:conv')).toBeNull();
-    await until(() => !q('.panel'));
   });
 });
 

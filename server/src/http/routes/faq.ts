@@ -20,6 +20,8 @@ export interface FaqApiOptions {
   shared?: FaqFilesOptions['shared'];
   /** Longest question the "what would the bot answer?" box takes. */
   maxTestChars?: number;
+  /** The site's own threshold (learning/), so the box answers as the live bot does. */
+  thresholdOf?: ((siteKey: string) => Promise<number>) | undefined;
 }
 
 const phrasing = storableString().trim().min(1).max(500);
@@ -39,7 +41,7 @@ const entryInput = z.object({
 export const normalizeQuestion = (text: string) => text.toLowerCase().replace(/\s+/g, ' ').trim().slice(0, 300);
 
 /** Mounted under /api/sites (agents of the site; admins edit). */
-export function faqRoutes({ db, faqDir, shared, maxTestChars = 1000 }: FaqApiOptions) {
+export function faqRoutes({ db, faqDir, shared, maxTestChars = 1000, thresholdOf }: FaqApiOptions) {
   const app = new Hono<Env>();
   const files = createFaqFiles({ faqDir, shared });
   // A bot built from the files as they are on disk now (cached until a file changes), so the test
@@ -96,7 +98,13 @@ export function faqRoutes({ db, faqDir, shared, maxTestChars = 1000 }: FaqApiOpt
       cached = { signature: faq.signature, bot: createFaqBot({ entries: faq.entries }) };
       bots.set(key, cached);
     }
-    const turn = cached.bot.reply({ text: body.text, ...(body.lang ? { lang: body.lang } : {}), state: initialBotState() });
+    const threshold = thresholdOf ? await thresholdOf(key) : undefined;
+    const turn = cached.bot.reply({
+      text: body.text,
+      ...(body.lang ? { lang: body.lang } : {}),
+      state: initialBotState(),
+      ...(threshold !== undefined ? { threshold } : {}),
+    });
     const byId = new Map(faq.entries.map((e) => [e.id, e]));
     return c.json({
       reply: {

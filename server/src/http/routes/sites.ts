@@ -6,7 +6,15 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { ErrorCode, SITE_LIMITS, type SiteListResponse, type SiteResponse, type SiteSettings as ShownSettings } from '@servus/shared';
+import {
+  ATTACHMENT_MAX_BYTES,
+  ATTACHMENT_TYPES,
+  ErrorCode,
+  SITE_LIMITS,
+  type SiteListResponse,
+  type SiteResponse,
+  type SiteSettings as ShownSettings,
+} from '@servus/shared';
 import { storableString } from '@servus/shared/schemas';
 import type { Database } from '../../storage/schema.js';
 import type { Site, SiteDirectory, SiteSettings } from '../../sites/sites.js';
@@ -99,6 +107,18 @@ const settingFields = {
     })
     .strict(),
   launcherOffset: z.object({ x: offsetPx, y: offsetPx, mobileX: offsetPx, mobileY: offsetPx }).strict(),
+  attachments: z
+    .object({
+      enabled: z.boolean(),
+      maxBytes: z.number().int().min(1024).max(ATTACHMENT_MAX_BYTES),
+      maxPerConversation: z.number().int().min(1).max(1000),
+      types: z
+        .array(z.enum(ATTACHMENT_TYPES))
+        .max(ATTACHMENT_TYPES.length)
+        .refine((t) => new Set(t).size === t.length, 'each type at most once'),
+    })
+    .partial()
+    .strict(),
   privacy: z
     .object({
       retentionDays: z.number().int().min(SITE_LIMITS.retentionDays.min).max(SITE_LIMITS.retentionDays.max).optional(),
