@@ -6,6 +6,8 @@ import { runCli } from './cli.js';
 import { openDatabase } from './storage/db.js';
 import { verifyPassword } from './core/ids.js';
 import { createApiTokens } from './auth/api-tokens.js';
+import { startTestServer } from './testing/in-process.js';
+import { newVisitor } from './testing/client.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -73,5 +75,31 @@ describe('servus token', () => {
     expect((await cli('token', 'list')).out).toMatch(/\trevoked$/);
     await expect(cli('token', 'revoke', '--id', id)).rejects.toThrow(/no live token/);
     await close();
+  });
+});
+
+describe('servus privacy', () => {
+  it('finds, exports and erases a person from the command line, and writes the audit log', async () => {
+    const server = await startTestServer();
+    dirs.push(server.dataDir);
+    const v = await newVisitor(server.url);
+    v.client.send({ type: 'offline.submit', cid: 'o', email: 'cli.person@example.com', message: 'Rückruf bitte, Kiwi 31' });
+    await v.client.next((f) => f.cid === 'o');
+    v.client.close();
+    await server.stop();
+    process.env.DATA_DIR = server.dataDir;
+    const found = await cli('privacy', 'find', '--email', 'cli.person@example.com');
+    expect(found.code).toBe(0);
+    expect(found.out).toContain(`visitor\t${v.visitorId}\tdemo\tcli.person@example.com`);
+    const out = join(server.dataDir, 'export.json');
+    expect((await cli('privacy', 'export', '--email', 'cli.person@example.com', '--out', out)).code).toBe(0);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(out, 'utf8')).toContain('Rückruf bitte, Kiwi 31');
+    await expect(cli('privacy', 'erase', '--email', 'cli.person@example.com')).rejects.toThrow(/--yes/);
+    expect((await cli('privacy', 'erase', '--email', 'cli.person@example.com', '--yes')).out).toMatch(/^Erased 1 visitor record/);
+    expect((await cli('privacy', 'find', '--email', 'cli.person@example.com')).code).toBe(1);
+    const audit = await cli('privacy', 'audit');
+    expect(audit.out).toMatch(/person\.erase\tcli:/);
+    expect(audit.out).not.toContain('cli.person@example.com');
   });
 });

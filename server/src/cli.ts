@@ -25,6 +25,7 @@ import { createPrivacy, type PersonQuery } from './privacy/privacy.js';
 import { subjectOf } from './privacy/subject.js';
 import { API_SCOPES, createApiTokens } from './auth/api-tokens.js';
 import type { ApiScope } from '@servus/shared';
+import { createDatabaseBlobStore } from './attachments/store.js';
 
 const USAGE = `Usage:
   servus agent add --email EMAIL --name NAME [--role admin|agent] [--password PASSWORD] [--capacity N]
@@ -147,7 +148,34 @@ async function runPrivacy(command: string, args: string[], out: (line: string) =
   });
   const { db } = database;
   const audit = createAuditLog({ db, addressMode: config.ipAddresses });
-  const privacy = createPrivacy({ db });
+  // The conversations' files, as the server keeps them (in the database): listed in exports, deleted with erasures.
+  const blobs = createDatabaseBlobStore(db);
+  const privacy = createPrivacy({
+    db,
+    attachments: {
+      listForConversation: (id) =>
+        db.selectFrom('attachments').select(['id', 'name', 'type', 'size', 'created_at']).where('conversation_id', '=', id).execute(),
+      async deleteForConversation(ids) {
+        if (!ids.length) return 0;
+        const rows = await db
+          .selectFrom('attachments')
+          .select('id')
+          .where('conversation_id', 'in', [...ids])
+          .execute();
+        if (!rows.length) return 0;
+        await blobs.delete(rows.map((r) => r.id));
+        await db
+          .deleteFrom('attachments')
+          .where(
+            'id',
+            'in',
+            rows.map((r) => r.id),
+          )
+          .execute();
+        return rows.length;
+      },
+    },
+  });
   const actor = { type: 'cli' as const, name: process.env.USER ?? null };
   try {
     const allSites = (await db.selectFrom('sites').select(['key', 'secret']).execute()) as { key: string; secret: string }[];

@@ -401,7 +401,7 @@ export interface PrivacyPersonResponse {
 
 /** `POST /api/privacy/erase`: what was erased. */
 export interface PrivacyEraseResponse {
-  erased: { visitors: number; conversations: number; events: number };
+  erased: { visitors: number; conversations: number; events: number; files: number };
 }
 
 /** `GET /api/privacy/sites/:key/retention` */

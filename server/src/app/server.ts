@@ -271,7 +271,7 @@ export async function startServus({
 
   // Data protection: access, erasure, the audit log and each site's retention job (privacy/).
   const audit = createAuditLog({ db, addressMode: config.ipAddresses });
-  const privacy = createPrivacy({ db });
+  const privacy = createPrivacy({ db, attachments });
   const retention = createRetention({ jobs, sites, privacy, audit, logger });
 
   // Webhooks: a subscriber of the committed changes writing the durable outbox (webhooks/).

@@ -106,6 +106,22 @@ describe('LLM engine: streaming', () => {
     a.client.close();
   });
 
+  it('never sends the model the visitor’s email, name or address (privacy, docs/privacy.md)', async () => {
+    fake.script({ content: ['We ship within 24 hours.'] });
+    const v = await newVisitor(server.url);
+    v.client.send({ type: 'visitor.profile', cid: 'p', name: 'Petra Pelikan', email: 'petra.pelikan@example.com' });
+    await v.client.next((f) => f.cid === 'p');
+    const seen = fake.requests.length;
+    await ask(v.client, 'q-privacy', 'How long does shipping take?');
+    const request = await fake.nextRequest(seen);
+    await v.client.next(isBot);
+    const sent = JSON.stringify(request.body);
+    expect(sent).toContain('How long does shipping take?');
+    for (const secret of ['Petra', 'Pelikan', 'petra.pelikan@example.com', '127.0.0.1', v.visitorId, v.token])
+      expect(sent).not.toContain(secret);
+    v.client.close();
+  });
+
   it('asks the model to answer only from the retrieved entries, in the visitor’s language, with the handoff tool', async () => {
     fake.script({ content: ['Wir versenden innerhalb von 24 Stunden.'] });
     const v = await newVisitor(server.url);

@@ -258,4 +258,45 @@ describe('conversations that go on by email', () => {
     });
     expect(inbox.filter((m) => m.to.includes('urlaub@example.com'))).toHaveLength(1);
   });
+
+  it('sends no more than the per-conversation limit of reply mails a day', async () => {
+    const { conversationId } = await visitorWhoLeft('viel@example.com', 'Noch eine Frage');
+    const { db } = server.database;
+    // Ten mails already went to this conversation today (MAIL_MAX_PER_CONVERSATION_PER_DAY = 10).
+    await db
+      .insertInto('mail_log')
+      .values(
+        Array.from({ length: 10 }, (_, i) => ({
+          id: `ml_limit_${i}`,
+          conversation_id: conversationId,
+          site_key: 'demo',
+          direction: 'out' as const,
+          message_id: `<limit-${i}@shop.example>`,
+          outcome: 'sent',
+          created_at: Date.now() - 1000,
+        })),
+      )
+      .execute();
+    agent.send({ type: 'message.send', cid: 'lim1', conversationId, text: 'Die elfte Antwort' });
+    await agent.next((f) => f.cid === 'lim1');
+    // The job runs (and is done) without sending.
+    await new Promise<void>((resolve) => {
+      const check = async () => {
+        if (!(await db.selectFrom('jobs').select('id').where('key', '=', conversationId).executeTakeFirst())) resolve();
+        else setTimeout(() => void check(), 50);
+      };
+      void check();
+    });
+    expect(inbox.filter((m) => m.to.includes('viel@example.com'))).toHaveLength(0);
+    // A day later the window has room again: the waiting reply goes out with the next one.
+    await db
+      .updateTable('mail_log')
+      .set({ created_at: Date.now() - 2 * 86_400_000 })
+      .where('conversation_id', '=', conversationId)
+      .execute();
+    agent.send({ type: 'message.send', cid: 'lim2', conversationId, text: 'Und die zwölfte' });
+    const mail = await nextMail((m) => m.to.includes('viel@example.com'));
+    expect(body(mail.raw)).toContain('Die elfte Antwort');
+    expect(body(mail.raw)).toContain('Und die zwölfte');
+  });
 });

@@ -94,6 +94,16 @@ describe.each([false, true])('privacy (postgres: %s)', (postgres) => {
       'Meine Adresse ist Hauptstraße 7',
     ]);
     const ben = await conversationOf('Ben Other', 'ben@example.com', ['Rückgabe Kolibri 99', 'Danke Ben']);
+    // Anna also sent a file.
+    const uploaded = await fetch(
+      `${server.url}/api/visitor/attachments?cid=f1&name=Quokka-Rechnung.txt&conversationId=${anna.conversationId}`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${anna.token}`, 'x-servus-site': 'demo' },
+        body: 'Rechnung Zebrafink 4711\n'.repeat(50),
+      },
+    );
+    expect(uploaded.status).toBe(201);
     (anna.client as TestClient).close();
     (ben.client as TestClient).close();
     const metricsBefore = (await (await api('/api/metrics')).json()) as { summary: { conversations: number; handoffs: number } };
@@ -115,7 +125,12 @@ describe.each([false, true])('privacy (postgres: %s)', (postgres) => {
     const doc = (await res.json()) as {
       format: string;
       visitors: { id: string; email: string; name: string; context: { lang: string } }[];
-      conversations: { id: string; labels: string[]; events: { seq: number; kind: string; internalNote: boolean; text: string }[] }[];
+      conversations: {
+        id: string;
+        labels: string[];
+        attachments: { name: string }[];
+        events: { seq: number; kind: string; internalNote: boolean; text: string }[];
+      }[];
     };
     expect(doc.format).toBe('servus.person-export/1');
     expect(doc.visitors).toMatchObject([
@@ -130,6 +145,7 @@ describe.each([false, true])('privacy (postgres: %s)', (postgres) => {
     const exported = doc.conversations[0]!;
     expect(exported.events.map((e) => e.seq)).toEqual(stored.map((e) => e.seq));
     expect(exported.labels).toEqual(['vip']);
+    expect(exported.attachments.map((a) => a.name)).toEqual(['Quokka-Rechnung.txt']);
     expect(exported.events.find((e) => e.kind === 'note')).toMatchObject({ internalNote: true, text: 'Note about Anna Quokka' });
     expect(exported.events.map((e) => e.text)).toEqual(
       expect.arrayContaining(['Wo bleibt Paket Zebrafink 4711?', 'Hallo Anna Quokka, gern!']),
@@ -144,7 +160,15 @@ describe.each([false, true])('privacy (postgres: %s)', (postgres) => {
       visitors: 1,
       conversations: 1,
     });
-    const annaNeedles = ['anna.quokka@example.com', 'Anna Quokka', 'Zebrafink 4711', 'Hauptstraße 7', anna.visitorId, anna.token];
+    const annaNeedles = [
+      'anna.quokka@example.com',
+      'Anna Quokka',
+      'Zebrafink 4711',
+      'Hauptstraße 7',
+      'Quokka-Rechnung',
+      anna.visitorId,
+      anna.token,
+    ];
     expect(await findAnywhere(server, annaNeedles)).toEqual([]);
     // Ben is untouched.
     expect((await findAnywhere(server, ['ben@example.com', 'Ben Other', 'Kolibri 99'])).length).toBeGreaterThanOrEqual(3);

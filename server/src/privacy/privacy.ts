@@ -17,12 +17,12 @@ import { notFound } from '../core/errors.js';
 export type PersonQuery = { email: string } | { visitorId: string } | { conversationId: string };
 
 /**
- * Attachments (another module) plug in here: what a conversation's files are, and their deletion
- * inside the erasing transaction. Until then nothing is listed and nothing deleted.
+ * The files in conversations (attachments/): listed in the export, deleted (bytes and rows) right
+ * after the erasing transaction commits (their store has its own writes).
  */
 export interface AttachmentStore {
-  listForConversation(conversationId: string, executor: Kysely<Database>): Promise<unknown[]>;
-  deleteForConversation(conversationId: string, executor: Kysely<Database>): Promise<number>;
+  listForConversation(conversationId: string): Promise<unknown[]>;
+  deleteForConversation(conversationIds: readonly string[]): Promise<number>;
 }
 
 export interface PrivacyOptions {
@@ -167,7 +167,7 @@ export function createPrivacy({ db, now = Date.now, attachments, onErased }: Pri
       ),
     ]);
     const files = new Map<string, unknown[]>();
-    if (attachments) for (const id of convIds) files.set(id, await attachments.listForConversation(id, db));
+    if (attachments) for (const id of convIds) files.set(id, await attachments.listForConversation(id));
     return {
       format: 'servus.person-export/1',
       exportedAt: new Date(now()).toISOString(),
@@ -313,7 +313,6 @@ export function createPrivacy({ db, now = Date.now, attachments, onErased }: Pri
           .where('site_key', '=', c.site_key)
           .where('text', 'in', own.slice(i, i + 200))
           .execute();
-      if (attachments) await attachments.deleteForConversation(c.id, tx);
     }
     return events;
   }
@@ -345,8 +344,9 @@ export function createPrivacy({ db, now = Date.now, attachments, onErased }: Pri
         erasedConversations: convs.map((c) => ({ id: c.id, siteKey: c.site_key })),
       };
     });
+    const files = attachments ? await attachments.deleteForConversation(result.erasedConversations.map((c) => c.id)) : 0;
     onErased?.(result.erasedConversations);
-    return { visitors: result.visitors, conversations: result.conversations, events: result.events };
+    return { visitors: result.visitors, conversations: result.conversations, events: result.events, files };
   }
 
   /**
@@ -373,6 +373,7 @@ export function createPrivacy({ db, now = Date.now, attachments, onErased }: Pri
         return rows;
       });
       conversations += batch.length;
+      if (batch.length && attachments) await attachments.deleteForConversation(batch.map((r) => r.id));
       if (batch.length) onErased?.(batch.map((r) => ({ id: r.id, siteKey: r.site_key })));
       if (batch.length < RETENTION_BATCH) break;
     }
@@ -417,6 +418,7 @@ export function createPrivacy({ db, now = Date.now, attachments, onErased }: Pri
       if (!left) await eraseVisitors(tx, [visitorId]);
       return true;
     });
+    if (done && attachments) await attachments.deleteForConversation([conversationId]);
     if (done) onErased?.([{ id: conversationId, siteKey }]);
     return done;
   }

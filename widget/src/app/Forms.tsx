@@ -268,15 +268,16 @@ export function ToolsForm({ view, session, onDone }: FormProps) {
   const mail = (e: Event) => {
     e.preventDefault();
     if (email.trim() && !EMAIL.test(email.trim())) return setState(s.invalidEmail);
-    session.request({ type: 'conversation.transcript', conversationId, ...(email.trim() ? { email: email.trim() } : {}) }, (ok) =>
-      setState(ok ? s.mailSent : s.invalidEmail),
+    // Acked: sent. A refusal (no address known) is logged by the session; the field asks for one.
+    session.cmd({ type: 'conversation.transcript', conversationId, ...(email.trim() ? { email: email.trim() } : {}) }, () =>
+      setState(s.mailSent),
     );
   };
   const erase = async () => {
-    const o = session.options;
+    const o = session.auth();
     const res = await fetch(`${o.base}api/visitor/conversations/${conversationId}`, {
       method: 'DELETE',
-      headers: { authorization: `Bearer ${session.token() ?? ''}`, 'x-servus-site': o.site },
+      headers: { authorization: `Bearer ${o.token ?? ''}`, 'x-servus-site': o.site },
     }).catch(() => null);
     if (!res?.ok) return setState(s.eraseFailed);
     // Erased on the server: the widget forgets the conversation and its token here too.

@@ -95,11 +95,6 @@ export function createSession({
   let typingOut = false;
   let typingOutTimer: ReturnType<typeof setTimeout> | undefined;
   const ackWaiters = new Map<string, () => void>();
-  const errorWaiters = new Map<string, () => void>();
-  /** A greeting was shown on this page (kept in memory: nothing is stored before the chat is opened). */
-  let greeted = false;
-  /** A reply mail's link: redeemed (in the forms chunk) before the socket starts. */
-  let linking = options.link ? import('./Forms.js').then((m) => m.redeemLink(options, local, key)) : null;
 
   const t = () => view.strings!;
   const set = (patch: Partial<View>) => {
@@ -152,7 +147,6 @@ export function createSession({
     } else if (frame.type === 'ack') {
       ackWaiters.get(frame.cid)?.();
       ackWaiters.delete(frame.cid);
-      errorWaiters.delete(frame.cid);
     } else if (frame.type === 'message.created') {
       const m = frame.message;
       // Announce only what arrives live, not the history a reload replays.
@@ -213,7 +207,6 @@ export function createSession({
     onFrame,
     onStatus: (status) => dispatch({ type: 'connection', status }),
     onRejected: (item: OutboxItem, code: string) => {
-      errorWaiters.get((item.frame as { cid: string }).cid)?.();
       if (item.frame.type === 'message.send') dispatch({ type: 'local.failed', cid: item.frame.cid });
       // An identify the server refused (no valid hash): the page's developer should hear of it.
       else console.warn(`[servus] ${item.frame.type} was refused:`, code);
@@ -226,6 +219,10 @@ export function createSession({
   };
   const transport: Transport = createTransport(transportOptions);
 
+  /** A reply mail's link: redeemed (in the forms chunk) before the socket starts. */
+  let linking = options.link ? import('./Forms.js').then((m) => m.redeemLink(options, local, key)) : null;
+  /** A greeting was shown on this page (kept in memory: nothing is stored before the chat is opened). */
+  let greeted = false;
   /** Asked to connect; the socket starts once the site's config is here (none on a refused origin). */
   let wanted = false;
   const ensureConnected = (): void => {
@@ -269,6 +266,7 @@ export function createSession({
   let Greeting: ComponentType<{ view: View; session: Session }> | undefined;
 
   function startGreeting(config: SiteConfig) {
+    // Returning: has opened the chat on this site before.
     const returning = local.get(key('seen')) === '1';
     // The rule matching is its own small chunk: most sites have no proactive rules.
     if (config.proactive?.length && !greeted && !local.get(key('conv')))
@@ -324,6 +322,8 @@ export function createSession({
     addStyles: (css: string) => host.addStyles(css),
     time: (at: number) => formatTime(at, view.lang),
     setOpen,
+    /** Where and as whom to upload a file (Attach.tsx) or call the visitor's own REST routes; connects when not yet connected. */
+    auth: () => (ensureConnected(), { base: options.base, site: options.site, token: local.get(key('token')) }),
     /** Sends a chat message; false (with a notice) when it cannot be queued. */
     send(text: string): boolean {
       const body = text.trim();
@@ -377,16 +377,6 @@ export function createSession({
     get Greeting() {
       return Greeting;
     },
-    /** A command answered by an ack (true) or an error (false). */
-    request(frame: { type: 'conversation.transcript'; conversationId: string; email?: string }, done: (ok: boolean) => void) {
-      const cid = newCid('w');
-      ackWaiters.set(cid, () => done(true));
-      errorWaiters.set(cid, () => done(false));
-      transport.send({ ...frame, cid });
-    },
-    /** The loader's options and the visitor's token (the forms chunk's own requests). */
-    options,
-    token: () => local.get(key('token')),
     command(cmd: Command) {
       switch (cmd[0]) {
         case 'open':
