@@ -4,6 +4,9 @@
 //   servus agent list
 //   servus agent remove --email E
 //   servus agent password --email E [--password P]
+//   servus privacy find|export|erase (--email E | --visitor ID | --conversation ID) [--site KEY] [--out FILE] [--yes]
+//   servus privacy retention --site KEY       (one retention pass now)
+//   servus privacy audit [--site KEY] [--limit N]
 // Uses the same configuration as the server (DATA_DIR or DATABASE_URL).
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
@@ -13,16 +16,27 @@ import { createLoginThrottle } from './auth/login-throttle.js';
 import { createAgent } from './auth/agents.js';
 import { hashPassword } from './core/ids.js';
 import { ServusError } from './core/errors.js';
+import { writeFileSync } from 'node:fs';
+import { createAuditLog } from './privacy/audit.js';
+import { createPrivacy, type PersonQuery } from './privacy/privacy.js';
+import { subjectOf } from './privacy/subject.js';
 
 const USAGE = `Usage:
   servus agent add --email EMAIL --name NAME [--role admin|agent] [--password PASSWORD] [--capacity N]
   servus agent list
   servus agent remove --email EMAIL
   servus agent password --email EMAIL [--password PASSWORD]
-Without --password a random one is generated and printed once.`;
+  servus privacy find (--email EMAIL | --visitor ID | --conversation ID) [--site KEY]
+  servus privacy export (--email EMAIL | --visitor ID | --conversation ID) [--site KEY] [--out FILE]
+  servus privacy erase (--email EMAIL | --visitor ID | --conversation ID) [--site KEY] --yes
+  servus privacy retention --site KEY
+  servus privacy audit [--site KEY] [--limit N]
+Without --password a random one is generated and printed once. Every privacy command is written to
+the audit log (actor "cli"). Erasure cannot be undone.`;
 
 export async function runCli(argv: string[], out: (line: string) => void = console.log): Promise<number> {
   const [group, command, ...rest] = argv;
+  if (group === 'privacy' && command) return runPrivacy(command, rest, out);
   if (group !== 'agent' || !command) {
     out(USAGE);
     return 2;
@@ -90,6 +104,118 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
         await createLoginThrottle({ db, dialect: database.dialect }).clearAccount(values.email);
         await db.deleteFrom('sessions').where('agent_id', '=', agent.id).execute();
         out(`New password for ${values.email}${values.password ? '' : `: ${password}`} (all sessions ended)`);
+        return 0;
+      }
+      default:
+        out(USAGE);
+        return 2;
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+async function runPrivacy(command: string, args: string[], out: (line: string) => void): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      email: { type: 'string' },
+      visitor: { type: 'string' },
+      conversation: { type: 'string' },
+      site: { type: 'string' },
+      out: { type: 'string' },
+      limit: { type: 'string' },
+      yes: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const config = loadConfig();
+  const database = await openDatabase({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    ...(config.databaseSchema ? { pgSchema: config.databaseSchema } : {}),
+  });
+  const { db } = database;
+  const audit = createAuditLog({ db, addressMode: config.ipAddresses });
+  const privacy = createPrivacy({ db });
+  const actor = { type: 'cli' as const, name: process.env.USER ?? null };
+  try {
+    const allSites = (await db.selectFrom('sites').select(['key', 'secret']).execute()) as { key: string; secret: string }[];
+    if (values.site !== undefined && !allSites.some((s) => s.key === values.site)) throw new Error(`no site ${values.site}`);
+    const siteKeys = values.site !== undefined ? [values.site] : allSites.map((s) => s.key);
+    const secret = values.site !== undefined ? allSites.find((s) => s.key === values.site)?.secret : undefined;
+    const person = (): PersonQuery => {
+      const given = [values.email, values.visitor, values.conversation].filter((v) => v !== undefined);
+      if (given.length !== 1) throw new Error('give exactly one of --email, --visitor, --conversation');
+      return values.email !== undefined
+        ? { email: values.email }
+        : values.visitor !== undefined
+          ? { visitorId: values.visitor }
+          : { conversationId: values.conversation! };
+    };
+    const record = (action: string, query: PersonQuery | null, detail: Record<string, unknown>) =>
+      audit.record(actor, { action, siteKey: values.site ?? null, subject: query ? subjectOf(query, secret) : null, detail });
+    switch (command) {
+      case 'find': {
+        const query = person();
+        const found = await privacy.find(siteKeys, query);
+        await record('person.view', query, { visitors: found.visitors.length, conversations: found.conversations.length });
+        for (const v of found.visitors) out(`visitor\t${v.id}\t${v.siteKey}\t${v.email ?? ''}\t${v.name ?? ''}`);
+        for (const c of found.conversations)
+          out(`conversation\t${c.id}\t${c.siteKey}\t${c.status}\t${new Date(c.createdAt).toISOString()}`);
+        if (!found.visitors.length) out('Nobody found.');
+        return found.visitors.length ? 0 : 1;
+      }
+      case 'export': {
+        const query = person();
+        const doc = await privacy.exportPerson(siteKeys, query);
+        await record('person.export', query, { visitors: doc.visitors.length, conversations: doc.conversations.length });
+        const text = `${JSON.stringify(doc, null, 2)}\n`;
+        if (values.out) {
+          writeFileSync(values.out, text, { mode: 0o600 });
+          out(`Wrote ${values.out} (${doc.conversations.length} conversations)`);
+        } else out(text.trimEnd());
+        return 0;
+      }
+      case 'erase': {
+        const query = person();
+        if (!values.yes) throw new Error('erasure cannot be undone: add --yes');
+        const erased = await privacy.erasePerson(siteKeys, query);
+        await record('person.erase', query, erased);
+        out(`Erased ${erased.visitors} visitor record(s), ${erased.conversations} conversation(s), ${erased.events} event(s)`);
+        return 0;
+      }
+      case 'retention': {
+        if (!values.site) throw new Error('--site is required');
+        const site = await db.selectFrom('sites').select('settings').where('key', '=', values.site).executeTakeFirstOrThrow();
+        const days = (JSON.parse(site.settings) as { privacy?: { retentionDays?: number } }).privacy?.retentionDays;
+        if (!days) throw new Error(`site ${values.site} has no retention period (privacy.retentionDays)`);
+        const result = await privacy.retentionPass(values.site, days);
+        await record('retention.run', null, {
+          days,
+          conversations: result.conversations,
+          visitors: result.visitors,
+          cutoff: result.cutoff,
+        });
+        out(`Erased ${result.conversations} conversation(s) and ${result.visitors} visitor record(s) older than ${days} days`);
+        return 0;
+      }
+      case 'audit': {
+        const limit = values.limit === undefined ? 100 : Number(values.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new Error('--limit must be a whole number from 1 to 1000');
+        const entries = await audit.list({ ...(values.site ? { siteKeys: [values.site] } : {}), limit });
+        for (const e of entries)
+          out(
+            [
+              new Date(e.at).toISOString(),
+              e.action,
+              `${e.actor.type}:${e.actor.name ?? e.actor.id ?? ''}`,
+              e.address ?? '',
+              e.siteKey ?? '',
+              e.subject ?? '',
+              JSON.stringify(e.detail),
+            ].join('\t'),
+          );
         return 0;
       }
       default:

@@ -21,6 +21,12 @@ export const ErrorCode = {
   TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
   SHUTTING_DOWN: 'SHUTTING_DOWN',
   INTERNAL: 'INTERNAL',
+  /** An upload whose bytes are of a type the site does not accept (sniffed from the bytes, not the name). */
+  UNSUPPORTED_TYPE: 'UNSUPPORTED_TYPE',
+  /** An upload without a Content-Length, or whose body ended before it. */
+  LENGTH_REQUIRED: 'LENGTH_REQUIRED',
+  /** A per-conversation limit is reached (files per conversation). */
+  LIMIT_REACHED: 'LIMIT_REACHED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -55,4 +61,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   TOO_MANY_CONNECTIONS: 429,
   SHUTTING_DOWN: 503,
   INTERNAL: 500,
+  UNSUPPORTED_TYPE: 415,
+  LENGTH_REQUIRED: 411,
+  LIMIT_REACHED: 409,
 };

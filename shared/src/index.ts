@@ -112,6 +112,14 @@ export type {
   BotLearningResponse,
   FaqNearDuplicate,
   FaqDiagnosticsResponse,
+  AuditEntry,
+  AuditListResponse,
+  PrivacyPerson,
+  PrivacyPersonResponse,
+  PrivacyEraseResponse,
+  RetentionStatusResponse,
+  MailInboundResponse,
+  WidgetLinkResponse,
 } from './rest.js';
 export { DEFAULT_WIDGET_COLOR, SITE_LIMITS } from './site-settings.js';
 export type { SiteSettings, BusinessHours, LauncherOffset, Weekday } from './site-settings.js';
@@ -128,3 +136,8 @@ export type {
   SocketStorage,
   SocketTimers,
 } from './socket/index.js';
+export { ATTACHMENT_DEFAULTS, ATTACHMENT_TYPES, ATTACHMENT_MAX_BYTES } from './limits.js';
+export type { AttachmentType } from './limits.js';
+export type { AttachmentInfo } from './protocol.js';
+export type { AttachmentSettings } from './site-settings.js';
+export type { AttachmentUploadResponse, WidgetAttachmentConfig } from './rest.js';

@@ -41,3 +41,32 @@ export type Limits = { -readonly [K in keyof typeof DEFAULT_LIMITS]: number };
 
 /** Reconnect backoff used by every client: capped, exponential, full jitter. */
 export const RECONNECT = { minMs: 500, maxMs: 20_000 } as const;
+
+/** Attachments: the defaults of a site's `attachments` settings (docs/attachments.md). */
+export const ATTACHMENT_DEFAULTS = {
+  /** Largest file, in bytes. */
+  maxBytes: 10 * 1024 * 1024,
+  /** Files per conversation (both sides together). */
+  maxPerConversation: 20,
+  /** Types accepted, as sniffed from the bytes. */
+  types: ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'application/pdf', 'text/plain'],
+} as const;
+
+/** Every type the server can recognise from the bytes; a site's `attachments.types` picks from these. */
+export const ATTACHMENT_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'image/webp',
+  'application/pdf',
+  'text/plain',
+  'application/zip',
+  'image/svg+xml',
+  'text/html',
+  'application/xml',
+  'application/octet-stream',
+] as const;
+export type AttachmentType = (typeof ATTACHMENT_TYPES)[number];
+
+/** The largest file a site may allow, in bytes (its `attachments.maxBytes` at most). */
+export const ATTACHMENT_MAX_BYTES = 100 * 1024 * 1024;

@@ -82,6 +82,8 @@ export interface ChatMessage {
   offline?: { email: string };
   /** Visitor view only: a bot answer the visitor may judge ("did this answer your question?", `answer.feedback`). */
   askFeedback?: true;
+  /** A file or image sent in the conversation (`text` is then its name); docs/attachments.md. */
+  attachment?: AttachmentInfo;
 }
 
 export interface QueueInfo {
@@ -108,7 +110,7 @@ export interface ConversationView {
   /** Agent view only. */
   visitor?: { id: string; name?: string; email?: string; verified: boolean };
   handoffReason?: string | null;
-  lastMessage?: { text: string; at: number; author: AuthorType } | null;
+  lastMessage?: { text: string; at: number; author: AuthorType; attachment?: { name: string; type: string } } | null;
   queuedAt?: number | null;
 }
 
@@ -259,3 +261,22 @@ export const SERVER_FRAME_TYPES = [
 
 /** Frames that belong to a conversation's log: clients track `seq` on these to resume. */
 export type LoggedFrame = MessageCreatedFrame | (ConversationUpdatedFrame & { seq: number });
+
+/**
+ * A file in a conversation: uploaded over HTTP (`POST /api/visitor/attachments`, `POST
+ * /api/conversations/:id/attachments`), logged as a message event whose `attachment` this is.
+ */
+export interface AttachmentInfo {
+  /** Unguessable (128 random bits); the download path is `/api/visitor/attachments/:id` or `/api/attachments/:id`. */
+  id: string;
+  /** The file name as given (sanitised: no path, no control characters). */
+  name: string;
+  /** The type sniffed from the bytes (never the name's or the upload's claim), e.g. image/png, application/pdf. */
+  type: string;
+  size: number;
+  /** Images only: pixel size, read from the image's header. */
+  width?: number;
+  height?: number;
+  /** Shown inline (raster images: JPEG, PNG, GIF, WebP); anything else is only ever a download. */
+  inline: boolean;
+}

@@ -2,7 +2,7 @@
 // they return against these (`satisfies`), the clients type their fetches with them. Types only.
 // Routes: docs/protocol.md (REST); metrics: ./metrics.ts; site settings: ./site-settings.ts.
 import type { ErrorCode } from './codes.js';
-import type { ConversationView, LoggedFrame } from './protocol.js';
+import type { AckFrame, AttachmentInfo, ConversationView, LoggedFrame } from './protocol.js';
 import type { LauncherOffset, SiteSettings } from './site-settings.js';
 
 /** Every failed request: `{ error: { code, message, path? } }`, `path` naming the invalid field. */
@@ -260,6 +260,10 @@ export interface WidgetConfig {
   proactive: ProactiveRule[];
   /** Where the launcher sits, px from the corner (desktop, and phones when set); the script tag's data-offset-* win. */
   launcherOffset?: LauncherOffset;
+  /** Whether and which files the visitor may send (null: the site takes none). */
+  attachments?: WidgetAttachmentConfig | null;
+  /** The site's privacy notice line and link (https), shown in the pre-chat and offline forms; absent when not set. */
+  privacyNotice?: { de?: string; en?: string; url?: string };
 }
 
 /** `GET /api/widget/config?site=KEY` (public, cached a minute). */
@@ -339,4 +343,84 @@ export interface FaqDiagnosticsResponse {
   nearDuplicates: FaqNearDuplicate[];
   /** Entries no visitor has reached yet (never answered with). */
   unreached: { id: string; question: string }[];
+}
+
+/** What the widget needs to know before it offers a file. */
+export interface WidgetAttachmentConfig {
+  maxBytes: number;
+  /** Sniffed types accepted (the widget's file input accepts these; the server decides from the bytes). */
+  types: string[];
+}
+
+/**
+ * The answer to an upload (`POST /api/visitor/attachments`, `POST /api/conversations/:id/attachments`):
+ * the ack as the socket would send it (`duplicate: true` for a retried cid) and the attachment.
+ */
+export interface AttachmentUploadResponse {
+  ack: AckFrame;
+  attachment: AttachmentInfo;
+}
+
+// --- Data protection (issue 19; docs/privacy.md) ---
+
+/** One audit-log entry (`GET /api/privacy/audit`). Never holds a person's email, name or visitor id. */
+export interface AuditEntry {
+  id: string;
+  at: number;
+  actor: { type: 'agent' | 'visitor' | 'system' | 'cli'; id: string | null; name: string | null };
+  /** The client's address, truncated (IPv4 /24, IPv6 /48) or null (IP_ADDRESSES=none). */
+  address: string | null;
+  action: string;
+  siteKey: string | null;
+  subject: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface AuditListResponse {
+  entries: AuditEntry[];
+}
+
+/** A person found by email, visitor id or conversation: their visitor records and conversations. */
+export interface PrivacyPerson {
+  visitors: {
+    id: string;
+    siteKey: string;
+    name: string | null;
+    email: string | null;
+    externalId: string | null;
+    createdAt: number;
+    lastSeenAt: number;
+  }[];
+  conversations: { id: string; siteKey: string; visitorId: string; status: string; createdAt: number; updatedAt: number }[];
+}
+
+/** `GET /api/privacy/person?email=|visitorId=|conversationId=` */
+export interface PrivacyPersonResponse {
+  person: PrivacyPerson;
+}
+
+/** `POST /api/privacy/erase`: what was erased. */
+export interface PrivacyEraseResponse {
+  erased: { visitors: number; conversations: number; events: number };
+}
+
+/** `GET /api/privacy/sites/:key/retention` */
+export interface RetentionStatusResponse {
+  retentionDays: number | null;
+  lastRun: { at: number; conversations: number; visitors: number } | null;
+  nextRunAt: number | null;
+}
+
+// --- Conversations that go on by email (issue 19; docs/email.md) ---
+
+/** `POST /api/mail/inbound`: what became of the mail. */
+export interface MailInboundResponse {
+  outcome: 'stored' | 'duplicate' | 'auto-reply' | 'bounce' | 'empty' | 'limited' | 'too-large';
+}
+
+/** `POST /api/widget/link`: a fresh visitor token and the conversation a reply mail's link opens. */
+export interface WidgetLinkResponse {
+  token: string;
+  conversationId: string;
+  visitorId: string;
 }

@@ -17,6 +17,9 @@ export const SITE_LIMITS = {
   firstResponseSeconds: { min: 5, max: 86_400 },
   /** The launcher's offsets from the page's edges, in CSS px (the widget's loader reads the same range). */
   launcherOffset: { min: 0, max: 400 },
+  /** Days after which a site's conversations are erased (privacy.retentionDays); 180 is suggested. */
+  retentionDays: { min: 1, max: 3650 },
+  privacyNotice: 300,
 } as const;
 
 /** The widget's colour when a site has none. */
@@ -58,6 +61,24 @@ export interface SiteSettings {
    * The script tag's data-offset-* attributes win.
    */
   launcherOffset?: LauncherOffset;
+  /** Files in conversations (docs/attachments.md); each absent field has its default (ATTACHMENT_DEFAULTS). */
+  attachments?: AttachmentSettings;
+  /**
+   * Data protection (docs/privacy.md): conversations and visitor data older than `retentionDays`
+   * days are erased by a daily job (absent: kept); a notice line and link shown in the widget.
+   */
+  privacy?: { retentionDays?: number; notice?: { de?: string; en?: string }; noticeUrl?: string };
+}
+
+export interface AttachmentSettings {
+  /** Off: neither side may send files. Default on. */
+  enabled?: boolean;
+  /** Largest file in bytes (default 10 MB, at most ATTACHMENT_MAX_BYTES). */
+  maxBytes?: number;
+  /** Files per conversation (default 20). */
+  maxPerConversation?: number;
+  /** Types accepted, as sniffed from the bytes (ATTACHMENT_TYPES). */
+  types?: string[];
 }
 
 export interface LauncherOffset {

@@ -33,7 +33,15 @@ export function ensureBuilt(): void {
 }
 
 /** Files of the build by role, e.g. the app chunk (Preact, styles, Markdown: the entry) and one language. */
-export function distFiles(): { loader: string; entry: string; de: string; en: string; forms: string; proactive: string } {
+export function distFiles(): {
+  loader: string;
+  entry: string;
+  de: string;
+  en: string;
+  forms: string;
+  proactive: string;
+  hostApi: string;
+} {
   const chunks = readdirSync(join(distDir, 'widget'));
   const pick = (prefix: string) => {
     const f = chunks.find((c) => c.startsWith(prefix + '-') && c.endsWith('.js'));
@@ -47,5 +55,6 @@ export function distFiles(): { loader: string; entry: string; de: string; en: st
     en: pick('strings-en'),
     forms: pick('Forms'),
     proactive: pick('proactive'),
+    hostApi: pick('host-api'),
   };
 }

@@ -131,6 +131,9 @@ ${tag(servus, ' data-lang="de"')}`,
 <script>window.cookieClicks = 0; document.getElementById('cookies').onclick = () => window.cookieClicks++;</script>
 ${tag(servus, ' data-lang="en"' + (q.get('offsetY') ? ` data-offset-y="${Number(q.get('offsetY'))}"` : ''))}`,
     ),
+  // A page of a site that does not allow this origin (the test creates the site "locked").
+  '/refused': (servus) =>
+    doc('en', 'Refused', '', `<h1>Shop</h1><script src="${servus}/widget.js" data-site="locked" data-lang="en" async></script>`),
   // A global ::backdrop rule, as pages write for their own <dialog>s.
   '/backdrop': (servus, q) =>
     doc(

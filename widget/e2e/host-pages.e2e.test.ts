@@ -346,4 +346,42 @@ describe('the widget on real host pages', () => {
       await context.close();
     }
   });
+
+  it('stops for good on a page whose origin the site does not allow: hidden, one clear error, no app and no socket, also for a returning visitor', async () => {
+    await api('/api/sites', { method: 'POST', body: { key: 'locked', name: 'Locked' } });
+    await api('/api/sites/locked/settings', { method: 'PATCH', body: { settings: { allowedOrigins: ['https://shop.example'] } } });
+    for (const returning of [false, true]) {
+      const context = await browser.newContext();
+      // A returning visitor has a conversation on this device: the loader would fetch the app when idle and connect.
+      if (returning) await context.addInitScript(() => localStorage.setItem('servus:locked:conv', 'c_earlier'));
+      const page = await context.newPage();
+      const sockets: string[] = [];
+      const scripts: string[] = [];
+      page.on('websocket', (ws) => sockets.push(ws.url()));
+      page.on('request', (r) => r.resourceType() === 'script' && scripts.push(r.url()));
+      const errors: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      const refusal = page.waitForEvent('console', (m) => m.type() === 'error' && m.text().startsWith('[servus]'));
+      await page.goto(`${fixtures.url}/refused`);
+      const text = (await refusal).text();
+      expect(text).toContain(fixtures.url);
+      expect(text).toContain('Allowed origins');
+      expect(await page.locator('servus-chat').count()).toBe(0);
+      // The page's own calls change nothing.
+      await page.evaluate(() => {
+        const S = (window as unknown as { Servus: (c: string) => void }).Servus;
+        S('open');
+        S('toggle');
+      });
+      // Nothing happens, so there is no event to wait for: give a reconnect loop (500 ms backoff)
+      // and an idle load (4 s timeout at most) the time to show themselves.
+      await page.waitForTimeout(4500);
+      expect(sockets).toEqual([]);
+      expect(scripts.filter((u) => !u.endsWith('/widget.js'))).toEqual([]);
+      expect(await page.locator('servus-chat').count()).toBe(0);
+      // One error (the browser also reports the refused fetch as a failed resource).
+      expect(errors.filter((e) => e.startsWith('[servus]'))).toHaveLength(1);
+      await context.close();
+    }
+  });
 });

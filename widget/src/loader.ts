@@ -47,6 +47,13 @@ function boot(s: HTMLScriptElement) {
   };
   // data-offset-x, data-offset-y, data-offset-mobile-x, data-offset-mobile-y
   for (const k of OFFSETS) options.offset[k] = px(d['offset' + k[0]!.toUpperCase() + k.slice(1)]);
+  // A link from a reply mail: taken out of the address bar at once, redeemed by the app, which opens.
+  const link = /[#&]servus-link=([\w-]{16,128})/.exec(location.hash);
+  if (link) {
+    options.link = link[1];
+    options.open = true;
+    history.replaceState(history.state, '', location.href.replace(/#.*/, ''));
+  }
   const handlers: Record<string, Handler[]> = {};
   const queued: Command[] = [];
   let app: App | undefined;
@@ -105,16 +112,29 @@ function boot(s: HTMLScriptElement) {
       }
     }
   };
-  // The site's config, fetched once by whoever asks first (afterLoad below, or the app).
+  // The site's config, fetched once by whoever asks first (afterLoad below, or the app): null when
+  // it cannot be had (offline: the widget works with defaults), false when the site does not allow
+  // this page's origin. Then the widget stops for good: hidden, no app, no socket, one error.
   let config: Promise<unknown> | undefined;
+  let refused = false;
+  type Body = { error?: { code?: string; message?: string } } | null;
   const getConfig = () =>
     (config ??= fetch(`${options.base}api/widget/config?site=${encodeURIComponent(options.site)}`)
-      .then((r) => (r.ok ? r.json() : null))
+      .then((r) =>
+        r.json().then((b: Body) => {
+          if (r.ok) return b;
+          if (b?.error?.code !== 'ORIGIN_NOT_ALLOWED') return null;
+          refused = true;
+          el.remove();
+          console.error('[servus] ' + b.error.message);
+          return false;
+        }),
+      )
       .catch(() => null));
   const host: Host = { root, launcher, options, emit, addStyles, theme, config: getConfig };
 
   const load = () => {
-    if (loading) return;
+    if (loading || refused) return;
     loading = true;
     // A module <script> (not import()) so a strict-CSP page's nonce carries over to the chunk.
     const tag = document.createElement('script');
@@ -194,6 +214,8 @@ function boot(s: HTMLScriptElement) {
   type SiteJson = { color: string; position: string; launcherOffset?: Partial<Record<OffsetName, unknown>>; proactive?: unknown[] };
   const afterLoad = () => {
     void getConfig().then((body) => {
+      if (body === false) return;
+      if (local('conv') || local('outbox')) idle();
       const site = (body as { site?: SiteJson } | null)?.site;
       if (!site) return;
       if (!options.color) theme(site.color);
@@ -201,7 +223,6 @@ function boot(s: HTMLScriptElement) {
       place(site.launcherOffset);
       if (site.proactive?.length) idle();
     });
-    if (local('conv') || local('outbox')) idle();
   };
   const idle = () =>
     'requestIdleCallback' in w ? w.requestIdleCallback(load, { timeout: IDLE_TIMEOUT_MS }) : setTimeout(load, IDLE_TIMEOUT_MS / 2);

@@ -35,6 +35,8 @@ export interface LoaderOptions {
   open?: boolean;
   /** data-offset-x / -y / -mobile-x / -mobile-y: the launcher's distance from the page's edges, as CSS lengths ("24px"). */
   offset: Partial<Record<OffsetName, string>>;
+  /** A reply mail's single-use link (`#servus-link=TOKEN` on the page): redeemed, then the chat opens. */
+  link?: string;
 }
 
 /** The launcher's offsets: from its side and from the bottom, on desktops and on phones (under 480 px). */

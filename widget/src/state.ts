@@ -1,6 +1,6 @@
 // The conversation as the visitor sees it: one reducer over server frames and local actions
 // (send, reject, retry, reset). Pure, so it is tested without a socket or a DOM.
-import type { Author, ChatMessage, ConversationView, Suggestion, VisitorServerFrame } from '@servus/shared';
+import type { AttachmentInfo, Author, ChatMessage, ConversationView, Suggestion, VisitorServerFrame } from '@servus/shared';
 import type { ConnectionStatus } from './transport.js';
 
 export type Delivery = 'sending' | 'sent' | 'failed' | 'read';
@@ -22,6 +22,7 @@ export interface Msg {
   delivery?: Delivery;
   /** A streamed bot draft that is still being written. */
   draft?: boolean;
+  attachment?: AttachmentInfo;
 }
 
 export interface State {
@@ -81,6 +82,7 @@ function fromServer(m: ChatMessage, teamReadSeq: number): Msg {
     at: m.at,
     ...(m.suggestions?.length ? { suggestions: m.suggestions } : {}),
     ask: m.askFeedback,
+    ...(m.attachment ? { attachment: m.attachment } : {}),
     ...(own ? { delivery: m.seq <= teamReadSeq ? 'read' : 'sent' } : {}),
   };
 }

@@ -16,8 +16,6 @@ const de: Strings = {
   placeholder: 'Nachricht schreiben…',
   send: 'Senden',
   composerLabel: 'Ihre Nachricht',
-  charsLeft: (n) => `Noch ${n} Zeichen`,
-  tooLong: (n) => `${n} Zeichen zu viel`,
   sending: 'Wird gesendet…',
   sent: 'Gesendet',
   read: 'Gelesen',

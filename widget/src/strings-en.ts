@@ -15,8 +15,6 @@ const en = {
   placeholder: 'Write a message…',
   send: 'Send',
   composerLabel: 'Your message',
-  charsLeft: (n: number) => `${n} characters left`,
-  tooLong: (n: number) => `${n} characters too many`,
   sending: 'Sending…',
   sent: 'Sent',
   read: 'Read',

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../core/logger.js';
 import { openDatabase, type OpenDatabase } from '../storage/db.js';
 import { createWriteQueue } from '../storage/write-queue.js';
 import { prepareSqliteStatements } from '../storage/sqlite-statements.js';
+import { createPgBatch } from '../storage/pg-batch.js';
 import { createLocalHub, type Hub } from '../pubsub/hub.js';
 import { createRedisHub } from '../pubsub/redis-hub.js';
 import { createRedisClient } from '../pubsub/redis.js';
@@ -34,7 +35,15 @@ import { createApp } from '../http/app.js';
 import { createJobs } from '../jobs/jobs.js';
 import { createFaqSync } from '../faq/sync.js';
 import { createBotLearning } from '../learning/learning.js';
+import { createAttachments, createDatabaseBlobStore, type Attachments } from '../attachments/index.js';
+import { createSharedRateLimiter } from '../core/rate-limit.js';
 import { seed, type SeedResult } from './seed.js';
+import { createAuditLog } from '../privacy/audit.js';
+import { createMailReplies } from '../mail/replies.js';
+import { createMailInbound } from '../mail/inbound.js';
+import { startSmtpListener } from '../mail/smtp-listener.js';
+import { createPrivacy } from '../privacy/privacy.js';
+import { createRetention } from '../privacy/retention.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -51,9 +60,13 @@ export interface Servus {
   readonly url: string;
   /** The separate /metrics listener (METRICS_PORT), when there is one. */
   readonly metricsUrl: string | null;
+  /** The SMTP listener's port for replies by email (SMTP_LISTEN_PORT), when there is one. */
+  readonly smtpPort: number | null;
   readonly port: number;
   readonly seeded: SeedResult;
   readonly database: OpenDatabase;
+  /** Files in conversations: the privacy export and erasure use listForConversation and deleteForConversation. */
+  readonly attachments: Attachments;
   stop(): Promise<void>;
 }
 
@@ -70,6 +83,8 @@ export async function startServus({
     sqliteSynchronous: config.sqliteSynchronous,
     walSync: config.sqliteWalSync,
     ...(pgSchema || config.databaseSchema ? { pgSchema: pgSchema ?? config.databaseSchema } : {}),
+    // PostgreSQL restarted, a connection terminated or cut: the pool connects anew (db.ts).
+    onConnectionError: (err) => logger.warn({ err }, 'database connection lost'),
   });
   const { db } = database;
   const faqDir = join(config.dataDir, 'faq');
@@ -91,8 +106,10 @@ export async function startServus({
   let openSockets = () => 0;
   const metrics = createServerMetrics({ db, openSockets: () => openSockets() });
   const statements = database.sqlite ? prepareSqliteStatements(database.sqlite) : undefined;
+  const pgBatch = database.pgStatements ? createPgBatch(database.pgStatements) : undefined;
   const writes = createWriteQueue(db, {
-    batchHooks: statements,
+    batchHooks: statements ?? pgBatch,
+    connectionRetryMs: config.databaseRetrySeconds * 1000,
     maxBatch: config.writeBatchMax,
     delayMs: config.writeBatchDelayMs,
     onBatch: (n) => metrics.writeBatchSize.observe(n),
@@ -137,6 +154,10 @@ export async function startServus({
     defaultHandlingSeconds: config.defaultHandlingSeconds,
     agentsOnline: (siteKey) => presence.online(siteKey),
     sqlite: statements,
+    pg: pgBatch,
+    jobs,
+    // A model answer not logged by then was lost with its process (bot-turns.ts): another instance answers.
+    botTakeOverAfterMs: (config.llmTimeoutSeconds + 10) * 1000,
     hoursNow: async (siteKey, executor) => {
       const site = await sites.get(siteKey, executor);
       return site ? hoursNow(site) : { open: true, opensAt: null };
@@ -181,6 +202,22 @@ export async function startServus({
       () => {},
     );
   });
+  const attachments = createAttachments({
+    db,
+    store: createDatabaseBlobStore(db),
+    sites,
+    conversations,
+    visitorUploads: createSharedRateLimiter({
+      name: 'up',
+      limit: config.attachmentUploadsPerMinute,
+      windowMs: 60_000,
+      redis,
+      prefix: config.redisPrefix,
+    }),
+    jobs,
+    logger,
+    chunkBytes: config.attachmentChunkBytes,
+  });
   let port = config.port;
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
   const mail = createMailNotifications({
@@ -191,6 +228,39 @@ export async function startServus({
     consoleOrigin: () => config.publicUrl ?? `http://localhost:${port}`,
     logger,
   });
+
+  // Conversations that go on by email (docs/email.md): replies out as a durable job, replies back by SMTP or HTTP.
+  const replyDomain = config.mailReplyDomain ?? /@([^>\s]+)>?\s*$/.exec(config.mailFrom)?.[1] ?? 'localhost';
+  const replies = createMailReplies({
+    db,
+    conversations,
+    jobs,
+    sites,
+    mailer,
+    replyDomain,
+    delayMs: config.mailReplyDelaySeconds * 1000,
+    maxPerConversationPerDay: config.mailMaxPerConversationPerDay,
+    maxPerSiteHour: config.mailMaxPerSiteHour,
+    linkTtlMs: config.mailLinkTtlHours * 3600_000,
+    logger,
+  });
+  const inbound = createMailInbound({ db, conversations, replyDomain, maxBytes: config.mailInboundMaxBytes, logger });
+  const smtpListener =
+    config.smtpListenPort === undefined
+      ? null
+      : await startSmtpListener({
+          inbound,
+          port: config.smtpListenPort,
+          host: config.smtpListenHost,
+          maxBytes: config.mailInboundMaxBytes,
+          hostname: replyDomain,
+          logger,
+        });
+
+  // Data protection: access, erasure, the audit log and each site's retention job (privacy/).
+  const audit = createAuditLog({ db, addressMode: config.ipAddresses });
+  const privacy = createPrivacy({ db });
+  const retention = createRetention({ jobs, sites, privacy, audit, logger });
 
   const originRefused = createOriginRefusals(logger);
   const sockets = createSocketServer({
@@ -223,6 +293,9 @@ export async function startServus({
     faqSync,
     learning,
     botDiagnostics: 'diagnostics' in bot && typeof bot.diagnostics === 'function' ? (key) => (bot as FaqBots).diagnostics(key) : undefined,
+    attachments,
+    privacy: { privacy, audit, retention },
+    mail: { inbound, maxBytes: config.mailInboundMaxBytes, token: config.inboundMailToken },
     widgetDir: join(repoRoot, 'widget', 'dist'),
     health: async () => {
       const dependencies = { database: await pingDatabase(db), redis: hub.health() };
@@ -234,7 +307,8 @@ export async function startServus({
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   server.on('upgrade', sockets.handleUpgrade);
   server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  // A whole request (an upload of the largest file on a slow line) may take this long; headers 10 s.
+  server.requestTimeout = config.requestTimeoutSeconds * 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -242,28 +316,28 @@ export async function startServus({
   port = (server.address() as AddressInfo).port;
   const metricsServer =
     config.metricsPort === undefined ? null : await listenForMetrics(metrics.registry, config.metricsPort, config.metricsHost, logger);
+  await attachments.start();
   jobs.start();
+  const stopRetention = await retention.start();
   void assigner.planAllHours().catch((err: unknown) => logger.error({ err }, 'planning business hours failed'));
-  // Bot answers that were being written by a model when the last process died (LLM engine).
-  void conversations.bot
-    .recover()
-    .then((n) => n && logger.info({ questions: n }, 'answering questions whose bot answer was lost in a restart'))
-    .catch((err: unknown) => logger.error({ err }, 'bot answer recovery failed'));
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const metricsAddress = metricsServer?.address() as AddressInfo | undefined;
   let stopped: Promise<void> | null = null;
   return {
     url: `http://${host}:${port}`,
     metricsUrl: metricsAddress ? `http://${config.metricsHost}:${metricsAddress.port}/metrics` : null,
+    smtpPort: smtpListener?.port ?? null,
     port,
     seeded,
     database,
+    attachments,
     stop() {
       stopped ??= (async () => {
         // No new connections; sockets get 1001; every queued write is committed before the database closes.
         server.close();
         metricsServer?.close();
         absence.stop();
+        stopRetention();
         await sockets.close();
         await jobs.stop();
         assigner.stop();
@@ -274,6 +348,8 @@ export async function startServus({
         bot.close?.();
         await faqSync.stop();
         mail.close();
+        replies.close();
+        await smtpListener?.close();
         mailer.close();
         await hub.close();
         redis?.disconnect();

@@ -6,6 +6,11 @@ import WebSocket from 'ws';
 interface Args {
   target: 'servus' | 'bare';
   url: string;
+  /**
+   * A second instance (PostgreSQL + Redis): every other conversation spans both (its visitor on one
+   * instance, its agent on the other), the rest stay on one instance, half on each.
+   */
+  url2?: string;
   mode: 'latency' | 'throughput' | 'idle';
   conversations: number;
   rate?: number;
@@ -79,8 +84,16 @@ async function timed<T>(step: string, p: Promise<T>): Promise<T> {
   return v;
 }
 
-async function servusVisitor(): Promise<{ ws: WebSocket; conversationId: string }> {
-  const ws = await timed('visitor open', open(`${wsUrl}/ws/visitor?site=demo`, ['servus.v1']));
+/** The instances a conversation's visitor and agent connect to. */
+function placement(i: number): [string, string] {
+  if (!args.url2) return [args.url, args.url];
+  const [one, two] = [args.url, args.url2];
+  if (i % 2 === 0) return i % 4 === 0 ? [one, two] : [two, one];
+  return i % 4 === 1 ? [one, one] : [two, two];
+}
+
+async function servusVisitor(url: string): Promise<{ ws: WebSocket; conversationId: string }> {
+  const ws = await timed('visitor open', open(`${url.replace(/^http/, 'ws')}/ws/visitor?site=demo`, ['servus.v1']));
   const welcome = nextFrame(ws, (f) => f.type === 'welcome', 'visitor welcome');
   ws.send(JSON.stringify({ type: 'visitor.hello' }));
   await timed('visitor welcome', welcome);
@@ -98,8 +111,12 @@ async function setupServus(n: number): Promise<Pair[]> {
     const batchStart = performance.now();
     const batch = await Promise.all(
       Array.from({ length: Math.min(100, n - i) }, async (_, k) => {
-        const v = await servusVisitor();
-        const agent = await timed('agent open', open(`${wsUrl}/ws/agent`, ['servus.v1'], { cookie: args.cookie! }, args.url));
+        const [visitorUrl, agentUrl] = placement(i + k);
+        const v = await servusVisitor(visitorUrl);
+        const agent = await timed(
+          'agent open',
+          open(`${agentUrl.replace(/^http/, 'ws')}/ws/agent`, ['servus.v1'], { cookie: args.cookie! }, agentUrl),
+        );
         const welcome = nextFrame(agent, (f) => f.type === 'welcome', 'agent welcome');
         agent.send(JSON.stringify({ type: 'agent.hello' }));
         await timed('agent welcome', welcome);

@@ -4,9 +4,15 @@
 // is committed and acknowledged first, the model's tokens go out as drafts, and the answer is logged
 // afterwards as its own event, exactly once (its cid derives from the question). Per conversation
 // deferred answers run one at a time, in the order of the questions.
+//
+// The answer in progress lives in one process, so each one is also a durable job (`bot.answer`),
+// committed with the question and due once the model's time-out (and a margin) has passed; the
+// process cancels it when the answer is logged or dropped. If the process dies first, any instance
+// (this one restarted, or another) runs the job: the question is answered again, once.
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Logger } from '../core/logger.js';
+import type { Jobs } from '../jobs/jobs.js';
 import { feedbackTurn, type BotReply, type BotResponder, type DeferredBotReply } from '../bot/index.js';
 import type { NewBotLabel } from '../learning/learning.js';
 import type { ChangeStream } from './changes.js';
@@ -17,6 +23,8 @@ import { parseData, type ConversationRow, type EventRow } from './views.js';
 
 /** Deferred bot answers are logged as this sender: their cid makes them exactly-once. */
 const BOT_ACTOR_KEY = 'b:bot';
+/** The durable job that answers a question again if the process answering it died. */
+const TAKE_OVER = 'bot.answer';
 
 /**
  * The one rule for what the FAQ editor lists as unanswered: the bot was unsure, or handed over
@@ -52,6 +60,11 @@ function botMessage(reply: BotReply, extra: Pick<NewEvent, 'cid' | 'actorKey'> &
   };
 }
 
+/** The take-over job's payload (its key is the question's message id). */
+interface TakeOver {
+  conversationId: string;
+}
+
 export interface DeferredJob {
   conversationId: string;
   visitorId: string;
@@ -80,11 +93,15 @@ export interface BotTurnsOptions {
   changes: ChangeStream;
   now: () => number;
   logger?: Logger | undefined;
+  /** Durable jobs: a deferred answer lost with its process is answered by any instance. */
+  jobs?: Pick<Jobs, 'schedule' | 'cancel' | 'handle'> | undefined;
+  /** After how long a deferred answer not logged yet counts as lost (the model's time-out and a margin). */
+  takeOverAfterMs?: number;
 }
 
 export type BotTurns = ReturnType<typeof createBotTurns>;
 
-export function createBotTurns({ bots, learning, repo, commit, changes, now, logger }: BotTurnsOptions) {
+export function createBotTurns({ bots, learning, repo, commit, changes, now, logger, jobs, takeOverAfterMs = 30_000 }: BotTurnsOptions) {
   const drafts = new Set<DraftListener>();
   const draft: DraftListener = (d) => {
     for (const listener of drafts) listener(d);
@@ -122,6 +139,8 @@ export function createBotTurns({ bots, learning, repo, commit, changes, now, log
     conv.bot_state = JSON.stringify(turn.state);
     conv.lang = turn.lang;
     if (turn.deferred) {
+      // Committed with the question: if this process dies before the answer is logged, another answers.
+      await jobs?.schedule(TAKE_OVER, message.id, at + takeOverAfterMs, { conversationId: conv.id } satisfies TakeOver, tx);
       return {
         queueChanged: false,
         deferred: {
@@ -227,30 +246,57 @@ export function createBotTurns({ bots, learning, repo, commit, changes, now, log
     }
     // The logged message (same streamId) replaces the draft; without one the draft is abandoned.
     if (!(await saveDeferredAnswer(job, streamId, reply))) send('', true);
+    await jobs?.cancel(TAKE_OVER, job.messageId);
   }
+
+  /** The take-over job: the question is answered again unless its answer was logged meanwhile. */
+  jobs?.handle<TakeOver>(TAKE_OVER, async ({ key: messageId, payload }) => {
+    const question = await repo.questionForTheBot(payload.conversationId, messageId);
+    if (!question || (await repo.botAnswerLoggedAnywhere(BOT_ACTOR_KEY, `bot_${messageId}`))) return;
+    const threshold = learning ? await learning.thresholdOf(question.siteKey, repo.db) : undefined;
+    const turn = bots.reply(question.siteKey, {
+      text: question.text,
+      lang: question.lang,
+      state: question.botState,
+      again: true,
+      ...(threshold !== undefined ? { threshold } : {}),
+    });
+    if (!turn) return;
+    answerLater({
+      conversationId: payload.conversationId,
+      visitorId: question.visitorId,
+      messageId,
+      question: question.text,
+      reply: turn.deferred ?? { fallback: turn, run: () => Promise.resolve(turn) },
+    });
+    await answers.get(payload.conversationId);
+  });
 
   /** Logs a deferred answer once; false when it was dropped (a person has the conversation now). */
   async function saveDeferredAnswer(job: DeferredJob, streamId: string, reply: BotReply): Promise<boolean> {
     let saved = false;
-    await commit(async (tx) => {
-      saved = false;
-      if (await repo.botAnswerLogged(tx, BOT_ACTOR_KEY, streamId)) return nothing(null, { kind: 'bot' });
-      const conv = await repo.lockConversation(tx, job.conversationId);
-      // Queued or with an agent meanwhile (the visitor asked for a person): the bot is silent.
-      if (!conv || conv.status !== 'bot') return nothing(null, { kind: 'bot' });
-      const at = now();
-      const events = [repo.appendEvent(conv, botMessage(reply, { streamId, cid: streamId, actorKey: BOT_ACTOR_KEY }), at)];
-      conv.updated_at = at;
-      if (countsAsUnanswered(reply)) await repo.recordUnanswered(tx, conv, job.question, reply.lang, at);
-      if (reply.kind === 'answer' && reply.faqId) await repo.recordReached(tx, conv.site_key, reply.faqId, at);
-      const handedOff =
-        reply.kind === 'handoff' &&
-        reply.handoffReason &&
-        applyLifecycle(repo, conv, { type: 'handoff', reason: reply.handoffReason, at }, events);
-      await repo.saveConversation(tx, conv, events, false);
-      saved = true;
-      return { ack: null, events, conversation: conv, change: null, queueChanged: Boolean(handedOff), cause: { kind: 'bot' } };
-    });
+    await commit(
+      async (tx) => {
+        saved = false;
+        if (await repo.botAnswerLogged(tx, BOT_ACTOR_KEY, streamId)) return nothing(null, { kind: 'bot' });
+        const conv = await repo.lockConversation(tx, job.conversationId);
+        // Queued or with an agent meanwhile (the visitor asked for a person): the bot is silent.
+        if (!conv || conv.status !== 'bot') return nothing(null, { kind: 'bot' });
+        const at = now();
+        const events = [repo.appendEvent(conv, botMessage(reply, { streamId, cid: streamId, actorKey: BOT_ACTOR_KEY }), at)];
+        conv.updated_at = at;
+        if (countsAsUnanswered(reply)) await repo.recordUnanswered(tx, conv, job.question, reply.lang, at);
+        if (reply.kind === 'answer' && reply.faqId) await repo.recordReached(tx, conv.site_key, reply.faqId, at);
+        const handedOff =
+          reply.kind === 'handoff' &&
+          reply.handoffReason &&
+          applyLifecycle(repo, conv, { type: 'handoff', reason: reply.handoffReason, at }, events);
+        await repo.saveConversation(tx, conv, events, false);
+        saved = true;
+        return { ack: null, events, conversation: conv, change: null, queueChanged: Boolean(handedOff), cause: { kind: 'bot' } };
+      },
+      { conversations: [job.conversationId], cids: [[BOT_ACTOR_KEY, streamId]] },
+    );
     return saved;
   }
 
@@ -266,36 +312,6 @@ export function createBotTurns({ bots, learning, repo, commit, changes, now, log
     /** Resolves when every deferred bot answer started so far is logged or dropped (shutdown, tests). */
     async settled(): Promise<void> {
       while (answers.size) await Promise.all(answers.values());
-    },
-    /**
-     * At start: a deferred answer in progress dies with the process. Conversations still with the
-     * bot whose last event is the visitor's message get that question answered again, through the
-     * same exactly-once path. Returns how many were restarted.
-     */
-    async recover({ withinMs = 15 * 60_000, max = 200 }: { withinMs?: number; max?: number } = {}): Promise<number> {
-      // Only an engine that defers answers can lose one.
-      if (!bots.defers) return 0;
-      let restarted = 0;
-      for (const row of await repo.questionsAwaitingTheBot(now() - withinMs, max)) {
-        const threshold = learning ? await learning.thresholdOf(row.siteKey, repo.db) : undefined;
-        const turn = bots.reply(row.siteKey, {
-          text: row.text,
-          lang: row.lang,
-          state: row.botState,
-          again: true,
-          ...(threshold !== undefined ? { threshold } : {}),
-        });
-        if (!turn) continue;
-        answerLater({
-          conversationId: row.conversationId,
-          visitorId: row.visitorId,
-          messageId: row.messageId,
-          question: row.text,
-          reply: turn.deferred ?? { fallback: turn, run: () => Promise.resolve(turn) },
-        });
-        restarted += 1;
-      }
-      return restarted;
     },
   };
 }

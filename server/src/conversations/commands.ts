@@ -2,7 +2,7 @@
 // the retry check (same sender, same cid: the stored ack), the conversation row locked, the
 // lifecycle reducer, events with their seqs, and the bot's turn when the conversation is with the
 // bot. What is written goes to the committed-change stream (commit.ts); nothing here sends a frame.
-import { ErrorCode, type AckFrame } from '@servus/shared';
+import { ErrorCode, type AckFrame, type AttachmentInfo } from '@servus/shared';
 import type { AgentActor, VisitorActor } from '../core/actors.js';
 import { ServusError, notFound } from '../core/errors.js';
 import { identityHash, safeEqualHex } from '../core/ids.js';
@@ -13,6 +13,7 @@ import type { HandoffReason, LifecycleAction } from './lifecycle.js';
 import { actorKey, type ConversationRepository } from './repository.js';
 import { applyLifecycle } from './status-events.js';
 import { parseData, type ConversationRow, type EventData, type EventRow } from './views.js';
+import type { BatchKeys } from '../storage/write-queue.js';
 
 export interface CommandsOptions {
   repo: ConversationRepository;
@@ -32,6 +33,19 @@ export type Commands = ReturnType<typeof createCommands>;
 export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs }: CommandsOptions) {
   const visitorCause = (visitor: VisitorActor) => ({ kind: 'visitor', id: visitor.id }) as const;
   const agentCause = (agent: AgentActor) => ({ kind: 'agent', id: agent.id, name: agent.name }) as const;
+  // What a command locks and looks up, for PostgreSQL's batches (SQLite has one writer and its own
+  // hot path: nothing to declare there).
+  const declare = repo.dialect === 'postgres';
+  /** A visitor's command: the conversation named, or the visitor's latest, and the cid. */
+  const visitorKeys = (visitor: VisitorActor, cmd: Cid & { conversationId?: string | undefined }): BatchKeys | undefined =>
+    declare
+      ? {
+          cids: [[actorKey(visitor), cmd.cid]],
+          ...(cmd.conversationId ? { conversations: [cmd.conversationId] } : { visitors: [visitor.id] }),
+        }
+      : undefined;
+  const agentKeys = (agent: AgentActor, cmd: InConversation): BatchKeys | undefined =>
+    declare ? { cids: [[actorKey(agent), cmd.cid]], conversations: [cmd.conversationId] } : undefined;
   /**
    * What a command wrote: its ack (with the id and seq of `acked` in the sender's sequence, when it
    * logged one) and the change for the stream.
@@ -61,42 +75,45 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     cmd: Cid & { text: string; conversationId?: string | undefined; lang?: string | null },
   ): Promise<AckFrame> {
     const later: { job: DeferredJob | null } = { job: null };
-    const ack = await commit(async (tx) => {
-      later.job = null;
-      const dup = await repo.findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'message' });
-      if (dup) return nothing(dup, visitorCause(visitor));
-      const at = now();
-      const { conv, isNew } = await repo.conversationForVisitor(tx, visitor, cmd.conversationId, at, cmd.lang ?? null, reopenWindowMs);
-      const events: EventRow[] = [];
-      const reopened = isNew ? null : applyLifecycle(repo, conv, { type: 'visitor.wrote', at }, events);
-      const message = repo.appendEvent(
-        conv,
-        {
-          kind: 'message',
-          authorType: 'visitor',
-          authorId: visitor.id,
-          authorName: visitor.name ?? null,
-          text: cmd.text,
-          cid: cmd.cid,
-          actorKey: actorKey(visitor),
-        },
-        at,
-      );
-      events.push(message);
-      conv.updated_at = at;
-      let queueChanged = reopened !== null && conv.status === 'queued';
-      if (conv.status === 'bot') {
-        const turn = await bot.answer(tx, conv, message, { text: cmd.text, lang: cmd.lang ?? null }, events, at);
-        later.job = turn.deferred;
-        queueChanged ||= turn.queueChanged;
-      }
-      await repo.saveConversation(tx, conv, events, isNew);
-      return written('visitor', cmd.cid, conv, message, events, {
-        change: isNew ? 'created' : null,
-        queueChanged,
-        cause: visitorCause(visitor),
-      });
-    });
+    const ack = await commit(
+      async (tx) => {
+        later.job = null;
+        const dup = await repo.findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'message' });
+        if (dup) return nothing(dup, visitorCause(visitor));
+        const at = now();
+        const { conv, isNew } = await repo.conversationForVisitor(tx, visitor, cmd.conversationId, at, cmd.lang ?? null, reopenWindowMs);
+        const events: EventRow[] = [];
+        const reopened = isNew ? null : applyLifecycle(repo, conv, { type: 'visitor.wrote', at }, events);
+        const message = repo.appendEvent(
+          conv,
+          {
+            kind: 'message',
+            authorType: 'visitor',
+            authorId: visitor.id,
+            authorName: visitor.name ?? null,
+            text: cmd.text,
+            cid: cmd.cid,
+            actorKey: actorKey(visitor),
+          },
+          at,
+        );
+        events.push(message);
+        conv.updated_at = at;
+        let queueChanged = reopened !== null && conv.status === 'queued';
+        if (conv.status === 'bot') {
+          const turn = await bot.answer(tx, conv, message, { text: cmd.text, lang: cmd.lang ?? null }, events, at);
+          later.job = turn.deferred;
+          queueChanged ||= turn.queueChanged;
+        }
+        await repo.saveConversation(tx, conv, events, isNew);
+        return written('visitor', cmd.cid, conv, message, events, {
+          change: isNew ? 'created' : null,
+          queueChanged,
+          cause: visitorCause(visitor),
+        });
+      },
+      visitorKeys(visitor, cmd),
+    );
     if (later.job) bot.answerLater(later.job);
     return ack!;
   }
@@ -105,58 +122,64 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     visitor: VisitorActor,
     cmd: Cid & { conversationId?: string | undefined; lang?: string | null },
   ): Promise<AckFrame> {
-    return (await commit(async (tx) => {
-      const dup = await repo.findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'status' });
-      if (dup) return nothing(dup, visitorCause(visitor));
-      const at = now();
-      const { conv, isNew } = await repo.conversationForVisitor(tx, visitor, cmd.conversationId, at, cmd.lang ?? null, reopenWindowMs);
-      const events: EventRow[] = [];
-      const reason: HandoffReason = conv.status === 'resolved' ? 'reopened' : 'visitor_request';
-      const reopened = conv.status === 'resolved' ? applyLifecycle(repo, conv, { type: 'visitor.wrote', at }, events) : null;
-      const change = applyLifecycle(repo, conv, { type: 'handoff', reason, at }, events, { cid: cmd.cid, actor: visitor });
-      await repo.saveConversation(tx, conv, events, isNew);
-      // Already with the people: nothing more to log, but the command is answered all the same
-      // (a conversation reopened into the queue on the way still moved the queue).
-      return written('visitor', cmd.cid, conv, change ? events.at(-1) : undefined, events, {
-        change: change ?? reopened,
-        queueChanged: change !== null || (reopened !== null && conv.status === 'queued'),
-        cause: visitorCause(visitor),
-      });
-    }))!;
+    return (await commit(
+      async (tx) => {
+        const dup = await repo.findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'status' });
+        if (dup) return nothing(dup, visitorCause(visitor));
+        const at = now();
+        const { conv, isNew } = await repo.conversationForVisitor(tx, visitor, cmd.conversationId, at, cmd.lang ?? null, reopenWindowMs);
+        const events: EventRow[] = [];
+        const reason: HandoffReason = conv.status === 'resolved' ? 'reopened' : 'visitor_request';
+        const reopened = conv.status === 'resolved' ? applyLifecycle(repo, conv, { type: 'visitor.wrote', at }, events) : null;
+        const change = applyLifecycle(repo, conv, { type: 'handoff', reason, at }, events, { cid: cmd.cid, actor: visitor });
+        await repo.saveConversation(tx, conv, events, isNew);
+        // Already with the people: nothing more to log, but the command is answered all the same
+        // (a conversation reopened into the queue on the way still moved the queue).
+        return written('visitor', cmd.cid, conv, change ? events.at(-1) : undefined, events, {
+          change: change ?? reopened,
+          queueChanged: change !== null || (reopened !== null && conv.status === 'queued'),
+          cause: visitorCause(visitor),
+        });
+      },
+      visitorKeys(visitor, cmd),
+    ))!;
   }
 
   async function rate(
     visitor: VisitorActor,
     cmd: InConversation & { csat?: number | undefined; nps?: number | undefined; ces?: number | undefined; comment?: string | undefined },
   ): Promise<AckFrame> {
-    return (await commit(async (tx) => {
-      const dup = await repo.findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'rating' });
-      if (dup) return nothing(dup, visitorCause(visitor));
-      const found = await repo.visitorConversation(tx, visitor, cmd.conversationId);
-      const conv = repo.fast ? found : (await repo.lockConversation(tx, found.id))!;
-      const at = now();
-      const rating: NonNullable<EventData['rating']> = {};
-      if (cmd.csat !== undefined) rating.csat = cmd.csat;
-      if (cmd.nps !== undefined) rating.nps = cmd.nps;
-      if (cmd.ces !== undefined) rating.ces = cmd.ces;
-      if (cmd.comment) rating.comment = cmd.comment;
-      const event = repo.appendEvent(
-        conv,
-        {
-          kind: 'rating',
-          authorType: 'visitor',
-          authorId: visitor.id,
-          text: 'rated',
-          data: { change: 'rated', rating },
-          cid: cmd.cid,
-          actorKey: actorKey(visitor),
-        },
-        at,
-      );
-      conv.updated_at = at;
-      await repo.saveConversation(tx, conv, [event], false);
-      return written('visitor', cmd.cid, conv, event, [event], { change: 'rated', queueChanged: false, cause: visitorCause(visitor) });
-    }))!;
+    return (await commit(
+      async (tx) => {
+        const dup = await repo.findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'rating' });
+        if (dup) return nothing(dup, visitorCause(visitor));
+        const found = await repo.visitorConversation(tx, visitor, cmd.conversationId);
+        const conv = repo.fast ? found : (await repo.lockConversation(tx, found.id))!;
+        const at = now();
+        const rating: NonNullable<EventData['rating']> = {};
+        if (cmd.csat !== undefined) rating.csat = cmd.csat;
+        if (cmd.nps !== undefined) rating.nps = cmd.nps;
+        if (cmd.ces !== undefined) rating.ces = cmd.ces;
+        if (cmd.comment) rating.comment = cmd.comment;
+        const event = repo.appendEvent(
+          conv,
+          {
+            kind: 'rating',
+            authorType: 'visitor',
+            authorId: visitor.id,
+            text: 'rated',
+            data: { change: 'rated', rating },
+            cid: cmd.cid,
+            actorKey: actorKey(visitor),
+          },
+          at,
+        );
+        conv.updated_at = at;
+        await repo.saveConversation(tx, conv, [event], false);
+        return written('visitor', cmd.cid, conv, event, [event], { change: 'rated', queueChanged: false, cause: visitorCause(visitor) });
+      },
+      visitorKeys(visitor, cmd),
+    ))!;
   }
 
   /**
@@ -182,21 +205,24 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
   }
 
   async function closeByVisitor(visitor: VisitorActor, cmd: InConversation): Promise<AckFrame> {
-    return (await commit(async (tx) => {
-      const dup = await repo.findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'status' });
-      if (dup) return nothing(dup, visitorCause(visitor));
-      const found = await repo.visitorConversation(tx, visitor, cmd.conversationId);
-      const conv = repo.fast ? found : (await repo.lockConversation(tx, found.id))!;
-      const events: EventRow[] = [];
-      const wasQueued = conv.status === 'queued';
-      applyLifecycle(repo, conv, { type: 'resolve', at: now() }, events, { cid: cmd.cid, actor: visitor });
-      await repo.saveConversation(tx, conv, events, false);
-      return written('visitor', cmd.cid, conv, events[0], events, {
-        change: 'resolved',
-        queueChanged: wasQueued,
-        cause: visitorCause(visitor),
-      });
-    }))!;
+    return (await commit(
+      async (tx) => {
+        const dup = await repo.findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'status' });
+        if (dup) return nothing(dup, visitorCause(visitor));
+        const found = await repo.visitorConversation(tx, visitor, cmd.conversationId);
+        const conv = repo.fast ? found : (await repo.lockConversation(tx, found.id))!;
+        const events: EventRow[] = [];
+        const wasQueued = conv.status === 'queued';
+        applyLifecycle(repo, conv, { type: 'resolve', at: now() }, events, { cid: cmd.cid, actor: visitor });
+        await repo.saveConversation(tx, conv, events, false);
+        return written('visitor', cmd.cid, conv, events[0], events, {
+          change: 'resolved',
+          queueChanged: wasQueued,
+          cause: visitorCause(visitor),
+        });
+      },
+      visitorKeys(visitor, cmd),
+    ))!;
   }
 
   /**
@@ -207,40 +233,43 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     visitor: VisitorActor,
     cmd: Cid & { conversationId?: string | undefined; email: string; message: string; lang?: string | null },
   ): Promise<AckFrame> {
-    return (await commit(async (tx) => {
-      const dup = await repo.findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'message' });
-      if (dup) return nothing(dup, visitorCause(visitor));
-      const at = now();
-      const { conv, isNew } = await repo.conversationForVisitor(tx, visitor, cmd.conversationId, at, cmd.lang ?? null, reopenWindowMs);
-      // Only now that the command is accepted, and in its transaction: a refused command stores nothing.
-      await repo.visitors.setEmail(tx, visitor.id, cmd.email, at);
-      const events: EventRow[] = [];
-      if (conv.status === 'resolved') applyLifecycle(repo, conv, { type: 'visitor.wrote', at }, events);
-      const wasQueued = conv.status === 'queued';
-      applyLifecycle(repo, conv, { type: 'handoff', reason: 'offline_message', at }, events);
-      const message = repo.appendEvent(
-        conv,
-        {
-          kind: 'message',
-          authorType: 'visitor',
-          authorId: visitor.id,
-          authorName: visitor.name ?? null,
-          text: cmd.message,
-          data: { offline: { email: cmd.email } },
-          cid: cmd.cid,
-          actorKey: actorKey(visitor),
-        },
-        at,
-      );
-      events.push(message);
-      conv.updated_at = at;
-      await repo.saveConversation(tx, conv, events, isNew);
-      return written('visitor', cmd.cid, conv, message, events, {
-        change: null,
-        queueChanged: !wasQueued,
-        cause: visitorCause(visitor),
-      });
-    }))!;
+    return (await commit(
+      async (tx) => {
+        const dup = await repo.findDuplicate(tx, visitor, cmd.cid, { conversationId: cmd.conversationId, kind: 'message' });
+        if (dup) return nothing(dup, visitorCause(visitor));
+        const at = now();
+        const { conv, isNew } = await repo.conversationForVisitor(tx, visitor, cmd.conversationId, at, cmd.lang ?? null, reopenWindowMs);
+        // Only now that the command is accepted, and in its transaction: a refused command stores nothing.
+        await repo.visitors.setEmail(tx, visitor.id, cmd.email, at);
+        const events: EventRow[] = [];
+        if (conv.status === 'resolved') applyLifecycle(repo, conv, { type: 'visitor.wrote', at }, events);
+        const wasQueued = conv.status === 'queued';
+        applyLifecycle(repo, conv, { type: 'handoff', reason: 'offline_message', at }, events);
+        const message = repo.appendEvent(
+          conv,
+          {
+            kind: 'message',
+            authorType: 'visitor',
+            authorId: visitor.id,
+            authorName: visitor.name ?? null,
+            text: cmd.message,
+            data: { offline: { email: cmd.email } },
+            cid: cmd.cid,
+            actorKey: actorKey(visitor),
+          },
+          at,
+        );
+        events.push(message);
+        conv.updated_at = at;
+        await repo.saveConversation(tx, conv, events, isNew);
+        return written('visitor', cmd.cid, conv, message, events, {
+          change: null,
+          queueChanged: !wasQueued,
+          cause: visitorCause(visitor),
+        });
+      },
+      visitorKeys(visitor, cmd),
+    ))!;
   }
 
   /** Pre-chat form data: stored on the visitor, marked unverified unless an identify vouched for it. */
@@ -278,41 +307,52 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     cmd: InConversation & { text: string },
     kind: 'message' | 'note' = 'message',
   ): Promise<AckFrame> {
-    return (await commit(async (tx) => {
-      const dup = await repo.findDuplicate(tx, agent, cmd.cid, { conversationId: cmd.conversationId, kind });
-      if (dup) return nothing(dup, agentCause(agent));
-      const conv = await repo.agentConversation(tx, agent, cmd.conversationId, true);
-      const at = now();
-      const events: EventRow[] = [];
-      let queueChanged = false;
-      if (kind === 'message') {
-        if (conv.status === 'resolved') throw new ServusError(ErrorCode.INVALID_STATE, 'This conversation is resolved; reopen it first.');
-        if (conv.status === 'assigned' && conv.assignee_id !== agent.id) {
-          throw new ServusError(ErrorCode.CONFLICT, 'Another agent has this conversation.');
+    return (await commit(
+      async (tx) => {
+        const dup = await repo.findDuplicate(tx, agent, cmd.cid, { conversationId: cmd.conversationId, kind });
+        if (dup) return nothing(dup, agentCause(agent));
+        const conv = await repo.agentConversation(tx, agent, cmd.conversationId, true);
+        const at = now();
+        const events: EventRow[] = [];
+        let queueChanged = false;
+        if (kind === 'message') {
+          if (conv.status === 'resolved') throw new ServusError(ErrorCode.INVALID_STATE, 'This conversation is resolved; reopen it first.');
+          if (conv.status === 'assigned' && conv.assignee_id !== agent.id) {
+            throw new ServusError(ErrorCode.CONFLICT, 'Another agent has this conversation.');
+          }
+          // Answering a waiting or bot conversation takes it.
+          if (conv.status !== 'assigned') {
+            queueChanged = conv.status === 'queued';
+            applyLifecycle(repo, conv, { type: 'claim', agentId: agent.id, at }, events, { actor: agent, assigneeName: agent.name });
+          }
         }
-        // Answering a waiting or bot conversation takes it.
-        if (conv.status !== 'assigned') {
-          queueChanged = conv.status === 'queued';
-          applyLifecycle(repo, conv, { type: 'claim', agentId: agent.id, at }, events, { actor: agent, assigneeName: agent.name });
-        }
-      }
-      const firstReply = kind === 'message' && conv.first_human_reply_at === null;
-      if (firstReply) conv.first_human_reply_at = at;
-      const message = repo.appendEvent(
-        conv,
-        { kind, authorType: 'agent', authorId: agent.id, authorName: agent.name, text: cmd.text, cid: cmd.cid, actorKey: actorKey(agent) },
-        at,
-      );
-      events.push(message);
-      conv.updated_at = at;
-      await repo.saveConversation(tx, conv, events, false);
-      return written('agent', cmd.cid, conv, message, events, {
-        change: null,
-        queueChanged,
-        cause: agentCause(agent),
-        ...(firstReply ? { firstHumanReplyId: message.id } : {}),
-      });
-    }))!;
+        const firstReply = kind === 'message' && conv.first_human_reply_at === null;
+        if (firstReply) conv.first_human_reply_at = at;
+        const message = repo.appendEvent(
+          conv,
+          {
+            kind,
+            authorType: 'agent',
+            authorId: agent.id,
+            authorName: agent.name,
+            text: cmd.text,
+            cid: cmd.cid,
+            actorKey: actorKey(agent),
+          },
+          at,
+        );
+        events.push(message);
+        conv.updated_at = at;
+        await repo.saveConversation(tx, conv, events, false);
+        return written('agent', cmd.cid, conv, message, events, {
+          change: null,
+          queueChanged,
+          cause: agentCause(agent),
+          ...(firstReply ? { firstHumanReplyId: message.id } : {}),
+        });
+      },
+      agentKeys(agent, cmd),
+    ))!;
   }
 
   async function agentLifecycle(
@@ -321,24 +361,27 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     action: (at: number) => LifecycleAction,
     assigneeName?: string,
   ): Promise<AckFrame> {
-    return (await commit(async (tx) => {
-      const dup = await repo.findDuplicate(tx, agent, cmd.cid, { conversationId: cmd.conversationId, kind: 'status' });
-      if (dup) return nothing(dup, agentCause(agent));
-      const conv = await repo.agentConversation(tx, agent, cmd.conversationId, true);
-      const wasQueued = conv.status === 'queued';
-      const events: EventRow[] = [];
-      const change = applyLifecycle(repo, conv, action(now()), events, {
-        cid: cmd.cid,
-        actor: agent,
-        assigneeName: assigneeName ?? agent.name,
-      });
-      await repo.saveConversation(tx, conv, events, false);
-      return written('agent', cmd.cid, conv, events[0], events, {
-        change,
-        queueChanged: wasQueued || conv.status === 'queued',
-        cause: agentCause(agent),
-      });
-    }))!;
+    return (await commit(
+      async (tx) => {
+        const dup = await repo.findDuplicate(tx, agent, cmd.cid, { conversationId: cmd.conversationId, kind: 'status' });
+        if (dup) return nothing(dup, agentCause(agent));
+        const conv = await repo.agentConversation(tx, agent, cmd.conversationId, true);
+        const wasQueued = conv.status === 'queued';
+        const events: EventRow[] = [];
+        const change = applyLifecycle(repo, conv, action(now()), events, {
+          cid: cmd.cid,
+          actor: agent,
+          assigneeName: assigneeName ?? agent.name,
+        });
+        await repo.saveConversation(tx, conv, events, false);
+        return written('agent', cmd.cid, conv, events[0], events, {
+          change,
+          queueChanged: wasQueued || conv.status === 'queued',
+          cause: agentCause(agent),
+        });
+      },
+      agentKeys(agent, cmd),
+    ))!;
   }
 
   async function transfer(agent: AgentActor, cmd: InConversation & { agentId: string }): Promise<AckFrame> {
@@ -352,6 +395,71 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     const conv = await repo.agentConversation(repo.db, agent, cmd.conversationId);
     if (!target.some((t) => t.site_key === conv.site_key)) throw notFound('agent');
     return agentLifecycle(agent, cmd, (at) => ({ type: 'transfer', agentId: cmd.agentId, at }), target[0]!.name);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Attachments: the bytes are stored already (attachments/); the command logs the message event
+  // that shows them and marks the upload as committed, in one transaction and once per cid.
+
+  async function sendAttachment(
+    actor: VisitorActor | AgentActor,
+    cmd: Cid & { conversationId?: string | undefined; lang?: string | null; attachment: AttachmentInfo; maxPerConversation: number },
+  ): Promise<AckFrame> {
+    const cause = actor.kind === 'visitor' ? visitorCause(actor) : agentCause(actor);
+    return (await commit(async (tx) => {
+      const dup = await repo.findDuplicate(tx, actor, cmd.cid, { conversationId: cmd.conversationId, kind: 'message' });
+      if (dup) return nothing(dup, cause);
+      const at = now();
+      const events: EventRow[] = [];
+      let conv: ConversationRow;
+      let isNew = false;
+      let queueChanged = false;
+      let firstReply = false;
+      if (actor.kind === 'visitor') {
+        ({ conv, isNew } = await repo.conversationForVisitor(tx, actor, cmd.conversationId, at, cmd.lang ?? null, reopenWindowMs));
+        const reopened = isNew ? null : applyLifecycle(repo, conv, { type: 'visitor.wrote', at }, events);
+        queueChanged = reopened !== null && conv.status === 'queued';
+      } else {
+        conv = await repo.agentConversation(tx, actor, cmd.conversationId ?? '', true);
+        if (conv.status === 'resolved') throw new ServusError(ErrorCode.INVALID_STATE, 'This conversation is resolved; reopen it first.');
+        if (conv.status === 'assigned' && conv.assignee_id !== actor.id)
+          throw new ServusError(ErrorCode.CONFLICT, 'Another agent has this conversation.');
+        if (conv.status !== 'assigned') {
+          queueChanged = conv.status === 'queued';
+          applyLifecycle(repo, conv, { type: 'claim', agentId: actor.id, at }, events, { actor, assigneeName: actor.name });
+        }
+        firstReply = conv.first_human_reply_at === null;
+        if (firstReply) conv.first_human_reply_at = at;
+      }
+      if (!isNew && (await repo.attachmentCount(tx, conv.id)) >= cmd.maxPerConversation) {
+        throw new ServusError(ErrorCode.LIMIT_REACHED, `A conversation holds at most ${cmd.maxPerConversation} files.`);
+      }
+      const message = repo.appendEvent(
+        conv,
+        {
+          kind: 'message',
+          authorType: actor.kind,
+          authorId: actor.id,
+          authorName: actor.name ?? null,
+          // The name is the message's text: search, previews and transcripts find it there.
+          text: cmd.attachment.name,
+          data: { attachment: cmd.attachment },
+          cid: cmd.cid,
+          actorKey: actorKey(actor),
+        },
+        at,
+      );
+      events.push(message);
+      conv.updated_at = at;
+      await repo.saveConversation(tx, conv, events, isNew);
+      await repo.bindAttachment(tx, cmd.attachment.id, conv.id, message.id);
+      return written(actor.kind, cmd.cid, conv, message, events, {
+        change: isNew ? 'created' : null,
+        queueChanged,
+        cause,
+        ...(firstReply ? { firstHumanReplyId: message.id } : {}),
+      });
+    }))!;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -376,19 +484,22 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
   /** Auto-assignment: gives a still-queued conversation to an agent; false when someone was faster. */
   async function assignQueued(agent: AgentActor, conversationId: string): Promise<boolean> {
     let assigned = false;
-    await commit(async (tx) => {
-      assigned = false;
-      const conv = await repo.lockConversation(tx, conversationId);
-      if (!conv || conv.status !== 'queued' || !agent.siteKeys.includes(conv.site_key)) return nothing(null, { kind: 'system' });
-      const events: EventRow[] = [];
-      const change = applyLifecycle(repo, conv, { type: 'claim', agentId: agent.id, at: now() }, events, {
-        assigneeName: agent.name,
-        text: 'assigned',
-      });
-      await repo.saveConversation(tx, conv, events, false);
-      assigned = change !== null;
-      return { ack: null, events, conversation: conv, change, queueChanged: true, cause: { kind: 'system' } };
-    });
+    await commit(
+      async (tx) => {
+        assigned = false;
+        const conv = await repo.lockConversation(tx, conversationId);
+        if (!conv || conv.status !== 'queued' || !agent.siteKeys.includes(conv.site_key)) return nothing(null, { kind: 'system' });
+        const events: EventRow[] = [];
+        const change = applyLifecycle(repo, conv, { type: 'claim', agentId: agent.id, at: now() }, events, {
+          assigneeName: agent.name,
+          text: 'assigned',
+        });
+        await repo.saveConversation(tx, conv, events, false);
+        assigned = change !== null;
+        return { ack: null, events, conversation: conv, change, queueChanged: true, cause: { kind: 'system' } };
+      },
+      { conversations: [conversationId] },
+    );
     return assigned;
   }
 
@@ -396,14 +507,17 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
   async function returnToQueue(agentId: string): Promise<number> {
     const ids = await repo.assignedTo(agentId);
     for (const id of ids) {
-      await commit(async (tx) => {
-        const conv = await repo.lockConversation(tx, id);
-        if (!conv || conv.status !== 'assigned' || conv.assignee_id !== agentId) return nothing(null, { kind: 'system' });
-        const events: EventRow[] = [];
-        const change = applyLifecycle(repo, conv, { type: 'release', at: now() }, events, { text: 'released' });
-        await repo.saveConversation(tx, conv, events, false);
-        return { ack: null, events, conversation: conv, change, queueChanged: true, cause: { kind: 'system' } };
-      });
+      await commit(
+        async (tx) => {
+          const conv = await repo.lockConversation(tx, id);
+          if (!conv || conv.status !== 'assigned' || conv.assignee_id !== agentId) return nothing(null, { kind: 'system' });
+          const events: EventRow[] = [];
+          const change = applyLifecycle(repo, conv, { type: 'release', at: now() }, events, { text: 'released' });
+          await repo.saveConversation(tx, conv, events, false);
+          return { ack: null, events, conversation: conv, change, queueChanged: true, cause: { kind: 'system' } };
+        },
+        { conversations: [id] },
+      );
     }
     return ids.length;
   }
@@ -420,6 +534,7 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     /** A returning visitor: where they are now (page, language, browser) for the agents' context panel. */
     touchVisitor: (visitorId: string, context: string) => repo.visitors.touch(visitorId, context, now()),
     agentMessage,
+    sendAttachment,
     addNote: (agent: AgentActor, cmd: InConversation & { text: string }) => agentMessage(agent, cmd, 'note'),
     claim: (agent: AgentActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'claim', agentId: agent.id, at })),
     resolve: (agent: AgentActor, cmd: InConversation) => agentLifecycle(agent, cmd, (at) => ({ type: 'resolve', at })),

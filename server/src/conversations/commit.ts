@@ -4,7 +4,7 @@
 import type { AckFrame, ConversationChange } from '@servus/shared';
 import type { Transaction } from 'kysely';
 import type { Database } from '../storage/schema.js';
-import type { WriteQueue } from '../storage/write-queue.js';
+import type { BatchKeys, WriteQueue } from '../storage/write-queue.js';
 import type { ChangeCause, ChangeStream } from './changes.js';
 import type { ConversationRepository } from './repository.js';
 import type { Queue } from './queue.js';
@@ -36,7 +36,11 @@ export const nothing = (ack: AckFrame | null, cause: ChangeCause): OpResult => (
   cause,
 });
 
-export type Commit = (op: WriteOp) => Promise<AckFrame | null>;
+/**
+ * Runs an operation in the write queue. `keys` declares the conversations it writes and the cids
+ * it looks up: on PostgreSQL its batch locks and reads them all at once, in one global order.
+ */
+export type Commit = (op: WriteOp, keys?: BatchKeys) => Promise<AckFrame | null>;
 
 export function createCommit({
   writes,
@@ -49,7 +53,7 @@ export function createCommit({
   queue: Queue;
   changes: ChangeStream;
 }): Commit {
-  return async (op) => {
+  return async (op, keys) => {
     const { result, assigneeName, queueInfo } = await writes.run(async (tx) => {
       const r = await op(tx);
       if (!r.conversation || !r.events.length) return { result: r, assigneeName: null, queueInfo: null };
@@ -62,7 +66,7 @@ export function createCommit({
         assigneeName: id ? (repo.cachedAgentName(id) ?? (await repo.agentName(id, tx))) : null,
         queueInfo: r.conversation.status === 'queued' ? await queue.infoFor(r.conversation, tx) : null,
       };
-    });
+    }, keys);
     if (result.conversation) {
       changes.emit({
         type: 'conversation',

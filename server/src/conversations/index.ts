@@ -6,10 +6,11 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Dialect } from '../storage/db.js';
 import type { SqliteStatements } from '../storage/sqlite-statements.js';
+import type { PgBatch } from '../storage/pg-batch.js';
 import type { WriteQueue } from '../storage/write-queue.js';
 import type { Logger } from '../core/logger.js';
 import type { BotResponder } from '../bot/index.js';
-import { createBotTurns, type BotLearningHooks } from './bot-turns.js';
+import { createBotTurns, type BotLearningHooks, type BotTurnsOptions } from './bot-turns.js';
 import { createChangeStream } from './changes.js';
 import { createCommands } from './commands.js';
 import { createCommit } from './commit.js';
@@ -34,7 +35,13 @@ export interface ConversationsOptions {
   hoursNow?: QueueOptions['hoursNow'];
   /** SQLite only: prepared statements for the per-message hot path. */
   sqlite?: SqliteStatements | undefined;
+  /** PostgreSQL only: the batched write path. */
+  pg?: PgBatch | undefined;
   logger?: Logger | undefined;
+  /** Durable jobs: deferred (model) answers lost with their process are taken over. */
+  jobs?: BotTurnsOptions['jobs'];
+  /** After how long a deferred answer not logged yet is taken over (the model's time-out and a margin). */
+  botTakeOverAfterMs?: number;
 }
 
 export type Conversations = ReturnType<typeof createConversations>;
@@ -43,7 +50,7 @@ export function createConversations(options: ConversationsOptions) {
   const { db, dialect, writes, bots, reopenWindowMs, defaultHandlingSeconds, logger } = options;
   const now = options.now ?? Date.now;
   const changes = createChangeStream({ logger });
-  const repo = createConversationRepository({ db, dialect, sqlite: options.sqlite });
+  const repo = createConversationRepository({ db, dialect, sqlite: options.sqlite, pg: options.pg });
   const queue = createQueue({
     db,
     agentsOnline: options.agentsOnline ?? (() => 0),
@@ -52,7 +59,17 @@ export function createConversations(options: ConversationsOptions) {
     now,
   });
   const commit = createCommit({ writes, repo, queue, changes });
-  const bot = createBotTurns({ bots, learning: options.learning, repo, commit, changes, now, logger });
+  const bot = createBotTurns({
+    bots,
+    learning: options.learning,
+    repo,
+    commit,
+    changes,
+    now,
+    logger,
+    jobs: options.jobs,
+    ...(options.botTakeOverAfterMs ? { takeOverAfterMs: options.botTakeOverAfterMs } : {}),
+  });
   const commands = createCommands({ repo, commit, bot, changes, now, reopenWindowMs });
   const queries = createConversationQueries({ repo, queue });
 
@@ -61,8 +78,8 @@ export function createConversations(options: ConversationsOptions) {
     commands,
     queries,
     queue,
-    /** The bot's deferred (model) answers: drafts as they are written, shutdown, recovery at start. */
-    bot: { onDraft: bot.onDraft, settled: bot.settled, recover: bot.recover },
+    /** The bot's deferred (model) answers: drafts as they are written, shutdown. */
+    bot: { onDraft: bot.onDraft, settled: bot.settled },
     /** Reads of single conversations and their log (access rules included). */
     visitorConversation: (visitor: Parameters<typeof repo.visitorConversation>[1], id: string) => repo.visitorConversation(db, visitor, id),
     agentConversation: (agent: Parameters<typeof repo.agentConversation>[1], id: string) => repo.agentConversation(db, agent, id),

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import type { AgentActor } from '../core/actors.js';
 import type { ConversationRepository } from './repository.js';
 import type { Queue } from './queue.js';
-import { toView, type ConversationRow } from './views.js';
+import { parseData, toView, type ConversationRow, type EventRow } from './views.js';
 
 export interface ListFilter {
   status: 'queued' | 'assigned' | 'resolved' | 'bot' | 'all';
@@ -18,6 +18,14 @@ export interface ListFilter {
   limit: number;
   /** Only conversations updated before this time (paging). */
   before?: number | undefined;
+}
+
+/** A list row's last message; an attachment says so, with its name and type (the queue preview shows it). */
+function lastMessageOf(l: { text: string; created_at: number; author_type: EventRow['author_type']; data: string | null }) {
+  const last: NonNullable<ConversationView['lastMessage']> = { text: l.text.slice(0, 200), at: l.created_at, author: l.author_type };
+  const attachment = l.data ? parseData(l as EventRow).attachment : undefined;
+  if (attachment) last.attachment = { name: attachment.name, type: attachment.type };
+  return last;
 }
 
 export type ConversationQueries = ReturnType<typeof createConversationQueries>;
@@ -47,7 +55,7 @@ export function createConversationQueries({ repo, queue }: { repo: ConversationR
             .as('m'),
         (j) => j.onRef('m.conversation_id', '=', 'e.conversation_id').onRef('m.s', '=', 'e.seq'),
       )
-      .select(['e.conversation_id', 'e.text', 'e.created_at', 'e.author_type'])
+      .select(['e.conversation_id', 'e.text', 'e.created_at', 'e.author_type', 'e.data'])
       .execute();
     const lastBy = new Map(last.map((l) => [l.conversation_id, l]));
     const visitors = await db
@@ -67,7 +75,7 @@ export function createConversationQueries({ repo, queue }: { repo: ConversationR
       const v = visitorBy.get(row.visitor_id);
       return toView(row, 'agent', {
         assigneeName: row.assignee_id ? (agentBy.get(row.assignee_id) ?? null) : null,
-        lastMessage: l ? { text: l.text.slice(0, 200), at: l.created_at, author: l.author_type } : null,
+        lastMessage: l ? lastMessageOf(l) : null,
         visitor: {
           id: row.visitor_id,
           ...(v?.name ? { name: v.name } : {}),

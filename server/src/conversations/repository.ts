@@ -1,14 +1,16 @@
 // The one place that reads and writes conversations and their event log on the write path: row
 // locks, the exactly-once look-up of a (sender, cid), seq assignment, saving, replay rows and read
 // markers. On SQLite the per-message statements run on the prepared hot path
-// (storage/sqlite-statements.ts), inside a write-queue transaction only; PostgreSQL (several
-// processes) reads the conversation row locked, every time. The agents' read models (lists,
-// search, detail) are in queries.ts.
+// (storage/sqlite-statements.ts), inside a write-queue transaction only; on PostgreSQL (several
+// processes) the write queue's batch locks every declared conversation and looks up every declared
+// cid in one round trip, and writes what the batch saved in one more (storage/pg-batch.ts). The
+// agents' read models (lists, search, detail) are in queries.ts.
 import { ErrorCode, type AckFrame } from '@servus/shared';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { Dialect } from '../storage/db.js';
 import { CONVERSATION_UPDATE, type SqliteStatements } from '../storage/sqlite-statements.js';
+import type { PgBatch } from '../storage/pg-batch.js';
 import { ServusError, notFound } from '../core/errors.js';
 import { eventId, randomId } from '../core/ids.js';
 import type { ConversationRow, EventData, EventRow } from './views.js';
@@ -38,11 +40,13 @@ export interface ConversationRepositoryOptions {
   dialect: Dialect;
   /** SQLite only: prepared statements for the per-message hot path. */
   sqlite?: SqliteStatements | undefined;
+  /** PostgreSQL only: the batched write path. */
+  pg?: PgBatch | undefined;
 }
 
 export type ConversationRepository = ReturnType<typeof createConversationRepository>;
 
-export function createConversationRepository({ db, dialect, sqlite: fast }: ConversationRepositoryOptions) {
+export function createConversationRepository({ db, dialect, sqlite: fast, pg: batch }: ConversationRepositoryOptions) {
   /** True inside a write-queue transaction: only there may the SQLite hot path run. */
   const inTx = (tx: Executor): tx is Transaction<Database> => tx !== db;
   const agentNames = new Map<string, string>();
@@ -59,9 +63,19 @@ export function createConversationRepository({ db, dialect, sqlite: fast }: Conv
 
   async function lockConversation(tx: Transaction<Database>, id: string): Promise<ConversationRow | undefined> {
     if (fast) return fast.conversation(id);
+    if (batch) {
+      const known = batch.conversation(id);
+      if (known !== 'unknown') return known;
+      // Not declared by its operation: locked now, after the batch's others (rare; a deadlock
+      // this could cause is retried by the write queue).
+      return batch.locked(await tx.selectFrom('conversations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst(), id);
+    }
     const q = tx.selectFrom('conversations').selectAll().where('id', '=', id);
     return (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
   }
+
+  /** The stored event of a (sender, cid), when the batch looked it up already ('unknown' otherwise). */
+  const batchDuplicate = (tx: Executor, key: string, cid: string) => (batch && inTx(tx) ? batch.duplicate(key, cid) : 'unknown');
 
   /**
    * The stored ack of a command this actor already sent, if any. A cid names one command: reused
@@ -73,15 +87,18 @@ export function createConversationRepository({ db, dialect, sqlite: fast }: Conv
     cid: string,
     expected?: { conversationId?: string | undefined; kind: EventRow['kind'] | readonly EventRow['kind'][] },
   ): Promise<AckFrame | null> {
+    const known = batchDuplicate(tx, actorKey(actor), cid);
     const row =
-      fast && inTx(tx)
-        ? fast.duplicate(actorKey(actor), cid)
-        : await tx
-            .selectFrom('events')
-            .select(['id', 'seq', 'visitor_seq', 'conversation_id', 'kind'])
-            .where('actor_key', '=', actorKey(actor))
-            .where('cid', '=', cid)
-            .executeTakeFirst();
+      known !== 'unknown'
+        ? (known ?? undefined)
+        : fast && inTx(tx)
+          ? fast.duplicate(actorKey(actor), cid)
+          : await tx
+              .selectFrom('events')
+              .select(['id', 'seq', 'visitor_seq', 'conversation_id', 'kind'])
+              .where('actor_key', '=', actorKey(actor))
+              .where('cid', '=', cid)
+              .executeTakeFirst();
     if (!row) return null;
     if (expected) {
       const kinds: readonly string[] = typeof expected.kind === 'string' ? [expected.kind] : expected.kind;
@@ -98,6 +115,8 @@ export function createConversationRepository({ db, dialect, sqlite: fast }: Conv
   /** Whether a deferred bot answer with this cid is logged already (its cid derives from the question). */
   async function botAnswerLogged(tx: Transaction<Database>, botActorKey: string, cid: string): Promise<boolean> {
     if (fast) return fast.duplicate(botActorKey, cid) !== undefined;
+    const known = batchDuplicate(tx, botActorKey, cid);
+    if (known !== 'unknown') return known !== null;
     return (
       (await tx.selectFrom('events').select('id').where('actor_key', '=', botActorKey).where('cid', '=', cid).executeTakeFirst()) !==
       undefined
@@ -128,6 +147,12 @@ export function createConversationRepository({ db, dialect, sqlite: fast }: Conv
 
   async function saveConversation(tx: Transaction<Database>, conv: ConversationRow, events: EventRow[], isNew: boolean): Promise<void> {
     if (isNew) await tx.insertInto('conversations').values(conv).execute();
+    if (batch) {
+      if (isNew) batch.inserted(conv);
+      for (const e of events) batch.insertEvent(e);
+      if (!isNew) batch.updateConversation(conv);
+      return;
+    }
     if (fast) {
       for (const e of events) fast.insertEvent(e);
       if (!isNew) fast.updateConversation(conv);
@@ -143,8 +168,8 @@ export function createConversationRepository({ db, dialect, sqlite: fast }: Conv
 
   /** A visitor's own conversation; someone else's gets the same answer as a missing one. */
   async function visitorConversation(tx: Executor, visitor: VisitorActor, conversationId: string): Promise<ConversationRow> {
-    if (fast && inTx(tx)) {
-      const found = fast.conversation(conversationId);
+    if ((fast || batch) && inTx(tx)) {
+      const found = await lockConversation(tx, conversationId);
       if (!found || found.visitor_id !== visitor.id) throw notFound();
       return found;
     }
@@ -171,6 +196,10 @@ export function createConversationRepository({ db, dialect, sqlite: fast }: Conv
   /** The visitor's latest conversation. */
   async function currentConversation(tx: Executor, visitorId: string): Promise<ConversationRow | undefined> {
     if (fast && inTx(tx)) return fast.current(visitorId);
+    if (batch && inTx(tx)) {
+      const known = batch.current(visitorId);
+      if (known !== 'unknown') return known;
+    }
     return tx
       .selectFrom('conversations')
       .selectAll()
@@ -218,10 +247,11 @@ export function createConversationRepository({ db, dialect, sqlite: fast }: Conv
   ): Promise<{ conv: ConversationRow; isNew: boolean }> {
     if (conversationId) {
       const row = await visitorConversation(tx, visitor, conversationId);
-      return { conv: fast ? row : (await lockConversation(tx, row.id))!, isNew: false };
+      return { conv: fast || batch ? row : (await lockConversation(tx, row.id))!, isNew: false };
     }
     const current = await currentConversation(tx, visitor.id);
     if (current && !(current.status === 'resolved' && current.resolved_at !== null && at - current.resolved_at > reopenWindowMs)) {
+      // On PostgreSQL the batch has it locked already when the operation declared the visitor.
       return { conv: fast ? current : (await lockConversation(tx, current.id))!, isNew: false };
     }
     return { conv: newConversation(visitor, at, lang), isNew: true };
@@ -358,30 +388,46 @@ export function createConversationRepository({ db, dialect, sqlite: fast }: Conv
    * Conversations still with the bot whose last event is a visitor's message written since
    * `sinceMs` (a deferred answer lost in a restart). The time-ordered event ids bound the scan.
    */
-  async function questionsAwaitingTheBot(sinceMs: number, max: number) {
-    const rows = await db
+  /** A visitor's question whose bot answer was lost, if its conversation is still with the bot. */
+  async function questionForTheBot(conversationId: string, messageId: string) {
+    const row = await db
       .selectFrom('events')
-      .innerJoin('conversations', (join) =>
-        join.onRef('conversations.id', '=', 'events.conversation_id').onRef('conversations.last_seq', '=', 'events.seq'),
-      )
-      .select(['conversations.id', 'conversations.visitor_id', 'conversations.site_key', 'conversations.lang', 'conversations.bot_state'])
-      .select(['events.id as message_id', 'events.text'])
-      // The prefix of eventId() for that moment (ids.ts): m_ and the time in base 36.
-      .where('events.id', '>=', `m_${sinceMs.toString(36).padStart(9, '0')}`)
+      .innerJoin('conversations', 'conversations.id', 'events.conversation_id')
+      .select(['conversations.visitor_id', 'conversations.site_key', 'conversations.lang', 'conversations.bot_state'])
+      .select(['events.text'])
+      .where('events.id', '=', messageId)
+      .where('conversations.id', '=', conversationId)
       .where('conversations.status', '=', 'bot')
-      .where('events.kind', '=', 'message')
-      .where('events.author_type', '=', 'visitor')
-      .limit(max)
-      .execute();
-    return rows.map((r) => ({
-      conversationId: r.id,
-      visitorId: r.visitor_id,
-      siteKey: r.site_key,
-      lang: r.lang,
-      botState: r.bot_state,
-      messageId: r.message_id,
-      text: r.text,
-    }));
+      .executeTakeFirst();
+    return row ? { visitorId: row.visitor_id, siteKey: row.site_key, lang: row.lang, botState: row.bot_state, text: row.text } : null;
+  }
+
+  /** Whether a deferred bot answer is logged, read outside the write path. */
+  async function botAnswerLoggedAnywhere(botActorKey: string, cid: string): Promise<boolean> {
+    const row = await db.selectFrom('events').select('id').where('actor_key', '=', botActorKey).where('cid', '=', cid).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Files committed in a conversation (uploads still being written do not count). */
+  async function attachmentCount(tx: Transaction<Database>, conversationId: string): Promise<number> {
+    const row = await tx
+      .selectFrom('attachments')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('conversation_id', '=', conversationId)
+      .where('status', '=', 'stored')
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Marks an upload as committed with the event that shows it; an upload swept meanwhile is an error. */
+  async function bindAttachment(tx: Transaction<Database>, attachmentId: string, conversationId: string, eventId: string): Promise<void> {
+    const result = await tx
+      .updateTable('attachments')
+      .set({ status: 'stored', conversation_id: conversationId, event_id: eventId })
+      .where('id', '=', attachmentId)
+      .where('status', '=', 'uploading')
+      .executeTakeFirst();
+    if (!Number(result.numUpdatedRows)) throw new ServusError(ErrorCode.CONFLICT, 'The upload is gone; send the file again.');
   }
 
   /** Conversations assigned to an agent (to hand back when they leave). */
@@ -422,8 +468,11 @@ export function createConversationRepository({ db, dialect, sqlite: fast }: Conv
   return {
     db,
     dialect,
-    /** Whether the SQLite hot path is on (its rows come from memory, already locked). */
-    fast: fast !== undefined,
+    /**
+     * Whether a write transaction's rows come from memory, already locked: the SQLite hot path or
+     * the PostgreSQL batch.
+     */
+    fast: fast !== undefined || batch !== undefined,
     agentName,
     /** The cached name, without a read: null when unknown (publishing needs no await). */
     cachedAgentName: (id: string) => agentNames.get(id) ?? null,
@@ -443,7 +492,10 @@ export function createConversationRepository({ db, dialect, sqlite: fast }: Conv
     markVisitorRead,
     markAgentRead,
     assignedTo,
-    questionsAwaitingTheBot,
+    questionForTheBot,
+    botAnswerLoggedAnywhere,
+    attachmentCount,
+    bindAttachment,
     visitors,
     conversationById: (id: string) => db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst(),
     conversationsById: async (ids: string[]): Promise<ConversationRow[]> =>

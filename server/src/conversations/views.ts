@@ -1,6 +1,6 @@
 // Turns stored rows into what each side may see. Visitors never see notes, agent-only data,
 // or the agents' sequence numbers.
-import type { ChatMessage, ConversationView, QueueInfo } from '@servus/shared';
+import type { AttachmentInfo, ChatMessage, ConversationView, QueueInfo } from '@servus/shared';
 import type { ConversationsTable, EventsTable } from '../storage/schema.js';
 
 export type ConversationRow = ConversationsTable;
@@ -20,6 +20,8 @@ export interface EventData {
   streamId?: string;
   /** The bot's reply to a visitor's "did this answer your question?" on message `messageId`. */
   feedback?: { messageId: string; helpful: boolean };
+  /** A file sent in the conversation (attachments/). */
+  attachment?: AttachmentInfo;
 }
 
 export function parseData(row: EventRow): EventData {
@@ -51,6 +53,7 @@ export function toMessage(row: EventRow, audience: 'agent' | 'visitor'): ChatMes
   if (data.streamId) message.streamId = data.streamId;
   // A bot answer from the FAQ: the visitor may say whether it answered their question.
   if (audience === 'visitor' && data.bot?.outcome === 'answer') message.askFeedback = true;
+  if (data.attachment) message.attachment = data.attachment;
   return message;
 }
 

@@ -62,6 +62,11 @@ export const configSchema = z.object({
   writeBatchDelayMs: int(0, 50).default(0),
   /** Largest number of writes committed in one transaction. */
   writeBatchMax: int(1, 10_000).default(500),
+  /**
+   * PostgreSQL: how long a write batch whose connection failed (the server restarting, the
+   * connection terminated or cut) is tried again before its commands fail, in seconds.
+   */
+  databaseRetrySeconds: z.coerce.number().min(0).max(300).default(15),
   maxFrameBytes: int(1024, 1024 * 1024).default(DEFAULT_LIMITS.maxFrameBytes),
   maxMessageChars: int(1, DEFAULT_LIMITS.maxMessageChars).default(DEFAULT_LIMITS.maxMessageChars),
   visitorMessagesPerWindow: int(1, 10_000).default(DEFAULT_LIMITS.visitorMessagesPerWindow),
@@ -124,6 +129,37 @@ export const configSchema = z.object({
   llmMaxEntries: int(1, 10).default(3),
   /** Model calls running at once in this process; beyond it the default engine answers at once. */
   llmMaxConcurrent: int(1, 1000).default(8),
+  // Attachments (docs/attachments.md); a site's own limits (size, count, types) are in its settings.
+  /** Uploads a visitor may start per minute, counted across instances (Redis when configured). */
+  attachmentUploadsPerMinute: int(1, 10_000).default(10),
+  /** Bytes per stored chunk of a file in the database (the most an upload or download holds at once). */
+  attachmentChunkBytes: int(16 * 1024, 4 * 1024 * 1024).default(256 * 1024),
+  /** The longest a whole HTTP request may take (uploads: the largest file on a slow line); headers still have 10 s. */
+  requestTimeoutSeconds: int(5, 3600).default(300),
+  // Data protection (docs/privacy.md).
+  /** What is kept of a client's address where one is stored (the audit log): its network part, or nothing. */
+  ipAddresses: z.enum(['truncated', 'none']).default('truncated'),
+  // Conversations that go on by email (docs/email.md).
+  /** Domain of the reply addresses (reply+KEY@DOMAIN); default: the domain of MAIL_FROM. */
+  mailReplyDomain: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]{1,200}$/, 'must be a domain')
+    .optional(),
+  /** Port of the SMTP listener for replies by email; unset: no listener (the HTTP endpoint still works). */
+  smtpListenPort: int(0, 65535).optional(),
+  smtpListenHost: z.string().min(1).default('127.0.0.1'),
+  /** Seconds after an agent's reply before it is emailed (more replies in that time go in the same mail). */
+  mailReplyDelaySeconds: z.coerce.number().min(0).max(86400).default(120),
+  /** Most reply mails to one conversation per day. */
+  mailMaxPerConversationPerDay: int(1, 1000).default(10),
+  /** Most reply mails of one site per hour. */
+  mailMaxPerSiteHour: int(1, 100000).default(200),
+  /** Largest inbound mail accepted (bytes), by SMTP and by HTTP. */
+  mailInboundMaxBytes: int(1024, 25 * 1024 * 1024).default(256 * 1024),
+  /** Hours a link back into the conversation stays valid (it works once). */
+  mailLinkTtlHours: int(1, 24 * 30).default(72),
+  /** Bearer token the HTTP endpoint for inbound mail (POST /api/mail/inbound) also requires; unset: the reply address alone. */
+  inboundMailToken: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -14,7 +14,9 @@ import type { ServerMetrics } from '../metrics/prometheus.js';
 import type { Presence } from '../presence/presence.js';
 import type { OriginRefusals, SiteDirectory } from '../sites/sites.js';
 import type { Database } from '../storage/schema.js';
+import type { Attachments } from '../attachments/index.js';
 import { agentRoutes } from './routes/agents.js';
+import { agentAttachmentRoutes, agentAttachmentUploadRoutes, isUploadPath, visitorAttachmentRoutes } from './routes/attachments.js';
 import { authRoutes } from './routes/auth.js';
 import { cannedRoutes } from './routes/canned.js';
 import { conversationRoutes } from './routes/conversations.js';
@@ -28,7 +30,13 @@ import { beaconRoutes, proactiveRuleRoutes } from './routes/proactive.js';
 import { siteSettingsRoutes } from './routes/sites.js';
 import { staticRoutes } from './routes/static.js';
 import { widgetRoutes } from './routes/widget.js';
-import { requireAgent, sameOrigin, type Env } from './toolkit.js';
+import { clientIp, requireAgent, sameOrigin, type AuditHook, type Env } from './toolkit.js';
+import { privacyRoutes, visitorPrivacyRoutes } from './routes/privacy.js';
+import { mailInboundRoutes, widgetLinkRoutes } from './routes/mail.js';
+import type { MailInbound } from '../mail/inbound.js';
+import type { AuditLog } from '../privacy/audit.js';
+import type { Privacy } from '../privacy/privacy.js';
+import type { Retention } from '../privacy/retention.js';
 import { join } from 'node:path';
 
 export interface AppOptions {
@@ -57,6 +65,12 @@ export interface AppOptions {
   learning: BotLearning;
   /** A site's FAQ diagnostics as this instance's bot computed them (absent: a bot without them). */
   botDiagnostics?: ((siteKey: string) => FaqDiagnostics | null) | undefined;
+  /** Files in conversations (attachments/). */
+  attachments: Attachments;
+  /** Data protection (privacy/): access, erasure, retention and the audit log. */
+  privacy?: { privacy: Privacy; audit: AuditLog; retention: Retention } | undefined;
+  /** Replies by email posted by a mail provider (docs/email.md). */
+  mail?: { inbound: MailInbound; maxBytes: number; token?: string | undefined } | undefined;
 }
 
 export function createApp(options: AppOptions) {
@@ -75,13 +89,15 @@ export function createApp(options: AppOptions) {
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'strict-origin-when-cross-origin');
   });
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: config.maxRequestBytes,
-      onError: (c) =>
-        c.json({ error: { code: ErrorCode.TOO_LARGE, message: `A request body has at most ${config.maxRequestBytes} bytes.` } }, 413),
-    }),
+  const jsonBodyLimit = bodyLimit({
+    maxSize: config.maxRequestBytes,
+    onError: (c) =>
+      c.json({ error: { code: ErrorCode.TOO_LARGE, message: `A request body has at most ${config.maxRequestBytes} bytes.` } }, 413),
+  });
+  // Uploads stream files under their site's own limit (attachments/), inbound mail has its own
+  // (MAIL_INBOUND_MAX_BYTES, routes/mail.ts); every other body is small JSON.
+  app.use('/api/*', (c, next) =>
+    (c.req.method === 'POST' && isUploadPath(c.req.path)) || c.req.path === '/api/mail/inbound' ? next() : jsonBodyLimit(c, next),
   );
 
   app.get('/healthz', async (c) => {
@@ -98,6 +114,10 @@ export function createApp(options: AppOptions) {
     '/api/widget',
     beaconRoutes({ db, sites, metrics, trustProxy: config.trustProxy, ...(originRefused ? { originRefused } : {}) }),
   );
+  app.route('/api/visitor/attachments', visitorAttachmentRoutes({ auth, attachments: options.attachments }));
+  app.route('/api/widget', widgetLinkRoutes({ db }));
+  if (options.privacy) app.route('/api', visitorPrivacyRoutes({ auth, ...options.privacy }));
+  if (options.mail) app.route('/api/mail', mailInboundRoutes({ db, ...options.mail }));
   app.route(
     '/api/auth',
     authRoutes({ db, auth, config, forwarded, disconnectAgent: options.disconnectAgent, sessionEnded: options.sessionEnded }),
@@ -106,18 +126,29 @@ export function createApp(options: AppOptions) {
   // The agents' API: every router below opens only with a session, and writes only from our origin.
   const agentsOnly = [requireAgent(auth), sameOrigin(forwarded)] as const;
   const agentApi = (router: Hono<Env>) => new Hono<Env>().use('*', ...agentsOnly).route('/', router);
-  app.route('/api/conversations', agentApi(conversationRoutes({ conversations, config })));
+  const auditLog = options.privacy?.audit;
+  const audit: AuditHook | undefined = auditLog
+    ? async (c, entry) => {
+        const agent = c.get('agent');
+        await auditLog.record({ type: 'agent', id: agent.id, name: agent.email, address: clientIp(c, forwarded) }, entry);
+      }
+    : undefined;
+  app.route('/api/conversations', agentApi(conversationRoutes({ conversations, config, audit })));
   const bot = { db, conversations, learning: options.learning, diagnostics: options.botDiagnostics };
   // Agents' labels of bot messages (docs/bot-learning.md).
   app.route('/api/conversations', agentApi(botLabelRoutes(bot)));
+  app.route('/api/conversations', agentApi(agentAttachmentUploadRoutes({ attachments: options.attachments })));
+  app.route('/api/attachments', agentApi(agentAttachmentRoutes({ attachments: options.attachments })));
   app.route('/api/canned', agentApi(cannedRoutes({ db })));
   app.route(
     '/api/agents',
-    agentApi(agentRoutes({ db, presence: options.presence, commands: conversations.commands, disconnectAgent: options.disconnectAgent })),
+    agentApi(
+      agentRoutes({ db, presence: options.presence, commands: conversations.commands, disconnectAgent: options.disconnectAgent, audit }),
+    ),
   );
   app.route('/api/metrics', agentApi(serviceMetricsRoutes({ db })));
   const siteApi = new Hono<Env>()
-    .route('/', siteSettingsRoutes({ db, sites }))
+    .route('/', siteSettingsRoutes({ db, sites, audit }))
     // The console's FAQ editor (docs/console.md): entries written back to DATA_DIR/faq/SITE.
     .route(
       '/',
@@ -133,6 +164,7 @@ export function createApp(options: AppOptions) {
     // The site's bot calibration and control, and what to fix in its FAQ (docs/bot-learning.md).
     .route('/', siteBotRoutes(bot));
   app.route('/api/sites', agentApi(siteApi));
+  if (options.privacy) app.route('/api/privacy', agentApi(privacyRoutes({ ...options.privacy, sites, forwarded })));
 
   return app;
 }

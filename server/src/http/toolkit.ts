@@ -6,7 +6,7 @@ import { getCookie } from 'hono/cookie';
 import type { HttpBindings } from '@hono/node-server';
 import type { z } from 'zod';
 import { ErrorCode } from '@servus/shared';
-import type { SessionAgent } from '../core/actors.js';
+import type { SessionAgent, VisitorActor } from '../core/actors.js';
 import type { Auth } from '../auth/auth.js';
 import { SESSION_COOKIE } from '../auth/auth.js';
 import { ServusError, invalidInput, notFound } from '../core/errors.js';
@@ -50,6 +50,16 @@ export function requireAgent(auth: Auth): MiddlewareHandler<Env> {
   };
 }
 
+/** The visitor of a widget request: their token as `Authorization: Bearer`, their site as `X-Servus-Site`. */
+export async function requireVisitor(auth: Auth, c: Ctx): Promise<VisitorActor> {
+  const header = c.req.header('authorization') ?? '';
+  const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+  const site = c.req.header('x-servus-site') ?? '';
+  const visitor = token && site ? await auth.visitorForToken(token, site) : null;
+  if (!visitor) throw new ServusError(ErrorCode.UNAUTHORIZED, 'Unknown visitor token.');
+  return { kind: 'visitor', id: visitor.id, siteKey: visitor.siteKey, name: visitor.name ?? null };
+}
+
 /** CSRF: a cookie-authenticated write must come from our own origin (`Origin`, or `Sec-Fetch-Site`). */
 export function sameOrigin(forwarded: ForwardedOptions): MiddlewareHandler<Env> {
   return async (c, next) => {
@@ -78,3 +88,9 @@ export function agentSiteKey(c: Ctx): string {
   if (!c.get('agent').siteKeys.includes(key)) throw notFound('site');
   return key;
 }
+
+/** Writes an audit entry for the request's agent, from the request's address (privacy/audit.ts). */
+export type AuditHook = (
+  c: Ctx,
+  entry: { action: string; siteKey?: string | null; subject?: string | null; detail?: Record<string, unknown> },
+) => Promise<void>;

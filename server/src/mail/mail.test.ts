@@ -114,11 +114,19 @@ describe('email', () => {
     await v.client.next((f) => f.type === 'message.created' && (f.message as { author: { type: string } }).author.type === 'bot');
     v.client.send({ type: 'conversation.transcript', cid: 't0', conversationId });
     expect(await v.client.next((f) => f.cid === 't0')).toMatchObject({ type: 'error', code: 'INVALID_STATE' });
+    // A file in the conversation is named in the transcript (not attached: it stays behind the access check).
+    const uploaded = await fetch(`${server.url}/api/visitor/attachments?cid=f1&name=Lieferschein.txt&conversationId=${conversationId}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${v.token}`, 'x-servus-site': 'demo' },
+      body: 'Lieferschein 4711\n'.repeat(200),
+    });
+    expect(uploaded.status).toBe(201);
     v.client.send({ type: 'conversation.transcript', cid: 't1', conversationId, email: 'leser@example.com' });
     expect(await v.client.next((f) => f.cid === 't1')).toMatchObject({ type: 'ack' });
     const mail = await nextMail((m) => m.to.includes('leser@example.com'));
     const text = body(mail.raw);
     expect(text).toContain('Wie lange dauert der Versand?');
+    expect(text).toMatch(/Sie: \[Datei: Lieferschein.txt, 4 KB\]/);
     expect(text).toContain('Servus Bot: Wir liefern in 2');
     // Someone else's conversation: the same answer as a missing one, and no mail.
     const other = await newVisitor(server.url);

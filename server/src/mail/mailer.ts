@@ -8,6 +8,10 @@ export interface Mail {
   subject: string;
   text: string;
   replyTo?: string;
+  /** Extra headers (Auto-Submitted, References, …). */
+  headers?: Record<string, string>;
+  /** The Message-ID to use (without one nodemailer makes one up). */
+  messageId?: string;
 }
 
 export interface Mailer {

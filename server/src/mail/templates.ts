@@ -12,6 +12,12 @@ const t = {
     transcriptIntro: (site: string) => `Hier ist Ihr Gespräch mit ${site}.\n`,
     you: 'Sie',
     bot: 'Bot',
+    file: 'Datei',
+    replySubject: (site: string) => `Neue Antwort von ${site}`,
+    replyIntro: (site: string) => `Sie haben eine neue Antwort von ${site} auf Ihre Frage im Chat:`,
+    replyHow: (link: string) =>
+      `Antworten Sie einfach auf diese E-Mail, oder setzen Sie das Gespräch im Chat fort (der Link gilt einmal):\n${link}`,
+    replyFooter: 'Sie erhalten diese E-Mail, weil Sie im Chat Ihre E-Mail-Adresse angegeben haben.',
   },
   en: {
     offlineSubject: (site: string) => `New message via ${site} (offline)`,
@@ -21,6 +27,11 @@ const t = {
     transcriptIntro: (site: string) => `Here is your conversation with ${site}.\n`,
     you: 'You',
     bot: 'Bot',
+    file: 'File',
+    replySubject: (site: string) => `New reply from ${site}`,
+    replyIntro: (site: string) => `You have a new reply from ${site} to your question in the chat:`,
+    replyHow: (link: string) => `Just reply to this email, or continue the conversation in the chat (the link works once):\n${link}`,
+    replyFooter: 'You receive this email because you gave your email address in the chat.',
   },
 } as const;
 
@@ -37,7 +48,24 @@ export function transcript(lang: Lang, site: string, messages: ChatMessage[], ti
     .map((m) => {
       const who =
         m.author.type === 'visitor' ? t[lang].you : m.author.type === 'bot' ? (m.author.name ?? t[lang].bot) : (m.author.name ?? site);
-      return `[${fmt.format(m.at)}] ${who}: ${m.text}`;
+      // A file is named, not attached: it stays behind the chat's access check.
+      const said = m.attachment ? `[${t[lang].file}: ${m.attachment.name}, ${fileSize(m.attachment.size, lang)}]` : m.text;
+      return `[${fmt.format(m.at)}] ${who}: ${said}`;
     });
   return { subject: t[lang].transcriptSubject(site), text: `${t[lang].transcriptIntro(site)}\n${lines.join('\n')}\n` };
+}
+
+/** 12 KB, 1.4 MB (a decimal comma in German). */
+function fileSize(bytes: number, lang: Lang): string {
+  const text = bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return lang === 'de' ? text.replace('.', ',') : text;
+}
+
+/** Agents' replies to a visitor who is not in the chat: one mail for several replies, with a link back. */
+export function replyMail(lang: Lang, site: string, messages: { author: string; text: string }[], link: string | null) {
+  const body = messages.map((m) => `${m.author}:\n${m.text}`).join('\n\n');
+  return {
+    subject: t[lang].replySubject(site),
+    text: `${t[lang].replyIntro(site)}\n\n${body}\n\n${link ? `${t[lang].replyHow(link)}\n\n` : ''}-- \n${t[lang].replyFooter}\n`,
+  };
 }

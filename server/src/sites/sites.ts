@@ -151,6 +151,9 @@ export function publicSiteConfig(site: Site): WidgetConfig {
     hours: hoursNow(site),
     /** Always an array: the widget shows at most one of them per visit. */
     proactive: rulesOf(s),
+    ...(s.privacy?.notice || s.privacy?.noticeUrl
+      ? { privacyNotice: { ...s.privacy.notice, ...(s.privacy.noticeUrl ? { url: s.privacy.noticeUrl } : {}) } }
+      : {}),
   };
 }
 

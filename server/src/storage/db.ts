@@ -32,6 +32,13 @@ export interface OpenDatabaseOptions {
    * Equally durable.
    */
   walSync?: 'pipelined' | 'inline';
+  /** PostgreSQL: longest wait for a new connection, in milliseconds (then the query fails). */
+  pgConnectTimeoutMs?: number;
+  /**
+   * PostgreSQL: told when a pooled connection fails (the server restarted, a connection was
+   * terminated or cut). The pool drops that connection and opens a new one for the next query.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 export interface OpenDatabase {
@@ -45,7 +52,47 @@ export interface OpenDatabase {
   commitPipeline?: CommitPipeline;
   /** SQLite with background checkpoints: the write queue lets it catch up (checkpointer.ts). */
   checkpointer?: Checkpointer;
+  /** PostgreSQL: sees every statement before it runs (the batched write path, pg-batch.ts). */
+  pgStatements?: StatementHooks;
   close(): Promise<void>;
+}
+
+/**
+ * Called before each statement on a pooled PostgreSQL connection, with the connection and the
+ * connection's own executeQuery (statements run through it skip the hook).
+ */
+export type StatementHook = (
+  connection: DatabaseConnection,
+  query: CompiledQuery,
+  execute: DatabaseConnection['executeQuery'],
+) => Promise<void> | null;
+
+export interface StatementHooks {
+  set(hook: StatementHook | null): void;
+}
+
+/** Kysely's PostgreSQL dialect with a hook before every statement (see StatementHook). */
+class HookedPostgresDialect extends PostgresDialect {
+  hook: StatementHook | null = null;
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const wrapped = new WeakSet<DatabaseConnection>();
+    const acquire = driver.acquireConnection.bind(driver);
+    driver.acquireConnection = async () => {
+      const connection = await acquire();
+      if (!wrapped.has(connection)) {
+        wrapped.add(connection);
+        const execute = connection.executeQuery.bind(connection) as DatabaseConnection['executeQuery'];
+        connection.executeQuery = (async (query: CompiledQuery) => {
+          const before = this.hook?.(connection, query, execute);
+          if (before) await before;
+          return execute(query);
+        }) as DatabaseConnection['executeQuery'];
+      }
+      return connection;
+    };
+    return driver;
+  }
 }
 
 // int8 (bigint) columns hold epoch milliseconds, well inside Number's safe range.
@@ -183,6 +230,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDa
     if (options.pgSchema) {
       const schema = options.pgSchema.replace(/[^a-z0-9_]/gi, '');
       const client = new pg.Client({ connectionString: options.databaseUrl });
+      client.on('error', () => {}); // a failure shows in the query below
       await client.connect();
       try {
         await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
@@ -196,11 +244,28 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenDa
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.pgConnectTimeoutMs ?? 5000,
+      // A connection whose peer vanished without a FIN (a cut network) is noticed by TCP keepalive.
+      keepAlive: true,
       ...(schemaOption ? { options: schemaOption } : {}),
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    // A pooled connection that fails (57P01 when PostgreSQL restarts or the backend is terminated,
+    // ECONNRESET when the network cuts it) emits 'error': on the pool while it is idle, on the
+    // client while it is checked out between two queries. Unheard, either kills the process. Heard,
+    // the pool drops the connection (on release: it is no longer queryable) and connects anew for
+    // the next query; a query in flight on it fails with the connection error.
+    // Every client hears its own errors; the pool repeats an idle one's (already told).
+    pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)));
+    pool.on('error', () => {});
+    const dialect = new HookedPostgresDialect({ pool });
+    const db = new Kysely<Database>({ dialect });
     await migrate(db as Kysely<unknown>, schemaName);
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    return {
+      db,
+      dialect: 'postgres',
+      pgStatements: { set: (hook) => void (dialect.hook = hook) },
+      close: () => db.destroy(),
+    };
   }
   const dir = options.dataDir ?? './data';
   mkdirSync(dir, { recursive: true });

@@ -361,6 +361,111 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('bot_labels').ifExists().execute();
     },
   },
+  '0013_attachments': {
+    // Files in conversations (attachments/): their facts, and their bytes in numbered chunks.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('attachments')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('site_key', 'varchar(64)', (c) => c.notNull())
+        .addColumn('conversation_id', 'varchar(64)')
+        .addColumn('event_id', 'varchar(64)')
+        .addColumn('uploader_key', 'varchar(100)', (c) => c.notNull())
+        .addColumn('cid', 'varchar(64)', (c) => c.notNull())
+        .addColumn('name', 'varchar(255)', (c) => c.notNull())
+        .addColumn('type', 'varchar(100)', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('width', 'integer')
+        .addColumn('height', 'integer')
+        .addColumn('chunks', 'integer', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('attachments_conversation').on('attachments').column('conversation_id').execute();
+      await db.schema.createIndex('attachments_status_created').on('attachments').columns(['status', 'created_at']).execute();
+      await db.schema.createIndex('attachments_uploader_cid').on('attachments').columns(['uploader_key', 'cid']).execute();
+      await db.schema
+        .createTable('attachment_chunks')
+        .addColumn('attachment_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('n', 'integer', (c) => c.notNull())
+        .addColumn('data', isSqlite(db) ? 'blob' : 'bytea', (c) => c.notNull())
+        .addPrimaryKeyConstraint('attachment_chunks_pk', ['attachment_id', 'n'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('attachment_chunks').ifExists().execute();
+      await db.schema.dropTable('attachments').ifExists().execute();
+    },
+  },
+  '0014_mail': {
+    // Conversations that go on by email (mail/): a reply address per conversation, single-use links
+    // back into the chat, and a log of mails each way (limits, exactly-once inbound).
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('mail_threads')
+        .addColumn('conversation_id', 'varchar(64)', (c) => c.primaryKey().references('conversations.id').onDelete('cascade'))
+        .addColumn('site_key', 'varchar(64)', (c) => c.notNull())
+        .addColumn('reply_key', 'varchar(64)', (c) => c.notNull().unique())
+        .addColumn('email', 'varchar(254)', (c) => c.notNull())
+        .addColumn('mailed_seq', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('stopped_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('mail_link_tokens')
+        .addColumn('token_hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('conversation_id', 'varchar(64)', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('mail_link_tokens_conversation').on('mail_link_tokens').column('conversation_id').execute();
+      await db.schema
+        .createTable('mail_log')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('conversation_id', 'varchar(64)', (c) => c.references('conversations.id').onDelete('cascade'))
+        .addColumn('site_key', 'varchar(64)', (c) => c.notNull())
+        .addColumn('direction', 'varchar(8)', (c) => c.notNull())
+        .addColumn('message_id', 'varchar(300)', (c) => c.notNull())
+        .addColumn('outcome', 'varchar(32)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('mail_log_message', ['direction', 'message_id'])
+        .execute();
+      await db.schema.createIndex('mail_log_site_time').on('mail_log').columns(['site_key', 'created_at']).execute();
+      await db.schema.createIndex('mail_log_conversation_time').on('mail_log').columns(['conversation_id', 'created_at']).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const t of ['mail_log', 'mail_link_tokens', 'mail_threads']) await db.schema.dropTable(t).ifExists().execute();
+    },
+  },
+  '0014b_privacy': {
+    // Data protection (privacy/): who exported, erased or viewed a person's data or changed settings
+    // and agents. Kept apart from conversation data: erasing a person never deletes these rows.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('actor_type', 'varchar(16)', (c) => c.notNull())
+        .addColumn('actor_id', 'varchar(64)')
+        .addColumn('actor_name', 'varchar(254)')
+        .addColumn('address', 'varchar(64)')
+        .addColumn('action', 'varchar(64)', (c) => c.notNull())
+        .addColumn('site_key', 'varchar(64)')
+        .addColumn('subject', 'varchar(200)')
+        .addColumn('detail', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
+      await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+      await db.schema.createIndex('audit_log_site_at').on('audit_log').columns(['site_key', 'at']).execute();
+      await db.schema.createIndex('visitors_site_email').on('visitors').columns(['site_key', 'email']).execute();
+      await db.schema.createIndex('conversations_site_created').on('conversations').columns(['site_key', 'created_at']).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex('conversations_site_created').ifExists().execute();
+      await db.schema.dropIndex('visitors_site_email').ifExists().execute();
+      await db.schema.dropTable('audit_log').ifExists().execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -217,10 +217,65 @@ export interface BotReachedTable {
   last_at: number;
 }
 
+/** A conversation that goes on by email (mail/): where replies go, and what was mailed already. */
+export interface MailThreadsTable {
+  conversation_id: string;
+  site_key: string;
+  /** The unguessable part of the reply address (reply+KEY@domain). */
+  reply_key: string;
+  email: string;
+  /** The last event seq sent by email. */
+  mailed_seq: number;
+  /** Set after a bounce or an unsubscribe: nothing more is mailed. */
+  stopped_at: number | null;
+  created_at: number;
+}
+
+/** A single-use link from an email back into the conversation (stored hashed). */
+export interface MailLinkTokensTable {
+  token_hash: string;
+  conversation_id: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
+/** Mails each way: limits per conversation and site, exactly-once inbound (by Message-ID). */
+export interface MailLogTable {
+  id: string;
+  conversation_id: string | null;
+  site_key: string;
+  direction: 'out' | 'in';
+  message_id: string;
+  outcome: string;
+  created_at: number;
+}
+
+/** Who exported, erased or viewed a person's data, or changed settings and agents (privacy/audit.ts). */
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  actor_type: 'agent' | 'visitor' | 'system' | 'cli';
+  actor_id: string | null;
+  actor_name: string | null;
+  /** The client's address, truncated or left out by the site's setting. */
+  address: string | null;
+  action: string;
+  site_key: string | null;
+  /** What was acted on: a conversation id, a site key, an agent id; never an email or a name. */
+  subject: string | null;
+  /** JSON: counts, changed fields, the HMAC of a searched-for email. */
+  detail: string;
+}
+
 export interface Database {
   bot_labels: BotLabelsTable;
   bot_sites: BotSitesTable;
   bot_reached: BotReachedTable;
+  mail_threads: MailThreadsTable;
+  mail_link_tokens: MailLinkTokensTable;
+  mail_log: MailLogTable;
+  audit_log: AuditLogTable;
   faq_files: FaqFilesTable;
   instances: InstancesTable;
   presence_connections: PresenceConnectionsTable;
@@ -238,4 +293,35 @@ export interface Database {
   visitors: VisitorsTable;
   conversations: ConversationsTable;
   events: EventsTable;
+  attachments: AttachmentsTable;
+  attachment_chunks: AttachmentChunksTable;
+}
+
+/** A file in a conversation (attachments/): its facts; the bytes are in a BlobStore (attachment_chunks by default). */
+export interface AttachmentsTable {
+  /** Random, unguessable (128 bits). */
+  id: string;
+  site_key: string;
+  /** Set when the upload is committed as an event (null while it is being written). */
+  conversation_id: string | null;
+  event_id: string | null;
+  /** The uploader's actor key and cid: a retried upload finds its committed event by them. */
+  uploader_key: string;
+  cid: string;
+  name: string;
+  /** Sniffed from the bytes. */
+  type: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  /** Number of stored chunks. */
+  chunks: number;
+  status: 'uploading' | 'stored';
+  created_at: number;
+}
+
+export interface AttachmentChunksTable {
+  attachment_id: string;
+  n: number;
+  data: Uint8Array;
 }

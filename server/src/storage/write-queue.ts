@@ -6,13 +6,32 @@
 // order, once their commit is durable.
 //
 // A batch whose transaction fails is retried in halves, so that one command's failure (a value the
-// database refuses, a deadlock) never fails the other commands that happened to share its batch.
+// database refuses) never fails the other commands that happened to share its batch. A batch that
+// lost its connection (PostgreSQL restarted, the connection was terminated or cut) is run again
+// whole once the pool has a new connection, for up to `connectionRetryMs`; one that lost a
+// deadlock or serialization race is run again at once. Operations are therefore written to be run
+// again: the conversation commands are (the exactly-once look-up of their cid finds a command
+// whose COMMIT went through before the connection broke, and answers with the stored ack).
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { CommitPipeline } from './db.js';
 import { ServusError } from '../core/errors.js';
 
 export type WriteOp<T> = (tx: Transaction<Database>) => Promise<T>;
+
+/**
+ * What an operation will lock and look up, declared up front: on PostgreSQL a batch locks all its
+ * operations' conversations at once, in one global order, and looks up all their cids in the same
+ * round trip (pg-batch.ts). An operation that declares nothing still works (it reads for itself).
+ */
+export interface BatchKeys {
+  /** Conversations the operation writes. */
+  conversations?: readonly string[];
+  /** Visitors whose latest conversation the operation writes. */
+  visitors?: readonly string[];
+  /** (sender key, cid) pairs whose stored event the operation looks up. */
+  cids?: readonly (readonly [string, string])[];
+}
 
 export interface WriteQueueOptions {
   /** Most operations committed in one transaction. */
@@ -28,10 +47,23 @@ export interface WriteQueueOptions {
    * so that the WAL can rewind (checkpointer.ts).
    */
   beforeBatch?: (() => Promise<void> | null) | undefined;
-  /** Told when a batch's transaction begins and when one fails (the SQLite row cache, sqlite-statements.ts). */
-  batchHooks?: { batchBegins(): void; batchFailed(): void } | undefined;
+  /**
+   * Told when a batch's transaction begins (with what its operations declared) and when one fails:
+   * the SQLite row cache (sqlite-statements.ts), the PostgreSQL batch (pg-batch.ts).
+   */
+  batchHooks?:
+    | { batchBegins(tx: Transaction<Database>, keys: readonly (BatchKeys | undefined)[]): void | Promise<void>; batchFailed(): void }
+    | undefined;
+  /** How long a batch whose database connection failed is tried again before its operations fail (ms). */
+  connectionRetryMs?: number;
   /** Told of every failed transaction before it is retried in halves (logs). */
   onBatchFailed?: ((error: unknown, size: number) => void) | undefined;
+}
+
+/** A deadlock or a serialization failure: the transaction lost a race and may simply run again. */
+export function isTransientError(error: unknown): boolean {
+  const code = error && typeof error === 'object' ? (error as { code?: unknown }).code : undefined;
+  return code === '40P01' || code === '40001';
 }
 
 /** The database connection failed, not one operation: retrying the halves could not help. */
@@ -49,12 +81,13 @@ export function isConnectionError(error: unknown): boolean {
 
 interface Pending {
   op: WriteOp<unknown>;
+  keys: BatchKeys | undefined;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
 
 export interface WriteQueue {
-  run<T>(op: WriteOp<T>): Promise<T>;
+  run<T>(op: WriteOp<T>, keys?: BatchKeys): Promise<T>;
   /** Resolves once everything queued so far has been committed or failed. */
   drain(): Promise<void>;
   readonly stats: { batches: number; ops: number };
@@ -62,7 +95,16 @@ export interface WriteQueue {
 
 export function createWriteQueue(
   db: Kysely<Database>,
-  { maxBatch = 500, delayMs = 0, onBatch, pipeline, beforeBatch, batchHooks, onBatchFailed }: WriteQueueOptions = {},
+  {
+    maxBatch = 500,
+    delayMs = 0,
+    onBatch,
+    pipeline,
+    beforeBatch,
+    batchHooks,
+    onBatchFailed,
+    connectionRetryMs = 15_000,
+  }: WriteQueueOptions = {},
 ): WriteQueue {
   let pending: Pending[] = [];
   let scheduled = false;
@@ -92,12 +134,19 @@ export function createWriteQueue(
     }
   }
 
-  /** Runs a batch in one transaction; if it fails, retries it in halves so only the offender fails. */
-  async function commit(batch: Pending[]): Promise<void> {
+  /**
+   * Runs a batch in one transaction; if it fails, retries it in halves so only the offender fails,
+   * or whole when the connection failed or it lost a deadlock.
+   */
+  async function commit(batch: Pending[], retry = { connectionSince: 0, transient: 0, attempt: 0 }): Promise<void> {
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
       await db.transaction().execute(async (tx) => {
-        batchHooks?.batchBegins();
+        const begun = batchHooks?.batchBegins(
+          tx,
+          batch.map((item) => item.keys),
+        );
+        if (begun) await begun;
         pipeline?.deferCommit();
         for (const item of batch) {
           try {
@@ -113,10 +162,27 @@ export function createWriteQueue(
     } catch (error) {
       batchHooks?.batchFailed();
       onBatchFailed?.(error, batch.length);
+      if (isConnectionError(error)) {
+        // The pool drops the broken connection and opens another for the next try: wait for
+        // PostgreSQL to come back (or the network), then run the whole batch again; nothing of it
+        // was acknowledged. Past connectionRetryMs its commands fail (the clients resend them
+        // with the same cids later).
+        const since = retry.connectionSince || Date.now();
+        if (Date.now() - since < connectionRetryMs) {
+          await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** retry.attempt)));
+          await commit(batch, { ...retry, connectionSince: since, attempt: retry.attempt + 1 });
+          return;
+        }
+        for (const item of batch) item.reject(error);
+        return;
+      }
+      if (isTransientError(error) && retry.transient < 3) {
+        await commit(batch, { ...retry, transient: retry.transient + 1 });
+        return;
+      }
       // One command's failure never fails another's: the halves run again, in order (a later
-      // operation may depend on an earlier one), until the failing operation is alone. A lost
-      // connection fails everything at once instead: the clients retry with the same cids.
-      if (batch.length === 1 || isConnectionError(error)) {
+      // operation may depend on an earlier one), until the failing operation is alone.
+      if (batch.length === 1) {
         for (const item of batch) item.reject(error);
         return;
       }
@@ -145,9 +211,9 @@ export function createWriteQueue(
   }
 
   return {
-    run<T>(op: WriteOp<T>): Promise<T> {
+    run<T>(op: WriteOp<T>, keys?: BatchKeys): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        pending.push({ op, resolve: resolve as (v: unknown) => void, reject });
+        pending.push({ op, keys, resolve: resolve as (v: unknown) => void, reject });
         schedule();
       });
     },

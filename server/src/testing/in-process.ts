@@ -58,9 +58,11 @@ export async function startTestServer({
   return Object.assign(Object.create(null) as object, servus, {
     url: servus.url,
     metricsUrl: servus.metricsUrl,
+    smtpPort: servus.smtpPort,
     port: servus.port,
     seeded: servus.seeded,
     database: servus.database,
+    attachments: servus.attachments,
     stop: servus.stop,
     dataDir,
     config,

@@ -1,10 +1,12 @@
 // The cards that replace or join the composer: pre-chat details, the offline form (nobody can take
-// the chat) and the rating prompt after a resolved conversation.
+// the chat) and the rating prompt after a resolved conversation; and the composer's length counter.
 import { h } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Session, View } from './session.js';
 import css from './forms.css?inline';
 import { FORM_STRINGS } from './form-strings.js';
+// The link from a reply mail rides in this chunk (no chunk of its own: each costs the app chunk bytes).
+export { redeemLink } from './link.js';
 
 let styled = false;
 /** Adds this chunk's styles to the shadow root once. */
@@ -17,9 +19,38 @@ export interface FormProps {
   view: View;
   session: Session;
   onDone: () => void;
+  /** Counter: characters left (negative: too many). */
+  left: number;
+}
+
+/** The composer's length counter, shown near the limit. */
+export function Counter({ view, left }: FormProps) {
+  const s = FORM_STRINGS[view.lang];
+  return (
+    <div id="sv-count" class={'count' + (left < 0 ? ' over' : '')} aria-live="polite">
+      {left < 0 ? s.tooLong(-left) : s.charsLeft(left)}
+    </div>
+  );
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The site's privacy notice line and link (settings.privacy), under a form that asks for personal data. */
+function Notice({ view }: { view: View }) {
+  const n = view.config?.privacyNotice;
+  if (!n) return null;
+  const url = n.url && /^https:\/\//.test(n.url) ? n.url : null;
+  return (
+    <p class="muted privacy">
+      {n[view.lang] ?? ''}{' '}
+      {url && (
+        <a href={url} target="_blank" rel="noopener noreferrer">
+          {FORM_STRINGS[view.lang].privacyLink}
+        </a>
+      )}
+    </p>
+  );
+}
 
 export function PreChatForm({ view, session }: FormProps) {
   const s = { ...session.t(), ...FORM_STRINGS[view.lang] };
@@ -30,7 +61,11 @@ export function PreChatForm({ view, session }: FormProps) {
   const submit = (e: Event) => {
     e.preventDefault();
     if (fields.includes('email') && !EMAIL.test(email.trim())) return setError(s.invalidEmail);
-    session.profile(name.trim(), email.trim());
+    const n = name.trim();
+    const m = email.trim();
+    session.cmd({ type: 'visitor.profile', ...(n ? { name: n } : {}), ...(m ? { email: m } : {}) });
+    session.local.set(session.key('profile'), '1');
+    session.set({ profileDone: true });
   };
   return (
     <form class="card" onSubmit={submit} noValidate aria-labelledby="sv-pre">
@@ -62,6 +97,7 @@ export function PreChatForm({ view, session }: FormProps) {
           {error}
         </p>
       )}
+      <Notice view={view} />
       <button class="primary" type="submit">
         {s.start}
       </button>
@@ -85,7 +121,8 @@ export function OfflineForm({ view, session }: FormProps) {
     if (!EMAIL.test(email.trim())) return setError(s.invalidEmail);
     if (!message.trim()) return setError(s.required);
     setError('');
-    if (!session.offline(email.trim(), message.trim())) setError(s.outboxFull);
+    if (!session.cmd({ type: 'offline.submit', email: email.trim(), message: message.trim() }, () => session.set({ offlineSent: true })))
+      setError(s.outboxFull);
   };
   return (
     <form class="card" onSubmit={submit} noValidate aria-labelledby="sv-off">
@@ -104,6 +141,7 @@ export function OfflineForm({ view, session }: FormProps) {
           {error}
         </p>
       )}
+      <Notice view={view} />
       <button class="primary" type="submit">
         {s.submit}
       </button>
@@ -175,12 +213,18 @@ export function RatingForm({ view, session, onDone }: FormProps) {
   const submit = (e: Event) => {
     e.preventDefault();
     if (csat === undefined) return;
-    session.rate({
-      csat,
-      ...(nps !== undefined ? { nps } : {}),
-      ...(ces !== undefined ? { ces } : {}),
-      ...(comment.trim() ? { comment: comment.trim().slice(0, 1000) } : {}),
-    });
+    const conversationId = view.chat.conversationId;
+    if (conversationId) {
+      session.cmd({
+        type: 'conversation.rate',
+        conversationId,
+        csat,
+        ...(nps !== undefined ? { nps } : {}),
+        ...(ces !== undefined ? { ces } : {}),
+        ...(comment.trim() ? { comment: comment.trim().slice(0, 1000) } : {}),
+      });
+      session.dispatch({ type: 'local.rated' });
+    }
     onDone();
   };
   return (
@@ -206,10 +250,57 @@ export function RatingForm({ view, session, onDone }: FormProps) {
         <button class="primary" type="submit" disabled={csat === undefined}>
           {s.submit}
         </button>
-        <button class="link" type="button" onClick={() => session.skipRating()}>
+        <button class="link" type="button" onClick={() => session.dispatch({ type: 'local.rated' })}>
           {s.skip}
         </button>
       </div>
     </form>
+  );
+}
+
+/** The conversation's options: email me this conversation; delete my conversation (GDPR Art. 17, by the visitor's token). */
+export function ToolsForm({ view, session, onDone }: FormProps) {
+  const s = { ...session.t(), ...FORM_STRINGS[view.lang] };
+  const [email, setEmail] = useState('');
+  const [state, setState] = useState('');
+  const conversationId = view.chat.conversationId;
+  if (!conversationId) return null;
+  const mail = (e: Event) => {
+    e.preventDefault();
+    if (email.trim() && !EMAIL.test(email.trim())) return setState(s.invalidEmail);
+    session.request({ type: 'conversation.transcript', conversationId, ...(email.trim() ? { email: email.trim() } : {}) }, (ok) =>
+      setState(ok ? s.mailSent : s.invalidEmail),
+    );
+  };
+  const erase = async () => {
+    const o = session.options;
+    const res = await fetch(`${o.base}api/visitor/conversations/${conversationId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${session.token() ?? ''}`, 'x-servus-site': o.site },
+    }).catch(() => null);
+    if (!res?.ok) return setState(s.eraseFailed);
+    // Erased on the server: the widget forgets the conversation and its token here too.
+    session.command(['shutdown']);
+    onDone();
+  };
+  return (
+    <div class="card tools" aria-label={s.tools}>
+      <form onSubmit={mail} noValidate>
+        <h3>{s.mailTitle}</h3>
+        <label>
+          {s.email} {s.optional}
+          <input type="email" autoComplete="email" maxLength={254} value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+        </label>
+        <button class="primary" type="submit">
+          {s.mailSend}
+        </button>
+      </form>
+      <h3>{s.eraseTitle}</h3>
+      <p>{s.eraseLead}</p>
+      <button type="button" class="danger" onClick={() => void erase()}>
+        {s.eraseConfirm}
+      </button>
+      {state && <p role="status">{state}</p>}
+    </div>
   );
 }

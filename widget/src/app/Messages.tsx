@@ -6,21 +6,19 @@ import { formatDay, type Strings } from '../i18n.js';
 import { WIDGET_DEFAULTS } from '../options.js';
 import type { Msg } from '../state.js';
 import { safeImage } from './config.js';
+import { Rich } from './Rich.js';
 import type { Session, View } from './session.js';
 
-type RichModule = typeof import('./Rich.js');
-let rich: RichModule | undefined;
-let richLoading: Promise<unknown> | undefined;
-/** The Markdown renderer is its own chunk, fetched when the panel opens (before any answer arrives). */
-export const loadRich = () => (richLoading ??= import('./Rich.js').then((m) => (rich = m)));
-
-/** Bot answers come from the site's FAQ: a safe Markdown subset. Everything else is plain text. */
-class BotText extends Component<{ text: string }> {
+type AttachModule = typeof import('./Attach.js');
+let attach: AttachModule | undefined;
+let attachLoading: Promise<unknown> | undefined;
+/** Files are their own chunk (Attach.tsx): the paperclip (`n="Picker"`) and sent files (`n="File_"`). */
+export class Attached extends Component<{ n: 'Picker' | 'File_'; [prop: string]: unknown }> {
   override componentDidMount() {
-    if (!rich) void loadRich().then(() => this.forceUpdate());
+    if (!attach) void (attachLoading ??= import('./Attach.js').then((m) => (attach = m))).then(() => this.forceUpdate());
   }
-  override render({ text }: { text: string }) {
-    return rich ? h(rich.Rich, { text }) : <>{text}</>;
+  override render(props: { n: 'Picker' | 'File_' }) {
+    return attach ? h(attach[props.n] as never, props) : null;
   }
 }
 
@@ -144,7 +142,13 @@ export function Messages({ view, session, greeting }: { view: View; session: Ses
                 {g.items.map((m) => (
                   <Fragment key={m.key}>
                     <div class={'bubble' + (m.delivery === 'failed' ? ' is-failed' : '') + (m.draft ? ' draft' : '')}>
-                      {m.author.type === 'bot' ? <BotText text={m.text} /> : m.text}
+                      {m.attachment ? (
+                        <Attached n="File_" m={m} session={session} />
+                      ) : m.author.type === 'bot' ? (
+                        <Rich text={m.text} />
+                      ) : (
+                        m.text
+                      )}
                     </div>
                     {m.delivery === 'failed' && <Delivery m={m} session={session} />}
                   </Fragment>

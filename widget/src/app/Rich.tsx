@@ -1,4 +1,4 @@
-// Renders the Markdown subset of FAQ answers as DOM nodes (never an HTML string). Its own chunk.
+// Renders the Markdown subset of FAQ answers as DOM nodes (never an HTML string).
 import { Fragment, h, type ComponentChildren } from 'preact';
 import { parseMarkdown, type Inline } from '../markdown.js';
 

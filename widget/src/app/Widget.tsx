@@ -5,7 +5,7 @@ import { Component, Fragment, createRef, h } from 'preact';
 import { formatOpening } from '../i18n.js';
 import { quickReplies } from '../state.js';
 import type * as FormsModule from './Forms.js';
-import { Avatar, Messages } from './Messages.js';
+import { Attached, Avatar, Messages } from './Messages.js';
 import type { Session, View } from './session.js';
 
 /** Quick replies shown at once: more would push the conversation out of view on a phone. */
@@ -16,7 +16,7 @@ const MAX_QUICK_REPLIES = 2;
  */
 const short = matchMedia('(max-height: 560px) and (min-width: 480px)');
 
-type FormName = 'PreChatForm' | 'OfflineForm' | 'RatingForm';
+type FormName = 'PreChatForm' | 'OfflineForm' | 'RatingForm' | 'Counter' | 'ToolsForm';
 let formsChunk: Promise<typeof FormsModule> | undefined;
 
 interface Props {
@@ -25,19 +25,21 @@ interface Props {
 }
 
 /**
- * The forms are a separate chunk: most visitors never see a pre-chat, offline or rating form.
+ * The forms are a separate chunk: most visitors never see a pre-chat, offline or rating form, nor
+ * the length counter of a message near its limit.
  * (Class components throughout the app chunk: preact/hooks would cost 1.2 KB of the budget.)
  */
-class Form extends Component<Props & { name: FormName; onDone?: () => void }, { mod?: typeof FormsModule }> {
+type FormProps = Props & { name: FormName; onDone?: () => void; left?: number };
+class Form extends Component<FormProps, { mod?: typeof FormsModule }> {
   override componentDidMount() {
     void (formsChunk ??= import('./Forms.js')).then((mod) => {
       mod.useFormStyles(this.props.session);
       this.setState({ mod });
     });
   }
-  override render({ name, view, session, onDone }: Props & { name: FormName; onDone?: () => void }) {
+  override render({ name, view, session, onDone, left = 0 }: FormProps) {
     const C = this.state.mod?.[name];
-    return C ? <C view={view} session={session} onDone={onDone ?? (() => {})} /> : null;
+    return C ? <C view={view} session={session} onDone={onDone ?? (() => {})} left={left} /> : null;
   }
 }
 
@@ -78,6 +80,7 @@ class Composer extends Component<Props, { text: string }> {
           this.submit();
         }}
       >
+        {view.config?.attachments && <Attached n="Picker" view={view} session={session} />}
         <textarea
           id="sv-input"
           rows={1}
@@ -102,17 +105,13 @@ class Composer extends Component<Props, { text: string }> {
             <path d="M4 12 20 4l-6 16-2.5-6.5z" />
           </svg>
         </button>
-        {showCount && (
-          <div id="sv-count" class={'count' + (left < 0 ? ' over' : '')} aria-live="polite">
-            {left < 0 ? s.tooLong(-left) : s.charsLeft(left)}
-          </div>
-        )}
+        {showCount && <Form name="Counter" view={view} session={session} left={left} />}
       </form>
     );
   }
 }
 
-class Panel extends Component<Props, { justRated?: boolean }> {
+class Panel extends Component<Props, { justRated?: boolean; tools?: boolean }> {
   scroller = createRef<HTMLDivElement>();
   panel = createRef<HTMLDivElement>();
   /** What, when it changes, should scroll the conversation to its end. */
@@ -144,12 +143,12 @@ class Panel extends Component<Props, { justRated?: boolean }> {
     }
     this.shown = shown;
   }
-  override render({ view, session }: Props, { justRated }: { justRated?: boolean }) {
-    return renderPanel(view, session, this, !!justRated);
+  override render({ view, session }: Props, { justRated, tools }: { justRated?: boolean; tools?: boolean }) {
+    return renderPanel(view, session, this, !!justRated, !!tools);
   }
 }
 
-function renderPanel(view: View, session: Session, self: Panel, justRated: boolean) {
+function renderPanel(view: View, session: Session, self: Panel, justRated: boolean, tools: boolean) {
   const setJustRated = (v: boolean) => self.setState({ justRated: v });
   const { scroller, panel } = self;
   const s = session.t();
@@ -223,6 +222,11 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
           <h2 id="sv-title">{title}</h2>
           <p id="sv-sub">{subtitle(view, session)}</p>
         </div>
+        {view.chat.conversationId && (
+          <button class="close" type="button" aria-expanded={tools} aria-label="…" onClick={() => self.setState({ tools: !tools })}>
+            …
+          </button>
+        )}
         <button class="close" type="button" aria-label={s.closeChat} onClick={() => session.setOpen(false, true)}>
           <svg viewBox="0 0 24 24" aria-hidden="true">
             <path d="M6 6l12 12M18 6 6 18" />
@@ -237,6 +241,7 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
       <div class="scroll" ref={scroller} tabIndex={0} aria-label={title}>
         <Messages view={view} session={session} greeting={config ? config.greeting[view.lang] : ''} />
         {short.matches && chips}
+        {tools && <Form name="ToolsForm" view={view} session={session} onDone={() => self.setState({ tools: false })} />}
         {offline && <Form name="OfflineForm" view={view} session={session} />}
         {(rating || (justRated && status === 'resolved')) && (
           <Form name="RatingForm" view={view} session={session} onDone={() => setJustRated(true)} />
@@ -278,16 +283,7 @@ function renderWidget(view: View, session: Session) {
   return (
     <>
       {view.open && view.config && view.strings && <Panel view={view} session={session} />}
-      {!view.open && view.greeting && (
-        <div class="greeting" role="status">
-          <button type="button" class="greet-open" onClick={() => session.setOpen(true)}>
-            {view.greeting.text}
-          </button>
-          <button type="button" class="greet-x" aria-label={view.strings?.greetingClose} onClick={() => session.dismissGreeting()}>
-            ×
-          </button>
-        </div>
-      )}
+      {!view.open && view.greeting && session.Greeting && <session.Greeting view={view} session={session} />}
       <div class="sr-only" aria-live="polite">
         {view.announce}
       </div>

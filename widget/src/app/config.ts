@@ -22,11 +22,16 @@ export const fallbackConfig = (site: string): SiteConfig => ({
   ratings: { nps: false, ces: false },
 });
 
-/** The site's config (the loader's one fetch of it, `host.config`) with the script tag's data attributes applied. */
-export async function loadConfig(options: LoaderOptions, fetched: () => Promise<unknown>): Promise<SiteConfig> {
+/**
+ * The site's config (the loader's one fetch of it, `host.config`) with the script tag's data
+ * attributes applied; null when the site does not allow this page's origin (the widget stops).
+ */
+export async function loadConfig(options: LoaderOptions, fetched: () => Promise<unknown>): Promise<SiteConfig | null> {
   let config = fallbackConfig(options.site);
+  const body = await fetched();
+  if (body === false) return null;
   // Null when it could not be fetched (offline, blocked): the widget still works with defaults.
-  const site = ((await fetched()) as Partial<WidgetConfigResponse> | null)?.site;
+  const site = (body as Partial<WidgetConfigResponse> | null)?.site;
   if (site) config = { ...config, ...site };
   const lang = options.lang;
   if (options.color) config.color = options.color;

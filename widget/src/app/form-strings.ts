@@ -28,6 +28,17 @@ const en = {
   comment: 'Anything else you want to tell us?',
   rateThanks: 'Thank you for your feedback!',
   skip: 'Not now',
+  charsLeft: (n: number) => `${n} characters left`,
+  tooLong: (n: number) => `${n} characters too many`,
+  tools: 'Conversation options',
+  privacyLink: 'Privacy notice',
+  mailTitle: 'Email me this conversation',
+  mailSend: 'Send by email',
+  mailSent: 'Sent. Please check your inbox.',
+  eraseTitle: 'Delete my conversation',
+  eraseLead: 'Deletes this conversation and what you told us in it. This cannot be undone.',
+  eraseConfirm: 'Delete for good',
+  eraseFailed: 'That did not work. Please try again later.',
 };
 
 const de: typeof en = {
@@ -56,6 +67,17 @@ const de: typeof en = {
   comment: 'Möchten Sie uns noch etwas sagen?',
   rateThanks: 'Danke für Ihr Feedback!',
   skip: 'Jetzt nicht',
+  charsLeft: (n: number) => `Noch ${n} Zeichen`,
+  tooLong: (n: number) => `${n} Zeichen zu viel`,
+  tools: 'Optionen zum Gespräch',
+  privacyLink: 'Datenschutzhinweise',
+  mailTitle: 'Gespräch per E-Mail senden',
+  mailSend: 'Per E-Mail senden',
+  mailSent: 'Gesendet. Bitte sehen Sie in Ihr Postfach.',
+  eraseTitle: 'Mein Gespräch löschen',
+  eraseLead: 'Löscht dieses Gespräch und was Sie uns darin mitgeteilt haben. Das lässt sich nicht rückgängig machen.',
+  eraseConfirm: 'Endgültig löschen',
+  eraseFailed: 'Das hat nicht geklappt. Bitte versuchen Sie es später noch einmal.',
 };
 
 export const FORM_STRINGS: Record<Lang, typeof en> = { de, en };

@@ -2,15 +2,15 @@
 // unread counting, read receipts, typing, the JS API commands and proactive greetings. Components
 // subscribe to it and call its methods; it never touches the DOM beyond the launcher it was given.
 import { newCid, type VisitorServerFrame } from '@servus/shared';
+import type { ComponentType } from 'preact';
 import { formatTime, loadStrings, type Strings } from '../i18n.js';
 import { WIDGET_DEFAULTS, storageKey } from '../options.js';
 import type { Command, Host, Lang } from '../public-api.js';
 import { initialState, reduce, unreadCount, type Action, type State } from '../state.js';
 import { safeStorage, type SafeStorage } from '../storage.js';
-import { createTransport, type OutboxItem, type Transport, type TransportOptions } from '../transport.js';
+import { createTransport, type OutboxItem, type Transport, type TransportOptions, type VisitorCommand } from '../transport.js';
 import { plainText } from '../markdown.js';
 import { loadConfig, type SiteConfig } from './config.js';
-import { loadRich } from './Messages.js';
 
 export interface View {
   chat: State;
@@ -46,6 +46,8 @@ export interface SessionOptions {
 }
 
 export type Session = ReturnType<typeof createSession>;
+/** A visitor command before it gets its cid. */
+type NewCommand = VisitorCommand extends infer C ? (C extends VisitorCommand ? Omit<C, 'cid'> : never) : never;
 
 export function createSession({
   host,
@@ -92,11 +94,12 @@ export function createSession({
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
   let typingOut = false;
   let typingOutTimer: ReturnType<typeof setTimeout> | undefined;
-  let greetTimer: ReturnType<typeof setTimeout> | undefined;
-  /** The rule whose greeting is waiting for its delay, and the route watcher (SPA navigation). */
-  let pendingRule: string | null = null;
-  let unwatchRoute: (() => void) | null = null;
   const ackWaiters = new Map<string, () => void>();
+  const errorWaiters = new Map<string, () => void>();
+  /** A greeting was shown on this page (kept in memory: nothing is stored before the chat is opened). */
+  let greeted = false;
+  /** A reply mail's link: redeemed (in the forms chunk) before the socket starts. */
+  let linking = options.link ? import('./Forms.js').then((m) => m.redeemLink(options, local, key)) : null;
 
   const t = () => view.strings!;
   const set = (patch: Partial<View>) => {
@@ -149,6 +152,7 @@ export function createSession({
     } else if (frame.type === 'ack') {
       ackWaiters.get(frame.cid)?.();
       ackWaiters.delete(frame.cid);
+      errorWaiters.delete(frame.cid);
     } else if (frame.type === 'message.created') {
       const m = frame.message;
       // Announce only what arrives live, not the history a reload replays.
@@ -195,12 +199,8 @@ export function createSession({
     },
     context: () => {
       const rule = session.get(key('rule'));
-      let timezone: string | undefined;
-      try {
-        timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-      } catch {
-        // old browsers
-      }
+      // Every target browser has Intl with time zones.
+      const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
       return {
         url: location.href.slice(0, 2048),
         title: document.title.slice(0, 512),
@@ -213,8 +213,10 @@ export function createSession({
     onFrame,
     onStatus: (status) => dispatch({ type: 'connection', status }),
     onRejected: (item: OutboxItem, code: string) => {
+      errorWaiters.get((item.frame as { cid: string }).cid)?.();
       if (item.frame.type === 'message.send') dispatch({ type: 'local.failed', cid: item.frame.cid });
-      else if (item.frame.type === 'visitor.identify') console.warn('[servus] identify was refused:', code);
+      // An identify the server refused (no valid hash): the page's developer should hear of it.
+      else console.warn(`[servus] ${item.frame.type} was refused:`, code);
     },
     onTokenRejected: () => {
       local.remove(key('conv'));
@@ -224,8 +226,12 @@ export function createSession({
   };
   const transport: Transport = createTransport(transportOptions);
 
-  const ensureConnected = () => {
-    if (transport.status === 'idle') transport.start();
+  /** Asked to connect; the socket starts once the site's config is here (none on a refused origin). */
+  let wanted = false;
+  const ensureConnected = (): void => {
+    wanted = true;
+    if (linking) void linking.then(() => ((linking = null), ensureConnected()));
+    else if (view.config && transport.status === 'idle') transport.start();
   };
 
   // Messages still in the outbox from before a reload are shown again as "sending".
@@ -240,8 +246,9 @@ export function createSession({
   function setOpen(open: boolean, focusLauncher = false) {
     if (open === view.open) return;
     if (open) {
+      // Only now, once the visitor opened the chat, does the widget write to their browser's storage.
+      local.set(key('seen'), '1');
       ensureConnected();
-      void loadRich();
       if (view.greeting) {
         session.set(key('rule'), view.greeting.ruleId);
         report(view.greeting.ruleId, 'opened');
@@ -256,52 +263,30 @@ export function createSession({
     beacon(`${options.base}api/widget/proactive`, JSON.stringify({ site: options.site, ruleId, event }));
   }
 
-  /** No greeting any more in this tab: one was shown, or the visitor has a conversation. */
-  const greetingDone = () => Boolean(session.get(key('greeted')) || local.get(key('conv')));
+  /** Stops the greeting's timer and route watcher (proactive.tsx sets it while it runs). */
+  let stopGreeting = () => {};
+  /** The greeting bubble, from the proactive chunk. */
+  let Greeting: ComponentType<{ view: View; session: Session }> | undefined;
 
-  function stopGreeting() {
-    clearTimeout(greetTimer);
-    pendingRule = null;
-    unwatchRoute?.();
-    unwatchRoute = null;
-  }
-
-  async function startGreeting(config: SiteConfig) {
+  function startGreeting(config: SiteConfig) {
     const returning = local.get(key('seen')) === '1';
-    local.set(key('seen'), '1');
-    if (greetingDone() || !config.proactive?.length) return;
     // The rule matching is its own small chunk: most sites have no proactive rules.
-    const proactive = await import('./proactive.js');
-    let lastPath = '';
-    // The greeting's styles go into the shadow root once, however many routes match a rule.
-    let greetingStyled = false;
-    // Picks the rule for the page the visitor is on now. A single-page app changes its URL without
-    // a page load: the watcher calls this again, and a greeting still waiting for its delay is
-    // cancelled when the new page has another rule or none (the same rule keeps its timer).
-    const pick = () => {
-      if (greetingDone()) return stopGreeting();
-      const here = path();
-      if (here === lastPath) return;
-      lastPath = here;
-      const found = proactive.pickRule(config.proactive, here, returning, view.lang);
-      if (found?.rule.id === pendingRule) return;
-      clearTimeout(greetTimer);
-      pendingRule = found?.rule.id ?? null;
-      if (!found) return;
-      if (!greetingStyled) host.addStyles(proactive.greetingCss);
-      greetingStyled = true;
-      const delay = Math.min(Math.max(Number(found.rule.delaySeconds) || 0, 0), 3600) * 1000;
-      greetTimer = setTimeout(() => {
-        pendingRule = null;
-        if (view.open || view.chat.messages.length || greetingDone()) return;
-        session.set(key('greeted'), '1');
-        stopGreeting();
-        set({ greeting: { ruleId: found.rule.id, text: found.text } });
-        report(found.rule.id, 'shown');
-      }, delay);
-    };
-    unwatchRoute = (watch ?? proactive.watchRoute)(pick);
-    pick();
+    if (config.proactive?.length && !greeted && !local.get(key('conv')))
+      void import('./proactive.js').then((m) => {
+        Greeting = m.Greeting;
+        stopGreeting = m.greet({
+          config,
+          returning,
+          path,
+          watch,
+          greeted: () => greeted || Boolean(local.get(key('conv'))),
+          markGreeted: () => void (greeted = true),
+          view: () => view,
+          show: (greeting) => set({ greeting }),
+          report,
+          addStyles: host.addStyles,
+        });
+      });
   }
 
   function applyTheme(config: SiteConfig) {
@@ -317,14 +302,17 @@ export function createSession({
     );
   // Config and strings load in parallel; the page's language may already be known from the loader.
   if (options.lang) void useLang(options.lang);
+  // A page on an origin the site does not allow gets no config: the loader has hidden the widget and
+  // said why; no socket is opened, ever.
   void loadConfig(options, host.config).then((config) => {
+    if (!config) return;
     applyTheme(config);
     set({ config });
+    // A returning visitor with a conversation connects right away, to count unread answers.
+    if (wanted || local.get(key('conv')) || transport.outbox().length) ensureConnected();
     if (!options.lang) void useLang(config.defaultLang).then(() => startGreeting(config));
     else void startGreeting(config);
   });
-  // A returning visitor with a conversation connects right away, to count unread answers.
-  if (local.get(key('conv')) || transport.outbox().length) ensureConnected();
 
   const api = {
     get: () => view,
@@ -336,6 +324,8 @@ export function createSession({
     addStyles: (css: string) => host.addStyles(css),
     time: (at: number) => formatTime(at, view.lang),
     setOpen,
+    /** Where and as whom to upload a file (Attach.tsx); connects when not yet connected. */
+    auth: () => (ensureConnected(), { base: options.base, site: options.site, token: local.get(key('token')) }),
     /** Sends a chat message; false (with a notice) when it cannot be queued. */
     send(text: string): boolean {
       const body = text.trim();
@@ -366,35 +356,39 @@ export function createSession({
       typingOut = active;
       transport.sendVolatile({ type: 'typing.update', conversationId, active });
     },
-    handoff() {
-      ensureConnected();
-      transport.send({ type: 'handoff.request', cid: newCid('w') });
-    },
+    handoff: () => api.cmd({ type: 'handoff.request' }),
     /** "Did this answer your question?" under bot answer `messageId`. */
     feedback(messageId: string, helpful: boolean) {
       const conversationId = view.chat.conversationId;
-      if (conversationId) transport.send({ type: 'answer.feedback', cid: newCid('w'), conversationId, messageId, helpful });
+      if (conversationId) api.cmd({ type: 'answer.feedback', conversationId, messageId, helpful });
     },
-    profile(name: string, email: string) {
-      ensureConnected();
-      transport.send({ type: 'visitor.profile', cid: newCid('w'), ...(name ? { name } : {}), ...(email ? { email } : {}) });
-      local.set(key('profile'), '1');
-      set({ profileDone: true });
-    },
-    offline(email: string, message: string) {
+    /** Sends a command with a new cid (false when the outbox is full); `acked` runs when the server acks it. */
+    cmd(frame: NewCommand, acked?: () => void): boolean {
       ensureConnected();
       const cid = newCid('w');
-      ackWaiters.set(cid, () => set({ offlineSent: true }));
-      return transport.send({ type: 'offline.submit', cid, email, message });
+      if (acked) ackWaiters.set(cid, acked);
+      return transport.send({ ...frame, cid } as VisitorCommand);
     },
-    rate(r: { csat: number; nps?: number; ces?: number; comment?: string }) {
-      const conversationId = view.chat.conversationId;
-      if (!conversationId) return;
-      transport.send({ type: 'conversation.rate', cid: newCid('w'), conversationId, ...r });
-      dispatch({ type: 'local.rated' });
+    /** For the forms chunk: the view, the conversation reducer and this site's storage. */
+    set,
+    dispatch,
+    local,
+    session,
+    key,
+    /** The greeting bubble's component once the proactive chunk is here. */
+    get Greeting() {
+      return Greeting;
     },
-    skipRating: () => dispatch({ type: 'local.rated' }),
-    dismissGreeting: () => set({ greeting: null }),
+    /** A command answered by an ack (true) or an error (false). */
+    request(frame: { type: 'conversation.transcript'; conversationId: string; email?: string }, done: (ok: boolean) => void) {
+      const cid = newCid('w');
+      ackWaiters.set(cid, () => done(true));
+      errorWaiters.set(cid, () => done(false));
+      transport.send({ ...frame, cid });
+    },
+    /** The loader's options and the visitor's token (the forms chunk's own requests). */
+    options,
+    token: () => local.get(key('token')),
     command(cmd: Command) {
       switch (cmd[0]) {
         case 'open':
@@ -406,28 +400,14 @@ export function createSession({
         case 'setLanguage':
           if (cmd[1] === 'de' || cmd[1] === 'en') void useLang(cmd[1]);
           return;
-        case 'identify': {
-          const u = cmd[1];
-          if (!u || typeof u.id !== 'string' || typeof u.hash !== 'string') return console.warn('[servus] identify: id and hash needed');
-          ensureConnected();
-          transport.send({
-            type: 'visitor.identify',
-            cid: newCid('w'),
-            id: u.id,
-            hash: u.hash,
-            ...(u.name ? { name: u.name } : {}),
-            ...(u.email ? { email: u.email } : {}),
-          });
-          return;
-        }
-        case 'shutdown':
-          stopGreeting();
-          transport.close();
-          dispatch({ type: 'reset' });
-          set({ open: false, greeting: null, profileDone: false, offlineSent: false, announce: '' });
-          for (const name of ['token', 'conv', 'read', 'profile', 'seen']) local.remove(key(name));
-          for (const name of ['greeted', 'rule']) session.remove(key(name));
-          return;
+        default:
+          // identify, shutdown: a chunk of their own (host-api.ts).
+          void import('./host-api.js').then((m) =>
+            m.run(cmd, api, () => {
+              stopGreeting();
+              transport.close();
+            }),
+          );
       }
     },
   };

@@ -5,7 +5,7 @@ import { mount } from './main.js';
 import { watchRoute } from './proactive.js';
 
 class FakeSocket {
-  static last: FakeSocket;
+  static last: FakeSocket | undefined;
   readyState = 0;
   sent: { type: string; [k: string]: unknown }[] = [];
   onopen: (() => void) | null = null;
@@ -71,6 +71,8 @@ const until = async (cond: () => unknown, ms = 2000) => {
 let events: [ServusEvent, unknown][];
 let host: Host;
 beforeEach(() => {
+  // The socket starts once the config is in (a tick later): no test may see the previous test's.
+  FakeSocket.last = undefined;
   localStorage.clear();
   sessionStorage.clear();
   events = [];
@@ -99,7 +101,7 @@ describe('widget app', () => {
     expect(events.map((e) => e[0])).toContain('open');
 
     await until(() => FakeSocket.last?.sent.length);
-    const ws = FakeSocket.last;
+    const ws = FakeSocket.last!;
     expect(ws.url).toBe('ws://servus.test/ws/visitor?site=demo');
     ws.receive({ type: 'welcome', role: 'visitor', protocol: 1, token: 't'.repeat(20), conversation: null });
 
@@ -177,6 +179,29 @@ describe('widget app', () => {
     expect(watching).toBe(0);
     navigate('/checkout');
     expect(beacons).toHaveLength(1);
+    // Privacy by default: a page view and a greeting write nothing to the browser's storage.
+    expect([localStorage.length, sessionStorage.length, document.cookie]).toEqual([0, 0, '']);
+    // Opening the chat is the visitor's choice: only now does the widget store anything.
+    q<HTMLButtonElement>('.greet-open')!.click();
+    await until(() => q('.panel'));
+    expect(localStorage.getItem('servus:demo:seen')).toBe('1');
+    expect(sessionStorage.getItem('servus:demo:rule')).toBe('shoes');
+  });
+
+  it('shows the site’s privacy notice line and link in the pre-chat form', async () => {
+    host.config = async () => ({
+      site: {
+        ...config,
+        preChatForm: { enabled: true, fields: ['email'] },
+        privacyNotice: { en: 'We store your email to answer you.', url: 'https://shop.example/privacy' },
+      },
+    });
+    const app = mount(host, { WebSocket: FakeSocket as unknown as typeof WebSocket });
+    app.command(['open']);
+    await until(() => q('.privacy a'));
+    expect(q('.privacy')!.textContent).toContain('We store your email to answer you.');
+    const a = q<HTMLAnchorElement>('.privacy a')!;
+    expect([a.href, a.rel, a.textContent]).toEqual(['https://shop.example/privacy', 'noopener noreferrer', 'Privacy notice']);
   });
 
   it('closes on Escape and gives focus back to the launcher', async () => {
@@ -193,7 +218,7 @@ describe('widget app', () => {
     localStorage.setItem('servus:demo:conv', 'c1');
     start();
     await until(() => FakeSocket.last?.sent.length);
-    const ws = FakeSocket.last;
+    const ws = FakeSocket.last!;
     expect(ws.sent[0]).toMatchObject({ type: 'visitor.hello', resume: { conversationId: 'c1', lastSeq: 0 } });
     ws.receive({ type: 'welcome', role: 'visitor', protocol: 1, conversation: { id: 'c1', status: 'assigned', readSeq: 0 } });
     ws.receive({
@@ -214,7 +239,7 @@ describe('widget app', () => {
     await until(() => q('.chip.person'));
     q<HTMLButtonElement>('.chip.person')!.click();
     await until(() => FakeSocket.last?.sent.length);
-    const ws = FakeSocket.last;
+    const ws = FakeSocket.last!;
     ws.receive({ type: 'welcome', role: 'visitor', protocol: 1, conversation: null });
     await until(() => ws.sent.some((f) => f.type === 'handoff.request'));
     ws.receive({
@@ -230,11 +255,24 @@ describe('widget app', () => {
     expect(q('.chip.person')).toBeNull();
   });
 
+  it('never opens a socket when the site refuses this origin, not for a returning visitor nor after open or a send', async () => {
+    localStorage.setItem('servus:demo:conv', 'c1');
+    let refuse!: (v: unknown) => void;
+    host.config = () => new Promise((r) => (refuse = r));
+    const app = mount(host, { WebSocket: FakeSocket as unknown as typeof WebSocket });
+    app.command(['open']);
+    refuse(false);
+    await new Promise((r) => setTimeout(r, 50));
+    app.command(['open']);
+    expect(FakeSocket.last).toBeUndefined();
+    expect(q('.panel')).toBeNull();
+  });
+
   it('forgets the visitor on shutdown', async () => {
     const { app } = start();
     app.command(['open']);
     await until(() => FakeSocket.last?.sent.length);
-    FakeSocket.last.receive({
+    FakeSocket.last!.receive({
       type: 'welcome',
       role: 'visitor',
       protocol: 1,
@@ -243,9 +281,10 @@ describe('widget app', () => {
     });
     await until(() => localStorage.getItem('servus:demo:conv'));
     app.command(['shutdown']);
+    // shutdown runs from its own chunk (host-api.ts), a moment later.
+    await until(() => !q('.panel'));
     expect(localStorage.getItem('servus:demo:token')).toBeNull();
     expect(localStorage.getItem('servus:demo:conv')).toBeNull();
-    await until(() => !q('.panel'));
   });
 });
 

@@ -11,6 +11,7 @@ import { api, errorText } from '../api.js';
 import { expandVariables } from '../format.js';
 import { base } from '../styles.js';
 import { slashTokenBefore } from './composer-token.js';
+import { fill, upload, type Upload } from '../attachments.js';
 
 /** Typing: refresh at most this often while writing, and stop after this long without a key. */
 const TYPING_REFRESH_MS = 3000;
@@ -28,6 +29,7 @@ export class ServusComposer extends LitElement {
     _active: { state: true },
     _error: { state: true },
     _sending: { state: true },
+    _uploads: { state: true },
   };
   declare ctx: ConsoleContext;
   declare conversation: ConversationView | undefined;
@@ -38,6 +40,7 @@ export class ServusComposer extends LitElement {
   declare _active: number;
   declare _error: string;
   declare _sending: boolean;
+  declare _uploads: Upload[];
   private _typingSentAt = 0;
   private _idleTimer: ReturnType<typeof setTimeout> | null = null;
   private _drafts = new Map<string, string>();
@@ -58,6 +61,7 @@ export class ServusComposer extends LitElement {
     this._active = 0;
     this._error = '';
     this._sending = false;
+    this._uploads = [];
   }
 
   private get _input(): HTMLTextAreaElement | null {
@@ -206,13 +210,80 @@ export class ServusComposer extends LitElement {
     }
   }
 
+  /** Files from the paperclip, a drop or a paste: each uploaded at once, shown with its progress. */
+  private _attach(files: Iterable<File>): void {
+    const conv = this.conversation;
+    if (!conv || conv.status === 'resolved') return;
+    for (const file of files) this._startUpload({ cid: newCid('f'), file, conversationId: conv.id, progress: 0 });
+  }
+
+  private _startUpload(u: Upload): void {
+    delete u.error;
+    u.progress = 0;
+    if (!this._uploads.includes(u)) this._uploads = [...this._uploads, u];
+    const refresh = () => (this._uploads = [...this._uploads]);
+    upload(u, refresh).then(
+      () => (this._uploads = this._uploads.filter((x) => x !== u)),
+      (err: unknown) => {
+        if ((err as { code?: string }).code === 'ABORTED') return;
+        u.error = errorText(err, this.ctx.t);
+        refresh();
+      },
+    );
+    refresh();
+  }
+
+  private _cancelUpload(u: Upload): void {
+    u.abort?.();
+    this._uploads = this._uploads.filter((x) => x !== u);
+  }
+
+  private _onPaste(e: ClipboardEvent): void {
+    const files = [...(e.clipboardData?.files ?? [])];
+    if (!files.length) return;
+    e.preventDefault();
+    this._attach(files);
+  }
+
+  private _onDrop(e: DragEvent): void {
+    if (!e.dataTransfer?.types.includes('Files')) return;
+    e.preventDefault();
+    if (e.type === 'drop') this._attach([...e.dataTransfer.files]);
+  }
+
+  private _renderUploads() {
+    const { t } = this.ctx;
+    const mine = this._uploads.filter((u) => u.conversationId === this.conversation?.id);
+    if (!mine.length) return nothing;
+    return html`<ul class="uploads">
+      ${mine.map(
+        (u) =>
+          html`<li data-upload class=${u.error ? 'failed' : ''}>
+            ${
+              u.error
+                ? html`<span class="error small" role="alert">${fill(t('att_failed'), { name: u.file.name, reason: u.error })}</span>
+                    <button class="link" @click=${() => this._startUpload(u)}>${t('att_retry')}</button>`
+                : html`<span class="small">${fill(t('att_uploading'), { name: u.file.name })}</span>
+                    <progress max="1" .value=${u.progress}></progress>`
+            }
+            <button class="link" @click=${() => this._cancelUpload(u)}>${t('att_cancel')}</button>
+          </li>`,
+      )}
+    </ul>`;
+  }
+
   override render() {
     if (!this.ctx || !this.conversation) return nothing;
     const { t } = this.ctx;
     const resolved = this.conversation.status === 'resolved';
     const list = this._suggestions();
     const replyBlocked = resolved && !this._note;
-    return html`<div class="box ${this._note ? 'note' : ''}">
+    return html`<div
+      class="box ${this._note ? 'note' : ''}"
+      @dragover=${(e: DragEvent) => this._onDrop(e)}
+      @drop=${(e: DragEvent) => this._onDrop(e)}
+      @paste=${(e: ClipboardEvent) => this._onPaste(e)}
+    >
       <div class="tabs" role="tablist">
         <button
           role="tab"
@@ -263,8 +334,30 @@ export class ServusComposer extends LitElement {
         @keydown=${this._onKeyDown}
         @blur=${() => this._stopTyping()}
       ></textarea>
+      ${this._renderUploads()}
       <div class="foot">
         <span class="error small">${this._error}</span>
+        <input
+          type="file"
+          multiple
+          hidden
+          data-file
+          @change=${(e: Event) => {
+            const input = e.target as HTMLInputElement;
+            this._attach([...(input.files ?? [])]);
+            input.value = '';
+          }}
+        />
+        <button
+          class="clip"
+          data-attach
+          title=${t('att_attach')}
+          aria-label=${t('att_attach')}
+          ?disabled=${this._note || resolved}
+          @click=${() => this.renderRoot.querySelector<HTMLInputElement>('input[data-file]')?.click()}
+        >
+          📎
+        </button>
         <button class="primary" data-send ?disabled=${this._sending || replyBlocked} @click=${() => this._send()}>
           ${this._note ? t('addNote') : t('send')}
         </button>
@@ -318,6 +411,34 @@ export class ServusComposer extends LitElement {
       }
       textarea:focus {
         outline: none;
+      }
+      .uploads {
+        list-style: none;
+        margin: 0;
+        padding: 0 12px 6px;
+      }
+      .uploads li {
+        display: flex;
+        gap: 8px;
+        align-items: center;
+      }
+      .uploads progress {
+        width: 120px;
+      }
+      .link {
+        border: 0;
+        background: none;
+        color: var(--accent, inherit);
+        text-decoration: underline;
+        padding: 0;
+        font-size: 12.5px;
+      }
+      .clip {
+        margin-left: auto;
+        margin-right: 6px;
+        border: 0;
+        background: transparent;
+        font-size: 16px;
       }
       .foot {
         display: flex;

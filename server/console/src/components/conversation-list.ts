@@ -182,7 +182,9 @@ export class ServusConversationList extends LitElement {
                     }
                   </div>
                   <div class="bottom">
-                    <span class="preview ${typing ? 'typing' : ''}">${typing ? t('isTyping') : plainText(c.lastMessage?.text ?? '')}</span>
+                    <span class="preview ${typing ? 'typing' : ''}"
+                      >${typing ? t('isTyping') : c.lastMessage?.attachment ? `📎 ${c.lastMessage.attachment.name}` : plainText(c.lastMessage?.text ?? '')}</span
+                    >
                     ${
                       this.section === 'all' || c.status !== (this.section === 'queue' ? 'queued' : 'assigned')
                         ? html`<span class="pill ${c.status}">${t(`status_${c.status}` as Key)}</span>`

@@ -5,6 +5,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type {
   AgentListResponse,
+  AttachmentInfo,
   BotLabelKind,
   BotLabelsResponse,
   ChatMessage,
@@ -12,6 +13,7 @@ import type {
   ConversationEventsResponse,
   ConversationView,
 } from '@servus/shared';
+import { attachmentUrl, fileSize, fill } from '../attachments.js';
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { LiveController } from '../controllers/live-controller.js';
@@ -35,12 +37,15 @@ export class ServusConversation extends LitElement {
     tick: { type: Number },
     _error: { state: true },
     _busy: { state: true },
+    _enlarged: { state: true },
   };
   declare ctx: ConsoleContext;
   declare conversationId: string;
   declare tick: number;
   declare _error: string;
   declare _busy: boolean;
+  /** The picture shown full size (click on a thumbnail), if any. */
+  declare _enlarged: AttachmentInfo | null;
   private _live = new LiveController(this, () => this.ctx?.store);
   private _loadedFor: string | null = null;
   private _stickToBottom = true;
@@ -75,6 +80,7 @@ export class ServusConversation extends LitElement {
     super();
     this._error = '';
     this._busy = false;
+    this._enlarged = null;
   }
 
   /** Marks a bot message right, wrong or not covered by the FAQ; the same mark again takes it back. */
@@ -154,6 +160,7 @@ export class ServusConversation extends LitElement {
   }
 
   override updated(): void {
+    if (this._enlarged) this.renderRoot.querySelector<HTMLElement>('.lightbox')?.focus();
     const scroller = this.renderRoot.querySelector<HTMLElement>('.transcript');
     const t = this.ctx?.store.transcript(this.conversationId);
     const count = t?.entries.size ?? 0;
@@ -212,6 +219,51 @@ export class ServusConversation extends LitElement {
     this.renderRoot.querySelector<ServusComposer>('servus-composer')?.focusInput(note);
   }
 
+  /** A sent file: a picture inline (click: full size), anything else as a download, never opened here. */
+  private _renderAttachment(a: AttachmentInfo) {
+    const { t } = this.ctx;
+    if (a.inline) {
+      const width = Math.min(a.width ?? 240, 240);
+      const height = a.width && a.height ? Math.round((a.height * width) / a.width) : undefined;
+      return html`<a
+        class="att-image"
+        href=${attachmentUrl(a.id)}
+        title=${fill(t('att_enlarge'), { name: a.name })}
+        @click=${(e: Event) => {
+          e.preventDefault();
+          this._enlarged = a;
+        }}
+        ><img src=${attachmentUrl(a.id)} alt=${a.name} width=${width} height=${height ?? nothing} loading="lazy"
+      /></a>`;
+    }
+    return html`<a class="att-file" href=${attachmentUrl(a.id, true)} download=${a.name} title=${fill(t('att_download'), { name: a.name })}
+      ><span aria-hidden="true">📄</span> <span class="att-name">${a.name}</span> <span class="faint small">${fileSize(a.size)}</span></a
+    >`;
+  }
+
+  private _renderLightbox() {
+    const a = this._enlarged;
+    if (!a) return nothing;
+    const close = () => (this._enlarged = null);
+    return html`<div
+      class="lightbox"
+      role="dialog"
+      aria-modal="true"
+      aria-label=${a.name}
+      tabindex="-1"
+      @click=${close}
+      @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && close()}
+    >
+      <img src=${attachmentUrl(a.id)} alt=${a.name} />
+      <div class="lightbox-bar">
+        <a href=${attachmentUrl(a.id, true)} download=${a.name} @click=${(e: Event) => e.stopPropagation()}
+          >${fill(this.ctx.t('att_download'), { name: a.name })}</a
+        >
+        <button @click=${close}>${this.ctx.t('att_close')}</button>
+      </div>
+    </div>`;
+  }
+
   private _renderEntry(e: TranscriptEntry, visitorRead: number, lastAgentSeq: number, visitorName: string) {
     const { t, lang } = this.ctx;
     if (e.kind === 'update') {
@@ -258,7 +310,7 @@ export class ServusConversation extends LitElement {
         <span class="faint">${clock(m.at, lang)}</span>
       </div>
       ${m.offline ? html`<div class="offline small">${t('offlineFrom')} ${m.offline.email}</div>` : nothing}
-      <div class="text">${m.author.type === 'bot' ? markdownLite(m.text) : m.text}</div>
+      ${m.attachment ? this._renderAttachment(m.attachment) : html`<div class="text">${m.author.type === 'bot' ? markdownLite(m.text) : m.text}</div>`}
       ${
         m.author.type === 'bot' && m.bot
           ? html`<div class="botmeta small" data-bot>
@@ -373,12 +425,61 @@ export class ServusConversation extends LitElement {
         ></servus-composer>
       </section>
       <servus-visitor-panel .ctx=${this.ctx} .detail=${detail} .conversation=${conv}></servus-visitor-panel>
+      ${this._renderLightbox()}
     `;
   }
 
   static override styles = [
     base,
     css`
+      .att-image img {
+        display: block;
+        max-width: 240px;
+        height: auto;
+        border-radius: 8px;
+        margin-top: 4px;
+        cursor: zoom-in;
+        background: rgba(0, 0, 0, 0.05);
+      }
+      .att-file {
+        display: inline-flex;
+        gap: 6px;
+        align-items: baseline;
+        margin-top: 4px;
+        padding: 6px 10px;
+        border: 1px solid var(--line);
+        border-radius: 8px;
+        background: var(--panel);
+        color: inherit;
+        text-decoration: none;
+      }
+      .att-file .att-name {
+        text-decoration: underline;
+      }
+      .lightbox {
+        position: fixed;
+        inset: 0;
+        z-index: 100;
+        display: flex;
+        flex-direction: column;
+        align-items: center;
+        justify-content: center;
+        gap: 12px;
+        background: rgba(0, 0, 0, 0.8);
+        cursor: zoom-out;
+      }
+      .lightbox img {
+        max-width: 92vw;
+        max-height: 84vh;
+        object-fit: contain;
+      }
+      .lightbox-bar {
+        display: flex;
+        gap: 12px;
+      }
+      .lightbox-bar a {
+        color: #fff;
+      }
       :host {
         display: grid;
         grid-template-columns: minmax(0, 1fr) 280px;

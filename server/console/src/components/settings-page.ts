@@ -9,6 +9,7 @@ import { savePrefs } from '../notify.js';
 import type { Key } from '../i18n.js';
 import { base } from '../styles.js';
 import './site-settings.js';
+import './privacy-settings.js';
 
 export class ServusSettings extends LitElement {
   static override properties = { ctx: { attribute: false }, tick: { type: Number }, _msg: { state: true }, _err: { state: true } };
@@ -186,6 +187,8 @@ export class ServusSettings extends LitElement {
       </section>
 
       <servus-site-settings .ctx=${this.ctx} lang=${this.ctx.lang}></servus-site-settings>
+
+      <servus-privacy-settings .ctx=${this.ctx} lang=${this.ctx.lang}></servus-privacy-settings>
 
       <section>
         <h2>${t('changePassword')}</h2>

@@ -9,7 +9,7 @@ import type { Commands } from '../../conversations/commands.js';
 import type { Presence } from '../../presence/presence.js';
 import { createAgent } from '../../auth/agents.js';
 import { ServusError, notFound } from '../../core/errors.js';
-import { parseJson, requireAdmin, type Env } from '../toolkit.js';
+import { parseJson, requireAdmin, type AuditHook, type Env } from '../toolkit.js';
 
 export const passwordSchema = z.string().min(8, 'at least 8 characters').max(1024);
 
@@ -19,9 +19,11 @@ export interface AgentRoutesOptions {
   commands: Pick<Commands, 'returnToQueue'>;
   /** Closes an agent's sockets, except those opened with the given session. */
   disconnectAgent: (agentId: string, keepSessionHash?: string) => void;
+  /** Agents added and removed go to the audit log. */
+  audit?: AuditHook | undefined;
 }
 
-export function agentRoutes({ db, presence, commands, disconnectAgent }: AgentRoutesOptions) {
+export function agentRoutes({ db, presence, commands, disconnectAgent, audit }: AgentRoutesOptions) {
   const app = new Hono<Env>();
   app.get('/', async (c) => {
     const me = c.get('agent');
@@ -58,6 +60,7 @@ export function agentRoutes({ db, presence, commands, disconnectAgent }: AgentRo
       }),
     );
     const created = await createAgent(db, { ...body, siteKeys: c.get('agent').siteKeys });
+    await audit?.(c, { action: 'agent.create', subject: created.id, detail: { role: created.role } });
     return c.json({ agent: created } satisfies AgentCreatedResponse, 201);
   });
   app.delete('/:id', async (c) => {
@@ -69,6 +72,7 @@ export function agentRoutes({ db, presence, commands, disconnectAgent }: AgentRo
     disconnectAgent(id);
     await commands.returnToQueue(id);
     await db.deleteFrom('agents').where('id', '=', id).execute();
+    await audit?.(c, { action: 'agent.remove', subject: id });
     return c.json({ ok: true });
   });
   return app;

@@ -14,7 +14,7 @@ import {
   type ConversationListResponse,
 } from '@servus/shared';
 import { ServusError } from '../../core/errors.js';
-import { parseJson, parseQuery, type Ctx, type Env } from '../toolkit.js';
+import { parseJson, parseQuery, type AuditHook, type Ctx, type Env } from '../toolkit.js';
 
 const listQuery = z.object({
   status: z.enum(['queued', 'assigned', 'resolved', 'bot', 'all']).default('all'),
@@ -39,7 +39,16 @@ export function afterSeq(c: Ctx): number {
   return after.data;
 }
 
-export function conversationRoutes({ conversations, config }: { conversations: Conversations; config: Pick<Config, 'replayBatch'> }) {
+export function conversationRoutes({
+  conversations,
+  config,
+  audit,
+}: {
+  conversations: Conversations;
+  config: Pick<Config, 'replayBatch'>;
+  /** Who opened which conversation (a person's data) goes to the audit log. */
+  audit?: AuditHook | undefined;
+}) {
   const { queries } = conversations;
   const app = new Hono<Env>();
 
@@ -50,6 +59,7 @@ export function conversationRoutes({ conversations, config }: { conversations: C
 
   app.get('/:id', async (c) => {
     const conv = await conversations.agentConversation(c.get('agent'), c.req.param('id'));
+    await audit?.(c, { action: 'conversation.view', siteKey: conv.site_key, subject: `conversation:${conv.id}` });
     return c.json((await queries.detail(conv)) satisfies ConversationDetail);
   });
 

@@ -6,19 +6,29 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { ErrorCode, SITE_LIMITS, type SiteListResponse, type SiteResponse, type SiteSettings as ShownSettings } from '@servus/shared';
+import {
+  ATTACHMENT_MAX_BYTES,
+  ATTACHMENT_TYPES,
+  ErrorCode,
+  SITE_LIMITS,
+  type SiteListResponse,
+  type SiteResponse,
+  type SiteSettings as ShownSettings,
+} from '@servus/shared';
 import { storableString } from '@servus/shared/schemas';
 import type { Database } from '../../storage/schema.js';
 import type { Site, SiteDirectory, SiteSettings } from '../../sites/sites.js';
 import { ServusError, notFound } from '../../core/errors.js';
 import { validateBusinessHours, type BusinessHours } from '../../core/hours.js';
-import { agentSiteKey, parseJson, requireAdmin, type Ctx, type Env } from '../toolkit.js';
+import { agentSiteKey, parseJson, requireAdmin, type AuditHook, type Ctx, type Env } from '../toolkit.js';
 
 export interface SiteSettingsApiOptions {
   db: Kysely<Database>;
   sites: SiteDirectory;
   /** Largest PATCH/POST body (the app-wide MAX_REQUEST_BYTES applies as well). */
   maxBodyBytes?: number;
+  /** Settings changes and new sites go to the audit log. */
+  audit?: AuditHook | undefined;
 }
 
 export const siteKeySchema = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and -, 2 to 63 characters');
@@ -97,6 +107,25 @@ const settingFields = {
     })
     .strict(),
   launcherOffset: z.object({ x: offsetPx, y: offsetPx, mobileX: offsetPx, mobileY: offsetPx }).strict(),
+  attachments: z
+    .object({
+      enabled: z.boolean(),
+      maxBytes: z.number().int().min(1024).max(ATTACHMENT_MAX_BYTES),
+      maxPerConversation: z.number().int().min(1).max(1000),
+      types: z
+        .array(z.enum(ATTACHMENT_TYPES))
+        .max(ATTACHMENT_TYPES.length)
+        .refine((t) => new Set(t).size === t.length, 'each type at most once'),
+    })
+    .partial()
+    .strict(),
+  privacy: z
+    .object({
+      retentionDays: z.number().int().min(SITE_LIMITS.retentionDays.min).max(SITE_LIMITS.retentionDays.max).optional(),
+      notice: perLang(SITE_LIMITS.privacyNotice).optional(),
+      noticeUrl: httpsUrl.optional(),
+    })
+    .strict(),
 };
 type SettingFields = typeof settingFields;
 
@@ -123,7 +152,7 @@ function shownSettings(settings: SiteSettings | Record<string, unknown>): ShownS
 }
 
 /** Mounted at /api/sites: the list, new sites, one site's settings. */
-export function siteSettingsRoutes({ db, sites, maxBodyBytes = 64 * 1024 }: SiteSettingsApiOptions) {
+export function siteSettingsRoutes({ db, sites, maxBodyBytes = 64 * 1024, audit }: SiteSettingsApiOptions) {
   const app = new Hono<Env>();
   const limit = bodyLimit({
     maxSize: maxBodyBytes,
@@ -179,6 +208,7 @@ export function siteSettingsRoutes({ db, sites, maxBodyBytes = 64 * 1024 }: Site
     if (!created) throw new ServusError(ErrorCode.CONFLICT, `A site with the key ${site.key} exists already.`, { path: 'key' });
     // A widget may have asked for this key before it existed: forget the cached "no such site".
     sites.invalidate(site.key);
+    await audit?.(c, { action: 'site.create', siteKey: site.key, subject: site.key });
     return c.json(view(c, site), 201);
   });
 
@@ -197,6 +227,12 @@ export function siteSettingsRoutes({ db, sites, maxBodyBytes = 64 * 1024 }: Site
         else settings[field] = value;
       }
       return { name: body.name ?? row.name, settings };
+    });
+    await audit?.(c, {
+      action: 'site.settings',
+      siteKey: site.key,
+      subject: site.key,
+      detail: { fields: [...(body.name !== undefined ? ['name'] : []), ...Object.keys(body.settings ?? {})] },
     });
     return c.json(view(c, updated));
   });

@@ -1,15 +1,16 @@
 // What a host page's widget asks for over HTTP: its site's config (public; refused to a page
 // origin the site does not allow), and the visitor's own log (their token as a bearer header,
 // never in the URL). Both are cross-origin by nature.
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { ErrorCode, type VisitorConversationEventsResponse, type WidgetConfigResponse } from '@servus/shared';
+import { widgetAttachmentConfig } from '../../attachments/index.js';
 import type { Auth } from '../../auth/auth.js';
 import type { Config } from '../../core/config.js';
 import type { Conversations } from '../../conversations/index.js';
 import { ServusError } from '../../core/errors.js';
 import { replayedFrameOf } from '../../realtime/frames.js';
 import { originAllowed, publicSiteConfig, type OriginRefusals, type SiteDirectory } from '../../sites/sites.js';
-import type { Env } from '../toolkit.js';
+import { requireVisitor, type Env } from '../toolkit.js';
 import { afterSeq } from './conversations.js';
 
 export interface WidgetRoutesOptions {
@@ -40,26 +41,20 @@ export function widgetRoutes({ sites, auth, conversations, config, originRefused
         `The origin ${origin} may not use the site ${site.key}: add it under Settings → Website → Allowed origins.`,
       );
     }
-    return c.json({ site: publicSiteConfig(site) } satisfies WidgetConfigResponse);
+    return c.json({
+      site: { ...publicSiteConfig(site), attachments: widgetAttachmentConfig(site.settings.attachments) },
+    } satisfies WidgetConfigResponse);
   });
 
-  const visitorAuth = async (c: Context<Env>) => {
-    const header = c.req.header('authorization') ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    const site = c.req.header('x-servus-site') ?? '';
-    const visitor = token && site ? await auth.visitorForToken(token, site) : null;
-    if (!visitor) throw new ServusError(ErrorCode.UNAUTHORIZED, 'Unknown visitor token.');
-    return visitor;
-  };
   app.options('/visitor/*', (c) => {
     c.header('Access-Control-Allow-Origin', '*');
     c.header('Access-Control-Allow-Headers', 'authorization, x-servus-site, content-type');
-    c.header('Access-Control-Allow-Methods', 'GET');
+    c.header('Access-Control-Allow-Methods', 'GET, DELETE');
     return c.body(null, 204);
   });
   app.get('/visitor/conversations/:id/events', async (c) => {
     c.header('Access-Control-Allow-Origin', '*');
-    const visitor = await visitorAuth(c);
+    const visitor = await requireVisitor(auth, c);
     const conv = await conversations.visitorConversation(visitor, c.req.param('id'));
     const { rows, more } = await conversations.eventsAfter(conv, 'visitor', afterSeq(c), config.replayBatch);
     const assigneeName = await conversations.agentName(conv.assignee_id);

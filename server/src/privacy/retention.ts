@@ -1,0 +1,83 @@
+// Retention (GDPR Art. 5): per site, conversations and visitor data older than `privacy.retentionDays`
+// are erased by a durable job (one per site, any instance runs it, daily), and each run is written to
+// the audit log, where the console reads the last one.
+import type { Jobs } from '../jobs/jobs.js';
+import type { Logger } from '../core/logger.js';
+import type { SiteDirectory } from '../sites/sites.js';
+import type { AuditLog } from './audit.js';
+import type { Privacy } from './privacy.js';
+
+export const RETENTION_JOB = 'privacy.retention';
+const DAY = 86_400_000;
+
+export interface RetentionOptions {
+  jobs: Jobs;
+  sites: SiteDirectory;
+  privacy: Privacy;
+  audit: AuditLog;
+  logger?: Logger | undefined;
+  now?: () => number;
+  /** Time between two passes of a site (default a day). */
+  intervalMs?: number;
+}
+
+export type Retention = ReturnType<typeof createRetention>;
+
+export function createRetention({ jobs, sites, privacy, audit, logger, now = Date.now, intervalMs = DAY }: RetentionOptions) {
+  const daysOf = async (siteKey: string) => {
+    const days = (await sites.get(siteKey))?.settings.privacy?.retentionDays;
+    return typeof days === 'number' && days > 0 ? days : null;
+  };
+
+  /** Runs one pass for a site now (the job does this; the CLI too). */
+  async function run(siteKey: string, actor: { type: 'system' | 'cli'; name?: string } = { type: 'system' }) {
+    const days = await daysOf(siteKey);
+    if (days === null) return null;
+    const result = await privacy.retentionPass(siteKey, days);
+    await audit.record(actor, {
+      action: 'retention.run',
+      siteKey,
+      detail: { days, conversations: result.conversations, visitors: result.visitors, cutoff: result.cutoff },
+    });
+    if (result.conversations || result.visitors) logger?.info({ siteKey, ...result }, 'retention pass erased old data');
+    return result;
+  }
+
+  jobs.handle<null>(RETENTION_JOB, async (job) => {
+    const result = await run(job.key);
+    // Off again: no next pass until the setting returns.
+    if (result !== null) await jobs.schedule(RETENTION_JOB, job.key, now() + intervalMs, null);
+  });
+
+  /** Makes sure a site with a period has its pass pending (leaves an existing one alone). */
+  async function ensure(siteKey: string): Promise<void> {
+    if ((await daysOf(siteKey)) === null) return;
+    if (!(await jobs.find(RETENTION_JOB, siteKey))) await jobs.schedule(RETENTION_JOB, siteKey, now(), null);
+  }
+
+  return {
+    run,
+    ensure,
+    /** Plans every site's pass and follows settings changes (on every instance; scheduling is idempotent). */
+    async start(): Promise<() => void> {
+      for (const key of await sites.keys()) await ensure(key);
+      return sites.onChange(
+        (key) => void ensure(key).catch((err: unknown) => logger?.error({ err, siteKey: key }, 'retention planning failed')),
+      );
+    },
+    async status(siteKey: string) {
+      const [days, last, job] = await Promise.all([
+        daysOf(siteKey),
+        audit.latest('retention.run', siteKey),
+        jobs.find(RETENTION_JOB, siteKey),
+      ]);
+      return {
+        retentionDays: days,
+        lastRun: last
+          ? { at: last.at, conversations: Number(last.detail.conversations ?? 0), visitors: Number(last.detail.visitors ?? 0) }
+          : null,
+        nextRunAt: job && job.failed_at === null ? job.run_at : null,
+      };
+    },
+  };
+}

@@ -1,0 +1,127 @@
+// Attachments in real Chromium, the widget on a host page of another origin against the real
+// server: a pasted screenshot and a dropped PDF reach the agent, an image sent back shows as a
+// thumbnail, and an upload whose answer is lost is sent again by itself and stored once.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startServerProcess, TEST_ADMIN, type ServerProcess } from '../../server/src/testing/server-process.js';
+import { login } from '../../server/src/testing/client.js';
+import { launchChromium } from '../../server/src/testing/browser.js';
+import { ensureBuilt } from './dist.js';
+import { startFixtureServer } from './fixtures.js';
+
+const fixture = (name: string) => readFileSync(new URL(`../../server/src/attachments/fixtures/${name}`, import.meta.url));
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+
+let server: ServerProcess;
+let fixtures: { url: string; close(): Promise<void> };
+let browser: Browser;
+let cookie: string;
+
+beforeAll(async () => {
+  ensureBuilt();
+  server = await startServerProcess({ env: { AUTO_ASSIGN: 'false' } });
+  fixtures = await startFixtureServer(server.url);
+  cookie = await login(server.url, TEST_ADMIN.email, TEST_ADMIN.password);
+  await fetch(`${server.url}/api/sites/demo/proactive`, {
+    method: 'PUT',
+    headers: { cookie, origin: server.url, 'content-type': 'application/json' },
+    body: JSON.stringify({ rules: [] }),
+  });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await fixtures?.close();
+  await server?.stop();
+});
+
+const widget = (page: Page) => page.locator('servus-chat');
+
+type Logged = { events: { message?: { attachment?: { id: string; name: string; type: string; width?: number } } }[] };
+
+/** The conversation's files as the agents' API lists them. */
+async function agentFiles(conversationId: string) {
+  const res = await fetch(`${server.url}/api/conversations/${conversationId}/events`, { headers: { cookie } });
+  const log = (await res.json()) as Logged;
+  return log.events.flatMap((e) => (e.message?.attachment ? [e.message.attachment] : []));
+}
+
+/** Hands a file to the panel the way a browser would: a paste on the composer, or a drop on the panel. */
+async function handOver(page: Page, how: 'paste' | 'drop', file: { name: string; type: string; bytes: Buffer }) {
+  await widget(page).evaluate(
+    (host, { how, name, type, b64 }) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], name, { type }));
+      const root = host.shadowRoot!;
+      if (how === 'paste')
+        root.querySelector('#sv-input')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, composed: true }));
+      else {
+        const panel = root.querySelector('.panel')!;
+        panel.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+        panel.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+      }
+    },
+    { how, name: file.name, type: file.type, b64: file.bytes.toString('base64') },
+  );
+}
+
+describe('attachments in the widget', () => {
+  it('sends a pasted screenshot and a dropped PDF, shows an image sent back, and stores a retried upload once', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${fixtures.url}/plain`);
+    await widget(page).locator('.launcher').click();
+    await widget(page).locator('.clip').waitFor();
+
+    // The first upload's answer is lost on the way back (the server stored it): the widget sends
+    // it again with the same cid, and the server answers with the stored upload.
+    let dropped = 0;
+    await page.route(/\/api\/visitor\/attachments\?/, async (route) => {
+      if (dropped++ === 0) {
+        await route.fetch();
+        await route.abort('connectionreset');
+      } else await route.continue();
+    });
+    await handOver(page, 'paste', { name: 'image.png', type: 'image/png', bytes: fixture('photo.png') });
+    const thumb = widget(page).locator('.group.mine .thumb img');
+    await thumb.waitFor();
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(64);
+    // The retry went out and was answered: nothing left in flight.
+    await expect.poll(() => dropped).toBe(2);
+    await expect.poll(() => widget(page).locator('.up').count()).toBe(0);
+
+    await handOver(page, 'drop', { name: 'Lieferschein.pdf', type: 'application/pdf', bytes: PDF });
+    await widget(page).locator('.group.mine .file', { hasText: 'Lieferschein.pdf' }).waitFor();
+
+    const conversationId = await page.evaluate(() => {
+      for (let i = 0; i < localStorage.length; i++) {
+        const k = localStorage.key(i)!;
+        if (k.endsWith(':conv')) return localStorage.getItem(k)!;
+      }
+      return '';
+    });
+    const files = await agentFiles(conversationId);
+    expect(files.map((f) => [f.name, f.type])).toEqual([
+      ['image.png', 'image/png'],
+      ['Lieferschein.pdf', 'application/pdf'],
+    ]);
+
+    // The agent sends a picture back: the visitor sees it as a thumbnail.
+    const sent = await fetch(`${server.url}/api/conversations/${conversationId}/attachments?cid=back-1&name=Paket.jpg`, {
+      method: 'POST',
+      headers: { cookie, origin: server.url },
+      body: new Uint8Array(fixture('photo.jpg')),
+    });
+    expect(sent.status).toBe(201);
+    const theirs = widget(page).locator('.group.agent .thumb img');
+    await theirs.waitFor();
+    await expect.poll(() => theirs.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(64);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});

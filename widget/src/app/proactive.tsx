@@ -1,0 +1,126 @@
+// Proactive greetings (issue 6): which rule, if any, greets this visitor on this page. A separate
+// chunk with its styles: most sites have no rules.
+import { matchesUrlPattern, type ProactiveRule } from '@servus/shared';
+import { h } from 'preact';
+import greetingCss from './greeting.css?inline';
+import type { SiteConfig } from './config.js';
+import type { Session, View } from './session.js';
+
+/** The first rule that applies here, with its text in the visitor's language (or the other one). */
+export function pickRule(
+  rules: unknown,
+  path: string,
+  returning: boolean,
+  lang: 'de' | 'en',
+): { rule: ProactiveRule; text: string } | null {
+  if (!Array.isArray(rules)) return null;
+  for (const r of rules as ProactiveRule[]) {
+    if (!r || typeof r.id !== 'string' || typeof r.urlPattern !== 'string') continue;
+    if (r.returningOnly && !returning) continue;
+    if (!matchesUrlPattern(r.urlPattern, path)) continue;
+    const text = r.text?.[lang] ?? r.text?.[lang === 'de' ? 'en' : 'de'];
+    if (typeof text === 'string' && text.trim()) return { rule: r, text };
+  }
+  return null;
+}
+
+/**
+ * Watches for URL changes without a page load: the Navigation API where the browser has it
+ * (currententrychange: pushState, replaceState, back and forward), else
+ * popstate and hashchange plus a check once a second (pushState fires no event, and the widget
+ * does not patch the page's history object).
+ */
+export function watchRoute(changed: () => void): () => void {
+  const nav = (globalThis as { navigation?: EventTarget }).navigation;
+  if (nav && typeof nav.addEventListener === 'function') {
+    nav.addEventListener('currententrychange', changed);
+    return () => nav.removeEventListener('currententrychange', changed);
+  }
+  addEventListener('popstate', changed);
+  addEventListener('hashchange', changed);
+  const timer = setInterval(changed, 1000);
+  return () => {
+    removeEventListener('popstate', changed);
+    removeEventListener('hashchange', changed);
+    clearInterval(timer);
+  };
+}
+
+export interface GreetOptions {
+  config: SiteConfig;
+  /** The visitor was here before (on this device). */
+  returning: boolean;
+  path: () => string;
+  watch: ((changed: () => void) => () => void) | undefined;
+  /** No greeting any more on this page: one was shown, or the visitor has a conversation (nothing is stored before the chat is opened). */
+  greeted: () => boolean;
+  markGreeted: () => void;
+  view: () => View;
+  show: (greeting: { ruleId: string; text: string }) => void;
+  report: (ruleId: string, event: 'shown') => void;
+  addStyles: (css: string) => void;
+}
+
+/**
+ * Greets the visitor once per tab, after the delay of the rule that matches the page they are on,
+ * unless they have a conversation or opened the chat. Returns the function that stops it.
+ */
+export function greet({ config, returning, path, watch, greeted, markGreeted, view, show, report, addStyles }: GreetOptions): () => void {
+  let greetTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The rule whose greeting is waiting for its delay. */
+  let pendingRule: string | null = null;
+  let lastPath = '';
+  // The greeting's styles go into the shadow root once, however many routes match a rule.
+  let styled = false;
+  const done = greeted;
+  const stop = () => {
+    clearTimeout(greetTimer);
+    pendingRule = null;
+    unwatch();
+  };
+  // Picks the rule for the page the visitor is on now. A single-page app changes its URL without
+  // a page load: the watcher calls this again, and a greeting still waiting for its delay is
+  // cancelled when the new page has another rule or none (the same rule keeps its timer).
+  const pick = () => {
+    if (done()) return stop();
+    const here = path();
+    if (here === lastPath) return;
+    lastPath = here;
+    const found = pickRule(config.proactive, here, returning, view().lang);
+    if (found?.rule.id === pendingRule) return;
+    clearTimeout(greetTimer);
+    pendingRule = found?.rule.id ?? null;
+    if (!found) return;
+    if (!styled) addStyles(greetingCss);
+    styled = true;
+    const delay = Math.min(Math.max(Number(found.rule.delaySeconds) || 0, 0), 3600) * 1000;
+    greetTimer = setTimeout(() => {
+      pendingRule = null;
+      const v = view();
+      if (v.open || v.chat.messages.length || done()) return;
+      markGreeted();
+      stop();
+      show({ ruleId: found.rule.id, text: found.text });
+      report(found.rule.id, 'shown');
+    }, delay);
+  };
+  let unwatch = () => {};
+  if (done()) return unwatch;
+  unwatch = (watch ?? watchRoute)(pick);
+  pick();
+  return stop;
+}
+
+/** The greeting bubble next to the launcher: opens the chat, or is dismissed. */
+export function Greeting({ view, session }: { view: View; session: Session }) {
+  return (
+    <div class="greeting" role="status">
+      <button type="button" class="greet-open" onClick={() => session.setOpen(true)}>
+        {view.greeting!.text}
+      </button>
+      <button type="button" class="greet-x" aria-label={view.strings?.greetingClose} onClick={() => session.set({ greeting: null })}>
+        ×
+      </button>
+    </div>
+  );
+}
