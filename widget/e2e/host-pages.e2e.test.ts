@@ -329,6 +329,9 @@ describe('the widget on real host pages', () => {
       const { context, page } = await open(`${server.url}/demo?lang=en`, device);
       await openPanel(page);
       await ask(page, 'Can I return hiking boots worn on a long alpine tour for a refund?', /30 days/);
+      // Under the answer the widget asks whether it helped; a "no" brings the answer's suggestions.
+      await widget(page).locator('.chip', { hasText: /^No$/ }).click();
+      await widget(page).locator('.group.bot .bubble', { hasText: 'Sorry about that' }).waitFor();
       const chips = widget(page).locator('.chip:not(.person)');
       await expect.poll(() => chips.count()).toBe(2);
       const p = (await panel(page).boundingBox())!;

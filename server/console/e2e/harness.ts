@@ -11,10 +11,11 @@ import { SUBPROTOCOL } from '@servus/shared';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../../src/testing/in-process.js';
 import { TEST_ADMIN } from '../../src/testing/server-process.js';
-import { createFaqBot, initialBotState, loadFaqFiles, type BotState } from '../../src/bot/index.js';
+import { createFaqBot, faqDiagnostics, initialBotState, loadFaqFiles, type BotState, type FaqDiagnostics } from '../../src/bot/index.js';
 import type { BotResponder } from '../../src/bot/index.js';
 import { hashPassword, randomId } from '../../src/core/ids.js';
 import { launchChromium } from '../../src/testing/browser.js';
+import type { Hub } from '../../src/pubsub/hub.js';
 
 export { TEST_ADMIN };
 
@@ -24,15 +25,18 @@ const distIndex = fileURLToPath(new URL('../dist/index.html', import.meta.url));
  * The FAQ bot over the site's files as seeded (the same engine the server uses by default), built
  * once at start; tests that edit the FAQ check the files and the test box, not this instance.
  */
-const faqBots = async ({ faqDir }: { faqDir: string }): Promise<BotResponder> => {
+const faqBots = async ({ faqDir }: { faqDir: string }): Promise<BotResponder & { diagnostics(site: string): FaqDiagnostics | null }> => {
   const bots = new Map<string, ReturnType<typeof createFaqBot>>();
+  const diagnostics = new Map<string, FaqDiagnostics>();
   for (const site of readdirSync(faqDir, { withFileTypes: true })) {
     if (!site.isDirectory()) continue;
     const dir = join(faqDir, site.name);
     const { entries } = await loadFaqFiles(readdirSync(dir).map((f) => join(dir, f)));
     bots.set(site.name, createFaqBot({ entries }));
+    diagnostics.set(site.name, faqDiagnostics({ entries }));
   }
   return {
+    diagnostics: (site) => diagnostics.get(site) ?? null,
     reply(siteKey, input) {
       const bot = bots.get(siteKey);
       if (!bot) return null;
@@ -44,17 +48,23 @@ const faqBots = async ({ faqDir }: { faqDir: string }): Promise<BotResponder> =>
         /* fresh state */
       }
       const lang = input.lang === 'de' || input.lang === 'en' ? input.lang : undefined;
-      return bot.reply({ text: input.text, ...(lang ? { lang } : {}), state });
+      return bot.reply({
+        text: input.text,
+        ...(lang ? { lang } : {}),
+        state,
+        ...(input.threshold !== undefined ? { threshold: input.threshold } : {}),
+      });
     },
   };
 };
 
-export async function startConsoleServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
+export async function startConsoleServer(overrides: Record<string, unknown> = {}, { hub }: { hub?: Hub } = {}): Promise<TestServer> {
   if (!existsSync(distIndex)) throw new Error('The console is not built: run `node scripts/build.mjs` (or vite build) first.');
   return startTestServer({
     // startServus accepts a factory that runs after seeding (so the demo FAQ files exist).
     bots: faqBots as unknown as BotResponder,
     overrides: { autoAssign: false, ...overrides },
+    ...(hub ? { hub } : {}),
   });
 }
 

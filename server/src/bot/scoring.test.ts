@@ -50,3 +50,19 @@ describe('scoring', () => {
     expect(clear).toBeGreaterThan(partial);
   });
 });
+
+describe('English irregular forms (irregular-en.ts)', () => {
+  const faq = [
+    en('pay', 'How can I pay with a credit card?', ['Which cards can I pay with?']),
+    en('fees', 'Are there fees for transfers?', ['What does a transfer cost?']),
+    en('lost', 'I lost my card', ['My card is lost']),
+  ];
+  const { raw } = createScorer(buildSearchIndex({ defaultLang: 'en', entries: faq }));
+
+  it('a form the FAQ does not use finds the base it uses, and a base the forms it uses', () => {
+    // "paid" is two edits from "pay": no typo correction reaches it, the irregular form does.
+    expect(raw('I paid twice', 'en')[0]).toMatchObject({ entry: 0 });
+    // "lose" is the base of "lost", which the FAQ uses.
+    expect(raw('what if I lose it', 'en')[0]).toMatchObject({ entry: 2 });
+  });
+});

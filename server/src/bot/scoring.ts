@@ -3,7 +3,8 @@
 // character n-gram cosine per phrasing, and for English the word-vector similarity fused in. The
 // result is the raw ranking with each entry's score, coverage and similarity; calibration.ts turns
 // it into a confidence.
-import { charGrams, tokens, type Lang } from './text.js';
+import { charGrams, stem, tokens, type Lang } from './text.js';
+import { irregularRelated } from './irregular-en.js';
 import { truncated, type SearchIndex } from './search-index.js';
 import { TUNING } from './tuning.js';
 
@@ -106,6 +107,14 @@ export function createScorer(index: SearchIndex): Scorer {
         };
         add(related.synonyms, TUNING.wordnetSynonym);
         add(related.broader, TUNING.wordnetBroader);
+      }
+      // An English irregular form the FAQ does not use: its base or other forms that it does use
+      // stand in for it ("paid" → pay, "lose" → lost), without raising the question's ideal score.
+      if (lang === 'en' && !t.light && !vocabulary.has(term) && TUNING.irregularWeight > 0) {
+        for (const form of irregularRelated(t.word)) {
+          const s = stem(form, 'en');
+          if (vocabulary.has(s)) standIns.set(s, Math.max(standIns.get(s) ?? 0, TUNING.irregularWeight));
+        }
       }
       // German synonyms from OpenThesaurus, of every question word (less for words the FAQ uses). A
       // synonym stands in for the word: it does not raise the question's ideal score, so a question

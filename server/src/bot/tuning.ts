@@ -17,6 +17,8 @@ export const TUNING = {
   headWeight: 0.5,
   /** Weights of WordNet synonyms and broader words of a question word the FAQ does not use. */
   wordnetSynonym: 0.5,
+  /** An English irregular form the FAQ lacks stands in for its base or other forms it uses (irregular-en.ts). */
+  irregularWeight: 0.5,
   wordnetBroader: 0.3,
   /**
    * Weight of OpenThesaurus synonyms of a German question word the FAQ does not use (thesaurus.ts),

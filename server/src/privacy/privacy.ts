@@ -301,6 +301,8 @@ export function createPrivacy({ db, now = Date.now, attachments, onErased }: Pri
         if (data !== null) await tx.updateTable('events').set({ data }).where('id', '=', row.id).execute();
       }
       await tx.deleteFrom('conversation_labels').where('conversation_id', '=', c.id).execute();
+      // The bot's labels keep the visitor's question (docs/bot-learning.md).
+      await tx.deleteFrom('bot_labels').where('conversation_id', '=', c.id).execute();
       await tx.deleteFrom('mail_threads').where('conversation_id', '=', c.id).execute();
       await tx.deleteFrom('mail_link_tokens').where('conversation_id', '=', c.id).execute();
       await tx.deleteFrom('mail_log').where('conversation_id', '=', c.id).execute();

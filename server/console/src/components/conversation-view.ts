@@ -3,7 +3,16 @@
 // typing and read state, the composer, and the visitor's context. Everything the visitor wrote is
 // rendered through text bindings only.
 import { LitElement, css, html, nothing } from 'lit';
-import type { AgentListResponse, AttachmentInfo, ConversationDetail, ConversationEventsResponse, ConversationView } from '@servus/shared';
+import type {
+  AgentListResponse,
+  AttachmentInfo,
+  BotLabelKind,
+  BotLabelsResponse,
+  ChatMessage,
+  ConversationDetail,
+  ConversationEventsResponse,
+  ConversationView,
+} from '@servus/shared';
 import { attachmentUrl, fileSize, fill } from '../attachments.js';
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
@@ -56,11 +65,65 @@ export class ServusConversation extends LitElement {
     () => ({ queryKey: ['agents'], queryFn: ({ signal }) => api<AgentListResponse>('/api/agents', { signal }) }),
   );
 
+  // People's labels of the bot's messages (docs/bot-learning.md): the visitor's yes / no, the agents' marks.
+  private _labels = new QueryController<BotLabelsResponse>(
+    this,
+    () => this.ctx?.qc,
+    () => ({
+      queryKey: ['bot-labels', this.conversationId],
+      queryFn: ({ signal }) =>
+        api<BotLabelsResponse>(`/api/conversations/${encodeURIComponent(this.conversationId)}/bot-labels`, { signal }),
+    }),
+  );
+
   constructor() {
     super();
     this._error = '';
     this._busy = false;
     this._enlarged = null;
+  }
+
+  /** Marks a bot message right, wrong or not covered by the FAQ; the same mark again takes it back. */
+  private async _label(messageId: string, label: BotLabelKind, current: BotLabelKind | undefined): Promise<void> {
+    this._error = '';
+    const path = `/api/conversations/${encodeURIComponent(this.conversationId)}/bot-labels/${encodeURIComponent(messageId)}`;
+    try {
+      const r = await api<BotLabelsResponse>(path, current === label ? { method: 'DELETE' } : { method: 'PUT', body: { label } });
+      this.ctx.qc.setQueryData(['bot-labels', this.conversationId], r);
+    } catch (err) {
+      this._error = errorText(err, this.ctx.t);
+    }
+  }
+
+  /** Under a bot answer or unsure turn: what the visitor said, and the agent's mark. */
+  private _renderLabels(m: ChatMessage) {
+    const { t } = this.ctx;
+    const outcome = m.bot?.outcome;
+    if ((outcome !== 'answer' && outcome !== 'unsure' && outcome !== 'handoff') || m.bot?.intent === 'feedback') return nothing;
+    const labels = (this._labels.data?.labels ?? []).filter((l) => l.messageId === m.id);
+    const visitor = labels.find((l) => l.source === 'visitor');
+    const mine = labels.find((l) => l.source === 'agent')?.label;
+    const kinds: BotLabelKind[] = ['right', 'wrong', 'not_covered'];
+    return html`<div class="labels small" data-bot-labels=${m.id} title=${t('labelHint')}>
+      ${
+        visitor
+          ? html`<span class="visitor ${visitor.label}" data-visitor-label=${visitor.label}
+              >${visitor.label === 'right' ? t('visitorSaidYes') : t('visitorSaidNo')}</span
+            >`
+          : nothing
+      }
+      ${kinds.map(
+        (k) =>
+          html`<button
+            class="mark ${k}"
+            data-label=${k}
+            aria-pressed=${mine === k ? 'true' : 'false'}
+            @click=${() => this._label(m.id, k, mine)}
+          >
+            ${t(`label_${k}`)}
+          </button>`,
+      )}
+    </div>`;
   }
 
   override disconnectedCallback(): void {
@@ -101,6 +164,11 @@ export class ServusConversation extends LitElement {
     const scroller = this.renderRoot.querySelector<HTMLElement>('.transcript');
     const t = this.ctx?.store.transcript(this.conversationId);
     const count = t?.entries.size ?? 0;
+    // A new bot reply may answer a visitor's yes / no: their label is fetched again with it.
+    if (count !== this._labelsFor) {
+      if (this._labelsFor) void this.ctx.qc.invalidateQueries({ queryKey: ['bot-labels', this.conversationId] });
+      this._labelsFor = count;
+    }
     // Follow the end of the conversation (new messages, typing) unless the agent scrolled up to read.
     if (scroller && (this._stickToBottom || count !== this._lastCount)) {
       if (this._stickToBottom) scroller.scrollTop = scroller.scrollHeight;
@@ -113,6 +181,7 @@ export class ServusConversation extends LitElement {
     }
   }
   private _readSent = 0;
+  private _labelsFor = 0;
 
   private get _conv(): ConversationView | undefined {
     const live = this.ctx.store.conversation(this.conversationId);
@@ -252,6 +321,7 @@ export class ServusConversation extends LitElement {
             </div>`
           : nothing
       }
+      ${m.author.type === 'bot' ? this._renderLabels(m) : nothing}
       ${e.seq === lastAgentSeq && visitorRead >= e.seq ? html`<div class="seen small faint" data-seen>${t('seen')}</div>` : nothing}
     </div>`;
   }
@@ -524,6 +594,30 @@ export class ServusConversation extends LitElement {
       }
       .offline {
         color: var(--muted);
+      }
+      .labels {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 4px 6px;
+        margin-top: 6px;
+      }
+      .labels .visitor {
+        margin-right: 4px;
+        color: var(--muted);
+      }
+      .labels .visitor.wrong {
+        color: var(--danger);
+      }
+      .labels .mark {
+        padding: 1px 8px;
+        font-size: 11.5px;
+        border-radius: 999px;
+      }
+      .labels .mark[aria-pressed='true'] {
+        background: var(--accent-soft);
+        border-color: var(--accent);
+        font-weight: 600;
       }
       .seen {
         text-align: right;

@@ -3,13 +3,22 @@
 // phrasing of an entry or a new entry. Saves and deletions go to the site's FAQ files; hot reload
 // picks them up.
 import { LitElement, css, html, nothing } from 'lit';
-import type { BotTestReply, BotTestResponse, FaqEntry, FaqListResponse, UnansweredListResponse, UnansweredQuestion } from '@servus/shared';
+import type {
+  BotLearningResponse,
+  BotTestReply,
+  BotTestResponse,
+  FaqDiagnosticsResponse,
+  FaqEntry,
+  FaqListResponse,
+  UnansweredListResponse,
+  UnansweredQuestion,
+} from '@servus/shared';
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { api } from '../api.js';
 import { relative } from '../format.js';
 import { markdownLite } from '../markdown-lite.js';
-import { has, type Key } from '../i18n.js';
+import { has, translator, type Key } from '../i18n.js';
 import { base } from '../styles.js';
 
 type Editing = { mode: 'edit'; entry: FaqEntry } | { mode: 'new'; fromQuestion?: string; lang?: string | null } | null;
@@ -51,6 +60,27 @@ export class ServusFaqEditor extends LitElement {
     }),
   );
 
+  // How the bot does on this site, from its labels, and its one control (docs/bot-learning.md).
+  private _learning = new QueryController<BotLearningResponse>(
+    this,
+    () => this.ctx?.qc,
+    () => ({
+      queryKey: ['bot-learning', this._site],
+      queryFn: ({ signal }) => api(`/api/sites/${encodeURIComponent(this._site)}/bot/learning`, { signal }),
+      enabled: !!this._site,
+    }),
+  );
+  // What to fix: entries the bot confuses, entries no visitor reached.
+  private _diagnostics = new QueryController<FaqDiagnosticsResponse>(
+    this,
+    () => this.ctx?.qc,
+    () => ({
+      queryKey: ['faq-diagnostics', this._site],
+      queryFn: ({ signal }) => api(`/api/sites/${encodeURIComponent(this._site)}/bot/diagnostics`, { signal }),
+      enabled: !!this._site,
+    }),
+  );
+
   constructor() {
     super();
     this._site = '';
@@ -72,6 +102,101 @@ export class ServusFaqEditor extends LitElement {
   private _refresh(): void {
     void this.ctx.qc.invalidateQueries({ queryKey: ['faq', this._site] });
     void this.ctx.qc.invalidateQueries({ queryKey: ['unanswered', this._site] });
+    void this.ctx.qc.invalidateQueries({ queryKey: ['faq-diagnostics', this._site] });
+  }
+
+  private async _setBias(bias: number): Promise<void> {
+    this._error = '';
+    try {
+      const r = await api<BotLearningResponse>(`/api/sites/${encodeURIComponent(this._site)}/bot/learning`, {
+        method: 'PUT',
+        body: { bias },
+      });
+      this.ctx.qc.setQueryData(['bot-learning', this._site], r);
+    } catch (err) {
+      this._error = (err as Error).message;
+    }
+  }
+
+  /** In plain words: how often the bot answers, is right, hands over; the one control for admins. */
+  private _renderLearning() {
+    const { t } = this.ctx;
+    const tp = translator(this.ctx.lang);
+    const l = this._learning.data;
+    if (!l) return nothing;
+    const pct = (x: number) => `${Math.round(x * 100)} %`;
+    const c = l.counts;
+    return html`<section class="learning" data-bot-learning data-fitted=${l.fitted ? '1' : '0'} data-threshold=${l.threshold}>
+      <h2>${t('learn_title')}</h2>
+      <p class="small faint">${l.fitted ? tp('learn_fitted', { n: l.labels }) : tp('learn_notYet', { n: l.labels, min: l.minLabels })}</p>
+      ${
+        l.labels
+          ? html`<ul class="figures">
+              <li data-figure="answers">${tp('learn_answers', { p: pct(l.current.answerRate) })}</li>
+              <li data-figure="right">${tp('learn_right', { p: pct(l.current.rightWhenAnswered) })}</li>
+              <li data-figure="handover">${tp('learn_handover', { p: pct(l.current.handoverRate) })}</li>
+            </ul>`
+          : nothing
+      }
+      <label class="control small">
+        <span>${t('learn_control')}</span>
+        <span class="ends">
+          <span>${t('learn_sooner')}</span>
+          <input
+            type="range"
+            min="-1"
+            max="1"
+            step="0.25"
+            data-bot-bias
+            aria-label=${t('learn_control')}
+            .value=${String(l.bias)}
+            ?disabled=${!this._admin}
+            @change=${(e: Event) => this._setBias(Number((e.target as HTMLInputElement).value))}
+          />
+          <span>${t('learn_more')}</span>
+        </span>
+      </label>
+      <p class="small faint">
+        ${tp('learn_counts', { yes: c.visitorYes, no: c.visitorNo, right: c.right, wrong: c.wrong, nc: c.notCovered })}
+      </p>
+    </section>`;
+  }
+
+  /** Near-duplicate entries and entries no visitor reached, from the FAQ as the bot loaded it. */
+  private _renderFix() {
+    const { t } = this.ctx;
+    const tp = translator(this.ctx.lang);
+    const d = this._diagnostics.data;
+    if (!d?.loaded) return nothing;
+    const none = !d.nearDuplicates.length && !d.unreached.length;
+    return html`<section class="fix" data-faq-fix>
+      <h2>${t('fix_title')}</h2>
+      ${none ? html`<p class="faint">${t('fix_none')}</p>` : nothing}
+      ${
+        d.nearDuplicates.length
+          ? html`<h3>${t('fix_duplicates')}</h3>
+              <p class="small faint">${t('fix_duplicatesHint')}</p>
+              <ul>
+                ${d.nearDuplicates.map(
+                  (p) =>
+                    html`<li data-near-duplicate="${p.a.id} ${p.b.id}">
+                      <b>${p.a.question}</b> ↔ <b>${p.b.question}</b>
+                      <span class="faint small">· ${tp('fix_confusions', { n: p.confusions })}</span>
+                      ${p.examples.length ? html`<div class="small muted">„${p.examples[0]!.phrasing}“</div>` : nothing}
+                    </li>`,
+                )}
+              </ul>`
+          : nothing
+      }
+      ${
+        d.unreached.length
+          ? html`<h3>${t('fix_unreached')} <span class="faint">${d.unreached.length}</span></h3>
+              <ul class="small">
+                ${d.unreached.map((e) => html`<li data-unreached=${e.id}>${e.question}</li>`)}
+              </ul>`
+          : nothing
+      }
+    </section>`;
   }
 
   private async _ask(e: SubmitEvent): Promise<void> {
@@ -328,7 +453,9 @@ export class ServusFaqEditor extends LitElement {
           )}
         </ul>
       </section>
-      <section class="side">${this._editing ? this._renderEditor(entries) : this._renderUnanswered(entries)}</section>
+      <section class="side">
+        ${this._editing ? this._renderEditor(entries) : html`${this._renderLearning()}${this._renderUnanswered(entries)}${this._renderFix()}`}
+      </section>
     </div>`;
   }
 
@@ -474,6 +601,49 @@ export class ServusFaqEditor extends LitElement {
       }
       .unanswered h2 {
         margin-bottom: 12px;
+      }
+      .learning,
+      .fix {
+        display: grid;
+        gap: 6px;
+        padding: 12px;
+        background: var(--panel);
+        border: 1px solid var(--line);
+        border-radius: var(--radius);
+        margin-bottom: 16px;
+      }
+      .fix {
+        margin-top: 16px;
+      }
+      .learning p,
+      .fix p {
+        margin: 0;
+      }
+      .figures {
+        display: grid;
+        gap: 2px;
+        font-weight: 500;
+      }
+      .control {
+        display: grid;
+        gap: 4px;
+        color: var(--muted);
+      }
+      .control .ends {
+        display: flex;
+        align-items: center;
+        gap: 8px;
+      }
+      .control input {
+        flex: 1;
+      }
+      .fix h3 {
+        font-size: 13px;
+        margin: 6px 0 0;
+      }
+      .fix li {
+        padding: 3px 0;
+        overflow-wrap: anywhere;
       }
       code {
         font:

@@ -1,0 +1,115 @@
+// English irregular forms that Snowball stems apart from their base ("paid"/"pay", "sent"/"send",
+// "stolen"/"steal", "children"/"child"): a question word the FAQ does not use looks up its base and
+// other forms, and those the FAQ uses stand in for it (scoring.ts). Written out by hand from common English verbs and nouns;
+// forms that are also common other words are left out ("left", "saw", "found", "felt", "lay",
+// "bit", "lives", "leaves"), and so are forms of be / have / do (stop words).
+const VERBS: Record<string, string[]> = {
+  become: ['became'],
+  begin: ['began', 'begun'],
+  bend: ['bent'],
+  bite: ['bitten'],
+  blow: ['blew', 'blown'],
+  break: ['broke', 'broken'],
+  bring: ['brought'],
+  build: ['built'],
+  buy: ['bought'],
+  catch: ['caught'],
+  choose: ['chose', 'chosen'],
+  come: ['came'],
+  deal: ['dealt'],
+  draw: ['drew', 'drawn'],
+  drink: ['drank', 'drunk'],
+  drive: ['drove', 'driven'],
+  eat: ['ate', 'eaten'],
+  fall: ['fallen'],
+  feed: ['fed'],
+  fight: ['fought'],
+  fly: ['flew', 'flown'],
+  forbid: ['forbade', 'forbidden'],
+  forget: ['forgot', 'forgotten'],
+  forgive: ['forgave', 'forgiven'],
+  freeze: ['froze', 'frozen'],
+  get: ['got', 'gotten'],
+  give: ['gave', 'given'],
+  go: ['went', 'gone'],
+  grow: ['grew', 'grown'],
+  hang: ['hung'],
+  hear: ['heard'],
+  hide: ['hid', 'hidden'],
+  hold: ['held'],
+  keep: ['kept'],
+  know: ['knew', 'known'],
+  lead: ['led'],
+  lend: ['lent'],
+  lose: ['lost'],
+  make: ['made'],
+  mean: ['meant'],
+  meet: ['met'],
+  overdraw: ['overdrew', 'overdrawn'],
+  pay: ['paid'],
+  prepay: ['prepaid'],
+  ride: ['rode', 'ridden'],
+  ring: ['rang', 'rung'],
+  rise: ['rose', 'risen'],
+  run: ['ran'],
+  say: ['said'],
+  see: ['seen'],
+  seek: ['sought'],
+  sell: ['sold'],
+  send: ['sent'],
+  shake: ['shook', 'shaken'],
+  shoot: ['shot'],
+  shrink: ['shrank', 'shrunk'],
+  sing: ['sang', 'sung'],
+  sink: ['sank', 'sunk'],
+  sit: ['sat'],
+  sleep: ['slept'],
+  speak: ['spoke', 'spoken'],
+  spend: ['spent'],
+  stand: ['stood'],
+  steal: ['stole', 'stolen'],
+  stick: ['stuck'],
+  strike: ['struck'],
+  swim: ['swam', 'swum'],
+  take: ['took', 'taken'],
+  teach: ['taught'],
+  tear: ['tore', 'torn'],
+  tell: ['told'],
+  think: ['thought'],
+  throw: ['threw', 'thrown'],
+  understand: ['understood'],
+  wake: ['woke', 'woken'],
+  wear: ['wore', 'worn'],
+  win: ['won'],
+  withdraw: ['withdrew', 'withdrawn'],
+  write: ['wrote', 'written'],
+};
+
+const NOUNS: Record<string, string[]> = {
+  child: ['children'],
+  man: ['men'],
+  woman: ['women'],
+  person: ['people'],
+  foot: ['feet'],
+  tooth: ['teeth'],
+  mouse: ['mice'],
+  wife: ['wives'],
+  knife: ['knives'],
+  analysis: ['analyses'],
+  criterion: ['criteria'],
+};
+
+/** Irregular form → base form. */
+export const IRREGULAR_EN: ReadonlyMap<string, string> = new Map(
+  [VERBS, NOUNS].flatMap((table) => Object.entries(table).flatMap(([base, forms]) => forms.map((f) => [f, base] as [string, string]))),
+);
+
+const FORMS = new Map<string, string[]>();
+for (const [form, base] of IRREGULAR_EN) FORMS.set(base, [...(FORMS.get(base) ?? []), form]);
+
+/** The base and other forms of an irregular word ("paid" → pay; "lose" → lost), or none. */
+export function irregularRelated(word: string): string[] {
+  const base = IRREGULAR_EN.get(word);
+  if (base) return [base, ...(FORMS.get(base) ?? []).filter((f) => f !== word)];
+  return FORMS.get(word) ?? [];
+}
