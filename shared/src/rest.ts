@@ -27,6 +27,12 @@ export interface AgentProfile {
   email: string;
   role: AgentRole;
   siteKeys: string[];
+  /** The status the agent chose, kept across reloads and devices until they change it. */
+  status: AgentPresence;
+  /** Shown instead of the initials of the name (1 to 3 characters), or null. */
+  initials: string | null;
+  /** The console's language the agent chose, or null (the browser's). */
+  lang: 'de' | 'en' | null;
 }
 
 export interface AgentSessionResponse {
@@ -43,6 +49,11 @@ export interface AgentRow {
   status: AgentPresence;
   /** Conversations assigned to the agent and not resolved. */
   openChats: number;
+  initials: string | null;
+  /** The agent's sites (admins see all of them; other agents only those they share). */
+  siteKeys: string[];
+  /** False: deactivated by an admin (cannot log in, takes no chats). */
+  active: boolean;
 }
 
 export interface AgentListResponse {
@@ -265,4 +276,9 @@ export interface WidgetConfig {
 /** `GET /api/widget/config?site=KEY` (public, cached a minute). */
 export interface WidgetConfigResponse {
   site: WidgetConfig;
+}
+
+/** `PATCH /api/agents/:id` → `{ agent }`: the agent as `GET /api/agents` lists them. */
+export interface AgentUpdatedResponse {
+  agent: AgentRow;
 }

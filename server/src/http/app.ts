@@ -34,6 +34,8 @@ export interface AppOptions {
   db: Kysely<Database>;
   presence: Presence;
   disconnectAgent: (agentId: string, keepSessionHash?: string) => void;
+  /** An agent's account changed (profile, an admin's edit): every instance refreshes its sockets of them. */
+  agentChanged?: ((agentId: string) => void) | undefined;
   /** A session ended here (logout): its sockets close now rather than at the next check. */
   sessionEnded?: () => void;
   /** Logs a page origin a site does not allow (once per site and origin an hour). */
@@ -93,7 +95,15 @@ export function createApp(options: AppOptions) {
   );
   app.route(
     '/api/auth',
-    authRoutes({ db, auth, config, forwarded, disconnectAgent: options.disconnectAgent, sessionEnded: options.sessionEnded }),
+    authRoutes({
+      db,
+      auth,
+      config,
+      forwarded,
+      disconnectAgent: options.disconnectAgent,
+      sessionEnded: options.sessionEnded,
+      agentChanged: options.agentChanged,
+    }),
   );
 
   // The agents' API: every router below opens only with a session, and writes only from our origin.
@@ -103,7 +113,16 @@ export function createApp(options: AppOptions) {
   app.route('/api/canned', agentApi(cannedRoutes({ db })));
   app.route(
     '/api/agents',
-    agentApi(agentRoutes({ db, presence: options.presence, commands: conversations.commands, disconnectAgent: options.disconnectAgent })),
+    agentApi(
+      agentRoutes({
+        db,
+        presence: options.presence,
+        commands: conversations.commands,
+        disconnectAgent: options.disconnectAgent,
+        sessionEnded: options.sessionEnded,
+        agentChanged: options.agentChanged,
+      }),
+    ),
   );
   app.route('/api/metrics', agentApi(serviceMetricsRoutes({ db })));
   const siteApi = new Hono<Env>()

@@ -24,7 +24,7 @@ const welcome: AgentWelcomeFrame = {
   protocol: 1,
   serverTime: 0,
   limits: { maxMessageChars: 4000, maxFrameBytes: 65_536, visitorMessagesPerWindow: 20, rateWindowMs: 10_000 },
-  agent: { id: 'a1', name: 'Ann', email: 'a@x', role: 'agent', siteKeys: ['demo'] },
+  agent: { id: 'a1', name: 'Ann', email: 'a@x', role: 'agent', siteKeys: ['demo'], status: 'online', initials: null, lang: null },
 };
 
 /** The store on a live socket whose server the test plays (commands are settled by the socket). */
