@@ -278,6 +278,14 @@ const en = {
   dash_reason_llm_handoff: 'AI handed over',
   dash_reason_unknown: 'Other',
   dash_timeZone: 'Times in {tz}',
+  profile: 'Your profile',
+  initials: 'Initials',
+  initialsHint: '1 to 3 letters; empty: from your name',
+  langBrowser: 'As the browser',
+  sites: 'Sites',
+  activeAccount: 'Active (can log in and take chats)',
+  deactivated: 'deactivated',
+  editEndsSessions: 'A new role or sites, or deactivating, logs the agent out everywhere.',
 } as const;
 
 export type Key = keyof typeof en;
@@ -560,6 +568,14 @@ const de: Record<Key, string> = {
   dash_reason_llm_handoff: 'KI übergab',
   dash_reason_unknown: 'Sonstige',
   dash_timeZone: 'Zeiten in {tz}',
+  profile: 'Ihr Profil',
+  initials: 'Initialen',
+  initialsHint: '1 bis 3 Buchstaben; leer: aus Ihrem Namen',
+  langBrowser: 'Wie der Browser',
+  sites: 'Websites',
+  activeAccount: 'Aktiv (kann sich anmelden und Chats übernehmen)',
+  deactivated: 'deaktiviert',
+  editEndsSessions: 'Eine neue Rolle oder neue Websites oder das Deaktivieren meldet den Agenten überall ab.',
 };
 
 export type Lang = 'de' | 'en';

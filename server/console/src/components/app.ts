@@ -66,6 +66,8 @@ export class ServusConsole extends LitElement {
 
   private _signedIn(me: AgentProfile): void {
     this._me = me;
+    // The language the agent chose in their profile, on any device.
+    if (me.lang && me.lang !== this._lang) this._setLang(me.lang);
     this._ctx?.dispose();
     this._ctx = createConsoleContext({
       me,
@@ -95,6 +97,12 @@ export class ServusConsole extends LitElement {
   private _onPopState = () => {
     this._route = parseRoute(location.pathname);
   };
+
+  /** The agent saved their profile: the new name in the navigation, their language if they chose one. */
+  private _meChanged(me: AgentProfile): void {
+    if (me.lang && me.lang !== this._lang) this._setLang(me.lang);
+    else this.requestUpdate();
+  }
 
   private _setLang(lang: Lang): void {
     this._lang = lang;
@@ -247,7 +255,11 @@ export class ServusConsole extends LitElement {
               ? html`<servus-faq-editor .ctx=${ctx}></servus-faq-editor>`
               : r.section === 'dashboard'
                 ? html`<div class="page"><servus-dashboard .client=${ctx.qc}></servus-dashboard></div>`
-                : html`<servus-settings .ctx=${ctx} .tick=${this._tick}></servus-settings>`
+                : html`<servus-settings
+                    .ctx=${ctx}
+                    .tick=${this._tick}
+                    @me-changed=${(e: CustomEvent<AgentProfile>) => this._meChanged(e.detail)}
+                  ></servus-settings>`
         }
       </div>
       ${this._help ? html`<servus-shortcuts .t=${t} @close=${() => (this._help = false)}></servus-shortcuts>` : nothing}
