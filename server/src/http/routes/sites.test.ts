@@ -168,10 +168,12 @@ describe.each(['sqlite', 'postgres'] as const)('site settings API on %s', (diale
       status: 400,
       path: 'settings.allowedOrigins.0',
     });
-    expect(await rejected({ settings: { allowedOrigins: ['https://ok.example', 'https://shop.example/'] } })).toMatchObject({
+    expect(await rejected({ settings: { allowedOrigins: ['https://ok.example', 'https://shop.example/a?b'] } })).toMatchObject({
       path: 'settings.allowedOrigins.1',
     });
-    expect(await rejected({ settings: { allowedOrigins: ['https://Shop.example'] } })).toMatchObject({ path: 'settings.allowedOrigins.0' });
+    expect(await rejected({ settings: { allowedOrigins: ['https://user@shop.example'] } })).toMatchObject({
+      path: 'settings.allowedOrigins.0',
+    });
     expect(await rejected({ settings: { allowedOrigins: ['ftp://shop.example'] } })).toMatchObject({ path: 'settings.allowedOrigins.0' });
     expect(await rejected({ settings: { allowedOrigins: Array.from({ length: 51 }, (_, i) => `https://s${i}.example`) } })).toMatchObject({
       path: 'settings.allowedOrigins',
@@ -218,6 +220,15 @@ describe.each(['sqlite', 'postgres'] as const)('site settings API on %s', (diale
     expect(await rejected(null, { raw: '{"settings":' })).toMatchObject({ status: 400, code: 'BAD_JSON' });
     // 70 KB: more than these routes take (the server-wide limit is 1 MB in this test).
     expect(await rejected({ settings: { botName: 'x'.repeat(70 * 1024) } })).toMatchObject({ status: 413, code: 'TOO_LARGE' });
+  });
+
+  it('normalises an allowed origin pasted with a trailing slash or capitals, and the page of that origin gets the config', async () => {
+    const res = await patch('demo', { settings: { allowedOrigins: ['https://Shop.example/', ' http://localhost:8080/ '] } });
+    expect(res.status).toBe(200);
+    expect((await stored('demo')).settings.allowedOrigins).toEqual(['https://shop.example', 'http://localhost:8080']);
+    const config = await fetch(`${server.url}/api/widget/config?site=demo`, { headers: { origin: 'https://shop.example' } });
+    expect(config.status).toBe(200);
+    expect((await patch('demo', { settings: { allowedOrigins: null } })).status).toBe(200);
   });
 
   it('stores the launcher’s offsets per device and serves them in the widget config; refuses offsets out of range', async () => {

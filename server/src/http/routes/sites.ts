@@ -29,18 +29,28 @@ const perLang = (max: number) =>
 
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(SITE_LIMITS.url);
 
-/** Exactly an origin as browsers send it (`https://host[:port]`, no path, no trailing slash). */
+/**
+ * An origin (`https://host[:port]`), stored as browsers send it: a trailing slash and upper-case
+ * letters in the host, as people paste them, are normalised away; a path, query or credentials are
+ * refused.
+ */
 const originSchema = z
   .string()
+  .trim()
   .max(300)
-  .refine((value) => {
+  .transform((value, ctx) => {
+    let url: URL | null = null;
     try {
-      const url = new URL(value);
-      return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+      url = new URL(value);
     } catch {
-      return false;
+      // refused below
     }
-  }, 'must be an origin such as https://shop.example (scheme, host, optional port; no path or trailing slash)');
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !/^https?:\/\/[^/?#@]+\/?$/i.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be an origin such as https://shop.example (scheme, host, optional port; no path)' });
+      return z.NEVER;
+    }
+    return url.origin;
+  });
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
