@@ -271,6 +271,11 @@ export interface WidgetConfig {
   proactive: ProactiveRule[];
   /** Where the launcher sits, px from the corner (desktop, and phones when set); the script tag's data-offset-* win. */
   launcherOffset?: LauncherOffset;
+  /**
+   * How the team answers an offline message: `email` when the server can send mail (SMTP_URL), else
+   * `chat` (the answer waits in the conversation, on this site). The offline form promises only this.
+   */
+  offlineReply?: 'email' | 'chat';
 }
 
 /** `GET /api/widget/config?site=KEY` (public, cached a minute). */

@@ -16,7 +16,7 @@ export interface WidgetRoutesOptions {
   sites: SiteDirectory;
   auth: Auth;
   conversations: Conversations;
-  config: Pick<Config, 'replayBatch'>;
+  config: Pick<Config, 'replayBatch' | 'smtpUrl'>;
   originRefused?: OriginRefusals | undefined;
 }
 
@@ -40,7 +40,9 @@ export function widgetRoutes({ sites, auth, conversations, config, originRefused
         `The origin ${origin} may not use the site ${site.key}: add it under Settings → Website → Allowed origins.`,
       );
     }
-    return c.json({ site: publicSiteConfig(site) } satisfies WidgetConfigResponse);
+    // The offline form promises an answer by email only when this server can send one.
+    const offlineReply = config.smtpUrl ? ('email' as const) : ('chat' as const);
+    return c.json({ site: { ...publicSiteConfig(site), offlineReply } } satisfies WidgetConfigResponse);
   });
 
   const visitorAuth = async (c: Context<Env>) => {
