@@ -98,7 +98,8 @@ describe('live store', () => {
     sent.length = 0;
     store.resync((f) => sent.push(f));
     expect(sent).toContainEqual({ type: 'conversation.subscribe', conversationId: 'c1', lastSeq: 4 });
-    expect(sent[0]).toMatchObject({ type: 'agent.hello', status: 'online' });
+    // No status in the hello: the server resumes the one the agent chose (across reloads and devices).
+    expect(sent[0]).toEqual({ type: 'agent.hello' });
   });
 
   it('answers commands with the ack or error of their cid', async () => {
