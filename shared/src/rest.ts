@@ -220,6 +220,8 @@ export interface SiteView extends SiteSummary {
   settings: SiteSettings;
   /** Admins only: the site secret for identify hashes. */
   secret?: string;
+  /** Where offline messages go: `email` (the server has SMTP_URL: the team is emailed, the visitor answered by email) or `chat` (they wait in the queue). */
+  offlineReply?: 'email' | 'chat';
 }
 
 /** `GET`/`PATCH /api/sites/:key/settings`, `POST /api/sites` (201). */

@@ -126,7 +126,7 @@ export function createApp(options: AppOptions) {
   );
   app.route('/api/metrics', agentApi(serviceMetricsRoutes({ db })));
   const siteApi = new Hono<Env>()
-    .route('/', siteSettingsRoutes({ db, sites }))
+    .route('/', siteSettingsRoutes({ db, sites, mail: Boolean(config.smtpUrl) }))
     // The console's FAQ editor (docs/console.md): entries written back to DATA_DIR/faq/SITE.
     .route('/', faqRoutes({ db, faqDir: join(config.dataDir, 'faq'), shared: options.faqSync }))
     // Proactive greetings per site (docs/proactive.md).

@@ -75,11 +75,11 @@ describe.each(['sqlite', 'postgres'] as const)('site settings API on %s', (diale
     const { proactive, ...rest } = row.settings;
     expect(proactive).toEqual([DEMO_PROACTIVE_RULE]);
     const asAdmin = await settingsOf('demo');
-    expect(asAdmin).toEqual({ key: 'demo', name: 'Servus Shop', settings: rest, secret: row.secret });
+    expect(asAdmin).toEqual({ key: 'demo', name: 'Servus Shop', settings: rest, secret: row.secret, offlineReply: 'chat' });
     expect(asAdmin.settings).not.toHaveProperty('proactive');
     expect(asAdmin.settings).toMatchObject({ color: '#0f766e', defaultLang: 'de', serviceLevel: { firstResponseSeconds: 60 } });
     const asAgent = await settingsOf('demo', agent);
-    expect(asAgent).toEqual({ key: 'demo', name: 'Servus Shop', settings: rest });
+    expect(asAgent).toEqual({ key: 'demo', name: 'Servus Shop', settings: rest, offlineReply: 'chat' });
     expect(asAgent).not.toHaveProperty('secret');
     // Without a session: nothing.
     expect((await fetch(`${server.url}/api/sites`)).status).toBe(401);
@@ -128,7 +128,7 @@ describe.each(['sqlite', 'postgres'] as const)('site settings API on %s', (diale
     expect(after.name).toBe('Servus Laden');
     expect(after.secret).toBe(before.secret);
     const { proactive: _p, ...shown } = after.settings;
-    expect(view).toEqual({ key: 'demo', name: 'Servus Laden', settings: shown, secret: before.secret });
+    expect(view).toEqual({ key: 'demo', name: 'Servus Laden', settings: shown, secret: before.secret, offlineReply: 'chat' });
     expect(await settingsOf('demo')).toEqual(view);
 
     const widget = await widgetConfig('demo');
@@ -300,7 +300,13 @@ describe.each(['sqlite', 'postgres'] as const)('site settings API on %s', (diale
     const res = await api('/api/sites', { method: 'POST', body: { key: 'alpine-shop', name: ' Alpen Shop ' } });
     expect(res.status).toBe(201);
     const { site } = (await res.json()) as { site: SiteView };
-    expect(site).toEqual({ key: 'alpine-shop', name: 'Alpen Shop', settings: {}, secret: expect.any(String) as string });
+    expect(site).toEqual({
+      key: 'alpine-shop',
+      name: 'Alpen Shop',
+      settings: {},
+      secret: expect.any(String) as string,
+      offlineReply: 'chat',
+    });
     expect(site.secret!.length).toBeGreaterThanOrEqual(40);
     const row = await stored('alpine-shop');
     expect(row).toMatchObject({ name: 'Alpen Shop', secret: site.secret, settings: {} });

@@ -19,6 +19,8 @@ export interface SiteSettingsApiOptions {
   sites: SiteDirectory;
   /** Largest PATCH/POST body (the app-wide MAX_REQUEST_BYTES applies as well). */
   maxBodyBytes?: number;
+  /** The server can send mail (SMTP_URL): offline messages are emailed to the team. */
+  mail?: boolean;
 }
 
 export const siteKeySchema = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and -, 2 to 63 characters');
@@ -133,7 +135,7 @@ function shownSettings(settings: SiteSettings | Record<string, unknown>): ShownS
 }
 
 /** Mounted at /api/sites: the list, new sites, one site's settings. */
-export function siteSettingsRoutes({ db, sites, maxBodyBytes = 64 * 1024 }: SiteSettingsApiOptions) {
+export function siteSettingsRoutes({ db, sites, maxBodyBytes = 64 * 1024, mail = false }: SiteSettingsApiOptions) {
   const app = new Hono<Env>();
   const limit = bodyLimit({
     maxSize: maxBodyBytes,
@@ -154,6 +156,7 @@ export function siteSettingsRoutes({ db, sites, maxBodyBytes = 64 * 1024 }: Site
       name: site.name,
       settings: shownSettings(site.settings),
       ...(c.get('agent').role === 'admin' ? { secret: site.secret } : {}),
+      offlineReply: mail ? 'email' : 'chat',
     },
   });
 
