@@ -10,6 +10,7 @@
 //   servus token create --name N --scopes S1,S2 [--sites K1,K2]   (the secret is printed once)
 //   servus token list
 //   servus token revoke --id ID
+//   servus agent edit --email E [--name N] [--role admin|agent] [--capacity N] [--sites a,b] [--deactivate | --activate]
 // Uses the same configuration as the server (DATA_DIR or DATABASE_URL).
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
@@ -40,8 +41,10 @@ const USAGE = `Usage:
   servus token create --name NAME --scopes SCOPE[,SCOPE] [--sites KEY[,KEY]]
   servus token list
   servus token revoke --id TOKEN_ID
-Without --password a random one is generated and printed once. Every privacy command is written to
-the audit log (actor "cli"). Erasure cannot be undone.
+  servus agent edit --email EMAIL [--name NAME] [--role admin|agent] [--capacity N] [--sites KEY,KEY] [--deactivate | --activate]
+Without --password a random one is generated and printed once. A change of role or sites, or
+--deactivate, ends the agent's sessions (they log in again with their new rights). Every privacy
+command is written to the audit log (actor "cli"). Erasure cannot be undone.
 Token scopes: ${API_SCOPES.join(', ')}. Without --sites a token acts on every site.`;
 
 export async function runCli(argv: string[], out: (line: string) => void = console.log): Promise<number> {
@@ -60,6 +63,9 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
       role: { type: 'string' },
       password: { type: 'string' },
       capacity: { type: 'string' },
+      sites: { type: 'string' },
+      deactivate: { type: 'boolean' },
+      activate: { type: 'boolean' },
     },
     strict: true,
   });
@@ -89,8 +95,8 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
         return 0;
       }
       case 'list': {
-        const rows = await db.selectFrom('agents').select(['id', 'email', 'name', 'role', 'capacity']).orderBy('email').execute();
-        for (const r of rows) out(`${r.email}\t${r.name}\t${r.role}\tcapacity ${r.capacity}\t${r.id}`);
+        const rows = await db.selectFrom('agents').select(['id', 'email', 'name', 'role', 'capacity', 'active']).orderBy('email').execute();
+        for (const r of rows) out(`${r.email}\t${r.name}\t${r.role}\tcapacity ${r.capacity}\t${r.id}${r.active ? '' : '\tdeactivated'}`);
         return 0;
       }
       case 'remove': {
@@ -115,6 +121,64 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
         await createLoginThrottle({ db, dialect: database.dialect }).clearAccount(values.email);
         await db.deleteFrom('sessions').where('agent_id', '=', agent.id).execute();
         out(`New password for ${values.email}${values.password ? '' : `: ${password}`} (all sessions ended)`);
+        return 0;
+      }
+      case 'edit': {
+        if (!values.email) throw new Error('--email is required');
+        if (values.deactivate && values.activate) throw new Error('--deactivate and --activate exclude each other');
+        const agent = await db.selectFrom('agents').selectAll().where('email', '=', values.email.toLowerCase()).executeTakeFirst();
+        if (!agent) throw new Error(`no agent with email ${values.email}`);
+        const set: { name?: string; role?: 'admin' | 'agent'; capacity?: number; active?: number } = {};
+        if (values.name !== undefined) {
+          const name = values.name.trim();
+          if (!name || name.length > 200) throw new Error('--name must be 1 to 200 characters');
+          set.name = name;
+        }
+        if (values.role !== undefined) {
+          if (values.role !== 'admin' && values.role !== 'agent') throw new Error('--role must be admin or agent');
+          set.role = values.role;
+        }
+        if (values.capacity !== undefined) {
+          const capacity = Number(values.capacity);
+          if (!Number.isInteger(capacity) || capacity < 1 || capacity > 50)
+            throw new Error('--capacity must be a whole number from 1 to 50');
+          set.capacity = capacity;
+        }
+        if (values.deactivate) set.active = 0;
+        if (values.activate) set.active = 1;
+        const before = (await db.selectFrom('agent_sites').select('site_key').where('agent_id', '=', agent.id).execute()).map(
+          (r) => r.site_key,
+        );
+        let sites = before;
+        if (values.sites !== undefined) {
+          sites = [
+            ...new Set(
+              values.sites
+                .split(',')
+                .map((k) => k.trim())
+                .filter(Boolean),
+            ),
+          ];
+          const known = new Set((await db.selectFrom('sites').select('key').execute()).map((r) => r.key));
+          const unknown = sites.find((k) => !known.has(k));
+          if (unknown !== undefined) throw new Error(`no site with key ${unknown}`);
+        }
+        const sitesChanged = [...sites].sort().join() !== [...before].sort().join();
+        const ends = (set.role !== undefined && set.role !== agent.role) || sitesChanged || (set.active === 0 && agent.active === 1);
+        await db.transaction().execute(async (tx) => {
+          if (Object.keys(set).length) await tx.updateTable('agents').set(set).where('id', '=', agent.id).execute();
+          if (sitesChanged) {
+            await tx.deleteFrom('agent_sites').where('agent_id', '=', agent.id).execute();
+            if (sites.length)
+              await tx
+                .insertInto('agent_sites')
+                .values(sites.map((k) => ({ agent_id: agent.id, site_key: k })))
+                .execute();
+          }
+          // Their sockets close within a second on every instance (realtime/session-check.ts).
+          if (ends) await tx.deleteFrom('sessions').where('agent_id', '=', agent.id).execute();
+        });
+        out(`Updated ${values.email}${ends ? ' (all sessions ended)' : ''}`);
         return 0;
       }
       default:

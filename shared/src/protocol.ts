@@ -3,7 +3,7 @@
 // ./schemas/frames.ts (the server validates with them); their types are re-exported here as types
 // only, so importing this module never pulls zod into a bundle. Prose: docs/protocol.md.
 import type { ErrorCode } from './codes.js';
-import type { AgentProfile } from './rest.js';
+import type { AgentPresence, AgentProfile } from './rest.js';
 
 export type {
   VisitorContext,
@@ -239,8 +239,14 @@ type CommonServerFrame =
 /** Every frame `/ws/visitor` sends. */
 export type VisitorServerFrame = VisitorWelcomeFrame | CommonServerFrame;
 
+/** The agent's status changed on another of their sockets (another tab or device): show it. */
+export interface AgentStatusChangedFrame {
+  type: 'agent.status';
+  status: AgentPresence;
+}
+
 /** Every frame `/ws/agent` sends. */
-export type AgentServerFrame = AgentWelcomeFrame | QueueSnapshotFrame | CommonServerFrame;
+export type AgentServerFrame = AgentWelcomeFrame | QueueSnapshotFrame | AgentStatusChangedFrame | CommonServerFrame;
 
 /** Every frame the server sends, tagged by `type`: welcome, ack, error, message.created, message.delta, conversation.updated, typing, read, replay.done, queue.snapshot. */
 export type ServerFrame = VisitorServerFrame | AgentServerFrame;
@@ -257,6 +263,7 @@ export const SERVER_FRAME_TYPES = [
   'read',
   'replay.done',
   'queue.snapshot',
+  'agent.status',
 ] as const satisfies readonly ServerFrame['type'][];
 
 /** Frames that belong to a conversation's log: clients track `seq` on these to resume. */

@@ -27,6 +27,12 @@ export interface AgentProfile {
   email: string;
   role: AgentRole;
   siteKeys: string[];
+  /** The status the agent chose, kept across reloads and devices until they change it. */
+  status: AgentPresence;
+  /** Shown instead of the initials of the name (1 to 3 characters), or null. */
+  initials: string | null;
+  /** The console's language the agent chose, or null (the browser's). */
+  lang: 'de' | 'en' | null;
 }
 
 export interface AgentSessionResponse {
@@ -43,6 +49,11 @@ export interface AgentRow {
   status: AgentPresence;
   /** Conversations assigned to the agent and not resolved. */
   openChats: number;
+  initials: string | null;
+  /** The agent's sites (admins see all of them; other agents only those they share). */
+  siteKeys: string[];
+  /** False: deactivated by an admin (cannot log in, takes no chats). */
+  active: boolean;
 }
 
 export interface AgentListResponse {
@@ -209,6 +220,8 @@ export interface SiteView extends SiteSummary {
   settings: SiteSettings;
   /** Admins only: the site secret for identify hashes. */
   secret?: string;
+  /** Where offline messages go: `email` (the server has SMTP_URL: the team is emailed, the visitor answered by email) or `chat` (they wait in the queue). */
+  offlineReply?: 'email' | 'chat';
 }
 
 /** `GET`/`PATCH /api/sites/:key/settings`, `POST /api/sites` (201). */
@@ -264,6 +277,11 @@ export interface WidgetConfig {
   attachments?: WidgetAttachmentConfig | null;
   /** The site's privacy notice line and link (https), shown in the pre-chat and offline forms; absent when not set. */
   privacyNotice?: { de?: string; en?: string; url?: string };
+  /**
+   * How the team answers an offline message: `email` when the server can send mail (SMTP_URL), else
+   * `chat` (the answer waits in the conversation, on this site). The offline form promises only this.
+   */
+  offlineReply?: 'email' | 'chat';
 }
 
 /** `GET /api/widget/config?site=KEY` (public, cached a minute). */
@@ -495,4 +513,9 @@ export interface WebhookDeliveryView {
 /** `GET /api/visitor/conversations`: the visitor's conversations, with the same verified user's on other devices, newest first. */
 export interface VisitorConversationListResponse {
   conversations: ConversationView[];
+}
+
+/** `PATCH /api/agents/:id` → `{ agent }`: the agent as `GET /api/agents` lists them. */
+export interface AgentUpdatedResponse {
+  agent: AgentRow;
 }

@@ -350,6 +350,10 @@ describe('widget in Chromium', () => {
     // No agent is online: the place in the queue without a wait estimate, and the offline form.
     await expect.poll(() => widget(page).locator('#sv-sub').innerText(), { timeout: 10_000 }).toMatch(/^Waiting: you are number \d+$/);
     const form = widget(page).locator('form.card');
+    // This server has no mail server (no SMTP_URL): the form promises an answer in the chat, not by email.
+    const lead = await form.locator('p').first().innerText();
+    expect(lead).toContain('in this chat');
+    expect(lead).not.toMatch(/email/i);
     await form.locator('input[type=email]').fill('not-an-email');
     await form.locator('textarea').fill('Please call me back about size 49.');
     await form.locator('button[type=submit]').click();
@@ -357,6 +361,7 @@ describe('widget in Chromium', () => {
     await form.locator('input[type=email]').fill('hiker@example.com');
     await form.locator('button[type=submit]').click();
     await widget(page).locator('.thanks').waitFor();
+    expect(await widget(page).locator('.thanks').innerText()).toContain('in this chat');
     const { conversations } = (await api('/api/conversations')) as { conversations: { id: string }[] };
     let found = 0;
     for (const c of conversations) {

@@ -4,6 +4,7 @@ import {
   describeUserAgent,
   duration,
   expandVariables,
+  unresolvedVariable,
   formatDuration,
   formatPercent,
   formatShortDuration,
@@ -32,6 +33,15 @@ describe('format helpers', () => {
     expect(
       expandVariables('Hi {{visitor.name}}, {{ agent.name }} here. {{order.id}}', { 'visitor.name': 'Eva', 'agent.name': 'Max' }),
     ).toBe('Hi Eva, Max here. {{order.id}}');
+  });
+  it('uses a variable’s fallback when its value is unknown, and finds what is left unresolved', () => {
+    const text = 'Sorry for the trouble, {{visitor.name|there}}! {{ visitor.first_name | friend }}';
+    expect(expandVariables(text, {})).toBe('Sorry for the trouble, there! friend');
+    expect(expandVariables(text, { 'visitor.name': 'Eva Maier', 'visitor.first_name': 'Eva' })).toBe(
+      'Sorry for the trouble, Eva Maier! Eva',
+    );
+    expect(unresolvedVariable(expandVariables('Hi {{visitor.name}}!', {}))).toBe('{{visitor.name}}');
+    expect(unresolvedVariable('Hi there!')).toBeNull();
   });
   it('only lets http(s) URLs become links', () => {
     expect(safeHttpUrl('https://shop.example/a?b=1')).toBe('https://shop.example/a?b=1');

@@ -61,12 +61,21 @@ export function localTimeIn(timeZone: string | undefined, now: number, lang: str
   }
 }
 
-/** Expands `{{visitor.name}}`-style variables; unknown ones stay as written so the agent sees them. */
+/**
+ * Expands `{{visitor.name}}`-style variables. `{{visitor.name|there}}` gives a fallback for when the
+ * value is unknown (an anonymous visitor); without one, an unknown value or variable stays as
+ * written, so the agent sees it (and the composer will not send it: `unresolvedVariable`).
+ */
 export function expandVariables(text: string, vars: Record<string, string | undefined>): string {
-  return text.replace(/\{\{\s*([a-z]+(?:\.[a-z]+)*)\s*\}\}/gi, (whole, name: string) => {
+  return text.replace(/\{\{\s*([a-z_]+(?:\.[a-z_]+)*)\s*(?:\|([^{}]*))?\}\}/gi, (whole, name: string, fallback?: string) => {
     const v = vars[name.toLowerCase()];
-    return v !== undefined ? v : whole;
+    return v !== undefined && v !== '' ? v : fallback !== undefined ? fallback.trim() : whole;
   });
+}
+
+/** The first `{{…}}` left in a reply, which must not reach a visitor; null when there is none. */
+export function unresolvedVariable(text: string): string | null {
+  return /\{\{[^{}]*\}\}/.exec(text)?.[0] ?? null;
 }
 
 /** Only http(s) links are clickable; anything else (javascript:, data:) is shown as text. */

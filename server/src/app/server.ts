@@ -313,6 +313,7 @@ export async function startServus({
     presence,
     disconnectAgent: (agentId, keep) => sockets.disconnectAgent(agentId, keep),
     sessionEnded: () => void sockets.checkSessions(),
+    agentChanged: (agentId) => sockets.agentChanged(agentId),
     originRefused,
     consoleDir: join(repoRoot, 'server', 'console', 'dist'),
     logger,

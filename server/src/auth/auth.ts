@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, VisitorsTable } from '../storage/schema.js';
 import { hashToken, newToken, randomId, verifyPassword } from '../core/ids.js';
-import type { AgentActor, VisitorActor } from '../core/actors.js';
+import type { SessionAgent, VisitorActor } from '../core/actors.js';
 import type { Dialect } from '../storage/db.js';
 import { createLoginThrottle, type LoginLimits } from './login-throttle.js';
 
@@ -25,15 +25,34 @@ const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAA
 export function createAuth({ db, dialect, sessionTtlMs, now = Date.now, loginLimits }: AuthOptions) {
   const throttle = createLoginThrottle({ db, dialect, now, ...(loginLimits ? { limits: loginLimits } : {}) });
 
-  async function agentActor(agentId: string): Promise<(AgentActor & { email: string; role: 'admin' | 'agent' }) | null> {
-    const agent = await db.selectFrom('agents').select(['id', 'name', 'email', 'role']).where('id', '=', agentId).executeTakeFirst();
-    if (!agent) return null;
+  /** The agent as a session knows them; null when removed or deactivated. */
+  async function agentActor(agentId: string): Promise<SessionAgent | null> {
+    const agent = await db
+      .selectFrom('agents')
+      .select(['id', 'name', 'email', 'role', 'status', 'initials', 'lang', 'active'])
+      .where('id', '=', agentId)
+      .executeTakeFirst();
+    if (!agent || !agent.active) return null;
     const sites = await db.selectFrom('agent_sites').select('site_key').where('agent_id', '=', agentId).execute();
-    return { kind: 'agent', id: agent.id, name: agent.name, email: agent.email, role: agent.role, siteKeys: sites.map((s) => s.site_key) };
+    return {
+      kind: 'agent',
+      id: agent.id,
+      name: agent.name,
+      email: agent.email,
+      role: agent.role,
+      siteKeys: sites.map((s) => s.site_key),
+      status: agent.status === 'away' || agent.status === 'offline' ? agent.status : 'online',
+      initials: agent.initials,
+      lang: agent.lang === 'de' || agent.lang === 'en' ? agent.lang : null,
+    };
   }
 
   return {
     agentActor,
+    /** Keeps the status an agent chose (across reloads and devices, until they change it). */
+    async setAgentStatus(agentId: string, status: 'online' | 'away' | 'offline'): Promise<void> {
+      await db.updateTable('agents').set({ status }).where('id', '=', agentId).execute();
+    },
     /** Forgets an account's failed logins (an admin set a new password). */
     clearLoginFailures: (email: string) => throttle.clearAccount(email),
     async login(
@@ -44,7 +63,7 @@ export function createAuth({ db, dialect, sessionTtlMs, now = Date.now, loginLim
       const verdict = await throttle.attempt(email, address);
       if (!verdict.allowed) return { error: 'throttled', retryAfterMs: verdict.retryAfterMs };
       const agent = await db.selectFrom('agents').selectAll().where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
-      if (!agent || !(await verifyPassword(password, agent?.password_hash ?? DUMMY_HASH))) {
+      if (!agent || !(await verifyPassword(password, agent?.password_hash ?? DUMMY_HASH)) || !agent.active) {
         await verdict.settle(null);
         return { error: 'invalid' };
       }
@@ -69,7 +88,7 @@ export function createAuth({ db, dialect, sessionTtlMs, now = Date.now, loginLim
       if (!session || session.expires_at < now()) return null;
       return agentActor(session.agent_id);
     },
-    /** Of these session hashes, the ones that still open a session (not ended, not expired, agent not removed). */
+    /** Of these session hashes, the ones that still open a session (not ended, not expired, agent neither removed nor deactivated). */
     async liveSessions(hashes: string[]): Promise<Set<string>> {
       const live = new Set<string>();
       for (let i = 0; i < hashes.length; i += 500) {
@@ -79,6 +98,7 @@ export function createAuth({ db, dialect, sessionTtlMs, now = Date.now, loginLim
           .select('sessions.token_hash')
           .where('sessions.token_hash', 'in', hashes.slice(i, i + 500))
           .where('sessions.expires_at', '>', now())
+          .where('agents.active', '=', 1)
           .execute();
         for (const row of rows) live.add(row.token_hash);
       }

@@ -28,5 +28,12 @@ export interface IntegrationActor {
 
 export type Actor = VisitorActor | AgentActor | IntegrationActor;
 
-/** An agent as a session knows them: with the email and role the console shows. */
-export type SessionAgent = AgentActor & { email: string; role: 'admin' | 'agent' };
+/** An agent as a session knows them: with the email, role and profile the console shows. */
+export type SessionAgent = AgentActor & {
+  email: string;
+  role: 'admin' | 'agent';
+  /** The status they chose, kept across reloads and devices (agents.status). */
+  status: 'online' | 'away' | 'offline';
+  initials: string | null;
+  lang: 'de' | 'en' | null;
+};

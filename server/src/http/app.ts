@@ -48,6 +48,8 @@ export interface AppOptions {
   db: Kysely<Database>;
   presence: Presence;
   disconnectAgent: (agentId: string, keepSessionHash?: string) => void;
+  /** An agent's account changed (profile, an admin's edit): every instance refreshes its sockets of them. */
+  agentChanged?: ((agentId: string) => void) | undefined;
   /** A session ended here (logout): its sockets close now rather than at the next check. */
   sessionEnded?: () => void;
   /** Logs a page origin a site does not allow (once per site and origin an hour). */
@@ -125,7 +127,15 @@ export function createApp(options: AppOptions) {
   if (options.mail) app.route('/api/mail', mailInboundRoutes({ db, ...options.mail }));
   app.route(
     '/api/auth',
-    authRoutes({ db, auth, config, forwarded, disconnectAgent: options.disconnectAgent, sessionEnded: options.sessionEnded }),
+    authRoutes({
+      db,
+      auth,
+      config,
+      forwarded,
+      disconnectAgent: options.disconnectAgent,
+      sessionEnded: options.sessionEnded,
+      agentChanged: options.agentChanged,
+    }),
   );
 
   // The agents' API: every router below opens only with a session, and writes only from our origin.
@@ -148,12 +158,20 @@ export function createApp(options: AppOptions) {
   app.route(
     '/api/agents',
     agentApi(
-      agentRoutes({ db, presence: options.presence, commands: conversations.commands, disconnectAgent: options.disconnectAgent, audit }),
+      agentRoutes({
+        db,
+        presence: options.presence,
+        commands: conversations.commands,
+        disconnectAgent: options.disconnectAgent,
+        sessionEnded: options.sessionEnded,
+        agentChanged: options.agentChanged,
+        audit,
+      }),
     ),
   );
   app.route('/api/metrics', agentApi(serviceMetricsRoutes({ db })));
   const siteApi = new Hono<Env>()
-    .route('/', siteSettingsRoutes({ db, sites, audit }))
+    .route('/', siteSettingsRoutes({ db, sites, audit, mail: Boolean(config.smtpUrl) }))
     // The console's FAQ editor (docs/console.md): entries written back to DATA_DIR/faq/SITE.
     .route(
       '/',

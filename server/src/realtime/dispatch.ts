@@ -38,6 +38,8 @@ export interface DispatchOptions {
   /** Sends the conversation to the visitor by email; false when email is off or no address is known. */
   sendTranscript?:
     ((visitorId: string, siteKey: string, conversationId: string, email: string | undefined) => Promise<boolean>) | undefined;
+  /** An agent's account changed (status, name, ...): every instance refreshes its sockets of them. */
+  agentChanged?: ((agentId: string) => void) | undefined;
 }
 
 export type Dispatcher = ReturnType<typeof createDispatcher>;
@@ -56,6 +58,16 @@ export function createDispatcher(options: DispatchOptions) {
     const subscription = hub.subscribe(topic, listener);
     conn.subs.set(topic, subscription);
     await subscription.ready;
+  }
+
+  /**
+   * Keeps the status the agent chose (agents.status) and tells every instance, whose sockets of this
+   * agent take it over (presence and the console's status menu on other devices).
+   */
+  async function setStatus(conn: Conn, status: 'online' | 'away' | 'offline'): Promise<void> {
+    conn.agent!.status = status;
+    await auth.setAgentStatus(conn.agent!.id, status);
+    options.agentChanged?.(conn.agent!.id);
   }
 
   /** Resolves once every message pipelined on this socket so far has been answered. */
@@ -315,7 +327,9 @@ export function createDispatcher(options: DispatchOptions) {
       case 'agent.hello': {
         if (conn.helloDone) throw new ServusError(ErrorCode.INVALID_STATE, 'Already said hello.');
         conn.helloDone = true;
-        presence.join(agent.id, agent.siteKeys, conn.id, frame.status ?? 'online');
+        // The status the agent chose last time, on whatever device; a hello naming one changes it.
+        if (frame.status && frame.status !== agent.status) await setStatus(conn, frame.status);
+        presence.join(agent.id, agent.siteKeys, conn.id, agent.status);
         await subscribe(conn, topics.agent(agent.id), delivery.listener(conn));
         send(
           conn,
@@ -325,7 +339,16 @@ export function createDispatcher(options: DispatchOptions) {
             protocol: 1,
             serverTime: Date.now(),
             limits: welcomeLimits(),
-            agent: { id: agent.id, name: agent.name, email: agent.email, role: agent.role, siteKeys: agent.siteKeys },
+            agent: {
+              id: agent.id,
+              name: agent.name,
+              email: agent.email,
+              role: agent.role,
+              siteKeys: agent.siteKeys,
+              status: agent.status,
+              initials: agent.initials,
+              lang: agent.lang,
+            },
           }),
         );
         return;
@@ -392,6 +415,7 @@ export function createDispatcher(options: DispatchOptions) {
         return;
       case 'agent.status':
         presence.setStatus(agent.id, conn.id, frame.status);
+        await setStatus(conn, frame.status);
         return;
     }
   }

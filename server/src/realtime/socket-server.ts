@@ -6,7 +6,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData } from 'ws';
-import { CloseCode, ErrorCode, SUBPROTOCOL } from '@servus/shared';
+import { CloseCode, ErrorCode, SUBPROTOCOL, type AgentStatusChangedFrame } from '@servus/shared';
+
+const ACCOUNT_CHANNEL = 'agent-account';
 import { clientAddress } from '../core/forwarded.js';
 import type { OriginRefusals } from '../sites/sites.js';
 import { createSender, newConn, type Conn } from './connection.js';
@@ -76,6 +78,7 @@ export function createSocketServer(options: SocketServerOptions) {
     delivery,
     limits,
     sendTranscript: options.sendTranscript,
+    agentChanged: (agentId) => hub.broadcast(ACCOUNT_CHANNEL, { agentId }),
   });
   const forwarded = { trustProxy: config.trustProxy, publicUrl: options.publicUrl };
   const authenticate = createUpgradeAuth({ sites, auth, forwarded, originRefused: options.originRefused });
@@ -174,7 +177,39 @@ export function createSocketServer(options: SocketServerOptions) {
     });
   }
 
+  /**
+   * An agent's account changed somewhere (their status on another device, a new name, an admin's
+   * edit): this instance's sockets of that agent take over the stored account. A status change
+   * moves their presence and is told to the console (`agent.status`); a gone or deactivated
+   * account closes them.
+   */
+  async function refreshAgent(agentId: string): Promise<void> {
+    const mine = [...conns].filter((c) => c.agent?.id === agentId);
+    if (!mine.length) return;
+    const fresh = await auth.agentActor(agentId);
+    for (const conn of mine) {
+      const agent = conn.agent!;
+      if (!fresh) {
+        sender.closeWith(conn, CloseCode.POLICY, ErrorCode.UNAUTHORIZED, 'Your session has ended.');
+        continue;
+      }
+      const statusChanged = agent.status !== fresh.status;
+      Object.assign(agent, { name: fresh.name, initials: fresh.initials, lang: fresh.lang, status: fresh.status });
+      if (!conn.helloDone) continue;
+      if (statusChanged) {
+        presence.setStatus(agentId, conn.id, fresh.status);
+        sender.send(conn, JSON.stringify({ type: 'agent.status', status: fresh.status } satisfies AgentStatusChangedFrame));
+      }
+    }
+  }
+  const offAccount = hub.onBroadcast(ACCOUNT_CHANNEL, (data) => {
+    const { agentId } = data as { agentId: string };
+    void refreshAgent(agentId).catch((err: unknown) => logger.warn({ err, agentId }, 'refreshing an agent account failed'));
+  });
+
   return {
+    /** Tells every instance that an agent's account changed (refreshAgent above). */
+    agentChanged: (agentId: string) => hub.broadcast(ACCOUNT_CHANNEL, { agentId }),
     handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void handleUpgrade(req, socket, head),
     /** Closes an agent's sockets (a removed agent, a changed password), except those of one session. */
     disconnectAgent(agentId: string, keepSessionHash?: string): void {
@@ -192,6 +227,7 @@ export function createSocketServer(options: SocketServerOptions) {
     async close(): Promise<void> {
       closing = true;
       offResync();
+      offAccount();
       heartbeat.stop();
       sessions.stop();
       for (const conn of conns) conn.ws.close(CloseCode.GOING_AWAY, ErrorCode.SHUTTING_DOWN);

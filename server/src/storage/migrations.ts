@@ -535,6 +535,25 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('webhooks').ifExists().execute();
     },
   },
+  '0012_agent_accounts': {
+    // Agent accounts (issue 17): the status an agent chose (kept across reloads and devices), their
+    // initials and console language, and deactivation by an admin.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('agents')
+        .addColumn('status', 'varchar(16)', (c) => c.notNull().defaultTo('online'))
+        .execute();
+      await db.schema.alterTable('agents').addColumn('initials', 'varchar(8)').execute();
+      await db.schema.alterTable('agents').addColumn('lang', 'varchar(8)').execute();
+      await db.schema
+        .alterTable('agents')
+        .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const column of ['active', 'lang', 'initials', 'status']) await db.schema.alterTable('agents').dropColumn(column).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

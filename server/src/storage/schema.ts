@@ -1,4 +1,5 @@
 // Table types for Kysely. Times are epoch milliseconds; JSON columns are text in both dialects.
+import type { Generated } from 'kysely';
 export interface SitesTable {
   key: string;
   name: string;
@@ -7,7 +8,7 @@ export interface SitesTable {
   created_at: number;
 }
 
-export interface AgentsTable {
+export interface AgentsTable extends AgentAccountColumns {
   id: string;
   email: string;
   name: string;
@@ -379,4 +380,16 @@ export interface WebhookDeliveriesTable {
   last_error: string | null;
   created_at: number;
   delivered_at: number | null;
+}
+
+/** 0012_agent_accounts: what an agent chose and an admin set, beside the columns of AgentsTable. */
+export interface AgentAccountColumns {
+  /** The status the agent chose (online or away), kept across reloads and devices. */
+  status: Generated<string>;
+  /** Shown instead of the name's initials (1 to 3 characters), or null. */
+  initials: string | null;
+  /** The console's language the agent chose ('de' or 'en'), or null (the browser's). */
+  lang: string | null;
+  /** 0: deactivated by an admin (no login, no sessions, no chats). */
+  active: Generated<number>;
 }

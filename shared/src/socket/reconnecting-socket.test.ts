@@ -84,7 +84,16 @@ const welcome: ServerFrame = {
   protocol: 1,
   serverTime: 0,
   limits: { maxMessageChars: 4000, maxFrameBytes: 65536, visitorMessagesPerWindow: 20, rateWindowMs: 10_000 },
-  agent: { id: 'a1', name: 'Ann', email: 'ann@example.com', role: 'agent', siteKeys: ['demo'] },
+  agent: {
+    id: 'a1',
+    name: 'Ann',
+    email: 'ann@example.com',
+    role: 'agent',
+    siteKeys: ['demo'],
+    status: 'online',
+    initials: null,
+    lang: null,
+  },
 };
 const ack = (cid: string): ServerFrame => ({ type: 'ack', cid, conversationId: 'c1', id: 'm1', seq: 1 });
 

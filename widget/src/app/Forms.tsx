@@ -107,13 +107,16 @@ export function PreChatForm({ view, session }: FormProps) {
 
 export function OfflineForm({ view, session }: FormProps) {
   const s = { ...session.t(), ...FORM_STRINGS[view.lang] };
+  // The server says whether it can answer by email (a mail server configured); otherwise the answer
+  // waits in this chat, and the form says so.
+  const byEmail = view.config?.offlineReply === 'email';
   const [email, setEmail] = useState('');
   const [message, setMessage] = useState('');
   const [error, setError] = useState('');
   if (view.offlineSent)
     return (
       <p class="card thanks" role="status">
-        {s.offlineThanks}
+        {byEmail ? s.offlineThanks : s.offlineThanksChat}
       </p>
     );
   const submit = (e: Event) => {
@@ -127,7 +130,7 @@ export function OfflineForm({ view, session }: FormProps) {
   return (
     <form class="card" onSubmit={submit} noValidate aria-labelledby="sv-off">
       <h3 id="sv-off">{s.offlineTitle}</h3>
-      <p>{s.offlineLead}</p>
+      <p>{byEmail ? s.offlineLead : s.offlineLeadChat}</p>
       <label>
         {s.email}
         <input type="email" autoComplete="email" maxLength={254} required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />

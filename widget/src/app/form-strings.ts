@@ -16,6 +16,8 @@ const en = {
   message: 'Message',
   submit: 'Send',
   offlineThanks: 'Thank you! We will get back to you by email.',
+  offlineLeadChat: 'Nobody can take the chat right now. Leave your message: we answer here, in this chat, as soon as we are back.',
+  offlineThanksChat: 'Thank you! Our answer will be here in this chat when you come back to this site.',
   rateTitle: 'How did we do?',
   csat: 'How satisfied are you with this conversation?',
   csatLabels: ['Very dissatisfied', 'Dissatisfied', 'Neutral', 'Satisfied', 'Very satisfied'],
@@ -55,6 +57,9 @@ const de: typeof en = {
   message: 'Nachricht',
   submit: 'Absenden',
   offlineThanks: 'Danke! Wir melden uns per E-Mail.',
+  offlineLeadChat:
+    'Gerade kann niemand den Chat übernehmen. Hinterlassen Sie Ihre Nachricht: Wir antworten hier im Chat, sobald wir zurück sind.',
+  offlineThanksChat: 'Danke! Unsere Antwort steht hier im Chat, wenn Sie wieder auf diese Seite kommen.',
   rateTitle: 'Wie war es?',
   csat: 'Wie zufrieden sind Sie mit diesem Gespräch?',
   csatLabels: ['Sehr unzufrieden', 'Unzufrieden', 'Neutral', 'Zufrieden', 'Sehr zufrieden'],

@@ -67,6 +67,8 @@ export class ServusConsole extends LitElement {
 
   private _signedIn(me: AgentProfile): void {
     this._me = me;
+    // The language the agent chose in their profile, on any device.
+    if (me.lang && me.lang !== this._lang) this._setLang(me.lang);
     this._ctx?.dispose();
     this._ctx = createConsoleContext({
       me,
@@ -96,6 +98,12 @@ export class ServusConsole extends LitElement {
   private _onPopState = () => {
     this._route = parseRoute(location.pathname);
   };
+
+  /** The agent saved their profile: the new name in the navigation, their language if they chose one. */
+  private _meChanged(me: AgentProfile): void {
+    if (me.lang && me.lang !== this._lang) this._setLang(me.lang);
+    else this.requestUpdate();
+  }
 
   private _setLang(lang: Lang): void {
     this._lang = lang;
@@ -251,7 +259,11 @@ export class ServusConsole extends LitElement {
                 ? html`<div class="page"><servus-dashboard .client=${ctx.qc}></servus-dashboard></div>`
                 : r.section === 'integrations'
                   ? html`<servus-integrations .ctx=${ctx}></servus-integrations>`
-                  : html`<servus-settings .ctx=${ctx} .tick=${this._tick}></servus-settings>`
+                  : html`<servus-settings
+                      .ctx=${ctx}
+                      .tick=${this._tick}
+                      @me-changed=${(e: CustomEvent<AgentProfile>) => this._meChanged(e.detail)}
+                    ></servus-settings>`
         }
       </div>
       ${this._help ? html`<servus-shortcuts .t=${t} @close=${() => (this._help = false)}></servus-shortcuts>` : nothing}

@@ -8,7 +8,7 @@ import { newCid, type CannedListResponse, type CannedResponse, type Conversation
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { api, errorText } from '../api.js';
-import { expandVariables } from '../format.js';
+import { expandVariables, unresolvedVariable } from '../format.js';
 import { base } from '../styles.js';
 import { slashTokenBefore } from './composer-token.js';
 import { fill, upload, type Upload } from '../attachments.js';
@@ -187,6 +187,12 @@ export class ServusComposer extends LitElement {
     if (!input || !conv || this._sending) return;
     const text = input.value.trim();
     if (!text) return;
+    // A canned response's variable without a value (an anonymous visitor's name) never reaches the visitor.
+    const left = this._note ? null : unresolvedVariable(text);
+    if (left) {
+      this._error = this.ctx.t('unresolvedVariable').replace('{v}', left);
+      return;
+    }
     this._sending = true;
     this._error = '';
     const note = this._note;
@@ -304,6 +310,11 @@ export class ServusComposer extends LitElement {
           ${t('note')}
         </button>
       </div>
+      ${
+        this._token && this._canned.data && !this._canned.data.canned.length
+          ? html`<p class="canned-hint muted small" role="status">${t('noCannedYet')}</p>`
+          : nothing
+      }
       ${
         list.length
           ? html`<ul class="canned" role="listbox">

@@ -1,7 +1,8 @@
-// Settings: agents (admins add and remove them), canned responses, the website (snippet and widget
-// settings, in site-settings.ts), the agent's own password, and this browser's preferences.
+// Settings: agents (admins add, edit and remove them), canned responses, the website (snippet and
+// widget settings, in site-settings.ts), the agent's own profile and password, and this browser's
+// preferences.
 import { LitElement, css, html, nothing } from 'lit';
-import type { AgentListResponse, CannedListResponse } from '@servus/shared';
+import type { AgentListResponse, AgentRow, AgentSessionResponse, CannedListResponse } from '@servus/shared';
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { api } from '../api.js';
@@ -12,11 +13,19 @@ import './site-settings.js';
 import './privacy-settings.js';
 
 export class ServusSettings extends LitElement {
-  static override properties = { ctx: { attribute: false }, tick: { type: Number }, _msg: { state: true }, _err: { state: true } };
+  static override properties = {
+    ctx: { attribute: false },
+    tick: { type: Number },
+    _msg: { state: true },
+    _err: { state: true },
+    _editing: { state: true },
+  };
   declare ctx: ConsoleContext;
   declare tick: number;
   declare _msg: Record<string, string>;
   declare _err: Record<string, string>;
+  /** The agent whose row is open for editing (admins). */
+  declare _editing: string | null;
 
   private _agents = new QueryController<AgentListResponse>(
     this,
@@ -37,6 +46,67 @@ export class ServusSettings extends LitElement {
     super();
     this._msg = {};
     this._err = {};
+    this._editing = null;
+  }
+
+  /** An admin's edit of one agent (PATCH /api/agents/:id). */
+  private _editForm(a: AgentRow) {
+    const { t, me } = this.ctx;
+    return html`<tr class="editing" data-edit=${a.email}>
+      <td colspan="6">
+        <form
+          class="edit-agent"
+          @submit=${(e: SubmitEvent) => {
+            e.preventDefault();
+            const f = e.target as HTMLFormElement;
+            const data = new FormData(f);
+            void this._run(
+              'agents',
+              null,
+              async () => {
+                await api(`/api/agents/${encodeURIComponent(a.id)}`, {
+                  method: 'PATCH',
+                  body: {
+                    name: String(data.get('name') ?? ''),
+                    role: String(data.get('role') ?? a.role),
+                    capacity: Number(data.get('capacity')) || a.capacity,
+                    siteKeys: data.getAll('site').map(String),
+                    active: data.get('active') === 'on',
+                  },
+                });
+                this._editing = null;
+              },
+              [['agents']],
+            );
+          }}
+        >
+          <label>${t('name')} <input name="name" required maxlength="200" .value=${a.name} /></label>
+          <label
+            >${t('role')}
+            <select name="role" .value=${a.role} ?disabled=${a.id === me.id}>
+              <option value="agent">agent</option>
+              <option value="admin">admin</option>
+            </select></label
+          >
+          <label>${t('capacity')} <input name="capacity" type="number" min="1" max="50" class="num" .value=${String(a.capacity)} /></label>
+          <fieldset>
+            <legend>${t('sites')}</legend>
+            ${me.siteKeys.map(
+              (k) =>
+                html`<label class="check"><input type="checkbox" name="site" value=${k} .checked=${a.siteKeys.includes(k)} /> ${k}</label>`,
+            )}
+          </fieldset>
+          <label class="check"
+            ><input type="checkbox" name="active" .checked=${a.active} ?disabled=${a.id === me.id} /> ${t('activeAccount')}</label
+          >
+          <p class="muted small">${t('editEndsSessions')}</p>
+          <div class="row">
+            <button class="primary" type="submit">${t('save')}</button>
+            <button class="ghost" type="button" @click=${() => (this._editing = null)}>${t('cancel')}</button>
+          </div>
+        </form>
+      </td>
+    </tr>`;
   }
 
   private async _run(section: string, form: HTMLFormElement | null, fn: () => Promise<unknown>, keys: unknown[][]): Promise<void> {
@@ -80,29 +150,41 @@ export class ServusSettings extends LitElement {
           <tbody>
             ${(this._agents.data?.agents ?? []).map(
               (a) =>
-                html`<tr data-agent=${a.email}>
-                  <td>${a.name}</td>
-                  <td class="muted">${a.email}</td>
-                  <td>${a.role}</td>
-                  <td><span class="dot ${a.status}"></span>${t(a.status as Key)}</td>
-                  <td>${a.openChats} / ${a.capacity}</td>
-                  <td>
-                    ${
-                      admin && a.id !== me.id
-                        ? html`<button
-                            class="ghost small"
-                            @click=${() =>
-                              confirm(t('confirmRemove')) &&
-                              this._run('agents', null, () => api(`/api/agents/${encodeURIComponent(a.id)}`, { method: 'DELETE' }), [
-                                ['agents'],
-                              ])}
-                          >
-                            ${t('remove')}
-                          </button>`
-                        : nothing
-                    }
-                  </td>
-                </tr>`,
+                html`<tr data-agent=${a.email} class=${a.active ? '' : 'inactive'}>
+                    <td>${a.name}${a.active ? nothing : html` <span class="muted small">(${t('deactivated')})</span>`}</td>
+                    <td class="muted">${a.email}</td>
+                    <td>${a.role}</td>
+                    <td><span class="dot ${a.status}"></span>${t(a.status as Key)}</td>
+                    <td>${a.openChats} / ${a.capacity}</td>
+                    <td>
+                      ${
+                        admin
+                          ? html`<button
+                              class="ghost small"
+                              data-action="edit"
+                              @click=${() => (this._editing = this._editing === a.id ? null : a.id)}
+                            >
+                              ${t('edit')}
+                            </button>`
+                          : nothing
+                      }
+                      ${
+                        admin && a.id !== me.id
+                          ? html`<button
+                              class="ghost small"
+                              @click=${() =>
+                                confirm(t('confirmRemove')) &&
+                                this._run('agents', null, () => api(`/api/agents/${encodeURIComponent(a.id)}`, { method: 'DELETE' }), [
+                                  ['agents'],
+                                ])}
+                            >
+                              ${t('remove')}
+                            </button>`
+                          : nothing
+                      }
+                    </td>
+                  </tr>
+                  ${admin && this._editing === a.id ? this._editForm(a) : nothing}`,
             )}
           </tbody>
         </table>
@@ -189,6 +271,54 @@ export class ServusSettings extends LitElement {
       <servus-site-settings .ctx=${this.ctx} lang=${this.ctx.lang}></servus-site-settings>
 
       <servus-privacy-settings .ctx=${this.ctx} lang=${this.ctx.lang}></servus-privacy-settings>
+
+      <section>
+        <h2>${t('profile')}</h2>
+        <form
+          class="inline profile"
+          @submit=${(e: SubmitEvent) => {
+            e.preventDefault();
+            const f = e.target as HTMLFormElement;
+            const initials = this._field(f, 'initials').trim();
+            const lang = this._field(f, 'lang');
+            void this._run(
+              'profile',
+              null,
+              async () => {
+                const res = await api<AgentSessionResponse>('/api/auth/me', {
+                  method: 'PATCH',
+                  body: { name: this._field(f, 'name'), initials: initials || null, lang: lang === 'de' || lang === 'en' ? lang : null },
+                });
+                Object.assign(me, res.agent);
+                this.dispatchEvent(new CustomEvent('me-changed', { detail: res.agent, bubbles: true, composed: true }));
+              },
+              [['agents']],
+            );
+          }}
+        >
+          <label>${t('name')} <input name="name" required maxlength="200" .value=${me.name} /></label>
+          <label
+            >${t('initials')}
+            <input
+              name="initials"
+              maxlength="3"
+              pattern="[\\p{L}][\\p{L}\\p{N}]{0,2}"
+              title=${t('initialsHint')}
+              .value=${me.initials ?? ''}
+              class="num"
+          /></label>
+          <label
+            >${t('language')}
+            <select name="lang" .value=${me.lang ?? ''}>
+              <option value="">${t('langBrowser')}</option>
+              <option value="de">Deutsch</option>
+              <option value="en">English</option>
+            </select></label
+          >
+          <button class="primary" type="submit">${t('save')}</button>
+        </form>
+        ${status('profile')}
+      </section>
 
       <section>
         <h2>${t('changePassword')}</h2>

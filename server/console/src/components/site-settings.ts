@@ -389,6 +389,8 @@ export class ServusSiteSettings extends LitElement {
         <dd>${s.ratings ? `NPS ${yesNo(s.ratings.nps)} · CES ${yesNo(s.ratings.ces)}` : unset}</dd>
         <dt>${t('notifyEmails')}</dt>
         <dd>${s.notifyEmails?.length ? s.notifyEmails.join(', ') : unset}</dd>
+        <dt>${t('offlineMessages')}</dt>
+        <dd data-offline-reply=${site.offlineReply ?? 'chat'}>${t(site.offlineReply === 'email' ? 'offlineByEmail' : 'offlineInChat')}</dd>
         <dt>${t('launcherOffset')}</dt>
         <dd>
           ${

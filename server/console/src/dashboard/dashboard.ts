@@ -283,7 +283,7 @@ export class ServusDashboard extends LitElement {
         label: t('nps'),
         value: s.nps.score,
         display: formatNps(s.nps.score, lang),
-        sub: `${formatNumber(s.nps.count, lang)} ${t('ratings')}`,
+        sub: `${formatNumber(s.nps.count, lang)} ${t(s.nps.count === 1 ? 'rating' : 'ratings')}`,
       },
       { id: 'ces', label: t('ces'), value: s.ces.average, display: formatNumber(s.ces.average, lang, 1), sub: t('cesHint') },
     ];

@@ -24,7 +24,7 @@ const welcome: AgentWelcomeFrame = {
   protocol: 1,
   serverTime: 0,
   limits: { maxMessageChars: 4000, maxFrameBytes: 65_536, visitorMessagesPerWindow: 20, rateWindowMs: 10_000 },
-  agent: { id: 'a1', name: 'Ann', email: 'a@x', role: 'agent', siteKeys: ['demo'] },
+  agent: { id: 'a1', name: 'Ann', email: 'a@x', role: 'agent', siteKeys: ['demo'], status: 'online', initials: null, lang: null },
 };
 
 /** The store on a live socket whose server the test plays (commands are settled by the socket). */
@@ -98,7 +98,8 @@ describe('live store', () => {
     sent.length = 0;
     store.resync((f) => sent.push(f));
     expect(sent).toContainEqual({ type: 'conversation.subscribe', conversationId: 'c1', lastSeq: 4 });
-    expect(sent[0]).toMatchObject({ type: 'agent.hello', status: 'online' });
+    // No status in the hello: the server resumes the one the agent chose (across reloads and devices).
+    expect(sent[0]).toEqual({ type: 'agent.hello' });
   });
 
   it('answers commands with the ack or error of their cid', async () => {

@@ -142,8 +142,14 @@ export function createLiveStore({
     switch (frame.type) {
       case 'welcome': {
         me = frame.agent ?? null;
+        // The status the agent chose last, on whatever device (the server keeps it).
+        if (me?.status) status = me.status;
         break;
       }
+      case 'agent.status':
+        // Changed on another tab or device.
+        status = frame.status;
+        break;
       case 'queue.snapshot': {
         const list = frame.conversations;
         const ids = new Set(list.map((c) => c.id));
@@ -228,7 +234,8 @@ export function createLiveStore({
     },
     /** Everything to send after a (re)connect: hello, queue, and every followed conversation from where we are. */
     resync(sendNow: (frame: AgentFrame) => void): void {
-      sendNow({ type: 'agent.hello', status });
+      // No status: the server resumes the one the agent chose (kept across reloads and devices).
+      sendNow({ type: 'agent.hello' });
       sendNow({ type: 'queue.subscribe' });
       for (const id of followed)
         sendNow({ type: 'conversation.subscribe', conversationId: id, lastSeq: transcripts.get(id)?.lastSeq ?? 0 });

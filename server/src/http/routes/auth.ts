@@ -14,6 +14,7 @@ import { isHttps, type ForwardedOptions } from '../../core/forwarded.js';
 import { hashPassword, hashToken, verifyPassword } from '../../core/ids.js';
 import { clientIp, parseJson, requireAgent, sameOrigin, type Env } from '../toolkit.js';
 import { passwordSchema } from './agents.js';
+import { storableString } from '@servus/shared/schemas';
 
 export interface AuthRoutesOptions {
   db: Kysely<Database>;
@@ -24,9 +25,11 @@ export interface AuthRoutesOptions {
   disconnectAgent: (agentId: string, keepSessionHash?: string) => void;
   /** A session ended here (logout): its sockets close now rather than at the next check. */
   sessionEnded?: (() => void) | undefined;
+  /** An agent's account changed: every instance refreshes its sockets of them. */
+  agentChanged?: ((agentId: string) => void) | undefined;
 }
 
-export function authRoutes({ db, auth, config, forwarded, disconnectAgent, sessionEnded }: AuthRoutesOptions) {
+export function authRoutes({ db, auth, config, forwarded, disconnectAgent, sessionEnded, agentChanged }: AuthRoutesOptions) {
   const app = new Hono<Env>();
   app.use('*', sameOrigin(forwarded));
 
@@ -59,6 +62,34 @@ export function authRoutes({ db, auth, config, forwarded, disconnectAgent, sessi
   });
 
   app.get('/me', requireAgent(auth), (c) => c.json({ agent: c.get('agent') } satisfies AgentSessionResponse));
+
+  // Own profile: the name visitors read, initials instead of the name's, the console's language.
+  app.patch('/me', requireAgent(auth), async (c) => {
+    const agent = c.get('agent');
+    const body = await parseJson(
+      c,
+      z
+        .object({
+          name: storableString().trim().min(1).max(200).optional(),
+          initials: z
+            .string()
+            .trim()
+            .regex(/^\p{L}[\p{L}\p{N}]{0,2}$/u, '1 to 3 letters or digits, starting with a letter')
+            .nullable()
+            .optional(),
+          lang: z.enum(['de', 'en']).nullable().optional(),
+        })
+        .strict(),
+    );
+    const set = {
+      ...(body.name !== undefined ? { name: body.name } : {}),
+      ...(body.initials !== undefined ? { initials: body.initials ? body.initials.toUpperCase() : null } : {}),
+      ...(body.lang !== undefined ? { lang: body.lang } : {}),
+    };
+    if (Object.keys(set).length) await db.updateTable('agents').set(set).where('id', '=', agent.id).execute();
+    agentChanged?.(agent.id);
+    return c.json({ agent: (await auth.agentActor(agent.id))! } satisfies AgentSessionResponse);
+  });
 
   // Own password: ends every other session and socket of this agent.
   app.post('/password', requireAgent(auth), async (c) => {

@@ -75,11 +75,11 @@ describe.each(['sqlite', 'postgres'] as const)('site settings API on %s', (diale
     const { proactive, ...rest } = row.settings;
     expect(proactive).toEqual([DEMO_PROACTIVE_RULE]);
     const asAdmin = await settingsOf('demo');
-    expect(asAdmin).toEqual({ key: 'demo', name: 'Servus Shop', settings: rest, secret: row.secret });
+    expect(asAdmin).toEqual({ key: 'demo', name: 'Servus Shop', settings: rest, secret: row.secret, offlineReply: 'chat' });
     expect(asAdmin.settings).not.toHaveProperty('proactive');
     expect(asAdmin.settings).toMatchObject({ color: '#0f766e', defaultLang: 'de', serviceLevel: { firstResponseSeconds: 60 } });
     const asAgent = await settingsOf('demo', agent);
-    expect(asAgent).toEqual({ key: 'demo', name: 'Servus Shop', settings: rest });
+    expect(asAgent).toEqual({ key: 'demo', name: 'Servus Shop', settings: rest, offlineReply: 'chat' });
     expect(asAgent).not.toHaveProperty('secret');
     // Without a session: nothing.
     expect((await fetch(`${server.url}/api/sites`)).status).toBe(401);
@@ -128,7 +128,7 @@ describe.each(['sqlite', 'postgres'] as const)('site settings API on %s', (diale
     expect(after.name).toBe('Servus Laden');
     expect(after.secret).toBe(before.secret);
     const { proactive: _p, ...shown } = after.settings;
-    expect(view).toEqual({ key: 'demo', name: 'Servus Laden', settings: shown, secret: before.secret });
+    expect(view).toEqual({ key: 'demo', name: 'Servus Laden', settings: shown, secret: before.secret, offlineReply: 'chat' });
     expect(await settingsOf('demo')).toEqual(view);
 
     const widget = await widgetConfig('demo');
@@ -168,10 +168,12 @@ describe.each(['sqlite', 'postgres'] as const)('site settings API on %s', (diale
       status: 400,
       path: 'settings.allowedOrigins.0',
     });
-    expect(await rejected({ settings: { allowedOrigins: ['https://ok.example', 'https://shop.example/'] } })).toMatchObject({
+    expect(await rejected({ settings: { allowedOrigins: ['https://ok.example', 'https://shop.example/a?b'] } })).toMatchObject({
       path: 'settings.allowedOrigins.1',
     });
-    expect(await rejected({ settings: { allowedOrigins: ['https://Shop.example'] } })).toMatchObject({ path: 'settings.allowedOrigins.0' });
+    expect(await rejected({ settings: { allowedOrigins: ['https://user@shop.example'] } })).toMatchObject({
+      path: 'settings.allowedOrigins.0',
+    });
     expect(await rejected({ settings: { allowedOrigins: ['ftp://shop.example'] } })).toMatchObject({ path: 'settings.allowedOrigins.0' });
     expect(await rejected({ settings: { allowedOrigins: Array.from({ length: 51 }, (_, i) => `https://s${i}.example`) } })).toMatchObject({
       path: 'settings.allowedOrigins',
@@ -218,6 +220,15 @@ describe.each(['sqlite', 'postgres'] as const)('site settings API on %s', (diale
     expect(await rejected(null, { raw: '{"settings":' })).toMatchObject({ status: 400, code: 'BAD_JSON' });
     // 70 KB: more than these routes take (the server-wide limit is 1 MB in this test).
     expect(await rejected({ settings: { botName: 'x'.repeat(70 * 1024) } })).toMatchObject({ status: 413, code: 'TOO_LARGE' });
+  });
+
+  it('normalises an allowed origin pasted with a trailing slash or capitals, and the page of that origin gets the config', async () => {
+    const res = await patch('demo', { settings: { allowedOrigins: ['https://Shop.example/', ' http://localhost:8080/ '] } });
+    expect(res.status).toBe(200);
+    expect((await stored('demo')).settings.allowedOrigins).toEqual(['https://shop.example', 'http://localhost:8080']);
+    const config = await fetch(`${server.url}/api/widget/config?site=demo`, { headers: { origin: 'https://shop.example' } });
+    expect(config.status).toBe(200);
+    expect((await patch('demo', { settings: { allowedOrigins: null } })).status).toBe(200);
   });
 
   it('stores the launcher’s offsets per device and serves them in the widget config; refuses offsets out of range', async () => {
@@ -289,7 +300,13 @@ describe.each(['sqlite', 'postgres'] as const)('site settings API on %s', (diale
     const res = await api('/api/sites', { method: 'POST', body: { key: 'alpine-shop', name: ' Alpen Shop ' } });
     expect(res.status).toBe(201);
     const { site } = (await res.json()) as { site: SiteView };
-    expect(site).toEqual({ key: 'alpine-shop', name: 'Alpen Shop', settings: {}, secret: expect.any(String) as string });
+    expect(site).toEqual({
+      key: 'alpine-shop',
+      name: 'Alpen Shop',
+      settings: {},
+      secret: expect.any(String) as string,
+      offlineReply: 'chat',
+    });
     expect(site.secret!.length).toBeGreaterThanOrEqual(40);
     const row = await stored('alpine-shop');
     expect(row).toMatchObject({ name: 'Alpen Shop', secret: site.secret, settings: {} });

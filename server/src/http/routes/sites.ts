@@ -29,6 +29,8 @@ export interface SiteSettingsApiOptions {
   maxBodyBytes?: number;
   /** Settings changes and new sites go to the audit log. */
   audit?: AuditHook | undefined;
+  /** The server can send mail (SMTP_URL): offline messages are emailed to the team. */
+  mail?: boolean;
 }
 
 export const siteKeySchema = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'lower-case letters, digits and -, 2 to 63 characters');
@@ -39,18 +41,28 @@ const perLang = (max: number) =>
 
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(SITE_LIMITS.url);
 
-/** Exactly an origin as browsers send it (`https://host[:port]`, no path, no trailing slash). */
+/**
+ * An origin (`https://host[:port]`), stored as browsers send it: a trailing slash and upper-case
+ * letters in the host, as people paste them, are normalised away; a path, query or credentials are
+ * refused.
+ */
 const originSchema = z
   .string()
+  .trim()
   .max(300)
-  .refine((value) => {
+  .transform((value, ctx) => {
+    let url: URL | null = null;
     try {
-      const url = new URL(value);
-      return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+      url = new URL(value);
     } catch {
-      return false;
+      // refused below
     }
-  }, 'must be an origin such as https://shop.example (scheme, host, optional port; no path or trailing slash)');
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !/^https?:\/\/[^/?#@]+\/?$/i.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be an origin such as https://shop.example (scheme, host, optional port; no path)' });
+      return z.NEVER;
+    }
+    return url.origin;
+  });
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
@@ -152,7 +164,7 @@ function shownSettings(settings: SiteSettings | Record<string, unknown>): ShownS
 }
 
 /** Mounted at /api/sites: the list, new sites, one site's settings. */
-export function siteSettingsRoutes({ db, sites, maxBodyBytes = 64 * 1024, audit }: SiteSettingsApiOptions) {
+export function siteSettingsRoutes({ db, sites, maxBodyBytes = 64 * 1024, audit, mail = false }: SiteSettingsApiOptions) {
   const app = new Hono<Env>();
   const limit = bodyLimit({
     maxSize: maxBodyBytes,
@@ -173,6 +185,7 @@ export function siteSettingsRoutes({ db, sites, maxBodyBytes = 64 * 1024, audit 
       name: site.name,
       settings: shownSettings(site.settings),
       ...(c.get('agent').role === 'admin' ? { secret: site.secret } : {}),
+      offlineReply: mail ? 'email' : 'chat',
     },
   });
 

@@ -22,7 +22,7 @@ export interface WidgetRoutesOptions {
   sites: SiteDirectory;
   auth: Auth;
   conversations: Conversations;
-  config: Pick<Config, 'replayBatch'>;
+  config: Pick<Config, 'replayBatch' | 'smtpUrl'>;
   originRefused?: OriginRefusals | undefined;
 }
 
@@ -46,8 +46,10 @@ export function widgetRoutes({ sites, auth, conversations, config, originRefused
         `The origin ${origin} may not use the site ${site.key}: add it under Settings → Website → Allowed origins.`,
       );
     }
+    // The offline form promises an answer by email only when this server can send one.
+    const offlineReply = config.smtpUrl ? ('email' as const) : ('chat' as const);
     return c.json({
-      site: { ...publicSiteConfig(site), attachments: widgetAttachmentConfig(site.settings.attachments) },
+      site: { ...publicSiteConfig(site), attachments: widgetAttachmentConfig(site.settings.attachments), offlineReply },
     } satisfies WidgetConfigResponse);
   });
 
