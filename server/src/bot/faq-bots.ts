@@ -97,10 +97,11 @@ export async function createFaqBots({ faqDir, logger, config, llm, reloadDebounc
     diagnostics.set(site, pending);
     setImmediate(() => {
       if (closed || diagnostics.get(site) !== pending) return;
-      // Flagged on load: the pairs of entries the bot confuses, for the FAQ's author (the editor lists them too).
+      // Flagged on load: the pairs of entries the bot confuses, for the FAQ's author (the editor lists
+      // them too). Advice, not a fault: info, so that a start with LOG_LEVEL=warn stays quiet.
       const found = diagnose(site);
       if (found?.nearDuplicates.length) {
-        logger.warn(
+        logger.info(
           {
             site,
             pairs: found.nearDuplicates.slice(0, 10).map((p) => `${p.a} ~ ${p.b} (${p.confusions})`),
