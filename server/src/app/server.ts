@@ -71,6 +71,8 @@ export interface Servus {
   readonly database: OpenDatabase;
   /** Files in conversations: the privacy export and erasure use listForConversation and deleteForConversation. */
   readonly attachments: Attachments;
+  /** A site's row was changed outside the API (tests, operators' SQL): every instance forgets its cached copy. */
+  invalidateSite(key: string): void;
   stop(): Promise<void>;
 }
 
@@ -375,6 +377,7 @@ export async function startServus({
     seeded,
     database,
     attachments,
+    invalidateSite: (key) => sites.invalidate(key),
     stop() {
       stopped ??= (async () => {
         // No new connections; sockets get 1001; every queued write is committed before the database closes.
