@@ -40,7 +40,8 @@ const initials = (name: string) =>
 export function Avatar({ author, view }: { author: Author; view: View }) {
   const c = view.config;
   const name = authorName(author, view);
-  const img = safeImage(author.type === 'bot' ? c?.botAvatarUrl : author.type === 'agent' ? c?.agentAvatarUrl : null);
+  // botAvatarUrl or agentAvatarUrl (a visitor has none)
+  const img = safeImage(c?.[(author.type + 'AvatarUrl') as 'botAvatarUrl']);
   return (
     <span class={'avatar ' + author.type} aria-hidden="true">
       {img ? <img src={img} alt="" /> : initials(name)}
@@ -81,7 +82,7 @@ export function groupMessages(messages: Msg[], lang: 'de' | 'en', s: Strings, no
     ) {
       g.items.push(m);
     } else {
-      groups.push({ author: m.author, items: [m], ...(day !== lastDay ? { day } : {}) });
+      groups.push({ author: m.author, items: [m], day: day !== lastDay ? day : undefined });
     }
     lastDay = day;
   }
