@@ -74,6 +74,10 @@ function boot(s: HTMLScriptElement) {
       root.appendChild(style);
     }
   };
+  // The launcher, the shadow root's first child (before any style element). The close icon and the
+  // unread badge come with the app (main.tsx, session.ts), which alone uses them.
+  root.innerHTML = `<button class="launcher" type="button" aria-expanded="false" aria-label="${options.lang === 'en' ? 'Open chat' : 'Chat öffnen'}"><svg viewBox="0 0 24 24" aria-hidden="true" class="i-chat"><path d="M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.2 3.6c-.5.4-1.3 0-1.3-.6V16A2.5 2.5 0 0 1 4 13.5z"/></svg></button>`;
+  const launcher = root.firstChild as HTMLButtonElement;
   addStyles(launcherCss);
   // CSSOM custom properties, not a style attribute: allowed under a strict style-src.
   const theme = (color: string | undefined) => {
@@ -91,16 +95,6 @@ function boot(s: HTMLScriptElement) {
     }
   };
   place();
-
-  const launcher = document.createElement('button');
-  launcher.className = 'launcher';
-  launcher.type = 'button';
-  launcher.setAttribute('aria-label', options.lang === 'en' ? 'Open chat' : 'Chat öffnen');
-  launcher.setAttribute('aria-expanded', 'false');
-  // The close icon and the unread badge come with the app (main.tsx, session.ts), which alone uses them.
-  launcher.innerHTML =
-    '<svg viewBox="0 0 24 24" aria-hidden="true" class="i-chat"><path d="M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.2 3.6c-.5.4-1.3 0-1.3-.6V16A2.5 2.5 0 0 1 4 13.5z"/></svg>';
-  root.appendChild(launcher);
 
   const emit = (event: ServusEvent, data: unknown) => {
     for (const h of handlers[event] ?? []) {
