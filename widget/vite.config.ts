@@ -12,7 +12,7 @@ const cssTarget = ['chrome111', 'edge111', 'firefox128', 'safari16.4'];
 // Classic h() calls: shorter than the automatic runtime's jsx(type, { children: [...] }) in the bundle.
 /** Modules that stay out of the app chunk: loaded only when a visitor needs them (attachments: on sites that take files; shared/'s URL pattern: proactive only). */
 const lazyModule =
-  /[\\/](src[\\/]app[\\/](Forms|forms|form-strings|proactive|greeting|host-api|Attach|attach)\.|src[\\/]strings-(de|en)\.|preact[\\/]hooks[\\/]|shared[\\/]dist[\\/]url-pattern\.)/;
+  /[\\/](src[\\/]app[\\/](Forms|forms|form-strings|link|proactive|greeting|host-api|Attach|attach)\.|src[\\/]strings-(de|en)\.|preact[\\/]hooks[\\/]|shared[\\/]dist[\\/]url-pattern\.)/;
 const jsx = { runtime: 'classic' as const, pragma: 'h', pragmaFrag: 'Fragment' };
 
 /** After the app chunk is written, build the loader pointing at it. */

@@ -23,8 +23,7 @@ const TAG = 'servus-chat';
 const w = window as Win;
 const script = (document.currentScript ?? document.querySelector('script[data-site][src*="widget.js"]')) as HTMLScriptElement | null;
 
-const langOf = (v: string | null | undefined): Lang | undefined =>
-  v ? (/^de/i.test(v) ? 'de' : /^en/i.test(v) ? 'en' : undefined) : undefined;
+const langOf = (v: string | null | undefined) => /^(de|en)/i.exec(v ?? '')?.[1]!.toLowerCase() as Lang | undefined;
 /** An offset in CSS px, 0 to 400 (SITE_LIMITS.launcherOffset); anything else is ignored. */
 const px = (v: unknown) => (/^\d{1,3}$/.test(String(v)) && Number(v) <= 400 ? v + 'px' : undefined);
 const OFFSETS: OffsetName[] = ['x', 'y', 'mobileX', 'mobileY'];
@@ -39,7 +38,7 @@ function boot(s: HTMLScriptElement) {
     base: src.href.slice(0, src.href.lastIndexOf('/') + 1),
     lang: langOf(d.lang) ?? langOf(document.documentElement.lang) ?? langOf(navigator.language),
     color: d.color,
-    position: d.position === 'left' ? 'left' : d.position === 'right' ? 'right' : undefined,
+    position: /^(left|right)$/.test(d.position!) ? (d.position as 'left' | 'right') : undefined,
     title: d.title,
     greeting: d.greeting,
     open: d.open === 'true' || d.open === '',
@@ -75,6 +74,10 @@ function boot(s: HTMLScriptElement) {
       root.appendChild(style);
     }
   };
+  // The launcher, the shadow root's first child (before any style element). The close icon and the
+  // unread badge come with the app (main.tsx, session.ts), which alone uses them.
+  root.innerHTML = `<button class="launcher" type="button" aria-expanded="false" aria-label="${options.lang === 'en' ? 'Open chat' : 'Chat öffnen'}"><svg viewBox="0 0 24 24" aria-hidden="true" class="i-chat"><path d="M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.2 3.6c-.5.4-1.3 0-1.3-.6V16A2.5 2.5 0 0 1 4 13.5z"/></svg></button>`;
+  const launcher = root.firstChild as HTMLButtonElement;
   addStyles(launcherCss);
   // CSSOM custom properties, not a style attribute: allowed under a strict style-src.
   const theme = (color: string | undefined) => {
@@ -92,16 +95,6 @@ function boot(s: HTMLScriptElement) {
     }
   };
   place();
-
-  const launcher = document.createElement('button');
-  launcher.className = 'launcher';
-  launcher.type = 'button';
-  launcher.setAttribute('aria-label', options.lang === 'en' ? 'Open chat' : 'Chat öffnen');
-  launcher.setAttribute('aria-expanded', 'false');
-  // The close icon and the unread badge come with the app (main.tsx, session.ts), which alone uses them.
-  launcher.innerHTML =
-    '<svg viewBox="0 0 24 24" aria-hidden="true" class="i-chat"><path d="M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.2 3.6c-.5.4-1.3 0-1.3-.6V16A2.5 2.5 0 0 1 4 13.5z"/></svg>';
-  root.appendChild(launcher);
 
   const emit = (event: ServusEvent, data: unknown) => {
     for (const h of handlers[event] ?? []) {
@@ -175,8 +168,9 @@ function boot(s: HTMLScriptElement) {
       if (typeof handler !== 'function') return;
       const list = (handlers[event] ??= []);
       const at = list.indexOf(handler);
-      if (cmd === 'on' && at < 0) list.push(handler);
-      if (cmd === 'off' && at >= 0) list.splice(at, 1);
+      if (at < 0) {
+        if (cmd === 'on') list.push(handler);
+      } else if (cmd === 'off') list.splice(at, 1);
       return;
     }
     call([cmd, ...args] as unknown as Command);
@@ -184,10 +178,7 @@ function boot(s: HTMLScriptElement) {
   api.loaded = true;
   const early = w.Servus?.q ?? [];
   w.Servus = api;
-  for (let i = 0; i < early.length; i++) {
-    const a = early[i]!;
-    api(a[0] as string, ...Array.prototype.slice.call(a, 1));
-  }
+  for (const a of early) api.apply(0, a as Parameters<ServusFn>);
   if (options.open) call(['open']);
 
   customElements.define(TAG, class extends HTMLElement {});

@@ -18,9 +18,7 @@ export function parseInline(text: string, depth = 0): Inline[] {
   const out: Inline[] = [];
   let last = 0;
   const push = (s: string) => {
-    if (!s) return;
-    const lines = s.split('\n');
-    lines.forEach((line, i) => {
+    s.split('\n').forEach((line, i) => {
       if (i) out.push({ br: true });
       if (line) out.push(line);
     });
@@ -33,8 +31,8 @@ export function parseInline(text: string, depth = 0): Inline[] {
     push(text.slice(last, m.index));
     last = m.index + m[0].length;
     if (m[1] !== undefined) out.push({ b: parseInline(m[1], depth + 1) });
-    else if (m[2] !== undefined) out.push({ i: parseInline(m[2], depth + 1) });
-    else if (m[3] !== undefined) out.push({ i: parseInline(m[3], depth + 1) });
+    // *italic* or _italic_
+    else if ((m[2] ?? m[3]) !== undefined) out.push({ i: parseInline((m[2] ?? m[3])!, depth + 1) });
     else if (m[4] !== undefined) {
       const href = safeHref(m[5]!);
       if (href) out.push({ a: href, c: parseInline(m[4], depth + 1) });
@@ -58,8 +56,7 @@ export function parseMarkdown(src: string): Block[] {
     para = [];
   };
   const endList = () => {
-    if (list)
-      blocks.push(list.kind === 'ul' ? { ul: list.items.map((i) => parseInline(i)) } : { ol: list.items.map((i) => parseInline(i)) });
+    if (list) blocks.push({ [list.kind]: list.items.map((i) => parseInline(i)) } as Block);
     list = null;
   };
   for (const line of lines) {

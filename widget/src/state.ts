@@ -89,9 +89,8 @@ function fromServer(m: ChatMessage, teamReadSeq: number): Msg {
 
 /** Advances lastSeq when `seq` is the next one; flags a gap when it skips ahead. */
 function trackSeq(s: State, seq: number): Pick<State, 'lastSeq' | 'gap'> {
-  if (seq === s.lastSeq + 1) return { lastSeq: seq, gap: s.gap };
-  if (seq > s.lastSeq + 1) return { lastSeq: s.lastSeq, gap: true };
-  return { lastSeq: s.lastSeq, gap: s.gap };
+  // The next seq advances; a later one leaves a gap (to be replayed); an earlier one changes nothing.
+  return { lastSeq: seq === s.lastSeq + 1 ? seq : s.lastSeq, gap: s.gap || seq > s.lastSeq + 1 };
 }
 
 const withReadTicks = (messages: Msg[], readSeq: number) =>

@@ -31,7 +31,6 @@ const de: Strings = {
   yesterday: 'Gestern',
   newMessage: (name, text) => `Neue Nachricht von ${name}: ${text}`,
   suggestions: 'Vorgeschlagene Fragen',
-  greetingClose: 'Schließen',
   helped: 'Hat das Ihre Frage beantwortet?',
   yes: 'Ja',
   no: 'Nein',

@@ -30,7 +30,6 @@ const en = {
   yesterday: 'Yesterday',
   newMessage: (name: string, text: string) => `New message from ${name}: ${text}`,
   suggestions: 'Suggested questions',
-  greetingClose: 'Dismiss',
   helped: 'Did this answer your question?',
   yes: 'Yes',
   no: 'No',

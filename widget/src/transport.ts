@@ -64,10 +64,8 @@ export function createTransport({
   ...options
 }: TransportOptions): Transport {
   const socket = createReconnectingSocket<VisitorCommand, VisitorServerFrame>({
-    outboxLength: WIDGET_DEFAULTS.outboxLength,
-    reconnectMinMs: WIDGET_DEFAULTS.reconnectMinMs,
-    reconnectMaxMs: WIDGET_DEFAULTS.reconnectMaxMs,
-    connectTimeoutMs: WIDGET_DEFAULTS.connectTimeoutMs,
+    // outboxLength, reconnectMinMs, reconnectMaxMs, connectTimeoutMs (the socket ignores the rest)
+    ...WIDGET_DEFAULTS,
     awaitWelcome: true,
     // A visitor's command waits for the connection however long it takes, across reloads too.
     commandTimeoutMs: 0,

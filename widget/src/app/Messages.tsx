@@ -9,18 +9,25 @@ import { safeImage } from './config.js';
 import { Rich } from './Rich.js';
 import type { Session, View } from './session.js';
 
-type AttachModule = typeof import('./Attach.js');
-let attach: AttachModule | undefined;
-let attachLoading: Promise<unknown> | undefined;
-/** Files are their own chunk (Attach.tsx): the paperclip (`n="Picker"`) and sent files (`n="File_"`). */
-export class Attached extends Component<{ n: 'Picker' | 'File_'; [prop: string]: unknown }> {
-  override componentDidMount() {
-    if (!attach) void (attachLoading ??= import('./Attach.js').then((m) => (attach = m))).then(() => this.forceUpdate());
-  }
-  override render(props: { n: 'Picker' | 'File_' }) {
-    return attach ? h(attach[props.n] as never, props) : null;
-  }
+/**
+ * A component from a lazy chunk: `n` names its export, the other props pass through. The chunk
+ * loads when the first one mounts (`ready` runs once it is here); until then it renders nothing.
+ */
+export function lazyChunk<M, N extends keyof M>(load: () => Promise<M>, ready?: (m: M, props: Record<string, unknown>) => void) {
+  let mod: M | undefined;
+  let loading: Promise<unknown> | undefined;
+  return class extends Component<{ n: N; [prop: string]: unknown }> {
+    override componentDidMount() {
+      if (!mod) void (loading ??= load().then((m) => (ready?.(m, this.props), (mod = m)))).then(() => this.forceUpdate());
+    }
+    override render(props: { n: N }) {
+      return mod ? h(mod[props.n] as never, props) : null;
+    }
+  };
 }
+
+/** Files are their own chunk (Attach.tsx): the paperclip (`n="Picker"`) and sent files (`n="File_"`). */
+export const Attached = lazyChunk<typeof import('./Attach.js'), 'Picker' | 'File_'>(() => import('./Attach.js'));
 
 const initials = (name: string) =>
   name
@@ -33,7 +40,8 @@ const initials = (name: string) =>
 export function Avatar({ author, view }: { author: Author; view: View }) {
   const c = view.config;
   const name = authorName(author, view);
-  const img = safeImage(author.type === 'bot' ? c?.botAvatarUrl : author.type === 'agent' ? c?.agentAvatarUrl : null);
+  // botAvatarUrl or agentAvatarUrl (a visitor has none)
+  const img = safeImage(c?.[(author.type + 'AvatarUrl') as 'botAvatarUrl']);
   return (
     <span class={'avatar ' + author.type} aria-hidden="true">
       {img ? <img src={img} alt="" /> : initials(name)}
@@ -74,7 +82,7 @@ export function groupMessages(messages: Msg[], lang: 'de' | 'en', s: Strings, no
     ) {
       g.items.push(m);
     } else {
-      groups.push({ author: m.author, items: [m], ...(day !== lastDay ? { day } : {}) });
+      groups.push({ author: m.author, items: [m], day: day !== lastDay ? day : undefined });
     }
     lastDay = day;
   }

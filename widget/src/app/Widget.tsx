@@ -5,7 +5,7 @@ import { Component, Fragment, createRef, h } from 'preact';
 import { formatOpening } from '../i18n.js';
 import { quickReplies } from '../state.js';
 import type * as FormsModule from './Forms.js';
-import { Attached, Avatar, Messages } from './Messages.js';
+import { Attached, Avatar, Messages, lazyChunk } from './Messages.js';
 import type { Session, View } from './session.js';
 
 /** Quick replies shown at once: more would push the conversation out of view on a phone. */
@@ -15,9 +15,6 @@ const MAX_QUICK_REPLIES = 2;
  * conversation, where they scroll, instead of taking the fixed footer's height from it.
  */
 const short = matchMedia('(max-height: 560px) and (min-width: 480px)');
-
-type FormName = 'PreChatForm' | 'OfflineForm' | 'RatingForm' | 'Counter' | 'ToolsForm';
-let formsChunk: Promise<typeof FormsModule> | undefined;
 
 interface Props {
   view: View;
@@ -29,19 +26,10 @@ interface Props {
  * the length counter of a message near its limit.
  * (Class components throughout the app chunk: preact/hooks would cost 1.2 KB of the budget.)
  */
-type FormProps = Props & { name: FormName; onDone?: () => void; left?: number };
-class Form extends Component<FormProps, { mod?: typeof FormsModule }> {
-  override componentDidMount() {
-    void (formsChunk ??= import('./Forms.js')).then((mod) => {
-      mod.useFormStyles(this.props.session);
-      this.setState({ mod });
-    });
-  }
-  override render({ name, view, session, onDone, left = 0 }: FormProps) {
-    const C = this.state.mod?.[name];
-    return C ? <C view={view} session={session} onDone={onDone ?? (() => {})} left={left} /> : null;
-  }
-}
+const Form = lazyChunk<typeof FormsModule, 'PreChatForm' | 'OfflineForm' | 'RatingForm' | 'Counter' | 'ToolsForm'>(
+  () => import('./Forms.js'),
+  (mod, props) => mod.useFormStyles(props.session as Session),
+);
 
 function subtitle(view: View, session: Session): string {
   const s = session.t();
@@ -105,7 +93,7 @@ class Composer extends Component<Props, { text: string }> {
             <path d="M4 12 20 4l-6 16-2.5-6.5z" />
           </svg>
         </button>
-        {showCount && <Form name="Counter" view={view} session={session} left={left} />}
+        {showCount && <Form n="Counter" view={view} session={session} left={left} />}
       </form>
     );
   }
@@ -241,10 +229,10 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
       <div class="scroll" ref={scroller} tabIndex={0} aria-label={title}>
         <Messages view={view} session={session} greeting={config ? config.greeting[view.lang] : ''} />
         {short.matches && chips}
-        {tools && <Form name="ToolsForm" view={view} session={session} onDone={() => self.setState({ tools: false })} />}
-        {offline && <Form name="OfflineForm" view={view} session={session} />}
+        {tools && <Form n="ToolsForm" view={view} session={session} onDone={() => self.setState({ tools: false })} />}
+        {offline && <Form n="OfflineForm" view={view} session={session} />}
         {(rating || (justRated && status === 'resolved')) && (
-          <Form name="RatingForm" view={view} session={session} onDone={() => setJustRated(true)} />
+          <Form n="RatingForm" view={view} session={session} onDone={() => setJustRated(true)} />
         )}
       </div>
       {view.notice && (
@@ -254,7 +242,7 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
       )}
       {needsPreChat ? (
         <div class="pre">
-          <Form name="PreChatForm" view={view} session={session} />
+          <Form n="PreChatForm" view={view} session={session} />
         </div>
       ) : (
         <div class="foot">

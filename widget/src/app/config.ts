@@ -33,12 +33,11 @@ export async function loadConfig(options: LoaderOptions, fetched: () => Promise<
   // Null when it could not be fetched (offline, blocked): the widget still works with defaults.
   const site = (body as Partial<WidgetConfigResponse> | null)?.site;
   if (site) config = { ...config, ...site };
-  const lang = options.lang;
   if (options.color) config.color = options.color;
   if (options.position) config.position = options.position;
   if (options.title) config.title = { de: options.title, en: options.title };
   if (options.greeting) config.greeting = { de: options.greeting, en: options.greeting };
-  if (lang) config.defaultLang = lang;
+  if (options.lang) config.defaultLang = options.lang;
   return config;
 }
 

@@ -118,7 +118,12 @@ export function Greeting({ view, session }: { view: View; session: Session }) {
       <button type="button" class="greet-open" onClick={() => session.setOpen(true)}>
         {view.greeting!.text}
       </button>
-      <button type="button" class="greet-x" aria-label={view.strings?.greetingClose} onClick={() => session.set({ greeting: null })}>
+      <button
+        type="button"
+        class="greet-x"
+        aria-label={view.lang === 'de' ? 'Schließen' : 'Dismiss'}
+        onClick={() => session.set({ greeting: null })}
+      >
         ×
       </button>
     </div>

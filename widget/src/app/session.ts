@@ -70,10 +70,6 @@ export function createSession({
   const key = (name: string) => storageKey(options.site, name);
   const listeners = new Set<() => void>();
   const startedAt = now();
-  const readMark = () => {
-    const [conv, seq] = (local.get(key('read')) ?? '').split(':');
-    return { conv, seq: Number(seq) || 0 };
-  };
   let view: View = {
     chat: initialState(WIDGET_DEFAULTS.maxMessageChars),
     open: false,
@@ -106,8 +102,9 @@ export function createSession({
   function afterChange() {
     const conv = view.chat.conversationId;
     if (conv) local.set(key('conv'), conv);
-    const mark = readMark();
-    const readSeq = mark.conv === conv ? mark.seq : 0;
+    // 'read' holds conversation:seq, the last one the visitor saw
+    const [markConv, markSeq] = (local.get(key('read')) ?? '').split(':');
+    const readSeq = markConv === conv ? Number(markSeq) || 0 : 0;
     const unread = view.open ? 0 : unreadCount(view.chat, readSeq);
     view.unread = unread;
     if (view.open && conv && view.chat.lastSeq > readSeq && view.chat.connection === 'online') {
@@ -232,13 +229,9 @@ export function createSession({
   };
 
   // Messages still in the outbox from before a reload are shown again as "sending".
-  const restoreOutbox = () => {
-    for (const item of transport.outbox()) {
-      if (item.frame.type === 'message.send')
-        dispatch({ type: 'local.send', cid: item.frame.cid, text: String(item.frame.text), at: item.at ?? now() });
-    }
-  };
-  restoreOutbox();
+  for (const item of transport.outbox())
+    if (item.frame.type === 'message.send')
+      dispatch({ type: 'local.send', cid: item.frame.cid, text: String(item.frame.text), at: item.at ?? now() });
 
   function setOpen(open: boolean, focusLauncher = false) {
     if (open === view.open) return;
