@@ -41,7 +41,12 @@ describe('bytes on the wire', () => {
     expect(result.beforeLoad.bytes).toBeLessThanOrEqual(WIRE_BUDGETS.beforeLoad);
     // A page view without interaction: the site's config besides, no app chunk.
     expect(result.pageView.requests.map((r) => r.path)).toEqual(['/widget.js', '/api/widget/config']);
-    expect(result.chat.bytes).toBeLessThanOrEqual(WIRE_BUDGETS.chat);
+    // The demo site takes files: its attachments chunk comes with the open panel. Without it the chat
+    // stays within 22 KB; with it, within 22 KB + the chunk's 3 KB (not yet issue 17's 22 KB: README).
+    const attach = result.chat.requests.filter((r) => /\/widget\/Attach-/.test(r.path));
+    expect(attach).toHaveLength(1);
+    expect(attach[0]!.bytes).toBeLessThanOrEqual(WIRE_BUDGETS.attachments);
+    expect(result.chat.bytes - attach[0]!.bytes).toBeLessThanOrEqual(WIRE_BUDGETS.chat);
     // Every script bigger than a few hundred bytes came compressed.
     for (const r of result.chat.requests.filter((q) => q.path.endsWith('.js') && q.bytes > 1000)) expect(r.encoding).toBe('br');
     expect(result.websocket.frames).toBeGreaterThan(0);

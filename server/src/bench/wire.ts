@@ -12,6 +12,11 @@ export const WIRE_BUDGETS = {
   beforeLoad: 3_000,
   /** The widget's HTTP bytes for a page view plus opening it and one question answered by the bot. */
   chat: 22_000,
+  /**
+   * On a site that takes files, what its attachments chunk adds to `chat` when the panel opens
+   * (issue 18). Over issue 17's 22 KB for such sites until the chunk loads on first intent instead.
+   */
+  attachments: 3_000,
 } as const;
 
 export interface WireRequest {

@@ -94,7 +94,9 @@ export function createApp(options: AppOptions) {
   app.use('*', async (c, next) => {
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'strict-origin-when-cross-origin');
+    // A referrer policy applies to the document it comes with (the console, the demo page), not to a
+    // script or JSON: sent only there, it costs widget.js nothing on every page view.
+    if (c.res.headers.get('content-type')?.startsWith('text/html')) c.header('Referrer-Policy', 'strict-origin-when-cross-origin');
   });
   const jsonBodyLimit = bodyLimit({
     maxSize: config.maxRequestBytes,

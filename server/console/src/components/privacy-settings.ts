@@ -48,13 +48,18 @@ export class ServusPrivacySettings extends LitElement {
       queryKey: ['privacy', 'retention', this._siteKey()],
       queryFn: ({ signal }) =>
         api<RetentionStatusResponse>(`/api/privacy/sites/${encodeURIComponent(this._siteKey())}/retention`, { signal }),
-      enabled: Boolean(this._siteKey()),
+      // Admins only: an agent's console asks for nothing it would be refused.
+      enabled: this.ctx?.me.role === 'admin' && Boolean(this._siteKey()),
     }),
   );
   private _audit = new QueryController<AuditListResponse>(
     this,
     () => this.ctx?.qc,
-    () => ({ queryKey: ['privacy', 'audit'], queryFn: ({ signal }) => api<AuditListResponse>('/api/privacy/audit?limit=50', { signal }) }),
+    () => ({
+      queryKey: ['privacy', 'audit'],
+      queryFn: ({ signal }) => api<AuditListResponse>('/api/privacy/audit?limit=50', { signal }),
+      enabled: this.ctx?.me.role === 'admin',
+    }),
   );
 
   constructor() {
