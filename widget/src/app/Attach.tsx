@@ -60,7 +60,7 @@ const changed = () => listeners.forEach((l) => l());
 const mb = (bytes: number) => (bytes / 1048576).toFixed(bytes < 1048576 ? 1 : 0);
 
 /** The server's base URL: this chunk lives at BASE/widget/Attach-….js. */
-const base = new URL('../', import.meta.url).href;
+const base = new URL(/* @vite-ignore */ '../', import.meta.url).href;
 const local = safeStorage(() => localStorage);
 
 /** The visitor's token as the socket stored it (the panel is open, so the socket is connecting). */
