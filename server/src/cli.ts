@@ -69,8 +69,7 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
     },
     strict: true,
   });
-  const config = loadConfig();
-  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const { database } = await openConfiguredDatabase();
   const { db } = database;
   try {
     switch (command) {
@@ -190,6 +189,17 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
   }
 }
 
+/** The database the server uses (DATA_DIR, or DATABASE_URL with DATABASE_SCHEMA), for every command. */
+async function openConfiguredDatabase() {
+  const config = loadConfig();
+  const database = await openDatabase({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    ...(config.databaseSchema ? { pgSchema: config.databaseSchema } : {}),
+  });
+  return { config, database };
+}
+
 async function runPrivacy(command: string, args: string[], out: (line: string) => void): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -204,12 +214,7 @@ async function runPrivacy(command: string, args: string[], out: (line: string) =
     },
     strict: true,
   });
-  const config = loadConfig();
-  const database = await openDatabase({
-    dataDir: config.dataDir,
-    databaseUrl: config.databaseUrl,
-    ...(config.databaseSchema ? { pgSchema: config.databaseSchema } : {}),
-  });
+  const { config, database } = await openConfiguredDatabase();
   const { db } = database;
   const audit = createAuditLog({ db, addressMode: config.ipAddresses });
   // The conversations' files, as the server keeps them (in the database): listed in exports, deleted with erasures.
@@ -336,8 +341,7 @@ async function runTokenCli(command: string, args: string[], out: (line: string) 
     options: { name: { type: 'string' }, scopes: { type: 'string' }, sites: { type: 'string' }, id: { type: 'string' } },
     strict: true,
   });
-  const config = loadConfig();
-  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const { database } = await openConfiguredDatabase();
   const tokens = createApiTokens({ db: database.db });
   try {
     switch (command) {

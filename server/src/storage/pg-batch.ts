@@ -12,29 +12,13 @@
 //   back is written in one statement (a multi-row INSERT of the events and one UPDATE ... FROM of
 //   the conversations), so a statement in an operation always sees the batch's own writes.
 import { CompiledQuery, sql, type DatabaseConnection, type Transaction } from 'kysely';
-import type { ConversationsTable, Database, EventsTable } from './schema.js';
+import { EVENT_COLUMNS, type ConversationsTable, type Database, type EventsTable } from './schema.js';
 import type { StatementHook, StatementHooks } from './db.js';
 import type { BatchKeys } from './write-queue.js';
 import { CONVERSATION_UPDATE } from './sqlite-statements.js';
 
 const BATCH_MARK = '/*servus:batch*/';
 const FLUSH_MARK = '/*servus:flush*/';
-
-const EVENT_COLUMNS = [
-  'id',
-  'conversation_id',
-  'seq',
-  'visitor_seq',
-  'kind',
-  'author_type',
-  'author_id',
-  'author_name',
-  'text',
-  'data',
-  'actor_key',
-  'cid',
-  'created_at',
-] as const satisfies readonly (keyof EventsTable)[];
 
 type Duplicate = Pick<EventsTable, 'id' | 'seq' | 'visitor_seq' | 'conversation_id' | 'kind'>;
 

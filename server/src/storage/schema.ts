@@ -269,6 +269,23 @@ export interface AuditLogTable {
   detail: string;
 }
 
+/** The events table's columns in their stored order (the write paths' multi-row inserts). */
+export const EVENT_COLUMNS = [
+  'id',
+  'conversation_id',
+  'seq',
+  'visitor_seq',
+  'kind',
+  'author_type',
+  'author_id',
+  'author_name',
+  'text',
+  'data',
+  'actor_key',
+  'cid',
+  'created_at',
+] as const satisfies readonly (keyof EventsTable)[];
+
 export interface Database {
   bot_labels: BotLabelsTable;
   bot_sites: BotSitesTable;

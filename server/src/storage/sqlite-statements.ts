@@ -2,25 +2,10 @@
 // the connection. They are only called inside a write-queue transaction, which holds Kysely's
 // single SQLite connection, so they share its BEGIN/COMMIT.
 import type SQLite from 'better-sqlite3';
-import type { ConversationsTable, EventsTable } from './schema.js';
+import { EVENT_COLUMNS, type ConversationsTable, type EventsTable } from './schema.js';
 
 export type SqliteStatements = ReturnType<typeof prepareSqliteStatements>;
 
-const EVENT_COLUMNS = [
-  'id',
-  'conversation_id',
-  'seq',
-  'visitor_seq',
-  'kind',
-  'author_type',
-  'author_id',
-  'author_name',
-  'text',
-  'data',
-  'actor_key',
-  'cid',
-  'created_at',
-] as const;
 /** The columns a write operation may change on a conversation: one list for both dialects. */
 export const CONVERSATION_UPDATE = [
   'status',
