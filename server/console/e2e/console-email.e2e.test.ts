@@ -5,33 +5,17 @@
 // conversation in the widget; "Email me this conversation" mails the transcript.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { SMTPServer } from 'smtp-server';
+import { startSmtpInbox, type SmtpInbox } from '../../src/testing/smtp-inbox.js';
 import nodemailer from 'nodemailer';
-import type { AddressInfo } from 'node:net';
 import type { TestServer } from '../../src/testing/in-process.js';
 import { login } from '../../src/testing/client.js';
 import { ensureBuilt } from '../../../widget/e2e/dist.js';
 import { TEST_ADMIN, launch, openConsole, startConsoleServer } from './harness.js';
 
-interface Received {
-  to: string[];
-  raw: string;
-}
-const inbox: Received[] = [];
-const waiters: (() => void)[] = [];
-let smtp: SMTPServer;
+let smtp: SmtpInbox;
 let server: TestServer;
 let browser: Browser;
 
-const nextMail = (predicate: (m: Received) => boolean) =>
-  new Promise<Received>((resolve) => {
-    const check = () => {
-      const found = inbox.find(predicate);
-      if (found) resolve(found);
-      else waiters.push(check);
-    };
-    check();
-  });
 /** Quoted-printable undone. */
 const body = (raw: string) =>
   Buffer.from(
@@ -41,24 +25,10 @@ const body = (raw: string) =>
 
 beforeAll(async () => {
   ensureBuilt();
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (d: Buffer) => (raw += d.toString('latin1')));
-      stream.on('end', () => {
-        inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-        for (const w of waiters.splice(0)) w();
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+  smtp = await startSmtpInbox();
   [server, browser] = await Promise.all([
     startConsoleServer({
-      smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+      smtpUrl: smtp.url,
       mailFrom: 'Servus Shop <servus@shop.example>',
       mailReplyDelaySeconds: 0.2,
       smtpListenPort: 0,
@@ -76,7 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  await new Promise<void>((r) => smtp.close(() => r()));
+  await smtp.close();
 });
 
 describe('a conversation that goes on by email (issue 19)', () => {
@@ -110,7 +80,7 @@ describe('a conversation that goes on by email (issue 19)', () => {
     await box.press('Enter');
 
     // The visitor gets one mail in German with a reply address and a link.
-    const mail = await nextMail((m) => m.to.includes('kundin@example.com') && /Neue Antwort/.test(m.raw));
+    const mail = await smtp.next((m) => m.to.includes('kundin@example.com') && /Neue Antwort/.test(m.raw));
     const text = body(mail.raw);
     expect(text).toContain('Ja, M ist da. Soll ich ihn zurücklegen?');
     const replyTo = /^Reply-To: (\S+)/m.exec(mail.raw)![1]!;
@@ -149,7 +119,7 @@ describe('a conversation that goes on by email (issue 19)', () => {
     await tools.locator('input[type=email]').fill('kopie@example.com');
     await tools.locator('button.primary').click();
     await tools.locator('[role=status]', { hasText: 'Gesendet' }).waitFor();
-    const copy = await nextMail((m) => m.to.includes('kopie@example.com'));
+    const copy = await smtp.next((m) => m.to.includes('kopie@example.com'));
     expect(body(copy.raw)).toContain('Ja bitte, bis Freitag!');
     await second.close();
     await agent.context.close();

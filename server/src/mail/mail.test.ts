@@ -1,33 +1,13 @@
 // Email against a real SMTP server started in the test (smtp-server): the team hears about an
 // offline message, and a visitor gets their transcript.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SMTPServer } from 'smtp-server';
-import type { AddressInfo } from 'node:net';
+import { startSmtpInbox, type SmtpInbox } from '../testing/smtp-inbox.js';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { newVisitor } from '../testing/client.js';
 import type { BotResponder } from '../bot/index.js';
 
-interface Received {
-  from: string;
-  to: string[];
-  raw: string;
-}
-
-const inbox: Received[] = [];
-const waiters: (() => void)[] = [];
-let smtp: SMTPServer;
+let smtp: SmtpInbox;
 let server: TestServer;
-
-function nextMail(predicate: (m: Received) => boolean): Promise<Received> {
-  return new Promise((resolve) => {
-    const check = () => {
-      const found = inbox.find(predicate);
-      if (found) resolve(found);
-      else waiters.push(check);
-    };
-    check();
-  });
-}
 
 const bot: BotResponder = {
   reply: () => ({
@@ -43,34 +23,15 @@ const bot: BotResponder = {
 };
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (d: Buffer) => (raw += d.toString()));
-      stream.on('end', () => {
-        inbox.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw,
-        });
-        for (const w of waiters.splice(0)) w();
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-  const port = (smtp.server.address() as AddressInfo).port;
+  smtp = await startSmtpInbox();
   server = await startTestServer({
     bots: bot,
-    overrides: { smtpUrl: `smtp://127.0.0.1:${port}`, mailFrom: 'Servus <servus@shop.example>', autoAssign: false },
+    overrides: { smtpUrl: smtp.url, mailFrom: 'Servus <servus@shop.example>', autoAssign: false },
   });
 });
 afterAll(async () => {
   await server.close();
-  await new Promise<void>((r) => smtp.close(() => r()));
+  await smtp.close();
 });
 
 /** Quoted-printable soft line breaks and escapes undone, enough to read the text. */
@@ -98,7 +59,7 @@ describe('email', () => {
     });
     const ack = await v.client.next((f) => f.cid === 'o1');
     expect(ack.type).toBe('ack');
-    const mail = await nextMail((m) => m.raw.includes('kundin@example.com'));
+    const mail = await smtp.next((m) => m.raw.includes('kundin@example.com'));
     expect(mail.to).toEqual(['admin@example.com']);
     expect(mail.from).toBe('servus@shop.example');
     expect(mail.raw).toMatch(/^Reply-To: kundin@example.com/m);
@@ -123,7 +84,7 @@ describe('email', () => {
     expect(uploaded.status).toBe(201);
     v.client.send({ type: 'conversation.transcript', cid: 't1', conversationId, email: 'leser@example.com' });
     expect(await v.client.next((f) => f.cid === 't1')).toMatchObject({ type: 'ack' });
-    const mail = await nextMail((m) => m.to.includes('leser@example.com'));
+    const mail = await smtp.next((m) => m.to.includes('leser@example.com'));
     const text = body(mail.raw);
     expect(text).toContain('Wie lange dauert der Versand?');
     expect(text).toMatch(/Sie: \[Datei: Lieferschein.txt, 4 KB\]/);
@@ -132,7 +93,7 @@ describe('email', () => {
     const other = await newVisitor(server.url);
     other.client.send({ type: 'conversation.transcript', cid: 't2', conversationId, email: 'thief@example.com' });
     expect(await other.client.next((f) => f.cid === 't2')).toMatchObject({ type: 'error', code: 'NOT_FOUND' });
-    expect(inbox.some((m) => m.to.includes('thief@example.com'))).toBe(false);
+    expect(smtp.mails.some((m) => m.to.includes('thief@example.com'))).toBe(false);
     v.client.close();
     other.client.close();
   });

@@ -4,33 +4,15 @@
 // a reply address and a single-use link; the answer by email appears live in the console, once,
 // without the quoted text; automatic replies and bounces never loop; unknown addresses are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SMTPServer } from 'smtp-server';
+import { startSmtpInbox, type SmtpInbox } from '../testing/smtp-inbox.js';
 import nodemailer from 'nodemailer';
-import type { AddressInfo } from 'node:net';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { connect, newAgent, type TestClient } from '../testing/client.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
 
-interface Received {
-  to: string[];
-  raw: string;
-}
-const inbox: Received[] = [];
-const waiters: (() => void)[] = [];
-let smtp: SMTPServer;
+let smtp: SmtpInbox;
 let server: TestServer;
 let agent: TestClient;
-
-function nextMail(predicate: (m: Received) => boolean): Promise<Received> {
-  return new Promise((resolve) => {
-    const check = () => {
-      const found = inbox.find(predicate);
-      if (found) resolve(found);
-      else waiters.push(check);
-    };
-    check();
-  });
-}
 
 /** Quoted-printable undone, enough to read the text. */
 function body(raw: string): string {
@@ -47,24 +29,10 @@ function body(raw: string): string {
 }
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (d: Buffer) => (raw += d.toString()));
-      stream.on('end', () => {
-        inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-        for (const w of waiters.splice(0)) w();
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+  smtp = await startSmtpInbox();
   server = await startTestServer({
     overrides: {
-      smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+      smtpUrl: smtp.url,
       mailFrom: 'Servus Shop <servus@shop.example>',
       mailReplyDelaySeconds: 0.3,
       smtpListenPort: 0,
@@ -76,7 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   agent.close();
   await server.close();
-  await new Promise<void>((r) => smtp.close(() => r()));
+  await smtp.close();
 });
 
 /** A German visitor on a shop page who gives their email, asks, and is taken by the agent; then leaves. */
@@ -112,14 +80,14 @@ describe('conversations that go on by email', () => {
     agent.send({ type: 'message.send', cid: 'r1', conversationId, text: 'Ja, in M ist er da.' });
     agent.send({ type: 'message.send', cid: 'r2', conversationId, text: 'Soll ich ihn reservieren?' });
     await agent.next((f) => f.cid === 'r2');
-    const mail = await nextMail((m) => m.to.includes('quokka@example.com'));
+    const mail = await smtp.next((m) => m.to.includes('quokka@example.com'));
     const text = body(mail.raw);
     expect(mail.raw).toMatch(/^Subject: Neue Antwort von /m);
     expect(text).toContain('Ja, in M ist er da.');
     expect(text).toContain('Soll ich ihn reservieren?');
     expect(mail.raw).toMatch(/^Auto-Submitted: auto-generated/m);
     expect(mail.raw).toMatch(/^Reply-To: reply\+[A-Za-z0-9_-]{20,}@shop\.example/m);
-    expect(inbox.filter((m) => m.to.includes('quokka@example.com'))).toHaveLength(1);
+    expect(smtp.mails.filter((m) => m.to.includes('quokka@example.com'))).toHaveLength(1);
     // The link: the page they chatted on, the token in the fragment, never the visitor's own token.
     const link = /https:\/\/shop\.example\/produkte\/quokka\?x=1#servus-link=([A-Za-z0-9_-]+)/.exec(text);
     expect(link).not.toBeNull();
@@ -146,7 +114,7 @@ describe('conversations that go on by email', () => {
   it('takes the visitor’s answer by SMTP into the conversation, live, once, without the quote', async () => {
     const { conversationId } = await visitorWhoLeft('wombat@example.com', 'Liefern Sie nach Tirol?');
     agent.send({ type: 'message.send', cid: 'w1', conversationId, text: 'Ja, nach ganz Österreich.' });
-    const mail = await nextMail((m) => m.to.includes('wombat@example.com'));
+    const mail = await smtp.next((m) => m.to.includes('wombat@example.com'));
     const replyTo = /^Reply-To: (\S+)/m.exec(mail.raw)![1]!;
     // The console has the conversation open.
     agent.send({ type: 'conversation.subscribe', conversationId, lastSeq: 0 });
@@ -193,7 +161,7 @@ describe('conversations that go on by email', () => {
   it('never answers an automatic reply, stops after a bounce, and refuses unknown addresses', async () => {
     const { conversationId } = await visitorWhoLeft('urlaub@example.com', 'Habt ihr Gutscheine?');
     agent.send({ type: 'message.send', cid: 'u1', conversationId, text: 'Ja, ab 10 Euro.' });
-    const mail = await nextMail((m) => m.to.includes('urlaub@example.com'));
+    const mail = await smtp.next((m) => m.to.includes('urlaub@example.com'));
     const replyTo = /^Reply-To: (\S+)/m.exec(mail.raw)![1]!;
     await smtpClient().sendMail({
       from: 'urlaub@example.com',
@@ -256,7 +224,7 @@ describe('conversations that go on by email', () => {
       };
       void check();
     });
-    expect(inbox.filter((m) => m.to.includes('urlaub@example.com'))).toHaveLength(1);
+    expect(smtp.mails.filter((m) => m.to.includes('urlaub@example.com'))).toHaveLength(1);
   });
 
   it('sends no more than the per-conversation limit of reply mails a day', async () => {
@@ -287,7 +255,7 @@ describe('conversations that go on by email', () => {
       };
       void check();
     });
-    expect(inbox.filter((m) => m.to.includes('viel@example.com'))).toHaveLength(0);
+    expect(smtp.mails.filter((m) => m.to.includes('viel@example.com'))).toHaveLength(0);
     // A day later the window has room again: the waiting reply goes out with the next one.
     await db
       .updateTable('mail_log')
@@ -295,7 +263,7 @@ describe('conversations that go on by email', () => {
       .where('conversation_id', '=', conversationId)
       .execute();
     agent.send({ type: 'message.send', cid: 'lim2', conversationId, text: 'Und die zwölfte' });
-    const mail = await nextMail((m) => m.to.includes('viel@example.com'));
+    const mail = await smtp.next((m) => m.to.includes('viel@example.com'));
     expect(body(mail.raw)).toContain('Die elfte Antwort');
     expect(body(mail.raw)).toContain('Und die zwölfte');
   });

@@ -3,8 +3,7 @@
 // failure (with an email), the test button, the delivery log, and SSRF refusals.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
+import { startSmtpInbox, type SmtpInbox } from '../testing/smtp-inbox.js';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { login, newAgent, newVisitor } from '../testing/client.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
@@ -35,23 +34,7 @@ const bot: BotResponder = {
   }),
 };
 
-interface Mail {
-  to: string[];
-  raw: string;
-}
-const inbox: Mail[] = [];
-const mailWaiters: (() => void)[] = [];
-function nextMail(predicate: (m: Mail) => boolean): Promise<Mail> {
-  return new Promise((resolve) => {
-    const check = () => {
-      const found = inbox.find(predicate);
-      if (found) resolve(found);
-      else mailWaiters.push(check);
-    };
-    check();
-  });
-}
-let smtp: SMTPServer;
+let smtp: SmtpInbox;
 let server: TestServer;
 let receiver: WebhookReceiver;
 let token: string;
@@ -86,27 +69,13 @@ const removeAll = async () => {
 };
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (d: Buffer) => (raw += d.toString()));
-      stream.on('end', () => {
-        inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-        for (const w of mailWaiters.splice(0)) w();
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+  smtp = await startSmtpInbox();
   receiver = await startWebhookReceiver();
   server = await startTestServer({
     bots: bot,
     overrides: {
       autoAssign: false,
-      smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+      smtpUrl: smtp.url,
       webhookAllowAddresses: '127.0.0.1',
       webhookRetryBaseSeconds: 0.05,
       webhookTimeoutSeconds: 0.5,
@@ -118,7 +87,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
   await receiver.close();
-  await new Promise<void>((r) => smtp.close(() => r()));
+  await smtp.close();
 });
 
 describe('webhook deliveries', () => {
@@ -221,7 +190,7 @@ describe('webhook deliveries', () => {
     const visitor = await newVisitor(server.url);
     visitor.client.send({ type: 'message.send', cid: 'm1', text: 'anyone?' });
     await visitor.client.next((f) => f.cid === 'm1');
-    const mail = await nextMail((m) => m.raw.includes('webhook disabled'));
+    const mail = await smtp.next((m) => m.raw.includes('webhook disabled'));
     expect(mail.to).toEqual([TEST_ADMIN.email]);
     const hook = (await (await v1('GET', '/sites/demo/webhooks')).json()) as {
       webhooks: { id: string; enabled: boolean; disabledReason: string }[];
