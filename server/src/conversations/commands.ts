@@ -33,7 +33,6 @@ export type Commands = ReturnType<typeof createCommands>;
 
 export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs }: CommandsOptions) {
   const visitorCause = (visitor: VisitorActor) => ({ kind: 'visitor', id: visitor.id }) as const;
-  const agentCause = (agent: AgentActor) => ({ kind: 'agent', id: agent.id, name: agent.name }) as const;
   // What a command locks and looks up, for PostgreSQL's batches (SQLite has one writer and its own
   // hot path: nothing to declare there).
   const declare = repo.dialect === 'postgres';
@@ -329,7 +328,7 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     return (await commit(
       async (tx) => {
         const dup = await repo.findDuplicate(tx, agent, cmd.cid, { conversationId: cmd.conversationId, kind });
-        if (dup) return nothing(dup, agentCause(agent));
+        if (dup) return nothing(dup, causeOf(agent));
         const conv = await repo.agentConversation(tx, agent, cmd.conversationId, true);
         const at = now();
         const events: EventRow[] = [];
@@ -366,7 +365,7 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
         return written('agent', cmd.cid, conv, message, events, {
           change: null,
           queueChanged,
-          cause: agentCause(agent),
+          cause: causeOf(agent),
           ...(firstReply ? { firstHumanReplyId: message.id } : {}),
         });
       },
@@ -424,7 +423,7 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     actor: VisitorActor | AgentActor,
     cmd: Cid & { conversationId?: string | undefined; lang?: string | null; attachment: AttachmentInfo; maxPerConversation: number },
   ): Promise<AckFrame> {
-    const cause = actor.kind === 'visitor' ? visitorCause(actor) : agentCause(actor);
+    const cause = actor.kind === 'visitor' ? visitorCause(actor) : causeOf(actor);
     return (await commit(async (tx) => {
       const dup = await repo.findDuplicate(tx, actor, cmd.cid, { conversationId: cmd.conversationId, kind: 'message' });
       if (dup) return nothing(dup, cause);
@@ -544,8 +543,6 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
   // ------------------------------------------------------------------------------------------
   // Integrations (REST API v1, with a token)
 
-  const integrationCause = (by: IntegrationActor) => causeOf(by);
-
   /**
    * A message from an integration, authored as the bot under the integration's name: it changes no
    * status (a conversation with the bot stays with it, a queued one stays queued).
@@ -555,22 +552,34 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     cmd: InConversation & { text: string; name?: string | undefined },
     kind: 'message' | 'note' = 'message',
   ): Promise<AckFrame> {
-    return (await commit(async (tx) => {
-      const dup = await repo.findDuplicate(tx, by, cmd.cid, { conversationId: cmd.conversationId, kind });
-      if (dup) return nothing(dup, integrationCause(by));
-      const conv = await repo.agentConversation(tx, by, cmd.conversationId, true);
-      if (kind === 'message' && conv.status === 'resolved')
-        throw new ServusError(ErrorCode.INVALID_STATE, 'This conversation is resolved; reopen it first.');
-      const at = now();
-      const message = repo.appendEvent(
-        conv,
-        { kind, authorType: 'bot', authorId: by.id, authorName: cmd.name ?? by.name, text: cmd.text, cid: cmd.cid, actorKey: actorKey(by) },
-        at,
-      );
-      conv.updated_at = at;
-      await repo.saveConversation(tx, conv, [message], false);
-      return written('agent', cmd.cid, conv, message, [message], { change: null, queueChanged: false, cause: integrationCause(by) });
-    }))!;
+    return (await commit(
+      async (tx) => {
+        const dup = await repo.findDuplicate(tx, by, cmd.cid, { conversationId: cmd.conversationId, kind });
+        if (dup) return nothing(dup, causeOf(by));
+        const conv = await repo.agentConversation(tx, by, cmd.conversationId, true);
+        if (kind === 'message' && conv.status === 'resolved')
+          throw new ServusError(ErrorCode.INVALID_STATE, 'This conversation is resolved; reopen it first.');
+        const at = now();
+        const message = repo.appendEvent(
+          conv,
+          {
+            kind,
+            authorType: 'bot',
+            authorId: by.id,
+            authorName: cmd.name ?? by.name,
+            text: cmd.text,
+            cid: cmd.cid,
+            actorKey: actorKey(by),
+          },
+          at,
+        );
+        conv.updated_at = at;
+        await repo.saveConversation(tx, conv, [message], false);
+        return written('agent', cmd.cid, conv, message, [message], { change: null, queueChanged: false, cause: causeOf(by) });
+      },
+      // Locked with the batch's other conversations, in one order (PostgreSQL), like an agent's command.
+      agentKeys(by, cmd),
+    ))!;
   }
 
   /**
@@ -582,39 +591,46 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     by: AgentActor | IntegrationActor,
     cmd: Cid & { visitorId: string; text: string; name?: string | undefined },
   ): Promise<AckFrame> {
-    const cause = by.kind === 'agent' ? agentCause(by) : integrationCause(by);
-    return (await commit(async (tx) => {
-      const dup = await repo.findDuplicate(tx, by, cmd.cid, { kind: 'message' });
-      if (dup) return nothing(dup, cause);
-      const visitor = await tx.selectFrom('visitors').select(['id', 'site_key', 'name']).where('id', '=', cmd.visitorId).executeTakeFirst();
-      if (!visitor || !by.siteKeys.includes(visitor.site_key)) throw notFound('visitor');
-      const current = await repo.currentConversation(tx, visitor.id);
-      if (current && current.status !== 'resolved') {
-        throw new ServusError(ErrorCode.CONFLICT, 'The visitor has an open conversation; write into it.', { path: 'visitorId' });
-      }
-      const at = now();
-      const conv = repo.newConversation({ kind: 'visitor', id: visitor.id, siteKey: visitor.site_key, name: visitor.name }, at, null);
-      const events: EventRow[] = [];
-      if (by.kind === 'agent') {
-        applyLifecycle(repo, conv, { type: 'claim', agentId: by.id, at }, events, { actor: by, assigneeName: by.name });
-      }
-      const message = repo.appendEvent(
-        conv,
-        {
-          kind: 'message',
-          authorType: by.kind === 'agent' ? 'agent' : 'bot',
-          authorId: by.id,
-          authorName: by.kind === 'agent' ? by.name : (cmd.name ?? by.name),
-          text: cmd.text,
-          cid: cmd.cid,
-          actorKey: actorKey(by),
-        },
-        at,
-      );
-      events.push(message);
-      await repo.saveConversation(tx, conv, events, true);
-      return written('agent', cmd.cid, conv, message, events, { change: 'created', queueChanged: false, cause });
-    }))!;
+    const cause = causeOf(by);
+    return (await commit(
+      async (tx) => {
+        const dup = await repo.findDuplicate(tx, by, cmd.cid, { kind: 'message' });
+        if (dup) return nothing(dup, cause);
+        const visitor = await tx
+          .selectFrom('visitors')
+          .select(['id', 'site_key', 'name'])
+          .where('id', '=', cmd.visitorId)
+          .executeTakeFirst();
+        if (!visitor || !by.siteKeys.includes(visitor.site_key)) throw notFound('visitor');
+        const current = await repo.currentConversation(tx, visitor.id);
+        if (current && current.status !== 'resolved') {
+          throw new ServusError(ErrorCode.CONFLICT, 'The visitor has an open conversation; write into it.', { path: 'visitorId' });
+        }
+        const at = now();
+        const conv = repo.newConversation({ kind: 'visitor', id: visitor.id, siteKey: visitor.site_key, name: visitor.name }, at, null);
+        const events: EventRow[] = [];
+        if (by.kind === 'agent') {
+          applyLifecycle(repo, conv, { type: 'claim', agentId: by.id, at }, events, { actor: by, assigneeName: by.name });
+        }
+        const message = repo.appendEvent(
+          conv,
+          {
+            kind: 'message',
+            authorType: by.kind === 'agent' ? 'agent' : 'bot',
+            authorId: by.id,
+            authorName: by.kind === 'agent' ? by.name : (cmd.name ?? by.name),
+            text: cmd.text,
+            cid: cmd.cid,
+            actorKey: actorKey(by),
+          },
+          at,
+        );
+        events.push(message);
+        await repo.saveConversation(tx, conv, events, true);
+        return written('agent', cmd.cid, conv, message, events, { change: 'created', queueChanged: false, cause });
+      },
+      declare ? { cids: [[actorKey(by), cmd.cid]], visitors: [cmd.visitorId] } : undefined,
+    ))!;
   }
 
   return {

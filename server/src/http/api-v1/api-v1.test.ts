@@ -293,6 +293,47 @@ describe('sockets are untouched', () => {
 });
 
 describe('several instances (PostgreSQL)', () => {
+  it('writes integration messages and opened conversations through the batched write path, once per cid, beside visitors writing', async () => {
+    const a = await startTestServer({ postgres: true, overrides: { autoAssign: false } });
+    try {
+      const session = await login(a.url, TEST_ADMIN.email, TEST_ADMIN.password);
+      const { secret } = await createToken(['conversations:read', 'conversations:write', 'messages:write'], 'CRM', a.url, session);
+      const v = await newVisitor(a.url);
+      v.client.send({ type: 'message.send', cid: 'm0', text: 'Where is my order 4711?' });
+      const conversationId = (await v.client.next((f) => f.type === 'ack')).conversationId as string;
+      // Ten API messages and ten visitor messages at once, into one conversation; each API message twice.
+      const posts = Array.from({ length: 10 }, (_, i) =>
+        [0, 1].map(() => call(secret, 'POST', `/conversations/${conversationId}/messages`, { cid: `crm-${i}`, text: `api ${i}` }, a.url)),
+      ).flat();
+      for (let i = 1; i <= 10; i++) v.client.send({ type: 'message.send', cid: `m${i}`, text: `visitor ${i}` });
+      const answers = await Promise.all(
+        posts.map(async (r) => ({ status: (await r).status, body: (await (await r).json()) as { id: string } })),
+      );
+      expect(answers.every((x) => x.status === 200)).toBe(true);
+      expect(new Set(answers.map((x) => x.body.id)).size).toBe(10);
+      for (let i = 1; i <= 10; i++) await v.client.next((f) => f.type === 'ack' && f.cid === `m${i}`);
+      const rows = await a.database.db
+        .selectFrom('events')
+        .select(['seq', 'text'])
+        .where('conversation_id', '=', conversationId)
+        .orderBy('seq')
+        .execute();
+      expect(rows.filter((r) => r.text.startsWith('api '))).toHaveLength(10);
+      expect(rows.filter((r) => r.text.startsWith('visitor '))).toHaveLength(10);
+      expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
+      const other = await newVisitor(a.url);
+      const open = () =>
+        call(secret, 'POST', '/conversations', { visitorId: other.visitorId, cid: 'open-pg', text: 'Your parcel is delayed.' }, a.url);
+      const [first, again] = await Promise.all([open(), open()]);
+      const opened = [(await first.json()) as { conversationId: string }, (await again.json()) as { conversationId: string }];
+      expect(opened[0]!.conversationId).toBe(opened[1]!.conversationId);
+      v.client.close();
+      other.client.close();
+    } finally {
+      await a.close();
+    }
+  });
+
   it('a token revoked through one instance fails on the other within a second', async () => {
     const a = await startTestServer({ postgres: true });
     const b = await startTestServer({ postgres: true, ...(a.pgSchema ? { pgSchema: a.pgSchema } : {}) });
