@@ -5,7 +5,7 @@
 // and closed.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CloseCode, ErrorCode, SUBPROTOCOL, type AgentStatusChangedFrame } from '@servus/shared';
 
 const ACCOUNT_CHANNEL = 'agent-account';
@@ -14,7 +14,7 @@ import type { OriginRefusals } from '../sites/sites.js';
 import { createSender, newConn, type Conn } from './connection.js';
 import { createDelivery } from './delivery.js';
 import { createDispatcher, type DispatchOptions } from './dispatch.js';
-import { createHeartbeat, type HeartbeatMember } from './heartbeat.js';
+import { createHeartbeat } from './heartbeat.js';
 import { createRateLimiter, createSharedRateLimiter, type RedisCounterClient } from '../core/rate-limit.js';
 import { createSessionCheck } from './session-check.js';
 import { createUpgradeAuth, rejectUpgrade } from './upgrade.js';
@@ -107,6 +107,19 @@ export function createSocketServer(options: SocketServerOptions) {
     }
   });
 
+  /** Counts a socket against its address's limit; returns the function that uncounts it (once). */
+  function countIp(ip: string): () => void {
+    perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
+    let counted = true;
+    return () => {
+      if (!counted) return;
+      counted = false;
+      const n = (perIp.get(ip) ?? 1) - 1;
+      if (n <= 0) perIp.delete(ip);
+      else perIp.set(ip, n);
+    };
+  }
+
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -118,15 +131,10 @@ export function createSocketServer(options: SocketServerOptions) {
       return rejectUpgrade(socket, ErrorCode.TOO_MANY_CONNECTIONS, 'Too many connections.');
     }
     // Count the socket from here, so that slow auth lookups cannot be used to exceed the limit.
-    perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
-    let counted = true;
-    const uncount = () => {
-      if (!counted) return;
-      counted = false;
-      const n = (perIp.get(ip) ?? 1) - 1;
-      if (n <= 0) perIp.delete(ip);
-      else perIp.set(ip, n);
-    };
+    const uncount = countIp(ip);
+    // Read before any closure: a closure here would keep the whole upgrade request alive as long as
+    // the socket (about 1.5 KB per idle socket: its headers and streams).
+    const userAgent = String(req.headers['user-agent'] ?? '').slice(0, 512);
     try {
       const result = await authenticate(req, role, url);
       if (!result.ok) {
@@ -135,7 +143,7 @@ export function createSocketServer(options: SocketServerOptions) {
       }
       if (socket.destroyed) return uncount();
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const conn = newConn({ ws, ip, role, userAgent: String(req.headers['user-agent'] ?? '').slice(0, 512) });
+        const conn = newConn({ ws, ip, role, userAgent });
         const identity = result.identity;
         if (identity.role === 'visitor') {
           conn.siteKey = identity.siteKey;
@@ -153,14 +161,19 @@ export function createSocketServer(options: SocketServerOptions) {
     }
   }
 
+  /** One pong listener for every socket (\`this\` is the socket): no closure per socket. */
+  function onPong(this: WebSocket): void {
+    heartbeat.pong(this);
+  }
+
   function accept(conn: Conn, uncount: () => void): void {
     const { ws } = conn;
     conns.add(conn);
     conn.authTimer = setTimeout(() => {
       if (!conn.helloDone) sender.closeWith(conn, CloseCode.POLICY, ErrorCode.AUTH_TIMEOUT, 'Say hello first.');
     }, config.authTimeoutSeconds * 1000);
-    const beat: HeartbeatMember = { ping: () => ws.ping(), terminate: () => ws.terminate() };
-    ws.on('pong', heartbeat.add(beat));
+    heartbeat.add(ws);
+    ws.on('pong', onPong);
     ws.on('message', (data: RawData, isBinary: boolean) => dispatcher.onMessage(conn, data, isBinary));
     ws.on('error', (err) => {
       // ws closes the socket itself with the fitting code (1009 too big, 1007 invalid UTF-8).
@@ -168,7 +181,7 @@ export function createSocketServer(options: SocketServerOptions) {
     });
     ws.on('close', () => {
       conns.delete(conn);
-      heartbeat.remove(beat);
+      heartbeat.remove(ws);
       uncount();
       if (conn.authTimer) clearTimeout(conn.authTimer);
       for (const off of conn.subs.values()) off();
