@@ -22,7 +22,9 @@ const schema = z
 const kinds = (body: unknown) => {
   const parsed = schema.safeParse(body, { reportInput: true });
   expect(parsed.success).toBe(false);
-  return Object.fromEntries(parsed.error!.issues.map((i) => fieldIssue(i)).map(({ path, kind, limit }) => [path, limit === undefined ? kind : `${kind} ${limit}`]));
+  return Object.fromEntries(
+    parsed.error!.issues.map((i) => fieldIssue(i)).map(({ path, kind, limit }) => [path, limit === undefined ? kind : `${kind} ${limit}`]),
+  );
 };
 
 describe('field issues', () => {
@@ -54,7 +56,20 @@ describe('field issues', () => {
       other: 'invalid',
       extra: 'unknown_field',
     });
-    expect(kinds({ name: '  ', password: 'long enough', capacity: 1.5, email: 'a@b.co', url: 'https://a.example', role: 'agent', tags: ['a', 'b', 'c'], colour: '#aabbcc', origin: 'https://a', other: 'x' })).toEqual({
+    expect(
+      kinds({
+        name: '  ',
+        password: 'long enough',
+        capacity: 1.5,
+        email: 'a@b.co',
+        url: 'https://a.example',
+        role: 'agent',
+        tags: ['a', 'b', 'c'],
+        colour: '#aabbcc',
+        origin: 'https://a',
+        other: 'x',
+      }),
+    ).toEqual({
       name: 'required',
       capacity: 'not_integer',
       tags: 'too_many 2',

@@ -96,7 +96,12 @@ export function fieldIssue(issue: Issue): FieldIssue {
   const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys?.slice(0, 1) : undefined;
   const path = [...issue.path, ...(unknownKey ?? [])].map(String).join('.');
   const { kind, limit } = issueKind(issue);
-  return { path, kind, ...(limit !== undefined && Number.isFinite(limit) ? { limit } : {}), message: unknownKey?.length ? 'unknown field' : issue.message };
+  return {
+    path,
+    kind,
+    ...(limit !== undefined && Number.isFinite(limit) ? { limit } : {}),
+    message: unknownKey?.length ? 'unknown field' : issue.message,
+  };
 }
 
 /**

@@ -9,5 +9,11 @@ export {
   widgetRulesOf,
   type ProactiveRule,
 } from './rules.js';
-export { countProactiveEvent, loadProactiveConversations, loadProactiveCounts, type ProactiveCount, type ProactiveEvent } from './counts.js';
+export {
+  countProactiveEvent,
+  loadProactiveConversations,
+  loadProactiveCounts,
+  type ProactiveCount,
+  type ProactiveEvent,
+} from './counts.js';
 export { proactiveStats, type ProactiveRuleStats } from './stats.js';

@@ -35,7 +35,10 @@ export const proactiveRuleSchema = z
 export const proactiveRulesSchema = z
   .array(proactiveRuleSchema)
   .max(PROACTIVE_LIMITS.maxRules)
-  .refine((rules) => new Set(rules.map((r) => r.id)).size === rules.length, { error: 'rule ids must be unique', params: { kind: 'duplicate' } });
+  .refine((rules) => new Set(rules.map((r) => r.id)).size === rules.length, {
+    error: 'rule ids must be unique',
+    params: { kind: 'duplicate' },
+  });
 
 export type ProactiveRule = z.infer<typeof proactiveRuleSchema>;
 
