@@ -387,9 +387,11 @@ export class ServusProactiveEditor extends LitElement {
         border-bottom: 1px solid #f3f4f6;
         vertical-align: top;
       }
-      .num {
+      th.num,
+      td.num {
         text-align: right;
         white-space: nowrap;
+        padding-left: 12px;
       }
       td.text {
         max-width: 260px;
@@ -434,7 +436,6 @@ export class ServusProactiveEditor extends LitElement {
       }
       input.num {
         width: 100px;
-        text-align: left;
       }
       textarea {
         resize: vertical;
