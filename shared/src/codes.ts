@@ -30,6 +30,44 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * What is wrong with one field of a refused request (`error.issues[].kind`, docs/protocol.md): a
+ * small stable vocabulary, so a client can say it in its own words and language. `limit` goes with
+ * the `too_*` kinds.
+ */
+export const FIELD_ISSUE_KINDS = [
+  /** Missing, or empty where a value is needed. */
+  'required',
+  /** More characters than `limit`. */
+  'too_long',
+  /** Fewer characters than `limit`. */
+  'too_short',
+  /** A number above `limit`. */
+  'too_big',
+  /** A number below `limit`. */
+  'too_small',
+  /** More entries than `limit`. */
+  'too_many',
+  /** Fewer entries than `limit`. */
+  'too_few',
+  'not_integer',
+  'not_number',
+  'not_url',
+  'not_email',
+  /** Not an origin such as https://shop.example (scheme, host, optional port; no path). */
+  'not_origin',
+  /** Not in the form the field needs (the message says which). */
+  'format',
+  /** Not one of the values allowed here. */
+  'choice',
+  /** The same value twice in a list. */
+  'duplicate',
+  /** A field the request may not have. */
+  'unknown_field',
+  'invalid',
+] as const;
+export type FieldIssueKind = (typeof FIELD_ISSUE_KINDS)[number];
+
 export const CloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,

@@ -185,7 +185,7 @@ export function createApp(options: AppOptions) {
       }),
     )
     // Proactive greetings per site (docs/proactive.md).
-    .route('/', proactiveRuleRoutes({ sites }))
+    .route('/', proactiveRuleRoutes({ sites, db }))
     // The site's bot calibration and control, and what to fix in its FAQ (docs/bot-learning.md).
     .route('/', siteBotRoutes(bot));
   // Webhooks of a site for its admins (the console's Integrations section; docs/integrations.md).
