@@ -138,6 +138,7 @@ export { DEFAULT_WIDGET_COLOR, PROACTIVE_LIMITS, SITE_LIMITS } from './site-sett
 export type { SiteSettings, BusinessHours, LauncherOffset, Weekday } from './site-settings.js';
 export { matchesUrlPattern } from './url-pattern.js';
 export { cleanText } from './text.js';
+export { contrast, onColor, parseHex, readableOn, themeVars } from './color.js';
 export { backoffDelay, newCid, createReconnectingSocket, CommandFailure } from './socket/index.js';
 export type {
   CommandResult,

@@ -13,7 +13,7 @@ import {
   type ProactiveRulesResponse,
   type SiteView,
 } from '@servus/shared';
-import { onColor, parseHex } from '../../../../widget/src/color.js';
+import { onColor, parseHex } from '@servus/shared';
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { api } from '../api.js';
