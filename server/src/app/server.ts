@@ -218,7 +218,7 @@ export async function startServus({
   });
   const attachments = createAttachments({
     db,
-    store: createDatabaseBlobStore(db),
+    store: createDatabaseBlobStore(db, { dialect: database.dialect }),
     sites,
     conversations,
     visitorUploads: createSharedRateLimiter({

@@ -12,6 +12,7 @@ import { clearFieldErrors, reportFormError } from '../field-errors.js';
 import type { Key } from '../i18n.js';
 import { base } from '../styles.js';
 import './proactive-editor.js';
+import './attachment-settings.js';
 import { SITE_LIMITS, type SiteListResponse, type SiteResponse, type SiteView } from '@servus/shared';
 import {
   DEFAULT_COLOR,
@@ -346,6 +347,7 @@ export class ServusSiteSettings extends LitElement {
           ${this._msg ? html`<span class="ok small" data-site-saved>${this._msg}</span>` : nothing}
         </div>
       </form>
+      <servus-attachment-settings .ctx=${this.ctx} .site=${site} lang=${this.ctx.lang}></servus-attachment-settings>
       ${
         site.secret !== undefined
           ? html`<div class="secret">
