@@ -4,7 +4,7 @@
 // a reply address and a single-use link; the answer by email appears live in the console, once,
 // without the quoted text; automatic replies and bounces never loop; unknown addresses are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSmtpInbox, type SmtpInbox } from '../testing/smtp-inbox.js';
+import { mailText as body, startSmtpInbox, type SmtpInbox } from '../testing/smtp-inbox.js';
 import nodemailer from 'nodemailer';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { connect, newAgent, type TestClient } from '../testing/client.js';
@@ -13,20 +13,6 @@ import { TEST_ADMIN } from '../testing/server-process.js';
 let smtp: SmtpInbox;
 let server: TestServer;
 let agent: TestClient;
-
-/** Quoted-printable undone, enough to read the text. */
-function body(raw: string): string {
-  const soft = raw.replace(/=\r?\n/g, '');
-  const bytes: number[] = [];
-  for (let i = 0; i < soft.length; i++) {
-    const hex = soft[i] === '=' ? /^[0-9A-F]{2}/.exec(soft.slice(i + 1, i + 3)) : null;
-    if (hex) {
-      bytes.push(parseInt(hex[0], 16));
-      i += 2;
-    } else bytes.push(...Buffer.from(soft[i]!, 'utf8'));
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
 
 beforeAll(async () => {
   smtp = await startSmtpInbox();

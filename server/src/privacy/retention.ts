@@ -1,6 +1,7 @@
 // Retention (GDPR Art. 5): per site, conversations and visitor data older than `privacy.retentionDays`
 // are erased by a durable job (one per site, any instance runs it, daily), and each run is written to
-// the audit log, where the console reads the last one.
+// the audit log, where the console reads the last one. The audit log itself has its own period
+// (AUDIT_RETENTION_DAYS), applied by a job of the same kind for the whole server (key `audit`).
 import type { Jobs } from '../jobs/jobs.js';
 import type { Logger } from '../core/logger.js';
 import type { SiteDirectory } from '../sites/sites.js';
@@ -8,6 +9,8 @@ import type { AuditLog } from './audit.js';
 import type { Privacy } from './privacy.js';
 
 export const RETENTION_JOB = 'privacy.retention';
+/** The key of the audit log's own pass (sites are keyed by their key, which is never this). */
+export const AUDIT_RETENTION_KEY = '*audit';
 const DAY = 86_400_000;
 
 export interface RetentionOptions {
@@ -19,11 +22,22 @@ export interface RetentionOptions {
   now?: () => number;
   /** Time between two passes of a site (default a day). */
   intervalMs?: number;
+  /** Days the audit log keeps an entry; 0 or unset: kept for ever. */
+  auditDays?: number;
 }
 
 export type Retention = ReturnType<typeof createRetention>;
 
-export function createRetention({ jobs, sites, privacy, audit, logger, now = Date.now, intervalMs = DAY }: RetentionOptions) {
+export function createRetention({
+  jobs,
+  sites,
+  privacy,
+  audit,
+  logger,
+  now = Date.now,
+  intervalMs = DAY,
+  auditDays = 0,
+}: RetentionOptions) {
   const daysOf = async (siteKey: string) => {
     const days = (await sites.get(siteKey))?.settings.privacy?.retentionDays;
     return typeof days === 'number' && days > 0 ? days : null;
@@ -43,7 +57,23 @@ export function createRetention({ jobs, sites, privacy, audit, logger, now = Dat
     return result;
   }
 
+  /** One pass over the audit log: entries older than its period go; the pass itself is the newest entry. */
+  async function pruneAudit(): Promise<number> {
+    const cutoff = now() - auditDays * DAY;
+    const deleted = await audit.prune(cutoff);
+    await audit.record({ type: 'system' }, { action: 'audit.retention', detail: { days: auditDays, deleted, cutoff } });
+    if (deleted) logger?.info({ deleted, days: auditDays }, 'audit log retention deleted old entries');
+    return deleted;
+  }
+
   jobs.handle<null>(RETENTION_JOB, async (job) => {
+    if (job.key === AUDIT_RETENTION_KEY) {
+      // Off again (a restart with AUDIT_RETENTION_DAYS=0): no pass, and none planned.
+      if (auditDays <= 0) return;
+      await pruneAudit();
+      await jobs.schedule(RETENTION_JOB, AUDIT_RETENTION_KEY, now() + intervalMs, null);
+      return;
+    }
     const result = await run(job.key);
     // Off again: no next pass until the setting returns.
     if (result !== null) await jobs.schedule(RETENTION_JOB, job.key, now() + intervalMs, null);
@@ -55,11 +85,20 @@ export function createRetention({ jobs, sites, privacy, audit, logger, now = Dat
     if (!(await jobs.find(RETENTION_JOB, siteKey))) await jobs.schedule(RETENTION_JOB, siteKey, now(), null);
   }
 
+  /** Makes sure the audit log's pass is pending when it has a period. */
+  async function ensureAudit(): Promise<void> {
+    if (auditDays > 0 && !(await jobs.find(RETENTION_JOB, AUDIT_RETENTION_KEY)))
+      await jobs.schedule(RETENTION_JOB, AUDIT_RETENTION_KEY, now(), null);
+  }
+
   return {
     run,
     ensure,
+    ensureAudit,
+    pruneAudit,
     /** Plans every site's pass and follows settings changes (on every instance; scheduling is idempotent). */
     async start(): Promise<() => void> {
+      await ensureAudit();
       for (const key of await sites.keys()) await ensure(key);
       return sites.onChange(
         (key) => void ensure(key).catch((err: unknown) => logger?.error({ err, siteKey: key }, 'retention planning failed')),
