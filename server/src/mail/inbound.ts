@@ -46,7 +46,8 @@ export function isAutomatic(mail: Pick<ParsedMail, 'headers'>): boolean {
   if (auto && auto !== 'no') return true;
   if (['bulk', 'junk', 'list', 'auto_reply'].includes(h('precedence'))) return true;
   if (mail.headers.has('x-autoreply') || mail.headers.has('x-autorespond') || mail.headers.has('x-auto-response-suppress')) return true;
-  if (mail.headers.has('list-id') || mail.headers.has('list-unsubscribe')) return true;
+  // mailparser gathers List-Id, List-Unsubscribe and the other List-* headers under `list`.
+  if (mail.headers.has('list') || mail.headers.has('list-id') || mail.headers.has('list-unsubscribe')) return true;
   return false;
 }
 
