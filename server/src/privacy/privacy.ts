@@ -291,6 +291,13 @@ export function createPrivacy({ db, now = Date.now, attachments, onErased }: Pri
         })
         .execute();
       await tx.updateTable('conversations').set({ visitor_id: anon, bot_state: '{}' }).where('id', '=', c.id).execute();
+      // An open conversation ends with its erasure: out of the queue, no longer holding an agent's capacity.
+      await tx
+        .updateTable('conversations')
+        .set({ status: 'resolved', resolved_at: now() })
+        .where('id', '=', c.id)
+        .where('status', '!=', 'resolved')
+        .execute();
       await tx.deleteFrom('events').where('conversation_id', '=', c.id).where('kind', '=', 'note').execute();
       const rows = await tx.selectFrom('events').select(['id', 'kind', 'data']).where('conversation_id', '=', c.id).execute();
       events += rows.length;

@@ -298,7 +298,8 @@ export const ToolsForm = stateful<{ email: string; state: string }>(({ view, ses
     const o = session.auth();
     return fetch(`${o.base}api/visitor/${path}`, {
       method,
-      headers: { authorization: `Bearer ${o.token ?? ''}`, 'x-servus-site': o.site, 'content-type': 'application/json' },
+      // No content-type: the server reads the body as JSON whatever it says (bytes in this chunk).
+      headers: { authorization: `Bearer ${o.token ?? ''}`, 'x-servus-site': o.site },
       ...(body ? { body: JSON.stringify(body) } : {}),
     }).catch(() => null);
   };
@@ -312,10 +313,9 @@ export const ToolsForm = stateful<{ email: string; state: string }>(({ view, ses
   // Everything about them, confirmed from their mailbox: the server mails a link (privacy/erasure.ts).
   const eraseAll = async () => {
     const m = email.trim();
-    if (m && !EMAIL.test(m)) return setState(s.invalidEmail);
     const res = await call('erasure', 'POST', { ...(m ? { email: m } : {}), lang: view.lang });
-    // 409: no address known for them (they must give one).
-    setState(res?.ok ? s.eraseAllSent : res?.status === 409 ? s.invalidEmail : s.eraseFailed);
+    // Sent: the link to confirm is in their inbox. 400 a wrong address, 409 none known (they must give one).
+    setState(res?.ok ? s.mailSent : res && res.status < 429 ? s.invalidEmail : s.eraseFailed);
   };
   return (
     <div class="card tools" aria-label={s.tools}>
@@ -335,12 +335,9 @@ export const ToolsForm = stateful<{ email: string; state: string }>(({ view, ses
         {s.eraseConfirm}
       </button>
       {view.config?.offlineReply === 'email' && (
-        <div>
-          <p>{s.eraseAllLead}</p>
-          <button type="button" onClick={() => void eraseAll()}>
-            {s.eraseAllSend}
-          </button>
-        </div>
+        <button type="button" onClick={() => void eraseAll()}>
+          {s.eraseAllSend}
+        </button>
       )}
       {state && <p role="status">{state}</p>}
     </div>

@@ -41,9 +41,7 @@ const en = {
   eraseLead: 'Deletes this conversation and what you told us in it. This cannot be undone.',
   eraseConfirm: 'Delete for good',
   eraseFailed: 'That did not work. Please try again later.',
-  eraseAllLead: 'Or delete everything stored about you here: we email a link to confirm (to the address above, or the one you gave us).',
-  eraseAllSend: 'Email me a deletion link',
-  eraseAllSent: 'Sent. Open the link in the email to confirm the deletion.',
+  eraseAllSend: 'Delete all my data (by email)',
 };
 
 const de: typeof en = {
@@ -86,10 +84,7 @@ const de: typeof en = {
   eraseLead: 'Löscht dieses Gespräch und was Sie uns darin mitgeteilt haben. Das lässt sich nicht rückgängig machen.',
   eraseConfirm: 'Endgültig löschen',
   eraseFailed: 'Das hat nicht geklappt. Bitte versuchen Sie es später noch einmal.',
-  eraseAllLead:
-    'Oder alles löschen, was hier über Sie gespeichert ist: Wir senden einen Link zur Bestätigung per E-Mail (an die Adresse oben oder die, die Sie uns gegeben haben).',
-  eraseAllSend: 'Löschlink per E-Mail senden',
-  eraseAllSent: 'Gesendet. Öffnen Sie den Link in der E-Mail, um die Löschung zu bestätigen.',
+  eraseAllSend: 'Alle meine Daten löschen (per E-Mail)',
 };
 
 export const FORM_STRINGS: Record<Lang, typeof en> = { de, en };
