@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '../testing/cluster.js';
 import { startPrivateRedis, type PrivateRedis } from '../testing/redis-server.js';
-import { connect, newAgent, newVisitor } from '../testing/client.js';
+import { connect, login, newAgent, newVisitor } from '../testing/client.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
 
 describe('erasure across instances', () => {
@@ -79,4 +79,27 @@ describe('erasure across instances', () => {
     following.client.close();
     queue.client.close();
   }, 120_000);
+
+  it('closes it when Redis is back, if the news was lost in an outage', async () => {
+    const visitor = await newVisitor(b);
+    visitor.client.send({ type: 'visitor.profile', cid: 'p', email: 'otto.ausfall@example.com' });
+    await visitor.client.next((f) => f.cid === 'p');
+    const cookie = await login(a, TEST_ADMIN.email, TEST_ADMIN.password);
+    await redis.stop();
+    const res = await fetch(`${a}/api/privacy/erase`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: a, cookie },
+      body: JSON.stringify({ email: 'otto.ausfall@example.com', confirm: true }),
+    });
+    expect(res.status).toBe(200);
+    // B never heard of it: the socket is still open and answers (whatever the answer to a visitor that is gone).
+    visitor.client.send({ type: 'visitor.profile', cid: 'probe', name: 'Otto' });
+    await visitor.client.next((f) => f.cid === 'probe');
+    expect(visitor.client.ws.readyState).toBe(visitor.client.ws.OPEN);
+    await redis.start();
+    const back = performance.now();
+    expect(await visitor.client.closed).toEqual({ code: 4001, reason: 'ERASED' });
+    // Redis is noticed within a second; the check is one query.
+    expect(performance.now() - back).toBeLessThan(5000);
+  }, 60_000);
 });

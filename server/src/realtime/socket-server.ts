@@ -110,6 +110,7 @@ export function createSocketServer(options: SocketServerOptions) {
   // News from other instances may have been lost (Redis was away): every socket catches up from
   // the database, and agents get their queues afresh.
   const offResync = hub.onResync(() => {
+    void closeErasedVisitors().catch((err: unknown) => logger.warn({ err }, 'checking visitors after a resync failed'));
     void delivery.catchUp(conns).catch((err: unknown) => logger.error({ err }, 'catch-up failed'));
     for (const conn of conns) {
       if (conn.queueSubscribed)
@@ -238,6 +239,13 @@ export function createSocketServer(options: SocketServerOptions) {
     }
   }
   const offErased = hub.onBroadcast(ERASED_CHANNEL, (data) => dropErased(data as ErasedNews));
+  /** The news of an erasure may have been lost with Redis: visitor sockets whose visitor is gone close now. */
+  async function closeErasedVisitors(): Promise<void> {
+    const ids = [...new Set([...conns].flatMap((c) => (c.role === 'visitor' && c.visitor ? [c.visitor.id] : [])))];
+    if (!ids.length) return;
+    const existing = await auth.existingVisitors(ids);
+    dropErased({ conversations: [], visitorIds: ids.filter((id) => !existing.has(id)) });
+  }
 
   const offAccount = hub.onBroadcast(ACCOUNT_CHANNEL, (data) => {
     const { agentId } = data as { agentId: string };
