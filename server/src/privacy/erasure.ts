@@ -83,10 +83,7 @@ export function createErasureRequests(options: ErasureRequestsOptions) {
       if (!email) throw new ServusError(ErrorCode.INVALID_STATE, 'No email address is known for you: give one.');
       const t = now();
       // Expired requests hold an address: gone a day after they expire (the day's count needs them until then).
-      await db
-        .deleteFrom('erasure_requests')
-        .where('expires_at', '<', t - 24 * HOUR)
-        .execute();
+      await privacy.dropExpiredRequests(t - 24 * HOUR);
       if (
         (await countSince('email', email, visitor.siteKey, t - 24 * HOUR)) >= options.perAddressDay ||
         (await countSince('visitor_id', visitor.id, visitor.siteKey, t - HOUR)) >= options.perVisitorHour ||

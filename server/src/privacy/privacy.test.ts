@@ -249,7 +249,7 @@ describe.each([false, true])('privacy (postgres: %s)', (postgres) => {
     expect(await jobs.find(RETENTION_JOB, 'demo')).toBeUndefined();
   });
 
-  it('deletes audit entries older than the audit log’s own period in the durable job, and logs the pass', async () => {
+  it('deletes audit entries older than the audit log’s own period and expired erasure requests in the durable job, and logs the pass', async () => {
     let clock = Date.now() + 5000 * 86_400_000;
     const now = () => clock;
     const { db } = server.database;
@@ -298,9 +298,47 @@ describe.each([false, true])('privacy (postgres: %s)', (postgres) => {
     // The next pass is planned a day later; with no period (0) the pending pass plans no other.
     expect((await jobs.find(RETENTION_JOB, AUDIT_RETENTION_KEY))!.run_at).toBe(clock + 86_400_000);
     clock += 86_400_000;
-    // A restart with AUDIT_RETENTION_DAYS=0 (its handler replaces the one above).
+    // A restart with AUDIT_RETENTION_DAYS=0 (its handler replaces the one above): five days on, the
+    // pass keeps every audit entry, still removes an erasure request a day past its expiry (it
+    // holds an address), and plans the next pass.
     createRetention({ jobs, sites: createSiteDirectory(db), privacy: createPrivacy({ db, now }), audit, now, auditDays: 0 });
+    clock += 5 * 86_400_000;
+    await db
+      .insertInto('erasure_requests')
+      .values([
+        {
+          token_hash: `expired-${postgres}`,
+          site_key: 'demo',
+          email: 'lange.her@example.com',
+          visitor_id: null,
+          lang: 'de',
+          expires_at: clock - 86_400_001,
+          created_at: clock - 2 * 86_400_000,
+        },
+        {
+          token_hash: `recent-${postgres}`,
+          site_key: 'demo',
+          email: 'gerade.eben@example.com',
+          visitor_id: null,
+          lang: 'de',
+          expires_at: clock - 1000,
+          created_at: clock - 86_400_000,
+        },
+      ])
+      .execute();
     expect(await jobs.runDue()).toBe(1);
-    expect(await jobs.find(RETENTION_JOB, AUDIT_RETENTION_KEY)).toBeUndefined();
+    expect((await db.selectFrom('audit_log').select('action').where('action', 'like', 'test.%').execute()).map((r) => r.action)).toEqual([
+      'test.within-period',
+    ]);
+    expect(
+      (
+        await db
+          .selectFrom('erasure_requests')
+          .select('email')
+          .where('token_hash', 'like', '%-' + String(postgres))
+          .execute()
+      ).map((r) => r.email),
+    ).toEqual(['gerade.eben@example.com']);
+    expect((await jobs.find(RETENTION_JOB, AUDIT_RETENTION_KEY))!.run_at).toBe(clock + 86_400_000);
   });
 });

@@ -499,5 +499,20 @@ export function createPrivacy({ db, now = Date.now, attachments, onErased }: Pri
     return true;
   }
 
-  return { find, exportPerson, erasePerson, eraseByRequest, eraseOwnConversation, retentionPass, findVisitorIds };
+  /** Erasure requests that expired before `before` (never confirmed): the address they hold goes. */
+  async function dropExpiredRequests(before: number): Promise<number> {
+    const res = await db.deleteFrom('erasure_requests').where('expires_at', '<', before).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
+  return {
+    find,
+    exportPerson,
+    erasePerson,
+    eraseByRequest,
+    eraseOwnConversation,
+    retentionPass,
+    findVisitorIds,
+    dropExpiredRequests,
+  };
 }

@@ -1,7 +1,8 @@
 // Retention (GDPR Art. 5): per site, conversations and visitor data older than `privacy.retentionDays`
 // are erased by a durable job (one per site, any instance runs it, daily), and each run is written to
-// the audit log, where the console reads the last one. The audit log itself has its own period
-// (AUDIT_RETENTION_DAYS), applied by a job of the same kind for the whole server (key `audit`).
+// the audit log, where the console reads the last one. A job of the same kind for the whole server
+// (key `*audit`, daily) applies the audit log's own period (AUDIT_RETENTION_DAYS) and removes
+// visitors' erasure requests a day after they expired.
 import type { Jobs } from '../jobs/jobs.js';
 import type { Logger } from '../core/logger.js';
 import type { SiteDirectory } from '../sites/sites.js';
@@ -68,9 +69,10 @@ export function createRetention({
 
   jobs.handle<null>(RETENTION_JOB, async (job) => {
     if (job.key === AUDIT_RETENTION_KEY) {
-      // Off again (a restart with AUDIT_RETENTION_DAYS=0): no pass, and none planned.
-      if (auditDays <= 0) return;
-      await pruneAudit();
+      // The server-wide daily pass: erasure requests a day past their expiry (they hold an address),
+      // and the audit log's period when it has one.
+      await privacy.dropExpiredRequests(now() - DAY);
+      if (auditDays > 0) await pruneAudit();
       await jobs.schedule(RETENTION_JOB, AUDIT_RETENTION_KEY, now() + intervalMs, null);
       return;
     }
@@ -85,10 +87,9 @@ export function createRetention({
     if (!(await jobs.find(RETENTION_JOB, siteKey))) await jobs.schedule(RETENTION_JOB, siteKey, now(), null);
   }
 
-  /** Makes sure the audit log's pass is pending when it has a period. */
+  /** Makes sure the server-wide pass (the audit log, expired erasure requests) is pending. */
   async function ensureAudit(): Promise<void> {
-    if (auditDays > 0 && !(await jobs.find(RETENTION_JOB, AUDIT_RETENTION_KEY)))
-      await jobs.schedule(RETENTION_JOB, AUDIT_RETENTION_KEY, now(), null);
+    if (!(await jobs.find(RETENTION_JOB, AUDIT_RETENTION_KEY))) await jobs.schedule(RETENTION_JOB, AUDIT_RETENTION_KEY, now(), null);
   }
 
   return {
