@@ -27,6 +27,8 @@ export const ErrorCode = {
   LENGTH_REQUIRED: 'LENGTH_REQUIRED',
   /** A per-conversation limit is reached (files per conversation). */
   LIMIT_REACHED: 'LIMIT_REACHED',
+  /** The visitor's data was erased (GDPR): their socket is closed with CloseCode.ERASED. */
+  ERASED: 'ERASED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -76,6 +78,8 @@ export const CloseCode = {
   POLICY: 1008,
   TOO_BIG: 1009,
   INTERNAL: 1011,
+  /** The visitor's data was erased (an admin, their own request, retention): do not resume, start over. */
+  ERASED: 4001,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -102,4 +106,5 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UNSUPPORTED_TYPE: 415,
   LENGTH_REQUIRED: 411,
   LIMIT_REACHED: 409,
+  ERASED: 410,
 };

@@ -441,6 +441,11 @@ export interface PrivacyPersonResponse {
   person: PrivacyPerson;
 }
 
+/** `POST /api/visitor/erasure` (202): the confirmation link was mailed. */
+export interface VisitorErasureResponse {
+  ok: true;
+}
+
 /** `POST /api/privacy/erase`: what was erased. */
 export interface PrivacyEraseResponse {
   erased: { visitors: number; conversations: number; events: number; files: number };
@@ -457,7 +462,7 @@ export interface RetentionStatusResponse {
 
 /** `POST /api/mail/inbound`: what became of the mail. */
 export interface MailInboundResponse {
-  outcome: 'stored' | 'duplicate' | 'auto-reply' | 'bounce' | 'empty' | 'limited' | 'too-large';
+  outcome: 'stored' | 'duplicate' | 'auto-reply' | 'own' | 'bounce' | 'empty' | 'limited' | 'too-large';
 }
 
 /** `POST /api/widget/link`: a fresh visitor token and the conversation a reply mail's link opens. */

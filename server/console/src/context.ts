@@ -39,7 +39,7 @@ export function createConsoleContext({ me, t, lang, navigate, onChange, staleAft
   qc.mount();
   // REST lists follow the live log: any status change refreshes them (coalesced).
   let refreshTimer: ReturnType<typeof setTimeout> | null = null;
-  const refreshLists = (id: string, change: ConversationChange) => {
+  const refreshLists = (id: string, change: ConversationChange | 'erased') => {
     void qc.invalidateQueries({ queryKey: ['conversation', id] });
     if (change === 'queue') return;
     if (refreshTimer) return;

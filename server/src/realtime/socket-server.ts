@@ -9,6 +9,8 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CloseCode, ErrorCode, SUBPROTOCOL, type AgentStatusChangedFrame } from '@servus/shared';
 
 const ACCOUNT_CHANNEL = 'agent-account';
+/** News of an erasure (privacy/): every instance closes the erased visitors' sockets and tells its consoles. */
+const ERASED_CHANNEL = 'privacy-erased';
 import { clientAddress } from '../core/forwarded.js';
 import type { OriginRefusals } from '../sites/sites.js';
 import { createSender, newConn, type Conn } from './connection.js';
@@ -18,6 +20,14 @@ import { createHeartbeat } from './heartbeat.js';
 import { createRateLimiter, createSharedRateLimiter, type RedisCounterClient } from '../core/rate-limit.js';
 import { createSessionCheck } from './session-check.js';
 import { createUpgradeAuth, rejectUpgrade } from './upgrade.js';
+import { erasedFrame } from './frames.js';
+import { topics } from '../pubsub/hub.js';
+
+/** What an erasure removed (privacy/privacy.ts `Erased`). */
+export interface ErasedNews {
+  conversations: { id: string; siteKey: string }[];
+  visitorIds: string[];
+}
 
 export interface SocketServerOptions extends Pick<
   DispatchOptions,
@@ -100,6 +110,7 @@ export function createSocketServer(options: SocketServerOptions) {
   // News from other instances may have been lost (Redis was away): every socket catches up from
   // the database, and agents get their queues afresh.
   const offResync = hub.onResync(() => {
+    void closeErasedVisitors().catch((err: unknown) => logger.warn({ err }, 'checking visitors after a resync failed'));
     void delivery.catchUp(conns).catch((err: unknown) => logger.error({ err }, 'catch-up failed'));
     for (const conn of conns) {
       if (conn.queueSubscribed)
@@ -215,12 +226,50 @@ export function createSocketServer(options: SocketServerOptions) {
       }
     }
   }
+  /**
+   * This instance's part of an erasure: the erased visitors' sockets close with 4001 ERASED (their
+   * token opens nothing any more); agent sockets that follow an erased conversation, or its site's
+   * queue, get `conversation.erased` and stop following it.
+   */
+  function dropErased({ conversations: erasedConvs, visitorIds }: ErasedNews): void {
+    const gone = new Set(visitorIds);
+    for (const conn of conns) {
+      if (conn.role === 'visitor') {
+        if (conn.visitor && gone.has(conn.visitor.id))
+          sender.closeWith(conn, CloseCode.ERASED, ErrorCode.ERASED, 'Your conversations were erased.');
+        continue;
+      }
+      if (!conn.agent || !conn.helloDone) continue;
+      for (const c of erasedConvs) {
+        const topic = topics.conversation(c.id);
+        const following = conn.subs.get(topic);
+        if (!following && !(conn.queueSubscribed && conn.agent.siteKeys.includes(c.siteKey))) continue;
+        following?.();
+        conn.subs.delete(topic);
+        conn.sent.delete(c.id);
+        sender.send(conn, erasedFrame({ type: 'conversation.erased', conversationId: c.id, siteKey: c.siteKey }));
+      }
+    }
+  }
+  const offErased = hub.onBroadcast(ERASED_CHANNEL, (data) => dropErased(data as ErasedNews));
+  /** The news of an erasure may have been lost with Redis: visitor sockets whose visitor is gone close now. */
+  async function closeErasedVisitors(): Promise<void> {
+    const ids = [...new Set([...conns].flatMap((c) => (c.role === 'visitor' && c.visitor ? [c.visitor.id] : [])))];
+    if (!ids.length) return;
+    const existing = await auth.existingVisitors(ids);
+    dropErased({ conversations: [], visitorIds: ids.filter((id) => !existing.has(id)) });
+  }
+
   const offAccount = hub.onBroadcast(ACCOUNT_CHANNEL, (data) => {
     const { agentId } = data as { agentId: string };
     void refreshAgent(agentId).catch((err: unknown) => logger.warn({ err, agentId }, 'refreshing an agent account failed'));
   });
 
   return {
+    /** Tells every instance (this one too) of an erasure (dropErased above). */
+    erased(news: ErasedNews): void {
+      if (news.conversations.length || news.visitorIds.length) hub.broadcast(ERASED_CHANNEL, news);
+    },
     /** Tells every instance that an agent's account changed (refreshAgent above). */
     agentChanged: (agentId: string) => hub.broadcast(ACCOUNT_CHANNEL, { agentId }),
     handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void handleUpgrade(req, socket, head),
@@ -241,6 +290,7 @@ export function createSocketServer(options: SocketServerOptions) {
       closing = true;
       offResync();
       offAccount();
+      offErased();
       heartbeat.stop();
       sessions.stop();
       for (const conn of conns) conn.ws.close(CloseCode.GOING_AWAY, ErrorCode.SHUTTING_DOWN);
