@@ -5,7 +5,8 @@ import { Component, Fragment, createRef, h } from 'preact';
 import { formatOpening } from '../i18n.js';
 import { quickReplies } from '../state.js';
 import type * as FormsModule from './Forms.js';
-import { Attached, Avatar, Messages, lazyChunk } from './Messages.js';
+import { Clip } from './Clip.js';
+import { Avatar, Messages, lazyChunk } from './Messages.js';
 import type { Session, View } from './session.js';
 
 /** Quick replies shown at once: more would push the conversation out of view on a phone. */
@@ -26,9 +27,8 @@ interface Props {
  * the length counter of a message near its limit.
  * (Class components throughout the app chunk: preact/hooks would cost 1.2 KB of the budget.)
  */
-const Form = lazyChunk<typeof FormsModule, 'PreChatForm' | 'OfflineForm' | 'RatingForm' | 'Counter' | 'ToolsForm'>(
-  () => import('./Forms.js'),
-  (mod, props) => mod.useFormStyles(props.session as Session),
+const Form = lazyChunk<typeof FormsModule, 'PreChatForm' | 'OfflineForm' | 'RatingForm' | 'Counter' | 'ToolsForm'>(() =>
+  import('./Forms.js'),
 );
 
 function subtitle(view: View, session: Session): string {
@@ -68,7 +68,7 @@ class Composer extends Component<Props, { text: string }> {
           this.submit();
         }}
       >
-        {view.config?.attachments && <Attached n="Picker" view={view} session={session} />}
+        {view.config?.attachments && <Clip view={view} session={session} />}
         <textarea
           id="sv-input"
           rows={1}

@@ -55,17 +55,16 @@ export interface GreetOptions {
   /** No greeting any more on this page: one was shown, or the visitor has a conversation (nothing is stored before the chat is opened). */
   greeted: () => boolean;
   markGreeted: () => void;
-  view: () => View;
-  show: (greeting: { ruleId: string; text: string }) => void;
+  /** The view, and where the greeting is shown (`set({ greeting })`) and its styles go. */
+  session: Pick<Session, 'get' | 'set' | 'addStyles'>;
   report: (ruleId: string, event: 'shown') => void;
-  addStyles: (css: string) => void;
 }
 
 /**
  * Greets the visitor once per tab, after the delay of the rule that matches the page they are on,
  * unless they have a conversation or opened the chat. Returns the function that stops it.
  */
-export function greet({ config, returning, path, watch, greeted, markGreeted, view, show, report, addStyles }: GreetOptions): () => void {
+export function greet({ config, returning, path, watch, greeted, markGreeted, session, report }: GreetOptions): () => void {
   let greetTimer: ReturnType<typeof setTimeout> | undefined;
   /** The rule whose greeting is waiting for its delay. */
   let pendingRule: string | null = null;
@@ -86,21 +85,21 @@ export function greet({ config, returning, path, watch, greeted, markGreeted, vi
     const here = path();
     if (here === lastPath) return;
     lastPath = here;
-    const found = pickRule(config.proactive, here, returning, view().lang);
+    const found = pickRule(config.proactive, here, returning, session.get().lang);
     if (found?.rule.id === pendingRule) return;
     clearTimeout(greetTimer);
     pendingRule = found?.rule.id ?? null;
     if (!found) return;
-    if (!styled) addStyles(greetingCss);
+    if (!styled) session.addStyles(greetingCss);
     styled = true;
     const delay = Math.min(Math.max(Number(found.rule.delaySeconds) || 0, 0), 3600) * 1000;
     greetTimer = setTimeout(() => {
       pendingRule = null;
-      const v = view();
+      const v = session.get();
       if (v.open || v.chat.messages.length || done()) return;
       markGreeted();
       stop();
-      show({ ruleId: found.rule.id, text: found.text });
+      session.set({ greeting: { ruleId: found.rule.id, text: found.text } });
       report(found.rule.id, 'shown');
     }, delay);
   };

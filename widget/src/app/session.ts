@@ -170,15 +170,9 @@ export function createSession({
     transport.sendVolatile({ type: 'conversation.resume', conversationId, lastSeq });
   }
 
-  const wsUrl = () => {
-    const u = new URL('ws/visitor', options.base);
-    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-    u.searchParams.set('site', options.site);
-    return u.href;
-  };
-
   const transportOptions: TransportOptions = {
-    url: wsUrl(),
+    // The base is an absolute URL ending in '/': http(s) becomes ws(s).
+    url: `${options.base.replace(/^http/, 'ws')}ws/visitor?site=${encodeURIComponent(options.site)}`,
     storage: local,
     key,
     resumePoint: () => {
@@ -272,10 +266,8 @@ export function createSession({
           watch,
           greeted: () => greeted || Boolean(local.get(key('conv'))),
           markGreeted: () => void (greeted = true),
-          view: () => view,
-          show: (greeting) => set({ greeting }),
+          session: api,
           report,
-          addStyles: host.addStyles,
         });
       });
   }

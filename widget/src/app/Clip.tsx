@@ -1,0 +1,73 @@
+// The paperclip, drawn with the app chunk. Everything else about files (uploads, progress, sent
+// files) is the attachments chunk (Attach.tsx), fetched on the visitor's first intent: the
+// paperclip pressed, focused or clicked, a file dragged over the panel, dropped or pasted. The
+// files of that first drop, paste or pick wait for the chunk, so the first try sends them too.
+import { Component, Fragment, createRef, h } from 'preact';
+import { Attached } from './Messages.js';
+import type { Session, View } from './session.js';
+
+interface Props {
+  view: View;
+  session: Session;
+}
+
+/** The chunk was asked for on this page: from then on the composer shows the uploads in flight. */
+let wanted = false;
+export class Clip extends Component<Props> {
+  input = createRef<HTMLInputElement>();
+  /** Fetches the attachments chunk (once) and hands it `files` when it is here. */
+  take = (files: File[] = []) => {
+    if (!wanted) {
+      wanted = true;
+      this.forceUpdate();
+    }
+    void Attached.load(this.props).then((m) => files.length && m.attach(this.props.session, files));
+  };
+  /** Drag over, drop and paste on the panel (a drop's or paste's files can be read only during the event). */
+  onFiles = (e: Event) => {
+    const d = (e as DragEvent).dataTransfer ?? (e as ClipboardEvent).clipboardData;
+    if (!d?.types.includes('Files')) return;
+    e.preventDefault();
+    this.take([...d.files]);
+  };
+  override componentDidMount() {
+    // Handlers as properties: a remount replaces them instead of adding a second set.
+    const panel = this.input.current!.closest<HTMLElement>('.panel')!;
+    panel.ondragover = panel.ondrop = panel.onpaste = this.onFiles;
+  }
+  override render({ view, session }: Props) {
+    const s = session.t();
+    const types = String(view.config!.attachments!.types);
+    const intent = () => this.take();
+    return (
+      <>
+        <button
+          type="button"
+          class="close clip"
+          // Its name and tooltip.
+          title={s.attach}
+          onPointerDown={intent}
+          onFocus={intent}
+          onClick={() => (intent(), this.input.current?.click())}
+        >
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M16.5 6.5 8.6 14.4a2 2 0 0 0 2.8 2.8l7.4-7.4a4 4 0 0 0-5.7-5.7L5.7 11.5a6 6 0 0 0 8.5 8.5l6.3-6.3" />
+          </svg>
+        </button>
+        <input
+          ref={this.input}
+          type="file"
+          multiple
+          hidden
+          // image/* lets a phone offer its camera and photo library; the server decides by the bytes.
+          accept={types + (/image\//.test(types) ? ',image/*' : '')}
+          onChange={(e) => {
+            this.take([...(e.currentTarget.files ?? [])]);
+            e.currentTarget.value = '';
+          }}
+        />
+        {wanted && <Attached n="Uploads" view={view} session={session} />}
+      </>
+    );
+  }
+}
