@@ -21,7 +21,7 @@ export class Clip extends Component<Props> {
       wanted = true;
       this.forceUpdate();
     }
-    void Attached.load(this.props).then((m) => files.length && m.attach(this.props.session, files));
+    void Attached.load(this.props).then((m) => m.attach(this.props.session, files));
   };
   /** Drag over, drop and paste on the panel (a drop's or paste's files can be read only during the event). */
   onFiles = (e: Event) => {
@@ -38,7 +38,6 @@ export class Clip extends Component<Props> {
   override render({ view, session }: Props) {
     const s = session.t();
     const types = String(view.config!.attachments!.types);
-    const intent = () => this.take();
     return (
       <>
         <button
@@ -46,9 +45,10 @@ export class Clip extends Component<Props> {
           class="close clip"
           // Its name and tooltip.
           title={s.attach}
-          onPointerDown={intent}
-          onFocus={intent}
-          onClick={() => (intent(), this.input.current?.click())}
+          onPointerDown={() => this.take()}
+          onFocus={() => this.take()}
+          // (A picked file fetches the chunk too, should a click come with neither.)
+          onClick={() => this.input.current?.click()}
         >
           <svg viewBox="0 0 24 24" aria-hidden="true">
             <path d="M16.5 6.5 8.6 14.4a2 2 0 0 0 2.8 2.8l7.4-7.4a4 4 0 0 0-5.7-5.7L5.7 11.5a6 6 0 0 0 8.5 8.5l6.3-6.3" />

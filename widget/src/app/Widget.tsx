@@ -1,6 +1,7 @@
 // The panel: a non-modal dialog with the header (who answers, queue position), a connection
 // banner, the conversation, quick replies, forms, and the composer; plus the proactive greeting
 // bubble and the polite live region that announces incoming messages.
+import type { Author } from '@servus/shared';
 import { Component, Fragment, createRef, h } from 'preact';
 import { formatOpening } from '../i18n.js';
 import { quickReplies } from '../state.js';
@@ -153,7 +154,7 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
   // Under a bot answer: "did this answer your question?" (a no brings the suggestions, docs/bot-learning.md).
   const last = view.chat.messages[view.chat.messages.length - 1];
   const ask = canHandoff && last?.ask && last.id;
-  const team = conv?.assignee ? { type: 'agent' as const, id: conv.assignee.id, name: conv.assignee.name } : { type: 'bot' as const };
+  const team: Author = conv?.assignee ? { type: 'agent', ...conv.assignee } : { type: 'bot' };
   const banner =
     view.chat.connection === 'offline'
       ? s.offline

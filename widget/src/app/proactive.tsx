@@ -48,30 +48,32 @@ export function watchRoute(changed: () => void): () => void {
 
 export interface GreetOptions {
   config: SiteConfig;
-  /** The visitor was here before (on this device). */
-  returning: boolean;
-  path: () => string;
+  /** Where rules match (defaults to location.pathname + search). */
+  path: (() => string) | undefined;
   watch: ((changed: () => void) => () => void) | undefined;
-  /** No greeting any more on this page: one was shown, or the visitor has a conversation (nothing is stored before the chat is opened). */
-  greeted: () => boolean;
-  markGreeted: () => void;
-  /** The view, and where the greeting is shown (`set({ greeting })`) and its styles go. */
-  session: Pick<Session, 'get' | 'set' | 'addStyles'>;
+  /** The view and this site's storage; where the greeting is shown (`set({ greeting })`) and its styles go. */
+  session: Pick<Session, 'get' | 'set' | 'addStyles' | 'local' | 'key'>;
   report: (ruleId: string, event: 'shown') => void;
 }
 
 /**
- * Greets the visitor once per tab, after the delay of the rule that matches the page they are on,
- * unless they have a conversation or opened the chat. Returns the function that stops it.
+ * Greets the visitor once on this page, after the delay of the rule that matches the page they are
+ * on, unless they have a conversation or opened the chat. Returns the function that stops it.
  */
-export function greet({ config, returning, path, watch, greeted, markGreeted, session, report }: GreetOptions): () => void {
+export function greet({ config, path, watch, session, report }: GreetOptions): () => void {
   let greetTimer: ReturnType<typeof setTimeout> | undefined;
   /** The rule whose greeting is waiting for its delay. */
   let pendingRule: string | null = null;
   let lastPath = '';
   // The greeting's styles go into the shadow root once, however many routes match a rule.
   let styled = false;
-  const done = greeted;
+  /** A greeting was shown on this page (kept in memory: nothing is stored before the chat is opened). */
+  let greeted = false;
+  const stored = (name: string) => session.local.get(session.key(name));
+  // Returning: has opened the chat on this site before.
+  const returning = stored('seen') === '1';
+  /** No greeting any more on this page: one was shown, or the visitor has a conversation. */
+  const done = () => greeted || Boolean(stored('conv'));
   const stop = () => {
     clearTimeout(greetTimer);
     pendingRule = null;
@@ -82,7 +84,7 @@ export function greet({ config, returning, path, watch, greeted, markGreeted, se
   // cancelled when the new page has another rule or none (the same rule keeps its timer).
   const pick = () => {
     if (done()) return stop();
-    const here = path();
+    const here = path ? path() : location.pathname + location.search;
     if (here === lastPath) return;
     lastPath = here;
     const found = pickRule(config.proactive, here, returning, session.get().lang);
@@ -97,7 +99,7 @@ export function greet({ config, returning, path, watch, greeted, markGreeted, se
       pendingRule = null;
       const v = session.get();
       if (v.open || v.chat.messages.length || done()) return;
-      markGreeted();
+      greeted = true;
       stop();
       session.set({ greeting: { ruleId: found.rule.id, text: found.text } });
       report(found.rule.id, 'shown');

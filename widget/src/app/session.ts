@@ -16,17 +16,16 @@ export interface View {
   chat: State;
   open: boolean;
   lang: Lang;
-  config: SiteConfig | null;
+  config?: SiteConfig | null;
   /** The visitor's language's strings (a lazy chunk): the panel renders once they are here. */
-  strings: Strings | null;
-  unread: number;
+  strings?: Strings | null;
   /** A short notice for the visitor (e.g. the outbox is full). */
-  notice: string | null;
+  notice?: string | null;
   /** Polite live-region text: the latest incoming message. */
-  announce: string;
+  announce?: string;
   profileDone: boolean;
-  offlineSent: boolean;
-  greeting: { ruleId: string; text: string } | null;
+  offlineSent?: boolean;
+  greeting?: { ruleId: string; text: string } | null;
 }
 
 export interface SessionOptions {
@@ -55,7 +54,7 @@ export function createSession({
   local = safeStorage(() => localStorage),
   session = safeStorage(() => sessionStorage),
   now = Date.now,
-  path = () => location.pathname + location.search,
+  path,
   watchRoute: watch,
   beacon = (url, body) => {
     try {
@@ -74,14 +73,7 @@ export function createSession({
     chat: initialState(WIDGET_DEFAULTS.maxMessageChars),
     open: false,
     lang: options.lang ?? 'de',
-    config: null,
-    strings: null,
-    unread: 0,
-    notice: null,
-    announce: '',
     profileDone: local.get(key('profile')) === '1',
-    offlineSent: false,
-    greeting: null,
   };
   let lastUnread = 0;
   let resuming = false;
@@ -106,7 +98,6 @@ export function createSession({
     const [markConv, markSeq] = (local.get(key('read')) ?? '').split(':');
     const readSeq = markConv === conv ? Number(markSeq) || 0 : 0;
     const unread = view.open ? 0 : unreadCount(view.chat, readSeq);
-    view.unread = unread;
     if (view.open && conv && view.chat.lastSeq > readSeq && view.chat.connection === 'online') {
       local.set(key('read'), `${conv}:${view.chat.lastSeq}`);
       transport.sendVolatile({ type: 'conversation.read', conversationId: conv, seq: view.chat.lastSeq });
@@ -212,8 +203,6 @@ export function createSession({
 
   /** A reply mail's link: redeemed (in the forms chunk) before the socket starts. */
   let linking = options.link ? import('./Forms.js').then((m) => m.redeemLink(options, local, key)) : null;
-  /** A greeting was shown on this page (kept in memory: nothing is stored before the chat is opened). */
-  let greeted = false;
   /** Asked to connect; the socket starts once the site's config is here (none on a refused origin). */
   let wanted = false;
   const ensureConnected = (): void => {
@@ -253,22 +242,11 @@ export function createSession({
   let Greeting: ComponentType<{ view: View; session: Session }> | undefined;
 
   function startGreeting(config: SiteConfig) {
-    // Returning: has opened the chat on this site before.
-    const returning = local.get(key('seen')) === '1';
     // The rule matching is its own small chunk: most sites have no proactive rules.
-    if (config.proactive?.length && !greeted && !local.get(key('conv')))
+    if (config.proactive?.length && !local.get(key('conv')))
       void import('./proactive.js').then((m) => {
         Greeting = m.Greeting;
-        stopGreeting = m.greet({
-          config,
-          returning,
-          path,
-          watch,
-          greeted: () => greeted || Boolean(local.get(key('conv'))),
-          markGreeted: () => void (greeted = true),
-          session: api,
-          report,
-        });
+        stopGreeting = m.greet({ config, path, watch, session: api, report });
       });
   }
 
