@@ -15,14 +15,16 @@ interface Props {
 let wanted = false;
 export class Clip extends Component<Props> {
   input = createRef<HTMLInputElement>();
-  /** Fetches the attachments chunk (once) and hands it `files` when it is here. */
-  take = (files: File[] = []) => {
+  /** Fetches the attachments chunk (once); from then on the uploads show. */
+  load = () => {
     if (!wanted) {
       wanted = true;
       this.forceUpdate();
     }
-    void Attached.load(this.props).then((m) => m.attach(this.props.session, files));
+    return Attached.load(this.props);
   };
+  /** Hands `files` to the chunk when it is here. */
+  take = (files: File[]) => void this.load().then((m) => m.attach(this.props.session, files));
   /** Drag over, drop and paste on the panel (a drop's or paste's files can be read only during the event). */
   onFiles = (e: Event) => {
     const d = (e as DragEvent).dataTransfer ?? (e as ClipboardEvent).clipboardData;
@@ -45,8 +47,8 @@ export class Clip extends Component<Props> {
           class="close clip"
           // Its name and tooltip.
           title={s.attach}
-          onPointerDown={() => this.take()}
-          onFocus={() => this.take()}
+          onPointerDown={this.load}
+          onFocus={this.load}
           // (A picked file fetches the chunk too, should a click come with neither.)
           onClick={() => this.input.current?.click()}
         >

@@ -4,6 +4,7 @@ import { matchesUrlPattern, type ProactiveRule } from '@servus/shared';
 import { h } from 'preact';
 import greetingCss from './greeting.css?inline';
 import type { SiteConfig } from './config.js';
+import type { LoaderOptions } from '../public-api.js';
 import type { Session, View } from './session.js';
 
 /** The first rule that applies here, with its text in the visitor's language (or the other one). */
@@ -51,16 +52,27 @@ export interface GreetOptions {
   /** Where rules match (defaults to location.pathname + search). */
   path: (() => string) | undefined;
   watch: ((changed: () => void) => () => void) | undefined;
+  /** Sends a greeting's "shown" and "opened" (defaults to navigator.sendBeacon). */
+  beacon: ((url: string, body: string) => void) | undefined;
+  options: Pick<LoaderOptions, 'base' | 'site'>;
   /** The view and this site's storage; where the greeting is shown (`set({ greeting })`) and its styles go. */
-  session: Pick<Session, 'get' | 'set' | 'addStyles' | 'local' | 'key'>;
-  report: (ruleId: string, event: 'shown') => void;
+  session: Pick<Session, 'get' | 'set' | 'subscribe' | 'addStyles' | 'local' | 'session' | 'key'>;
 }
 
 /**
  * Greets the visitor once on this page, after the delay of the rule that matches the page they are
- * on, unless they have a conversation or opened the chat. Returns the function that stops it.
+ * on, unless they have a conversation or opened the chat; reports the greeting shown, and opened
+ * (the conversation then names its rule). Returns the function that stops it.
  */
-export function greet({ config, path, watch, session, report }: GreetOptions): () => void {
+export function greet({ config, path, watch, beacon, options, session }: GreetOptions): () => void {
+  const report = (ruleId: string, event: 'shown' | 'opened') => {
+    const body = JSON.stringify({ site: options.site, ruleId, event });
+    try {
+      (beacon ?? navigator.sendBeacon.bind(navigator))(`${options.base}api/widget/proactive`, body);
+    } catch {
+      // reporting is best effort
+    }
+  };
   let greetTimer: ReturnType<typeof setTimeout> | undefined;
   /** The rule whose greeting is waiting for its delay. */
   let pendingRule: string | null = null;
@@ -101,8 +113,18 @@ export function greet({ config, path, watch, session, report }: GreetOptions): (
       if (v.open || v.chat.messages.length || done()) return;
       greeted = true;
       stop();
-      session.set({ greeting: { ruleId: found.rule.id, text: found.text } });
-      report(found.rule.id, 'shown');
+      const id = found.rule.id;
+      session.set({ greeting: { ruleId: id, text: found.text } });
+      report(id, 'shown');
+      // Opened while it shows (its bubble or the launcher): the conversation's hello names the rule.
+      const off = session.subscribe(() => {
+        const v = session.get();
+        if (v.greeting) return;
+        off();
+        if (!v.open) return;
+        session.session.set(session.key('rule'), id);
+        report(id, 'opened');
+      });
     }, delay);
   };
   let unwatch = () => {};

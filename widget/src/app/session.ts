@@ -56,13 +56,7 @@ export function createSession({
   now = Date.now,
   path,
   watchRoute: watch,
-  beacon = (url, body) => {
-    try {
-      navigator.sendBeacon?.(url, body);
-    } catch {
-      // reporting is best effort
-    }
-  },
+  beacon,
 }: SessionOptions) {
   const { options } = host;
   const badge = host.launcher.querySelector<HTMLElement>('.badge')!;
@@ -222,18 +216,10 @@ export function createSession({
       // Only now, once the visitor opened the chat, does the widget write to their browser's storage.
       local.set(key('seen'), '1');
       ensureConnected();
-      if (view.greeting) {
-        session.set(key('rule'), view.greeting.ruleId);
-        report(view.greeting.ruleId, 'opened');
-      }
     }
     set({ open, greeting: null, notice: null });
     host.emit(open ? 'open' : 'close', {});
     if (!open && focusLauncher) host.launcher.focus();
-  }
-
-  function report(ruleId: string, event: 'shown' | 'opened') {
-    beacon(`${options.base}api/widget/proactive`, JSON.stringify({ site: options.site, ruleId, event }));
   }
 
   /** Stops the greeting's timer and route watcher (proactive.tsx sets it while it runs). */
@@ -246,7 +232,7 @@ export function createSession({
     if (config.proactive?.length && !local.get(key('conv')))
       void import('./proactive.js').then((m) => {
         Greeting = m.Greeting;
-        stopGreeting = m.greet({ config, path, watch, session: api, report });
+        stopGreeting = m.greet({ config, path, watch, beacon, options, session: api });
       });
   }
 
