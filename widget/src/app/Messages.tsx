@@ -2,7 +2,7 @@
 // delivery state on the visitor's own messages, a streamed draft, the typing indicator.
 import type { Author } from '@servus/shared';
 import { Component, Fragment, h } from 'preact';
-import { formatDay, type Strings } from '../i18n.js';
+import { formatDay, formatTime, type Strings } from '../i18n.js';
 import { WIDGET_DEFAULTS } from '../options.js';
 import type { Msg } from '../state.js';
 import { safeImage } from './config.js';
@@ -135,10 +135,15 @@ export function Messages({ view, session, greeting }: { view: View; session: Ses
       )}
       {groups.map((g) => {
         const first = g.items[0]!;
+        const day = g.day && (
+          <div class="day" role="separator">
+            {g.day}
+          </div>
+        );
         if (first.kind === 'system')
           return (
             <Fragment key={first.key}>
-              {g.day && <div class="day">{g.day}</div>}
+              {day}
               <p class="system">{first.text}</p>
             </Fragment>
           );
@@ -146,11 +151,7 @@ export function Messages({ view, session, greeting }: { view: View; session: Ses
         const last = g.items[g.items.length - 1]!;
         return (
           <Fragment key={first.key}>
-            {g.day && (
-              <div class="day" role="separator">
-                {g.day}
-              </div>
-            )}
+            {day}
             <div class={'group ' + (mine ? 'mine' : g.author.type)}>
               {!mine && <Avatar author={g.author} view={view} />}
               <div class="stack">
@@ -170,7 +171,7 @@ export function Messages({ view, session, greeting }: { view: View; session: Ses
                   </Fragment>
                 ))}
                 <div class="meta">
-                  <time dateTime={new Date(last.at).toISOString()}>{session.time(last.at)}</time>
+                  <time dateTime={new Date(last.at).toISOString()}>{formatTime(last.at, view.lang)}</time>
                   {mine && last.delivery !== 'failed' && <Delivery m={last} session={session} />}
                 </div>
               </div>

@@ -80,7 +80,7 @@ class Composer extends Component<Props, { text: string }> {
           aria-invalid={left < 0 ? 'true' : undefined}
           onInput={(e) => {
             this.setState({ text: (this.text = e.currentTarget.value) });
-            session.typing(e.currentTarget.value.length > 0);
+            session.typing(!!this.text);
           }}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
@@ -272,7 +272,7 @@ function renderWidget(view: View, session: Session) {
   return (
     <>
       {view.open && view.config && view.strings && <Panel view={view} session={session} />}
-      {!view.open && view.greeting && session.Greeting && <session.Greeting view={view} session={session} />}
+      {!view.open && view.greeting && <view.greeting.Bubble view={view} session={session} />}
       <div class="sr-only" aria-live="polite">
         {view.announce}
       </div>

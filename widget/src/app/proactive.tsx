@@ -114,7 +114,7 @@ export function greet({ config, path, watch, beacon, options, session }: GreetOp
       greeted = true;
       stop();
       const id = found.rule.id;
-      session.set({ greeting: { ruleId: id, text: found.text } });
+      session.set({ greeting: { ruleId: id, text: found.text, Bubble: Greeting } });
       report(id, 'shown');
       // Opened while it shows (its bubble or the launcher): the conversation's hello names the rule.
       const off = session.subscribe(() => {

@@ -3,7 +3,7 @@
 // subscribe to it and call its methods; it never touches the DOM beyond the launcher it was given.
 import { newCid, type VisitorServerFrame } from '@servus/shared';
 import type { ComponentType } from 'preact';
-import { formatTime, loadStrings, type Strings } from '../i18n.js';
+import { loadStrings, type Strings } from '../i18n.js';
 import { WIDGET_DEFAULTS, storageKey } from '../options.js';
 import type { Command, Host, Lang } from '../public-api.js';
 import { initialState, reduce, unreadCount, type Action, type State } from '../state.js';
@@ -25,7 +25,8 @@ export interface View {
   announce?: string;
   profileDone: boolean;
   offlineSent?: boolean;
-  greeting?: { ruleId: string; text: string } | null;
+  /** A proactive greeting shown, with its bubble (a component of the proactive chunk). */
+  greeting?: { ruleId: string; text: string; Bubble: ComponentType<{ view: View; session: Session }> } | null;
 }
 
 export interface SessionOptions {
@@ -224,14 +225,11 @@ export function createSession({
 
   /** Stops the greeting's timer and route watcher (proactive.tsx sets it while it runs). */
   let stopGreeting = () => {};
-  /** The greeting bubble, from the proactive chunk. */
-  let Greeting: ComponentType<{ view: View; session: Session }> | undefined;
 
   function startGreeting(config: SiteConfig) {
     // The rule matching is its own small chunk: most sites have no proactive rules.
     if (config.proactive?.length && !local.get(key('conv')))
       void import('./proactive.js').then((m) => {
-        Greeting = m.Greeting;
         stopGreeting = m.greet({ config, path, watch, beacon, options, session: api });
       });
   }
@@ -268,8 +266,7 @@ export function createSession({
       return () => listeners.delete(fn);
     },
     t,
-    addStyles: (css: string) => host.addStyles(css),
-    time: (at: number) => formatTime(at, view.lang),
+    addStyles: host.addStyles,
     setOpen,
     /** Where and as whom to upload a file (Attach.tsx) or call the visitor's own REST routes; connects when not yet connected. */
     auth: () => (ensureConnected(), { base: options.base, site: options.site, token: local.get(key('token')) }),
@@ -322,10 +319,6 @@ export function createSession({
     local,
     session,
     key,
-    /** The greeting bubble's component once the proactive chunk is here. */
-    get Greeting() {
-      return Greeting;
-    },
     command(cmd: Command) {
       switch (cmd[0]) {
         case 'open':
