@@ -53,7 +53,7 @@ export class Clip extends Component<Props> {
           onClick={() => this.input.current?.click()}
         >
           <svg viewBox="0 0 24 24" aria-hidden="true">
-            <path d="M16.5 6.5 8.6 14.4a2 2 0 0 0 2.8 2.8l7.4-7.4a4 4 0 0 0-5.7-5.7L5.7 11.5a6 6 0 0 0 8.5 8.5l6.3-6.3" />
+            <path d="M16 7l-8 8a2 2 0 0 0 3 3l7-7a4 4 0 0 0-6-6l-7 7a6 6 0 0 0 9 9l6-6" />
           </svg>
         </button>
         <input

@@ -195,7 +195,6 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
       ref={panel}
       class="panel"
       role="dialog"
-      aria-modal="false"
       aria-labelledby="sv-title"
       aria-describedby="sv-sub"
       onKeyDown={(e) => {
