@@ -23,7 +23,7 @@ export function lazyChunk<M extends { css: string }, N extends keyof M>(load: ()
     /** Fetches the chunk (once) without a component: resolves with the module. */
     static load = get;
     override componentDidMount() {
-      if (!mod) void get(this.props).then(() => this.forceUpdate());
+      if (!mod) void get(this.props as { session?: unknown }).then(() => this.forceUpdate());
     }
     override render(props: { n: N }) {
       return mod ? h(mod[props.n] as never, props) : null;
