@@ -49,6 +49,16 @@ async function agentFiles(conversationId: string) {
   return log.events.flatMap((e) => (e.message?.attachment ? [e.message.attachment] : []));
 }
 
+/** The visitor's conversation as the widget stored it. */
+const conversationOf = (page: Page) =>
+  page.evaluate(() => {
+    for (let i = 0; i < localStorage.length; i++) {
+      const k = localStorage.key(i)!;
+      if (k.endsWith(':conv')) return localStorage.getItem(k)!;
+    }
+    return '';
+  });
+
 /** Hands a file to the panel the way a browser would: a paste on the composer, or a drop on the panel. */
 async function handOver(page: Page, how: 'paste' | 'drop', file: { name: string; type: string; bytes: Buffer }) {
   await widget(page).evaluate(
@@ -99,13 +109,7 @@ describe('attachments in the widget', () => {
     await handOver(page, 'drop', { name: 'Lieferschein.pdf', type: 'application/pdf', bytes: PDF });
     await widget(page).locator('.group.mine .file', { hasText: 'Lieferschein.pdf' }).waitFor();
 
-    const conversationId = await page.evaluate(() => {
-      for (let i = 0; i < localStorage.length; i++) {
-        const k = localStorage.key(i)!;
-        if (k.endsWith(':conv')) return localStorage.getItem(k)!;
-      }
-      return '';
-    });
+    const conversationId = await conversationOf(page);
     const files = await agentFiles(conversationId);
     expect(files.map((f) => [f.name, f.type])).toEqual([
       ['image.png', 'image/png'],
@@ -154,14 +158,7 @@ describe('attachments in the widget', () => {
     await handOver(first.page, 'paste', { name: 'image.png', type: 'image/png', bytes: fixture('photo.png') });
     await widget(first.page).locator('.group.mine .thumb img').waitFor();
     expect(first.chunks).toHaveLength(1);
-    const conversationId = await first.page.evaluate(() => {
-      for (let i = 0; i < localStorage.length; i++) {
-        const k = localStorage.key(i)!;
-        if (k.endsWith(':conv')) return localStorage.getItem(k)!;
-      }
-      return '';
-    });
-    expect((await agentFiles(conversationId)).map((f) => f.name)).toEqual(['image.png']);
+    expect((await agentFiles(await conversationOf(first.page))).map((f) => f.name)).toEqual(['image.png']);
     await first.close();
 
     // The first click on the paperclip opens the file picker (camera and photo library on a phone).
@@ -175,12 +172,13 @@ describe('attachments in the widget', () => {
     expect(second.chunks).toHaveLength(1);
     await second.close();
 
-    // A file dropped on the panel as the first use of files on a page.
+    // A file dropped on the panel as the first use of files on a page (dragged over first): sent once.
     const third = await visit();
     expect(third.chunks).toEqual([]);
     await handOver(third.page, 'drop', { name: 'Lieferschein.pdf', type: 'application/pdf', bytes: PDF });
     await widget(third.page).locator('.group.mine .file', { hasText: 'Lieferschein.pdf' }).waitFor();
     expect(third.chunks).toHaveLength(1);
+    expect((await agentFiles(await conversationOf(third.page))).map((f) => f.name)).toEqual(['Lieferschein.pdf']);
     await third.close();
     expect(errors).toEqual([]);
   });

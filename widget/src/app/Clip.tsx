@@ -30,7 +30,8 @@ export class Clip extends Component<Props> {
     const d = (e as DragEvent).dataTransfer ?? (e as ClipboardEvent).clipboardData;
     if (!d?.types.includes('Files')) return;
     e.preventDefault();
-    this.take([...d.files]);
+    // A file dragged over: the chunk starts loading (a browser shows the files only on the drop).
+    void (e.type === 'dragover' ? this.load() : this.take([...d.files]));
   };
   override componentDidMount() {
     // Handlers as properties: a remount replaces them instead of adding a second set.
