@@ -17,8 +17,7 @@ import type { Session, View } from './session.js';
 export function lazyChunk<M extends { css: string }, N extends keyof M>(load: () => Promise<M>) {
   let mod: M | undefined;
   let loading: Promise<M> | undefined;
-  const get = ({ session }: { session?: unknown }) =>
-    (loading ??= load().then((m) => ((session as Session).addStyles(m.css), (mod = m))));
+  const get = ({ session }: { session?: unknown }) => (loading ??= load().then((m) => ((session as Session).addStyles(m.css), (mod = m))));
   return class extends Component<{ n: N; [prop: string]: unknown }> {
     /** Fetches the chunk (once) without a component: resolves with the module. */
     static load = get;

@@ -29,8 +29,8 @@ interface Props {
  * the length counter of a message near its limit.
  * (Class components throughout the app chunk: preact/hooks would cost 1.2 KB of the budget.)
  */
-const Form = lazyChunk<typeof FormsModule, 'PreChatForm' | 'OfflineForm' | 'RatingForm' | 'Counter' | 'ToolsForm'>(() =>
-  import('./Forms.js'),
+const Form = lazyChunk<typeof FormsModule, 'PreChatForm' | 'OfflineForm' | 'RatingForm' | 'Counter' | 'ToolsForm'>(
+  () => import('./Forms.js'),
 );
 
 function subtitle(view: View, session: Session): string {
