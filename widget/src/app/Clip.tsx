@@ -45,7 +45,7 @@ export class Clip extends Component<Props> {
       <>
         <button
           type="button"
-          class="close clip"
+          class="clip"
           // Its name and tooltip.
           title={s.attach}
           onPointerDown={this.load}

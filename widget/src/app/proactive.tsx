@@ -66,9 +66,11 @@ export interface GreetOptions {
  */
 export function greet({ config, path, watch, beacon, options, session }: GreetOptions): () => void {
   const report = (ruleId: string, event: 'shown' | 'opened') => {
-    const body = JSON.stringify({ site: options.site, ruleId, event });
     try {
-      (beacon ?? navigator.sendBeacon.bind(navigator))(`${options.base}api/widget/proactive`, body);
+      (beacon ?? navigator.sendBeacon.bind(navigator))(
+        `${options.base}api/widget/proactive`,
+        JSON.stringify({ site: options.site, ruleId, event }),
+      );
     } catch {
       // reporting is best effort
     }
