@@ -1,6 +1,7 @@
 // Attachments in real Chromium, the widget on a host page of another origin against the real
 // server: a pasted screenshot and a dropped PDF reach the agent, an image sent back shows as a
-// thumbnail, and an upload whose answer is lost is sent again by itself and stored once.
+// thumbnail, and an upload whose answer is lost is sent again by itself and stored once. The
+// attachments chunk waits for the visitor's first use of files, and that first use works.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -47,6 +48,16 @@ async function agentFiles(conversationId: string) {
   const log = (await res.json()) as Logged;
   return log.events.flatMap((e) => (e.message?.attachment ? [e.message.attachment] : []));
 }
+
+/** The visitor's conversation as the widget stored it. */
+const conversationOf = (page: Page) =>
+  page.evaluate(() => {
+    for (let i = 0; i < localStorage.length; i++) {
+      const k = localStorage.key(i)!;
+      if (k.endsWith(':conv')) return localStorage.getItem(k)!;
+    }
+    return '';
+  });
 
 /** Hands a file to the panel the way a browser would: a paste on the composer, or a drop on the panel. */
 async function handOver(page: Page, how: 'paste' | 'drop', file: { name: string; type: string; bytes: Buffer }) {
@@ -98,13 +109,7 @@ describe('attachments in the widget', () => {
     await handOver(page, 'drop', { name: 'Lieferschein.pdf', type: 'application/pdf', bytes: PDF });
     await widget(page).locator('.group.mine .file', { hasText: 'Lieferschein.pdf' }).waitFor();
 
-    const conversationId = await page.evaluate(() => {
-      for (let i = 0; i < localStorage.length; i++) {
-        const k = localStorage.key(i)!;
-        if (k.endsWith(':conv')) return localStorage.getItem(k)!;
-      }
-      return '';
-    });
+    const conversationId = await conversationOf(page);
     const files = await agentFiles(conversationId);
     expect(files.map((f) => [f.name, f.type])).toEqual([
       ['image.png', 'image/png'],
@@ -123,5 +128,58 @@ describe('attachments in the widget', () => {
     await expect.poll(() => theirs.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(64);
     expect(errors).toEqual([]);
     await context.close();
+  });
+
+  it('fetches the attachments chunk only when the visitor uses files, and sends the file of that first paste, pick or drop', async () => {
+    const errors: string[] = [];
+    /** A new visitor on the host site, the panel open; their requests for the attachments chunk are counted. */
+    const visit = async () => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const page = await context.newPage();
+      const chunks: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('request', (r) => {
+        if (/\/widget\/Attach-/.test(r.url())) chunks.push(r.url());
+      });
+      await page.goto(`${fixtures.url}/plain`);
+      await widget(page).locator('.launcher').click();
+      await widget(page).locator('.clip').waitFor();
+      return { page, chunks, close: () => context.close() };
+    };
+
+    // The panel is open with its paperclip and the visitor chats: no attachments chunk.
+    const first = await visit();
+    const input = widget(first.page).locator('#sv-input');
+    await input.fill('Wie lange dauert der Versand?');
+    await input.press('Enter');
+    await widget(first.page).locator('.group.mine .tick:is(.sent, .read)').waitFor();
+    expect(first.chunks).toEqual([]);
+    // The first use is a paste: the chunk comes, and the pasted screenshot is sent and stored once.
+    await handOver(first.page, 'paste', { name: 'image.png', type: 'image/png', bytes: fixture('photo.png') });
+    await widget(first.page).locator('.group.mine .thumb img').waitFor();
+    expect(first.chunks).toHaveLength(1);
+    expect((await agentFiles(await conversationOf(first.page))).map((f) => f.name)).toEqual(['image.png']);
+    await first.close();
+
+    // The first click on the paperclip opens the file picker (camera and photo library on a phone).
+    const second = await visit();
+    const clip = widget(second.page).locator('.clip');
+    expect(await widget(second.page).locator('input[type=file]').getAttribute('accept')).toContain('image/*');
+    const chooser = second.page.waitForEvent('filechooser');
+    await clip.click();
+    await (await chooser).setFiles({ name: 'Paket.jpg', mimeType: 'image/jpeg', buffer: fixture('photo.jpg') });
+    await widget(second.page).locator('.group.mine .thumb img').waitFor();
+    expect(second.chunks).toHaveLength(1);
+    await second.close();
+
+    // A file dropped on the panel as the first use of files on a page (dragged over first): sent once.
+    const third = await visit();
+    expect(third.chunks).toEqual([]);
+    await handOver(third.page, 'drop', { name: 'Lieferschein.pdf', type: 'application/pdf', bytes: PDF });
+    await widget(third.page).locator('.group.mine .file', { hasText: 'Lieferschein.pdf' }).waitFor();
+    expect(third.chunks).toHaveLength(1);
+    expect((await agentFiles(await conversationOf(third.page))).map((f) => f.name)).toEqual(['Lieferschein.pdf']);
+    await third.close();
+    expect(errors).toEqual([]);
   });
 });

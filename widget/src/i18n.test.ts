@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, RECONNECT } from '@servus/shared';
+import { DEFAULT_LIMITS } from '@servus/shared';
 import de from './strings-de.js';
 import en from './strings-en.js';
 import { FORM_STRINGS } from './app/form-strings.js';
@@ -29,9 +29,6 @@ describe('languages', () => {
 
 describe('limits', () => {
   it('mirror the protocol limits in shared/', () => {
-    expect(WIDGET_DEFAULTS.outboxLength).toBe(DEFAULT_LIMITS.outboxLength);
     expect(WIDGET_DEFAULTS.maxMessageChars).toBe(DEFAULT_LIMITS.maxMessageChars);
-    expect(WIDGET_DEFAULTS.reconnectMinMs).toBe(RECONNECT.minMs);
-    expect(WIDGET_DEFAULTS.reconnectMaxMs).toBe(RECONNECT.maxMs);
   });
 });

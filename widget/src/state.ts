@@ -71,18 +71,11 @@ const VISITOR: Author = { type: 'visitor' };
 
 function fromServer(m: ChatMessage, teamReadSeq: number): Msg {
   const own = m.author.type === 'visitor';
+  // The server's message as it is (its other fields do no harm), keyed and with its delivery.
   return {
+    ...m,
     key: (own && m.cid) || m.id,
-    id: m.id,
-    seq: m.seq,
-    ...(m.cid ? { cid: m.cid } : {}),
-    kind: m.kind,
-    author: m.author,
-    text: m.text,
-    at: m.at,
-    ...(m.suggestions?.length ? { suggestions: m.suggestions } : {}),
     ask: m.askFeedback,
-    attachment: m.attachment,
     ...(own ? { delivery: m.seq <= teamReadSeq ? 'read' : 'sent' } : {}),
   };
 }

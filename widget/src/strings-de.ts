@@ -15,6 +15,7 @@ const de: Strings = {
   talkToPerson: 'Mit einem Menschen sprechen',
   placeholder: 'Nachricht schreiben…',
   send: 'Senden',
+  attach: 'Datei anhängen',
   composerLabel: 'Ihre Nachricht',
   sending: 'Wird gesendet…',
   sent: 'Gesendet',

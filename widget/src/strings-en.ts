@@ -14,6 +14,7 @@ const en = {
   talkToPerson: 'Talk to a person',
   placeholder: 'Write a message…',
   send: 'Send',
+  attach: 'Attach a file',
   composerLabel: 'Your message',
   sending: 'Sending…',
   sent: 'Sent',

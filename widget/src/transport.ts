@@ -13,7 +13,6 @@ import {
   type VisitorContext,
   type VisitorFrame,
 } from '@servus/shared';
-import { WIDGET_DEFAULTS } from './options.js';
 import type { SafeStorage } from './storage.js';
 
 /** A command of the visitor: every frame with a cid. */
@@ -64,8 +63,7 @@ export function createTransport({
   ...options
 }: TransportOptions): Transport {
   const socket = createReconnectingSocket<VisitorCommand, VisitorServerFrame>({
-    // outboxLength, reconnectMinMs, reconnectMaxMs, connectTimeoutMs (the socket ignores the rest)
-    ...WIDGET_DEFAULTS,
+    // Outbox length, backoff and connect timeout: the socket's defaults, the protocol's (shared/).
     awaitWelcome: true,
     // A visitor's command waits for the connection however long it takes, across reloads too.
     commandTimeoutMs: 0,

@@ -10,13 +10,11 @@ import type { Browser, CDPSession, Page } from 'playwright-core';
 export const WIRE_BUDGETS = {
   /** The widget's bytes before the host page's load event, no interaction. */
   beforeLoad: 3_000,
-  /** The widget's HTTP bytes for a page view plus opening it and one question answered by the bot. */
-  chat: 22_000,
   /**
-   * On a site that takes files, what its attachments chunk adds to `chat` when the panel opens
-   * (issue 18). Over issue 17's 22 KB for such sites until the chunk loads on first intent instead.
+   * The widget's HTTP bytes for a page view plus opening it and one question answered by the bot,
+   * on a site that takes files (their chunk loads only when the visitor attaches one).
    */
-  attachments: 3_000,
+  chat: 22_000,
 } as const;
 
 export interface WireRequest {

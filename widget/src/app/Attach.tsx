@@ -1,20 +1,16 @@
-// Attachments, a chunk of its own (fetched when the panel opens on a site that takes files): the
-// paperclip and the phone's camera or photo library through the file input, drag and drop and
-// paste on the panel, uploads with a progress bar, cancel and retry (the same cid: a retried upload
-// is stored once), and a sent file shown as a thumbnail (images) or a chip (anything else). Files
-// are fetched with the visitor's token, never by a URL that carries it.
+// Attachments, a chunk of its own, fetched on first intent (the paperclip, Clip.tsx, in the app
+// chunk: pressed or focused, a file dragged over the panel, dropped or pasted) or for a sent file
+// in the conversation: uploads with a progress bar, cancel and retry (the same cid: a retried
+// upload is stored once), and a sent file shown as a thumbnail (images) or a chip (anything else).
+// Files are fetched with the visitor's token, never by a URL that carries it.
 import type { AttachmentInfo, AttachmentUploadResponse } from '@servus/shared';
 import { Component, h } from 'preact';
 import { newCid } from '@servus/shared';
-import { storageKey } from '../options.js';
 import type { Msg } from '../state.js';
-import { safeStorage } from '../storage.js';
 import type { Session, View } from './session.js';
-import css from './attach.css?inline';
 
 const STRINGS = {
   de: {
-    attach: 'Datei anhängen',
     cancel: 'Abbrechen',
     retry: 'Erneut versuchen',
     failed: 'Nicht gesendet',
@@ -26,7 +22,6 @@ const STRINGS = {
     open: 'Bild vergrößern',
   },
   en: {
-    attach: 'Attach a file',
     cancel: 'Cancel',
     retry: 'Try again',
     failed: 'Not sent',
@@ -52,7 +47,6 @@ interface Upload {
 /** Network failures retried by themselves (with the same cid) before the visitor is asked. */
 const AUTO_RETRIES = 4;
 
-let styled = false;
 const uploads: Upload[] = [];
 const listeners = new Set<() => void>();
 const changed = () => listeners.forEach((l) => l());
@@ -60,15 +54,10 @@ const changed = () => listeners.forEach((l) => l());
 /** Megabytes with at most one decimal (a site's limit may be 2.5 MB). */
 const mb = (bytes: number) => String(Math.round(bytes / 104857.6) / 10);
 
-/** The server's base URL: this chunk lives at BASE/widget/Attach-….js. */
-const base = new URL(/* @vite-ignore */ '../', import.meta.url).href;
-const local = safeStorage(() => localStorage);
-
-/** The visitor's token as the socket stored it (the panel is open, so the socket is connecting). */
+/** The visitor's token as the socket stored it, as headers (null before the socket's first welcome), and the server. */
 function auth(session: Session) {
-  const site = session.get().config?.key ?? '';
-  const token = local.get(storageKey(site, 'token'));
-  return token ? { authorization: `Bearer ${token}`, 'x-servus-site': site } : null;
+  const { base, site, token } = session.auth();
+  return { base, headers: token ? { authorization: `Bearer ${token}`, 'x-servus-site': site } : null };
 }
 
 /** Queues files for upload (button, drop, paste). */
@@ -88,11 +77,11 @@ export function attach(session: Session, files: Iterable<File>) {
 const strings = (view: View): Strings => STRINGS[view.lang];
 
 function send(session: Session, u: Upload) {
-  const headers = auth(session);
+  const { base, headers } = auth(session);
   if (!headers) {
     // No token yet (the socket is still saying hello): try again once it has one.
     const off = session.subscribe(() => {
-      if (auth(session)) {
+      if (auth(session).headers) {
         off();
         send(session, u);
       }
@@ -153,83 +142,38 @@ function cancel(u: Upload) {
   changed();
 }
 
-const fileList = (d: DataTransfer | null) => [...(d?.files ?? [])];
-
-/** The paperclip, the hidden file input and the uploads in flight; also wires drop and paste on the panel. */
-export class Picker extends Component<{ view: View; session: Session }> {
-  input: HTMLInputElement | null = null;
+/** The uploads in flight, above the composer (Clip.tsx mounts it once the chunk was asked for). */
+export class Uploads extends Component<{ view: View; session: Session }> {
   off?: () => void;
-  panel?: Element | null;
-  onDrop = (e: Event) => {
-    const d = (e as DragEvent).dataTransfer;
-    if (!d?.types.includes('Files')) return;
-    e.preventDefault();
-    if (e.type === 'drop') attach(this.props.session, fileList(d));
-  };
-  onPaste = (e: Event) => {
-    const files = fileList((e as ClipboardEvent).clipboardData);
-    if (!files.length) return;
-    e.preventDefault();
-    attach(this.props.session, files);
-  };
   override componentDidMount() {
-    if (!styled) this.props.session.addStyles(css);
-    styled = true;
     const update = () => this.forceUpdate();
     listeners.add(update);
     this.off = () => listeners.delete(update);
-    this.panel = this.input?.closest('.panel');
-    for (const type of ['dragover', 'drop']) this.panel?.addEventListener(type, this.onDrop);
-    this.panel?.addEventListener('paste', this.onPaste);
   }
   override componentWillUnmount() {
     this.off?.();
-    for (const type of ['dragover', 'drop']) this.panel?.removeEventListener(type, this.onDrop);
-    this.panel?.removeEventListener('paste', this.onPaste);
   }
   override render({ view, session }: { view: View; session: Session }) {
     const s = strings(view);
-    const types = view.config?.attachments?.types ?? [];
     return (
-      <div class="attach">
-        <button type="button" class="clip" aria-label={s.attach} title={s.attach} onClick={() => this.input?.click()}>
-          <svg viewBox="0 0 24 24" aria-hidden="true">
-            <path d="M16.5 6.5 8.6 14.4a2 2 0 0 0 2.8 2.8l7.4-7.4a4 4 0 0 0-5.7-5.7L5.7 11.5a6 6 0 0 0 8.5 8.5l6.3-6.3" />
-          </svg>
-        </button>
-        <input
-          ref={(el) => {
-            this.input = el;
-          }}
-          type="file"
-          multiple
-          hidden
-          // image/* lets a phone offer its camera and photo library; the server decides by the bytes.
-          accept={[...types, ...(types.some((t) => t.startsWith('image/')) ? ['image/*'] : [])].join(',')}
-          onChange={(e) => {
-            attach(session, [...(e.currentTarget.files ?? [])]);
-            e.currentTarget.value = '';
-          }}
-        />
-        {uploads.length > 0 && (
-          <ul class="uploads">
-            {uploads.map((u) => (
-              <li key={u.cid} class={u.error ? 'up failed' : 'up'}>
-                <span class="up-name">{u.file.name || 'paste.png'}</span>
-                {u.error ? <span role="alert">{u.error}</span> : <progress max={1} value={u.progress} aria-label={u.file.name} />}
-                {u.error && u.error === s.failed && (
-                  <button type="button" class="link" onClick={() => ((u.tries = 0), send(session, u))}>
-                    {s.retry}
-                  </button>
-                )}
-                <button type="button" class="link" onClick={() => cancel(u)}>
-                  {s.cancel}
+      uploads.length > 0 && (
+        <ul class="uploads">
+          {uploads.map((u) => (
+            <li key={u.cid} class={u.error ? 'up failed' : 'up'}>
+              <span class="up-name">{u.file.name || 'paste.png'}</span>
+              {u.error ? <span role="alert">{u.error}</span> : <progress max={1} value={u.progress} aria-label={u.file.name} />}
+              {u.error && u.error === s.failed && (
+                <button type="button" class="link" onClick={() => ((u.tries = 0), send(session, u))}>
+                  {s.retry}
                 </button>
-              </li>
-            ))}
-          </ul>
-        )}
-      </div>
+              )}
+              <button type="button" class="link" onClick={() => cancel(u)}>
+                {s.cancel}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )
     );
   }
 }
@@ -239,7 +183,8 @@ const blobs = new Map<string, Promise<string>>();
 function blobUrl(session: Session, id: string): Promise<string> {
   let url = blobs.get(id);
   if (!url) {
-    url = fetch(`${base}api/visitor/attachments/${encodeURIComponent(id)}`, { headers: auth(session) ?? {} }).then(async (res) => {
+    const { base, headers } = auth(session);
+    url = fetch(`${base}api/visitor/attachments/${encodeURIComponent(id)}`, { headers: headers ?? {} }).then(async (res) => {
       if (!res.ok) throw new Error(String(res.status));
       return URL.createObjectURL(await res.blob());
     });
@@ -252,8 +197,6 @@ function blobUrl(session: Session, id: string): Promise<string> {
 /** A sent file in the conversation: the picture (click: full size in a new tab) or a chip to download. */
 export class File_ extends Component<{ m: Msg; session: Session }, { url?: string }> {
   override componentDidMount() {
-    if (!styled) this.props.session.addStyles(css);
-    styled = true;
     const a = this.props.m.attachment!;
     if (a.inline)
       void blobUrl(this.props.session, a.id).then(
@@ -289,3 +232,5 @@ export class File_ extends Component<{ m: Msg; session: Session }, { url?: strin
 }
 
 export type { AttachmentUploadResponse };
+/** This chunk's styles: lazyChunk() adds them to the shadow root when it loads the chunk. */
+export { default as css } from './attach.css?inline';

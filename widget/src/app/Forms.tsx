@@ -2,17 +2,11 @@
 // the chat) and the rating prompt after a resolved conversation; and the composer's length counter.
 import { Component, h, type VNode } from 'preact';
 import type { Session, View } from './session.js';
-import css from './forms.css?inline';
 import { FORM_STRINGS } from './form-strings.js';
 // The link from a reply mail rides in this chunk (no chunk of its own: each costs the app chunk bytes).
 export { redeemLink } from './link.js';
-
-let styled = false;
-/** Adds this chunk's styles to the shadow root once. */
-export function useFormStyles(session: Session) {
-  if (!styled) session.addStyles(css);
-  styled = true;
-}
+/** This chunk's styles: lazyChunk() adds them to the shadow root when it loads the chunk. */
+export { default as css } from './forms.css?inline';
 
 export interface FormProps {
   view: View;

@@ -2,7 +2,7 @@
 // delivery state on the visitor's own messages, a streamed draft, the typing indicator.
 import type { Author } from '@servus/shared';
 import { Component, Fragment, h } from 'preact';
-import { formatDay, type Strings } from '../i18n.js';
+import { formatDay, formatTime, type Strings } from '../i18n.js';
 import { WIDGET_DEFAULTS } from '../options.js';
 import type { Msg } from '../state.js';
 import { safeImage } from './config.js';
@@ -11,14 +11,18 @@ import type { Session, View } from './session.js';
 
 /**
  * A component from a lazy chunk: `n` names its export, the other props pass through. The chunk
- * loads when the first one mounts (`ready` runs once it is here); until then it renders nothing.
+ * loads when the first one mounts, or ahead of that with `load({ session })`; its styles (its
+ * export `css`) join the shadow root when it is here. Until then it renders nothing.
  */
-export function lazyChunk<M, N extends keyof M>(load: () => Promise<M>, ready?: (m: M, props: Record<string, unknown>) => void) {
+export function lazyChunk<M extends { css: string }, N extends keyof M>(load: () => Promise<M>) {
   let mod: M | undefined;
-  let loading: Promise<unknown> | undefined;
+  let loading: Promise<M> | undefined;
+  const get = ({ session }: { session?: unknown }) => (loading ??= load().then((m) => ((session as Session).addStyles(m.css), (mod = m))));
   return class extends Component<{ n: N; [prop: string]: unknown }> {
+    /** Fetches the chunk (once) without a component: resolves with the module. */
+    static load = get;
     override componentDidMount() {
-      if (!mod) void (loading ??= load().then((m) => (ready?.(m, this.props), (mod = m)))).then(() => this.forceUpdate());
+      if (!mod) void get(this.props as { session?: unknown }).then(() => this.forceUpdate());
     }
     override render(props: { n: N }) {
       return mod ? h(mod[props.n] as never, props) : null;
@@ -26,8 +30,11 @@ export function lazyChunk<M, N extends keyof M>(load: () => Promise<M>, ready?: 
   };
 }
 
-/** Files are their own chunk (Attach.tsx): the paperclip (`n="Picker"`) and sent files (`n="File_"`). */
-export const Attached = lazyChunk<typeof import('./Attach.js'), 'Picker' | 'File_'>(() => import('./Attach.js'));
+/**
+ * Files are their own chunk (Attach.tsx): the uploads in flight (`n="Uploads"`) and sent files
+ * (`n="File_"`). The paperclip that fetches it is in the app chunk (Clip.tsx).
+ */
+export const Attached = lazyChunk<typeof import('./Attach.js'), 'Uploads' | 'File_'>(() => import('./Attach.js'));
 
 const initials = (name: string) =>
   name
@@ -127,10 +134,15 @@ export function Messages({ view, session, greeting }: { view: View; session: Ses
       )}
       {groups.map((g) => {
         const first = g.items[0]!;
+        const day = g.day && (
+          <div class="day" role="separator">
+            {g.day}
+          </div>
+        );
         if (first.kind === 'system')
           return (
             <Fragment key={first.key}>
-              {g.day && <div class="day">{g.day}</div>}
+              {day}
               <p class="system">{first.text}</p>
             </Fragment>
           );
@@ -138,11 +150,7 @@ export function Messages({ view, session, greeting }: { view: View; session: Ses
         const last = g.items[g.items.length - 1]!;
         return (
           <Fragment key={first.key}>
-            {g.day && (
-              <div class="day" role="separator">
-                {g.day}
-              </div>
-            )}
+            {day}
             <div class={'group ' + (mine ? 'mine' : g.author.type)}>
               {!mine && <Avatar author={g.author} view={view} />}
               <div class="stack">
@@ -162,7 +170,7 @@ export function Messages({ view, session, greeting }: { view: View; session: Ses
                   </Fragment>
                 ))}
                 <div class="meta">
-                  <time dateTime={new Date(last.at).toISOString()}>{session.time(last.at)}</time>
+                  <time dateTime={new Date(last.at).toISOString()}>{formatTime(last.at, view.lang)}</time>
                   {mine && last.delivery !== 'failed' && <Delivery m={last} session={session} />}
                 </div>
               </div>

@@ -1,11 +1,13 @@
 // The panel: a non-modal dialog with the header (who answers, queue position), a connection
 // banner, the conversation, quick replies, forms, and the composer; plus the proactive greeting
 // bubble and the polite live region that announces incoming messages.
+import type { Author } from '@servus/shared';
 import { Component, Fragment, createRef, h } from 'preact';
 import { formatOpening } from '../i18n.js';
 import { quickReplies } from '../state.js';
 import type * as FormsModule from './Forms.js';
-import { Attached, Avatar, Messages, lazyChunk } from './Messages.js';
+import { Clip } from './Clip.js';
+import { Avatar, Messages, lazyChunk } from './Messages.js';
 import type { Session, View } from './session.js';
 
 /** Quick replies shown at once: more would push the conversation out of view on a phone. */
@@ -14,7 +16,8 @@ const MAX_QUICK_REPLIES = 2;
  * Short windows (styles.css has the same query): the quick replies go at the end of the
  * conversation, where they scroll, instead of taking the fixed footer's height from it.
  */
-const short = matchMedia('(max-height: 560px) and (min-width: 480px)');
+// Range syntax as the minified CSS writes it (every target browser has it): gzip finds the repeat.
+const short = matchMedia('(height<=560px) and (width>=480px)');
 
 interface Props {
   view: View;
@@ -28,7 +31,6 @@ interface Props {
  */
 const Form = lazyChunk<typeof FormsModule, 'PreChatForm' | 'OfflineForm' | 'RatingForm' | 'Counter' | 'ToolsForm'>(
   () => import('./Forms.js'),
-  (mod, props) => mod.useFormStyles(props.session as Session),
 );
 
 function subtitle(view: View, session: Session): string {
@@ -68,7 +70,7 @@ class Composer extends Component<Props, { text: string }> {
           this.submit();
         }}
       >
-        {view.config?.attachments && <Attached n="Picker" view={view} session={session} />}
+        {view.config?.attachments && <Clip view={view} session={session} />}
         <textarea
           id="sv-input"
           rows={1}
@@ -79,7 +81,7 @@ class Composer extends Component<Props, { text: string }> {
           aria-invalid={left < 0 ? 'true' : undefined}
           onInput={(e) => {
             this.setState({ text: (this.text = e.currentTarget.value) });
-            session.typing(e.currentTarget.value.length > 0);
+            session.typing(!!this.text);
           }}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
@@ -153,7 +155,7 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
   // Under a bot answer: "did this answer your question?" (a no brings the suggestions, docs/bot-learning.md).
   const last = view.chat.messages[view.chat.messages.length - 1];
   const ask = canHandoff && last?.ask && last.id;
-  const team = conv?.assignee ? { type: 'agent' as const, id: conv.assignee.id, name: conv.assignee.name } : { type: 'bot' as const };
+  const team: Author = conv?.assignee ? { type: 'agent', ...conv.assignee } : { type: 'bot' };
   const banner =
     view.chat.connection === 'offline'
       ? s.offline
@@ -194,7 +196,6 @@ function renderPanel(view: View, session: Session, self: Panel, justRated: boole
       ref={panel}
       class="panel"
       role="dialog"
-      aria-modal="false"
       aria-labelledby="sv-title"
       aria-describedby="sv-sub"
       onKeyDown={(e) => {
@@ -271,7 +272,7 @@ function renderWidget(view: View, session: Session) {
   return (
     <>
       {view.open && view.config && view.strings && <Panel view={view} session={session} />}
-      {!view.open && view.greeting && session.Greeting && <session.Greeting view={view} session={session} />}
+      {!view.open && view.greeting && <view.greeting.Bubble view={view} session={session} />}
       <div class="sr-only" aria-live="polite">
         {view.announce}
       </div>

@@ -4,6 +4,7 @@ import { matchesUrlPattern, type ProactiveRule } from '@servus/shared';
 import { h } from 'preact';
 import greetingCss from './greeting.css?inline';
 import type { SiteConfig } from './config.js';
+import type { LoaderOptions } from '../public-api.js';
 import type { Session, View } from './session.js';
 
 /** The first rule that applies here, with its text in the visitor's language (or the other one). */
@@ -48,31 +49,45 @@ export function watchRoute(changed: () => void): () => void {
 
 export interface GreetOptions {
   config: SiteConfig;
-  /** The visitor was here before (on this device). */
-  returning: boolean;
-  path: () => string;
+  /** Where rules match (defaults to location.pathname + search). */
+  path: (() => string) | undefined;
   watch: ((changed: () => void) => () => void) | undefined;
-  /** No greeting any more on this page: one was shown, or the visitor has a conversation (nothing is stored before the chat is opened). */
-  greeted: () => boolean;
-  markGreeted: () => void;
-  view: () => View;
-  show: (greeting: { ruleId: string; text: string }) => void;
-  report: (ruleId: string, event: 'shown') => void;
-  addStyles: (css: string) => void;
+  /** Sends a greeting's "shown" and "opened" (defaults to navigator.sendBeacon). */
+  beacon: ((url: string, body: string) => void) | undefined;
+  options: Pick<LoaderOptions, 'base' | 'site'>;
+  /** The view and this site's storage; where the greeting is shown (`set({ greeting })`) and its styles go. */
+  session: Pick<Session, 'get' | 'set' | 'subscribe' | 'addStyles' | 'local' | 'session' | 'key'>;
 }
 
 /**
- * Greets the visitor once per tab, after the delay of the rule that matches the page they are on,
- * unless they have a conversation or opened the chat. Returns the function that stops it.
+ * Greets the visitor once on this page, after the delay of the rule that matches the page they are
+ * on, unless they have a conversation or opened the chat; reports the greeting shown, and opened
+ * (the conversation then names its rule). Returns the function that stops it.
  */
-export function greet({ config, returning, path, watch, greeted, markGreeted, view, show, report, addStyles }: GreetOptions): () => void {
+export function greet({ config, path, watch, beacon, options, session }: GreetOptions): () => void {
+  const report = (ruleId: string, event: 'shown' | 'opened') => {
+    try {
+      (beacon ?? navigator.sendBeacon.bind(navigator))(
+        `${options.base}api/widget/proactive`,
+        JSON.stringify({ site: options.site, ruleId, event }),
+      );
+    } catch {
+      // reporting is best effort
+    }
+  };
   let greetTimer: ReturnType<typeof setTimeout> | undefined;
   /** The rule whose greeting is waiting for its delay. */
   let pendingRule: string | null = null;
   let lastPath = '';
   // The greeting's styles go into the shadow root once, however many routes match a rule.
   let styled = false;
-  const done = greeted;
+  /** A greeting was shown on this page (kept in memory: nothing is stored before the chat is opened). */
+  let greeted = false;
+  const stored = (name: string) => session.local.get(session.key(name));
+  // Returning: has opened the chat on this site before.
+  const returning = stored('seen') === '1';
+  /** No greeting any more on this page: one was shown, or the visitor has a conversation. */
+  const done = () => greeted || Boolean(stored('conv'));
   const stop = () => {
     clearTimeout(greetTimer);
     pendingRule = null;
@@ -83,25 +98,35 @@ export function greet({ config, returning, path, watch, greeted, markGreeted, vi
   // cancelled when the new page has another rule or none (the same rule keeps its timer).
   const pick = () => {
     if (done()) return stop();
-    const here = path();
+    const here = path ? path() : location.pathname + location.search;
     if (here === lastPath) return;
     lastPath = here;
-    const found = pickRule(config.proactive, here, returning, view().lang);
+    const found = pickRule(config.proactive, here, returning, session.get().lang);
     if (found?.rule.id === pendingRule) return;
     clearTimeout(greetTimer);
     pendingRule = found?.rule.id ?? null;
     if (!found) return;
-    if (!styled) addStyles(greetingCss);
+    if (!styled) session.addStyles(greetingCss);
     styled = true;
     const delay = Math.min(Math.max(Number(found.rule.delaySeconds) || 0, 0), 3600) * 1000;
     greetTimer = setTimeout(() => {
       pendingRule = null;
-      const v = view();
+      const v = session.get();
       if (v.open || v.chat.messages.length || done()) return;
-      markGreeted();
+      greeted = true;
       stop();
-      show({ ruleId: found.rule.id, text: found.text });
-      report(found.rule.id, 'shown');
+      const id = found.rule.id;
+      session.set({ greeting: { ruleId: id, text: found.text, Bubble: Greeting } });
+      report(id, 'shown');
+      // Opened while it shows (its bubble or the launcher): the conversation's hello names the rule.
+      const off = session.subscribe(() => {
+        const v = session.get();
+        if (v.greeting) return;
+        off();
+        if (!v.open) return;
+        session.session.set(session.key('rule'), id);
+        report(id, 'opened');
+      });
     }, delay);
   };
   let unwatch = () => {};

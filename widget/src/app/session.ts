@@ -3,7 +3,7 @@
 // subscribe to it and call its methods; it never touches the DOM beyond the launcher it was given.
 import { newCid, type VisitorServerFrame } from '@servus/shared';
 import type { ComponentType } from 'preact';
-import { formatTime, loadStrings, type Strings } from '../i18n.js';
+import { loadStrings, type Strings } from '../i18n.js';
 import { WIDGET_DEFAULTS, storageKey } from '../options.js';
 import type { Command, Host, Lang } from '../public-api.js';
 import { initialState, reduce, unreadCount, type Action, type State } from '../state.js';
@@ -16,17 +16,17 @@ export interface View {
   chat: State;
   open: boolean;
   lang: Lang;
-  config: SiteConfig | null;
+  config?: SiteConfig | null;
   /** The visitor's language's strings (a lazy chunk): the panel renders once they are here. */
-  strings: Strings | null;
-  unread: number;
+  strings?: Strings | null;
   /** A short notice for the visitor (e.g. the outbox is full). */
-  notice: string | null;
+  notice?: string | null;
   /** Polite live-region text: the latest incoming message. */
-  announce: string;
+  announce?: string;
   profileDone: boolean;
-  offlineSent: boolean;
-  greeting: { ruleId: string; text: string } | null;
+  offlineSent?: boolean;
+  /** A proactive greeting shown, with its bubble (a component of the proactive chunk). */
+  greeting?: { ruleId: string; text: string; Bubble: ComponentType<{ view: View; session: Session }> } | null;
 }
 
 export interface SessionOptions {
@@ -55,15 +55,9 @@ export function createSession({
   local = safeStorage(() => localStorage),
   session = safeStorage(() => sessionStorage),
   now = Date.now,
-  path = () => location.pathname + location.search,
+  path,
   watchRoute: watch,
-  beacon = (url, body) => {
-    try {
-      navigator.sendBeacon?.(url, body);
-    } catch {
-      // reporting is best effort
-    }
-  },
+  beacon,
 }: SessionOptions) {
   const { options } = host;
   const badge = host.launcher.querySelector<HTMLElement>('.badge')!;
@@ -74,14 +68,7 @@ export function createSession({
     chat: initialState(WIDGET_DEFAULTS.maxMessageChars),
     open: false,
     lang: options.lang ?? 'de',
-    config: null,
-    strings: null,
-    unread: 0,
-    notice: null,
-    announce: '',
     profileDone: local.get(key('profile')) === '1',
-    offlineSent: false,
-    greeting: null,
   };
   let lastUnread = 0;
   let resuming = false;
@@ -106,7 +93,6 @@ export function createSession({
     const [markConv, markSeq] = (local.get(key('read')) ?? '').split(':');
     const readSeq = markConv === conv ? Number(markSeq) || 0 : 0;
     const unread = view.open ? 0 : unreadCount(view.chat, readSeq);
-    view.unread = unread;
     if (view.open && conv && view.chat.lastSeq > readSeq && view.chat.connection === 'online') {
       local.set(key('read'), `${conv}:${view.chat.lastSeq}`);
       transport.sendVolatile({ type: 'conversation.read', conversationId: conv, seq: view.chat.lastSeq });
@@ -170,15 +156,9 @@ export function createSession({
     transport.sendVolatile({ type: 'conversation.resume', conversationId, lastSeq });
   }
 
-  const wsUrl = () => {
-    const u = new URL('ws/visitor', options.base);
-    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-    u.searchParams.set('site', options.site);
-    return u.href;
-  };
-
   const transportOptions: TransportOptions = {
-    url: wsUrl(),
+    // The base is an absolute URL ending in '/': http(s) becomes ws(s).
+    url: `${options.base.replace(/^http/, 'ws')}ws/visitor?site=${encodeURIComponent(options.site)}`,
     storage: local,
     key,
     resumePoint: () => {
@@ -218,8 +198,6 @@ export function createSession({
 
   /** A reply mail's link: redeemed (in the forms chunk) before the socket starts. */
   let linking = options.link ? import('./Forms.js').then((m) => m.redeemLink(options, local, key)) : null;
-  /** A greeting was shown on this page (kept in memory: nothing is stored before the chat is opened). */
-  let greeted = false;
   /** Asked to connect; the socket starts once the site's config is here (none on a refused origin). */
   let wanted = false;
   const ensureConnected = (): void => {
@@ -239,44 +217,20 @@ export function createSession({
       // Only now, once the visitor opened the chat, does the widget write to their browser's storage.
       local.set(key('seen'), '1');
       ensureConnected();
-      if (view.greeting) {
-        session.set(key('rule'), view.greeting.ruleId);
-        report(view.greeting.ruleId, 'opened');
-      }
     }
     set({ open, greeting: null, notice: null });
     host.emit(open ? 'open' : 'close', {});
     if (!open && focusLauncher) host.launcher.focus();
   }
 
-  function report(ruleId: string, event: 'shown' | 'opened') {
-    beacon(`${options.base}api/widget/proactive`, JSON.stringify({ site: options.site, ruleId, event }));
-  }
-
   /** Stops the greeting's timer and route watcher (proactive.tsx sets it while it runs). */
   let stopGreeting = () => {};
-  /** The greeting bubble, from the proactive chunk. */
-  let Greeting: ComponentType<{ view: View; session: Session }> | undefined;
 
   function startGreeting(config: SiteConfig) {
-    // Returning: has opened the chat on this site before.
-    const returning = local.get(key('seen')) === '1';
     // The rule matching is its own small chunk: most sites have no proactive rules.
-    if (config.proactive?.length && !greeted && !local.get(key('conv')))
+    if (config.proactive?.length && !local.get(key('conv')))
       void import('./proactive.js').then((m) => {
-        Greeting = m.Greeting;
-        stopGreeting = m.greet({
-          config,
-          returning,
-          path,
-          watch,
-          greeted: () => greeted || Boolean(local.get(key('conv'))),
-          markGreeted: () => void (greeted = true),
-          view: () => view,
-          show: (greeting) => set({ greeting }),
-          report,
-          addStyles: host.addStyles,
-        });
+        stopGreeting = m.greet({ config, path, watch, beacon, options, session: api });
       });
   }
 
@@ -312,8 +266,7 @@ export function createSession({
       return () => listeners.delete(fn);
     },
     t,
-    addStyles: (css: string) => host.addStyles(css),
-    time: (at: number) => formatTime(at, view.lang),
+    addStyles: host.addStyles,
     setOpen,
     /** Where and as whom to upload a file (Attach.tsx) or call the visitor's own REST routes; connects when not yet connected. */
     auth: () => (ensureConnected(), { base: options.base, site: options.site, token: local.get(key('token')) }),
@@ -366,10 +319,6 @@ export function createSession({
     local,
     session,
     key,
-    /** The greeting bubble's component once the proactive chunk is here. */
-    get Greeting() {
-      return Greeting;
-    },
     command(cmd: Command) {
       switch (cmd[0]) {
         case 'open':
