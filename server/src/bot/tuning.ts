@@ -11,9 +11,14 @@ export const TUNING = {
   prefixWeight: 0,
   /** Weight of a compound's parts next to the whole word. */
   partWeight: 0.5,
-  /** German words' first letters as a light extra term (see `truncated`): weight and length. */
+  /** German words' first letters as a light extra term where no derivation is found (see `truncated`): weight and length. */
   truncWeight: 0.3,
   truncLen: 6,
+  /**
+   * Weight of the stem of the word a German word is derived from (derivations-de.ts: "Impfung" →
+   * impfen, "Versand" → versenden), on both sides: a related word, weighted like a compound's part.
+   */
+  derivationWeight: 0.5,
   headWeight: 0.5,
   /** Weights of WordNet synonyms and broader words of a question word the FAQ does not use. */
   wordnetSynonym: 0.5,
