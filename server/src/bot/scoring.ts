@@ -87,12 +87,11 @@ export function createScorer(index: SearchIndex): Scorer {
       weights.set(term, Math.max(weights.get(term) ?? 0, t.light ? TUNING.lightWeight : 1));
       for (const part of splitCompound(term)) weights.set(part, Math.max(weights.get(part) ?? 0, 0.5));
       for (const part of partsOf(t.word, t.term, lang)) weights.set(part, Math.max(weights.get(part) ?? 0, TUNING.partWeight));
-      // The stem of the word a German word is derived from ("Impfung" → impf, "Versand" → versend);
-      // where there is one, it stands for the word's first letters (a rougher guess at the same).
+      const tr = truncated(t, lang);
+      if (tr) weights.set(tr, Math.max(weights.get(tr) ?? 0, TUNING.truncWeight));
+      // The stem of the word a German word is derived from ("Impfung" → impf, "Versand" → versend).
       const derived = t.light ? null : derivedOf(t.word, t.term, lang);
       if (derived) weights.set(derived, Math.max(weights.get(derived) ?? 0, TUNING.derivationWeight));
-      const tr = derived ? null : truncated(t, lang);
-      if (tr) weights.set(tr, Math.max(weights.get(tr) ?? 0, TUNING.truncWeight));
       if (!t.light) for (const related of expand(term)) weights.set(related, Math.max(weights.get(related) ?? 0, TUNING.prefixWeight));
       // A known word that begins this one and is most of it: the same word with another ending
       // ("coronavirus" → "coronavir", from "Coronaviren").

@@ -131,7 +131,7 @@ export function buildSearchIndex({ entries, defaultLang = 'de', synonyms = {} }:
       const derived = t.light ? null : derivedOf(t.word, t.term, lang);
       if (derived) terms.set(derived, (terms.get(derived) ?? 0) + TUNING.derivationWeight);
       for (const part of partsOf(t.word, t.term, lang)) terms.set(part, (terms.get(part) ?? 0) + TUNING.partWeight);
-      const tr = derived ? null : truncated(t, lang);
+      const tr = truncated(t, lang);
       if (tr) terms.set(tr, (terms.get(tr) ?? 0) + 1);
     }
     docs.push({ entry, terms, length: [...terms.values()].reduce((a, b) => a + b, 0), answer, ...(pooled ? { pooled } : {}) });
@@ -359,9 +359,10 @@ export function buildSearchIndex({ entries, defaultLang = 'de', synonyms = {} }:
 }
 
 /**
- * German derivations share their first letters where Snowball's stems differ ("Information" /
- * "informieren"): a long German word's first letters count as one more, light term, for words whose
- * base word derivations-de.ts does not find. English stems need no help (measured: it costs there).
+ * German derivations and compounds share their first letters where Snowball's stems differ
+ * ("Information" / "informieren", "Lieferung" / "Lieferzeit"): a long German word's first letters
+ * count as one more, light term, beside its base word's stem (derivations-de.ts). English stems
+ * need no help (measured: it costs there).
  */
 export function truncated(t: { word: string; light: boolean }, lang: Lang): string | null {
   if (t.light || lang !== 'de' || TUNING.truncWeight <= 0) return null;

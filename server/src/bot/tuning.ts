@@ -11,7 +11,7 @@ export const TUNING = {
   prefixWeight: 0,
   /** Weight of a compound's parts next to the whole word. */
   partWeight: 0.5,
-  /** German words' first letters as a light extra term where no derivation is found (see `truncated`): weight and length. */
+  /** German words' first letters as a light extra term (see `truncated`): weight and length. */
   truncWeight: 0.3,
   truncLen: 6,
   /**
