@@ -14,7 +14,7 @@ const shop = [
 ];
 
 describe('retrieval for German questions', () => {
-  it('matches derivations whose stems differ, through their base word or else their first letters', () => {
+  it('matches derivations whose stems differ, through their base word and their first letters', () => {
     // "liefern" / "Lieferung": the derivation (derivations-de.ts); "informieren" / "Informationen": the first letters.
     const faq = [...shop, de('info', 'Wo finde ich Informationen?')];
     const questions: [string, string][] = [
