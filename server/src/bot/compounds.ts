@@ -22,7 +22,16 @@ export interface CompoundSplitOptions {
 /** Shortest word that is tried at all. */
 export const MIN_COMPOUND_LENGTH = 7;
 
-let words: Set<string> | null = null;
+/** The dictionary's words (folded), and which of them it lists as nouns and as verbs. */
+export interface Lexicon {
+  words: Set<string>;
+  /** Entries written with a capital (nouns, and infinitives used as nouns). */
+  nouns: Set<string>;
+  /** Lower-case entries with the dictionary's conjugation flags (D, I): verbs. */
+  verbs: Set<string>;
+}
+
+let lexicon: Lexicon | null = null;
 
 /**
  * The dictionary's words (folded, lower case), parsed once per process on first use (~0.2 s).
@@ -30,24 +39,31 @@ let words: Set<string> | null = null;
  * split with the FAQ's own words only.
  */
 export function dictionaryWords(): Set<string> {
-  if (words) return words;
-  const set = new Set<string>();
+  return dictionaryLexicon().words;
+}
+
+export function dictionaryLexicon(): Lexicon {
+  if (lexicon) return lexicon;
+  const found: Lexicon = { words: new Set(), nouns: new Set(), verbs: new Set() };
   let text: string;
   try {
     text = readFileSync(join(dirname(require.resolve('dictionary-de')), 'index.dic'), 'utf8');
   } catch {
-    words = set;
-    return set;
+    lexicon = found;
+    return found;
   }
   for (const line of text.split('\n')) {
     const slash = line.indexOf('/');
     const raw = (slash >= 0 ? line.slice(0, slash) : line).trim();
     if (raw.length < 3 || raw.length > 30) continue;
     const w = fold(raw);
-    if (/^[a-z]+$/.test(w)) set.add(w);
+    if (!/^[a-z]+$/.test(w)) continue;
+    found.words.add(w);
+    if (raw[0] !== raw[0]!.toLowerCase()) found.nouns.add(w);
+    else if (slash >= 0 && /[DI]/.test(line.slice(slash + 1))) found.verbs.add(w);
   }
-  words = set;
-  return set;
+  lexicon = found;
+  return found;
 }
 
 // Inflection endings a last part may carry ("Möglichkeiten" → "Möglichkeit"), and linking

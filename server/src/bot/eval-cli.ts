@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-// `npm run eval:bot -- FILE.json [--threshold X] [--latency] [--halves] [--self] [--learn]`: loads the file's FAQ as a site's FAQ
+// `npm run eval:bot -- FILE.json [--threshold X] [--latency] [--halves] [--self] [--learn [--target-precision P]]`: loads the file's FAQ as a site's FAQ
 // is loaded, sends every case as a visitor's first message through the bot, and prints in-scope
 // accuracy, out-of-scope recall, top-1/top-3/top-5 (ignoring the threshold) and latency. Last line: JSON.
-// `--learn` simulates agents adding visitors' questions as phrasings: the learning curve.
+// `--learn` simulates a site learning from its agents' work: visitors' questions added as
+// phrasings and their labels fitting the site's own threshold (the learning curve).
 // A site's FAQ file (.md, .yaml) has no visitor questions: for it only the self-check runs.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createFaqBot, initialBotState, DEFAULT_THRESHOLD } from './bot.js';
+import { createFaqBot, initialBotState, DEFAULT_THRESHOLD, type BotTurn, type FaqBot } from './bot.js';
 import { langFromFile, parseFaq, type FaqEntry } from './faq.js';
+import { siteCalibration, type SiteLabel } from './site-calibration.js';
+import type { Lang } from './text.js';
 
 interface EvalFile {
   name?: string;
@@ -46,23 +49,44 @@ export function entriesOf(file: EvalFile): FaqEntry[] {
 export function evaluate(file: EvalFile, { threshold = DEFAULT_THRESHOLD }: { threshold?: number } = {}): EvalResult {
   const lang = file.language ?? 'en';
   const bot = createFaqBot({ entries: entriesOf(file), defaultLang: lang, threshold });
-  let inScope = 0;
-  let inScopeRight = 0;
-  let oos = 0;
-  let oosRight = 0;
-  let top1 = 0;
-  let top3 = 0;
-  let top5 = 0;
   const times: number[] = [];
   // One pass first, not timed: the first questions of a process pay for compiling the code and for
   // lazy look-ups (thesaurus, dictionary), which a running server pays once, not per question.
   for (const c of file.cases) bot.reply({ text: c.text, lang, state: initialBotState() });
-  for (const c of file.cases) {
+  const { answer_rate: _answers, right_when_answered: _right, ...figures } = measure(bot, file.cases, lang, threshold, times);
+  times.sort((a, b) => a - b);
+  return { ...figures, p50_ms: round(percentile(times, 0.5)), p99_ms: round(percentile(times, 0.99)) };
+}
+
+interface Figures {
+  in_scope_accuracy: number;
+  oos_recall: number | null;
+  /** Share of the cases the bot answered with an entry (right or wrong). */
+  answer_rate: number;
+  /** Share of those answers that were right (what a site's fitted threshold aims at). */
+  right_when_answered: number;
+  top1_accuracy: number;
+  top3_accuracy: number;
+  top5_accuracy: number;
+}
+
+/** Every case as a visitor's first message at `threshold`; `times` collects each reply's wall-clock time. */
+function measure(bot: FaqBot, cases: EvalFile['cases'], lang: Lang, threshold: number, times?: number[]): Figures {
+  let inScope = 0;
+  let inScopeRight = 0;
+  let oos = 0;
+  let oosRight = 0;
+  let answeredAny = 0;
+  let top1 = 0;
+  let top3 = 0;
+  let top5 = 0;
+  for (const c of cases) {
     const t0 = performance.now();
-    const turn = bot.reply({ text: c.text, lang, state: initialBotState() });
-    times.push(performance.now() - t0);
+    const turn = bot.reply({ text: c.text, lang, state: initialBotState(), threshold });
+    times?.push(performance.now() - t0);
     const hits = bot.search(c.text, lang);
     const answered = turn.kind === 'answer' ? turn.faqId : undefined;
+    if (answered) answeredAny += 1;
     if (c.expect === null) {
       oos += 1;
       if (!answered) oosRight += 1;
@@ -74,15 +98,14 @@ export function evaluate(file: EvalFile, { threshold = DEFAULT_THRESHOLD }: { th
       if (hits.slice(0, 5).some((h) => h.id === c.expect)) top5 += 1;
     }
   }
-  times.sort((a, b) => a - b);
   return {
     in_scope_accuracy: round(inScopeRight / Math.max(1, inScope)),
     oos_recall: oos ? round(oosRight / oos) : null,
+    answer_rate: round(answeredAny / Math.max(1, cases.length)),
+    right_when_answered: answeredAny ? round(inScopeRight / answeredAny) : 1,
     top1_accuracy: round(top1 / Math.max(1, inScope)),
     top3_accuracy: round(top3 / Math.max(1, inScope)),
     top5_accuracy: round(top5 / Math.max(1, inScope)),
-    p50_ms: round(percentile(times, 0.5)),
-    p99_ms: round(percentile(times, 0.99)),
   };
 }
 
@@ -112,14 +135,24 @@ export function selfCheck(file: EvalFile): { queries: number; top1_accuracy: num
 }
 
 export interface LearningPoint {
-  /** Visitors' questions added per entry as phrasings. */
+  /** Visitors' questions per entry that agents handled: added as phrasings, their labels fed to the site's calibration. */
   k: number;
   /** Cases measured (the same held-out cases at every k). */
   cases: number;
+  /** Labels the site has (right / wrong / not covered), and whether its own threshold is fitted from them. */
+  labels: number;
+  fitted: boolean;
+  /** The site's threshold: fitted by `siteCalibration` (the refit job's code), or the default. */
+  threshold: number;
   in_scope_accuracy: number;
   oos_recall: number | null;
+  answer_rate: number;
+  right_when_answered: number;
   top1_accuracy: number;
   top3_accuracy: number;
+  top5_accuracy: number;
+  /** The same bot at the default threshold: what the phrasings alone do, without the labels. */
+  phrasings_only: { in_scope_accuracy: number; oos_recall: number | null; answer_rate: number; right_when_answered: number };
 }
 
 /** A seeded shuffle (mulberry32), so the split is the same on every run. */
@@ -140,35 +173,130 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
+export interface LearningOptions {
+  /** Labelled questions per entry at each point of the curve. */
+  ks?: number[];
+  /** Seed of the draw of the labelled questions. */
+  seed?: number;
+  /** The default threshold (before a site has enough labels). */
+  threshold?: number;
+  /** `siteCalibration`'s share of right answers at the fitted threshold (its default when not given). */
+  targetPrecision?: number;
+}
+
 /**
- * How fast the bot improves with its agents' work: per entry, up to max(ks) of the visitors'
- * questions (a seeded draw) are set aside as what agents would turn into phrasings; at each k the
- * first k of them join the entry's phrasings and every other case is measured. The held-out cases
- * are the same at every k, so the points differ only in what was learnt.
+ * How fast the bot improves with its agents' work, simulated as a live site runs it. Per entry, up
+ * to max(ks) of the visitors' questions (a seeded draw; at least one of each entry's cases is left
+ * to measure) are set aside as the questions agents handle, in rounds: round r holds each entry's
+ * r-th question and its share of the out-of-scope ones (as many, relative to the in-scope
+ * questions, as in the whole set). Each round is asked of the bot as it stood (the FAQ with the
+ * earlier rounds' questions as phrasings, the site's threshold fitted from the earlier rounds'
+ * labels) and produces the labels a site's visitors and agents give (`labelOf`). At each k the FAQ
+ * holds the first k rounds' in-scope questions as phrasings, `siteCalibration` (the refit job's
+ * code) fits the threshold from their labels, and every other case is measured: the same cases at
+ * every k, so the points differ only in what was learnt.
  */
-export function learningCurve(file: EvalFile, { ks = [0, 1, 2, 5], seed = 16, threshold = DEFAULT_THRESHOLD } = {}): LearningPoint[] {
+export function learningCurve(
+  file: EvalFile,
+  { ks = [0, 1, 2, 5], seed = 16, threshold = DEFAULT_THRESHOLD, targetPrecision }: LearningOptions = {},
+): LearningPoint[] {
+  const lang = file.language ?? 'en';
   const most = Math.max(...ks);
-  const byEntry = new Map<string, string[]>();
+  const perEntry = new Map<string, number>();
+  for (const c of file.cases) if (c.expect !== null) perEntry.set(c.expect, (perEntry.get(c.expect) ?? 0) + 1);
+  const rounds: EvalFile['cases'][] = Array.from({ length: most }, () => []);
   const heldOut: EvalFile['cases'] = [];
+  const outOfScope: EvalFile['cases'] = [];
+  const taken = new Map<string, number>();
   for (const c of shuffled(file.cases, seed)) {
-    const taken = c.expect === null ? undefined : (byEntry.get(c.expect) ?? []);
-    if (taken && taken.length < most) {
-      taken.push(c.text);
-      byEntry.set(c.expect!, taken);
+    if (c.expect === null) {
+      outOfScope.push(c);
+      continue;
+    }
+    const n = taken.get(c.expect) ?? 0;
+    if (n < Math.min(most, perEntry.get(c.expect)! - 1)) {
+      rounds[n]!.push(c);
+      taken.set(c.expect, n + 1);
     } else heldOut.push(c);
   }
+  const inScope = file.cases.length - outOfScope.length;
+  let next = 0;
+  for (const round of [...rounds]) {
+    const share = Math.round((outOfScope.length * round.length) / Math.max(1, inScope));
+    round.push(...outOfScope.slice(next, next + share));
+    next += share;
+  }
+  heldOut.push(...outOfScope.slice(next));
+  const bots = new Map<number, FaqBot>();
+  const botAt = (k: number): FaqBot => {
+    let bot = bots.get(k);
+    if (!bot) {
+      const added = rounds.slice(0, k).flat();
+      const faq = file.faq.map((f) => ({
+        ...f,
+        variants: [...(f.variants ?? []), ...added.filter((c) => c.expect === f.id).map((c) => c.text)],
+      }));
+      bot = createFaqBot({ entries: entriesOf({ ...file, faq }), defaultLang: lang });
+      bots.set(k, bot);
+    }
+    return bot;
+  };
+  const fit = (labels: readonly SiteLabel[]) =>
+    siteCalibration(labels, 0, { defaultThreshold: threshold, ...(targetPrecision === undefined ? {} : { targetPrecision }) });
+  // The labels, round by round, each from the bot and threshold of its time.
+  const labels: SiteLabel[] = [];
+  const labelsAfter = [0];
+  rounds.forEach((round, r) => {
+    const bot = botAt(r);
+    const siteThreshold = fit(labels).current.threshold;
+    for (const c of round) {
+      const label = labelOf(bot.reply({ text: c.text, lang, state: initialBotState(), threshold: siteThreshold }), c);
+      if (label) labels.push(label);
+    }
+    labelsAfter.push(labels.length);
+  });
   return ks.map((k) => {
-    const faq = file.faq.map((f) => ({ ...f, variants: [...(f.variants ?? []), ...(byEntry.get(f.id) ?? []).slice(0, k)] }));
-    const r = evaluate({ ...file, faq, cases: heldOut }, { threshold });
+    const bot = botAt(k);
+    const site = fit(labels.slice(0, labelsAfter[k]));
+    const { answer_rate, right_when_answered, in_scope_accuracy, oos_recall, ...ranking } = measure(
+      bot,
+      heldOut,
+      lang,
+      site.current.threshold,
+    );
+    const alone = measure(bot, heldOut, lang, threshold);
     return {
       k,
       cases: heldOut.length,
-      in_scope_accuracy: r.in_scope_accuracy,
-      oos_recall: r.oos_recall,
-      top1_accuracy: r.top1_accuracy,
-      top3_accuracy: r.top3_accuracy,
+      labels: site.labels,
+      fitted: site.fitted,
+      threshold: site.current.threshold,
+      in_scope_accuracy,
+      oos_recall,
+      answer_rate,
+      right_when_answered,
+      ...ranking,
+      phrasings_only: {
+        in_scope_accuracy: alone.in_scope_accuracy,
+        oos_recall: alone.oos_recall,
+        answer_rate: alone.answer_rate,
+        right_when_answered: alone.right_when_answered,
+      },
     };
   });
+}
+
+/**
+ * The label a site's people give a bot turn (docs/bot-learning.md): on an answer or an unsure
+ * turn (whose entry is its first suggestion), "right" when that entry answers the question,
+ * "wrong" when it does not, "not covered" when no entry does. Other turns (a greeting, a request
+ * for a person) have nothing to judge.
+ */
+export function labelOf(turn: BotTurn, c: EvalFile['cases'][number]): SiteLabel | null {
+  if (turn.kind !== 'answer' && turn.kind !== 'unsure') return null;
+  const faqId = turn.faqId ?? turn.suggestions[0]?.id ?? null;
+  const label = c.expect === null ? 'not_covered' : faqId === c.expect ? 'right' : 'wrong';
+  return { question: c.text, faqId, confidence: turn.confidence, label };
 }
 
 /** The file's cases split in two (even and odd positions): a figure that holds on both halves generalises. */
@@ -225,11 +353,12 @@ if (process.argv[1]?.endsWith('eval-cli.js')) {
       halves: { type: 'boolean' },
       self: { type: 'boolean' },
       learn: { type: 'boolean' },
+      'target-precision': { type: 'string' },
     },
   });
   if (!positionals.length) {
     console.error(
-      'usage: npm run eval:bot -- FILE.json [--threshold 0.5] [--latency] [--halves] [--self] [--learn]  |  FAQ.md / FAQ.yaml (self-check)',
+      'usage: npm run eval:bot -- FILE.json [--threshold 0.5] [--latency] [--halves] [--self] [--learn [--target-precision 0.8]]  |  FAQ.md / FAQ.yaml (self-check)',
     );
     process.exit(2);
   }
@@ -286,13 +415,20 @@ if (process.argv[1]?.endsWith('eval-cli.js')) {
       );
     }
     if (values.learn) {
-      result.learning = learningCurve(file, { threshold });
+      const target = values['target-precision'];
+      result.learning = learningCurve(file, { threshold, ...(target === undefined ? {} : { targetPrecision: Number(target) }) });
       console.log(
-        `  learning (k visitors' questions per entry added as phrasings; the other ${result.learning[0]!.cases} cases measured):`,
+        `  learning (per entry, k visitors' questions handled by agents: added as phrasings, their labels fed to the site's calibration; the other ${result.learning[0]!.cases} cases measured):`,
       );
       for (const p of result.learning)
         console.log(
-          `    k=${p.k}: top-1 ${p.top1_accuracy}, top-3 ${p.top3_accuracy}, in-scope ${p.in_scope_accuracy}, out-of-scope ${p.oos_recall ?? 'n/a'}`,
+          `    k=${p.k}: ${p.labels} labels, threshold ${p.threshold}${p.fitted ? ' (fitted)' : ' (default)'}: in-scope ${p.in_scope_accuracy}, out-of-scope ${
+            p.oos_recall ?? 'n/a'
+          }, answers ${p.answer_rate} (right ${p.right_when_answered}); top-1 / top-3 / top-5 ${p.top1_accuracy} / ${p.top3_accuracy} / ${
+            p.top5_accuracy
+          }; phrasings alone: in-scope ${p.phrasings_only.in_scope_accuracy}, out-of-scope ${p.phrasings_only.oos_recall ?? 'n/a'}, answers ${
+            p.phrasings_only.answer_rate
+          } (right ${p.phrasings_only.right_when_answered})`,
         );
     }
     console.log(JSON.stringify(result));

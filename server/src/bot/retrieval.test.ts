@@ -14,16 +14,26 @@ const shop = [
 ];
 
 describe('retrieval for German questions', () => {
-  it('matches derivations whose stems differ through their first letters ("liefern" / "Lieferung")', () => {
-    const withPrefix = createRetriever({ defaultLang: 'de', entries: shop }).search('Wann liefern Sie?', 'de')[0]!;
-    const saved = TUNING.truncWeight;
+  it('matches derivations whose stems differ, through their base word and their first letters', () => {
+    // "liefern" / "Lieferung": the derivation (derivations-de.ts); "informieren" / "Informationen": the first letters.
+    const faq = [...shop, de('info', 'Wo finde ich Informationen?')];
+    const questions: [string, string][] = [
+      ['Wann liefern Sie?', 'lieferung'],
+      ['Wer kann mich informieren?', 'info'],
+    ];
+    const search = () => questions.map(([q]) => createRetriever({ defaultLang: 'de', entries: faq }).search(q, 'de')[0]!);
+    const withThem = search();
+    const saved = { ...TUNING };
     TUNING.truncWeight = 0;
+    TUNING.derivationWeight = 0;
     try {
-      const without = createRetriever({ defaultLang: 'de', entries: shop }).search('Wann liefern Sie?', 'de')[0]!;
-      expect(withPrefix.id).toBe('lieferung');
-      expect(withPrefix.score).toBeGreaterThan(without.score * 1.5);
+      const without = search();
+      questions.forEach(([, id], i) => {
+        expect(withThem[i]!.id).toBe(id);
+        expect(withThem[i]!.score).toBeGreaterThan(without[i]!.score * 1.5);
+      });
     } finally {
-      TUNING.truncWeight = saved;
+      Object.assign(TUNING, saved);
     }
   });
 

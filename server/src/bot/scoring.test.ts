@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildSearchIndex } from './search-index.js';
 import { createScorer, feature } from './scoring.js';
 import type { FaqEntry } from './faq.js';
+import { TUNING } from './tuning.js';
 
 const en = (id: string, question: string, variants: string[] = []): FaqEntry => ({ id, question, variants, answer: '-', lang: 'en' });
 const entries = [
@@ -64,5 +65,37 @@ describe('English irregular forms (irregular-en.ts)', () => {
     expect(raw('I paid twice', 'en')[0]).toMatchObject({ entry: 0 });
     // "lose" is the base of "lost", which the FAQ uses.
     expect(raw('what if I lose it', 'en')[0]).toMatchObject({ entry: 2 });
+  });
+});
+
+describe('German derivations (derivations-de.ts)', () => {
+  const de = (id: string, question: string): FaqEntry => ({ id, question, variants: [], answer: '-', lang: 'de' });
+  const faq = [
+    de('impfung', 'Wo bekomme ich eine Impfung?'),
+    de('versand', 'Wie lange dauert der Versand?'),
+    de('termin', 'Wo bekomme ich einen Termin?'),
+  ];
+  const scoreOf = (question: string, entry: number) => {
+    const hits = createScorer(buildSearchIndex({ defaultLang: 'de', entries: faq })).raw(question, 'de');
+    return { first: hits[0]?.entry, score: hits.find((h) => h.entry === entry)?.score ?? 0 };
+  };
+
+  it('a verb form finds the entry with its noun, and counts for more than without the derivation', () => {
+    const questions: [string, number][] = [
+      ['Wo kann ich mich impfen lassen?', 0],
+      ['Wann wird es versendet?', 1],
+    ];
+    const weight = TUNING.derivationWeight;
+    const withIt = questions.map(([q, e]) => scoreOf(q, e));
+    TUNING.derivationWeight = 0;
+    try {
+      const without = questions.map(([q, e]) => scoreOf(q, e));
+      questions.forEach(([, e], i) => {
+        expect(withIt[i]!.first).toBe(e);
+        expect(withIt[i]!.score).toBeGreaterThan(without[i]!.score);
+      });
+    } finally {
+      TUNING.derivationWeight = weight;
+    }
   });
 });

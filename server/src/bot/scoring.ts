@@ -50,6 +50,7 @@ export function createScorer(index: SearchIndex): Scorer {
     wordnet,
     synonymTable,
     partsOf,
+    derivedOf,
     splitCompound,
     correct,
     expand,
@@ -88,6 +89,9 @@ export function createScorer(index: SearchIndex): Scorer {
       for (const part of partsOf(t.word, t.term, lang)) weights.set(part, Math.max(weights.get(part) ?? 0, TUNING.partWeight));
       const tr = truncated(t, lang);
       if (tr) weights.set(tr, Math.max(weights.get(tr) ?? 0, TUNING.truncWeight));
+      // The stem of the word a German word is derived from ("Impfung" → impf, "Versand" → versend).
+      const derived = t.light ? null : derivedOf(t.word, t.term, lang);
+      if (derived) weights.set(derived, Math.max(weights.get(derived) ?? 0, TUNING.derivationWeight));
       if (!t.light) for (const related of expand(term)) weights.set(related, Math.max(weights.get(related) ?? 0, TUNING.prefixWeight));
       // A known word that begins this one and is most of it: the same word with another ending
       // ("coronavirus" → "coronavir", from "Coronaviren").

@@ -5,7 +5,8 @@
 // compound splitting, prefix expansion, synonyms). Scoring (scoring.ts) only reads it.
 import type { FaqEntry } from './faq.js';
 import { charGrams, editDistance, fold, stem, tokens, words, type Lang } from './text.js';
-import { MIN_COMPOUND_LENGTH, dictionaryWords, splitCompound as dictionarySplit } from './compounds.js';
+import { MIN_COMPOUND_LENGTH, dictionaryLexicon, dictionaryWords, splitCompound as dictionarySplit } from './compounds.js';
+import { germanBase, type GermanWords } from './derivations-de.js';
 import { builtinSynonyms } from './synonyms.js';
 import { createWordnet, type Wordnet } from './wordnet.js';
 import { germanThesaurus, type Thesaurus } from './thesaurus.js';
@@ -57,6 +58,8 @@ export interface SearchIndex {
   synonymTable: Map<string, string[]>;
   /** German compound parts of a word (dictionary and the FAQ's own words), stemmed. */
   partsOf(word: string, term: string, lang: Lang): string[];
+  /** The stem of the word a German word is derived from, when it differs from its own (derivations-de.ts). */
+  derivedOf(word: string, term: string, lang: Lang): string | null;
   /** A long term split into two known terms, or []. */
   splitCompound(term: string): string[];
   /** The closest known term of an unknown one (typos), or null. */
@@ -99,10 +102,34 @@ export function buildSearchIndex({ entries, defaultLang = 'de', synonyms = {} }:
     return parts;
   };
 
+  // German derivations led back to their base word, checked against the dictionary and the FAQ's words.
+  // A word of the FAQ that the dictionary lacks may be a verb ("coronatesten"), not a noun.
+  const lexicon = dictionaryLexicon();
+  const known: GermanWords = {
+    word: (w) => lexicon.words.has(w) || surface.has(w),
+    noun: (w) => lexicon.nouns.has(w),
+    verb: (w) => lexicon.verbs.has(w) || (surface.has(w) && !lexicon.words.has(w)),
+  };
+  const derivedCache = new Map<string, string | null>();
+  const derivedOf = (word: string, term: string, lang: Lang): string | null => {
+    if (lang !== 'de' || TUNING.derivationWeight <= 0 || word.length < 4) return null;
+    let derived = derivedCache.get(word);
+    if (derived === undefined) {
+      const base = germanBase(word, known);
+      const s = base ? stem(base, 'de') : null;
+      derived = s && s.length >= 3 && s !== term ? s : null;
+      if (derivedCache.size > 20_000) derivedCache.clear();
+      derivedCache.set(word, derived);
+    }
+    return derived;
+  };
+
   const addDoc = (entry: number, text: string, lang: Lang, answer: boolean, pooled = false) => {
     const terms = new Map<string, number>();
     for (const t of tokens(text, lang)) {
       terms.set(t.term, (terms.get(t.term) ?? 0) + 1);
+      const derived = t.light ? null : derivedOf(t.word, t.term, lang);
+      if (derived) terms.set(derived, (terms.get(derived) ?? 0) + TUNING.derivationWeight);
       for (const part of partsOf(t.word, t.term, lang)) terms.set(part, (terms.get(part) ?? 0) + TUNING.partWeight);
       const tr = truncated(t, lang);
       if (tr) terms.set(tr, (terms.get(tr) ?? 0) + 1);
@@ -323,6 +350,7 @@ export function buildSearchIndex({ entries, defaultLang = 'de', synonyms = {} }:
     wordnet,
     synonymTable,
     partsOf,
+    derivedOf,
     splitCompound,
     correct,
     expand,
@@ -331,9 +359,10 @@ export function buildSearchIndex({ entries, defaultLang = 'de', synonyms = {} }:
 }
 
 /**
- * German derivations share their first letters where Snowball's stems differ ("Behandlung" /
- * "behandeln", "Schutz" / "schützen", "Ansteckung" / "anstecken"): a long German word's first
- * letters count as one more, light term. English stems need no help (measured: it costs there).
+ * German derivations and compounds share their first letters where Snowball's stems differ
+ * ("Information" / "informieren", "Lieferung" / "Lieferzeit"): a long German word's first letters
+ * count as one more, light term, beside its base word's stem (derivations-de.ts). English stems
+ * need no help (measured: it costs there).
  */
 export function truncated(t: { word: string; light: boolean }, lang: Lang): string | null {
   if (t.light || lang !== 'de' || TUNING.truncWeight <= 0) return null;

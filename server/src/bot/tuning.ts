@@ -14,6 +14,11 @@ export const TUNING = {
   /** German words' first letters as a light extra term (see `truncated`): weight and length. */
   truncWeight: 0.3,
   truncLen: 6,
+  /**
+   * Weight of the stem of the word a German word is derived from (derivations-de.ts: "Impfung" →
+   * impfen, "Versand" → versenden), on both sides: a related word, weighted like a compound's part.
+   */
+  derivationWeight: 0.5,
   headWeight: 0.5,
   /** Weights of WordNet synonyms and broader words of a question word the FAQ does not use. */
   wordnetSynonym: 0.5,
