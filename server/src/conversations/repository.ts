@@ -7,7 +7,7 @@
 // agents' read models (lists, search, detail) are in queries.ts.
 import { ErrorCode, type AckFrame } from '@servus/shared';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../storage/schema.js';
+import type { Database, NewWebhookDelivery } from '../storage/schema.js';
 import type { Dialect } from '../storage/db.js';
 import { CONVERSATION_UPDATE, type SqliteStatements } from '../storage/sqlite-statements.js';
 import type { PgBatch } from '../storage/pg-batch.js';
@@ -164,6 +164,22 @@ export function createConversationRepository({ db, dialect, sqlite: fast, pg: ba
       for (const column of CONVERSATION_UPDATE) (changes as Record<string, unknown>)[column] = conv[column];
       await tx.updateTable('conversations').set(changes).where('id', '=', conv.id).execute();
     }
+  }
+
+  /**
+   * Webhook outbox rows, in the transaction of the events they describe (so none is written for a
+   * write that rolls back, and none is lost when the process dies right after the commit). On
+   * PostgreSQL they go with the batch's events in its one write statement.
+   */
+  async function saveOutbox(tx: Transaction<Database>, rows: readonly NewWebhookDelivery[]): Promise<void> {
+    if (!rows.length) return;
+    if (batch) batch.insertDeliveries(rows);
+    else if (fast) fast.insertDeliveries(rows);
+    else
+      await tx
+        .insertInto('webhook_deliveries')
+        .values([...rows])
+        .execute();
   }
 
   /** A visitor's own conversation; someone else's gets the same answer as a missing one. */
@@ -515,6 +531,7 @@ export function createConversationRepository({ db, dialect, sqlite: fast, pg: ba
     botAnswerLogged,
     appendEvent,
     saveConversation,
+    saveOutbox,
     visitorConversation,
     agentConversation,
     currentConversation,
