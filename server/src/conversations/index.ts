@@ -104,6 +104,8 @@ export function createConversations(options: ConversationsOptions) {
     conversationById: repo.conversationById,
     conversationsById: repo.conversationsById,
     currentConversation: (visitorId: string) => repo.currentConversation(db, visitorId),
+    /** The visitor's latest conversation; a verified visitor's: the identity's newest on any device. */
+    visitorCurrent: (visitor: Parameters<typeof repo.visitorCurrent>[1]) => repo.visitorCurrent(db, visitor),
     eventsAfter: repo.eventsAfter,
     agentName: (id: string | null) => repo.agentName(id),
     visitorEmail: repo.visitors.email,
