@@ -8,7 +8,7 @@ import { closeDatabasesAfterEach, openTestDatabase } from '../testing/databases.
 import { createWriteQueue, type WriteQueue } from '../storage/write-queue.js';
 import { createPgBatch } from '../storage/pg-batch.js';
 import { prepareSqliteStatements } from '../storage/sqlite-statements.js';
-import type { Database } from '../storage/schema.js';
+import type { Database, WebhooksTable } from '../storage/schema.js';
 import { createConversations, silentBot, type EventRow } from '../conversations/index.js';
 import { createAuth } from '../auth/auth.js';
 import { seed, DEMO_SITE } from '../app/seed.js';
@@ -24,6 +24,19 @@ const seedOptions = {
   faqDir: '/nonexistent',
 };
 
+/** An enabled webhook of the demo site, written directly (as another instance would). */
+const webhookRow = (id: string, events: string[]): WebhooksTable => ({
+  id,
+  site_key: DEMO_SITE,
+  url: 'https://example.com/hook',
+  secret: 'whsec_x',
+  events: JSON.stringify(events),
+  enabled: 1,
+  disabled_reason: null,
+  consecutive_failures: 0,
+  created_at: 0,
+});
+
 describe.each(['sqlite', 'postgres'] as const)('the webhook outbox on %s', (dialect) => {
   it('writes no delivery for a rolled-back write and exactly one per committed event', async () => {
     const database = await openTestDatabase(dialect);
@@ -31,17 +44,7 @@ describe.each(['sqlite', 'postgres'] as const)('the webhook outbox on %s', (dial
     await seed({ db, ...seedOptions });
     await db
       .insertInto('webhooks')
-      .values({
-        id: 'wh_outbox',
-        site_key: DEMO_SITE,
-        url: 'https://example.com/hook',
-        secret: 'whsec_x',
-        events: JSON.stringify(['conversation.created', 'message.created.visitor']),
-        enabled: 1,
-        disabled_reason: null,
-        consecutive_failures: 0,
-        created_at: 0,
-      })
+      .values(webhookRow('wh_outbox', ['conversation.created', 'message.created.visitor']))
       .execute();
     const subscriptions = createWebhookSubscriptions({ db });
     await subscriptions.start();
@@ -124,17 +127,7 @@ describe('webhook subscriptions across instances', () => {
     expect(b.has(DEMO_SITE)).toBe(false);
     await db
       .insertInto('webhooks')
-      .values({
-        id: 'wh_new',
-        site_key: DEMO_SITE,
-        url: 'https://example.com/hook',
-        secret: 'whsec_x',
-        events: '["message.created.visitor"]',
-        enabled: 1,
-        disabled_reason: null,
-        consecutive_failures: 0,
-        created_at: 0,
-      })
+      .values(webhookRow('wh_new', ['message.created.visitor']))
       .execute();
     const changedAt = Date.now();
     await a.changed();
