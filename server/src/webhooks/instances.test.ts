@@ -9,7 +9,9 @@ import { login, newVisitor } from '../testing/client.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../testing/webhook-receiver.js';
 
-const LEASE_SECONDS = 2;
+// Short for the test, long enough that a busy CI machine does not stall an instance past it (a stalled
+// instance losing its lease is the documented at-least-once case, not what these tests are about).
+const LEASE_SECONDS = 5;
 
 let redis: PrivateRedis;
 let cluster: Cluster;
@@ -151,7 +153,10 @@ describe('webhooks from two instances', () => {
       deliveries: { id: string; status: string }[];
     };
     expect(log.deliveries).toEqual([expect.objectContaining({ id: first.json.id, status: 'delivered' })]);
-    // At least once: the receiver saw the id twice (the lost attempt and the delivery), deduplicated by it.
-    expect(receiver.requests.filter((r) => r.json.id === first.json.id).map((r) => r.answered)).toEqual(['hang', 200]);
+    // At least once: the receiver saw the id again after the lost attempt (deduplicated by it), and got it once.
+    const answered = receiver.requests.filter((r) => r.json.id === first.json.id).map((r) => r.answered);
+    expect(answered[0]).toBe('hang');
+    expect(answered.at(-1)).toBe(200);
+    expect(answered.filter((a) => a === 200)).toHaveLength(1);
   }, 90_000);
 });
