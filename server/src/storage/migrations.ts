@@ -550,6 +550,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('revision', 'bigint', (c) => c.notNull())
         .execute();
       await sql`INSERT INTO webhook_revision (id, revision) VALUES (1, 0)`.execute(db);
+      // The durable jobs that sent deliveries before: their pending rows are claimed from the outbox now.
+      await sql`DELETE FROM jobs WHERE kind = 'webhook.deliver'`.execute(db);
     },
     async down(db: Kysely<unknown>) {
       await db.schema.dropTable('webhook_revision').ifExists().execute();
