@@ -12,6 +12,7 @@ import { login, newAgent, type TestClient } from '../../server/src/testing/clien
 import { ensureBuilt, widgetRoot } from './dist.js';
 import { FIXTURES, startFixtureServer } from './fixtures.js';
 import { launchChromium } from '../../server/src/testing/browser.js';
+import { signIdentityJwt } from '../../server/src/auth/identity-token.js';
 
 // The README's screenshots are rewritten only on request (SCREENSHOTS=1); otherwise they go to a
 // temporary folder, so that a test run does not change tracked files.
@@ -299,6 +300,55 @@ describe('widget in Chromium', () => {
       await context.close();
     } finally {
       agent.client.close();
+    }
+  });
+
+  it('continues a signed-in visitor’s open conversation on a second device, live, each message once', async () => {
+    const { site } = (await api('/api/sites/demo/settings')) as { site: { secret: string } };
+    // The site's login signs who the visitor is (HS256 with the site secret): the same person on two devices.
+    const jwt = signIdentityJwt({ sub: 'e2e-two-devices', exp: Math.floor(Date.now() / 1000) + 3600, name: 'Vroni' }, site.secret);
+    const identify = (page: Page) =>
+      page.evaluate((token) => (window as unknown as { Servus: (c: string, u: unknown) => void }).Servus('identify', { jwt: token }), jwt);
+    const bubbles = (page: Page, text: string) => widget(page).locator('.bubble', { hasText: text });
+    const agent = await newAgent(server.url, TEST_ADMIN.email, TEST_ADMIN.password);
+    // Two browser contexts: two devices, nothing shared but the person's login.
+    const phone = await open(`${server.url}/demo?lang=en`);
+    const laptop = await open(`${server.url}/demo?lang=en`);
+    try {
+      await openPanel(phone.page);
+      await identify(phone.page);
+      await ask(phone.page, 'Where is my order 4711?');
+      await openPanel(laptop.page);
+      await identify(laptop.page);
+      // The laptop shows the phone's open conversation once identified, and writes into it.
+      await bubbles(laptop.page, 'Where is my order 4711?').waitFor();
+      await ask(laptop.page, 'Any news on it?');
+      await bubbles(phone.page, 'Any news on it?').waitFor();
+      const conversationId = await laptop.page.evaluate(() => localStorage.getItem('servus:demo:conv'));
+      expect(conversationId).toBe(await phone.page.evaluate(() => localStorage.getItem('servus:demo:conv')));
+      // An agent's answer reaches both devices live.
+      agent.client.send({ type: 'message.send', cid: 'e2e-two-devices-1', conversationId, text: 'Your order ships today.' });
+      await bubbles(laptop.page, 'Your order ships today.').waitFor();
+      await bubbles(phone.page, 'Your order ships today.').waitFor();
+      // After a reload the laptop resumes it; every message shows once on each device.
+      await laptop.page.reload();
+      await openPanel(laptop.page);
+      await bubbles(laptop.page, 'Your order ships today.').waitFor();
+      for (const page of [phone.page, laptop.page]) {
+        for (const text of ['Where is my order 4711?', 'Any news on it?', 'Your order ships today.'])
+          expect(await bubbles(page, text).count()).toBe(1);
+      }
+      // A third device that is not signed in sees none of it.
+      const stranger = await open(`${server.url}/demo?lang=en`);
+      await openPanel(stranger.page);
+      await ask(stranger.page, 'Hello?');
+      expect(await bubbles(stranger.page, 'Where is my order 4711?').count()).toBe(0);
+      expect([...phone.errors, ...laptop.errors, ...stranger.errors]).toEqual([]);
+      await stranger.context.close();
+    } finally {
+      agent.client.close();
+      await phone.context.close();
+      await laptop.context.close();
     }
   });
 

@@ -47,6 +47,7 @@ import { createErasureRequests } from '../privacy/erasure.js';
 import { createRetention } from '../privacy/retention.js';
 import { createApiTokens } from '../auth/api-tokens.js';
 import { createWebhooks } from '../webhooks/webhooks.js';
+import { createWebhookSubscriptions } from '../webhooks/subscriptions.js';
 import { createAddressPolicy } from '../webhooks/ssrf.js';
 import { webhookRoutes } from '../http/api-v1/webhook-routes.js';
 
@@ -159,6 +160,10 @@ export async function startServus({
   });
   // Each site's own bot threshold, refitted from its labels by a durable job (docs/bot-learning.md).
   const learning = createBotLearning({ db, jobs, hub, logger });
+  // Which webhooks want which events (every instance, in memory): their outbox rows are written in
+  // the transaction of the events they describe (webhooks/subscriptions.ts).
+  const webhookSubscriptions = createWebhookSubscriptions({ db, hub, logger });
+  await webhookSubscriptions.start();
   const conversations = createConversations({
     db,
     dialect: database.dialect,
@@ -177,6 +182,7 @@ export async function startServus({
       const site = await sites.get(siteKey, executor);
       return site ? hoursNow(site) : { open: true, opensAt: null };
     },
+    outbox: webhookSubscriptions.outboxRows,
     logger,
   });
 
@@ -300,12 +306,12 @@ export async function startServus({
     perSiteHour: config.erasureRequestsPerSiteHour,
   });
 
-  // Webhooks: a subscriber of the committed changes writing the durable outbox (webhooks/).
+  // Webhooks: the durable outbox, delivered by any instance in order per conversation (webhooks/).
   const webhookPolicy = createAddressPolicy(config.webhookAllowAddresses);
   const webhooks = createWebhooks({
     db,
-    jobs,
-    hub,
+    dialect: database.dialect,
+    subscriptions: webhookSubscriptions,
     mailer,
     logger,
     policy: webhookPolicy,
@@ -314,6 +320,7 @@ export async function startServus({
     retryBaseMs: config.webhookRetryBaseSeconds * 1000,
     retryForMs: config.webhookRetryHours * 3_600_000,
     disableAfterFailures: config.webhookDisableAfterFailures,
+    leaseMs: config.webhookLeaseSeconds * 1000,
     consoleOrigin: () => config.publicUrl ?? `http://localhost:${port}`,
   });
   const stopWebhooks = webhooks.connect(conversations.changes);
@@ -389,6 +396,7 @@ export async function startServus({
     config.metricsPort === undefined ? null : await listenForMetrics(metrics.registry, config.metricsPort, config.metricsHost, logger);
   await attachments.start();
   jobs.start();
+  webhooks.start();
   const stopRetention = await retention.start();
   void assigner.planAllHours().catch((err: unknown) => logger.error({ err }, 'planning business hours failed'));
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -413,12 +421,13 @@ export async function startServus({
         stopWebhooks();
         await sockets.close();
         await jobs.stop();
+        webhookSubscriptions.stop();
+        await webhooks.stop();
         assigner.stop();
         await presence.stop();
         // Bot answers still streaming are logged (or dropped) before the write queue drains.
         await conversations.bot.settled();
         await writes.drain();
-        await webhooks.settled();
         bot.close?.();
         await faqSync.stop();
         mail.close();

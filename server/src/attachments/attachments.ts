@@ -310,7 +310,12 @@ export function createAttachments({
       .where('attachments.id', '=', id)
       .where('attachments.status', '=', 'stored')
       .executeTakeFirst();
-    const allowed = row && (actor.kind === 'visitor' ? row.visitor_id === actor.id : actor.siteKeys.includes(row.conversation_site));
+    // A visitor's own conversation, or one of the same verified user on another device (continued there).
+    const allowed =
+      row &&
+      (actor.kind === 'visitor'
+        ? row.visitor_id === actor.id || (await conversations.linkedVisitors(actor.id)).includes(row.visitor_id)
+        : actor.siteKeys.includes(row.conversation_site));
     if (!row || !allowed) throw notFound('file');
     return { info: infoOf(row), chunks: store.read(row.id, row.chunks) };
   }

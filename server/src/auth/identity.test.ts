@@ -1,8 +1,9 @@
 // Identity from the site's own login: a JWT (HS256, site secret, exp required) or the HMAC hash; a
-// verified user's conversations on other devices become one history; an unverified identity links nothing.
+// verified user's conversations on other devices become one history, and a new device continues the
+// open one, live and exactly once; an unverified identity links nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
-import { login, newVisitor } from '../testing/client.js';
+import { login, newAgent, newVisitor } from '../testing/client.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
 import { identityHash } from '../core/ids.js';
 import { signIdentityJwt, verifyIdentityJwt } from './identity-token.js';
@@ -43,7 +44,8 @@ describe('history across devices', () => {
   let server: TestServer;
   let siteSecret: string;
   beforeAll(async () => {
-    server = await startTestServer({ overrides: { autoAssign: false } });
+    // A resolved conversation is not reopened: a device writing after it starts a new one.
+    server = await startTestServer({ overrides: { autoAssign: false, reopenWindowSeconds: 0 } });
     siteSecret = (await server.database.db.selectFrom('sites').select('secret').where('key', '=', 'demo').executeTakeFirstOrThrow()).secret;
   });
   afterAll(() => server.close());
@@ -70,7 +72,11 @@ describe('history across devices', () => {
   it('links a JWT-verified user’s conversations on other devices, for the visitor and the agents, and nothing else', async () => {
     const jwt = () => signIdentityJwt({ sub: 'u-42', exp: inAnHour(), name: 'Jo', email: 'jo@example.com' }, siteSecret);
     const phone = await deviceWith({ jwt: jwt() }, 'Asked on my phone');
+    // Done on the phone: the laptop starts a conversation of its own (an open one would be continued).
+    phone.client.send({ type: 'conversation.close', cid: 'c1', conversationId: phone.conversationId! });
+    await phone.client.next((f) => f.cid === 'c1');
     const laptop = await deviceWith({ jwt: jwt() }, 'Now on my laptop');
+    expect(laptop.conversationId).not.toBe(phone.conversationId);
     expect((await history(laptop.token)).sort()).toEqual([phone.conversationId, laptop.conversationId].sort());
     const events = await visitorApi(laptop.token, `/conversations/${phone.conversationId}/events`);
     expect(events.status).toBe(200);
@@ -118,6 +124,66 @@ describe('history across devices', () => {
     };
     expect(alone.earlier).toEqual([]);
     for (const v of [phone, laptop, tablet, form, forged, expired, noExp, formConv]) v.client.close();
+  });
+
+  it('continues a verified user’s open conversation on a new device, live and exactly once; an unverified device cannot', async () => {
+    const jwt = () => signIdentityJwt({ sub: 'u-77', exp: inAnHour(), name: 'Vroni' }, siteSecret);
+    const phone = await deviceWith({ jwt: jwt() }, 'Started on my phone');
+    const conversationId = phone.conversationId!;
+    // The laptop identifies: its ack names the open conversation, which is replayed to it at once.
+    const laptop = await newVisitor(server.url);
+    laptop.client.send({ type: 'visitor.identify', cid: 'id1', jwt: jwt() });
+    expect(await laptop.client.next((f) => f.cid === 'id1')).toMatchObject({ type: 'ack', conversationId });
+    const replayed = await laptop.client.next((f) => f.type === 'message.created' && f.conversationId === conversationId);
+    expect((replayed.message as { text: string }).text).toBe('Started on my phone');
+    await laptop.client.next((f) => f.type === 'replay.done' && f.conversationId === conversationId);
+
+    // A message from the laptop (no conversation named, as the widget sends it) goes into that conversation,
+    // live on both devices; sent again with the same cid, it is stored once.
+    laptop.client.send({ type: 'message.send', cid: 'l1', text: 'Now from my laptop' });
+    const ack = await laptop.client.next((f) => f.type === 'ack' && f.cid === 'l1');
+    expect(ack.conversationId).toBe(conversationId);
+    const isMine = (f: Record<string, unknown>) =>
+      f.type === 'message.created' && (f.message as { text: string }).text === 'Now from my laptop' && f.conversationId === conversationId;
+    await laptop.client.next(isMine);
+    await phone.client.next(isMine);
+    laptop.client.send({ type: 'message.send', cid: 'l1', text: 'Now from my laptop' });
+    expect(await laptop.client.next((f) => f.type === 'ack' && f.cid === 'l1' && f.duplicate === true)).toMatchObject({ id: ack.id });
+    // An agent's answer reaches both devices live.
+    const { client: agent } = await newAgent(server.url, TEST_ADMIN.email, TEST_ADMIN.password);
+    agent.send({ type: 'message.send', cid: 'a1', conversationId, text: 'Hello Vroni' });
+    await agent.next((f) => f.cid === 'a1');
+    const isAnswer = (f: Record<string, unknown>) => f.type === 'message.created' && (f.message as { text: string }).text === 'Hello Vroni';
+    await laptop.client.next(isAnswer);
+    await phone.client.next(isAnswer);
+    const stored = await server.database.db
+      .selectFrom('events')
+      .select('text')
+      .where('conversation_id', '=', conversationId)
+      .where('kind', '=', 'message')
+      .where('text', '=', 'Now from my laptop')
+      .execute();
+    expect(stored).toHaveLength(1);
+    // Every message frame at most once on each device.
+    for (const client of [laptop.client, phone.client]) {
+      const seqs = client.frames
+        .filter((f) => f.type === 'message.created' && f.conversationId === conversationId)
+        .map((f) => f.seq as number);
+      expect(new Set(seqs).size).toBe(seqs.length);
+    }
+
+    // A visitor whose identify was refused writes into and reads nothing of it.
+    const forged = await newVisitor(server.url);
+    forged.client.send({ type: 'visitor.identify', cid: 'id1', jwt: signIdentityJwt({ sub: 'u-77', exp: inAnHour() }, 'guessed-secret') });
+    await forged.client.next((f) => f.cid === 'id1');
+    forged.client.send({ type: 'message.send', cid: 'f1', conversationId, text: 'let me in' });
+    expect(await forged.client.next((f) => f.cid === 'f1')).toMatchObject({ type: 'error', code: 'NOT_FOUND' });
+    forged.client.send({ type: 'message.send', cid: 'f2', text: 'hello?' });
+    expect((await forged.client.next((f) => f.cid === 'f2')).conversationId).not.toBe(conversationId);
+    forged.client.send({ type: 'conversation.resume', conversationId, lastSeq: 0 });
+    expect(await forged.client.next((f) => f.type === 'error' && f.cid === undefined)).toMatchObject({ code: 'NOT_FOUND' });
+    expect(forged.client.frames.some((f) => f.type === 'message.created' && f.conversationId === conversationId)).toBe(false);
+    for (const c of [phone.client, laptop.client, forged.client, agent]) c.close();
   });
 
   it('refuses a frame with both a hash and a JWT, or neither', async () => {

@@ -314,6 +314,11 @@ export function createCommands({ repo, commit, bot, changes, now, reopenWindowMs
     }
     await repo.visitors.identify(visitor.id, who, now());
     visitor.name = who.name;
+    visitor.verified = true;
+    // The identity's newest conversation, when another device has it open: this device continues it.
+    const continued = await repo.visitorCurrent(repo.db, visitor);
+    if (continued && continued.visitor_id !== visitor.id && continued.status !== 'resolved')
+      return { type: 'ack', cid: cmd.cid, conversationId: continued.id };
     return { type: 'ack', cid: cmd.cid };
   }
 

@@ -13,7 +13,7 @@ import type { BotResponder } from '../bot/index.js';
 import { createBotTurns, type BotLearningHooks, type BotTurnsOptions } from './bot-turns.js';
 import { createChangeStream } from './changes.js';
 import { createCommands } from './commands.js';
-import { createCommit } from './commit.js';
+import { createCommit, type OutboxRows } from './commit.js';
 import { createConversationQueries } from './queries.js';
 import { createQueue, type QueueOptions } from './queue.js';
 import { createConversationRepository } from './repository.js';
@@ -42,6 +42,8 @@ export interface ConversationsOptions {
   jobs?: BotTurnsOptions['jobs'];
   /** After how long a deferred answer not logged yet is taken over (the model's time-out and a margin). */
   botTakeOverAfterMs?: number;
+  /** The webhook outbox rows of a change, written in its transaction (webhooks/subscriptions.ts). */
+  outbox?: OutboxRows | undefined;
 }
 
 export type Conversations = ReturnType<typeof createConversations>;
@@ -58,7 +60,7 @@ export function createConversations(options: ConversationsOptions) {
     defaultHandlingSeconds,
     now,
   });
-  const commit = createCommit({ writes, repo, queue, changes });
+  const commit = createCommit({ writes, repo, queue, changes, outbox: options.outbox });
   const bot = createBotTurns({
     bots,
     learning: options.learning,
@@ -102,6 +104,8 @@ export function createConversations(options: ConversationsOptions) {
     conversationById: repo.conversationById,
     conversationsById: repo.conversationsById,
     currentConversation: (visitorId: string) => repo.currentConversation(db, visitorId),
+    /** The visitor's latest conversation; a verified visitor's: the identity's newest on any device. */
+    visitorCurrent: (visitor: Parameters<typeof repo.visitorCurrent>[1]) => repo.visitorCurrent(db, visitor),
     eventsAfter: repo.eventsAfter,
     agentName: (id: string | null) => repo.agentName(id),
     visitorEmail: repo.visitors.email,
@@ -110,6 +114,7 @@ export function createConversations(options: ConversationsOptions) {
   };
 }
 
+export type { OutboxRows } from './commit.js';
 export type { ChangeCause, ChangeListener, ChangeStream, CommittedChange, ConversationCommitted, ReadCommitted } from './changes.js';
 export type { ListFilter } from './queries.js';
 export type { DraftListener, BotLearningHooks } from './bot-turns.js';

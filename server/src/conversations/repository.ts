@@ -7,7 +7,7 @@
 // agents' read models (lists, search, detail) are in queries.ts.
 import { ErrorCode, type AckFrame } from '@servus/shared';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../storage/schema.js';
+import type { Database, NewWebhookDelivery } from '../storage/schema.js';
 import type { Dialect } from '../storage/db.js';
 import { CONVERSATION_UPDATE, type SqliteStatements } from '../storage/sqlite-statements.js';
 import type { PgBatch } from '../storage/pg-batch.js';
@@ -166,28 +166,69 @@ export function createConversationRepository({ db, dialect, sqlite: fast, pg: ba
     }
   }
 
-  /** A visitor's own conversation; someone else's gets the same answer as a missing one. */
+  /**
+   * Webhook outbox rows, in the transaction of the events they describe (so none is written for a
+   * write that rolls back, and none is lost when the process dies right after the commit). On
+   * PostgreSQL they go with the batch's events in its one write statement.
+   */
+  async function saveOutbox(tx: Transaction<Database>, rows: readonly NewWebhookDelivery[]): Promise<void> {
+    if (!rows.length) return;
+    if (batch) batch.insertDeliveries(rows);
+    else if (fast) fast.insertDeliveries(rows);
+    else
+      await tx
+        .insertInto('webhook_deliveries')
+        .values([...rows])
+        .execute();
+  }
+
+  /**
+   * A conversation the visitor may read and write: their own, or one of the same verified user on
+   * another device (continued here). Anyone else's gets the same answer as a missing one.
+   */
   async function visitorConversation(tx: Executor, visitor: VisitorActor, conversationId: string): Promise<ConversationRow> {
-    if ((fast || batch) && inTx(tx)) {
-      const found = await lockConversation(tx, conversationId);
-      if (!found || found.visitor_id !== visitor.id) throw notFound();
-      return found;
-    }
-    const row = await tx
-      .selectFrom('conversations')
-      .selectAll()
-      .where('id', '=', conversationId)
-      .where('visitor_id', '=', visitor.id)
-      .executeTakeFirst();
-    if (!row) throw notFound();
+    const row =
+      (fast || batch) && inTx(tx)
+        ? await lockConversation(tx, conversationId)
+        : await tx.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst();
+    // Another visitor's: only the same verified identity (one more read, on this rare path only).
+    if (!row || (row.visitor_id !== visitor.id && !(await linkedVisitors(tx, visitor.id)).includes(row.visitor_id))) throw notFound();
     return row;
   }
 
-  /** For reading only: the visitor's own conversation or one of the same verified user on another device. */
-  async function visitorHistoryConversation(visitor: VisitorActor, conversationId: string): Promise<ConversationRow> {
-    const row = await db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst();
-    if (!row || (row.visitor_id !== visitor.id && !(await linkedVisitors(db, visitor.id)).includes(row.visitor_id))) throw notFound();
-    return row;
+  /** For reading (history): the visitor's own conversation or one of the same verified user on another device. */
+  const visitorHistoryConversation = (visitor: VisitorActor, conversationId: string) => visitorConversation(db, visitor, conversationId);
+
+  /**
+   * The newest conversation of a verified visitor's identity, on any of its devices (the one a new
+   * device continues); undefined when the visitor is not verified or the identity has none.
+   */
+  async function identityConversationId(tx: Executor, visitorId: string): Promise<string | undefined> {
+    const row = await tx
+      .selectFrom('conversations as c')
+      .innerJoin('visitors as v', 'v.id', 'c.visitor_id')
+      .innerJoin('visitors as me', (join) => join.onRef('me.site_key', '=', 'v.site_key').onRef('me.external_id', '=', 'v.external_id'))
+      .select('c.id')
+      .where('me.id', '=', visitorId)
+      .where('me.verified', '=', 1)
+      .where('v.verified', '=', 1)
+      .orderBy('c.created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.id;
+  }
+
+  /**
+   * The conversation a visitor's message without a conversation id goes to: their latest; for a
+   * verified visitor the identity's newest on any device (locked inside a transaction).
+   */
+  async function visitorCurrent(tx: Executor, visitor: VisitorActor): Promise<ConversationRow | undefined> {
+    const own = await currentConversation(tx, visitor.id);
+    if (!visitor.verified) return own;
+    const id = await identityConversationId(tx, visitor.id);
+    if (!id || id === own?.id) return own;
+    if (inTx(tx)) return lockConversation(tx, id);
+    return tx.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   /**
@@ -283,7 +324,7 @@ export function createConversationRepository({ db, dialect, sqlite: fast, pg: ba
       const row = await visitorConversation(tx, visitor, conversationId);
       return { conv: fast || batch ? row : (await lockConversation(tx, row.id))!, isNew: false };
     }
-    const current = await currentConversation(tx, visitor.id);
+    const current = await visitorCurrent(tx, visitor);
     if (current && !(current.status === 'resolved' && current.resolved_at !== null && at - current.resolved_at > reopenWindowMs)) {
       // On PostgreSQL the batch has it locked already when the operation declared the visitor.
       return { conv: fast ? current : (await lockConversation(tx, current.id))!, isNew: false };
@@ -515,6 +556,7 @@ export function createConversationRepository({ db, dialect, sqlite: fast, pg: ba
     botAnswerLogged,
     appendEvent,
     saveConversation,
+    saveOutbox,
     visitorConversation,
     agentConversation,
     currentConversation,
@@ -522,6 +564,7 @@ export function createConversationRepository({ db, dialect, sqlite: fast, pg: ba
     newConversation,
     linkedVisitors,
     visitorHistoryConversation,
+    visitorCurrent,
     recordUnanswered,
     recordReached,
     botTurn,

@@ -8,6 +8,12 @@ export interface VisitorActor {
   name?: string | null;
   /** The proactive rule named in this visit's hello (`context.proactiveRuleId`); a conversation it creates is attributed to it. */
   proactiveRuleId?: string | null;
+  /**
+   * The visitor's identity was verified (an identify with a valid hash or JWT): a message without a
+   * conversation goes to the identity's newest conversation on any device (history across devices).
+   * A hint only: access is always checked against the database.
+   */
+  verified?: boolean;
 }
 
 export interface AgentActor {

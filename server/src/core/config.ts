@@ -197,6 +197,11 @@ export const configSchema = z.object({
   webhookRetryHours: z.coerce.number().min(0.0001).max(168).default(24),
   /** Failed attempts in a row after which a webhook is disabled (and the site's admins emailed). */
   webhookDisableAfterFailures: int(1, 10_000).default(50),
+  /**
+   * How long a delivery being sent is its instance's: renewed every third of it while the request is
+   * in flight, so another instance takes over a dead one's delivery after at most this long.
+   */
+  webhookLeaseSeconds: z.coerce.number().min(1).max(300).default(10),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -10,7 +10,7 @@ import { errorFrame } from './frames.js';
 import type { HubMessage } from '../pubsub/hub.js';
 import { createWriteCoalescer } from './write-coalescer.js';
 
-export type VisitorIdentity = VisitorActor & { verified?: boolean };
+export type VisitorIdentity = VisitorActor;
 
 export interface Conn {
   /** Unique across instances: a typing indicator names the socket it came from, wherever it lands. */

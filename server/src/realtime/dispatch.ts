@@ -12,7 +12,7 @@ import {
 } from '@servus/shared/schemas';
 import type { Auth } from '../auth/auth.js';
 import type { Config } from '../core/config.js';
-import type { Conversations } from '../conversations/index.js';
+import type { ConversationRow, Conversations } from '../conversations/index.js';
 import { ServusError, toPublicError, zodIssueMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { SiteDirectory } from '../sites/sites.js';
@@ -176,6 +176,27 @@ export function createDispatcher(options: DispatchOptions) {
     return new ServusError(ErrorCode.RATE_LIMITED, 'Too many messages; wait a moment.');
   }
 
+  /**
+   * A visitor's socket follows a conversation of the same verified identity on another device (its
+   * frames go to that device's visitor topic): it listens on the conversation's topic for the
+   * visitor's frames. Live frames wait until the replay that follows has been sent.
+   */
+  async function followLinked(conn: Conn, conv: ConversationRow): Promise<void> {
+    if (conv.visitor_id === conn.visitor!.id || conn.subs.has(topics.conversation(conv.id))) return;
+    if (!conn.replaying.has(conv.id)) conn.replaying.set(conv.id, []);
+    await subscribe(conn, topics.conversation(conv.id), delivery.listener(conn));
+  }
+
+  /** Follows and replays a conversation of another device that a verified visitor's command wrote into or continues. */
+  async function continueLinked(conn: Conn, conversationId: string | undefined): Promise<void> {
+    if (!conn.visitor!.verified || !conversationId || conn.sent.has(conversationId) || conn.subs.has(topics.conversation(conversationId)))
+      return;
+    const conv = await conversations.visitorConversation(conn.visitor!, conversationId);
+    if (conv.visitor_id === conn.visitor!.id) return;
+    await followLinked(conn, conv);
+    await delivery.replay(conn, conv, 0);
+  }
+
   /** Only a socket that may see the conversation hears of typing in it. */
   function publishTyping(conn: Conn, conversationId: string, visitorId: string, active: boolean): void {
     const author = conn.agent ? { type: 'agent' as const, id: conn.agent.id, name: conn.agent.name } : { type: 'visitor' as const };
@@ -184,8 +205,13 @@ export function createDispatcher(options: DispatchOptions) {
       hub.publish([topics.conversation(conversationId)], { conversationId, agent: frame, visitor: null, origin: conn.id });
       return;
     }
-    hub.publish([topics.visitor(visitorId)], { conversationId, agent: null, visitor: frame, origin: conn.id });
-    hub.publish([topics.conversation(conversationId)], { conversationId, agent: frame, visitor: null, origin: conn.id });
+    // The visitor's frame on the conversation's topic too: the same verified visitor on another device follows it there.
+    hub.publish([topics.visitor(visitorId), topics.conversation(conversationId)], {
+      conversationId,
+      agent: frame,
+      visitor: frame,
+      origin: conn.id,
+    });
   }
 
   async function handleVisitor(conn: Conn, frame: VisitorFrame): Promise<void> {
@@ -224,7 +250,7 @@ export function createDispatcher(options: DispatchOptions) {
         // Hold live frames of the conversation being resumed until its replay is sent.
         if (frame.resume) conn.replaying.set(frame.resume.conversationId, []);
         await subscribe(conn, topics.visitor(visitor.id), delivery.listener(conn));
-        const current = await conversations.currentConversation(visitor.id);
+        const current = await conversations.visitorCurrent(visitor);
         send(
           conn,
           welcomeFrame({
@@ -245,6 +271,7 @@ export function createDispatcher(options: DispatchOptions) {
             conn.replaying.delete(resumeId);
             throw err;
           });
+          await followLinked(conn, conv);
           await delivery.replay(conn, conv, frame.resume.lastSeq);
         }
         return;
@@ -253,17 +280,15 @@ export function createDispatcher(options: DispatchOptions) {
         checkText(frame.text);
         const visitor = conn.visitor!;
         if (!(await allowed(conn, limits.visitorMessages, visitor.id))) throw rateLimited();
-        send(
-          conn,
-          ackFrame(
-            await commands.visitorMessage(visitor, {
-              cid: frame.cid,
-              text: frame.text,
-              conversationId: frame.conversationId,
-              lang: conn.lang,
-            }),
-          ),
-        );
+        const ack = await commands.visitorMessage(visitor, {
+          cid: frame.cid,
+          text: frame.text,
+          conversationId: frame.conversationId,
+          lang: conn.lang,
+        });
+        send(conn, ackFrame(ack));
+        // A verified visitor's message may have gone to the identity's conversation on another device.
+        await continueLinked(conn, ack.conversationId);
         return;
       }
       case 'handoff.request':
@@ -283,6 +308,7 @@ export function createDispatcher(options: DispatchOptions) {
         return;
       case 'conversation.resume': {
         const conv = await conversations.visitorConversation(conn.visitor!, frame.conversationId);
+        await followLinked(conn, conv);
         await delivery.replay(conn, conv, frame.lastSeq);
         return;
       }
@@ -313,8 +339,10 @@ export function createDispatcher(options: DispatchOptions) {
       }
       case 'visitor.identify': {
         const site = await sites.get(conn.visitor!.siteKey);
-        send(conn, ackFrame(await commands.identify(conn.visitor!, frame, site?.secret ?? null)));
-        conn.visitor!.verified = true;
+        const ack = await commands.identify(conn.visitor!, frame, site?.secret ?? null);
+        send(conn, ackFrame(ack));
+        // Verified: the identity's open conversation on another device is continued here, live.
+        await continueLinked(conn, ack.conversationId);
         return;
       }
     }

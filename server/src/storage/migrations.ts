@@ -535,6 +535,30 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('webhooks').ifExists().execute();
     },
   },
+  '0017_h20_webhook_outbox': {
+    // The webhook outbox written in the transaction of the events it describes, delivered by any
+    // instance (webhooks/delivery.ts): a lease per delivery, so that a conversation's next delivery
+    // waits for the one in flight on another instance, and a revision every instance polls to
+    // notice a changed subscription within a second or two (webhooks/subscriptions.ts).
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('webhook_deliveries').addColumn('locked_until', 'bigint').execute();
+      await db.schema.alterTable('webhook_deliveries').addColumn('locked_by', 'varchar(32)').execute();
+      await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+      await db.schema
+        .createTable('webhook_revision')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('revision', 'bigint', (c) => c.notNull())
+        .execute();
+      await sql`INSERT INTO webhook_revision (id, revision) VALUES (1, 0)`.execute(db);
+      // The durable jobs that sent deliveries before: their pending rows are claimed from the outbox now.
+      await sql`DELETE FROM jobs WHERE kind = 'webhook.deliver'`.execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('webhook_revision').ifExists().execute();
+      await db.schema.dropIndex('webhook_deliveries_due').ifExists().execute();
+      for (const column of ['locked_by', 'locked_until']) await db.schema.alterTable('webhook_deliveries').dropColumn(column).execute();
+    },
+  },
   '0012_agent_accounts': {
     // Agent accounts (issue 17): the status an agent chose (kept across reloads and devices), their
     // initials and console language, and deactivation by an admin.

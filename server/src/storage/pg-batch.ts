@@ -11,8 +11,20 @@
 // - Before any other statement on the batch's connection, and before its COMMIT, what was held
 //   back is written in one statement (a multi-row INSERT of the events and one UPDATE ... FROM of
 //   the conversations), so a statement in an operation always sees the batch's own writes.
+// - The webhook outbox rows of the batch's changes go into the same statement (a third multi-row
+//   INSERT), so they commit or roll back with the events they describe, in no extra round trip.
+//   A row whose webhook was deleted meanwhile (another instance's subscriptions not refreshed yet)
+//   is dropped: the join locks the webhooks it keeps (FOR KEY SHARE), so a concurrent delete waits
+//   for the batch and then removes its rows with the webhook.
 import { CompiledQuery, sql, type DatabaseConnection, type Transaction } from 'kysely';
-import { EVENT_COLUMNS, type ConversationsTable, type Database, type EventsTable } from './schema.js';
+import {
+  EVENT_COLUMNS,
+  WEBHOOK_DELIVERY_COLUMNS,
+  type ConversationsTable,
+  type Database,
+  type EventsTable,
+  type NewWebhookDelivery,
+} from './schema.js';
 import type { StatementHook, StatementHooks } from './db.js';
 import type { BatchKeys } from './write-queue.js';
 import { CONVERSATION_UPDATE } from './sqlite-statements.js';
@@ -26,7 +38,10 @@ const FLUSH_SQL =
   `${FLUSH_MARK} WITH inserted AS (INSERT INTO events (${EVENT_COLUMNS.join(', ')}) ` +
   `SELECT ${EVENT_COLUMNS.join(', ')} FROM json_populate_recordset(NULL::events, $1::json)), ` +
   `updated AS (UPDATE conversations c SET ${CONVERSATION_UPDATE.map((c) => `${c} = v.${c}`).join(', ')} ` +
-  `FROM json_populate_recordset(NULL::conversations, $2::json) v WHERE c.id = v.id) SELECT 1`;
+  `FROM json_populate_recordset(NULL::conversations, $2::json) v WHERE c.id = v.id), ` +
+  `outbox AS (INSERT INTO webhook_deliveries (${WEBHOOK_DELIVERY_COLUMNS.join(', ')}) ` +
+  `SELECT ${WEBHOOK_DELIVERY_COLUMNS.map((c) => `d.${c}`).join(', ')} FROM json_populate_recordset(NULL::webhook_deliveries, $3::json) d ` +
+  `JOIN webhooks w ON w.id = d.webhook_id FOR KEY SHARE OF w) SELECT 1`;
 
 const dupKey = (actorKey: string, cid: string) => `${actorKey}\u0000${cid}`;
 
@@ -43,6 +58,7 @@ export function createPgBatch(statements: StatementHooks) {
   const duplicates = new Map<string, Duplicate | null>();
   let events: EventsTable[] = [];
   const updates = new Map<string, ConversationsTable>();
+  let deliveries: NewWebhookDelivery[] = [];
 
   function reset(): void {
     connection = null;
@@ -51,13 +67,15 @@ export function createPgBatch(statements: StatementHooks) {
     duplicates.clear();
     events = [];
     updates.clear();
+    deliveries = [];
   }
 
   async function flush(execute: DatabaseConnection['executeQuery']): Promise<void> {
-    if (!events.length && !updates.size) return;
-    const params = [JSON.stringify(events), JSON.stringify([...updates.values()])];
+    if (!events.length && !updates.size && !deliveries.length) return;
+    const params = [JSON.stringify(events), JSON.stringify([...updates.values()]), JSON.stringify(deliveries)];
     events = [];
     updates.clear();
+    deliveries = [];
     await execute(CompiledQuery.raw(FLUSH_SQL, params));
   }
 
@@ -76,7 +94,7 @@ export function createPgBatch(statements: StatementHooks) {
       connection = null;
       return flush(execute);
     }
-    return events.length || updates.size ? flush(execute) : null;
+    return events.length || updates.size || deliveries.length ? flush(execute) : null;
   };
   statements.set(hook);
 
@@ -165,6 +183,10 @@ export function createPgBatch(statements: StatementHooks) {
     insertEvent(e: EventsTable): void {
       events.push(e);
       if (e.actor_key !== null && e.cid !== null) duplicates.set(dupKey(e.actor_key, e.cid), e);
+    },
+    /** Webhook outbox rows: held back until the next statement or the COMMIT, like the events. */
+    insertDeliveries(rows: readonly NewWebhookDelivery[]): void {
+      for (const row of rows) deliveries.push(row);
     },
     /** Held back until the next statement or the COMMIT; the batch reads the row as written. */
     updateConversation(conv: ConversationsTable): void {

@@ -315,6 +315,7 @@ export interface Database {
   api_tokens: ApiTokensTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  webhook_revision: WebhookRevisionTable;
   faq_files: FaqFilesTable;
   instances: InstancesTable;
   presence_connections: PresenceConnectionsTable;
@@ -415,7 +416,33 @@ export interface WebhookDeliveriesTable {
   last_error: string | null;
   created_at: number;
   delivered_at: number | null;
+  /** 0017: the instance sending it now, and until when (a lease, renewed while the request is in flight). */
+  locked_until: number | null;
+  locked_by: string | null;
 }
+
+/** 0017: one row (id 1) whose revision every change of a subscription raises (webhooks/subscriptions.ts). */
+export interface WebhookRevisionTable {
+  id: number;
+  revision: number;
+}
+
+/** The outbox columns the write paths insert (in the transaction of the events they describe). */
+export const WEBHOOK_DELIVERY_COLUMNS = [
+  'id',
+  'webhook_id',
+  'conversation_id',
+  'seq',
+  'event',
+  'payload',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'created_at',
+] as const satisfies readonly (keyof WebhookDeliveriesTable)[];
+
+/** A new outbox row, as the write paths insert it (the other columns start empty). */
+export type NewWebhookDelivery = Pick<WebhookDeliveriesTable, (typeof WEBHOOK_DELIVERY_COLUMNS)[number]>;
 
 /** 0012_agent_accounts: what an agent chose and an admin set, beside the columns of AgentsTable. */
 export interface AgentAccountColumns {

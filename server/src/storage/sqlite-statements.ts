@@ -2,7 +2,7 @@
 // the connection. They are only called inside a write-queue transaction, which holds Kysely's
 // single SQLite connection, so they share its BEGIN/COMMIT.
 import type SQLite from 'better-sqlite3';
-import { EVENT_COLUMNS, type ConversationsTable, type EventsTable } from './schema.js';
+import { EVENT_COLUMNS, WEBHOOK_DELIVERY_COLUMNS, type ConversationsTable, type EventsTable, type NewWebhookDelivery } from './schema.js';
 
 export type SqliteStatements = ReturnType<typeof prepareSqliteStatements>;
 
@@ -81,6 +81,9 @@ export function prepareSqliteStatements(sqlite: SQLite.Database) {
     .raw();
   const insertEvent = sqlite.prepare(
     `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`,
+  );
+  const insertDelivery = sqlite.prepare(
+    `INSERT INTO webhook_deliveries (${WEBHOOK_DELIVERY_COLUMNS.join(', ')}) VALUES (${WEBHOOK_DELIVERY_COLUMNS.map(() => '?').join(', ')})`,
   );
   // UPDATE sets only the columns that changed since the row was read: a message changes last_seq
   // and updated_at, and an UPDATE that names an indexed column (status, assignee_id, queued_at)
@@ -182,6 +185,22 @@ export function prepareSqliteStatements(sqlite: SQLite.Database) {
         e.cid,
         e.created_at,
       ).changes;
+    },
+    /** Webhook outbox rows, in the transaction of the events they describe. */
+    insertDeliveries(rows: readonly NewWebhookDelivery[]) {
+      for (const d of rows)
+        ownChanges += insertDelivery.run(
+          d.id,
+          d.webhook_id,
+          d.conversation_id,
+          d.seq,
+          d.event,
+          d.payload,
+          d.status,
+          d.attempts,
+          d.next_attempt_at,
+          d.created_at,
+        ).changes;
     },
     updateConversation(conv: ConversationsTable) {
       const read = asRead.get(conv.id);

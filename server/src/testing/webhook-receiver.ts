@@ -1,5 +1,6 @@
 // A real local HTTP receiver for webhook tests: records every request (headers, body), answers with
-// what the test says for each one (status, a hang, a redirect), and lets the test await requests.
+// what the test says for each one (status, a hang, a redirect, a slow answer), and lets the test
+// await requests.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -9,9 +10,12 @@ export interface ReceivedRequest {
   json: { id: string; event: string; [key: string]: unknown };
   /** What the receiver answered. */
   answered: number | 'hang';
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
-export type Answer = number | 'hang' | { redirect: string };
+/** A status, no answer at all, a redirect, or a status after a delay (a slow receiver). */
+export type Answer = number | 'hang' | { redirect: string } | { status: number; afterMs: number };
 
 export interface WebhookReceiver {
   url: string;
@@ -59,7 +63,8 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       } catch {
         /* recorded as is */
       }
-      receiver.requests.push({ headers: req.headers, body, json, answered: typeof answer === 'object' ? 302 : answer });
+      const answered = typeof answer !== 'object' ? answer : 'redirect' in answer ? 302 : answer.status;
+      receiver.requests.push({ headers: req.headers, body, json, answered, at: Date.now() });
       for (const w of waiters.splice(0)) w();
       if (answer === 'hang') {
         const end = () => res.destroy();
@@ -67,8 +72,13 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         res.on('close', () => hanging.delete(end));
         return;
       }
-      if (typeof answer === 'object') {
+      if (typeof answer === 'object' && 'redirect' in answer) {
         res.writeHead(302, { location: answer.redirect }).end();
+        return;
+      }
+      if (typeof answer === 'object') {
+        const later = setTimeout(() => res.writeHead(answer.status, { 'content-type': 'text/plain' }).end('slow'), answer.afterMs);
+        res.on('close', () => clearTimeout(later));
         return;
       }
       res.writeHead(answer, { 'content-type': 'text/plain' }).end(answer < 300 ? 'ok' : 'nope');

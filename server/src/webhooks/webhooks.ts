@@ -1,31 +1,31 @@
-// Webhooks: a site's subscriptions, and the durable outbox that delivers to them. A subscriber of the
-// committed-change stream writes one delivery row per (webhook, event) after the commit (never for a
-// write that rolled back) and schedules one durable job per webhook and conversation; the job sends
-// that conversation's deliveries one after another in order, retrying the first with exponential
-// backoff for a day before giving it up, so rows and jobs survive restarts and run on one instance
-// at a time. A webhook failing many times in a row is disabled and the site's admins are emailed.
-import type { Kysely } from 'kysely';
+// Webhooks: a site's subscriptions, and the durable outbox that delivers to them. The outbox rows
+// are written in the transaction of the events they describe (subscriptions.ts, conversations/
+// commit.ts): none for a write that rolled back, none lost to a crash right after a commit. Any
+// instance delivers them. It claims the oldest pending delivery of a (webhook, conversation) with a
+// lease, only when no earlier one of that conversation is still pending, so a conversation's next
+// delivery starts only after the previous one was delivered or given up, whichever instance sent
+// it. The lease is short and renewed while the request is in flight; an instance that dies loses
+// it, and another takes the delivery over within `leaseMs`. A failed delivery is retried with
+// exponential backoff for a day before it is given up; a webhook failing many times in a row is
+// disabled and the site's admins are emailed.
+import { sql, type Kysely } from 'kysely';
 import { ErrorCode, type WebhookDeliveryView, type WebhookEvent, type WebhookView } from '@servus/shared';
-import type { ChangeStream, ConversationCommitted } from '../conversations/index.js';
-import type { Jobs } from '../jobs/jobs.js';
+import type { ChangeStream } from '../conversations/index.js';
 import type { Logger } from '../core/logger.js';
 import type { Mailer } from '../mail/mailer.js';
-import type { Hub } from '../pubsub/hub.js';
+import type { Dialect } from '../storage/db.js';
 import type { Database, WebhookDeliveriesTable, WebhooksTable } from '../storage/schema.js';
 import { ServusError, notFound } from '../core/errors.js';
 import { newToken, randomId } from '../core/ids.js';
-import { webhookEventsOf } from './events.js';
 import { sendWebhook, type SendResult } from './send.js';
 import type { AddressPolicy, Resolver } from './ssrf.js';
-
-export const DELIVER_JOB = 'webhook.deliver';
-const NEWS = 'webhooks';
+import { parseEvents, type WebhookSubscriptions } from './subscriptions.js';
 
 export interface WebhooksOptions {
   db: Kysely<Database>;
-  jobs: Jobs;
+  dialect: Dialect;
+  subscriptions: WebhookSubscriptions;
   policy: AddressPolicy;
-  hub?: Hub;
   mailer?: Mailer;
   logger?: Logger;
   now?: () => number;
@@ -44,18 +44,18 @@ export interface WebhooksOptions {
   resolve?: Resolver;
   /** Where the console is, for the link in the disabling email. */
   consoleOrigin?: () => string;
+  /**
+   * How long a claimed delivery is this instance's (ms). Renewed every third of it while the request
+   * is in flight; when the instance dies, another one takes the delivery over after at most this long.
+   */
+  leaseMs?: number;
+  /** How often the outbox is looked at for deliveries that are due (ms); a local commit looks at once. */
+  pollMs?: number;
+  /** Deliveries in flight at once from this instance. */
+  concurrency?: number;
 }
 
 export type Webhooks = ReturnType<typeof createWebhooks>;
-
-const parseEvents = (text: string): WebhookEvent[] => {
-  try {
-    const list: unknown = JSON.parse(text);
-    return Array.isArray(list) ? (list as WebhookEvent[]) : [];
-  } catch {
-    return [];
-  }
-};
 
 export const toWebhookView = (row: WebhooksTable): WebhookView => ({
   id: row.id,
@@ -84,87 +84,155 @@ export const toDeliveryView = (row: WebhookDeliveriesTable): WebhookDeliveryView
 });
 
 export function createWebhooks(options: WebhooksOptions) {
-  const { db, jobs, policy, hub, mailer, logger, now = Date.now } = options;
+  const { db, dialect, subscriptions, policy, mailer, logger, now = Date.now } = options;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxResponseBytes = options.maxResponseBytes ?? 4096;
   const retryBaseMs = options.retryBaseMs ?? 10_000;
   const retryForMs = options.retryForMs ?? 86_400_000;
   const disableAfter = options.disableAfterFailures ?? 50;
   const maxPerSite = options.maxPerSite ?? 20;
+  const leaseMs = options.leaseMs ?? 10_000;
+  const pollMs = options.pollMs ?? 1000;
+  const concurrency = options.concurrency ?? 8;
   const sendOptions = { policy, timeoutMs, maxResponseBytes, now, ...(options.resolve ? { resolve: options.resolve } : {}) };
+  const owner = randomId('i', 9);
 
-  // The enabled webhooks of each site, cached; any instance's change drops every copy (hub news).
-  const cache = new Map<string, { at: number; rows: Promise<WebhooksTable[]> }>();
-  const forget = (siteKey: string) => cache.delete(siteKey);
-  hub?.onBroadcast(NEWS, (data) => {
-    const key = (data as { siteKey?: unknown } | null)?.siteKey;
-    if (typeof key === 'string') forget(key);
-  });
-  const announce = (siteKey: string) => {
-    forget(siteKey);
-    hub?.broadcast(NEWS, { siteKey });
-  };
-  function enabledFor(siteKey: string): Promise<WebhooksTable[]> {
-    const hit = cache.get(siteKey);
-    if (hit && now() - hit.at < 5000) return hit.rows;
-    const rows = db.selectFrom('webhooks').selectAll().where('site_key', '=', siteKey).where('enabled', '=', 1).execute();
-    cache.set(siteKey, { at: now(), rows });
-    rows.catch(() => forget(siteKey));
+  /**
+   * Claims up to `limit` deliveries that are due: each the oldest pending one of its (webhook,
+   * conversation), of an enabled webhook, not leased by a live instance. One statement: on
+   * PostgreSQL the candidates are locked (SKIP LOCKED: two instances claiming at once take
+   * different rows), on SQLite the statement runs alone.
+   */
+  async function claim(limit: number): Promise<WebhookDeliveriesTable[]> {
+    const t = now();
+    const free = sql`(locked_until IS NULL OR locked_until < ${t})`;
+    const { rows } = await sql<WebhookDeliveriesTable>`
+      UPDATE webhook_deliveries SET locked_by = ${owner}, locked_until = ${t + leaseMs}
+      WHERE ${free} AND id IN (
+        SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+        WHERE d.status = 'pending' AND d.next_attempt_at <= ${t} AND w.enabled = 1
+          AND (d.locked_until IS NULL OR d.locked_until < ${t})
+          AND NOT EXISTS (
+            SELECT 1 FROM webhook_deliveries e
+            WHERE e.webhook_id = d.webhook_id AND e.conversation_id = d.conversation_id AND e.status = 'pending'
+              AND (e.seq < d.seq OR (e.seq = d.seq AND e.id < d.id)))
+        ORDER BY d.next_attempt_at LIMIT ${limit}
+        ${dialect === 'postgres' ? sql`FOR UPDATE OF d SKIP LOCKED` : sql``})
+      RETURNING *`.execute(db);
     return rows;
   }
 
-  const jobKey = (webhookId: string, conversationId: string) => `${webhookId}:${conversationId}`;
+  /** Records an attempt's outcome and gives up the lease (unless another instance took it over). */
+  const record = (row: WebhookDeliveriesTable, set: Partial<WebhookDeliveriesTable>) =>
+    db
+      .updateTable('webhook_deliveries')
+      .set({ ...set, locked_until: null, locked_by: null })
+      .where('id', '=', row.id)
+      .where('locked_by', '=', owner)
+      .executeTakeFirst();
 
-  /** Writes the outbox rows of one committed change and wakes their jobs. */
-  async function enqueue(change: ConversationCommitted): Promise<void> {
-    const events = webhookEventsOf(change);
-    if (!events.length) return;
-    const hooks = await enabledFor(change.conversation.site_key);
-    if (!hooks.length) return;
-    const conv = change.conversation;
-    const at = now();
-    const conversation = {
-      id: conv.id,
-      siteKey: conv.site_key,
-      status: conv.status,
-      visitorId: conv.visitor_id,
-      assignee: conv.assignee_id ? { id: conv.assignee_id, name: change.assigneeName ?? 'Agent' } : null,
-      handoffReason: conv.handoff_reason,
-      lastSeq: conv.last_seq,
-    };
-    const rows: WebhookDeliveriesTable[] = [];
-    for (const hook of hooks) {
-      const wanted = new Set(parseEvents(hook.events));
-      for (const e of events) {
-        if (!wanted.has(e.event)) continue;
-        const id = randomId('whd');
-        const payload = JSON.stringify({ id, event: e.event, createdAt: at, siteKey: conv.site_key, conversation, ...e.data });
-        rows.push({
-          id,
-          webhook_id: hook.id,
-          conversation_id: conv.id,
-          seq: e.order,
-          event: e.event,
-          payload,
-          status: 'pending',
-          attempts: 0,
-          next_attempt_at: at,
-          last_status: null,
-          last_response: null,
-          last_error: null,
-          created_at: at,
-          delivered_at: null,
-        });
-      }
+  /** Sends one claimed delivery and records how it went. */
+  async function deliver(row: WebhookDeliveriesTable): Promise<void> {
+    const hook = await db.selectFrom('webhooks').selectAll().where('id', '=', row.webhook_id).executeTakeFirst();
+    // Disabled meanwhile: the delivery waits; enabling the webhook sends it.
+    if (!hook || hook.enabled !== 1) {
+      await record(row, {});
+      return;
     }
-    if (!rows.length) return;
-    await db.insertInto('webhook_deliveries').values(rows).execute();
-    for (const webhookId of new Set(rows.map((r) => r.webhook_id))) await jobs.schedule(DELIVER_JOB, jobKey(webhookId, conv.id), at);
+    const renew = setInterval(
+      () =>
+        void db
+          .updateTable('webhook_deliveries')
+          .set({ locked_until: now() + leaseMs })
+          .where('id', '=', row.id)
+          .where('locked_by', '=', owner)
+          .execute()
+          .catch((err: unknown) => logger?.warn({ err, delivery: row.id }, 'webhook lease renewal failed')),
+      Math.max(1, Math.floor(leaseMs / 3)),
+    );
+    let result: SendResult;
+    try {
+      result = await sendWebhook({ url: hook.url, secret: hook.secret }, { id: row.id, event: row.event, body: row.payload }, sendOptions);
+    } finally {
+      clearInterval(renew);
+    }
+    const t = now();
+    const attempts = row.attempts + 1;
+    const logged = { attempts, last_status: result.status, last_response: result.response, last_error: result.error };
+    if (result.ok) {
+      const done = await record(row, { ...logged, status: 'delivered', delivered_at: t });
+      if (!Number(done.numUpdatedRows)) logger?.warn({ delivery: row.id }, 'webhook delivered after its lease ran out');
+      if (hook.consecutive_failures) await db.updateTable('webhooks').set({ consecutive_failures: 0 }).where('id', '=', hook.id).execute();
+      return;
+    }
+    const giveUp = t - row.created_at >= retryForMs;
+    const delay = Math.min(3_600_000, retryBaseMs * 2 ** (attempts - 1));
+    // Counted atomically: deliveries of other conversations may fail at the same time.
+    await db
+      .updateTable('webhooks')
+      .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1) }))
+      .where('id', '=', hook.id)
+      .execute();
+    const failures =
+      (await db.selectFrom('webhooks').select('consecutive_failures').where('id', '=', hook.id).executeTakeFirst())?.consecutive_failures ??
+      0;
+    await record(row, { ...logged, status: giveUp ? 'failed' : 'pending', next_attempt_at: t + delay });
+    if (failures >= disableAfter) await disable(hook, `${failures} failed attempts in a row; last: ${result.error ?? 'error'}`);
+    else if (!giveUp) wakeIn(delay);
+  }
+
+  const inFlight = new Set<Promise<void>>();
+  let stopped = true;
+  let pumping: Promise<void> | null = null;
+  let again = false;
+  let timer: NodeJS.Timeout | null = null;
+  const wakes = new Set<NodeJS.Timeout>();
+
+  /** Claims and starts what is due while this instance has room. */
+  function pump(): void {
+    if (stopped) return;
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = (async () => {
+      do {
+        again = false;
+        const room = concurrency - inFlight.size;
+        if (room <= 0) return;
+        const rows = await claim(room);
+        for (const row of rows) {
+          const run: Promise<void> = deliver(row)
+            .catch((err: unknown) => logger?.error({ err, delivery: row.id }, 'webhook delivery failed'))
+            .finally(() => {
+              inFlight.delete(run);
+              pump();
+            });
+          inFlight.add(run);
+        }
+        if (rows.length === room) again = true;
+      } while (again && !stopped);
+    })()
+      .catch((err: unknown) => logger?.error({ err }, 'webhook outbox claim failed'))
+      .finally(() => {
+        pumping = null;
+      });
+  }
+
+  /** A retry due sooner than the next poll. */
+  function wakeIn(ms: number): void {
+    if (stopped || ms >= pollMs) return;
+    const wake = setTimeout(() => {
+      wakes.delete(wake);
+      pump();
+    }, ms);
+    wake.unref();
+    wakes.add(wake);
   }
 
   async function disable(hook: WebhooksTable, reason: string): Promise<void> {
     await db.updateTable('webhooks').set({ enabled: 0, disabled_reason: reason }).where('id', '=', hook.id).execute();
-    announce(hook.site_key);
+    await subscriptions.changed();
     logger?.warn({ webhook: hook.id, url: hook.url, reason }, 'webhook disabled');
     if (!mailer?.enabled) return;
     const admins = await db
@@ -189,90 +257,35 @@ export function createWebhooks(options: WebhooksOptions) {
       .catch((err: unknown) => logger?.error({ err }, 'webhook disabling email failed'));
   }
 
-  /** The job: this conversation's deliveries to this webhook, in order, until one has to wait. */
-  async function deliverConversation(webhookId: string, conversationId: string): Promise<void> {
-    for (;;) {
-      const hook = await db.selectFrom('webhooks').selectAll().where('id', '=', webhookId).executeTakeFirst();
-      // Disabled: the deliveries wait; enabling the webhook schedules them again.
-      if (!hook || hook.enabled !== 1) return;
-      const head = await db
-        .selectFrom('webhook_deliveries')
-        .selectAll()
-        .where('webhook_id', '=', webhookId)
-        .where('conversation_id', '=', conversationId)
-        .where('status', '=', 'pending')
-        .orderBy('seq')
-        .orderBy('created_at')
-        .limit(1)
-        .executeTakeFirst();
-      if (!head) return;
-      if (head.next_attempt_at > now()) {
-        await jobs.schedule(DELIVER_JOB, jobKey(webhookId, conversationId), head.next_attempt_at);
-        return;
-      }
-      const result = await sendWebhook(
-        { url: hook.url, secret: hook.secret },
-        { id: head.id, event: head.event, body: head.payload },
-        sendOptions,
-      );
-      const t = now();
-      const attempts = head.attempts + 1;
-      const logged = { attempts, last_status: result.status, last_response: result.response, last_error: result.error };
-      if (result.ok) {
-        await db
-          .updateTable('webhook_deliveries')
-          .set({ ...logged, status: 'delivered', delivered_at: t })
-          .where('id', '=', head.id)
-          .execute();
-        if (hook.consecutive_failures)
-          await db.updateTable('webhooks').set({ consecutive_failures: 0 }).where('id', '=', hook.id).execute();
-        continue;
-      }
-      const giveUp = t - head.created_at >= retryForMs;
-      const delay = Math.min(3_600_000, retryBaseMs * 2 ** (attempts - 1));
-      await db
-        .updateTable('webhook_deliveries')
-        .set({ ...logged, status: giveUp ? 'failed' : 'pending', next_attempt_at: t + delay })
-        .where('id', '=', head.id)
-        .execute();
-      const failures = hook.consecutive_failures + 1;
-      await db.updateTable('webhooks').set({ consecutive_failures: failures }).where('id', '=', hook.id).execute();
-      if (failures >= disableAfter) {
-        await disable(hook, `${failures} failed attempts in a row; last: ${result.error ?? 'error'}`);
-        return;
-      }
-      if (!giveUp) {
-        await jobs.schedule(DELIVER_JOB, jobKey(webhookId, conversationId), t + delay);
-        return;
-      }
-    }
-  }
-
-  jobs.handle<null>(DELIVER_JOB, async (job) => {
-    const sep = job.key.indexOf(':');
-    await deliverConversation(job.key.slice(0, sep), job.key.slice(sep + 1));
-  });
-
   async function siteHook(siteKey: string, id: string): Promise<WebhooksTable> {
     const hook = await db.selectFrom('webhooks').selectAll().where('id', '=', id).where('site_key', '=', siteKey).executeTakeFirst();
     if (!hook) throw notFound('webhook');
     return hook;
   }
 
-  let tail: Promise<void> = Promise.resolve();
-
   return {
-    /** Resolves when the outbox rows of every change heard so far are written (before the database closes). */
-    settled: () => tail,
-    /** Hangs the outbox off the committed changes. */
+    /** Starts delivering: a look at the outbox every `pollMs`, and at once after a local commit for a subscribed site. */
+    start(): void {
+      if (!stopped) return;
+      stopped = false;
+      timer = setInterval(pump, pollMs);
+      timer.unref();
+      pump();
+    },
+    /** Stops claiming; resolves when the deliveries in flight here are recorded (before the database closes). */
+    async stop(): Promise<void> {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      timer = null;
+      for (const wake of wakes) clearTimeout(wake);
+      wakes.clear();
+      await pumping;
+      while (inFlight.size) await Promise.all([...inFlight]);
+    },
+    /** Wakes the delivery loop after each commit that wrote outbox rows (they are in the database already). */
     connect(changes: ChangeStream): () => void {
-      // One write after another, in commit order: with a pool of connections (PostgreSQL) a later
-      // change's rows could otherwise be written, and sent, before an earlier one's.
       return changes.subscribe('webhooks', (change) => {
-        if (change.type !== 'conversation') return;
-        tail = tail
-          .then(() => enqueue(change))
-          .catch((err: unknown) => logger?.error({ err, conversationId: change.conversation.id }, 'webhook outbox write failed'));
+        if (change.type === 'conversation' && subscriptions.has(change.conversation.site_key)) pump();
       });
     },
 
@@ -301,7 +314,7 @@ export function createWebhooks(options: WebhooksOptions) {
         created_at: now(),
       };
       await db.insertInto('webhooks').values(row).execute();
-      announce(siteKey);
+      await subscriptions.changed();
       return { webhook: toWebhookView(row), secret: row.secret };
     },
 
@@ -318,25 +331,21 @@ export function createWebhooks(options: WebhooksOptions) {
       if (input.enabled === true) Object.assign(set, { enabled: 1, disabled_reason: null, consecutive_failures: 0 });
       if (input.enabled === false) Object.assign(set, { enabled: 0, disabled_reason: 'Disabled by an admin.' });
       if (Object.keys(set).length) await db.updateTable('webhooks').set(set).where('id', '=', id).execute();
-      announce(siteKey);
-      if (input.enabled === true && hook.enabled !== 1) {
-        const waiting = await db
-          .selectFrom('webhook_deliveries')
-          .select('conversation_id')
-          .distinct()
-          .where('webhook_id', '=', id)
-          .where('status', '=', 'pending')
-          .execute();
-        for (const w of waiting) await jobs.schedule(DELIVER_JOB, jobKey(id, w.conversation_id), now());
-      }
+      await subscriptions.changed();
+      // Enabled again: what waited is due (the next look at the outbox, on any instance, sends it).
+      if (input.enabled === true && hook.enabled !== 1) pump();
       return toWebhookView(await siteHook(siteKey, id));
     },
 
     async remove(siteKey: string, id: string): Promise<void> {
       await siteHook(siteKey, id);
+      // Disabled first, so that this instance writes no more rows for it (SQLite: no row is ever
+      // written for a deleted webhook; PostgreSQL: pg-batch.ts drops another instance's late ones).
+      await db.updateTable('webhooks').set({ enabled: 0 }).where('id', '=', id).execute();
+      await subscriptions.changed();
       await db.deleteFrom('webhook_deliveries').where('webhook_id', '=', id).execute();
       await db.deleteFrom('webhooks').where('id', '=', id).execute();
-      announce(siteKey);
+      await subscriptions.changed();
     },
 
     async secret(siteKey: string, id: string): Promise<string> {
