@@ -385,6 +385,10 @@ export async function startServus({
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   server.on('upgrade', sockets.handleUpgrade);
   server.headersTimeout = 10_000;
+  // Idle keep-alive connections live longer than a load balancer's (60 s at AWS, nginx, HAProxy's usual
+  // setting), so the balancer closes them first: an instance closing one just as a client or balancer
+  // reuses it answers that request with a reset (Node's 5 s default made this a race under load).
+  server.keepAliveTimeout = 65_000;
   // A whole request (an upload of the largest file on a slow line) may take this long; headers 10 s.
   server.requestTimeout = config.requestTimeoutSeconds * 1000;
   await new Promise<void>((resolve, reject) => {
