@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startServerProcess, TEST_ADMIN, type ServerProcess } from '../../server/src/testing/server-process.js';
 import { login } from '../../server/src/testing/client.js';
-import { launchChromium } from '../../server/src/testing/browser.js';
+import { handOver, launchChromium } from '../../server/src/testing/browser.js';
 import { ensureBuilt } from './dist.js';
 import { startFixtureServer } from './fixtures.js';
 
@@ -58,26 +58,6 @@ const conversationOf = (page: Page) =>
     }
     return '';
   });
-
-/** Hands a file to the panel the way a browser would: a paste on the composer, or a drop on the panel. */
-async function handOver(page: Page, how: 'paste' | 'drop', file: { name: string; type: string; bytes: Buffer }) {
-  await widget(page).evaluate(
-    (host, { how, name, type, b64 }) => {
-      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const data = new DataTransfer();
-      data.items.add(new File([bytes], name, { type }));
-      const root = host.shadowRoot!;
-      if (how === 'paste')
-        root.querySelector('#sv-input')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, composed: true }));
-      else {
-        const panel = root.querySelector('.panel')!;
-        panel.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
-        panel.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-      }
-    },
-    { how, name: file.name, type: file.type, b64: file.bytes.toString('base64') },
-  );
-}
 
 describe('attachments in the widget', () => {
   it('sends a pasted screenshot and a dropped PDF, shows an image sent back, and stores a retried upload once', async () => {

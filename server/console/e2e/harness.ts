@@ -14,10 +14,10 @@ import { TEST_ADMIN } from '../../src/testing/server-process.js';
 import { createFaqBot, faqDiagnostics, initialBotState, loadFaqFiles, type BotState, type FaqDiagnostics } from '../../src/bot/index.js';
 import type { BotResponder } from '../../src/bot/index.js';
 import { hashPassword, randomId } from '../../src/core/ids.js';
-import { launchChromium } from '../../src/testing/browser.js';
+import { handOver, launchChromium } from '../../src/testing/browser.js';
 import type { Hub } from '../../src/pubsub/hub.js';
 
-export { TEST_ADMIN };
+export { TEST_ADMIN, handOver };
 
 const distIndex = fileURLToPath(new URL('../dist/index.html', import.meta.url));
 
@@ -238,24 +238,4 @@ export async function visitorWithUserAgent(url: string, userAgent: string) {
       }),
     close: () => ws.close(),
   };
-}
-
-/** Hands a file to the widget the way a browser would: a paste on the composer, or a drop on the panel. */
-export async function handOver(page: Page, how: 'paste' | 'drop', file: { name: string; type: string; bytes: Buffer }) {
-  await page.locator('servus-chat').evaluate(
-    (host, { how, name, type, b64 }) => {
-      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const data = new DataTransfer();
-      data.items.add(new File([bytes], name, { type }));
-      const root = host.shadowRoot!;
-      if (how === 'paste')
-        root.querySelector('#sv-input')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, composed: true }));
-      else {
-        const panel = root.querySelector('.panel')!;
-        panel.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
-        panel.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-      }
-    },
-    { how, name: file.name, type: file.type, b64: file.bytes.toString('base64') },
-  );
 }
