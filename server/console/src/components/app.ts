@@ -551,6 +551,9 @@ export class ServusConsole extends LitElement {
           background: #1d2230;
           box-shadow: 0 12px 24px rgba(0, 0, 0, 0.25);
         }
+        .more a {
+          justify-content: space-between;
+        }
         .more .grow,
         .more .conn {
           display: none;

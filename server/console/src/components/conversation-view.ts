@@ -773,7 +773,8 @@ export class ServusConversation extends LitElement {
         }
         .actions select {
           max-width: none;
-          flex: 1;
+          flex: 1 1 8em;
+          min-width: 0;
         }
         /* A sheet from the bottom, as phones show them, at most most of the screen's height. */
         .context.open {
