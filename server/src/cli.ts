@@ -218,7 +218,7 @@ async function runPrivacy(command: string, args: string[], out: (line: string) =
   const { db } = database;
   const audit = createAuditLog({ db, addressMode: config.ipAddresses });
   // The conversations' files, as the server keeps them (in the database): listed in exports, deleted with erasures.
-  const blobs = createDatabaseBlobStore(db);
+  const blobs = createDatabaseBlobStore(db, { dialect: database.dialect });
   const privacy = createPrivacy({
     db,
     attachments: {

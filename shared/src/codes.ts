@@ -27,8 +27,48 @@ export const ErrorCode = {
   LENGTH_REQUIRED: 'LENGTH_REQUIRED',
   /** A per-conversation limit is reached (files per conversation). */
   LIMIT_REACHED: 'LIMIT_REACHED',
+  /** The visitor's data was erased (GDPR): their socket is closed with CloseCode.ERASED. */
+  ERASED: 'ERASED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * What is wrong with one field of a refused request (`error.issues[].kind`, docs/protocol.md): a
+ * small stable vocabulary, so a client can say it in its own words and language. `limit` goes with
+ * the `too_*` kinds.
+ */
+export const FIELD_ISSUE_KINDS = [
+  /** Missing, or empty where a value is needed. */
+  'required',
+  /** More characters than `limit`. */
+  'too_long',
+  /** Fewer characters than `limit`. */
+  'too_short',
+  /** A number above `limit`. */
+  'too_big',
+  /** A number below `limit`. */
+  'too_small',
+  /** More entries than `limit`. */
+  'too_many',
+  /** Fewer entries than `limit`. */
+  'too_few',
+  'not_integer',
+  'not_number',
+  'not_url',
+  'not_email',
+  /** Not an origin such as https://shop.example (scheme, host, optional port; no path). */
+  'not_origin',
+  /** Not in the form the field needs (the message says which). */
+  'format',
+  /** Not one of the values allowed here. */
+  'choice',
+  /** The same value twice in a list. */
+  'duplicate',
+  /** A field the request may not have. */
+  'unknown_field',
+  'invalid',
+] as const;
+export type FieldIssueKind = (typeof FIELD_ISSUE_KINDS)[number];
 
 export const CloseCode = {
   NORMAL: 1000,
@@ -38,6 +78,8 @@ export const CloseCode = {
   POLICY: 1008,
   TOO_BIG: 1009,
   INTERNAL: 1011,
+  /** The visitor's data was erased (an admin, their own request, retention): do not resume, start over. */
+  ERASED: 4001,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -64,4 +106,5 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UNSUPPORTED_TYPE: 415,
   LENGTH_REQUIRED: 411,
   LIMIT_REACHED: 409,
+  ERASED: 410,
 };

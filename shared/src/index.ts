@@ -3,7 +3,8 @@
 // re-exports); the server's schemas are the `@servus/shared/schemas` entry.
 export { PROTOCOL_VERSION, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, DEFAULT_LIMITS, OUTBOX_LENGTH, RECONNECT } from './limits.js';
 export type { Limits } from './limits.js';
-export { ErrorCode, CloseCode, HTTP_STATUS } from './codes.js';
+export { ErrorCode, CloseCode, HTTP_STATUS, FIELD_ISSUE_KINDS } from './codes.js';
+export type { FieldIssueKind } from './codes.js';
 export { ConversationStatus, AuthorType, SERVER_FRAME_TYPES } from './protocol.js';
 export type {
   VisitorContext,
@@ -54,6 +55,7 @@ export type {
   ReplayDoneFrame,
   QueueSnapshotFrame,
   AgentStatusChangedFrame,
+  ConversationErasedFrame,
   ServerFrame,
   VisitorServerFrame,
   AgentServerFrame,
@@ -104,6 +106,8 @@ export type {
   SiteResponse,
   ProactiveRule,
   ProactiveRulesResponse,
+  ProactiveResultsResponse,
+  FieldIssue,
   SiteHours,
   WidgetConfig,
   WidgetConfigResponse,
@@ -119,6 +123,7 @@ export type {
   PrivacyPerson,
   PrivacyPersonResponse,
   PrivacyEraseResponse,
+  VisitorErasureResponse,
   RetentionStatusResponse,
   MailInboundResponse,
   WidgetLinkResponse,
@@ -131,10 +136,11 @@ export type {
   WebhookDeliveryView,
   VisitorConversationListResponse,
 } from './rest.js';
-export { DEFAULT_WIDGET_COLOR, SITE_LIMITS } from './site-settings.js';
+export { DEFAULT_WIDGET_COLOR, PROACTIVE_LIMITS, SITE_LIMITS } from './site-settings.js';
 export type { SiteSettings, BusinessHours, LauncherOffset, Weekday } from './site-settings.js';
 export { matchesUrlPattern } from './url-pattern.js';
 export { cleanText } from './text.js';
+export { contrast, onColor, parseHex, readableOn, themeVars } from './color.js';
 export { backoffDelay, newCid, createReconnectingSocket, CommandFailure } from './socket/index.js';
 export type {
   CommandResult,

@@ -58,6 +58,9 @@ export const ATTACHMENT_TYPES = [
   'image/png',
   'image/gif',
   'image/webp',
+  /** iPhone photos (HEIC) and other HEIF images: a download (only Safari shows them), Exif and XMP blanked. */
+  'image/heic',
+  'image/heif',
   'application/pdf',
   'text/plain',
   'application/zip',

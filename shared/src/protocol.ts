@@ -232,6 +232,16 @@ export interface QueueSnapshotFrame {
   conversations: ConversationView[];
 }
 
+/**
+ * A conversation was erased (GDPR: by an admin, the visitor's own request or retention): drop it from
+ * every list, and an open transcript shows that it is gone. Sent to agents following it or its site's queue.
+ */
+export interface ConversationErasedFrame {
+  type: 'conversation.erased';
+  conversationId: string;
+  siteKey: string;
+}
+
 /** Frames both endpoints send. */
 type CommonServerFrame =
   AckFrame | ErrorFrame | MessageCreatedFrame | ConversationUpdatedFrame | TypingFrame | ReadFrame | ReplayDoneFrame | MessageDeltaFrame;
@@ -246,9 +256,10 @@ export interface AgentStatusChangedFrame {
 }
 
 /** Every frame `/ws/agent` sends. */
-export type AgentServerFrame = AgentWelcomeFrame | QueueSnapshotFrame | AgentStatusChangedFrame | CommonServerFrame;
+export type AgentServerFrame =
+  AgentWelcomeFrame | QueueSnapshotFrame | AgentStatusChangedFrame | ConversationErasedFrame | CommonServerFrame;
 
-/** Every frame the server sends, tagged by `type`: welcome, ack, error, message.created, message.delta, conversation.updated, typing, read, replay.done, queue.snapshot. */
+/** Every frame the server sends, tagged by `type`: welcome, ack, error, message.created, message.delta, conversation.updated, typing, read, replay.done, queue.snapshot, agent.status, conversation.erased. */
 export type ServerFrame = VisitorServerFrame | AgentServerFrame;
 
 /** The `type` of every server frame, for code that needs the list at run time (docs/protocol.md lists the same). */
@@ -264,6 +275,7 @@ export const SERVER_FRAME_TYPES = [
   'replay.done',
   'queue.snapshot',
   'agent.status',
+  'conversation.erased',
 ] as const satisfies readonly ServerFrame['type'][];
 
 /** Frames that belong to a conversation's log: clients track `seq` on these to resume. */

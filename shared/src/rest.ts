@@ -1,13 +1,28 @@
 // The REST answers the console and the widget read, written once: the server's handlers check what
 // they return against these (`satisfies`), the clients type their fetches with them. Types only.
 // Routes: docs/protocol.md (REST); metrics: ./metrics.ts; site settings: ./site-settings.ts.
-import type { ErrorCode } from './codes.js';
+import type { ErrorCode, FieldIssueKind } from './codes.js';
 import type { AckFrame, AttachmentInfo, ConversationView, LoggedFrame } from './protocol.js';
 import type { LauncherOffset, SiteSettings } from './site-settings.js';
+import type { ProactiveRuleStats } from './metrics.js';
 
-/** Every failed request: `{ error: { code, message, path? } }`, `path` naming the invalid field. */
+/**
+ * Every failed request: `{ error: { code, message, path?, issues? } }`, `path` naming the (first)
+ * invalid field; a refused body or query (`BAD_FRAME`) lists every problem found in `issues`.
+ */
 export interface ApiErrorBody {
-  error: { code: ErrorCode; message: string; path?: string };
+  error: { code: ErrorCode; message: string; path?: string; issues?: FieldIssue[] };
+}
+
+/** One problem with one field of a refused request. */
+export interface FieldIssue {
+  /** The field, dotted: `settings.allowedOrigins.2` (empty: the whole body). */
+  path: string;
+  kind: FieldIssueKind;
+  /** The bound of a `too_*` kind (characters, the number, entries). */
+  limit?: number;
+  /** The server's own words, in English, without the path. */
+  message: string;
 }
 
 /** What a write without a resource to return answers. */
@@ -240,11 +255,20 @@ export interface ProactiveRule {
   /** Only for visitors who have been on the site before. */
   returningOnly: boolean;
   text: { de?: string; en?: string };
+  /** `false`: kept (with its results) but never shown; absent means on. The widget config lists only rules that are on. */
+  enabled?: boolean;
 }
 
 /** `GET`/`PUT /api/sites/:key/proactive`. */
 export interface ProactiveRulesResponse {
   rules: ProactiveRule[];
+}
+
+/** `GET /api/sites/:key/proactive/results?days=N`: each rule's figures over the last N days (default 30). */
+export interface ProactiveResultsResponse {
+  from: number;
+  to: number;
+  results: ProactiveRuleStats[];
 }
 
 /** Whether the site's team is open now, and if not, when it opens again (null: no hours set or none ahead). */
@@ -417,6 +441,11 @@ export interface PrivacyPersonResponse {
   person: PrivacyPerson;
 }
 
+/** `POST /api/visitor/erasure` (202): the confirmation link was mailed. */
+export interface VisitorErasureResponse {
+  ok: true;
+}
+
 /** `POST /api/privacy/erase`: what was erased. */
 export interface PrivacyEraseResponse {
   erased: { visitors: number; conversations: number; events: number; files: number };
@@ -433,7 +462,7 @@ export interface RetentionStatusResponse {
 
 /** `POST /api/mail/inbound`: what became of the mail. */
 export interface MailInboundResponse {
-  outcome: 'stored' | 'duplicate' | 'auto-reply' | 'bounce' | 'empty' | 'limited' | 'too-large';
+  outcome: 'stored' | 'duplicate' | 'auto-reply' | 'own' | 'bounce' | 'empty' | 'limited' | 'too-large';
 }
 
 /** `POST /api/widget/link`: a fresh visitor token and the conversation a reply mail's link opens. */

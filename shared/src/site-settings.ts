@@ -22,6 +22,15 @@ export const SITE_LIMITS = {
   privacyNotice: 300,
 } as const;
 
+/** Limits of a site's proactive rules (server/src/proactive/rules.ts validates them, the console's editor uses them); small, because the widget downloads every rule with its config. */
+export const PROACTIVE_LIMITS = {
+  maxRules: 20,
+  maxPatternChars: 512,
+  maxTextChars: 280,
+  /** A greeting later than an hour on one page would never be seen. */
+  maxDelaySeconds: 3600,
+} as const;
+
 /** The widget's colour when a site has none. */
 export const DEFAULT_WIDGET_COLOR = '#0f766e';
 

@@ -3,7 +3,7 @@
 // after the page's load event, and loads the app chunk on the visitor's first intent (hover, focus
 // or press of the launcher, Servus('open')), or when idle if the visitor has a conversation here or
 // the site greets proactively. Budget: 3 KB gzip, so no framework here.
-import { themeVars } from './color.js';
+import { themeVars } from '@servus/shared';
 import { IDLE_TIMEOUT_MS, storageKey } from './options.js';
 import type { App, Command, Host, Lang, LoaderOptions, OffsetName, ServusEvent } from './public-api.js';
 import launcherCss from './launcher.css?inline';

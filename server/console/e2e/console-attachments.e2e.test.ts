@@ -3,11 +3,11 @@
 // composer and the visitor receives it; the list's preview and a search by file name find it.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { TestServer } from '../../src/testing/in-process.js';
 import { login, newVisitor } from '../../src/testing/client.js';
 import { ensureBuilt } from '../../../widget/e2e/dist.js';
-import { TEST_ADMIN, launch, openConsole, startConsoleServer, waitDeep, type AgentPage } from './harness.js';
+import { TEST_ADMIN, handOver, launch, openConsole, startConsoleServer, waitDeep, type AgentPage } from './harness.js';
 
 const photo = readFileSync(new URL('../../src/attachments/fixtures/photo.png', import.meta.url));
 const jpeg = readFileSync(new URL('../../src/attachments/fixtures/photo.jpg', import.meta.url));
@@ -82,26 +82,6 @@ describe('console: attachments', () => {
     v.client.close();
   });
 });
-
-/** Hands a file to the widget the way a browser would: a paste on the composer, or a drop on the panel. */
-async function handOver(page: Page, how: 'paste' | 'drop', file: { name: string; type: string; bytes: Buffer }) {
-  await page.locator('servus-chat').evaluate(
-    (host, { how, name, type, b64 }) => {
-      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-      const data = new DataTransfer();
-      data.items.add(new File([bytes], name, { type }));
-      const root = host.shadowRoot!;
-      if (how === 'paste')
-        root.querySelector('#sv-input')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, composed: true }));
-      else {
-        const panel = root.querySelector('.panel')!;
-        panel.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
-        panel.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-      }
-    },
-    { how, name: file.name, type: file.type, b64: file.bytes.toString('base64') },
-  );
-}
 
 describe('widget and console together: files both ways (issue 18)', () => {
   it('a pasted screenshot and a dropped PDF reach the agent, who sends a picture back; a lost answer is retried and stored once', async () => {

@@ -146,4 +146,46 @@ describe('a conversation that goes on by email (issue 19)', () => {
     expect(admin.errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
     await admin.context.close();
   });
+
+  it('a visitor deletes all their data from the widget, confirmed by email; the open console shows it erased', async () => {
+    const visit = await browser.newContext({ locale: 'de-DE' });
+    const page = await visit.newPage();
+    await page.goto(`${server.url}/demo`);
+    const w = page.locator('servus-chat');
+    await w.locator('.launcher').click();
+    await w.locator('#sv-input').fill('Bitte alles löschen: Kormoran 8');
+    await w.locator('#sv-input').press('Enter');
+    await w.locator('.group.mine .bubble', { hasText: 'Kormoran 8' }).waitFor();
+    const conversationId = await page.evaluate(() => localStorage.getItem('servus:demo:conv'));
+    expect(conversationId).toMatch(/^c_/);
+
+    // An agent has the conversation open.
+    const agent = await openConsole(browser, server.url, { ...TEST_ADMIN, lang: 'de' });
+    await agent.page.goto(`${server.url}/console/conversations/${conversationId!}`);
+    const view = agent.page.locator('servus-conversation');
+    await view.locator('.msg[data-author=visitor] .text', { hasText: 'Kormoran 8' }).waitFor();
+
+    // The conversation's options: "delete all my data", to the address given there.
+    await w.locator('.head button[aria-expanded]').click();
+    const tools = w.locator('.tools');
+    await tools.locator('input[type=email]').fill('kormoran@example.com');
+    await tools.locator('button', { hasText: 'Alle meine Daten löschen' }).click();
+    await tools.locator('[role=status]', { hasText: 'Gesendet' }).waitFor();
+    const mail = await smtp.next((m) => m.to.includes('kormoran@example.com'));
+    const link = /(http:\/\/\S+\/privacy\/erase\?t=[\w-]+)/.exec(body(mail.raw))![1]!;
+
+    // The link opens a page that asks first; its button erases.
+    const confirmPage = await visit.newPage();
+    await confirmPage.goto(link);
+    await confirmPage.locator('p', { hasText: 'ein Gespräch' }).waitFor();
+    await view.locator('.msg[data-author=visitor] .text', { hasText: 'Kormoran 8' }).waitFor();
+    await confirmPage.locator('button[type=submit]').click();
+    await confirmPage.locator('p', { hasText: 'sind gelöscht' }).waitFor();
+    // The console that had it open says so, live; its texts are gone from the page.
+    await view.locator('[data-erased]').waitFor();
+    expect(await view.locator('.msg', { hasText: 'Kormoran 8' }).count()).toBe(0);
+    expect(agent.errors.filter((e) => !e.includes('status of 401'))).toEqual([]);
+    await visit.close();
+    await agent.context.close();
+  });
 });

@@ -1,6 +1,6 @@
 // Settings → Website in Chromium: the admin changes the widget's colour, German greeting and
-// service-level target, saves once and the widget's config follows; an invalid opening time is
-// refused with the server's error naming the field and changes nothing; the embed snippet names the
+// service-level target, saves once and the widget's config follows; an invalid opening time and an
+// origin with a path are refused, each said in words at its field, and change nothing; the embed snippet names the
 // site; with a second site a select switches between them. An agent who is not an admin sees the
 // snippet and a read-only summary (server text as text), no form and no secret. An admin adds a
 // website from the form (a taken key is refused with the server's message), and a visitor of the new
@@ -103,20 +103,34 @@ describe('console: website settings', () => {
     expect(after.settings).not.toHaveProperty('allowedOrigins');
     expect(after.settings).not.toHaveProperty('notifyEmails');
 
-    // An impossible opening time: the server's error names the field; nothing changes, also not
-    // the colour changed in the same submit.
+    // An impossible opening time and an origin with a path: each problem in words, in German, at
+    // its field (not the API's path above the form); nothing changes, also not the colour changed
+    // in the same submit.
     await form.locator('input[name=color]').fill('#123456');
     await form.locator('input[name=timeZone]').fill('Europe/Vienna');
     await form.locator('input[name=day-mon]').fill('25:00-26:00');
+    await form.locator('textarea[name=allowedOrigins]').fill('https://shop.example\nhttps://shop.example/kasse');
     await form.locator('button[type=submit]').click();
     const error = site.locator('[data-site-error]');
     await error.waitFor();
-    expect(await error.textContent()).toContain('settings.businessHours.weekly.mon');
+    expect(await error.textContent()).toBe('Bitte korrigieren Sie die markierten Felder.');
+    const messageAt = (name: string) => form.locator('label', { has: page.locator(`[name="${name}"]`) }).locator('.field-error');
+    expect(await messageAt('day-mon').textContent()).toBe('Zeiten wie 09:00-12:00, 13:00-17:30, jeweils mit dem Ende nach dem Beginn.');
+    expect(await messageAt('allowedOrigins').textContent()).toBe('Zeile 2: Muss ein Origin wie https://shop.example sein (ohne Pfad).');
+    expect(await form.locator('.field-error').count()).toBe(2);
+    expect(await form.locator('textarea[name=allowedOrigins]').getAttribute('aria-invalid')).toBe('true');
+    // Next to the field: right under the textarea, in the same column.
+    const field = (await form.locator('textarea[name=allowedOrigins]').boundingBox())!;
+    const message = (await messageAt('allowedOrigins').boundingBox())!;
+    expect(message.y).toBeGreaterThanOrEqual(field.y + field.height - 1);
+    expect(message.y - (field.y + field.height)).toBeLessThan(12);
+    expect(Math.abs(message.x - field.x)).toBeLessThan(2);
     expect(await site.locator('[data-site-saved]').count()).toBe(0);
     expect(await stored()).toEqual(after);
     expect((await widgetConfig()).color).toBe('#aa3300');
 
-    // Valid hours save, and an empty hours form removes them again.
+    // Valid hours save (the messages go), and an empty hours form removes them again.
+    await form.locator('textarea[name=allowedOrigins]').fill('');
     await form.locator('input[name=day-mon]').fill('09:00-12:00, 13:00-17:30');
     await form.locator('input[name=color]').fill('#aa3300');
     await form.locator('button[type=submit]').click();
@@ -124,6 +138,7 @@ describe('console: website settings', () => {
       .poll(async () => (await stored()).settings.businessHours)
       .toEqual({ timeZone: 'Europe/Vienna', weekly: { mon: ['09:00-12:00', '13:00-17:30'] } });
     await site.locator('[data-site-saved]').waitFor();
+    expect(await form.locator('.field-error').count()).toBe(0);
     await form.locator('input[name=timeZone]').fill('');
     await form.locator('input[name=day-mon]').fill('');
     await form.locator('button[type=submit]').click();

@@ -324,3 +324,23 @@ function axeSource(): string {
   axeSourceText ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   return axeSourceText;
 }
+
+/** Hands a file to the widget the way a browser would: a paste on the composer, or a drop on the panel. */
+export async function handOver(page: Page, how: 'paste' | 'drop', file: { name: string; type: string; bytes: Buffer }) {
+  await page.locator('servus-chat').evaluate(
+    (host, { how, name, type, b64 }) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], name, { type }));
+      const root = host.shadowRoot!;
+      if (how === 'paste')
+        root.querySelector('#sv-input')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, composed: true }));
+      else {
+        const panel = root.querySelector('.panel')!;
+        panel.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+        panel.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+      }
+    },
+    { how, name: file.name, type: file.type, b64: file.bytes.toString('base64') },
+  );
+}

@@ -1,6 +1,6 @@
 // REST calls to the server: same-origin JSON with the session cookie; errors keep the server's
 // stable code so the UI can react (401 → login) and show a translated message.
-import { CommandFailure } from '@servus/shared';
+import { CommandFailure, type ApiErrorBody, type FieldIssue } from '@servus/shared';
 import type { Key } from './i18n.js';
 import { CommandError } from './live/socket.js';
 
@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly path?: string,
+    /** A refused body's problems, field by field (field-errors.ts shows them at their fields). */
+    readonly issues?: FieldIssue[],
   ) {
     super(message);
   }
@@ -32,9 +34,10 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   const type = res.headers.get('content-type') ?? '';
   const data = type.includes('json') ? ((await res.json()) as unknown) : await res.text();
   if (!res.ok) {
-    const err = (data as { error?: { code?: string; message?: string; path?: string } })?.error;
+    const err = (data as Partial<ApiErrorBody> | null)?.error;
     if (res.status === 401 && !path.startsWith('/api/auth/login')) onUnauthorized();
-    throw new ApiError(res.status, err?.code ?? 'HTTP_' + res.status, err?.message ?? res.statusText, err?.path);
+    const issues = Array.isArray(err?.issues) ? err.issues : undefined;
+    throw new ApiError(res.status, err?.code ?? 'HTTP_' + res.status, err?.message ?? res.statusText, err?.path, issues);
   }
   return data as T;
 }

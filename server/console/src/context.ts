@@ -4,7 +4,7 @@ import { QueryClient, focusManager, onlineManager } from '@tanstack/query-core';
 import type { AgentProfile, ConversationChange, SocketStatus } from '@servus/shared';
 import { createLiveSocket, type LiveSocket } from './live/socket.js';
 import { createLiveStore, type Alert, type LiveStore } from './live/store.js';
-import type { Key, Lang } from './i18n.js';
+import type { Lang, Translate } from './i18n.js';
 import { api } from './api.js';
 import { plainText } from './format.js';
 import { beep, notify, loadPrefs, warmUpAudio, type Prefs } from './notify.js';
@@ -14,7 +14,7 @@ export interface ConsoleContext {
   store: LiveStore;
   socket: LiveSocket;
   qc: QueryClient;
-  t: (key: Key) => string;
+  t: Translate;
   lang: Lang;
   prefs: Prefs;
   connection: SocketStatus;
@@ -24,7 +24,7 @@ export interface ConsoleContext {
 
 export interface ContextOptions {
   me: AgentProfile;
-  t: (key: Key) => string;
+  t: Translate;
   lang: Lang;
   navigate: (path: string) => void;
   onChange: () => void;
@@ -39,7 +39,7 @@ export function createConsoleContext({ me, t, lang, navigate, onChange, staleAft
   qc.mount();
   // REST lists follow the live log: any status change refreshes them (coalesced).
   let refreshTimer: ReturnType<typeof setTimeout> | null = null;
-  const refreshLists = (id: string, change: ConversationChange) => {
+  const refreshLists = (id: string, change: ConversationChange | 'erased') => {
     void qc.invalidateQueries({ queryKey: ['conversation', id] });
     if (change === 'queue') return;
     if (refreshTimer) return;

@@ -2,6 +2,7 @@
 // and the form values as one PATCH body (empty optional text → null, so the default applies again).
 
 import type { LauncherOffset, SiteView, Weekday } from '@servus/shared';
+import type { FieldMap } from './field-errors.js';
 export { DEFAULT_WIDGET_COLOR as DEFAULT_COLOR } from '@servus/shared';
 
 export const WEEKDAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -32,6 +33,31 @@ export interface SiteFormValues {
 }
 
 export const OFFSET_FIELDS: readonly (keyof LauncherOffset)[] = ['x', 'y', 'mobileX', 'mobileY'];
+
+/** Where the PATCH's paths are in the form, so a refused value is shown at its field (field-errors.ts). */
+export const SITE_FIELDS: FieldMap = {
+  name: 'name',
+  'settings.color': { field: 'color', hint: 'hint_color' },
+  'settings.position': 'position',
+  'settings.defaultLang': 'defaultLang',
+  'settings.title.de': 'titleDe',
+  'settings.title.en': 'titleEn',
+  'settings.greeting.de': 'greetingDe',
+  'settings.greeting.en': 'greetingEn',
+  'settings.botName': 'botName',
+  'settings.allowedOrigins': { field: 'allowedOrigins', lines: true },
+  'settings.notifyEmails': { field: 'notifyEmails', lines: true },
+  'settings.serviceLevel': 'serviceLevel',
+  'settings.preChatForm': 'preChatEnabled',
+  'settings.ratings': 'nps',
+  'settings.businessHours.timeZone': { field: 'timeZone', hint: 'hint_timeZone' },
+  'settings.businessHours.holidays': { field: 'holidays', hint: 'hint_holiday', lines: true },
+  ...Object.fromEntries(WEEKDAYS.map((d) => [`settings.businessHours.weekly.${d}`, { field: `day-${d}`, hint: 'hint_hours' as const }])),
+  ...Object.fromEntries(OFFSET_FIELDS.map((k) => [`settings.launcherOffset.${k}`, `offset-${k}`])),
+};
+
+/** The add-a-website form's fields. */
+export const NEW_SITE_FIELDS: FieldMap = { key: { field: 'key', hint: 'hint_siteKey' }, name: 'name' };
 
 /** The tag docs/widget.md documents, for the server the console is served from. */
 export function embedSnippet(origin: string, siteKey: string): string {

@@ -139,6 +139,16 @@ export const base = css`
   .error {
     color: var(--danger);
   }
+  /* A refused field's message, under it (field-errors.ts). */
+  .field-error {
+    display: block;
+    grid-column: 1 / -1;
+    flex-basis: 100%;
+    margin-top: 2px;
+  }
+  [aria-invalid='true'] {
+    border-color: var(--danger);
+  }
   h2 {
     font-size: 15px;
     margin: 0;

@@ -42,7 +42,8 @@ import { createAuditLog } from '../privacy/audit.js';
 import { createMailReplies } from '../mail/replies.js';
 import { createMailInbound } from '../mail/inbound.js';
 import { startSmtpListener } from '../mail/smtp-listener.js';
-import { createPrivacy } from '../privacy/privacy.js';
+import { createPrivacy, type Erased } from '../privacy/privacy.js';
+import { createErasureRequests } from '../privacy/erasure.js';
 import { createRetention } from '../privacy/retention.js';
 import { createApiTokens } from '../auth/api-tokens.js';
 import { createWebhooks } from '../webhooks/webhooks.js';
@@ -218,7 +219,7 @@ export async function startServus({
   });
   const attachments = createAttachments({
     db,
-    store: createDatabaseBlobStore(db),
+    store: createDatabaseBlobStore(db, { dialect: database.dialect }),
     sites,
     conversations,
     visitorUploads: createSharedRateLimiter({
@@ -258,7 +259,16 @@ export async function startServus({
     linkTtlMs: config.mailLinkTtlHours * 3600_000,
     logger,
   });
-  const inbound = createMailInbound({ db, conversations, replyDomain, maxBytes: config.mailInboundMaxBytes, logger });
+  const inbound = createMailInbound({
+    db,
+    conversations,
+    replyDomain,
+    maxBytes: config.mailInboundMaxBytes,
+    maxPerConversationHour: config.mailInboundMaxPerConversationHour,
+    maxPerSiteHour: config.mailInboundMaxPerSiteHour,
+    fromAddress: /<?([^<>\s]+@[^<>\s]+)>?\s*$/.exec(config.mailFrom)?.[1],
+    logger,
+  });
   const smtpListener =
     config.smtpListenPort === undefined
       ? null
@@ -273,8 +283,22 @@ export async function startServus({
 
   // Data protection: access, erasure, the audit log and each site's retention job (privacy/).
   const audit = createAuditLog({ db, addressMode: config.ipAddresses });
-  const privacy = createPrivacy({ db, attachments });
-  const retention = createRetention({ jobs, sites, privacy, audit, logger });
+  // An erasure closes the erased visitors' sockets and tells the consoles, on every instance (the sockets are made below).
+  let erased: (e: Erased) => void = () => {};
+  const privacy = createPrivacy({ db, attachments, onErased: (e) => erased(e) });
+  const retention = createRetention({ jobs, sites, privacy, audit, logger, auditDays: config.auditRetentionDays });
+  const erasure = createErasureRequests({
+    db,
+    privacy,
+    audit,
+    sites,
+    mailer,
+    origin: () => config.publicUrl ?? `http://localhost:${port}`,
+    ttlMs: config.erasureLinkTtlHours * 3_600_000,
+    perAddressDay: config.erasureRequestsPerAddressDay,
+    perVisitorHour: config.erasureRequestsPerVisitorHour,
+    perSiteHour: config.erasureRequestsPerSiteHour,
+  });
 
   // Webhooks: a subscriber of the committed changes writing the durable outbox (webhooks/).
   const webhookPolicy = createAddressPolicy(config.webhookAllowAddresses);
@@ -308,6 +332,7 @@ export async function startServus({
     sendTranscript: (visitorId, siteKey, conversationId, email) => mail.sendTranscript(visitorId, siteKey, conversationId, email),
   });
   openSockets = () => sockets.size;
+  erased = (e) => sockets.erased(e);
   const app = createApp({
     metrics,
     config,
@@ -326,7 +351,7 @@ export async function startServus({
     learning,
     botDiagnostics: 'diagnostics' in bot && typeof bot.diagnostics === 'function' ? (key) => (bot as FaqBots).diagnostics(key) : undefined,
     attachments,
-    privacy: { privacy, audit, retention },
+    privacy: { privacy, audit, retention, erasure },
     mail: { inbound, maxBytes: config.mailInboundMaxBytes, token: config.inboundMailToken },
     integrations: {
       tokens: createApiTokens({ db }),

@@ -9,6 +9,7 @@ import { login, newVisitor } from '../testing/client.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
 import {
   GIF_HTML_POLYGLOT,
+  HEIC_WITH_GPS,
   HTML_AS_PNG,
   PDF,
   PLAIN_PNG,
@@ -19,6 +20,7 @@ import {
   zipBomb,
 } from '../testing/attachment-files.js';
 import { exifOrientation } from './rewrite.js';
+import { createDatabaseBlobStore } from './store.js';
 
 type Visitor = Awaited<ReturnType<typeof newVisitor>>;
 type Uploaded = {
@@ -243,6 +245,59 @@ describe.each(['sqlite', 'postgres'] as const)('attachments on %s', (dialect) =>
     } finally {
       await patchSite({ attachments: null });
     }
+  });
+
+  it('refuses an iPhone’s HEIC photo by default; where a site takes it, stores it with its GPS blanked, as a download', async () => {
+    const v = await newVisitor(server.url);
+    const photo = HEIC_WITH_GPS();
+    const refused = await upload(v, photo, { cid: 'heic-default', name: 'IMG_0042.HEIC' });
+    expect(refused.status).toBe(415);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+      'Files of type image/heic are not accepted here.',
+    );
+    await patchSite({ attachments: { types: ['image/jpeg', 'image/heic', 'image/heif'] } });
+    try {
+      const res = await upload(v, photo, { cid: 'heic', name: 'IMG_0042.HEIC' });
+      expect(res.status, await res.clone().text()).toBe(201);
+      const sent = (await res.json()) as Uploaded;
+      expect(sent.attachment).toMatchObject({ name: 'IMG_0042.HEIC', type: 'image/heic', size: photo.length, inline: false });
+      // 16 KB chunks in this server: read back in batches across chunk boundaries, as stored.
+      for (const got of [await visitorGet(v, sent.attachment.id as string), await agentGet(sent.attachment.id as string)]) {
+        expect(got.headers.get('content-type')).toBe('application/octet-stream');
+        expect(got.headers.get('content-disposition')).toMatch(/^attachment; filename="IMG_0042.HEIC"/);
+        const bytes = Buffer.from(await got.arrayBuffer());
+        expect(bytes.length).toBe(photo.length);
+        expect(bytes.includes(SECRET)).toBe(false);
+        expect([...bytes.keys()].every((i) => bytes[i] === photo[i] || bytes[i] === 0)).toBe(true);
+      }
+      v.client.close();
+    } finally {
+      await patchSite({ attachments: null });
+    }
+  });
+
+  it('reads a file back whole and in order in batches of chunks, and says when a chunk is missing', async () => {
+    const v = await newVisitor(server.url);
+    // Numbered lines, so a chunk out of place shows: 7 chunks of 16 KB in this server.
+    const body = Buffer.from(
+      Array.from({ length: 6_000 }, (_, i) => `line ${String(i).padStart(12, '0')}\n`)
+        .join('')
+        .slice(0, 100_000),
+    );
+    const sent = (await (await upload(v, body, { cid: 'batches', name: 'lines.txt' })).json()) as Uploaded;
+    const id = sent.attachment.id as string;
+    expect(Buffer.from(await (await visitorGet(v, id)).arrayBuffer())).toEqual(body);
+    // The store itself, with batches of two chunks: the first chunk alone, then 2, 2, 2.
+    const store = createDatabaseBlobStore(server.database.db, { readBatchBytes: 40_000, dialect: server.database.dialect });
+    const read = async () => {
+      const parts: Buffer[] = [];
+      for await (const part of store.read(id, 7)) parts.push(part);
+      return Buffer.concat(parts);
+    };
+    expect(await read()).toEqual(body);
+    await server.database.db.deleteFrom('attachment_chunks').where('attachment_id', '=', id).where('n', '=', 4).execute();
+    await expect(read()).rejects.toThrow(`attachment ${id} lacks chunks of 3 to 4`);
+    v.client.close();
   });
 
   it('refuses a file over the site’s limit before reading it, and one that grows past it', async () => {

@@ -4,11 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { ServusError } from '../core/errors.js';
 import {
   GIF_HTML_POLYGLOT,
+  HEIC_WITH_GPS,
   PLAIN_JPEG,
   PLAIN_PNG,
   PLAIN_WEBP,
   SECRET,
   gifWithComment,
+  isoBox,
+  isoBoxes,
   jpegWithGps,
   pngBomb,
   pngWithText,
@@ -62,6 +65,7 @@ describe('image rewriting', () => {
       ['image/png', pngWithText()],
       ['image/gif', gifWithComment()],
       ['image/webp', webpWithExif()],
+      ['image/heic', HEIC_WITH_GPS()],
     ] as const) {
       const whole = rewrite(type, input).bytes;
       for (const piece of [1, 3, 7, 64, 500]) expect(rewrite(type, input, piece).bytes, `${type} in ${piece}-byte pieces`).toEqual(whole);
@@ -99,5 +103,38 @@ describe('image rewriting', () => {
     expect(() => rewrite('image/png', pngBomb())).toThrow(/megapixels/);
     expect(() => rewrite('image/gif', GIF_HTML_POLYGLOT)).toThrow(ServusError);
     expect(() => rewrite('image/jpeg', PLAIN_JPEG().subarray(0, 400))).toThrow(/not a valid JPEG/);
+  });
+
+  it('blanks a HEIC photo’s Exif (GPS) and XMP items where they lie, and keeps every other byte', () => {
+    const input = HEIC_WITH_GPS();
+    const secrets: number[] = [];
+    for (let i = input.indexOf(SECRET); i >= 0; i = input.indexOf(SECRET, i + 1)) secrets.push(i);
+    expect(secrets).toHaveLength(2); // the camera in the Exif item, the XMP item
+    const { bytes, facts } = rewrite('image/heic', input);
+    expect(bytes.includes(SECRET)).toBe(false);
+    for (const at of secrets) expect(bytes.subarray(at, at + SECRET.length)).toEqual(Buffer.alloc(SECRET.length));
+    // Nothing moved: the same length, the index untouched, only zeros where bytes changed, all in mdat.
+    expect(bytes.length).toBe(input.length);
+    const [ftyp, meta, mdat] = isoBoxes(input);
+    expect(mdat![0]).toBe('mdat');
+    const mdatStart = ftyp![1].length + meta![1].length;
+    expect(bytes.subarray(0, mdatStart)).toEqual(input.subarray(0, mdatStart));
+    const changed = [...bytes.keys()].filter((i) => bytes[i] !== input[i]);
+    expect(changed.every((i) => i >= mdatStart && bytes[i] === 0)).toBe(true);
+    // The Exif item is 204 bytes and the XMP item 34 (heif-info): the pictures' bytes are not touched.
+    expect(changed.length).toBeGreaterThan(SECRET.length * 2);
+    expect(changed.length).toBeLessThanOrEqual(204 + 34);
+    expect(facts).toBeNull(); // never inline: no size is claimed
+  });
+
+  it('refuses a HEIF laid out so that its metadata would pass before its index, an image sequence, and a cut-off file', () => {
+    const [ftyp, meta, mdat] = isoBoxes(HEIC_WITH_GPS()).map(([, box]) => box);
+    expect(() => rewrite('image/heic', Buffer.concat([ftyp!, mdat!, meta!]))).toThrow(/index comes after its data/);
+    expect(() => rewrite('image/heic', Buffer.concat([ftyp!, meta!, mdat!, isoBox('moov', Buffer.alloc(8))]))).toThrow(/sequences/);
+    expect(() => rewrite('image/heic', HEIC_WITH_GPS().subarray(0, 1500))).toThrow(/not a valid HEIF/);
+    const toTheEnd = Buffer.concat([ftyp!, meta!, mdat!]);
+    toTheEnd.writeUInt32BE(0, ftyp!.length + meta!.length); // mdat "to the end of the file"
+    expect(() => rewrite('image/heic', toTheEnd)).toThrow(/not a valid HEIF/);
+    expect(() => rewrite('image/heic', Buffer.concat([isoBox('free'), ftyp!, meta!, mdat!]))).toThrow(/not a valid HEIF/);
   });
 });

@@ -4,7 +4,8 @@
 // photo passes through in the upload's chunks and is never held whole. A JPEG keeps its
 // orientation as a minimal EXIF block of one tag (without it a phone's portrait photo lies on its
 // side). The parsers also read the image's size from its header, and refuse what is not a valid
-// image of the type its magic number claims.
+// image of the type its magic number claims. HEIF (an iPhone's HEIC photo) cannot be rewritten
+// without moving its picture's bytes, so its metadata is overwritten with zeros in place.
 import { ErrorCode } from '@servus/shared';
 import { ServusError } from '../core/errors.js';
 
@@ -17,7 +18,9 @@ type Op =
   /** JPEG entropy-coded data: copy up to the next marker and answer with the marker's byte. */
   | { scan: true }
   /** Write a little-endian u32 at `at` of the output once it is complete: its length minus `minus`. */
-  | { patchLength: { at: number; minus: number } };
+  | { patchLength: { at: number; minus: number } }
+  /** The input may end here (a file of boxes has no end marker). */
+  | { mayEnd: true };
 
 type Parser = Generator<Op, void, unknown>;
 
@@ -55,6 +58,9 @@ export function rewriterFor(type: string): Rewriter {
       return run(gif(setFacts), 'GIF', facts);
     case 'image/webp':
       return run(webp(setFacts), 'WebP', facts);
+    case 'image/heic':
+    case 'image/heif':
+      return run(heif(), 'HEIF', facts);
     default:
       return { push: (chunk) => [chunk], end: () => ({ patches: [] }), facts: null };
   }
@@ -70,6 +76,8 @@ function run(parser: Parser, name: string, facts: { value: ImageFacts | null }):
   let remaining = 0;
   let op: Op | undefined;
   let done = false;
+  /** The parser said the input may end here, and nothing was read since. */
+  let mayEnd = false;
   const patches: { at: number; minus: number }[] = [];
   const output = (b: Buffer) => {
     if (!b.length) return;
@@ -106,6 +114,12 @@ function run(parser: Parser, name: string, facts: { value: ImageFacts | null }):
       advance();
       return true;
     }
+    if ('mayEnd' in o) {
+      mayEnd = true;
+      advance();
+      return true;
+    }
+    if (buf.length) mayEnd = false;
     if ('read' in o) {
       if (buf.length < o.read) return false;
       const bytes = Buffer.from(buf.subarray(0, o.read));
@@ -158,7 +172,7 @@ function run(parser: Parser, name: string, facts: { value: ImageFacts | null }):
       return result;
     },
     end() {
-      if (!done) throw invalid(name);
+      if (!done && !(mayEnd && !buf.length)) throw invalid(name);
       return {
         patches: patches.map((p) => {
           const bytes = Buffer.alloc(4);
@@ -443,4 +457,189 @@ function* webp(setFacts: (f: ImageFacts) => void): Parser {
       yield { pass: padded - 5 };
     } else yield { pass: padded };
   }
+}
+
+// -----------------------------------------------------------------------------------------------
+// HEIF (HEIC): ISO-BMFF boxes: `ftyp`, then `meta`, the index of the file's items (pictures, tiles,
+// thumbnails, Exif, XMP) and where their bytes lie, then `mdat` with those bytes. Exif (a phone's
+// GPS position) and XMP are items like the picture, so their bytes are overwritten with zeros where
+// they lie: every offset in the index stays true and the picture's bytes are untouched. Every item
+// that is not a coded picture (Exif, XMP, any other or unknown kind) is blanked. The index must
+// come before the bytes it points to, as cameras and encoders write it; a file laid out otherwise,
+// without an index, or with tracks (an image sequence, whose metadata could hide in them) is refused.
+
+/** Item types that are pictures (coded images, tiles, derived images): kept; every other item is blanked. */
+const HEIF_PICTURE_ITEMS: ReadonlySet<string> = new Set([
+  'hvc1',
+  'hvt1',
+  'lhv1',
+  'av01',
+  'vvc1',
+  'jpeg',
+  'unci',
+  'grid',
+  'iovl',
+  'iden',
+  'tmap',
+]);
+/** The largest `meta` box read (held in memory while its items are found); a photo's is a few KB. */
+export const MAX_HEIF_INDEX_BYTES = 1024 * 1024;
+const BLANK_PIECE = 64 * 1024;
+
+interface ByteRange {
+  from: number;
+  to: number;
+}
+
+const refusedHeif = (why: string) => new ServusError(ErrorCode.UNSUPPORTED_TYPE, `This HEIF/HEIC file cannot be accepted: ${why}.`);
+
+function* heif(): Parser {
+  /** The file offset of the next input byte. */
+  let at = 0;
+  let blank: ByteRange[] | null = null;
+  let first = true;
+  /** Copies `length` bytes, as zeros where they fall into a range to blank. */
+  const passBlanking = function* (length: number): Generator<Op, void, unknown> {
+    const end = at + length;
+    for (const r of blank ?? []) {
+      const from = Math.max(r.from, at);
+      const to = Math.min(r.to, end);
+      if (to <= from) continue;
+      if (from > at) yield { pass: from - at };
+      for (let left = to - from; left > 0;) {
+        const n = Math.min(left, BLANK_PIECE);
+        yield { skip: n };
+        yield { emit: Buffer.alloc(n) };
+        left -= n;
+      }
+      at = to;
+    }
+    if (end > at) yield { pass: end - at };
+    at = end;
+  };
+  for (;;) {
+    yield { mayEnd: true };
+    let header = (yield { read: 8 }) as Buffer;
+    let size = header.readUInt32BE(0);
+    const type = header.subarray(4, 8).toString('latin1');
+    if (size === 1) {
+      const large = (yield { read: 8 }) as Buffer;
+      size = safeNumber(large.readBigUInt64BE(0));
+      header = Buffer.concat([header, large]);
+    }
+    // Size 0 ("to the end of the file") is refused with the rest: the end could not be checked.
+    if (size < header.length || (first && type !== 'ftyp')) throw invalid('HEIF');
+    first = false;
+    yield { emit: header };
+    at += header.length;
+    const body = size - header.length;
+    if (type === 'moov') throw refusedHeif('image sequences are not accepted');
+    if (type === 'meta') {
+      if (blank) throw invalid('HEIF');
+      if (body > MAX_HEIF_INDEX_BYTES) throw refusedHeif('its index is too large');
+      const data = Buffer.from((yield { read: body }) as Buffer);
+      const ranges = heifMetadata(data);
+      at += body;
+      if (ranges.some((r) => r.from < at)) throw refusedHeif('its metadata lies before its index');
+      blank = ranges.sort((a, b) => a.from - b.from);
+      yield { emit: data };
+      continue;
+    }
+    if (type === 'mdat' && !blank) throw refusedHeif('its index comes after its data');
+    yield* passBlanking(body);
+  }
+}
+
+function safeNumber(n: bigint): number {
+  if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw invalid('HEIF');
+  return Number(n);
+}
+
+/** The child boxes of a box's body: type, and where the child's body starts and ends. */
+function* boxes(data: Buffer, from: number, to: number): Generator<{ type: string; start: number; end: number }> {
+  let p = from;
+  while (p + 8 <= to) {
+    let size = data.readUInt32BE(p);
+    let start = p + 8;
+    if (size === 1) {
+      size = safeNumber(data.readBigUInt64BE(p + 8));
+      start += 8;
+    } else if (size === 0) size = to - p;
+    const end = p + size;
+    if (end > to || end < start) throw invalid('HEIF');
+    yield { type: data.subarray(p + 4, p + 8).toString('latin1'), start, end };
+    p = end;
+  }
+}
+
+/**
+ * Reads a `meta` box's body: blanks (in `meta` itself) the bytes of every item that is not a
+ * picture when they lie in its `idat`, and returns the file ranges of those that lie further on.
+ */
+function heifMetadata(meta: Buffer): ByteRange[] {
+  const children = [...boxes(meta, 4, meta.length)]; // after the full box's version and flags
+  const iinf = children.find((b) => b.type === 'iinf');
+  const iloc = children.find((b) => b.type === 'iloc');
+  const idat = children.find((b) => b.type === 'idat');
+  if (!iinf || !iloc) throw invalid('HEIF');
+
+  const hidden = new Set<number>();
+  const infoVersion = meta[iinf.start]!;
+  for (const infe of boxes(meta, iinf.start + 4 + (infoVersion === 0 ? 2 : 4), iinf.end)) {
+    if (infe.type !== 'infe') continue;
+    const version = meta[infe.start]!;
+    let p = infe.start + 4;
+    const id = version === 3 ? meta.readUInt32BE(p) : meta.readUInt16BE(p);
+    p += (version === 3 ? 4 : 2) + 2; // the id, the protection index
+    // Versions 0 and 1 name a MIME type, never a picture's coding.
+    const itemType = version >= 2 ? meta.subarray(p, p + 4).toString('latin1') : 'mime';
+    if (!HEIF_PICTURE_ITEMS.has(itemType)) hidden.add(id);
+  }
+
+  const ranges: ByteRange[] = [];
+  const version = meta[iloc.start]!;
+  let p = iloc.start + 4;
+  const uint = (bytes: number): number => {
+    const at = p;
+    p += bytes;
+    if (bytes === 0) return 0;
+    if (bytes === 4) return meta.readUInt32BE(at);
+    if (bytes === 8) return safeNumber(meta.readBigUInt64BE(at));
+    throw invalid('HEIF');
+  };
+  const sizes = meta.readUInt16BE(p);
+  p += 2;
+  const offsetSize = sizes >> 12;
+  const lengthSize = (sizes >> 8) & 15;
+  const baseSize = (sizes >> 4) & 15;
+  const indexSize = version === 1 || version === 2 ? sizes & 15 : 0;
+  const count = version < 2 ? meta.readUInt16BE(p) : meta.readUInt32BE(p);
+  p += version < 2 ? 2 : 4;
+  for (let i = 0; i < count; i++) {
+    const id = version < 2 ? meta.readUInt16BE(p) : meta.readUInt32BE(p);
+    p += version < 2 ? 2 : 4;
+    let method = 0;
+    if (version === 1 || version === 2) {
+      method = meta.readUInt16BE(p) & 15;
+      p += 2;
+    }
+    const dataReference = meta.readUInt16BE(p);
+    p += 2;
+    const base = uint(baseSize);
+    const extents = meta.readUInt16BE(p);
+    p += 2;
+    for (let e = 0; e < extents; e++) {
+      p += indexSize;
+      const offset = uint(offsetSize);
+      const length = uint(lengthSize);
+      if (!hidden.has(id) || dataReference !== 0) continue; // a picture, or bytes in another file
+      if (method === 2) throw refusedHeif('its metadata is built from other items');
+      if (length === 0) throw refusedHeif('its metadata has no length');
+      if (method === 1) {
+        if (!idat || idat.start + base + offset + length > idat.end) throw invalid('HEIF');
+        meta.fill(0, idat.start + base + offset, idat.start + base + offset + length);
+      } else ranges.push({ from: base + offset, to: base + offset + length });
+    }
+  }
+  return ranges;
 }

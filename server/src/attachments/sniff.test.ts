@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   GIF_HTML_POLYGLOT,
+  HEIC_WITH_GPS,
   HTML_AS_PNG,
   PDF,
   PLAIN_JPEG,
@@ -9,6 +10,7 @@ import {
   PLAIN_WEBP,
   SVG_WITH_SCRIPT,
   gifWithComment,
+  isoBox,
   textFile,
   zipBomb,
 } from '../testing/attachment-files.js';
@@ -22,6 +24,25 @@ describe('sniffType', () => {
     expect(sniffType(gifWithComment())).toBe('image/gif');
     expect(sniffType(PDF)).toBe('application/pdf');
     expect(sniffType(zipBomb().subarray(0, 4096))).toBe('application/zip');
+  });
+
+  it('recognises HEIC and HEIF by the brands of their ftyp box, and no other ISO-BMFF file', () => {
+    expect(sniffType(HEIC_WITH_GPS())).toBe('image/heic');
+    const ftyp = (major: string, ...compatible: string[]) =>
+      Buffer.concat([
+        isoBox('ftyp', Buffer.from(major), Buffer.alloc(4), ...compatible.map((b) => Buffer.from(b))),
+        isoBox('meta', Buffer.alloc(4)),
+      ]);
+    expect(sniffType(ftyp('mif1', 'mif1', 'heic'))).toBe('image/heic'); // an iPhone names heic among the compatible brands
+    expect(sniffType(ftyp('heix'))).toBe('image/heic');
+    expect(sniffType(ftyp('msf1', 'msf1', 'hevc'))).toBe('image/heic');
+    expect(sniffType(ftyp('avif', 'mif1', 'miaf'))).toBe('image/heif');
+    expect(sniffType(ftyp('mif1'))).toBe('image/heif');
+    expect(sniffType(ftyp('isom', 'isom', 'mp41'))).toBe('application/octet-stream'); // a video
+    // A box size beyond the bytes sniffed, or not a whole number of brands: not taken for HEIF.
+    const broken = ftyp('heic');
+    broken.writeUInt32BE(9999, 0);
+    expect(sniffType(broken)).toBe('application/octet-stream');
   });
 
   it('names markup as markup: SVG, HTML (whatever the name), XML, and HTML further down a text', () => {

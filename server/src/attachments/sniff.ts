@@ -1,6 +1,7 @@
 // What a file is, from its first bytes alone: the name and the uploader's Content-Type are never
 // asked. Raster images are recognised by their magic numbers; text is valid UTF-8 without NUL, and
 // text that a browser could run as markup (HTML, SVG, XML) is named as such so it is never inline.
+// HEIF (an iPhone's HEIC photo) is an ISO-BMFF file whose `ftyp` box names a HEIF brand.
 import type { AttachmentType } from '@servus/shared';
 
 /** Bytes of the file's start the sniffer looks at (fewer when the file is shorter). */
@@ -21,6 +22,8 @@ export function sniffType(head: Uint8Array): AttachmentType {
   if (startsWith(head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png';
   if (ascii(head, 0, 6) === 'GIF87a' || ascii(head, 0, 6) === 'GIF89a') return 'image/gif';
   if (ascii(head, 0, 4) === 'RIFF' && ascii(head, 8, 12) === 'WEBP') return 'image/webp';
+  const heif = heifType(head);
+  if (heif) return heif;
   if (ascii(head, 0, 5) === '%PDF-') return 'application/pdf';
   if (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || startsWith(head, [0x50, 0x4b, 0x05, 0x06])) return 'application/zip';
   const text = asText(head);
@@ -33,6 +36,23 @@ export function sniffType(head: Uint8Array): AttachmentType {
   if (start.startsWith('<?xml')) return MARKUP.test(text) ? 'text/html' : 'application/xml';
   if (start.startsWith('<') || MARKUP.test(text)) return 'text/html';
   return 'text/plain';
+}
+
+/** Brands of HEVC-coded HEIF images and sequences (ISO/IEC 23008-12): an iPhone's HEIC photo. */
+const HEIC_BRANDS: ReadonlySet<string> = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'hevm', 'hevs']);
+/** The brands of any HEIF file (an AVIF is one too: the same container, the same Exif item). */
+const HEIF_BRANDS: ReadonlySet<string> = new Set(['mif1', 'msf1', 'mif2', 'avif', 'avis']);
+
+/** `image/heic` or `image/heif` when the file opens with an ISO-BMFF `ftyp` box naming a HEIF brand. */
+function heifType(head: Uint8Array): 'image/heic' | 'image/heif' | null {
+  if (head.length < 16 || ascii(head, 4, 8) !== 'ftyp') return null;
+  const size = ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0;
+  if (size < 16 || size % 4 || size > head.length) return null;
+  // The major brand, then (after the minor version) the compatible brands.
+  const brands = [ascii(head, 8, 12)];
+  for (let at = 16; at < size; at += 4) brands.push(ascii(head, at, at + 4));
+  if (brands.some((b) => HEIC_BRANDS.has(b))) return 'image/heic';
+  return brands.some((b) => HEIF_BRANDS.has(b)) ? 'image/heif' : null;
 }
 
 /** The head as text when it is UTF-8 without NUL or other control bytes (tabs and newlines aside); else null. */

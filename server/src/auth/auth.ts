@@ -104,6 +104,19 @@ export function createAuth({ db, dialect, sessionTtlMs, now = Date.now, loginLim
       }
       return live;
     },
+    /** Of these visitor ids, the ones that still exist (an erasure deletes the others). */
+    async existingVisitors(ids: string[]): Promise<Set<string>> {
+      const found = new Set<string>();
+      for (let i = 0; i < ids.length; i += 500) {
+        const rows = await db
+          .selectFrom('visitors')
+          .select('id')
+          .where('id', 'in', ids.slice(i, i + 500))
+          .execute();
+        for (const row of rows) found.add(row.id);
+      }
+      return found;
+    },
     async visitorForToken(token: string, siteKey: string): Promise<(VisitorActor & { row: VisitorsTable }) | null> {
       if (token.length < 16 || token.length > 128) return null;
       const row = await db.selectFrom('visitors').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();

@@ -160,6 +160,21 @@ export const configSchema = z.object({
   mailLinkTtlHours: int(1, 24 * 30).default(72),
   /** Bearer token the HTTP endpoint for inbound mail (POST /api/mail/inbound) also requires; unset: the reply address alone. */
   inboundMailToken: z.string().min(16, 'must be at least 16 characters').max(512).optional(),
+  /** Inbound mails one conversation takes in an hour (more are dropped and logged as `limited`). */
+  mailInboundMaxPerConversationHour: int(1, 10_000).default(20),
+  /** Inbound mails one site takes in an hour. */
+  mailInboundMaxPerSiteHour: int(1, 1_000_000).default(500),
+  // Data protection (docs/privacy.md).
+  /** Days the audit log keeps an entry (a daily job deletes older ones); 0: kept for ever. */
+  auditRetentionDays: int(0, 36_500).default(365),
+  /** Hours the link of a visitor's own erasure request works (once). */
+  erasureLinkTtlHours: int(1, 168).default(24),
+  /** A visitor's erasure requests mailed to one address of a site in 24 hours. */
+  erasureRequestsPerAddressDay: int(1, 100).default(3),
+  /** Erasure requests one visitor may make in an hour. */
+  erasureRequestsPerVisitorHour: int(1, 100).default(3),
+  /** Erasure requests of one site in an hour (all visitors together). */
+  erasureRequestsPerSiteHour: int(1, 100_000).default(50),
   // Integrations (docs/integrations.md).
   /** REST API v1 requests per token per minute (counted across instances with Redis). */
   apiRequestsPerMinute: int(1, 1_000_000).default(600),

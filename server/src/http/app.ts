@@ -37,6 +37,8 @@ import type { MailInbound } from '../mail/inbound.js';
 import type { AuditLog } from '../privacy/audit.js';
 import type { Privacy } from '../privacy/privacy.js';
 import type { Retention } from '../privacy/retention.js';
+import { ERASURE_PAGE_PATH, type ErasureRequests } from '../privacy/erasure.js';
+import { erasurePageRoutes } from './routes/erasure-page.js';
 import { join } from 'node:path';
 import { integrationApi, type IntegrationOptions } from './api-v1/index.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -73,7 +75,7 @@ export interface AppOptions {
   /** Files in conversations (attachments/). */
   attachments: Attachments;
   /** Data protection (privacy/): access, erasure, retention and the audit log. */
-  privacy?: { privacy: Privacy; audit: AuditLog; retention: Retention } | undefined;
+  privacy?: { privacy: Privacy; audit: AuditLog; retention: Retention; erasure?: ErasureRequests | undefined } | undefined;
   /** Replies by email posted by a mail provider (docs/email.md). */
   mail?: { inbound: MailInbound; maxBytes: number; token?: string | undefined } | undefined;
   /** API tokens, the REST API v1 and its OpenAPI document (docs/integrations.md). */
@@ -96,7 +98,9 @@ export function createApp(options: AppOptions) {
     c.header('X-Content-Type-Options', 'nosniff');
     // A referrer policy applies to the document it comes with (the console, the demo page), not to a
     // script or JSON: sent only there, it costs widget.js nothing on every page view.
-    if (c.res.headers.get('content-type')?.startsWith('text/html')) c.header('Referrer-Policy', 'strict-origin-when-cross-origin');
+    // A page with its own (stricter) policy keeps it: the erasure page sends none at all.
+    if (c.res.headers.get('content-type')?.startsWith('text/html') && !c.res.headers.has('Referrer-Policy'))
+      c.header('Referrer-Policy', 'strict-origin-when-cross-origin');
   });
   const jsonBodyLimit = bodyLimit({
     maxSize: config.maxRequestBytes,
@@ -126,6 +130,7 @@ export function createApp(options: AppOptions) {
   app.route('/api/visitor/attachments', visitorAttachmentRoutes({ auth, attachments: options.attachments }));
   app.route('/api/widget', widgetLinkRoutes({ db }));
   if (options.privacy) app.route('/api', visitorPrivacyRoutes({ auth, ...options.privacy }));
+  if (options.privacy?.erasure) app.route(ERASURE_PAGE_PATH, erasurePageRoutes({ erasure: options.privacy.erasure }));
   if (options.mail) app.route('/api/mail', mailInboundRoutes({ db, ...options.mail }));
   app.route(
     '/api/auth',
@@ -185,7 +190,7 @@ export function createApp(options: AppOptions) {
       }),
     )
     // Proactive greetings per site (docs/proactive.md).
-    .route('/', proactiveRuleRoutes({ sites }))
+    .route('/', proactiveRuleRoutes({ sites, db }))
     // The site's bot calibration and control, and what to fix in its FAQ (docs/bot-learning.md).
     .route('/', siteBotRoutes(bot));
   // Webhooks of a site for its admins (the console's Integrations section; docs/integrations.md).

@@ -24,14 +24,15 @@ export async function parseJson<T>(c: Ctx, schema: z.ZodType<T>): Promise<T> {
   } catch {
     throw new ServusError(ErrorCode.BAD_JSON, 'The body must be JSON.');
   }
-  const parsed = schema.safeParse(body);
+  // The input in each issue tells a missing field from a wrong one; it is never sent back.
+  const parsed = schema.safeParse(body, { reportInput: true });
   if (!parsed.success) throw invalidInput(parsed.error.issues, 'body');
   return parsed.data;
 }
 
 /** The query string, validated like a body. */
 export function parseQuery<T>(c: Ctx, schema: z.ZodType<T>): T {
-  const parsed = schema.safeParse(c.req.query());
+  const parsed = schema.safeParse(c.req.query(), { reportInput: true });
   if (!parsed.success) throw invalidInput(parsed.error.issues, 'query');
   return parsed.data;
 }

@@ -2,8 +2,9 @@
 // SMTP (smtp-listener.ts) or posted by a mail provider (routes/mail.ts), becomes a visitor message
 // in the same conversation: stored once (the Message-ID is logged, and it is the command's cid),
 // with its seq, live in the console like any message. The reply address (reply+KEY@domain, KEY
-// unguessable) is what authorises it. Bounces stop the thread; automatic replies are dropped, never
-// answered; a conversation and a site take only so many mails an hour.
+// unguessable) is what authorises it. Bounces stop the thread; automatic replies and our own mails
+// coming back (a loop) are dropped, never answered; a conversation and a site take only so many
+// mails an hour.
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { simpleParser, type ParsedMail } from 'mailparser';
@@ -15,7 +16,8 @@ import { randomId } from '../core/ids.js';
 import { replyKeyOf } from './replies.js';
 import { stripReply } from './strip.js';
 
-export type InboundOutcome = 'stored' | 'duplicate' | 'unknown-recipient' | 'auto-reply' | 'bounce' | 'empty' | 'limited' | 'too-large';
+export type InboundOutcome =
+  'stored' | 'duplicate' | 'unknown-recipient' | 'auto-reply' | 'own' | 'bounce' | 'empty' | 'limited' | 'too-large';
 
 export interface MailInboundOptions {
   db: Kysely<Database>;
@@ -26,6 +28,8 @@ export interface MailInboundOptions {
   maxPerConversationHour?: number;
   /** Mails one site takes in an hour. */
   maxPerSiteHour?: number;
+  /** The address Servus sends from (MAIL_FROM): a mail from it is one of ours come back. */
+  fromAddress?: string | undefined;
   logger: Logger;
   now?: () => number;
 }
@@ -42,8 +46,23 @@ export function isAutomatic(mail: Pick<ParsedMail, 'headers'>): boolean {
   if (auto && auto !== 'no') return true;
   if (['bulk', 'junk', 'list', 'auto_reply'].includes(h('precedence'))) return true;
   if (mail.headers.has('x-autoreply') || mail.headers.has('x-autorespond') || mail.headers.has('x-auto-response-suppress')) return true;
-  if (mail.headers.has('list-id') || mail.headers.has('list-unsubscribe')) return true;
+  // mailparser gathers List-Id, List-Unsubscribe and the other List-* headers under `list`.
+  if (mail.headers.has('list') || mail.headers.has('list-id') || mail.headers.has('list-unsubscribe')) return true;
   return false;
+}
+
+/**
+ * One of our own mails come back (a visitor's address that forwards to the reply address, a
+ * misrouted MX): sent from our address or a reply address, or carrying a Message-ID we made.
+ */
+export function isOwn(mail: Pick<ParsedMail, 'from' | 'messageId'>, replyDomain: string, fromAddress: string | undefined): boolean {
+  const from = mail.from?.value[0]?.address?.toLowerCase() ?? '';
+  if (fromAddress && from === fromAddress.toLowerCase()) return true;
+  if (replyKeyOf(from, replyDomain)) return true;
+  return (
+    (mail.messageId ?? '').toLowerCase().startsWith('<servus.') &&
+    (mail.messageId ?? '').toLowerCase().endsWith(`@${replyDomain.toLowerCase()}>`)
+  );
 }
 
 /** A delivery status notification (a bounce): multipart/report, or from the mailer daemon. */
@@ -62,6 +81,7 @@ export function createMailInbound({
   maxBytes,
   maxPerConversationHour = 20,
   maxPerSiteHour = 500,
+  fromAddress,
   logger,
   now = Date.now,
 }: MailInboundOptions) {
@@ -127,6 +147,11 @@ export function createMailInbound({
         await db.updateTable('mail_threads').set({ stopped_at: now() }).where('conversation_id', '=', thread.conversation_id).execute();
         logger.info({ conversationId: thread.conversation_id }, 'reply mail bounced: no more mails to this conversation');
         return 'bounce';
+      }
+      if (isOwn(mail, replyDomain, fromAddress)) {
+        await log(thread.conversation_id, thread.site_key, messageId, 'own');
+        logger.warn({ conversationId: thread.conversation_id }, 'inbound mail dropped: one of our own mails came back');
+        return 'own';
       }
       if (isAutomatic(mail)) {
         await log(thread.conversation_id, thread.site_key, messageId, 'auto-reply');

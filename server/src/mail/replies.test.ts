@@ -4,7 +4,7 @@
 // a reply address and a single-use link; the answer by email appears live in the console, once,
 // without the quoted text; automatic replies and bounces never loop; unknown addresses are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSmtpInbox, type SmtpInbox } from '../testing/smtp-inbox.js';
+import { mailText as body, startSmtpInbox, type SmtpInbox } from '../testing/smtp-inbox.js';
 import nodemailer from 'nodemailer';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { connect, newAgent, type TestClient } from '../testing/client.js';
@@ -13,20 +13,6 @@ import { TEST_ADMIN } from '../testing/server-process.js';
 let smtp: SmtpInbox;
 let server: TestServer;
 let agent: TestClient;
-
-/** Quoted-printable undone, enough to read the text. */
-function body(raw: string): string {
-  const soft = raw.replace(/=\r?\n/g, '');
-  const bytes: number[] = [];
-  for (let i = 0; i < soft.length; i++) {
-    const hex = soft[i] === '=' ? /^[0-9A-F]{2}/.exec(soft.slice(i + 1, i + 3)) : null;
-    if (hex) {
-      bytes.push(parseInt(hex[0], 16));
-      i += 2;
-    } else bytes.push(...Buffer.from(soft[i]!, 'utf8'));
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
 
 beforeAll(async () => {
   smtp = await startSmtpInbox();
@@ -37,6 +23,11 @@ beforeAll(async () => {
       mailReplyDelaySeconds: 0.3,
       smtpListenPort: 0,
       autoAssign: false,
+      // Small limits, so that the tests below reach them.
+      mailInboundMaxBytes: 16 * 1024,
+      mailInboundMaxPerConversationHour: 4,
+      mailInboundMaxPerSiteHour: 30,
+      mailMaxPerSiteHour: 40,
     },
   });
   agent = (await newAgent(server.url, TEST_ADMIN.email, TEST_ADMIN.password)).client;
@@ -64,6 +55,48 @@ async function visitorWhoLeft(email: string, question: string) {
   await client.closed;
   return { token: welcome.token as string, conversationId };
 }
+
+/**
+ * Resolves once the conversation's reply-mail job is done (its row gone). Polled: the job runs in
+ * the server's own loop and announces nothing a test could await.
+ */
+async function replyJobDone(conversationId: string): Promise<void> {
+  while (await server.database.db.selectFrom('jobs').select('id').where('key', '=', conversationId).executeTakeFirst())
+    await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+/** The Reply-To of the first mail to an address (after an agent's reply to a visitor who left). */
+async function replyAddressFor(conversationId: string, email: string, text: string): Promise<string> {
+  agent.send({ type: 'message.send', cid: `reply-${conversationId}`, conversationId, text });
+  const mail = await smtp.next((m) => m.to.includes(email));
+  return /^Reply-To: (\S+)/m.exec(mail.raw)![1]!;
+}
+
+/** Visitor message texts stored in a conversation. */
+const visitorTexts = async (conversationId: string) =>
+  (
+    await server.database.db
+      .selectFrom('events')
+      .select('text')
+      .where('conversation_id', '=', conversationId)
+      .where('author_type', '=', 'visitor')
+      .where('kind', '=', 'message')
+      .orderBy('seq')
+      .execute()
+  ).map((r) => r.text);
+
+/** Inbound outcomes logged for a conversation, in order. */
+const inboundLog = async (conversationId: string) =>
+  (
+    await server.database.db
+      .selectFrom('mail_log')
+      .select('outcome')
+      .where('conversation_id', '=', conversationId)
+      .where('direction', '=', 'in')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute()
+  ).map((r) => r.outcome);
 
 const smtpClient = () =>
   nodemailer.createTransport({
@@ -217,13 +250,7 @@ describe('conversations that go on by email', () => {
       .executeTakeFirstOrThrow();
     expect(thread.stopped_at).not.toBeNull();
     // Only the first reply was ever mailed to this address, and nothing went to the auto-replier's headers.
-    await new Promise<void>((resolve) => {
-      const check = async () => {
-        if (!(await server.database.db.selectFrom('jobs').select('id').where('key', '=', conversationId).executeTakeFirst())) resolve();
-        else setTimeout(() => void check(), 50);
-      };
-      void check();
-    });
+    await replyJobDone(conversationId);
     expect(smtp.mails.filter((m) => m.to.includes('urlaub@example.com'))).toHaveLength(1);
   });
 
@@ -248,13 +275,7 @@ describe('conversations that go on by email', () => {
     agent.send({ type: 'message.send', cid: 'lim1', conversationId, text: 'Die elfte Antwort' });
     await agent.next((f) => f.cid === 'lim1');
     // The job runs (and is done) without sending.
-    await new Promise<void>((resolve) => {
-      const check = async () => {
-        if (!(await db.selectFrom('jobs').select('id').where('key', '=', conversationId).executeTakeFirst())) resolve();
-        else setTimeout(() => void check(), 50);
-      };
-      void check();
-    });
+    await replyJobDone(conversationId);
     expect(smtp.mails.filter((m) => m.to.includes('viel@example.com'))).toHaveLength(0);
     // A day later the window has room again: the waiting reply goes out with the next one.
     await db
@@ -266,5 +287,186 @@ describe('conversations that go on by email', () => {
     const mail = await smtp.next((m) => m.to.includes('viel@example.com'));
     expect(body(mail.raw)).toContain('Die elfte Antwort');
     expect(body(mail.raw)).toContain('Und die zwölfte');
+  });
+
+  it('refuses a mail over MAIL_INBOUND_MAX_BYTES by SMTP (552) and by HTTP (413), and stores nothing', async () => {
+    const { conversationId } = await visitorWhoLeft('gross@example.com', 'Passt das Foto?');
+    const replyTo = await replyAddressFor(conversationId, 'gross@example.com', 'Schicken Sie es gern.');
+    const big = 'Ein sehr langer Text. '.repeat(1000); // 22 KB, over the 16 KiB limit
+    await expect(
+      smtpClient().sendMail({ from: 'gross@example.com', to: replyTo, subject: 'Foto', messageId: '<gross-1@example.com>', text: big }),
+    ).rejects.toThrow(/552/);
+    const raw = `From: gross@example.com\r\nTo: ${replyTo}\r\nSubject: Foto\r\nMessage-ID: <gross-2@example.com>\r\n\r\n${big}\r\n`;
+    const posted = await fetch(`${server.url}/api/mail/inbound`, {
+      method: 'POST',
+      headers: { 'content-type': 'message/rfc822' },
+      body: raw,
+    });
+    expect(posted.status).toBe(413);
+    expect(((await posted.json()) as { error: { code: string } }).error.code).toBe('TOO_LARGE');
+    // A mail within the limit is taken.
+    await smtpClient().sendMail({
+      from: 'gross@example.com',
+      to: replyTo,
+      subject: 'Foto',
+      messageId: '<gross-3@example.com>',
+      text: 'Klein.',
+    });
+    expect(await visitorTexts(conversationId)).toEqual(['Passt das Foto?', 'Klein.']);
+  });
+
+  it('drops inbound mail over the hourly limits of a conversation and of a site, logged as limited', async () => {
+    const { conversationId } = await visitorWhoLeft('oft@example.com', 'Eine Frage');
+    const replyTo = await replyAddressFor(conversationId, 'oft@example.com', 'Eine Antwort');
+    // MAIL_INBOUND_MAX_PER_CONVERSATION_HOUR = 4: four mails are taken, the fifth is not.
+    for (let i = 1; i <= 5; i++)
+      await smtpClient().sendMail({
+        from: 'oft@example.com',
+        to: replyTo,
+        subject: 'Re',
+        messageId: `<oft-${i}@example.com>`,
+        text: `Mail ${i}`,
+      });
+    expect(await visitorTexts(conversationId)).toEqual(['Eine Frage', 'Mail 1', 'Mail 2', 'Mail 3', 'Mail 4']);
+    expect(await inboundLog(conversationId)).toEqual(['stored', 'stored', 'stored', 'stored', 'limited']);
+
+    // MAIL_INBOUND_MAX_PER_SITE_HOUR = 30: the site's other conversations have taken the rest of the hour.
+    const second = await visitorWhoLeft('selten@example.com', 'Noch eine Frage');
+    const secondReplyTo = await replyAddressFor(second.conversationId, 'selten@example.com', 'Noch eine Antwort');
+    const { db } = server.database;
+    const sinceHour = Date.now() - 3_600_000;
+    const taken = Number(
+      (
+        await db
+          .selectFrom('mail_log')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('site_key', '=', 'demo')
+          .where('direction', '=', 'in')
+          .where('created_at', '>=', sinceHour)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    await db
+      .insertInto('mail_log')
+      .values(
+        Array.from({ length: 30 - taken }, (_, i) => ({
+          id: `ml_site_in_${i}`,
+          conversation_id: null,
+          site_key: 'demo',
+          direction: 'in' as const,
+          message_id: `<site-filler-${i}@example.com>`,
+          outcome: 'stored',
+          created_at: Date.now(),
+        })),
+      )
+      .execute();
+    await smtpClient().sendMail({
+      from: 'selten@example.com',
+      to: secondReplyTo,
+      subject: 'Re',
+      messageId: '<selten-1@example.com>',
+      text: 'Hallo?',
+    });
+    expect(await visitorTexts(second.conversationId)).toEqual(['Noch eine Frage']);
+    expect(await inboundLog(second.conversationId)).toEqual(['limited']);
+    // An hour later there is room again (the fillers are moved back, as the clock would).
+    await db
+      .updateTable('mail_log')
+      .set({ created_at: sinceHour - 1 })
+      .where('id', 'like', 'ml_site_in_%')
+      .execute();
+    await smtpClient().sendMail({
+      from: 'selten@example.com',
+      to: secondReplyTo,
+      subject: 'Re',
+      messageId: '<selten-2@example.com>',
+      text: 'Hallo jetzt?',
+    });
+    expect(await visitorTexts(second.conversationId)).toEqual(['Noch eine Frage', 'Hallo jetzt?']);
+  });
+
+  it('never takes its own mails back (a loop) nor machine mail, and never mails a reply address', async () => {
+    const { conversationId } = await visitorWhoLeft('schleife@example.com', 'Was kostet der Versand?');
+    const replyTo = await replyAddressFor(conversationId, 'schleife@example.com', '4,90 Euro.');
+    const send = (from: string, messageId: string, headers: Record<string, string> = {}) =>
+      smtpClient().sendMail({ from, to: replyTo, subject: 'Re: Neue Antwort', messageId, text: 'Automatisch?', headers });
+    // Our own mails, come back: from our address, from a reply address, with a Message-ID we made.
+    await send('servus@shop.example', '<own-1@example.com>');
+    await send(replyTo, '<own-2@example.com>');
+    await send('schleife@example.com', '<servus.0123456789abcdef@shop.example>');
+    // Machine mail by its headers (RFC 3834 and the usual vendor ones).
+    await send('schleife@example.com', '<auto-1@example.com>', { 'Auto-Submitted': 'auto-generated' });
+    await send('schleife@example.com', '<auto-2@example.com>', { Precedence: 'junk' });
+    await send('schleife@example.com', '<auto-3@example.com>', { Precedence: 'list' });
+    await send('schleife@example.com', '<auto-4@example.com>', { 'X-Autoreply': 'yes' });
+    await send('schleife@example.com', '<auto-5@example.com>', { 'List-Id': '<kunden.shop.example>' });
+    expect(await inboundLog(conversationId)).toEqual([
+      'own',
+      'own',
+      'own',
+      'auto-reply',
+      'auto-reply',
+      'auto-reply',
+      'auto-reply',
+      'auto-reply',
+    ]);
+    expect(await visitorTexts(conversationId)).toEqual(['Was kostet der Versand?']);
+    // None of it was answered: the only mail to this address is the agent's reply.
+    expect(smtp.mails.filter((m) => m.to.includes('schleife@example.com'))).toHaveLength(1);
+
+    // A visitor who gives one of our reply addresses as theirs is never mailed (it would loop).
+    const looped = await visitorWhoLeft(replyTo, 'Und nach Südtirol?');
+    agent.send({ type: 'message.send', cid: 'loop1', conversationId: looped.conversationId, text: 'Auch.' });
+    await agent.next((f) => f.cid === 'loop1');
+    await replyJobDone(looped.conversationId);
+    expect(smtp.mails.filter((m) => m.to.includes(replyTo.toLowerCase()) || m.to.includes(replyTo))).toHaveLength(0);
+  });
+
+  it('sends no more than the per-site limit of reply mails an hour', async () => {
+    const { conversationId } = await visitorWhoLeft('viele@example.com', 'Letzte Frage');
+    const { db } = server.database;
+    const sinceHour = Date.now() - 3_600_000;
+    const sent = Number(
+      (
+        await db
+          .selectFrom('mail_log')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('site_key', '=', 'demo')
+          .where('direction', '=', 'out')
+          .where('outcome', '=', 'sent')
+          .where('created_at', '>=', sinceHour)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    // MAIL_MAX_PER_SITE_HOUR = 40: the site's other conversations have had the hour's mails.
+    await db
+      .insertInto('mail_log')
+      .values(
+        Array.from({ length: 40 - sent }, (_, i) => ({
+          id: `ml_site_out_${i}`,
+          conversation_id: null,
+          site_key: 'demo',
+          direction: 'out' as const,
+          message_id: `<site-out-${i}@shop.example>`,
+          outcome: 'sent',
+          created_at: Date.now(),
+        })),
+      )
+      .execute();
+    agent.send({ type: 'message.send', cid: 'site1', conversationId, text: 'Antwort über dem Limit' });
+    await agent.next((f) => f.cid === 'site1');
+    await replyJobDone(conversationId);
+    expect(smtp.mails.filter((m) => m.to.includes('viele@example.com'))).toHaveLength(0);
+    // An hour later the waiting reply goes out with the next one.
+    await db
+      .updateTable('mail_log')
+      .set({ created_at: sinceHour - 1 })
+      .where('site_key', '=', 'demo')
+      .where('direction', '=', 'out')
+      .execute();
+    agent.send({ type: 'message.send', cid: 'site2', conversationId, text: 'Und noch eine' });
+    const mail = await smtp.next((m) => m.to.includes('viele@example.com'));
+    expect(body(mail.raw)).toContain('Antwort über dem Limit');
+    expect(body(mail.raw)).toContain('Und noch eine');
   });
 });

@@ -105,7 +105,8 @@ export function createMailReplies(options: MailRepliesOptions) {
     const conv = await db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst();
     if (!conv) return 'nothing';
     const visitor = await db.selectFrom('visitors').select(['email', 'context']).where('id', '=', conv.visitor_id).executeTakeFirst();
-    if (!visitor?.email) return 'no-email';
+    // An address of our own would mail ourselves in a loop.
+    if (!visitor?.email || replyKeyOf(visitor.email, replyDomain)) return 'no-email';
     const thread = await threadFor(conv.id, conv.site_key, visitor.email);
     if (thread.stopped_at !== null) return 'stopped';
     const after = Math.max(thread.mailed_seq, conv.visitor_read_seq);

@@ -18,6 +18,9 @@ const t = {
     replyHow: (link: string) =>
       `Antworten Sie einfach auf diese E-Mail, oder setzen Sie das Gespräch im Chat fort (der Link gilt einmal):\n${link}`,
     replyFooter: 'Sie erhalten diese E-Mail, weil Sie im Chat Ihre E-Mail-Adresse angegeben haben.',
+    erasureSubject: (site: string) => `Löschung Ihrer Chat-Daten bei ${site} bestätigen`,
+    erasureBody: (site: string, link: string, hours: number) =>
+      `Sie haben im Chat von ${site} gebeten, Ihre Gespräche und Daten zu löschen.\n\nÖffnen Sie diesen Link und bestätigen Sie dort die Löschung (er gilt ${hours} Stunden und nur einmal):\n${link}\n\nWenn Sie das nicht waren, ignorieren Sie diese E-Mail: ohne Bestätigung wird nichts gelöscht.\n`,
   },
   en: {
     offlineSubject: (site: string) => `New message via ${site} (offline)`,
@@ -32,6 +35,9 @@ const t = {
     replyIntro: (site: string) => `You have a new reply from ${site} to your question in the chat:`,
     replyHow: (link: string) => `Just reply to this email, or continue the conversation in the chat (the link works once):\n${link}`,
     replyFooter: 'You receive this email because you gave your email address in the chat.',
+    erasureSubject: (site: string) => `Confirm the deletion of your chat data at ${site}`,
+    erasureBody: (site: string, link: string, hours: number) =>
+      `You asked in the chat of ${site} to delete your conversations and data.\n\nOpen this link and confirm the deletion there (it works for ${hours} hours, once):\n${link}\n\nIf this was not you, ignore this email: nothing is deleted without the confirmation.\n`,
   },
 } as const;
 
@@ -68,4 +74,9 @@ export function replyMail(lang: Lang, site: string, messages: { author: string; 
     subject: t[lang].replySubject(site),
     text: `${t[lang].replyIntro(site)}\n\n${body}\n\n${link ? `${t[lang].replyHow(link)}\n\n` : ''}-- \n${t[lang].replyFooter}\n`,
   };
+}
+
+/** The link to confirm a visitor's own erasure request (privacy/erasure.ts). */
+export function erasureMail(lang: Lang, site: string, link: string, hours: number) {
+  return { subject: t[lang].erasureSubject(site), text: t[lang].erasureBody(site, link, hours) };
 }

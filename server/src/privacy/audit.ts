@@ -108,6 +108,11 @@ export function createAuditLog({ db, addressMode = 'truncated', now = Date.now }
         .execute();
       return rows.map(toEntry);
     },
+    /** Deletes the entries older than `before` (the audit log's own retention, retention.ts); how many. */
+    async prune(before: number): Promise<number> {
+      const res = await db.deleteFrom('audit_log').where('at', '<', before).executeTakeFirst();
+      return Number(res.numDeletedRows);
+    },
     /** The latest entry of an action for a site (the console's "last retention run"). */
     async latest(action: string, siteKey: string): Promise<AuditEntry | null> {
       const row = await db

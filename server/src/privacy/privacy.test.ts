@@ -4,39 +4,15 @@
 // metrics still count the conversation, and each step is in the audit log. Retention with a clock
 // the test moves.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
+import { findAnywhere } from '../testing/find-anywhere.js';
 import { login, newAgent, newVisitor, type TestClient } from '../testing/client.js';
 import { TEST_ADMIN } from '../testing/server-process.js';
 import { createJobs } from '../jobs/jobs.js';
 import { createSiteDirectory } from '../sites/sites.js';
 import { createAuditLog } from './audit.js';
 import { createPrivacy } from './privacy.js';
-import { createRetention, RETENTION_JOB } from './retention.js';
-
-/** Every text column of every table, searched for each needle (the whole database, not a list of tables). */
-async function findAnywhere(server: TestServer & { pgSchema?: string | undefined }, needles: string[]): Promise<string[]> {
-  const { db, dialect } = server.database;
-  const tables =
-    dialect === 'sqlite'
-      ? (
-          await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db)
-        ).rows.map((r) => r.name)
-      : (
-          await sql<{
-            table_name: string;
-          }>`select table_name from information_schema.tables where table_schema = ${server.pgSchema!}`.execute(db)
-        ).rows.map((r) => r.table_name);
-  const hits: string[] = [];
-  for (const table of tables) {
-    const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(db)).rows;
-    for (const row of rows)
-      for (const [column, value] of Object.entries(row))
-        for (const needle of needles)
-          if (typeof value === 'string' && value.toLowerCase().includes(needle.toLowerCase())) hits.push(`${table}.${column}: ${needle}`);
-  }
-  return hits;
-}
+import { AUDIT_RETENTION_KEY, createRetention, RETENTION_JOB } from './retention.js';
 
 describe.each([false, true])('privacy (postgres: %s)', (postgres) => {
   let server: TestServer & { pgSchema?: string };
@@ -271,5 +247,98 @@ describe.each([false, true])('privacy (postgres: %s)', (postgres) => {
     clock += 86_400_000;
     expect(await jobs.runDue()).toBe(1);
     expect(await jobs.find(RETENTION_JOB, 'demo')).toBeUndefined();
+  });
+
+  it('deletes audit entries older than the audit log’s own period and expired erasure requests in the durable job, and logs the pass', async () => {
+    let clock = Date.now() + 5000 * 86_400_000;
+    const now = () => clock;
+    const { db } = server.database;
+    const jobs = createJobs({ db, now });
+    const audit = createAuditLog({ db, now });
+    const retention = createRetention({
+      jobs,
+      sites: createSiteDirectory(db),
+      privacy: createPrivacy({ db, now }),
+      audit,
+      now,
+      auditDays: 30,
+    });
+    await db.deleteFrom('jobs').where('kind', '=', RETENTION_JOB).execute();
+    // Entries from 40, 31 and 29 days ago (on the test's clock).
+    for (const [days, action] of [
+      [40, 'test.old'],
+      [31, 'test.older-than-period'],
+      [29, 'test.within-period'],
+    ] as const) {
+      await db
+        .insertInto('audit_log')
+        .values({
+          id: `au_test_${days}_${postgres}`,
+          at: clock - days * 86_400_000,
+          actor_type: 'system',
+          actor_id: null,
+          actor_name: null,
+          address: null,
+          action,
+          site_key: null,
+          subject: null,
+          detail: '{}',
+        })
+        .execute();
+    }
+    await retention.ensureAudit();
+    expect(await jobs.find(RETENTION_JOB, AUDIT_RETENTION_KEY)).toBeDefined();
+    expect(await jobs.runDue()).toBe(1);
+    const left = (await db.selectFrom('audit_log').select('action').where('action', 'like', 'test.%').execute()).map((r) => r.action);
+    expect(left).toEqual(['test.within-period']);
+    // (The clock is 5000 days ahead: the entries these tests wrote went too.) The pass is logged, with its count.
+    const [entry] = await audit.list({ action: 'audit.retention', limit: 1 });
+    expect(entry).toMatchObject({ actor: { type: 'system' }, detail: { days: 30 } });
+    expect(Number(entry!.detail.deleted)).toBeGreaterThanOrEqual(2);
+    // The next pass is planned a day later; with no period (0) the pending pass plans no other.
+    expect((await jobs.find(RETENTION_JOB, AUDIT_RETENTION_KEY))!.run_at).toBe(clock + 86_400_000);
+    clock += 86_400_000;
+    // A restart with AUDIT_RETENTION_DAYS=0 (its handler replaces the one above): five days on, the
+    // pass keeps every audit entry, still removes an erasure request a day past its expiry (it
+    // holds an address), and plans the next pass.
+    createRetention({ jobs, sites: createSiteDirectory(db), privacy: createPrivacy({ db, now }), audit, now, auditDays: 0 });
+    clock += 5 * 86_400_000;
+    await db
+      .insertInto('erasure_requests')
+      .values([
+        {
+          token_hash: `expired-${postgres}`,
+          site_key: 'demo',
+          email: 'lange.her@example.com',
+          visitor_id: null,
+          lang: 'de',
+          expires_at: clock - 86_400_001,
+          created_at: clock - 2 * 86_400_000,
+        },
+        {
+          token_hash: `recent-${postgres}`,
+          site_key: 'demo',
+          email: 'gerade.eben@example.com',
+          visitor_id: null,
+          lang: 'de',
+          expires_at: clock - 1000,
+          created_at: clock - 86_400_000,
+        },
+      ])
+      .execute();
+    expect(await jobs.runDue()).toBe(1);
+    expect((await db.selectFrom('audit_log').select('action').where('action', 'like', 'test.%').execute()).map((r) => r.action)).toEqual([
+      'test.within-period',
+    ]);
+    expect(
+      (
+        await db
+          .selectFrom('erasure_requests')
+          .select('email')
+          .where('token_hash', 'like', '%-' + String(postgres))
+          .execute()
+      ).map((r) => r.email),
+    ).toEqual(['gerade.eben@example.com']);
+    expect((await jobs.find(RETENTION_JOB, AUDIT_RETENTION_KEY))!.run_at).toBe(clock + 86_400_000);
   });
 });

@@ -29,11 +29,20 @@ export interface PrivacyOptions {
   db: Kysely<Database>;
   now?: () => number;
   attachments?: AttachmentStore | undefined;
-  /** Told of the conversations erased (after the commit): open consoles and widgets drop them. */
-  onErased?: (conversations: { id: string; siteKey: string }[]) => void;
+  /**
+   * Told after the commit of what was erased: open consoles drop the conversations, the erased
+   * visitors' sockets are closed (on every instance: realtime/socket-server.ts).
+   */
+  onErased?: (erased: Erased) => void;
 }
 
 export type Privacy = ReturnType<typeof createPrivacy>;
+
+/** What one erasure removed: conversations stripped to their skeleton, visitor records deleted. */
+export interface Erased {
+  conversations: { id: string; siteKey: string }[];
+  visitorIds: string[];
+}
 
 /** Most conversations one person export or erasure handles (a bigger one is refused, not truncated). */
 export const PERSON_MAX_CONVERSATIONS = 5000;
@@ -282,6 +291,13 @@ export function createPrivacy({ db, now = Date.now, attachments, onErased }: Pri
         })
         .execute();
       await tx.updateTable('conversations').set({ visitor_id: anon, bot_state: '{}' }).where('id', '=', c.id).execute();
+      // An open conversation ends with its erasure: out of the queue, no longer holding an agent's capacity.
+      await tx
+        .updateTable('conversations')
+        .set({ status: 'resolved', resolved_at: now() })
+        .where('id', '=', c.id)
+        .where('status', '!=', 'resolved')
+        .execute();
       await tx.deleteFrom('events').where('conversation_id', '=', c.id).where('kind', '=', 'note').execute();
       const rows = await tx.selectFrom('events').select(['id', 'kind', 'data']).where('conversation_id', '=', c.id).execute();
       events += rows.length;
@@ -325,7 +341,32 @@ export function createPrivacy({ db, now = Date.now, attachments, onErased }: Pri
       .deleteFrom('jobs')
       .where((eb) => eb.or(visitorIds.map((id) => eb('key', 'like', `%${id}%`))))
       .execute();
+    await tx.deleteFrom('erasure_requests').where('visitor_id', 'in', visitorIds).execute();
     await tx.deleteFrom('visitors').where('id', 'in', visitorIds).execute();
+  }
+
+  /** Erases visitors completely: every conversation of theirs (to its skeleton) and their records. */
+  async function eraseVisitorsWithConversations(visitorIds: string[], tx: Transaction<Database>) {
+    const convs = await conversationsOf(visitorIds, tx);
+    const events = await eraseConversations(
+      tx,
+      convs.map((c) => c.id),
+    );
+    await eraseVisitors(tx, visitorIds);
+    return {
+      visitors: visitorIds.length,
+      conversations: convs.length,
+      events,
+      erasedConversations: convs.map((c) => ({ id: c.id, siteKey: c.site_key })),
+      visitorIds,
+    };
+  }
+
+  /** After the commit: the files, then everyone who shows the erased data is told. */
+  async function afterErasure(result: Awaited<ReturnType<typeof eraseVisitorsWithConversations>>) {
+    const files = attachments ? await attachments.deleteForConversation(result.erasedConversations.map((c) => c.id)) : 0;
+    onErased?.({ conversations: result.erasedConversations, visitorIds: result.visitorIds });
+    return { visitors: result.visitors, conversations: result.conversations, events: result.events, files };
   }
 
   /** Erases a person: every conversation of theirs (to its skeleton) and their visitor records. */
@@ -333,22 +374,53 @@ export function createPrivacy({ db, now = Date.now, attachments, onErased }: Pri
     const result = await db.transaction().execute(async (tx) => {
       const ids = await findVisitorIds(siteKeys, query, tx);
       if (!ids.length) throw notFound('person');
-      const convs = await conversationsOf(ids, tx);
-      const events = await eraseConversations(
-        tx,
-        convs.map((c) => c.id),
-      );
-      await eraseVisitors(tx, ids);
-      return {
-        visitors: ids.length,
-        conversations: convs.length,
-        events,
-        erasedConversations: convs.map((c) => ({ id: c.id, siteKey: c.site_key })),
-      };
+      await tx
+        .deleteFrom('erasure_requests')
+        .where((eb) =>
+          eb.or([eb('visitor_id', 'in', ids), ...('email' in query ? [eb('email', '=', query.email.trim().toLowerCase())] : [])]),
+        )
+        .where('site_key', 'in', siteKeys)
+        .execute();
+      return eraseVisitorsWithConversations(ids, tx);
     });
-    const files = attachments ? await attachments.deleteForConversation(result.erasedConversations.map((c) => c.id)) : 0;
-    onErased?.(result.erasedConversations);
-    return { visitors: result.visitors, conversations: result.conversations, events: result.events, files };
+    return afterErasure(result);
+  }
+
+  /**
+   * A visitor's own erasure request, confirmed from the email address they named (erasure.ts):
+   * everyone with that address in the site, and the visitor who asked. Null when the request is
+   * unknown, used or expired; the request is used up in the same transaction.
+   */
+  async function eraseByRequest(tokenHash: string) {
+    const result = await db.transaction().execute(async (tx) => {
+      const request = await tx
+        .selectFrom('erasure_requests')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .where('expires_at', '>', now())
+        .executeTakeFirst();
+      if (!request) return null;
+      // Single use: whoever deletes the row first erases; a second confirmation finds nothing.
+      const taken = await tx.deleteFrom('erasure_requests').where('token_hash', '=', tokenHash).executeTakeFirst();
+      if (!Number(taken.numDeletedRows)) return null;
+      const byEmail = await findVisitorIds([request.site_key], { email: request.email }, tx);
+      const asker = request.visitor_id ? await findVisitorIds([request.site_key], { visitorId: request.visitor_id }, tx) : [];
+      const ids = [...new Set([...byEmail, ...asker])];
+      // Their other open requests hold the address too.
+      await tx
+        .deleteFrom('erasure_requests')
+        .where('site_key', '=', request.site_key)
+        .where((eb) => eb.or([eb('email', '=', request.email), ...(ids.length ? [eb('visitor_id', 'in', ids)] : [])]))
+        .execute();
+      return { request, erased: await eraseVisitorsWithConversations(ids, tx) };
+    });
+    if (!result) return null;
+    return {
+      siteKey: result.request.site_key,
+      email: result.request.email,
+      lang: result.request.lang,
+      erased: await afterErasure(result.erased),
+    };
   }
 
   /**
@@ -376,7 +448,7 @@ export function createPrivacy({ db, now = Date.now, attachments, onErased }: Pri
       });
       conversations += batch.length;
       if (batch.length && attachments) await attachments.deleteForConversation(batch.map((r) => r.id));
-      if (batch.length) onErased?.(batch.map((r) => ({ id: r.id, siteKey: r.site_key })));
+      if (batch.length) onErased?.({ conversations: batch.map((r) => ({ id: r.id, siteKey: r.site_key })), visitorIds: [] });
       if (batch.length < RETENTION_BATCH) break;
     }
     const visitors = await db.transaction().execute(async (tx) => {
@@ -394,11 +466,12 @@ export function createPrivacy({ db, now = Date.now, attachments, onErased }: Pri
         tx,
         stale.map((v) => v.id),
       );
-      return stale.length;
+      return stale.map((v) => v.id);
     });
+    if (visitors.length) onErased?.({ conversations: [], visitorIds: visitors });
     // Mails logged longer ago than the period (their conversations may be younger).
     await db.deleteFrom('mail_log').where('site_key', '=', siteKey).where('created_at', '<', cutoff).execute();
-    return { conversations, visitors, cutoff };
+    return { conversations, visitors: visitors.length, cutoff };
   }
 
   /**
@@ -414,16 +487,32 @@ export function createPrivacy({ db, now = Date.now, attachments, onErased }: Pri
         .where('visitor_id', '=', visitorId)
         .where('site_key', '=', siteKey)
         .executeTakeFirst();
-      if (!conv) return false;
+      if (!conv) return null;
       await eraseConversations(tx, [conv.id]);
       const left = await tx.selectFrom('conversations').select('id').where('visitor_id', '=', visitorId).limit(1).executeTakeFirst();
       if (!left) await eraseVisitors(tx, [visitorId]);
-      return true;
+      return { visitorErased: !left };
     });
-    if (done && attachments) await attachments.deleteForConversation([conversationId]);
-    if (done) onErased?.([{ id: conversationId, siteKey }]);
-    return done;
+    if (!done) return false;
+    if (attachments) await attachments.deleteForConversation([conversationId]);
+    onErased?.({ conversations: [{ id: conversationId, siteKey }], visitorIds: done.visitorErased ? [visitorId] : [] });
+    return true;
   }
 
-  return { find, exportPerson, erasePerson, eraseOwnConversation, retentionPass, findVisitorIds };
+  /** Erasure requests that expired before `before` (never confirmed): the address they hold goes. */
+  async function dropExpiredRequests(before: number): Promise<number> {
+    const res = await db.deleteFrom('erasure_requests').where('expires_at', '<', before).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
+  return {
+    find,
+    exportPerson,
+    erasePerson,
+    eraseByRequest,
+    eraseOwnConversation,
+    retentionPass,
+    findVisitorIds,
+    dropExpiredRequests,
+  };
 }

@@ -1,6 +1,8 @@
 // Retention (GDPR Art. 5): per site, conversations and visitor data older than `privacy.retentionDays`
 // are erased by a durable job (one per site, any instance runs it, daily), and each run is written to
-// the audit log, where the console reads the last one.
+// the audit log, where the console reads the last one. A job of the same kind for the whole server
+// (key `*audit`, daily) applies the audit log's own period (AUDIT_RETENTION_DAYS) and removes
+// visitors' erasure requests a day after they expired.
 import type { Jobs } from '../jobs/jobs.js';
 import type { Logger } from '../core/logger.js';
 import type { SiteDirectory } from '../sites/sites.js';
@@ -8,6 +10,8 @@ import type { AuditLog } from './audit.js';
 import type { Privacy } from './privacy.js';
 
 export const RETENTION_JOB = 'privacy.retention';
+/** The key of the audit log's own pass (sites are keyed by their key, which is never this). */
+export const AUDIT_RETENTION_KEY = '*audit';
 const DAY = 86_400_000;
 
 export interface RetentionOptions {
@@ -19,11 +23,22 @@ export interface RetentionOptions {
   now?: () => number;
   /** Time between two passes of a site (default a day). */
   intervalMs?: number;
+  /** Days the audit log keeps an entry; 0 or unset: kept for ever. */
+  auditDays?: number;
 }
 
 export type Retention = ReturnType<typeof createRetention>;
 
-export function createRetention({ jobs, sites, privacy, audit, logger, now = Date.now, intervalMs = DAY }: RetentionOptions) {
+export function createRetention({
+  jobs,
+  sites,
+  privacy,
+  audit,
+  logger,
+  now = Date.now,
+  intervalMs = DAY,
+  auditDays = 0,
+}: RetentionOptions) {
   const daysOf = async (siteKey: string) => {
     const days = (await sites.get(siteKey))?.settings.privacy?.retentionDays;
     return typeof days === 'number' && days > 0 ? days : null;
@@ -43,7 +58,24 @@ export function createRetention({ jobs, sites, privacy, audit, logger, now = Dat
     return result;
   }
 
+  /** One pass over the audit log: entries older than its period go; the pass itself is the newest entry. */
+  async function pruneAudit(): Promise<number> {
+    const cutoff = now() - auditDays * DAY;
+    const deleted = await audit.prune(cutoff);
+    await audit.record({ type: 'system' }, { action: 'audit.retention', detail: { days: auditDays, deleted, cutoff } });
+    if (deleted) logger?.info({ deleted, days: auditDays }, 'audit log retention deleted old entries');
+    return deleted;
+  }
+
   jobs.handle<null>(RETENTION_JOB, async (job) => {
+    if (job.key === AUDIT_RETENTION_KEY) {
+      // The server-wide daily pass: erasure requests a day past their expiry (they hold an address),
+      // and the audit log's period when it has one.
+      await privacy.dropExpiredRequests(now() - DAY);
+      if (auditDays > 0) await pruneAudit();
+      await jobs.schedule(RETENTION_JOB, AUDIT_RETENTION_KEY, now() + intervalMs, null);
+      return;
+    }
     const result = await run(job.key);
     // Off again: no next pass until the setting returns.
     if (result !== null) await jobs.schedule(RETENTION_JOB, job.key, now() + intervalMs, null);
@@ -55,11 +87,19 @@ export function createRetention({ jobs, sites, privacy, audit, logger, now = Dat
     if (!(await jobs.find(RETENTION_JOB, siteKey))) await jobs.schedule(RETENTION_JOB, siteKey, now(), null);
   }
 
+  /** Makes sure the server-wide pass (the audit log, expired erasure requests) is pending. */
+  async function ensureAudit(): Promise<void> {
+    if (!(await jobs.find(RETENTION_JOB, AUDIT_RETENTION_KEY))) await jobs.schedule(RETENTION_JOB, AUDIT_RETENTION_KEY, now(), null);
+  }
+
   return {
     run,
     ensure,
+    ensureAudit,
+    pruneAudit,
     /** Plans every site's pass and follows settings changes (on every instance; scheduling is idempotent). */
     async start(): Promise<() => void> {
+      await ensureAudit();
       for (const key of await sites.keys()) await ensure(key);
       return sites.onChange(
         (key) => void ensure(key).catch((err: unknown) => logger?.error({ err, siteKey: key }, 'retention planning failed')),

@@ -53,3 +53,22 @@ export async function loadProactiveCounts(db: Kysely<Database>, siteKeys: string
     opened: Number(r.opened),
   }));
 }
+
+/** How many conversations each rule started in [from, to): the attribution `conversations.proactive_rule_id`. */
+export async function loadProactiveConversations(
+  db: Kysely<Database>,
+  siteKey: string,
+  from: number,
+  to: number,
+): Promise<{ siteKey: string; proactiveRuleId: string; count: number }[]> {
+  const rows = await db
+    .selectFrom('conversations')
+    .select((eb) => ['proactive_rule_id', eb.fn.countAll().as('n')])
+    .where('site_key', '=', siteKey)
+    .where('created_at', '>=', from)
+    .where('created_at', '<', to)
+    .where('proactive_rule_id', 'is not', null)
+    .groupBy('proactive_rule_id')
+    .execute();
+  return rows.map((r) => ({ siteKey, proactiveRuleId: r.proactive_rule_id!, count: Number(r.n) }));
+}

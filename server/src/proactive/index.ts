@@ -6,7 +6,14 @@ export {
   proactiveRulesSchema,
   ruleIdSchema,
   rulesOf,
+  widgetRulesOf,
   type ProactiveRule,
 } from './rules.js';
-export { countProactiveEvent, loadProactiveCounts, type ProactiveCount, type ProactiveEvent } from './counts.js';
+export {
+  countProactiveEvent,
+  loadProactiveConversations,
+  loadProactiveCounts,
+  type ProactiveCount,
+  type ProactiveEvent,
+} from './counts.js';
 export { proactiveStats, type ProactiveRuleStats } from './stats.js';

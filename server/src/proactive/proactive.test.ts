@@ -70,7 +70,10 @@ describe.each(['sqlite', 'postgres'] as const)('proactive messages on %s', (dial
     expect(after.title).toEqual(before.title); // the other settings stay
     const bad = await api('/api/sites/demo/proactive', { method: 'PUT', body: { rules: [{ ...rules[0], delaySeconds: -5 }] } });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { path: string } }).error.path).toBe('rules.0.delaySeconds');
+    const refused = ((await bad.json()) as { error: { path: string; issues: unknown[] } }).error;
+    expect(refused.path).toBe('rules.0.delaySeconds');
+    // Every problem, in words the console translates and shows at the field.
+    expect(refused.issues).toEqual([{ path: 'rules.0.delaySeconds', kind: 'too_small', limit: 0, message: expect.any(String) }]);
     expect((await api('/api/sites/demo/proactive', { method: 'PUT', body: { rules: [rules[0], rules[0]] } })).status).toBe(400);
     expect((await api('/api/sites/elsewhere/proactive')).status).toBe(404);
     const created = await api('/api/agents', {
@@ -142,9 +145,30 @@ describe.each(['sqlite', 'postgres'] as const)('proactive messages on %s', (dial
       proactive: ProactiveRuleStats[];
     };
     expect(earlier.proactive.map((p) => p.shown)).toEqual([0, 0]);
+    // The editor's figures per rule (the last 30 days): the same, from the counters and one grouped count.
+    const results = await api('/api/sites/demo/proactive/results');
+    expect(results.status).toBe(200);
+    const body = (await results.json()) as { from: number; to: number; results: ProactiveRuleStats[] };
+    expect(body.to - body.from).toBe(30 * 86_400_000);
+    expect(body.results).toEqual(report.proactive);
+    expect((await api('/api/sites/demo/proactive/results?days=0')).status).toBe(400);
+    expect((await api('/api/sites/elsewhere/proactive/results')).status).toBe(404);
     const scrape = await (await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456789' } })).text();
     expect(scrape).toMatch(/^servus_proactive_events_total\{site="demo",event="shown"\} 4$/m);
     expect(scrape).toMatch(/^servus_proactive_events_total\{site="demo",event="opened"\} 1$/m);
+  });
+
+  it('keeps a switched-off rule with its figures but leaves it out of the widget config', async () => {
+    const off = [rules[0], { ...rules[1], enabled: false }];
+    const put = await api('/api/sites/demo/proactive', { method: 'PUT', body: { rules: off } });
+    expect(put.status).toBe(200);
+    expect(await (await api('/api/sites/demo/proactive')).json()).toEqual({ rules: off });
+    // Only the rules that are on, without the switch: the widget's config costs no byte more.
+    expect((await widgetConfig()).proactive).toEqual([rules[0]]);
+    const results = (await (await api('/api/sites/demo/proactive/results')).json()) as { results: ProactiveRuleStats[] };
+    expect(results.results.map((r) => r.ruleId).sort()).toEqual(['returning', 'shipping']);
+    expect((await api('/api/sites/demo/proactive', { method: 'PUT', body: { rules: [{ ...rules[0], enabled: 'no' }] } })).status).toBe(400);
+    expect((await api('/api/sites/demo/proactive', { method: 'PUT', body: { rules } })).status).toBe(200);
   });
 
   it('refuses beacons that are malformed, too big, unknown or from a foreign origin', async () => {

@@ -1,16 +1,10 @@
 // Proactive messages: the per-site rules (stored in the site settings as `proactive`), their
 // validation, and the URL pattern the widget matches them with (docs/proactive.md).
 import { z } from 'zod';
+import { PROACTIVE_LIMITS } from '@servus/shared';
 import { storableString } from '@servus/shared/schemas';
 
-/** Limits of a site's rule list; small, because the widget downloads all of them with its config. */
-export const PROACTIVE_LIMITS = {
-  maxRules: 20,
-  maxPatternChars: 512,
-  maxTextChars: 280,
-  /** A greeting later than an hour on one page would never be seen. */
-  maxDelaySeconds: 3600,
-} as const;
+export { PROACTIVE_LIMITS };
 
 /** Rule ids appear in beacons and in the visitor context (`shortText(64)` in the protocol). */
 export const ruleIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -, at most 64');
@@ -32,14 +26,19 @@ export const proactiveRuleSchema = z
     text: z
       .object({ de: greeting.optional(), en: greeting.optional() })
       .strict()
-      .refine((t) => t.de !== undefined || t.en !== undefined, 'at least one of de, en'),
+      .refine((t) => t.de !== undefined || t.en !== undefined, { error: 'at least one of de, en', params: { kind: 'required' } }),
+    /** Off: kept with its results, never shown (the widget config leaves it out). Absent: on. */
+    enabled: z.boolean().optional(),
   })
   .strict();
 
 export const proactiveRulesSchema = z
   .array(proactiveRuleSchema)
   .max(PROACTIVE_LIMITS.maxRules)
-  .refine((rules) => new Set(rules.map((r) => r.id)).size === rules.length, 'rule ids must be unique');
+  .refine((rules) => new Set(rules.map((r) => r.id)).size === rules.length, {
+    error: 'rule ids must be unique',
+    params: { kind: 'duplicate' },
+  });
 
 export type ProactiveRule = z.infer<typeof proactiveRuleSchema>;
 
@@ -59,6 +58,13 @@ export function rulesOf(settings: { proactive?: unknown }): ProactiveRule[] {
     }
   }
   return rules;
+}
+
+/** The rules the widget may show: those that are on, without the switch itself (not a byte more per page view). */
+export function widgetRulesOf(settings: { proactive?: unknown }): ProactiveRule[] {
+  return rulesOf(settings)
+    .filter((r) => r.enabled !== false)
+    .map(({ enabled: _enabled, ...rule }) => rule);
 }
 
 export { matchesUrlPattern } from '@servus/shared';

@@ -14,7 +14,8 @@ const ratio = (a: number, b: number) => (b ? Math.round((a / b) * 1000) / 1000 :
 export function proactiveStats(
   rules: { siteKey: string; rule: Pick<ProactiveRule, 'id' | 'urlPattern'> }[],
   counts: ProactiveCount[],
-  conversations: { siteKey: string; proactiveRuleId: string | null }[],
+  /** One entry per conversation, or per rule with its `count`. */
+  conversations: { siteKey: string; proactiveRuleId: string | null; count?: number }[],
 ): ProactiveRuleStats[] {
   const byKey = new Map<string, ProactiveRuleStats>();
   const entry = (siteKey: string, ruleId: string) => {
@@ -35,7 +36,7 @@ export function proactiveStats(
   // Only ids the site has (or had, with counts): the visitor context is visitor input, and a made-up id must not add a row.
   for (const c of conversations) {
     const s = c.proactiveRuleId ? byKey.get(`${c.siteKey}\u0000${c.proactiveRuleId}`) : undefined;
-    if (s) s.conversations += 1;
+    if (s) s.conversations += c.count ?? 1;
   }
   const list = [...byKey.values()];
   for (const s of list) {

@@ -50,6 +50,8 @@ export interface Conn {
 
 const instance = randomBytes(4).toString('hex');
 let nextConnId = 0;
+/** Where every socket's chains start: one settled promise for all (two per socket added up). */
+const SETTLED: Promise<void> = Promise.resolve();
 
 export function newConn(init: Pick<Conn, 'ws' | 'ip' | 'role' | 'userAgent'>): Conn {
   return {
@@ -60,13 +62,13 @@ export function newConn(init: Pick<Conn, 'ws' | 'ip' | 'role' | 'userAgent'>): C
     replaying: new Map(),
     replayInFlight: new Set(),
     sent: new Map(),
-    chain: Promise.resolve(),
+    chain: SETTLED,
     serialInFlight: 0,
     pipelined: 0,
     drainWaiters: [],
     authTimer: null,
     lang: null,
-    limitChain: Promise.resolve(),
+    limitChain: SETTLED,
     queueSubscribed: false,
   };
 }

@@ -5,6 +5,7 @@
 import type {
   AckFrame,
   ConversationChange,
+  ConversationErasedFrame,
   ConversationUpdatedFrame,
   ErrorFrame,
   LoggedFrame,
@@ -28,6 +29,7 @@ export const welcomeFrame = (frame: WelcomeFrame) => json(frame);
 export const ackFrame = (frame: AckFrame) => json(frame);
 export const errorFrame = (frame: ErrorFrame) => json(frame);
 export const typingFrame = (frame: TypingFrame) => json(frame);
+export const erasedFrame = (frame: ConversationErasedFrame) => json(frame);
 export const readFrame = (frame: ReadFrame) => json(frame);
 export const replayDoneFrame = (frame: ReplayDoneFrame) => json(frame);
 export const deltaFrame = (frame: MessageDeltaFrame) => json(frame);

@@ -20,10 +20,11 @@ describe('createHeartbeat (timing wheel)', () => {
     vi.useFakeTimers();
     const heartbeat = createHeartbeat({ intervalMs: 1000, tickMs: 100 });
     const log: string[] = [];
-    const pongs = ['a', 'b', 'c'].map((n) => heartbeat.add(member(log, n)));
+    const members = ['a', 'b', 'c'].map((n) => member(log, n));
+    for (const m of members) heartbeat.add(m);
     for (let second = 1; second <= 5; second++) {
       vi.advanceTimersByTime(1000);
-      for (const pong of pongs) pong();
+      for (const m of members) heartbeat.pong(m);
     }
     expect(log.filter((l) => l === 'ping a')).toHaveLength(5);
     expect(log.filter((l) => l === 'ping b')).toHaveLength(5);

@@ -22,8 +22,10 @@ export interface HeartbeatOptions {
 }
 
 export interface Heartbeat {
-  /** Starts pinging a socket; returns the function to call on each of its pongs. */
-  add(member: HeartbeatMember): () => void;
+  /** Starts pinging a socket (a \`ws\` WebSocket is a member as it is: no wrapper per socket). */
+  add(member: HeartbeatMember): void;
+  /** A pong came from the member. */
+  pong(member: HeartbeatMember): void;
   remove(member: HeartbeatMember): void;
   stop(): void;
 }
@@ -66,9 +68,10 @@ export function createHeartbeat({ intervalMs, tickMs = 100, onInterval }: Heartb
       nextSlot = (nextSlot + 1) % wheel.length;
       wheel[entry.slot]!.add(entry);
       entries.set(member, entry);
-      return () => {
-        entry.awaiting = false;
-      };
+    },
+    pong(member) {
+      const entry = entries.get(member);
+      if (entry) entry.awaiting = false;
     },
     remove(member) {
       const entry = entries.get(member);

@@ -5,19 +5,29 @@
 // and closed.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CloseCode, ErrorCode, SUBPROTOCOL, type AgentStatusChangedFrame } from '@servus/shared';
 
 const ACCOUNT_CHANNEL = 'agent-account';
+/** News of an erasure (privacy/): every instance closes the erased visitors' sockets and tells its consoles. */
+const ERASED_CHANNEL = 'privacy-erased';
 import { clientAddress } from '../core/forwarded.js';
 import type { OriginRefusals } from '../sites/sites.js';
 import { createSender, newConn, type Conn } from './connection.js';
 import { createDelivery } from './delivery.js';
 import { createDispatcher, type DispatchOptions } from './dispatch.js';
-import { createHeartbeat, type HeartbeatMember } from './heartbeat.js';
+import { createHeartbeat } from './heartbeat.js';
 import { createRateLimiter, createSharedRateLimiter, type RedisCounterClient } from '../core/rate-limit.js';
 import { createSessionCheck } from './session-check.js';
 import { createUpgradeAuth, rejectUpgrade } from './upgrade.js';
+import { erasedFrame } from './frames.js';
+import { topics } from '../pubsub/hub.js';
+
+/** What an erasure removed (privacy/privacy.ts `Erased`). */
+export interface ErasedNews {
+  conversations: { id: string; siteKey: string }[];
+  visitorIds: string[];
+}
 
 export interface SocketServerOptions extends Pick<
   DispatchOptions,
@@ -100,12 +110,26 @@ export function createSocketServer(options: SocketServerOptions) {
   // News from other instances may have been lost (Redis was away): every socket catches up from
   // the database, and agents get their queues afresh.
   const offResync = hub.onResync(() => {
+    void closeErasedVisitors().catch((err: unknown) => logger.warn({ err }, 'checking visitors after a resync failed'));
     void delivery.catchUp(conns).catch((err: unknown) => logger.error({ err }, 'catch-up failed'));
     for (const conn of conns) {
       if (conn.queueSubscribed)
         void dispatcher.sendQueueSnapshot(conn).catch((err: unknown) => logger.warn({ err }, 'queue snapshot failed'));
     }
   });
+
+  /** Counts a socket against its address's limit; returns the function that uncounts it (once). */
+  function countIp(ip: string): () => void {
+    perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
+    let counted = true;
+    return () => {
+      if (!counted) return;
+      counted = false;
+      const n = (perIp.get(ip) ?? 1) - 1;
+      if (n <= 0) perIp.delete(ip);
+      else perIp.set(ip, n);
+    };
+  }
 
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
@@ -118,15 +142,10 @@ export function createSocketServer(options: SocketServerOptions) {
       return rejectUpgrade(socket, ErrorCode.TOO_MANY_CONNECTIONS, 'Too many connections.');
     }
     // Count the socket from here, so that slow auth lookups cannot be used to exceed the limit.
-    perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
-    let counted = true;
-    const uncount = () => {
-      if (!counted) return;
-      counted = false;
-      const n = (perIp.get(ip) ?? 1) - 1;
-      if (n <= 0) perIp.delete(ip);
-      else perIp.set(ip, n);
-    };
+    const uncount = countIp(ip);
+    // Read before any closure: a closure here would keep the whole upgrade request alive as long as
+    // the socket (about 1.5 KB per idle socket: its headers and streams).
+    const userAgent = String(req.headers['user-agent'] ?? '').slice(0, 512);
     try {
       const result = await authenticate(req, role, url);
       if (!result.ok) {
@@ -135,7 +154,7 @@ export function createSocketServer(options: SocketServerOptions) {
       }
       if (socket.destroyed) return uncount();
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const conn = newConn({ ws, ip, role, userAgent: String(req.headers['user-agent'] ?? '').slice(0, 512) });
+        const conn = newConn({ ws, ip, role, userAgent });
         const identity = result.identity;
         if (identity.role === 'visitor') {
           conn.siteKey = identity.siteKey;
@@ -153,14 +172,19 @@ export function createSocketServer(options: SocketServerOptions) {
     }
   }
 
+  /** One pong listener for every socket (\`this\` is the socket): no closure per socket. */
+  function onPong(this: WebSocket): void {
+    heartbeat.pong(this);
+  }
+
   function accept(conn: Conn, uncount: () => void): void {
     const { ws } = conn;
     conns.add(conn);
     conn.authTimer = setTimeout(() => {
       if (!conn.helloDone) sender.closeWith(conn, CloseCode.POLICY, ErrorCode.AUTH_TIMEOUT, 'Say hello first.');
     }, config.authTimeoutSeconds * 1000);
-    const beat: HeartbeatMember = { ping: () => ws.ping(), terminate: () => ws.terminate() };
-    ws.on('pong', heartbeat.add(beat));
+    heartbeat.add(ws);
+    ws.on('pong', onPong);
     ws.on('message', (data: RawData, isBinary: boolean) => dispatcher.onMessage(conn, data, isBinary));
     ws.on('error', (err) => {
       // ws closes the socket itself with the fitting code (1009 too big, 1007 invalid UTF-8).
@@ -168,7 +192,7 @@ export function createSocketServer(options: SocketServerOptions) {
     });
     ws.on('close', () => {
       conns.delete(conn);
-      heartbeat.remove(beat);
+      heartbeat.remove(ws);
       uncount();
       if (conn.authTimer) clearTimeout(conn.authTimer);
       for (const off of conn.subs.values()) off();
@@ -202,12 +226,50 @@ export function createSocketServer(options: SocketServerOptions) {
       }
     }
   }
+  /**
+   * This instance's part of an erasure: the erased visitors' sockets close with 4001 ERASED (their
+   * token opens nothing any more); agent sockets that follow an erased conversation, or its site's
+   * queue, get `conversation.erased` and stop following it.
+   */
+  function dropErased({ conversations: erasedConvs, visitorIds }: ErasedNews): void {
+    const gone = new Set(visitorIds);
+    for (const conn of conns) {
+      if (conn.role === 'visitor') {
+        if (conn.visitor && gone.has(conn.visitor.id))
+          sender.closeWith(conn, CloseCode.ERASED, ErrorCode.ERASED, 'Your conversations were erased.');
+        continue;
+      }
+      if (!conn.agent || !conn.helloDone) continue;
+      for (const c of erasedConvs) {
+        const topic = topics.conversation(c.id);
+        const following = conn.subs.get(topic);
+        if (!following && !(conn.queueSubscribed && conn.agent.siteKeys.includes(c.siteKey))) continue;
+        following?.();
+        conn.subs.delete(topic);
+        conn.sent.delete(c.id);
+        sender.send(conn, erasedFrame({ type: 'conversation.erased', conversationId: c.id, siteKey: c.siteKey }));
+      }
+    }
+  }
+  const offErased = hub.onBroadcast(ERASED_CHANNEL, (data) => dropErased(data as ErasedNews));
+  /** The news of an erasure may have been lost with Redis: visitor sockets whose visitor is gone close now. */
+  async function closeErasedVisitors(): Promise<void> {
+    const ids = [...new Set([...conns].flatMap((c) => (c.role === 'visitor' && c.visitor ? [c.visitor.id] : [])))];
+    if (!ids.length) return;
+    const existing = await auth.existingVisitors(ids);
+    dropErased({ conversations: [], visitorIds: ids.filter((id) => !existing.has(id)) });
+  }
+
   const offAccount = hub.onBroadcast(ACCOUNT_CHANNEL, (data) => {
     const { agentId } = data as { agentId: string };
     void refreshAgent(agentId).catch((err: unknown) => logger.warn({ err, agentId }, 'refreshing an agent account failed'));
   });
 
   return {
+    /** Tells every instance (this one too) of an erasure (dropErased above). */
+    erased(news: ErasedNews): void {
+      if (news.conversations.length || news.visitorIds.length) hub.broadcast(ERASED_CHANNEL, news);
+    },
     /** Tells every instance that an agent's account changed (refreshAgent above). */
     agentChanged: (agentId: string) => hub.broadcast(ACCOUNT_CHANNEL, { agentId }),
     handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void handleUpgrade(req, socket, head),
@@ -228,6 +290,7 @@ export function createSocketServer(options: SocketServerOptions) {
       closing = true;
       offResync();
       offAccount();
+      offErased();
       heartbeat.stop();
       sessions.stop();
       for (const conn of conns) conn.ws.close(CloseCode.GOING_AWAY, ErrorCode.SHUTTING_DOWN);

@@ -5,7 +5,7 @@ import type { Database } from '../storage/schema.js';
 import type { Hub } from '../pubsub/hub.js';
 import { DEFAULT_WIDGET_COLOR, type SiteSettings as SharedSiteSettings, type WidgetConfig } from '@servus/shared';
 import { isOpen, nextChange, nextOpening } from '../core/hours.js';
-import { rulesOf, type ProactiveRule } from '../proactive/rules.js';
+import { widgetRulesOf, type ProactiveRule } from '../proactive/rules.js';
 
 /** The stored settings (shared with the console) and the proactive rules kept beside them. */
 export interface SiteSettings extends SharedSiteSettings {
@@ -150,7 +150,7 @@ export function publicSiteConfig(site: Site): WidgetConfig {
     launcherOffset: s.launcherOffset ?? {},
     hours: hoursNow(site),
     /** Always an array: the widget shows at most one of them per visit. */
-    proactive: rulesOf(s),
+    proactive: widgetRulesOf(s),
     ...(s.privacy?.notice || s.privacy?.noticeUrl
       ? { privacyNotice: { ...s.privacy.notice, ...(s.privacy.noticeUrl ? { url: s.privacy.noticeUrl } : {}) } }
       : {}),

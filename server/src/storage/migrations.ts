@@ -554,6 +554,28 @@ const migrations: Record<string, Migration> = {
       for (const column of ['active', 'lang', 'initials', 'status']) await db.schema.alterTable('agents').dropColumn(column).execute();
     },
   },
+  '0017_h19_erasure_requests': {
+    // A visitor's own erasure, confirmed by email (privacy/erasure.ts): the pending requests. Rows
+    // go when used, when the person is erased, and a day after they expire.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('erasure_requests')
+        .addColumn('token_hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('site_key', 'varchar(64)', (c) => c.notNull())
+        .addColumn('email', 'varchar(254)', (c) => c.notNull())
+        .addColumn('visitor_id', 'varchar(64)')
+        .addColumn('lang', 'varchar(8)', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('erasure_requests_site_time').on('erasure_requests').columns(['site_key', 'created_at']).execute();
+      await db.schema.createIndex('erasure_requests_email').on('erasure_requests').columns(['site_key', 'email']).execute();
+      await db.schema.createIndex('erasure_requests_visitor').on('erasure_requests').column('visitor_id').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('erasure_requests').ifExists().execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

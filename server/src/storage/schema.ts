@@ -252,6 +252,23 @@ export interface MailLogTable {
   created_at: number;
 }
 
+/**
+ * A visitor's request to erase their data, waiting for its confirmation from their email
+ * (privacy/erasure.ts). Holds the address until it is used or expires (then deleted).
+ */
+export interface ErasureRequestsTable {
+  /** SHA-256 of the token in the confirmation link. */
+  token_hash: string;
+  site_key: string;
+  /** Lower-cased. */
+  email: string;
+  /** The visitor who asked (their token authorised the request); null once they are gone. */
+  visitor_id: string | null;
+  lang: string;
+  expires_at: number;
+  created_at: number;
+}
+
 /** Who exported, erased or viewed a person's data, or changed settings and agents (privacy/audit.ts). */
 export interface AuditLogTable {
   id: string;
@@ -294,6 +311,7 @@ export interface Database {
   mail_link_tokens: MailLinkTokensTable;
   mail_log: MailLogTable;
   audit_log: AuditLogTable;
+  erasure_requests: ErasureRequestsTable;
   api_tokens: ApiTokensTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;

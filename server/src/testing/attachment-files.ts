@@ -9,6 +9,31 @@ const fixture = (name: string) => readFileSync(new URL(`../attachments/fixtures/
 export const PLAIN_JPEG = () => fixture('photo.jpg');
 export const PLAIN_PNG = () => fixture('photo.png');
 export const PLAIN_WEBP = () => fixture('photo.webp');
+/**
+ * A real 64 × 48 HEIC photo with EXIF (SECRET as the camera, a GPS position) and XMP (SECRET), made
+ * by libheif's heif-enc (Debian's libheif-examples) from jpegWithGps(): a 2 × 1 grid of HEVC tiles
+ * (the grid's description in the index's `idat`), the Exif and XMP items' bytes in `mdat`.
+ */
+export const HEIC_WITH_GPS = () => fixture('photo-gps.heic');
+
+/** An ISO-BMFF box: a 32-bit size, its type, its body. */
+export function isoBox(type: string, ...body: Buffer[]): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(8 + body.reduce((n, b) => n + b.length, 0), 0);
+  head.write(type, 4, 'latin1');
+  return Buffer.concat([head, ...body]);
+}
+
+/** The top-level boxes of an ISO-BMFF file (32-bit sizes), as [type, whole box]. */
+export function isoBoxes(file: Buffer): [string, Buffer][] {
+  const found: [string, Buffer][] = [];
+  for (let p = 0; p + 8 <= file.length;) {
+    const size = file.readUInt32BE(p);
+    found.push([file.subarray(p + 4, p + 8).toString('latin1'), file.subarray(p, p + size)]);
+    p += size;
+  }
+  return found;
+}
 
 /** Words planted in metadata: none may survive the upload. */
 export const SECRET = 'SpyCam-4711';

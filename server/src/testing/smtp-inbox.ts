@@ -56,3 +56,17 @@ export async function startSmtpInbox(): Promise<SmtpInbox> {
     close: () => new Promise<void>((r) => smtp.close(() => r())),
   };
 }
+
+/** A mail's text with quoted-printable undone, enough to read it (and the links in it). */
+export function mailText(raw: string): string {
+  const soft = raw.replace(/=\r?\n/g, '');
+  const bytes: number[] = [];
+  for (let i = 0; i < soft.length; i++) {
+    const hex = soft[i] === '=' ? /^[0-9A-F]{2}/.exec(soft.slice(i + 1, i + 3)) : null;
+    if (hex) {
+      bytes.push(parseInt(hex[0], 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(soft[i]!, 'utf8'));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}

@@ -18,7 +18,7 @@ const STRINGS = {
     cancel: 'Abbrechen',
     retry: 'Erneut versuchen',
     failed: 'Nicht gesendet',
-    tooLarge: (mb: string) => `Zu groß (höchstens ${mb} MB)`,
+    tooLarge: (mb: string) => `Zu groß (höchstens ${mb.replace('.', ',')} MB)`,
     type: 'Dieser Dateityp wird nicht angenommen',
     limit: 'Keine weiteren Dateien in diesem Gespräch',
     rate: 'Zu viele Dateien auf einmal, bitte kurz warten',
@@ -57,7 +57,8 @@ const uploads: Upload[] = [];
 const listeners = new Set<() => void>();
 const changed = () => listeners.forEach((l) => l());
 
-const mb = (bytes: number) => (bytes / 1048576).toFixed(bytes < 1048576 ? 1 : 0);
+/** Megabytes with at most one decimal (a site's limit may be 2.5 MB). */
+const mb = (bytes: number) => String(Math.round(bytes / 104857.6) / 10);
 
 /** The server's base URL: this chunk lives at BASE/widget/Attach-….js. */
 const base = new URL(/* @vite-ignore */ '../', import.meta.url).href;

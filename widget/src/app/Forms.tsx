@@ -274,7 +274,10 @@ export const RatingForm = stateful<{ csat: number; nps: number; ces: number; com
   );
 });
 
-/** The conversation's options: email me this conversation; delete my conversation (GDPR Art. 17, by the visitor's token). */
+/**
+ * The conversation's options: email me this conversation; delete my conversation (GDPR Art. 17, by
+ * the visitor's token); delete everything about me, confirmed by email.
+ */
 export const ToolsForm = stateful<{ email: string; state: string }>(({ view, session, onDone }, st, set) => {
   const s = { ...session.t(), ...FORM_STRINGS[view.lang] };
   const { email = '', state = '' } = st;
@@ -290,16 +293,29 @@ export const ToolsForm = stateful<{ email: string; state: string }>(({ view, ses
       setState(s.mailSent),
     );
   };
-  const erase = async () => {
+  /** A request of the visitor's own, authorised by their token. */
+  const call = (path: string, method: string, body?: unknown) => {
     const o = session.auth();
-    const res = await fetch(`${o.base}api/visitor/conversations/${conversationId}`, {
-      method: 'DELETE',
+    return fetch(`${o.base}api/visitor/${path}`, {
+      method,
+      // No content-type: the server reads the body as JSON whatever it says (bytes in this chunk).
       headers: { authorization: `Bearer ${o.token ?? ''}`, 'x-servus-site': o.site },
+      ...(body ? { body: JSON.stringify(body) } : {}),
     }).catch(() => null);
+  };
+  const erase = async () => {
+    const res = await call(`conversations/${conversationId}`, 'DELETE');
     if (!res?.ok) return setState(s.eraseFailed);
     // Erased on the server: the widget forgets the conversation and its token here too.
     session.command(['shutdown']);
     onDone();
+  };
+  // Everything about them, confirmed from their mailbox: the server mails a link (privacy/erasure.ts).
+  const eraseAll = async () => {
+    const m = email.trim();
+    const res = await call('erasure', 'POST', { ...(m ? { email: m } : {}), lang: view.lang });
+    // Sent: the link to confirm is in their inbox. 400 a wrong address, 409 none known (they must give one).
+    setState(res?.ok ? s.mailSent : res && res.status < 429 ? s.invalidEmail : s.eraseFailed);
   };
   return (
     <div class="card tools" aria-label={s.tools}>
@@ -318,6 +334,11 @@ export const ToolsForm = stateful<{ email: string; state: string }>(({ view, ses
       <button type="button" class="danger" onClick={() => void erase()}>
         {s.eraseConfirm}
       </button>
+      {view.config?.offlineReply === 'email' && (
+        <button type="button" onClick={() => void eraseAll()}>
+          {s.eraseAllSend}
+        </button>
+      )}
       {state && <p role="status">{state}</p>}
     </div>
   );

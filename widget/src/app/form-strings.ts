@@ -41,6 +41,7 @@ const en = {
   eraseLead: 'Deletes this conversation and what you told us in it. This cannot be undone.',
   eraseConfirm: 'Delete for good',
   eraseFailed: 'That did not work. Please try again later.',
+  eraseAllSend: 'Delete all my data (by email)',
 };
 
 const de: typeof en = {
@@ -83,6 +84,7 @@ const de: typeof en = {
   eraseLead: 'Löscht dieses Gespräch und was Sie uns darin mitgeteilt haben. Das lässt sich nicht rückgängig machen.',
   eraseConfirm: 'Endgültig löschen',
   eraseFailed: 'Das hat nicht geklappt. Bitte versuchen Sie es später noch einmal.',
+  eraseAllSend: 'Alle meine Daten löschen (per E-Mail)',
 };
 
 export const FORM_STRINGS: Record<Lang, typeof en> = { de, en };

@@ -370,6 +370,9 @@ export class ServusConversation extends LitElement {
     const name = conv?.visitor?.name || detail?.visitor.name || conv?.visitor?.email || t('anonymous');
     const mine = conv?.status === 'assigned' && conv.assignee?.id === this.ctx.me.id;
     const others = (this._agents.data?.agents ?? []).filter((a) => a.id !== this.ctx.me.id);
+    if (store.isErased(this.conversationId)) {
+      return html`<div class="main"><p class="pad" role="status" data-erased>${t('conversationErased')}</p></div>`;
+    }
     if (this._detail.result.isError && !conv) {
       return html`<div class="main"><p class="error pad">${this._detail.result.error?.message}</p></div>`;
     }

@@ -13,6 +13,7 @@ import type {
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { api } from '../api.js';
+import { clearFieldErrors, reportFormError, type FieldMap } from '../field-errors.js';
 import { base, onePane } from '../styles.js';
 
 const SCOPES: ApiScope[] = ['conversations:read', 'conversations:write', 'messages:write', 'faq:manage', 'sites:manage', 'metrics:read'];
@@ -27,6 +28,10 @@ const EVENTS: WebhookEvent[] = [
   'message.created.bot',
   'offline_ticket.created',
 ];
+
+/** Where the API's paths are in the token and webhook forms (field-errors.ts). */
+const TOKEN_FIELDS: FieldMap = { name: 'name', scopes: 'scope' };
+const WEBHOOK_FIELDS: FieldMap = { url: 'url', events: 'event' };
 
 const when = (ms: number | null) => (ms ? new Date(ms).toLocaleString() : '');
 
@@ -89,13 +94,20 @@ export class ServusIntegrations extends LitElement {
     return this._site || this.ctx?.me.siteKeys[0] || '';
   }
 
-  private async _run(fn: () => Promise<unknown>, keys: unknown[][]): Promise<void> {
+  /** Runs a change; a refused field's problem is shown at it when `form` is given with its `fields`. */
+  private async _run(
+    fn: () => Promise<unknown>,
+    keys: unknown[][],
+    form: HTMLFormElement | null = null,
+    fields: FieldMap = {},
+  ): Promise<void> {
     this._err = '';
+    if (form) clearFieldErrors(form);
     try {
       await fn();
       for (const k of keys) void this.ctx.qc.invalidateQueries({ queryKey: k });
     } catch (err) {
-      this._err = (err as Error).message;
+      this._err = reportFormError(form, err, fields, this.ctx.t);
     }
   }
 
@@ -106,27 +118,37 @@ export class ServusIntegrations extends LitElement {
   private _createToken = (e: SubmitEvent) => {
     e.preventDefault();
     const f = e.target as HTMLFormElement;
-    void this._run(async () => {
-      const created = await api<ApiTokenCreatedResponse>('/api/tokens', {
-        method: 'POST',
-        body: { name: String(new FormData(f).get('name') ?? ''), scopes: this._checked(f, 'scope') },
-      });
-      this._secret = { kind: 'token', value: created.secret };
-      f.reset();
-    }, [['tokens']]);
+    void this._run(
+      async () => {
+        const created = await api<ApiTokenCreatedResponse>('/api/tokens', {
+          method: 'POST',
+          body: { name: String(new FormData(f).get('name') ?? ''), scopes: this._checked(f, 'scope') },
+        });
+        this._secret = { kind: 'token', value: created.secret };
+        f.reset();
+      },
+      [['tokens']],
+      f,
+      TOKEN_FIELDS,
+    );
   };
 
   private _createHook = (e: SubmitEvent) => {
     e.preventDefault();
     const f = e.target as HTMLFormElement;
-    void this._run(async () => {
-      const created = await api<{ secret: string }>(`/api/sites/${encodeURIComponent(this._siteKey())}/webhooks`, {
-        method: 'POST',
-        body: { url: String(new FormData(f).get('url') ?? ''), events: this._checked(f, 'event') },
-      });
-      this._secret = { kind: 'webhook', value: created.secret };
-      f.reset();
-    }, [['webhooks']]);
+    void this._run(
+      async () => {
+        const created = await api<{ secret: string }>(`/api/sites/${encodeURIComponent(this._siteKey())}/webhooks`, {
+          method: 'POST',
+          body: { url: String(new FormData(f).get('url') ?? ''), events: this._checked(f, 'event') },
+        });
+        this._secret = { kind: 'webhook', value: created.secret };
+        f.reset();
+      },
+      [['webhooks']],
+      f,
+      WEBHOOK_FIELDS,
+    );
   };
 
   private async _sendTest(hook: WebhookView): Promise<void> {

@@ -13,10 +13,15 @@ import type {
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { api, errorText } from '../api.js';
+import { clearFieldErrors, reportFormError, type FieldMap } from '../field-errors.js';
 import { translator, type Key } from '../i18n.js';
 import { base } from '../styles.js';
 
 type By = 'email' | 'visitorId' | 'conversationId';
+
+/** Where the API's paths are in the search and retention forms (field-errors.ts). */
+const FIND_FIELDS: FieldMap = { email: 'q', visitorId: 'q', conversationId: 'q' };
+const RETENTION_FIELDS: FieldMap = { 'settings.privacy.retentionDays': 'days' };
 
 export class ServusPrivacySettings extends LitElement {
   static override properties = {
@@ -80,14 +85,15 @@ export class ServusPrivacySettings extends LitElement {
     return `${this._by}=${encodeURIComponent(this._query.trim())}`;
   }
 
-  private async _find(): Promise<void> {
+  private async _find(form: HTMLFormElement): Promise<void> {
     this._err = this._msg = '';
+    clearFieldErrors(form);
     try {
       this._person = (await api<PrivacyPersonResponse>(`/api/privacy/person?${this._params()}`)).person;
       void this.ctx.qc.invalidateQueries({ queryKey: ['privacy', 'audit'] });
     } catch (err) {
       this._person = null;
-      this._err = errorText(err, this.ctx.t);
+      this._err = reportFormError(form, err, FIND_FIELDS, this.ctx.t);
     }
   }
 
@@ -112,6 +118,7 @@ export class ServusPrivacySettings extends LitElement {
   private async _saveRetention(form: HTMLFormElement): Promise<void> {
     const raw = String(new FormData(form).get('days') ?? '').trim();
     this._err = this._msg = '';
+    clearFieldErrors(form);
     try {
       const key = this._siteKey();
       const { site } = await api<SiteResponse>(`/api/sites/${encodeURIComponent(key)}/settings`);
@@ -122,7 +129,7 @@ export class ServusPrivacySettings extends LitElement {
       this._msg = this.ctx.t('saved');
       void this.ctx.qc.invalidateQueries({ queryKey: ['privacy'] });
     } catch (err) {
-      this._err = errorText(err, this.ctx.t);
+      this._err = reportFormError(form, err, RETENTION_FIELDS, this.ctx.t);
     }
   }
 
@@ -140,7 +147,7 @@ export class ServusPrivacySettings extends LitElement {
         class="inline"
         @submit=${(e: SubmitEvent) => {
           e.preventDefault();
-          void this._find();
+          void this._find(e.target as HTMLFormElement);
         }}
       >
         <select

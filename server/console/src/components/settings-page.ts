@@ -6,11 +6,26 @@ import type { AgentListResponse, AgentRow, AgentSessionResponse, CannedListRespo
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { api } from '../api.js';
+import { clearFieldErrors, reportFormError, type FieldMap } from '../field-errors.js';
 import { savePrefs } from '../notify.js';
 import type { Key } from '../i18n.js';
 import { base, onePane } from '../styles.js';
 import './site-settings.js';
 import './privacy-settings.js';
+
+/** Where the API's paths are in this page's forms (field-errors.ts). */
+const AGENT_FIELDS: FieldMap = {
+  name: 'name',
+  email: 'email',
+  password: 'password',
+  role: 'role',
+  capacity: 'capacity',
+  siteKeys: 'site',
+  active: 'active',
+};
+const CANNED_FIELDS: FieldMap = { shortcut: { field: 'shortcut', hint: 'hint_shortcut' }, text: 'text' };
+const PROFILE_FIELDS: FieldMap = { name: 'name', initials: { field: 'initials', hint: 'hint_initials' }, lang: 'lang' };
+const PASSWORD_FIELDS: FieldMap = { current: 'current', next: 'next' };
 
 export class ServusSettings extends LitElement {
   static override properties = {
@@ -77,6 +92,8 @@ export class ServusSettings extends LitElement {
                 this._editing = null;
               },
               [['agents']],
+              AGENT_FIELDS,
+              f,
             );
           }}
         >
@@ -109,16 +126,25 @@ export class ServusSettings extends LitElement {
     </tr>`;
   }
 
-  private async _run(section: string, form: HTMLFormElement | null, fn: () => Promise<unknown>, keys: unknown[][]): Promise<void> {
+  /** Runs a save; `form` is reset after it, a refused field's problem is shown at it in `fieldsIn`. */
+  private async _run(
+    section: string,
+    form: HTMLFormElement | null,
+    fn: () => Promise<unknown>,
+    keys: unknown[][],
+    fields: FieldMap = {},
+    fieldsIn: HTMLFormElement | null = form,
+  ): Promise<void> {
     this._err = { ...this._err, [section]: '' };
     this._msg = { ...this._msg, [section]: '' };
+    if (fieldsIn) clearFieldErrors(fieldsIn);
     try {
       await fn();
       form?.reset();
       this._msg = { ...this._msg, [section]: this.ctx.t('saved') };
       for (const k of keys) void this.ctx.qc.invalidateQueries({ queryKey: k });
     } catch (err) {
-      this._err = { ...this._err, [section]: (err as Error).message };
+      this._err = { ...this._err, [section]: reportFormError(fieldsIn, err, fields, this.ctx.t) };
     }
   }
 
@@ -210,6 +236,7 @@ export class ServusSettings extends LitElement {
                         },
                       }),
                     [['agents']],
+                    AGENT_FIELDS,
                   );
                 }}
               >
@@ -258,6 +285,7 @@ export class ServusSettings extends LitElement {
                   body: { shortcut: this._field(f, 'shortcut').replace(/^\//, ''), text: this._field(f, 'text') },
                 }),
               [['canned']],
+              CANNED_FIELDS,
             );
           }}
         >
@@ -293,6 +321,8 @@ export class ServusSettings extends LitElement {
                 this.dispatchEvent(new CustomEvent('me-changed', { detail: res.agent, bubbles: true, composed: true }));
               },
               [['agents']],
+              PROFILE_FIELDS,
+              f,
             );
           }}
         >
@@ -333,6 +363,7 @@ export class ServusSettings extends LitElement {
               () =>
                 api('/api/auth/password', { method: 'POST', body: { current: this._field(f, 'current'), next: this._field(f, 'next') } }),
               [],
+              PASSWORD_FIELDS,
             );
           }}
         >

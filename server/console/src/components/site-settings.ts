@@ -8,12 +8,17 @@ import { styleMap } from 'lit/directives/style-map.js';
 import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { api } from '../api.js';
+import { clearFieldErrors, reportFormError } from '../field-errors.js';
 import type { Key } from '../i18n.js';
 import { base } from '../styles.js';
+import './proactive-editor.js';
+import './attachment-settings.js';
 import { SITE_LIMITS, type SiteListResponse, type SiteResponse, type SiteView } from '@servus/shared';
 import {
   DEFAULT_COLOR,
+  NEW_SITE_FIELDS,
   OFFSET_FIELDS,
+  SITE_FIELDS,
   WEEKDAYS,
   embedSnippet,
   formFromSite,
@@ -97,17 +102,19 @@ export class ServusSiteSettings extends LitElement {
   private async _save(e: SubmitEvent): Promise<void> {
     e.preventDefault();
     const key = this._current;
-    const body = patchFromForm(readSiteForm(new FormData(e.target as HTMLFormElement)));
+    const form = e.target as HTMLFormElement;
+    const body = patchFromForm(readSiteForm(new FormData(form)));
     this._busy = true;
     this._msg = '';
     this._err = '';
+    clearFieldErrors(form);
     try {
       await api(`/api/sites/${encodeURIComponent(key)}/settings`, { method: 'PATCH', body });
       this._msg = this.ctx.t('saved');
       void this.ctx.qc.invalidateQueries({ queryKey: ['site-settings', key] });
       void this.ctx.qc.invalidateQueries({ queryKey: ['sites'] });
     } catch (err) {
-      this._err = (err as Error).message;
+      this._err = reportFormError(form, err, SITE_FIELDS, this.ctx.t);
     } finally {
       this._busy = false;
     }
@@ -126,6 +133,7 @@ export class ServusSiteSettings extends LitElement {
     this._creating = true;
     this._createMsg = '';
     this._createErr = '';
+    clearFieldErrors(form);
     try {
       const { site } = await api<SiteResponse>('/api/sites', { method: 'POST', body });
       this.ctx.qc.setQueryData(['site-settings', site.key], { site });
@@ -135,7 +143,7 @@ export class ServusSiteSettings extends LitElement {
       form.reset();
       this._createMsg = this.ctx.t('siteCreated');
     } catch (err) {
-      this._createErr = (err as Error).message;
+      this._createErr = reportFormError(form, err, NEW_SITE_FIELDS, this.ctx.t);
     } finally {
       this._creating = false;
     }
@@ -201,6 +209,7 @@ export class ServusSiteSettings extends LitElement {
       }
       ${this._settings.result.isError ? html`<span class="error small" role="alert">${this._settings.result.error?.message}</span>` : nothing}
       ${site ? (admin ? keyed(site.key, this._renderForm(site)) : this._renderSummary(site)) : nothing}
+      ${site ? html`<servus-proactive-editor .ctx=${this.ctx} lang=${this.ctx.lang} .site=${site}></servus-proactive-editor>` : nothing}
       ${admin ? this._renderCreate() : nothing}`;
   }
 
@@ -338,6 +347,7 @@ export class ServusSiteSettings extends LitElement {
           ${this._msg ? html`<span class="ok small" data-site-saved>${this._msg}</span>` : nothing}
         </div>
       </form>
+      <servus-attachment-settings .ctx=${this.ctx} .site=${site} lang=${this.ctx.lang}></servus-attachment-settings>
       ${
         site.secret !== undefined
           ? html`<div class="secret">

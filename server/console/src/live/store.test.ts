@@ -82,6 +82,33 @@ describe('live store', () => {
     expect(store.queue().map((c) => c.id)).toEqual(['c2']);
   });
 
+  it('drops an erased conversation from every list and its transcript, and remembers it was erased', () => {
+    const { store, sent } = setup();
+    store.apply({
+      type: 'queue.snapshot',
+      conversations: [view('c1'), view('c2', { status: 'assigned', assignee: { id: 'a1', name: 'Ann' }, lastSeq: 2 })],
+    });
+    store.open('c2');
+    store.apply({
+      type: 'message.created',
+      conversationId: 'c2',
+      seq: 3,
+      message: { id: 'm3', seq: 3, kind: 'text', author: { type: 'visitor' }, text: 'Meine Adresse ist …', at: 20 },
+    });
+    expect(store.transcript('c2')?.entries.size).toBe(1);
+    store.apply({ type: 'conversation.erased', conversationId: 'c2', siteKey: 'demo' });
+    store.apply({ type: 'conversation.erased', conversationId: 'c1', siteKey: 'demo' });
+    expect(store.queue()).toEqual([]);
+    expect(store.mine()).toEqual([]);
+    expect(store.transcript('c2')).toBeUndefined();
+    expect(store.isErased('c2')).toBe(true);
+    expect(store.isUnread('c2')).toBe(false);
+    // Not followed any more: a reconnect does not subscribe to it again.
+    sent.length = 0;
+    store.resync((f) => sent.push(f));
+    expect(sent.filter((f) => f.type === 'conversation.subscribe')).toEqual([]);
+  });
+
   it('merges live frames and REST history by seq: nothing twice, resumes from the highest seq', () => {
     const { store, sent } = setup();
     store.apply({ type: 'queue.snapshot', conversations: [view('c1')] });

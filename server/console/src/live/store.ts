@@ -50,8 +50,8 @@ export interface LiveStoreOptions {
   /** Sends a command; settles with its ack or rejects (the socket's CommandError). */
   command: (frame: AgentCommand) => Promise<AckFrame>;
   onAlert?: (alert: Alert) => void;
-  /** Called with every conversation.updated, e.g. to refresh REST lists. */
-  onConversationChanged?: (id: string, change: ConversationChange) => void;
+  /** Called with every conversation.updated (and `erased`), e.g. to refresh REST lists. */
+  onConversationChanged?: (id: string, change: ConversationChange | 'erased') => void;
   /** How long a typing indicator lives without a refresh. */
   typingTtlMs?: number;
   now?: () => number;
@@ -72,6 +72,8 @@ export function createLiveStore({
   const visitorRead = new Map<string, number>();
   const unread = new Set<string>();
   const followed = new Set<string>();
+  /** Conversations erased while this console was open: an open transcript says so. */
+  const erased = new Set<string>();
   const listeners = new Set<() => void>();
   let me: AgentProfile | null = null;
   let status: AgentStatus = 'online';
@@ -210,6 +212,19 @@ export function createLiveStore({
         if (frame.by === 'visitor') visitorRead.set(frame.conversationId, Math.max(visitorRead.get(frame.conversationId) ?? 0, frame.seq));
         break;
       }
+      case 'conversation.erased': {
+        // Its texts no longer exist: nothing of it stays in the lists or the transcripts.
+        const id = frame.conversationId;
+        conversations.delete(id);
+        transcripts.delete(id);
+        followed.delete(id);
+        unread.delete(id);
+        typing.delete(id);
+        visitorRead.delete(id);
+        erased.add(id);
+        onConversationChanged?.(id, 'erased');
+        break;
+      }
       case 'replay.done': {
         if (frame.more) send({ type: 'conversation.subscribe', conversationId: frame.conversationId, lastSeq: frame.lastSeq });
         break;
@@ -281,6 +296,8 @@ export function createLiveStore({
       return openId;
     },
     isUnread: (id: string) => unread.has(id),
+    /** The conversation was erased while this console was open. */
+    isErased: (id: string) => erased.has(id),
     get unreadCount() {
       return unread.size;
     },

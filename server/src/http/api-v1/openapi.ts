@@ -81,7 +81,7 @@ export function openApiDocument(routes: readonly ApiRoute[], info: OpenApiInfo =
       title: 'Servus REST API',
       version: info.version,
       description:
-        'Token-authenticated API for integrations. Create a token in the console (Integrations) or with `servus token create`; send it as `Authorization: Bearer svs_…`. Errors always have the shape `{ error: { code, message, path? } }`.',
+        'Token-authenticated API for integrations. Create a token in the console (Integrations) or with `servus token create`; send it as `Authorization: Bearer svs_…`. Errors always have the shape `{ error: { code, message, path?, issues? } }`.',
     },
     ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
     paths,
@@ -108,7 +108,8 @@ export function renderApiMarkdown(doc: OpenApiDocument): string {
     '',
     'Every request needs `Authorization: Bearer svs_…` with the scope named. Every error answers',
     '`{ "error": { "code": "STABLE_CODE", "message": "…", "path": "field" } }` with the HTTP status of the code',
-    '(400 input, 401 token, 403 scope, 404 not found, 409 conflict, 429 rate limit).',
+    '(400 input, 401 token, 403 scope, 404 not found, 409 conflict, 429 rate limit). A refused body or query (`BAD_FRAME`)',
+    'also lists every problem in `issues`: `{ path, kind, limit?, message }`, `kind` from a fixed vocabulary (below).',
     '',
   ];
   const byTag = new Map<string, string[]>();

@@ -5,7 +5,7 @@
 import { Hono, type Context } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import { z } from 'zod';
-import { ErrorCode, type ApiScope } from '@servus/shared';
+import { ErrorCode, FIELD_ISSUE_KINDS, type ApiScope } from '@servus/shared';
 import type { ApiTokens, TokenActor } from '../../auth/api-tokens.js';
 import { ServusError, invalidInput } from '../../core/errors.js';
 import type { SharedRateLimiter } from '../../core/rate-limit.js';
@@ -54,6 +54,17 @@ export const apiErrorSchema = z
       code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]),
       message: z.string(),
       path: z.string().optional().describe('The invalid field, when one is to blame.'),
+      issues: z
+        .array(
+          z.object({
+            path: z.string().describe('The field, dotted (`scopes.0`).'),
+            kind: z.enum(FIELD_ISSUE_KINDS).describe('What is wrong, in a fixed vocabulary a client can translate.'),
+            limit: z.number().optional().describe('The bound of a `too_*` kind.'),
+            message: z.string(),
+          }),
+        )
+        .optional()
+        .describe('Every problem of a refused body or query (BAD_FRAME), at most 20.'),
     }),
   })
   .meta({ id: 'Error' });
@@ -98,7 +109,7 @@ export function mountApiRoutes(routes: readonly ApiRoute[], { tokens, limiter, r
       for (const name of pathParams(route.path)) params[name] = c.req.param(name) ?? '';
       let query: unknown = undefined;
       if (route.query) {
-        const parsed = route.query.safeParse(c.req.query());
+        const parsed = route.query.safeParse(c.req.query(), { reportInput: true });
         if (!parsed.success) throw invalidInput(parsed.error.issues, 'query');
         query = parsed.data;
       }
@@ -110,7 +121,7 @@ export function mountApiRoutes(routes: readonly ApiRoute[], { tokens, limiter, r
         } catch {
           throw new ServusError(ErrorCode.BAD_JSON, 'The body must be JSON.');
         }
-        const parsed = route.body.safeParse(raw);
+        const parsed = route.body.safeParse(raw, { reportInput: true });
         if (!parsed.success) throw invalidInput(parsed.error.issues, 'body');
         body = parsed.data;
       }

@@ -7,17 +7,19 @@ import {
   type PrivacyEraseResponse,
   type PrivacyPersonResponse,
   type RetentionStatusResponse,
+  type VisitorErasureResponse,
 } from '@servus/shared';
 import type { AuditLog } from '../../privacy/audit.js';
 import type { PersonQuery, Privacy } from '../../privacy/privacy.js';
 import type { Retention } from '../../privacy/retention.js';
+import type { ErasureRequests } from '../../privacy/erasure.js';
 import { subjectOf } from '../../privacy/subject.js';
 import type { SiteDirectory } from '../../sites/sites.js';
 import { ServusError, notFound } from '../../core/errors.js';
 import { ErrorCode } from '@servus/shared';
 import type { Auth } from '../../auth/auth.js';
 import type { ForwardedOptions } from '../../core/forwarded.js';
-import { agentSiteKey, clientIp, parseJson, parseQuery, requireAdmin, type Ctx, type Env } from '../toolkit.js';
+import { agentSiteKey, clientIp, parseJson, parseQuery, requireAdmin, requireVisitor, type Ctx, type Env } from '../toolkit.js';
 
 export interface PrivacyRoutesOptions {
   privacy: Privacy;
@@ -141,16 +143,36 @@ export function privacyRoutes({ privacy, audit, retention, sites, forwarded }: P
   return app;
 }
 
-/** Mounted at /api: a visitor deletes their own conversation, authorised by their token (bearer). */
-export function visitorPrivacyRoutes({ auth, privacy, audit }: { auth: Auth; privacy: Privacy; audit: AuditLog }) {
+const erasureBody = z.object({ email: z.email().max(254).optional(), lang: z.enum(['de', 'en']).optional() }).strict();
+
+/**
+ * Mounted at /api, authorised by the visitor's token (bearer): a visitor deletes their own
+ * conversation at once, or asks for the erasure of all their data, confirmed by email (erasure.ts).
+ */
+export function visitorPrivacyRoutes({
+  auth,
+  privacy,
+  audit,
+  erasure,
+}: {
+  auth: Auth;
+  privacy: Privacy;
+  audit: AuditLog;
+  erasure?: ErasureRequests | undefined;
+}) {
   const app = new Hono<Env>();
+  app.post('/visitor/erasure', async (c) => {
+    c.header('Access-Control-Allow-Origin', '*');
+    const visitor = await requireVisitor(auth, c);
+    const body = await parseJson(c, erasureBody);
+    if (!erasure) throw new ServusError(ErrorCode.INVALID_STATE, 'Email is not set up on this server.');
+    await erasure.request(visitor, body.email, body.lang);
+    return c.json({ ok: true } satisfies VisitorErasureResponse, 202);
+  });
   app.delete('/visitor/conversations/:id', async (c) => {
     c.header('Access-Control-Allow-Origin', '*');
-    const header = c.req.header('authorization') ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    const site = c.req.header('x-servus-site') ?? '';
-    const visitor = token && site ? await auth.visitorForToken(token, site) : null;
-    if (!visitor) throw new ServusError(ErrorCode.UNAUTHORIZED, 'Unknown visitor token.');
+    const visitor = await requireVisitor(auth, c);
+    const site = visitor.siteKey;
     const id = c.req.param('id');
     if (!(await privacy.eraseOwnConversation(visitor.id, site, id))) throw notFound();
     await audit.record({ type: 'visitor' }, { action: 'conversation.erase-by-visitor', siteKey: site, subject: `conversation:${id}` });

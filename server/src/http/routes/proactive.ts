@@ -4,14 +4,22 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { ErrorCode, type ProactiveRulesResponse } from '@servus/shared';
+import { ErrorCode, type ProactiveResultsResponse, type ProactiveRulesResponse } from '@servus/shared';
 import type { Database } from '../../storage/schema.js';
 import { originAllowed, type OriginRefusals, type SiteDirectory } from '../../sites/sites.js';
 import type { ServerMetrics } from '../../metrics/prometheus.js';
 import { ServusError, notFound } from '../../core/errors.js';
 import { createRateLimiter } from '../../core/rate-limit.js';
-import { countProactiveEvent, proactiveRulesSchema, ruleIdSchema, rulesOf } from '../../proactive/index.js';
-import { agentSiteKey, clientIp, parseJson, requireAdmin, type Env } from '../toolkit.js';
+import {
+  countProactiveEvent,
+  loadProactiveConversations,
+  loadProactiveCounts,
+  proactiveRulesSchema,
+  proactiveStats,
+  ruleIdSchema,
+  rulesOf,
+} from '../../proactive/index.js';
+import { agentSiteKey, clientIp, parseJson, parseQuery, requireAdmin, type Env } from '../toolkit.js';
 
 export interface ProactiveApiOptions {
   db: Kysely<Database>;
@@ -102,8 +110,15 @@ export function beaconRoutes({
   return app;
 }
 
-/** Mounted under /api/sites: the rules of a site; every agent of the site may read them, admins set them. */
-export function proactiveRuleRoutes({ sites }: { sites: SiteDirectory }) {
+/** The longest period the editor's results cover, in days. */
+const MAX_RESULT_DAYS = 366;
+const DAY = 86_400_000;
+
+/**
+ * Mounted under /api/sites: the rules of a site and each rule's results; every agent of the site
+ * may read them, admins set them.
+ */
+export function proactiveRuleRoutes({ sites, db, now = Date.now }: { sites: SiteDirectory; db: Kysely<Database>; now?: () => number }) {
   const app = new Hono<Env>();
   const agentSite = async (c: Context<Env>) => {
     const site = await sites.get(agentSiteKey(c));
@@ -111,6 +126,20 @@ export function proactiveRuleRoutes({ sites }: { sites: SiteDirectory }) {
     return site;
   };
   app.get('/:key/proactive', async (c) => c.json({ rules: rulesOf((await agentSite(c)).settings) } satisfies ProactiveRulesResponse));
+  // The editor's figures: shown and opened (hourly counters) and conversations started, per rule
+  // of the site (zeros included) and per removed rule with figures in the period.
+  app.get('/:key/proactive/results', async (c) => {
+    const site = await agentSite(c);
+    const { days } = parseQuery(c, z.object({ days: z.coerce.number().int().min(1).max(MAX_RESULT_DAYS).default(30) }));
+    const to = now();
+    const from = to - days * DAY;
+    const results = proactiveStats(
+      rulesOf(site.settings).map((rule) => ({ siteKey: site.key, rule })),
+      await loadProactiveCounts(db, [site.key], from, to),
+      await loadProactiveConversations(db, site.key, from, to),
+    );
+    return c.json({ from, to, results } satisfies ProactiveResultsResponse);
+  });
   app.put('/:key/proactive', async (c) => {
     requireAdmin(c);
     const site = await agentSite(c);

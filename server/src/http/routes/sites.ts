@@ -58,7 +58,11 @@ const originSchema = z
       // refused below
     }
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !/^https?:\/\/[^/?#@]+\/?$/i.test(value)) {
-      ctx.addIssue({ code: 'custom', message: 'must be an origin such as https://shop.example (scheme, host, optional port; no path)' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be an origin such as https://shop.example (scheme, host, optional port; no path)',
+        params: { kind: 'not_origin' },
+      });
       return z.NEVER;
     }
     return url.origin;
@@ -86,7 +90,7 @@ const businessHoursSchema = z
   .superRefine((hours, ctx) => {
     for (const problem of validateBusinessHours(hours as BusinessHours)) {
       const i = problem.indexOf(': ');
-      ctx.addIssue({ code: 'custom', path: problem.slice(0, i).split('.'), message: problem.slice(i + 2) });
+      ctx.addIssue({ code: 'custom', path: problem.slice(0, i).split('.'), message: problem.slice(i + 2), params: { kind: 'format' } });
     }
   });
 
@@ -107,7 +111,7 @@ const settingFields = {
       fields: z
         .array(z.enum(['name', 'email']))
         .max(2)
-        .refine((f) => new Set(f).size === f.length, 'each field at most once'),
+        .refine((f) => new Set(f).size === f.length, { error: 'each field at most once', params: { kind: 'duplicate' } }),
     })
     .strict(),
   ratings: z.object({ nps: z.boolean(), ces: z.boolean() }).strict(),
@@ -127,7 +131,7 @@ const settingFields = {
       types: z
         .array(z.enum(ATTACHMENT_TYPES))
         .max(ATTACHMENT_TYPES.length)
-        .refine((t) => new Set(t).size === t.length, 'each type at most once'),
+        .refine((t) => new Set(t).size === t.length, { error: 'each type at most once', params: { kind: 'duplicate' } }),
     })
     .partial()
     .strict(),

@@ -56,7 +56,7 @@ export function widgetRoutes({ sites, auth, conversations, config, originRefused
   app.options('/visitor/*', (c) => {
     c.header('Access-Control-Allow-Origin', '*');
     c.header('Access-Control-Allow-Headers', 'authorization, x-servus-site, content-type');
-    c.header('Access-Control-Allow-Methods', 'GET, DELETE');
+    c.header('Access-Control-Allow-Methods', 'GET, POST, DELETE');
     return c.body(null, 204);
   });
   app.get('/visitor/conversations/:id/events', async (c) => {

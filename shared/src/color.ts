@@ -1,5 +1,5 @@
 // Readable colours from any theme colour: WCAG relative luminance and contrast, no dependencies
-// (shared by the loader and the app, so it stays tiny).
+// (shared by the widget's loader and the console's greeting preview, so it stays tiny).
 
 /** Parses #rgb / #rrggbb; anything else gives null (the caller falls back to the default colour). */
 export function parseHex(color: string): [number, number, number] | null {
