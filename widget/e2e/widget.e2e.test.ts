@@ -1,6 +1,6 @@
 // The widget in real Chromium against the real server (a child process on a free port) and host
 // pages on another origin: the bot, the queue, a live agent, reloads, going offline mid-send, every
-// hostile host page, keyboard and axe, weight and speed on the host page, screenshots for the README.
+// hostile host page, keyboard and axe, weight and speed on the host page, the rating screenshot.
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +14,9 @@ import { FIXTURES, startFixtureServer } from './fixtures.js';
 import { launchChromium } from '../../server/src/testing/browser.js';
 import { signIdentityJwt } from '../../server/src/auth/identity-token.js';
 
-// The README's screenshots are rewritten only on request (SCREENSHOTS=1); otherwise they go to a
-// temporary folder, so that a test run does not change tracked files.
+// The rating screenshot in docs/ is rewritten only on request (SCREENSHOTS=1); otherwise it goes to a
+// temporary folder, so that a test run does not change tracked files. The README's widget pictures
+// come from `npm run screenshots` (server/console/e2e/console-screenshots.e2e.test.ts).
 const shots = process.env.SCREENSHOTS ? join(widgetRoot, '..', 'docs', 'screenshots') : mkdtempSync(join(tmpdir(), 'servus-shots-'));
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -214,7 +215,6 @@ describe('widget in Chromium', () => {
     expect(await widget(page).locator('.group.bot strong').count()).toBeGreaterThan(0);
     await expect.poll(() => widget(page).locator('.chip').count()).toBeGreaterThan(1);
     await expect.poll(() => widget(page).locator('.group.mine .tick').last().getAttribute('class')).toMatch(/sent|read/);
-    await page.screenshot({ path: join(shots, 'widget-desktop-en.png') });
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -226,7 +226,6 @@ describe('widget in Chromium', () => {
     await ask(page, 'Wie lange dauert der Versand?');
     expect(await nextReply(page, before)).toMatch(/24 Stunden/);
     expect(await widget(page).locator('.chip.person').innerText()).toBe('Mit einem Menschen sprechen');
-    await page.screenshot({ path: join(shots, 'widget-desktop-de.png') });
     await context.close();
 
     for (const lang of ['de', 'en'] as const) {
@@ -248,7 +247,6 @@ describe('widget in Chromium', () => {
           .locator('#sv-input')
           .evaluate((el) => getComputedStyle(el).fontSize),
       ).toBe('16px');
-      await phone.page.screenshot({ path: join(shots, `widget-mobile-${lang}.png`) });
       await phone.context.close();
     }
   });

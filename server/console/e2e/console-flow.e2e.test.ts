@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { TestServer } from '../../src/testing/in-process.js';
 import { login, newVisitor, type Frame } from '../../src/testing/client.js';
-import { TEST_ADMIN, launch, openConsole, startConsoleServer, startProxy, waitDeep, type AgentPage } from './harness.js';
+import { TEST_ADMIN, launch, openConsole, scrollHeights, startConsoleServer, startProxy, waitDeep, type AgentPage } from './harness.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -149,6 +149,12 @@ describe('console: a chat from the bot to the rating', () => {
     await page.locator('nav [data-nav=dashboard]').click();
     await page.waitForFunction(() => customElements.get('servus-dashboard') !== undefined);
     expect(await page.locator('servus-dashboard').count()).toBe(1);
+    // It ends where its figures end: the charts' hidden tables for screen readers (a row per day)
+    // once stretched the page by about 800 px of nothing.
+    await page.locator('servus-dashboard[data-state=ready]').waitFor();
+    const heights = await scrollHeights(page);
+    expect(heights.document).toBeLessThanOrEqual(heights.window);
+    expect(heights.page).toBeLessThanOrEqual(heights.content + 1);
     await page.locator('nav [data-nav=mine]').click();
 
     const errors = agent.errors.filter((e) => !/401|Unauthorized/.test(e));

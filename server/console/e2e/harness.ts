@@ -1,7 +1,8 @@
 // End-to-end harness for the console: a real Servus in this process (fresh SQLite folder, the demo
 // site with its example FAQ and the FAQ bot), real Chromium via playwright-core, and helpers to log
 // an agent in through the console's own login form.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer, connect as tcpConnect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -94,6 +95,9 @@ export async function launch(): Promise<Browser> {
   return launchChromium();
 }
 
+/** A phone as Chromium emulates one: its screen in CSS pixels, touch, the mobile viewport rules. */
+export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } as const;
+
 export interface AgentPage {
   context: BrowserContext;
   page: Page;
@@ -109,19 +113,22 @@ export async function openConsole(
     password,
     lang = 'en',
     bypassCSP = false,
+    device = { viewport: { width: 1440, height: 860 } },
     prepare,
   }: {
     email: string;
     password: string;
     lang?: 'de' | 'en';
     bypassCSP?: boolean;
+    /** The window: a desktop one by default, or PHONE. */
+    device?: { viewport: { width: number; height: number }; isMobile?: boolean; hasTouch?: boolean; deviceScaleFactor?: number };
     /** Runs before the console is loaded (a clock to control, a WebSocket route). */
     prepare?: (page: Page) => Promise<void>;
   },
 ): Promise<AgentPage> {
   const context = await browser.newContext({
     locale: lang === 'de' ? 'de-DE' : 'en-US',
-    viewport: { width: 1440, height: 860 },
+    ...device,
     bypassCSP,
   });
   const page = await context.newPage();
@@ -238,4 +245,82 @@ export async function visitorWithUserAgent(url: string, userAgent: string) {
       }),
     close: () => ws.close(),
   };
+}
+
+/**
+ * What does not fit the window sideways: the document itself; every scrolling box (open shadow
+ * roots included) whose content is wider than the box; and, outside those, every element that
+ * reaches past the window's right edge (content clipped out of reach counts too), the outermost
+ * one of each such subtree. `allow` names boxes that scroll sideways by design (a wide table in a
+ * card) as `host-element selector-inside-its-shadow-root` (`*`: any host).
+ */
+export async function horizontalOverflow(page: Page, allow: string[] = []): Promise<string[]> {
+  return page.evaluate((allowed) => {
+    const found: string[] = [];
+    const doc = document.scrollingElement!;
+    if (doc.scrollWidth > innerWidth) found.push(`document (${doc.scrollWidth} > ${innerWidth})`);
+    const walk = (el: Element, host: string) => {
+      const style = getComputedStyle(el);
+      if (style.display === 'none') return;
+      const name = `${host ? `${host} ` : ''}${el.localName}${[...el.classList].map((c) => `.${c}`).join('')}`;
+      const isAllowed = allowed.some((entry) => {
+        const [tag, ...selector] = entry.split(' ');
+        return (tag === '*' || tag === host) && el.matches(selector.join(' '));
+      });
+      if (isAllowed) return;
+      if ((style.overflowX === 'auto' || style.overflowX === 'scroll') && el.scrollWidth > el.clientWidth + 1) {
+        found.push(`${name} scrolls sideways (${el.scrollWidth} > ${el.clientWidth})`);
+        return;
+      }
+      const r = el.getBoundingClientRect();
+      // Visually hidden for screen readers only (a 1 px clipping box): never on screen.
+      if (r.width <= 1 && r.height <= 1 && style.overflow === 'hidden') return;
+      if (r.width > 0 && r.height > 0 && r.right > innerWidth + 1) {
+        found.push(`${name} reaches ${Math.round(r.right)} px`);
+        return;
+      }
+      if (el.shadowRoot) for (const child of el.shadowRoot.children) walk(child, el.localName);
+      for (const child of el.children) walk(child, host);
+    };
+    walk(document.documentElement, '');
+    return found;
+  }, allow);
+}
+
+/**
+ * How tall the document is against the window, and the console's scrolling page (`.page`, around
+ * the dashboard) against its content plus padding: where either is taller, there is blank space.
+ */
+export async function scrollHeights(page: Page): Promise<{ document: number; window: number; page: number; content: number }> {
+  return page.evaluate(() => {
+    const pane = document.querySelector('servus-console')?.shadowRoot?.querySelector<HTMLElement>('.page');
+    const content = pane?.firstElementChild as HTMLElement | null | undefined;
+    const style = pane ? getComputedStyle(pane) : null;
+    return {
+      document: document.scrollingElement!.scrollHeight,
+      window: innerHeight,
+      page: pane?.scrollHeight ?? 0,
+      content: content && style ? content.offsetHeight + parseFloat(style.paddingTop) + parseFloat(style.paddingBottom) : 0,
+    };
+  });
+}
+
+/** axe-core's WCAG 2.0 / 2.1 A and AA violations on the page (open shadow roots included), as `id (nodes): targets`. */
+export async function axeViolations(page: Page, include?: string[][]): Promise<string[]> {
+  // Evaluated over the DevTools protocol, so the console's CSP does not block it.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource());
+  return page.evaluate(async (context) => {
+    type Result = { violations: { id: string; nodes: { target: unknown[] }[] }[] };
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<Result> } }).axe;
+    const result = await axe.run(context ? { include: context } : document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return result.violations.map((v) => `${v.id} (${v.nodes.length}): ${JSON.stringify(v.nodes.slice(0, 12).map((n) => n.target))}`);
+  }, include ?? null);
+}
+
+let axeSourceText: string | undefined;
+function axeSource(): string {
+  axeSourceText ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  return axeSourceText;
 }

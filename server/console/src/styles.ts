@@ -1,5 +1,23 @@
 // Shared look: calm neutrals, one accent, amber for internal notes. Every component adopts these.
-import { css } from 'lit';
+// Text colours keep 4.5:1 against every background they sit on (WCAG AA, checked by axe).
+import { css, unsafeCSS } from 'lit';
+
+/**
+ * Up to this width the console shows one pane at a time (list, then the conversation with a back
+ * button) under a top bar: phones in either orientation and small tablets (docs/console.md).
+ */
+export const ONE_PANE_MAX_PX = 900;
+/** Up to this width the visitor's context is a sheet opened from the conversation's header. */
+export const CONTEXT_SHEET_MAX_PX = 1100;
+/** Touch targets are at least this tall and wide on narrow screens and coarse pointers. */
+export const TOUCH_TARGET_PX = 44;
+
+/** The media query of the one-pane layout, for `@media ${onePane} { … }`. */
+export const onePane = unsafeCSS(`(max-width: ${ONE_PANE_MAX_PX}px)`);
+/** Where the visitor's context is a sheet rather than a column. */
+export const contextSheet = unsafeCSS(`(max-width: ${CONTEXT_SHEET_MAX_PX}px)`);
+/** Where fingers, not a mouse, hit the controls. */
+export const touch = unsafeCSS(`(max-width: ${ONE_PANE_MAX_PX}px), (pointer: coarse)`);
 
 export const base = css`
   :host {
@@ -7,7 +25,7 @@ export const base = css`
     --accent-soft: #edf2ff;
     --text: #1f2328;
     --muted: #656d76;
-    --faint: #8c959f;
+    --faint: #656d76;
     --line: #e4e7eb;
     --bg: #f6f7f9;
     --panel: #ffffff;
@@ -15,7 +33,7 @@ export const base = css`
     --note: #fff8db;
     --note-line: #f0d36b;
     --danger: #c92a2a;
-    --ok: #2b8a3e;
+    --ok: #2f7d3a;
     --warn: #e67700;
     --radius: 8px;
     box-sizing: border-box;
@@ -104,7 +122,7 @@ export const base = css`
   }
   .pill.queued {
     background: #fff4e6;
-    color: #d9480f;
+    color: #c2410c;
   }
   .pill.assigned {
     background: var(--accent-soft);
@@ -143,5 +161,33 @@ export const base = css`
     text-transform: uppercase;
     letter-spacing: 0.04em;
     color: var(--muted);
+  }
+  @media ${onePane} {
+    /* Pages of cards take the screen's width, not their widest content's; wide tables scroll inside. */
+    .page,
+    section {
+      min-width: 0;
+      grid-template-columns: minmax(0, 1fr);
+    }
+    table {
+      display: block;
+      overflow-x: auto;
+    }
+  }
+  @media ${touch} {
+    button,
+    select,
+    input:not([type='checkbox']):not([type='radio']):not([type='range']) {
+      min-height: ${TOUCH_TARGET_PX}px;
+    }
+    button {
+      min-width: ${TOUCH_TARGET_PX}px;
+    }
+    /* 16 px text keeps mobile Safari from zooming into a field on focus. */
+    input,
+    textarea,
+    select {
+      font-size: 16px;
+    }
   }
 `;

@@ -1,5 +1,6 @@
 // The console shell: login gate, left navigation with the agent's status, the router, keyboard
-// shortcuts, and the tab-title count. Sections render into the middle and right columns.
+// shortcuts, and the tab-title count. Sections render into the middle and right columns; on a
+// phone (up to ONE_PANE_MAX_PX) one pane at a time under a top bar whose other links sit in a menu.
 import { LitElement, css, html, nothing } from 'lit';
 import { api, setUnauthorizedHandler } from '../api.js';
 import type { AgentProfile, AgentSessionResponse } from '@servus/shared';
@@ -9,7 +10,7 @@ import { parseRoute, routePath, type Route, type Section } from '../router.js';
 import { setTitleCount } from '../notify.js';
 import { LiveController } from '../controllers/live-controller.js';
 import type { AgentStatus } from '../live/store.js';
-import { base } from '../styles.js';
+import { base, onePane } from '../styles.js';
 import './login.js';
 import './conversation-list.js';
 import './conversation-view.js';
@@ -26,6 +27,7 @@ export class ServusConsole extends LitElement {
     _checked: { state: true },
     _help: { state: true },
     _tick: { state: true },
+    _menu: { state: true },
   };
 
   declare _me: AgentProfile | null;
@@ -34,6 +36,8 @@ export class ServusConsole extends LitElement {
   declare _checked: boolean;
   declare _help: boolean;
   declare _tick: number;
+  /** The top bar's menu, open (one-pane layout only). */
+  declare _menu: boolean;
   private _ctx: ConsoleContext | undefined;
   private _live = new LiveController(this, () => this._ctx?.store);
 
@@ -45,12 +49,15 @@ export class ServusConsole extends LitElement {
     this._checked = false;
     this._help = false;
     this._tick = 0;
+    this._menu = false;
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('popstate', this._onPopState);
     document.addEventListener('keydown', this._onKey);
+    window.visualViewport?.addEventListener('resize', this._onViewport);
+    this._onViewport();
     setUnauthorizedHandler(() => this._signedOut());
     void api<AgentSessionResponse>('/api/auth/me')
       .then((r) => this._signedIn(r.agent))
@@ -62,6 +69,7 @@ export class ServusConsole extends LitElement {
     super.disconnectedCallback();
     window.removeEventListener('popstate', this._onPopState);
     document.removeEventListener('keydown', this._onKey);
+    window.visualViewport?.removeEventListener('resize', this._onViewport);
     this._ctx?.dispose();
   }
 
@@ -89,7 +97,19 @@ export class ServusConsole extends LitElement {
   private _navigate(path: string, replace = false): void {
     if (location.pathname !== path) history[replace ? 'replaceState' : 'pushState'](null, '', path);
     this._route = parseRoute(path);
+    this._menu = false;
   }
+
+  /**
+   * The console is as tall as what the agent can see: an on-screen keyboard that shrinks only the
+   * visual viewport (mobile Safari) would otherwise cover the composer. Pinch zoom shrinks the visual
+   * viewport too, but at a scale above 1: the height stays as it was then.
+   */
+  private _onViewport = () => {
+    const vv = window.visualViewport;
+    if (!vv || vv.scale > 1.01) return;
+    this.style.setProperty('--servus-viewport-height', `${Math.round(vv.height)}px`);
+  };
 
   private _go(section: Section, conversationId: string | null = null): void {
     this._navigate(routePath({ section, conversationId }));
@@ -127,6 +147,7 @@ export class ServusConsole extends LitElement {
     const inField = path.some((el) => el instanceof HTMLElement && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName)));
     if (e.key === 'Escape') {
       if (this._help) this._help = false;
+      else if (this._menu) this._closeMenu();
       else (path[0] as HTMLElement | undefined)?.blur?.();
       return;
     }
@@ -194,6 +215,17 @@ export class ServusConsole extends LitElement {
     setTitleCount(queued + store.unreadCount);
     const r = this._route;
     const convSection = r.section === 'queue' || r.section === 'mine' || r.section === 'all';
+    const counts: Partial<Record<Section, number>> = { queue: queued, mine: store.mine().length };
+    const labels: Record<Section, string> = {
+      queue: t('queue'),
+      mine: t('mine'),
+      all: t('all'),
+      faq: t('faq'),
+      dashboard: t('dashboard'),
+      settings: t('settings'),
+      integrations: t('integrations'),
+    };
+    const conn = ctx.connection !== 'online' ? html`<div class="conn" role="status">${t('connecting')}</div>` : nothing;
     const nav = (section: Section, label: string, count?: number, key?: string) =>
       html`<a
         href=${routePath({ section, conversationId: null })}
@@ -208,37 +240,52 @@ export class ServusConsole extends LitElement {
         }}
         >${label}${count ? html`<span class="badge" data-count=${section}>${count}</span>` : nothing}</a
       >`;
+    const inConversation = convSection && r.conversationId !== null;
     return html`
-      <div class="shell ${convSection ? 'three' : 'two'}">
-        <nav>
+      <div class="shell ${convSection ? 'three' : 'two'} ${inConversation ? 'in-conversation' : ''}">
+        <nav aria-label=${t('navigation')}>
           <div class="brand">Servus</div>
-          ${nav('queue', t('queue'), queued, 'g q')} ${nav('mine', t('mine'), store.mine().length, 'g m')} ${nav('all', t('all'), 0, 'g a')}
-          <div class="sep"></div>
-          ${nav('faq', t('faq'))} ${nav('dashboard', t('dashboard'))} ${nav('settings', t('settings'))}
-          ${ctx.me.role === 'admin' ? nav('integrations', t('integrations')) : nothing}
-          <div class="grow"></div>
-          ${ctx.connection !== 'online' ? html`<div class="conn" role="status">${t('connecting')}</div>` : nothing}
-          <div class="me">
-            <div class="who"><span class="dot ${store.status}"></span>${ctx.me.name}</div>
-            <select
-              aria-label="Status"
-              data-status
-              .value=${store.status}
-              @change=${(e: Event) => store.setStatus((e.target as HTMLSelectElement).value as AgentStatus)}
-            >
-              <option value="online">${t('online')}</option>
-              <option value="away">${t('away')}</option>
-              <option value="offline">${t('offline')}</option>
-            </select>
-            <div class="row">
-              <button class="ghost small" @click=${() => this._setLang(this._lang === 'de' ? 'en' : 'de')}>
-                ${this._lang === 'de' ? 'EN' : 'DE'}
-              </button>
-              <button class="ghost small" title=${t('shortcuts')} @click=${() => (this._help = true)}>?</button>
-              <button class="ghost small" @click=${this._logout}>${t('logout')}</button>
+          ${nav('queue', labels.queue, counts.queue, 'g q')} ${nav('mine', labels.mine, counts.mine, 'g m')}
+          ${nav('all', labels.all, 0, 'g a')}
+          <button
+            class="menu-button"
+            data-menu
+            aria-expanded=${this._menu ? 'true' : 'false'}
+            aria-controls="more"
+            @click=${() => (this._menu ? this._closeMenu() : this._openMenu())}
+          >
+            <span class="dot ${store.status}"></span><span aria-hidden="true" class="burger">☰</span
+            ><span class="sr-only">${t('menu')}</span>
+          </button>
+          <div class="more ${this._menu ? 'open' : ''}" id="more">
+            <div class="sep"></div>
+            ${nav('faq', labels.faq)} ${nav('dashboard', labels.dashboard)} ${nav('settings', labels.settings)}
+            ${ctx.me.role === 'admin' ? nav('integrations', labels.integrations) : nothing}
+            <div class="grow"></div>
+            ${conn}
+            <div class="me">
+              <div class="who"><span class="dot ${store.status}"></span>${ctx.me.name}</div>
+              <select
+                aria-label="Status"
+                data-status
+                .value=${store.status}
+                @change=${(e: Event) => store.setStatus((e.target as HTMLSelectElement).value as AgentStatus)}
+              >
+                <option value="online">${t('online')}</option>
+                <option value="away">${t('away')}</option>
+                <option value="offline">${t('offline')}</option>
+              </select>
+              <div class="row">
+                <button class="ghost small" @click=${() => this._setLang(this._lang === 'de' ? 'en' : 'de')}>
+                  ${this._lang === 'de' ? 'EN' : 'DE'}
+                </button>
+                <button class="ghost small" title=${t('shortcuts')} @click=${() => (this._help = true)}>?</button>
+                <button class="ghost small" @click=${this._logout}>${t('logout')}</button>
+              </div>
             </div>
           </div>
         </nav>
+        <div class="conn-bar">${conn}</div>
         ${
           convSection
             ? html`<servus-conversation-list
@@ -250,7 +297,13 @@ export class ServusConsole extends LitElement {
                 ></servus-conversation-list>
                 ${
                   r.conversationId
-                    ? html`<servus-conversation .ctx=${ctx} .conversationId=${r.conversationId} .tick=${this._tick}></servus-conversation>`
+                    ? html`<servus-conversation .ctx=${ctx} .conversationId=${r.conversationId} .tick=${this._tick}>
+                        <button slot="back" class="back" data-back @click=${() => this._go(r.section)}>
+                          <span aria-hidden="true">‹</span> <span class="sr-only">${t('backTo')}</span> ${labels[r.section]}${
+                            counts[r.section] ? html` <span class="badge">${counts[r.section]}</span>` : nothing
+                          }
+                        </button>
+                      </servus-conversation>`
                     : html`<div class="empty muted">${t('selectConversation')}</div>`
                 }`
             : r.section === 'faq'
@@ -270,6 +323,17 @@ export class ServusConsole extends LitElement {
     `;
   }
 
+  private _openMenu(): void {
+    this._menu = true;
+    // The first link of the menu takes the focus, as a disclosure menu's keyboard users expect.
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.more a')?.focus());
+  }
+
+  private _closeMenu(): void {
+    this._menu = false;
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('[data-menu]')?.focus());
+  }
+
   private _logout = async () => {
     await api('/api/auth/logout', { method: 'POST', body: {} }).catch(() => {});
     this._signedOut();
@@ -281,6 +345,8 @@ export class ServusConsole extends LitElement {
       :host {
         display: block;
         height: 100vh;
+        /* The visible height: dvh follows the browser's bars; the script's figure follows a keyboard. */
+        height: var(--servus-viewport-height, 100dvh);
       }
       .shell {
         display: grid;
@@ -324,7 +390,7 @@ export class ServusConsole extends LitElement {
         color: #fff;
       }
       .badge {
-        background: #f76707;
+        background: #c2410c;
         color: #fff;
         font-size: 11px;
         font-weight: 600;
@@ -403,6 +469,134 @@ export class ServusConsole extends LitElement {
       .page {
         overflow: auto;
         padding: 20px 24px;
+      }
+      /* Desktop: the menu's content is part of the sidebar, in the sidebar's order. */
+      .more {
+        display: contents;
+      }
+      .more .conn {
+        order: 1;
+      }
+      .me {
+        order: 2;
+      }
+      .menu-button,
+      .conn-bar,
+      .back {
+        display: none;
+      }
+      @media ${onePane} {
+        .shell,
+        .shell.two {
+          grid-template-columns: minmax(0, 1fr);
+          grid-template-rows: auto minmax(0, 1fr);
+        }
+        /* One pane at a time: the list, or the conversation (with its back button) on its own. */
+        .shell.in-conversation {
+          grid-template-rows: minmax(0, 1fr);
+        }
+        .shell.in-conversation nav,
+        .shell.in-conversation servus-conversation-list,
+        .shell:not(.in-conversation) .empty {
+          display: none;
+        }
+        nav {
+          position: relative;
+          flex-direction: row;
+          align-items: center;
+          padding: 0 6px;
+          gap: 2px;
+        }
+        .brand {
+          display: none;
+        }
+        nav a {
+          min-height: 44px;
+          min-width: 44px;
+          justify-content: center;
+          gap: 6px;
+          padding: 0 10px;
+          white-space: nowrap;
+        }
+        .menu-button {
+          display: inline-flex;
+          align-items: center;
+          justify-content: center;
+          gap: 6px;
+          margin-left: auto;
+          background: transparent;
+          border-color: transparent;
+          color: #fff;
+          font-size: 18px;
+        }
+        .menu-button:hover:not(:disabled),
+        .menu-button[aria-expanded='true'] {
+          background: #323b52;
+        }
+        .more {
+          display: none;
+        }
+        .more.open {
+          display: flex;
+          flex-direction: column;
+          gap: 2px;
+          position: absolute;
+          z-index: 20;
+          top: 100%;
+          left: 0;
+          right: 0;
+          max-height: calc(var(--servus-viewport-height, 100dvh) - 48px);
+          overflow-y: auto;
+          padding: 0 10px 12px;
+          background: #1d2230;
+          box-shadow: 0 12px 24px rgba(0, 0, 0, 0.25);
+        }
+        .more a {
+          justify-content: space-between;
+        }
+        .more .grow,
+        .more .conn {
+          display: none;
+        }
+        .me .row button.ghost {
+          flex: 1;
+          font-size: 14px;
+        }
+        /* The reconnect notice stays in sight when the bar is hidden or its menu closed. */
+        .conn-bar {
+          display: block;
+          position: fixed;
+          z-index: 30;
+          top: 0;
+          left: 0;
+          right: 0;
+          text-align: center;
+          pointer-events: none;
+        }
+        .conn-bar .conn {
+          display: inline-block;
+          background: #1d2230;
+          border-radius: 0 0 6px 6px;
+          padding: 2px 10px;
+        }
+        .back {
+          display: inline-flex;
+          align-items: center;
+          gap: 4px;
+          flex: none;
+          padding: 0 10px 0 6px;
+          border-color: transparent;
+          background: transparent;
+          color: var(--accent);
+          font-weight: 500;
+        }
+        .back span[aria-hidden] {
+          font-size: 22px;
+          line-height: 1;
+        }
+        .page {
+          padding: 12px;
+        }
       }
     `,
   ];

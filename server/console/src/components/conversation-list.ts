@@ -10,7 +10,7 @@ import { api } from '../api.js';
 import { duration, plainText, relative } from '../format.js';
 import type { Section } from '../router.js';
 import type { Key } from '../i18n.js';
-import { base } from '../styles.js';
+import { TOUCH_TARGET_PX, base, touch } from '../styles.js';
 
 /** Rows the "All" list loads at once (newest first). */
 const ALL_LIMIT = 100;
@@ -157,44 +157,44 @@ export class ServusConversationList extends LitElement {
             : nothing
         }
       </header>
+      ${
+        // Outside the listbox: a listbox holds options only (axe: aria-required-children).
+        items.length === 0 ? html`<p class="none muted">${this.section === 'all' && this._all.result.isPending ? '…' : empty}</p>` : nothing
+      }
       <ul role="listbox" aria-label=${title}>
-        ${
-          items.length === 0
-            ? html`<li class="none muted">${this.section === 'all' && this._all.result.isPending ? '…' : empty}</li>`
-            : items.map((c) => {
-                const name = c.visitor?.name || c.visitor?.email || t('anonymous');
-                const unread = store.isUnread(c.id);
-                const typing = store.typingIn(c.id);
-                const waitingSince = c.status === 'queued' ? (c.queuedAt ?? c.updatedAt) : null;
-                return html`<li
-                  role="option"
-                  aria-selected=${c.id === this.selectedId ? 'true' : 'false'}
-                  class=${[c.id === this.selectedId ? 'sel' : '', unread ? 'unread' : ''].join(' ')}
-                  data-id=${c.id}
-                  @click=${() => this._select(c.id)}
-                >
-                  <div class="top">
-                    <span class="name">${name}</span>
-                    ${
-                      waitingSince !== null
-                        ? html`<span class="wait" title=${t('waiting')} data-wait>${duration(now - waitingSince)}</span>`
-                        : html`<span class="time faint">${relative(c.updatedAt, now, lang)}</span>`
-                    }
-                  </div>
-                  <div class="bottom">
-                    <span class="preview ${typing ? 'typing' : ''}"
-                      >${typing ? t('isTyping') : c.lastMessage?.attachment ? `📎 ${c.lastMessage.attachment.name}` : plainText(c.lastMessage?.text ?? '')}</span
-                    >
-                    ${
-                      this.section === 'all' || c.status !== (this.section === 'queue' ? 'queued' : 'assigned')
-                        ? html`<span class="pill ${c.status}">${t(`status_${c.status}` as Key)}</span>`
-                        : nothing
-                    }
-                  </div>
-                  ${this.section === 'all' && c.assignee ? html`<div class="faint small">${c.assignee.name}</div>` : nothing}
-                </li>`;
-              })
-        }
+        ${items.map((c) => {
+          const name = c.visitor?.name || c.visitor?.email || t('anonymous');
+          const unread = store.isUnread(c.id);
+          const typing = store.typingIn(c.id);
+          const waitingSince = c.status === 'queued' ? (c.queuedAt ?? c.updatedAt) : null;
+          return html`<li
+            role="option"
+            aria-selected=${c.id === this.selectedId ? 'true' : 'false'}
+            class=${[c.id === this.selectedId ? 'sel' : '', unread ? 'unread' : ''].join(' ')}
+            data-id=${c.id}
+            @click=${() => this._select(c.id)}
+          >
+            <div class="top">
+              <span class="name">${name}</span>
+              ${
+                waitingSince !== null
+                  ? html`<span class="wait" title=${t('waiting')} data-wait>${duration(now - waitingSince)}</span>`
+                  : html`<span class="time faint">${relative(c.updatedAt, now, lang)}</span>`
+              }
+            </div>
+            <div class="bottom">
+              <span class="preview ${typing ? 'typing' : ''}"
+                >${typing ? t('isTyping') : c.lastMessage?.attachment ? `📎 ${c.lastMessage.attachment.name}` : plainText(c.lastMessage?.text ?? '')}</span
+              >
+              ${
+                this.section === 'all' || c.status !== (this.section === 'queue' ? 'queued' : 'assigned')
+                  ? html`<span class="pill ${c.status}">${t(`status_${c.status}` as Key)}</span>`
+                  : nothing
+              }
+            </div>
+            ${this.section === 'all' && c.assignee ? html`<div class="faint small">${c.assignee.name}</div>` : nothing}
+          </li>`;
+        })}
       </ul>
     `;
   }
@@ -254,11 +254,10 @@ export class ServusConversationList extends LitElement {
         background: var(--accent-soft);
         border-left-color: var(--accent);
       }
-      li.none {
-        cursor: default;
+      .none {
+        margin: 0;
         padding: 28px 14px;
         text-align: center;
-        border: 0;
       }
       .top,
       .bottom {
@@ -299,12 +298,17 @@ export class ServusConversationList extends LitElement {
       .wait {
         font-variant-numeric: tabular-nums;
         font-size: 12px;
-        color: #d9480f;
+        color: #c2410c;
         font-weight: 500;
       }
       .time {
         font-size: 12px;
         white-space: nowrap;
+      }
+      @media ${touch} {
+        li {
+          min-height: ${TOUCH_TARGET_PX}px;
+        }
       }
     `,
   ];

@@ -1,7 +1,8 @@
 // The right side: one conversation. Header with the actions (take, put back, transfer, resolve,
 // reopen), the whole transcript including the bot's turns (FAQ entry, confidence, handoff reason),
-// typing and read state, the composer, and the visitor's context. Everything the visitor wrote is
-// rendered through text bindings only.
+// typing and read state, the composer, and the visitor's context (a column on wide screens, a
+// sheet opened from the header on narrow ones). Everything the visitor wrote is rendered through
+// text bindings only.
 import { LitElement, css, html, nothing } from 'lit';
 import type {
   AgentListResponse,
@@ -22,7 +23,7 @@ import { clock } from '../format.js';
 import { markdownLite } from '../markdown-lite.js';
 import { has, type Key } from '../i18n.js';
 import type { TranscriptEntry } from '../live/store.js';
-import { base } from '../styles.js';
+import { base, contextSheet, onePane } from '../styles.js';
 import './composer.js';
 import './visitor-panel.js';
 import type { ServusComposer } from './composer.js';
@@ -38,6 +39,7 @@ export class ServusConversation extends LitElement {
     _error: { state: true },
     _busy: { state: true },
     _enlarged: { state: true },
+    _context: { state: true },
   };
   declare ctx: ConsoleContext;
   declare conversationId: string;
@@ -46,6 +48,8 @@ export class ServusConversation extends LitElement {
   declare _busy: boolean;
   /** The picture shown full size (click on a thumbnail), if any. */
   declare _enlarged: AttachmentInfo | null;
+  /** The visitor's context, opened as a sheet (narrow screens only; a column otherwise). */
+  declare _context: boolean;
   private _live = new LiveController(this, () => this.ctx?.store);
   private _loadedFor: string | null = null;
   private _stickToBottom = true;
@@ -81,6 +85,15 @@ export class ServusConversation extends LitElement {
     this._error = '';
     this._busy = false;
     this._enlarged = null;
+    this._context = false;
+  }
+
+  private _toggleContext(open: boolean): void {
+    this._context = open;
+    // Focus goes into the sheet and back to the button that opened it.
+    void this.updateComplete.then(() =>
+      this.renderRoot.querySelector<HTMLElement>(open ? '.context .sheet-head button' : '[data-action=context]')?.focus(),
+    );
   }
 
   /** Marks a bot message right, wrong or not covered by the FAQ; the same mark again takes it back. */
@@ -130,12 +143,22 @@ export class ServusConversation extends LitElement {
     super.disconnectedCallback();
     this.ctx?.store.open(null);
     this._loadedFor = null;
+    this._resize.disconnect();
+    this._observed = null;
   }
+
+  /** The transcript got shorter (an on-screen keyboard, a sheet): the latest message stays in view. */
+  private _resize = new ResizeObserver(() => {
+    const scroller = this._observed;
+    if (scroller && this._stickToBottom) scroller.scrollTop = scroller.scrollHeight;
+  });
+  private _observed: HTMLElement | null = null;
 
   override willUpdate(): void {
     if (this.ctx && this.conversationId !== this._loadedFor) {
       this._loadedFor = this.conversationId;
       this._error = '';
+      this._context = false;
       this._stickToBottom = true;
       this._readSent = 0;
       this.ctx.store.open(this.conversationId);
@@ -162,6 +185,11 @@ export class ServusConversation extends LitElement {
   override updated(): void {
     if (this._enlarged) this.renderRoot.querySelector<HTMLElement>('.lightbox')?.focus();
     const scroller = this.renderRoot.querySelector<HTMLElement>('.transcript');
+    if (scroller !== this._observed) {
+      this._resize.disconnect();
+      if (scroller) this._resize.observe(scroller);
+      this._observed = scroller;
+    }
     const t = this.ctx?.store.transcript(this.conversationId);
     const count = t?.entries.size ?? 0;
     // A new bot reply may answer a visitor's yes / no: their label is fetched again with it.
@@ -351,11 +379,21 @@ export class ServusConversation extends LitElement {
     return html`
       <section class="main">
         <header>
+          <slot name="back"></slot>
           <div class="title">
             <h2 data-visitor-name>${name}</h2>
             ${conv ? html`<span class="pill ${conv.status}" data-conv-status=${conv.status}>${t(`status_${conv.status}` as Key)}</span>` : nothing}
             ${conv?.assignee && !mine ? html`<span class="faint small">${conv.assignee.name}</span>` : nothing}
           </div>
+          <button
+            class="context-toggle"
+            data-action="context"
+            aria-expanded=${this._context ? 'true' : 'false'}
+            aria-controls="context"
+            @click=${() => this._toggleContext(!this._context)}
+          >
+            ${t('visitor')}
+          </button>
           <div class="actions">
             ${
               conv && (conv.status === 'queued' || conv.status === 'bot')
@@ -427,7 +465,24 @@ export class ServusConversation extends LitElement {
           .visitorEmail=${conv?.visitor?.email ?? detail?.visitor.email ?? ''}
         ></servus-composer>
       </section>
-      <servus-visitor-panel .ctx=${this.ctx} .detail=${detail} .conversation=${conv}></servus-visitor-panel>
+      <div class="scrim ${this._context ? 'open' : ''}" @click=${() => this._toggleContext(false)}></div>
+      <div
+        class="context ${this._context ? 'open' : ''}"
+        id="context"
+        aria-label=${t('visitorDetails')}
+        role="region"
+        @keydown=${(e: KeyboardEvent) => {
+          if (e.key !== 'Escape' || !this._context) return;
+          e.stopPropagation();
+          this._toggleContext(false);
+        }}
+      >
+        <div class="sheet-head">
+          <h2>${t('visitorDetails')}</h2>
+          <button class="ghost" @click=${() => this._toggleContext(false)}>${t('close')}</button>
+        </div>
+        <servus-visitor-panel .ctx=${this.ctx} .detail=${detail} .conversation=${conv}></servus-visitor-panel>
+      </div>
       ${this._renderLightbox()}
     `;
   }
@@ -506,6 +561,7 @@ export class ServusConversation extends LitElement {
       }
       .title {
         display: flex;
+        flex: 1 1 auto;
         align-items: center;
         gap: 10px;
         min-width: 0;
@@ -588,7 +644,7 @@ export class ServusConversation extends LitElement {
         flex-wrap: wrap;
         gap: 4px 10px;
         margin-top: 4px;
-        color: #7c6fb0;
+        color: #6c5fa3;
       }
       code {
         font:
@@ -650,6 +706,105 @@ export class ServusConversation extends LitElement {
         color: var(--accent);
         font-style: italic;
         padding: 0 4px;
+      }
+      .context {
+        display: flex;
+        flex-direction: column;
+        min-height: 0;
+        min-width: 0;
+      }
+      .context servus-visitor-panel {
+        flex: 1;
+      }
+      .context-toggle,
+      .sheet-head,
+      .scrim {
+        display: none;
+      }
+      @media ${contextSheet} {
+        :host {
+          grid-template-columns: minmax(0, 1fr);
+        }
+        .context-toggle {
+          display: inline-block;
+          flex: none;
+        }
+        .context-toggle[aria-expanded='true'] {
+          background: var(--accent-soft);
+          border-color: var(--accent);
+        }
+        .context {
+          display: none;
+        }
+        .context.open {
+          display: flex;
+          position: fixed;
+          z-index: 40;
+          top: 0;
+          right: 0;
+          bottom: 0;
+          width: min(340px, 100%);
+          background: var(--panel);
+          box-shadow: -8px 0 24px rgba(0, 0, 0, 0.15);
+        }
+        .sheet-head {
+          display: flex;
+          align-items: center;
+          justify-content: space-between;
+          gap: 8px;
+          padding: 4px 6px 4px 16px;
+          border-bottom: 1px solid var(--line);
+        }
+        .scrim.open {
+          display: block;
+          position: fixed;
+          z-index: 39;
+          inset: 0;
+          background: rgba(15, 20, 30, 0.35);
+        }
+      }
+      @media ${onePane} {
+        header {
+          flex-wrap: wrap;
+          gap: 4px 8px;
+          padding: 4px 8px 6px 4px;
+        }
+        .actions {
+          flex-basis: 100%;
+          justify-content: flex-start;
+          padding-left: 4px;
+        }
+        .actions select {
+          max-width: none;
+          flex: 1 1 8em;
+          min-width: 0;
+        }
+        /* A sheet from the bottom, as phones show them, at most most of the screen's height. */
+        .context.open {
+          top: auto;
+          left: 0;
+          width: auto;
+          max-height: calc(var(--servus-viewport-height, 100dvh) * 0.85);
+          border-radius: 12px 12px 0 0;
+          box-shadow: 0 -8px 24px rgba(0, 0, 0, 0.15);
+        }
+        .context.open servus-visitor-panel {
+          border-left: 0;
+        }
+        .handoff,
+        .pad {
+          padding-left: 12px;
+          padding-right: 12px;
+        }
+        .transcript {
+          padding: 12px 10px 6px;
+        }
+        .msg {
+          max-width: 88%;
+        }
+        servus-composer {
+          padding: 0 8px 8px;
+        }
       }
     `,
   ];

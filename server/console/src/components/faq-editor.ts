@@ -19,7 +19,7 @@ import { api } from '../api.js';
 import { relative } from '../format.js';
 import { markdownLite } from '../markdown-lite.js';
 import { has, translator, type Key } from '../i18n.js';
-import { base } from '../styles.js';
+import { base, onePane } from '../styles.js';
 
 type Editing = { mode: 'edit'; entry: FaqEntry } | { mode: 'new'; fromQuestion?: string; lang?: string | null } | null;
 
@@ -480,6 +480,25 @@ export class ServusFaqEditor extends LitElement {
       .list {
         background: var(--panel);
         border-right: 1px solid var(--line);
+      }
+      /* Narrow: the entries, then the test box and what to fix, one under the other in one scroll. */
+      @media ${onePane} {
+        :host {
+          overflow-y: auto;
+        }
+        .cols {
+          grid-template-columns: minmax(0, 1fr);
+          height: auto;
+        }
+        .list,
+        .side {
+          overflow: visible;
+          padding: 12px 10px;
+        }
+        .list {
+          border-right: 0;
+          border-bottom: 1px solid var(--line);
+        }
       }
       header {
         display: flex;

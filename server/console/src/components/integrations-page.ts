@@ -14,7 +14,7 @@ import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { api } from '../api.js';
 import { clearFieldErrors, reportFormError, type FieldMap } from '../field-errors.js';
-import { base } from '../styles.js';
+import { base, onePane } from '../styles.js';
 
 const SCOPES: ApiScope[] = ['conversations:read', 'conversations:write', 'messages:write', 'faq:manage', 'sites:manage', 'metrics:read'];
 const EVENTS: WebhookEvent[] = [
@@ -354,6 +354,14 @@ export class ServusIntegrations extends LitElement {
         padding: 16px 18px;
         display: grid;
         gap: 12px;
+      }
+      @media ${onePane} {
+        .page {
+          padding: 12px 10px 32px;
+        }
+        section {
+          padding: 12px;
+        }
       }
       table {
         border-collapse: collapse;

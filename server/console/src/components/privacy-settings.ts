@@ -150,11 +150,17 @@ export class ServusPrivacySettings extends LitElement {
           void this._find(e.target as HTMLFormElement);
         }}
       >
-        <select name="by" .value=${this._by} @change=${(e: Event) => (this._by = (e.target as HTMLSelectElement).value as By)}>
+        <select
+          name="by"
+          aria-label=${t('privacyFind')}
+          .value=${this._by}
+          @change=${(e: Event) => (this._by = (e.target as HTMLSelectElement).value as By)}
+        >
           ${(['email', 'visitorId', 'conversationId'] as const).map((b) => html`<option value=${b}>${t(`privacyBy_${b}` as Key)}</option>`)}
         </select>
         <input
           name="q"
+          aria-label=${t('privacySearch')}
           required
           maxlength="254"
           class="grow"
@@ -216,7 +222,8 @@ export class ServusPrivacySettings extends LitElement {
       </p>
 
       <h3>${t('privacyAudit')} <a class="small" href="/api/privacy/audit?download=1&limit=1000" download>${t('privacyDownload')}</a></h3>
-      <table>
+      <!-- Focusable: on a phone the log scrolls sideways, by keyboard too. -->
+      <table tabindex="0" aria-label=${t('privacyAudit')}>
         <thead>
           <tr>
             <th>${t('privacyWhen')}</th>

@@ -9,7 +9,7 @@ import { api } from '../api.js';
 import { clearFieldErrors, reportFormError, type FieldMap } from '../field-errors.js';
 import { savePrefs } from '../notify.js';
 import type { Key } from '../i18n.js';
-import { base } from '../styles.js';
+import { base, onePane } from '../styles.js';
 import './site-settings.js';
 import './privacy-settings.js';
 
@@ -243,7 +243,7 @@ export class ServusSettings extends LitElement {
                 <input name="name" placeholder=${t('name')} required maxlength="200" />
                 <input name="email" type="email" placeholder=${t('email')} required />
                 <input name="password" type="password" placeholder=${t('password')} minlength="8" required autocomplete="new-password" />
-                <select name="role">
+                <select name="role" aria-label=${t('role')}>
                   <option value="agent">agent</option>
                   <option value="admin">admin</option>
                 </select>
@@ -432,6 +432,18 @@ export class ServusSettings extends LitElement {
         padding: 16px 18px;
         display: grid;
         gap: 12px;
+      }
+      @media ${onePane} {
+        .page {
+          padding: 12px 10px 32px;
+        }
+        section,
+        servus-site-settings {
+          padding: 12px;
+        }
+        servus-site-settings {
+          grid-template-columns: minmax(0, 1fr);
+        }
       }
       table {
         border-collapse: collapse;

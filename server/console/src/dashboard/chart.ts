@@ -35,6 +35,7 @@ export class DashboardChart extends LitElement {
     css`
       :host {
         display: block;
+        position: relative;
         min-width: 0;
       }
       .plot {
@@ -54,12 +55,18 @@ export class DashboardChart extends LitElement {
       .u-legend .u-marker {
         border-radius: 2px;
       }
+      /*
+       * A table is never smaller than its rows (its height is a minimum, its overflow not clipped):
+       * hidden by itself it still stretched the page by its full height. A block around it clips it.
+       */
       .sr-only {
         position: absolute;
+        top: 0;
+        left: 0;
         width: 1px;
         height: 1px;
         overflow: hidden;
-        clip: rect(0 0 0 0);
+        clip-path: inset(50%);
         white-space: nowrap;
       }
     `,
@@ -81,24 +88,26 @@ export class DashboardChart extends LitElement {
     return html`<div class="plot" role="img" aria-label=${this.label}></div>
       ${
         this.table
-          ? html`<table class="sr-only" data-chart-table>
-              <caption>
-                ${this.label}
-              </caption>
-              <thead>
-                <tr>
-                  ${this.table.head.map((h) => html`<th scope="col">${h}</th>`)}
-                </tr>
-              </thead>
-              <tbody>
-                ${this.table.rows.map(
-                  (r) =>
-                    html`<tr>
-                      ${r.map((c) => html`<td>${c}</td>`)}
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
+          ? html`<div class="sr-only">
+              <table data-chart-table>
+                <caption>
+                  ${this.label}
+                </caption>
+                <thead>
+                  <tr>
+                    ${this.table.head.map((h) => html`<th scope="col">${h}</th>`)}
+                  </tr>
+                </thead>
+                <tbody>
+                  ${this.table.rows.map(
+                    (r) =>
+                      html`<tr>
+                        ${r.map((c) => html`<td>${c}</td>`)}
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`
           : null
       }`;
   }

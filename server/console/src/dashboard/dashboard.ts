@@ -317,7 +317,7 @@ export class ServusDashboard extends LitElement {
       <h2>${t('agents')}</h2>
       ${
         rows.length
-          ? html`<div class="scroll">
+          ? html`<div class="scroll" tabindex="0" role="region" aria-label=${t('agents')}>
               <table>
                 <thead>
                   <tr>
@@ -358,7 +358,7 @@ export class ServusDashboard extends LitElement {
       <h2>${title}</h2>
       ${
         rows.length
-          ? html`<div class="scroll">
+          ? html`<div class="scroll" tabindex="0" role="region" aria-label=${title}>
               <table>
                 <thead>
                   <tr>
@@ -396,7 +396,7 @@ export class ServusDashboard extends LitElement {
       <h2>${t('proactive')}</h2>
       ${
         rows.length
-          ? html`<div class="scroll">
+          ? html`<div class="scroll" tabindex="0" role="region" aria-label=${t('proactive')}>
               <table>
                 <thead>
                   <tr>
@@ -638,6 +638,7 @@ export class ServusDashboard extends LitElement {
       grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr));
       gap: 0 12px;
     }
+    /* A table wider than a phone scrolls sideways inside its card, by keyboard too (it takes the focus). */
     .scroll {
       overflow-x: auto;
     }
