@@ -1,8 +1,7 @@
 // End-to-end harness for the console: a real Servus in this process (fresh SQLite folder, the demo
 // site with its example FAQ and the FAQ bot), real Chromium via playwright-core, and helpers to log
 // an agent in through the console's own login form.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readdirSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -15,10 +14,10 @@ import { TEST_ADMIN } from '../../src/testing/server-process.js';
 import { createFaqBot, faqDiagnostics, initialBotState, loadFaqFiles, type BotState, type FaqDiagnostics } from '../../src/bot/index.js';
 import type { BotResponder } from '../../src/bot/index.js';
 import { hashPassword, randomId } from '../../src/core/ids.js';
-import { handOver, launchChromium } from '../../src/testing/browser.js';
+import { axeViolations, handOver, launchChromium } from '../../src/testing/browser.js';
 import type { Hub } from '../../src/pubsub/hub.js';
 
-export { TEST_ADMIN, handOver };
+export { TEST_ADMIN, axeViolations, handOver };
 
 const distIndex = fileURLToPath(new URL('../dist/index.html', import.meta.url));
 
@@ -303,24 +302,4 @@ export async function scrollHeights(page: Page): Promise<{ document: number; win
       content: content && style ? content.offsetHeight + parseFloat(style.paddingTop) + parseFloat(style.paddingBottom) : 0,
     };
   });
-}
-
-/** axe-core's WCAG 2.0 / 2.1 A and AA violations on the page (open shadow roots included), as `id (nodes): targets`. */
-export async function axeViolations(page: Page, include?: string[][]): Promise<string[]> {
-  // Evaluated over the DevTools protocol, so the console's CSP does not block it.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource());
-  return page.evaluate(async (context) => {
-    type Result = { violations: { id: string; nodes: { target: unknown[] }[] }[] };
-    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<Result> } }).axe;
-    const result = await axe.run(context ? { include: context } : document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    });
-    return result.violations.map((v) => `${v.id} (${v.nodes.length}): ${JSON.stringify(v.nodes.slice(0, 12).map((n) => n.target))}`);
-  }, include ?? null);
-}
-
-let axeSourceText: string | undefined;
-function axeSource(): string {
-  axeSourceText ??= readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-  return axeSourceText;
 }

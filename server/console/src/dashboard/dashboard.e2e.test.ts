@@ -7,14 +7,13 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { build } from 'vite';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../../../src/testing/in-process.js';
 import { TEST_ADMIN } from '../../../src/testing/server-process.js';
 import { seedDemo } from '../../../src/seed-demo.js';
 import type { Grouping, MetricsReport } from './data.js';
-import { launchChromium } from '../../../src/testing/browser.js';
+import { axeViolations, launchChromium } from '../../../src/testing/browser.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 /** The console's CSP (server/src/http/app.ts), so an inline script or a blocked style would show here. */
@@ -327,18 +326,7 @@ describe('<servus-dashboard> on seeded demo data', () => {
   });
 
   it('passes axe-core’s WCAG 2.1 AA checks', async () => {
-    // Evaluated over the DevTools protocol, so the page's CSP does not block it.
-    await page.evaluate(readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
-    const violations = await page.evaluate(async () => {
-      const axe = (
-        window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }
-      ).axe;
-      const result = await axe.run(
-        { include: [['servus-dashboard']] },
-        { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } },
-      );
-      return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
-    });
+    const violations = await axeViolations(page, [['servus-dashboard']]);
     expect(violations).toEqual([]);
   });
 });
