@@ -99,7 +99,7 @@ describe('console: proactive greetings editor', () => {
     await expect.poll(async () => (await storedRules()).map((r) => r.id)).toEqual([added.id, 'demo-shipping']);
     await demoRow.locator('[data-toggle]').click();
     await expect.poll(async () => (await storedRules())[1]?.enabled).toBe(false);
-    expect(await demoRow.getAttribute('class')).toContain('off');
+    await expect.poll(() => demoRow.getAttribute('class')).toContain('off');
 
     // A visitor on a matching page (the real widget, in German) gets the greeting, opens the chat from it and writes.
     const visitorContext = await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 800 } });

@@ -99,8 +99,19 @@ export class ServusProactiveEditor extends LitElement {
     return `/api/sites/${encodeURIComponent(this.site?.key ?? '')}/proactive`;
   }
 
+  /**
+   * The rules as stored last: read from the query cache, which a save updates at once (the
+   * controller hears of it a task later), so a click right after a save acts on the saved list.
+   */
   private get _list(): ProactiveRule[] {
-    return this._rules.data?.rules ?? [];
+    return this.ctx?.qc.getQueryData<ProactiveRulesResponse>(['proactive', this.site?.key])?.rules ?? this._rules.data?.rules ?? [];
+  }
+
+  /** Applies a change to the stored list at the rule's current place (by id: the list may have moved since it was drawn). */
+  private _change(id: string, change: (rules: ProactiveRule[], index: number) => ProactiveRule[]): void {
+    const rules = this._list;
+    const index = rules.findIndex((r) => r.id === id);
+    if (index >= 0) void this._put(change(rules, index));
   }
 
   /** Stores the whole list; a refused rule's problems go to the form's fields when the form is open. */
@@ -153,10 +164,10 @@ export class ServusProactiveEditor extends LitElement {
     this._draft = readRuleForm(new FormData(e.currentTarget as HTMLFormElement));
   };
 
-  private _remove(index: number): void {
+  private _remove(id: string): void {
     if (!confirm(this.ctx.t('pro_confirmDelete'))) return;
     if (this._editing !== null) this._editing = null;
-    void this._put(this._list.filter((_, i) => i !== index));
+    this._change(id, (list, at) => list.filter((_, i) => i !== at));
   }
 
   override render() {
@@ -200,7 +211,10 @@ export class ServusProactiveEditor extends LitElement {
                         aria-label=${t('pro_on')}
                         .checked=${on}
                         ?disabled=${!admin || this._busy}
-                        @change=${() => void this._put(rules.map((x, j) => (j === i ? ruleFromDraft({ ...draftFromRule(x), enabled: !on }, x.id) : x)))}
+                        @change=${() =>
+                          this._change(r.id, (list, at) =>
+                            list.map((x, j) => (j === at ? ruleFromDraft({ ...draftFromRule(x), enabled: x.enabled === false }, x.id) : x)),
+                          )}
                       />
                     </td>
                     <td>
@@ -224,7 +238,7 @@ export class ServusProactiveEditor extends LitElement {
                                 aria-label=${t('pro_up')}
                                 title=${t('pro_up')}
                                 ?disabled=${i === 0 || this._busy}
-                                @click=${() => void this._put(moveRule(rules, i, -1))}
+                                @click=${() => this._change(r.id, (list, at) => moveRule(list, at, -1))}
                               >
                                 ↑
                               </button>
@@ -235,12 +249,18 @@ export class ServusProactiveEditor extends LitElement {
                                 aria-label=${t('pro_down')}
                                 title=${t('pro_down')}
                                 ?disabled=${i === rules.length - 1 || this._busy}
-                                @click=${() => void this._put(moveRule(rules, i, 1))}
+                                @click=${() => this._change(r.id, (list, at) => moveRule(list, at, 1))}
                               >
                                 ↓
                               </button>
                               <button type="button" class="ghost small" data-edit @click=${() => this._open(i)}>${t('edit')}</button>
-                              <button type="button" class="ghost small" data-delete ?disabled=${this._busy} @click=${() => this._remove(i)}>
+                              <button
+                                type="button"
+                                class="ghost small"
+                                data-delete
+                                ?disabled=${this._busy}
+                                @click=${() => this._remove(r.id)}
+                              >
                                 ${t('remove')}
                               </button>`
                           : nothing
