@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startServerProcess, TEST_ADMIN, type ServerProcess } from '../../server/src/testing/server-process.js';
 import { login } from '../../server/src/testing/client.js';
-import { handOver, launchChromium } from '../../server/src/testing/browser.js';
+import { launchChromium } from '../../server/src/testing/browser.js';
+import { handOver } from '../../server/console/e2e/page.js';
 import { ensureBuilt } from './dist.js';
 import { startFixtureServer } from './fixtures.js';
 

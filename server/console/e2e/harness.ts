@@ -14,7 +14,8 @@ import { TEST_ADMIN } from '../../src/testing/server-process.js';
 import { createFaqBot, faqDiagnostics, initialBotState, loadFaqFiles, type BotState, type FaqDiagnostics } from '../../src/bot/index.js';
 import type { BotResponder } from '../../src/bot/index.js';
 import { hashPassword, randomId } from '../../src/core/ids.js';
-import { axeViolations, handOver, launchChromium } from '../../src/testing/browser.js';
+import { launchChromium } from '../../src/testing/browser.js';
+import { axeViolations, handOver } from './page.js';
 import type { Hub } from '../../src/pubsub/hub.js';
 
 export { TEST_ADMIN, axeViolations, handOver };

@@ -13,7 +13,8 @@ import { startTestServer, type TestServer } from '../../../src/testing/in-proces
 import { TEST_ADMIN } from '../../../src/testing/server-process.js';
 import { seedDemo } from '../../../src/seed-demo.js';
 import type { Grouping, MetricsReport } from './data.js';
-import { axeViolations, launchChromium } from '../../../src/testing/browser.js';
+import { launchChromium } from '../../../src/testing/browser.js';
+import { axeViolations } from '../../e2e/page.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 /** The console's CSP (server/src/http/app.ts), so an inline script or a blocked style would show here. */
