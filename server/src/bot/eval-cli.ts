@@ -243,8 +243,7 @@ export function learningCurve(
     }
     return bot;
   };
-  const fit = (labels: readonly SiteLabel[]) =>
-    siteCalibration(labels, 0, { defaultThreshold: threshold, wrongCost, priorLabels });
+  const fit = (labels: readonly SiteLabel[]) => siteCalibration(labels, 0, { defaultThreshold: threshold, wrongCost, priorLabels });
   // The labels, round by round, each from the bot and threshold of its time.
   const labels: SiteLabel[] = [];
   const labelsAfter = [0];
