@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run eval:bot -- FILE.json [--threshold X] [--latency] [--halves] [--self] [--learn [--target-precision P]]`: loads the file's FAQ as a site's FAQ
+// `npm run eval:bot -- FILE.json [--threshold X] [--latency] [--halves] [--self] [--learn [--wrong-cost C] [--prior-labels N]]`: loads the file's FAQ as a site's FAQ
 // is loaded, sends every case as a visitor's first message through the bot, and prints in-scope
 // accuracy, out-of-scope recall, top-1/top-3/top-5 (ignoring the threshold) and latency. Last line: JSON.
 // `--learn` simulates a site learning from its agents' work: visitors' questions added as
@@ -180,8 +180,10 @@ export interface LearningOptions {
   seed?: number;
   /** The default threshold (before a site has enough labels). */
   threshold?: number;
-  /** `siteCalibration`'s share of right answers at the fitted threshold (its default when not given). */
-  targetPrecision?: number;
+  /** `siteCalibration`'s cost of a wrong answer against a right one (its default when not given). */
+  wrongCost?: number | undefined;
+  /** `siteCalibration`'s pseudo-labels for the default (its default when not given). */
+  priorLabels?: number | undefined;
 }
 
 /**
@@ -198,7 +200,7 @@ export interface LearningOptions {
  */
 export function learningCurve(
   file: EvalFile,
-  { ks = [0, 1, 2, 5], seed = 16, threshold = DEFAULT_THRESHOLD, targetPrecision }: LearningOptions = {},
+  { ks = [0, 1, 2, 5], seed = 16, threshold = DEFAULT_THRESHOLD, wrongCost, priorLabels }: LearningOptions = {},
 ): LearningPoint[] {
   const lang = file.language ?? 'en';
   const most = Math.max(...ks);
@@ -241,8 +243,7 @@ export function learningCurve(
     }
     return bot;
   };
-  const fit = (labels: readonly SiteLabel[]) =>
-    siteCalibration(labels, 0, { defaultThreshold: threshold, ...(targetPrecision === undefined ? {} : { targetPrecision }) });
+  const fit = (labels: readonly SiteLabel[]) => siteCalibration(labels, 0, { defaultThreshold: threshold, wrongCost, priorLabels });
   // The labels, round by round, each from the bot and threshold of its time.
   const labels: SiteLabel[] = [];
   const labelsAfter = [0];
@@ -353,12 +354,13 @@ if (process.argv[1]?.endsWith('eval-cli.js')) {
       halves: { type: 'boolean' },
       self: { type: 'boolean' },
       learn: { type: 'boolean' },
-      'target-precision': { type: 'string' },
+      'wrong-cost': { type: 'string' },
+      'prior-labels': { type: 'string' },
     },
   });
   if (!positionals.length) {
     console.error(
-      'usage: npm run eval:bot -- FILE.json [--threshold 0.5] [--latency] [--halves] [--self] [--learn [--target-precision 0.8]]  |  FAQ.md / FAQ.yaml (self-check)',
+      'usage: npm run eval:bot -- FILE.json [--threshold 0.5] [--latency] [--halves] [--self] [--learn [--wrong-cost 0.6] [--prior-labels 50]]  |  FAQ.md / FAQ.yaml (self-check)',
     );
     process.exit(2);
   }
@@ -415,8 +417,12 @@ if (process.argv[1]?.endsWith('eval-cli.js')) {
       );
     }
     if (values.learn) {
-      const target = values['target-precision'];
-      result.learning = learningCurve(file, { threshold, ...(target === undefined ? {} : { targetPrecision: Number(target) }) });
+      const [cost, prior] = [values['wrong-cost'], values['prior-labels']];
+      result.learning = learningCurve(file, {
+        threshold,
+        ...(cost === undefined ? {} : { wrongCost: Number(cost) }),
+        ...(prior === undefined ? {} : { priorLabels: Number(prior) }),
+      });
       console.log(
         `  learning (per entry, k visitors' questions handled by agents: added as phrasings, their labels fed to the site's calibration; the other ${result.learning[0]!.cases} cases measured):`,
       );

@@ -10,7 +10,7 @@ export { createFaqBots } from './faq-bots.js';
 export type { FaqBots, FaqBotsOptions } from './faq-bots.js';
 export { faqDiagnostics, unreachedEntries } from './diagnostics.js';
 export type { FaqDiagnostics, NearDuplicate, DiagnosticsOptions } from './diagnostics.js';
-export { siteCalibration, fitThreshold, figuresAt, thresholdAt, MIN_LABELS } from './site-calibration.js';
+export { siteCalibration, fitThreshold, figuresAt, thresholdAt, MIN_LABELS, WRONG_COST, PRIOR_LABELS } from './site-calibration.js';
 export type { SiteLabel, LabelKind, SiteFigures, SiteCalibration, SiteCalibrationOptions } from './site-calibration.js';
 export { silentBot } from './responder.js';
 export type { BotReply, BotResponder, DeferredBotReply } from './responder.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_LABELS, figuresAt, fitThreshold, siteCalibration, thresholdAt, type SiteLabel } from './site-calibration.js';
+import { MIN_LABELS, WRONG_COST, figuresAt, fitThreshold, siteCalibration, thresholdAt, type SiteLabel } from './site-calibration.js';
 
 /** Labels whose answers are right above `edge` and mostly wrong below it (as a site would see). */
 function labels(n: number, edge: number): SiteLabel[] {
@@ -19,15 +19,14 @@ describe('per-site calibration from labelled outcomes', () => {
     expect(c.threshold).toBe(0.5);
   });
 
-  it("fits the site's own threshold from 50 labels: the lowest at which answers are right 80 % of the time", () => {
-    const site = labels(100, 0.5);
+  it("fits the site's own threshold from 50 labels where answering pays: below the default where the answers are right", () => {
+    const site = labels(100, 0.3);
     const c = siteCalibration(site);
     expect(c.fitted).toBe(true);
     expect(c.threshold).toBeLessThan(0.5);
-    expect(c.threshold).toBeGreaterThan(0.25);
-    expect(c.current.rightWhenAnswered).toBeGreaterThanOrEqual(0.8);
-    // Just below it, precision falls under the target.
-    expect(figuresAt(site, c.threshold - 0.05).rightWhenAnswered).toBeLessThan(0.8);
+    expect(c.threshold).toBeGreaterThan(0.2);
+    expect(c.current.answerRate).toBeGreaterThan(figuresAt(site, 0.5).answerRate);
+    expect(c.current.rightWhenAnswered).toBeGreaterThan(WRONG_COST / (1 + WRONG_COST));
     expect(c.current.answerRate + c.current.handoverRate).toBeCloseTo(1, 9);
   });
 
@@ -46,14 +45,51 @@ describe('per-site calibration from labelled outcomes', () => {
     expect(thresholdAt(0.4, -1)).toBeCloseTo(0.7, 9);
   });
 
-  it('answers only above everything judged when no threshold reaches the target', () => {
-    const allWrong: SiteLabel[] = Array.from({ length: 60 }, (_, i) => ({
+  it('does not stop answering when no threshold reaches a high share of right answers', () => {
+    // Right 60 % of the time at every confidence: answering pays (break-even 5/9), nowhere 80 %.
+    const mixed: SiteLabel[] = Array.from({ length: 200 }, (_, i) => ({
       question: `q${i}`,
       faqId: 'e',
-      confidence: i / 60,
-      label: 'wrong',
+      confidence: (i + 0.5) / 200,
+      label: i % 5 < 3 ? 'right' : 'wrong',
     }));
-    expect(fitThreshold(allWrong, 0.8)).toBeGreaterThan(59 / 60);
-    expect(siteCalibration(allWrong).current.answerRate).toBe(0);
+    const c = siteCalibration(mixed);
+    expect(c.threshold).toBeLessThanOrEqual(0.5);
+    expect(c.current.answerRate).toBeGreaterThanOrEqual(figuresAt(mixed, 0.5).answerRate);
+  });
+
+  it('stays near the default with few noisy labels', () => {
+    // 50 labels right or wrong at random (seeded), 60 % right: no evidence either way.
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    for (let run = 0; run < 20; run++) {
+      const noisy: SiteLabel[] = Array.from({ length: MIN_LABELS }, (_, i) => ({
+        question: `q${i}`,
+        faqId: 'e',
+        confidence: random(),
+        label: random() < 0.6 ? 'right' : 'wrong',
+      }));
+      expect(Math.abs(fitThreshold(noisy) - 0.5)).toBeLessThan(0.25);
+    }
+  });
+
+  it('hands over what is judged wrong, but never above confidence 1', () => {
+    const allWrong = (n: number): SiteLabel[] =>
+      Array.from({ length: n }, (_, i) => ({ question: `q${i}`, faqId: 'e', confidence: i / n, label: 'wrong' }));
+    // 60 labels move it well up (the pseudo-labels hold it back); 600 above everything judged.
+    expect(fitThreshold(allWrong(60))).toBeGreaterThan(0.7);
+    expect(fitThreshold(allWrong(600))).toBeGreaterThan(599 / 600);
+    expect(siteCalibration(allWrong(600)).current.answerRate).toBe(0);
+    // Ties at 1: no cut lies above them, so they stay answered; the wrong ones below are handed over.
+    const surest: SiteLabel[] = Array.from({ length: 60 }, (_, i) => ({
+      question: `q${i}`,
+      faqId: 'e',
+      confidence: i < 30 ? 1 : 0.7,
+      label: i < 30 ? 'right' : 'wrong',
+    }));
+    const t = fitThreshold(surest);
+    expect(t).toBeGreaterThan(0.7);
+    expect(t).toBeLessThanOrEqual(1);
+    expect(figuresAt(surest, t)).toMatchObject({ answerRate: 0.5, rightWhenAnswered: 1 });
   });
 });
