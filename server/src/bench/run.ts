@@ -101,8 +101,9 @@ function load(
       if (result.errors && !allowErrors)
         reject(new Error(`the server refused ${result.errors} bench messages, first: ${result.first_error}`));
       else {
-        const cpuFigures = used ? { ...perThousand(used, result.delivered ?? 0), ...coresBusy(used) } : {};
-        resolve({ ...result, ...Object.fromEntries(Object.entries(cpuFigures).map(([role, ms]) => [`cpu_${role}`, ms])) });
+        const cpuFigures: Record<string, number> = used ? { ...perThousand(used, result.delivered ?? 0), ...coresBusy(used) } : {};
+        const { first_error: _, ...figures } = result;
+        resolve({ ...figures, ...Object.fromEntries(Object.entries(cpuFigures).map(([role, ms]) => [`cpu_${role}`, ms])) });
       }
     });
   });
