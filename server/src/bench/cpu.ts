@@ -55,12 +55,14 @@ export async function startCpuMeter(groups: ProcessGroups): Promise<{ stop(): Pr
     async stop() {
       const wallMs = performance.now() - t0;
       const machine = machineCpuMs();
+      // The processes known already are read at once (the generator exits right after the window).
+      const known = new Map([...before.keys()].map((pid) => [pid, processCpuMs(pid)]));
       const ms: Record<string, number> = {};
       let ours = 0;
       for (const [role, pids] of Object.entries(await groups())) {
         ms[role] = 0;
         for (const pid of new Set([...(roles.get(role) ?? []), ...pids])) {
-          const now = processCpuMs(pid);
+          const now = known.get(pid) ?? processCpuMs(pid);
           // A process gone meanwhile (a closed pool connection) took its time with it: not counted.
           const used = now > 0 ? now - (before.get(pid) ?? 0) : 0;
           ms[role] += used;

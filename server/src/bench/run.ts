@@ -64,9 +64,17 @@ function start(
  */
 type LoadResult = Record<string, number>;
 
+/** Write batches and the operations in them so far, summed over the servers (their /healthz). */
+async function writeStats(urls: string[]): Promise<{ batches: number; ops: number }> {
+  const all = await Promise.all(
+    urls.map(async (url) => ((await (await fetch(`${url}/healthz`)).json()) as { writes: { batches: number; ops: number } }).writes),
+  );
+  return { batches: all.reduce((n, w) => n + w.batches, 0), ops: all.reduce((n, w) => n + w.ops, 0) };
+}
+
 function load(
   args: object,
-  { allowErrors = false, cpu }: { allowErrors?: boolean; cpu?: ProcessGroups } = {},
+  { allowErrors = false, cpu, servers = [] }: { allowErrors?: boolean; cpu?: ProcessGroups; servers?: string[] } = {},
 ): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = track(
@@ -75,6 +83,8 @@ function load(
     let out = '';
     let meter: ReturnType<typeof startCpuMeter> | undefined;
     let report: Promise<CpuReport> | undefined;
+    let writesBefore: Promise<{ batches: number; ops: number }> | undefined;
+    let writesAfter: typeof writesBefore;
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -82,12 +92,22 @@ function load(
       if (!cpu) return;
       // The generator's own process counts too (its cost differs with the number of instances it talks to).
       const groups = async () => ({ ...(await cpu()), generator: [child.pid!] });
-      if (!meter && out.includes('MEASURE start')) meter = startCpuMeter(groups);
-      if (meter && !report && out.includes('MEASURE end')) report = meter.then((m) => m.stop());
+      if (!meter && out.includes('MEASURE start')) {
+        meter = startCpuMeter(groups);
+        writesBefore = writeStats(servers);
+      }
+      if (meter && !report && out.includes('MEASURE end')) {
+        report = meter.then((m) => m.stop());
+        writesAfter = writeStats(servers);
+      }
     });
     // 'close', not 'exit': every line the generator wrote has been read by then.
     child.once('close', async (code) => {
       const used = await report?.catch(() => undefined);
+      // Operations per write batch in the window, over all servers (fewer per batch: each costs more).
+      const [w0, w1] = await Promise.all([writesBefore?.catch(() => undefined), writesAfter?.catch(() => undefined)]);
+      const batching: Record<string, number> =
+        w0 && w1 && w1.batches > w0.batches ? { batch_ops: Math.round((w1.ops - w0.ops) / (w1.batches - w0.batches)) } : {};
       const line = out.trim().split('\n').at(-1) ?? '';
       let result: Record<string, number> & { first_error?: string };
       try {
@@ -101,7 +121,9 @@ function load(
       if (result.errors && !allowErrors)
         reject(new Error(`the server refused ${result.errors} bench messages, first: ${result.first_error}`));
       else {
-        const cpuFigures: Record<string, number> = used ? { ...perThousand(used, result.delivered ?? 0), ...coresBusy(used) } : {};
+        const cpuFigures: Record<string, number> = used
+          ? { ...perThousand(used, result.delivered ?? 0), ...coresBusy(used), ...batching }
+          : {};
         const { first_error: _, ...figures } = result;
         resolve({ ...figures, ...Object.fromEntries(Object.entries(cpuFigures).map(([role, ms]) => [`cpu_${role}`, ms])) });
       }
@@ -181,7 +203,13 @@ const deadlocks = (output: string) => (output.match(/40P01|deadlock detected/g) 
  * migration may be listing the database's tables at that moment).
  */
 async function mainPostgres(): Promise<void> {
-  const throughput = (url: string, cookie: string, cpu: ProcessGroups, extra: object = {}, allowErrors = false) =>
+  const throughput = (
+    url: string,
+    cookie: string,
+    cpu: ProcessGroups,
+    extra: { url2?: string; spanning?: boolean } = {},
+    allowErrors = false,
+  ) =>
     load(
       {
         target: 'servus',
@@ -194,7 +222,7 @@ async function mainPostgres(): Promise<void> {
         trace,
         ...extra,
       },
-      { allowErrors, cpu },
+      { allowErrors, cpu, servers: [url, ...(extra.url2 ? [extra.url2] : [])] },
     );
   const schema = () => `bench_${randomBytes(6).toString('hex')}`;
   // Each phase's PostgreSQL connections carry its schema as their application_name, so their
@@ -263,13 +291,7 @@ async function mainPostgres(): Promise<void> {
   report(sq, pg1, pg2, pg1Deadlocks, pg2Deadlocks);
 }
 
-function report(
-  sq: LoadResult,
-  pg1: LoadResult,
-  pg2: LoadResult,
-  pg1Deadlocks: number,
-  pg2Deadlocks: number,
-): void {
+function report(sq: LoadResult, pg1: LoadResult, pg2: LoadResult, pg1Deadlocks: number, pg2Deadlocks: number): void {
   const results = {
     conversations: P.throughputConversations,
     sqlite_max_msgs_per_s: sq.msgs_per_s!,
@@ -305,7 +327,7 @@ function report(
   console.log(row('deadlocks, one / two instances', `${results.pg_deadlocks} / ${results.pg2_deadlocks}`, '0'));
   // Where the CPU went, per 1,000 messages delivered in the measured window (cpu.ts): "others" is
   // the rest of the machine meanwhile (other work, PostgreSQL's background processes).
-  const roles = ['server', 'server2', 'postgres', 'redis', 'generator', 'total', 'others', 'cores', 'cores_others'];
+  const roles = ['server', 'server2', 'postgres', 'redis', 'generator', 'total', 'others', 'cores', 'cores_others', 'batch_ops'];
   const cpu: Record<string, number> = {};
   console.log(`\nCPU-ms per 1,000 messages ${roles.map((r) => r.padStart(10)).join('')}`);
   for (const [phaseName, figures] of Object.entries({ sqlite: sq, pg: pg1, pg2 })) {

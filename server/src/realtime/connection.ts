@@ -44,8 +44,8 @@ export interface Conn {
   lang: string | null;
   /** An agent socket that follows its sites' queues (queue.subscribe). */
   queueSubscribed: boolean;
-  /** The socket's rate-limit checks, in the order its frames came (dispatch.ts). */
-  limitChain: Promise<unknown>;
+  /** The socket's last rate-limit check still waiting for Redis (null: none), so later ones wait their turn (dispatch.ts). */
+  limitWait: Promise<unknown> | null;
 }
 
 const instance = randomBytes(4).toString('hex');
@@ -66,7 +66,7 @@ export function newConn(init: Pick<Conn, 'ws' | 'ip' | 'role' | 'userAgent'>): C
     drainWaiters: [],
     authTimer: null,
     lang: null,
-    limitChain: Promise.resolve(),
+    limitWait: null,
     queueSubscribed: false,
   };
 }
