@@ -258,6 +258,16 @@ async function main(): Promise<void> {
     onReceive(pair.a, (tag) => tag.startsWith('b') && got(tag));
     onReceive(pair.b, (tag) => tag.startsWith('a') && got(tag));
   }
+  // The orchestrator reads every process's CPU time when the measured window opens and closes (cpu.ts).
+  const startMeasuring = () => {
+    process.stderr.write('MEASURE start\n');
+    measuring = true;
+    return performance.now();
+  };
+  const stopMeasuring = () => {
+    measuring = false;
+    process.stderr.write('MEASURE end\n');
+  };
   let started: number;
   if (args.mode === 'latency') {
     // Paced: every 5 ms, the messages due since the last tick (rate × elapsed time, so a late timer
@@ -277,18 +287,16 @@ async function main(): Promise<void> {
       }
     }, 5);
     await new Promise((r) => setTimeout(r, 1000));
-    measuring = true;
-    started = performance.now();
+    started = startMeasuring();
     await new Promise((r) => setTimeout(r, seconds * 1000));
-    measuring = false;
+    stopMeasuring();
     clearInterval(timer);
   } else {
     for (const pair of pairs) pump(pair);
     await new Promise((r) => setTimeout(r, 1000));
-    measuring = true;
-    started = performance.now();
+    started = startMeasuring();
     await new Promise((r) => setTimeout(r, seconds * 1000));
-    measuring = false;
+    stopMeasuring();
   }
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);

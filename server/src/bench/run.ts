@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { SERVER_NODE_FLAGS } from '../core/node-flags.js';
+import pg from 'pg';
 import { startPrivateRedis } from '../testing/redis-server.js';
+import { withApplicationName } from '../testing/cluster.js';
+import { coresBusy, perThousand, startCpuMeter, type CpuReport, type ProcessGroups } from './cpu.js';
 
 const quick = process.argv.includes('--quick');
 const postgres = process.argv.includes('--postgres');
@@ -55,18 +58,56 @@ function start(
   });
 }
 
-function load(args: object, { allowErrors = false } = {}): Promise<Record<string, number>> {
+/**
+ * A load generator's figures; with `cpu` given, also `cpu_ROLE`: each role's CPU-ms per 1,000
+ * messages delivered in the measured window (cpu.ts).
+ */
+type LoadResult = Record<string, number>;
+
+/** Write batches and the operations in them so far, summed over the servers (their /healthz). */
+async function writeStats(urls: string[]): Promise<{ batches: number; ops: number }> {
+  const all = await Promise.all(
+    urls.map(async (url) => ((await (await fetch(`${url}/healthz`)).json()) as { writes: { batches: number; ops: number } }).writes),
+  );
+  return { batches: all.reduce((n, w) => n + w.batches, 0), ops: all.reduce((n, w) => n + w.ops, 0) };
+}
+
+function load(
+  args: object,
+  { allowErrors = false, cpu, servers = [] }: { allowErrors?: boolean; cpu?: ProcessGroups; servers?: string[] } = {},
+): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = track(
       spawn(process.execPath, [join(dist, 'bench', 'load.js'), JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] }),
     );
     let out = '';
+    let meter: ReturnType<typeof startCpuMeter> | undefined;
+    let report: Promise<CpuReport> | undefined;
+    let writesBefore: Promise<{ batches: number; ops: number }> | undefined;
+    let writesAfter: typeof writesBefore;
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => {
       out += d.toString();
       if (trace) process.stderr.write(d);
+      if (!cpu) return;
+      // The generator's own process counts too (its cost differs with the number of instances it talks to).
+      const groups = async () => ({ ...(await cpu()), generator: [child.pid!] });
+      if (!meter && out.includes('MEASURE start')) {
+        meter = startCpuMeter(groups);
+        writesBefore = writeStats(servers);
+      }
+      if (meter && !report && out.includes('MEASURE end')) {
+        report = meter.then((m) => m.stop());
+        writesAfter = writeStats(servers);
+      }
     });
-    child.once('exit', (code) => {
+    // 'close', not 'exit': every line the generator wrote has been read by then.
+    child.once('close', async (code) => {
+      const used = await report?.catch(() => undefined);
+      // Operations per write batch in the window, over all servers (fewer per batch: each costs more).
+      const [w0, w1] = await Promise.all([writesBefore?.catch(() => undefined), writesAfter?.catch(() => undefined)]);
+      const batching: Record<string, number> =
+        w0 && w1 && w1.batches > w0.batches ? { batch_ops: Math.round((w1.ops - w0.ops) / (w1.batches - w0.batches)) } : {};
       const line = out.trim().split('\n').at(-1) ?? '';
       let result: Record<string, number> & { first_error?: string };
       try {
@@ -79,7 +120,13 @@ function load(args: object, { allowErrors = false } = {}): Promise<Record<string
       // A refused message stalls its slot in the closed loop: the figures would be wrong, not low.
       if (result.errors && !allowErrors)
         reject(new Error(`the server refused ${result.errors} bench messages, first: ${result.first_error}`));
-      else resolve(result);
+      else {
+        const cpuFigures: Record<string, number> = used
+          ? { ...perThousand(used, result.delivered ?? 0), ...coresBusy(used), ...batching }
+          : {};
+        const { first_error: _, ...figures } = result;
+        resolve({ ...figures, ...Object.fromEntries(Object.entries(cpuFigures).map(([role, ms]) => [`cpu_${role}`, ms])) });
+      }
     });
   });
 }
@@ -111,8 +158,12 @@ async function startServus(
   env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; dataDir: string; url: string; output: () => string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'servus-bench-'));
+  // --cpu-prof: each server writes a CPU profile (.cpuprofile) to SERVUS_BENCH_PROFILES or the temp folder on exit.
+  const profile = process.argv.includes('--cpu-prof')
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SERVUS_BENCH_PROFILES ?? join(tmpdir(), 'servus-bench-profiles')}`]
+    : [];
   const servus = await start(
-    [...SERVER_NODE_FLAGS, join(dist, 'main.js')],
+    [...SERVER_NODE_FLAGS, ...profile, join(dist, 'main.js')],
     {
       PORT: '0',
       HOST: '127.0.0.1',
@@ -152,7 +203,13 @@ const deadlocks = (output: string) => (output.match(/40P01|deadlock detected/g) 
  * migration may be listing the database's tables at that moment).
  */
 async function mainPostgres(): Promise<void> {
-  const throughput = (url: string, cookie: string, extra: object = {}, allowErrors = false) =>
+  const throughput = (
+    url: string,
+    cookie: string,
+    cpu: ProcessGroups,
+    extra: { url2?: string; spanning?: boolean } = {},
+    allowErrors = false,
+  ) =>
     load(
       {
         target: 'servus',
@@ -165,26 +222,44 @@ async function mainPostgres(): Promise<void> {
         trace,
         ...extra,
       },
-      { allowErrors },
+      { allowErrors, cpu, servers: [url, ...(extra.url2 ? [extra.url2] : [])] },
     );
   const schema = () => `bench_${randomBytes(6).toString('hex')}`;
+  // Each phase's PostgreSQL connections carry its schema as their application_name, so their
+  // backends' CPU time can be told from other work on the same PostgreSQL.
+  const pgBackends = async (name: string) => {
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [name]);
+      return rows.map((r) => r.pid);
+    } finally {
+      await client.end();
+    }
+  };
+  const onPostgres = (name: string) => ({ DATABASE_URL: withApplicationName(DATABASE_URL, name), DATABASE_SCHEMA: name });
 
-  const skipped = { msgs_per_s: 0, errors: 0 };
-  let sq: Record<string, number> = skipped;
+  const skipped: LoadResult = { msgs_per_s: 0, errors: 0 };
+  let sq = skipped;
   if (phase('sqlite')) {
     const sqlite = await startServus();
-    sq = await throughput(sqlite.url, await loginCookie(sqlite.url));
+    sq = await throughput(sqlite.url, await loginCookie(sqlite.url), () => ({ server: [sqlite.child.pid!] }));
     await stop(sqlite.child);
     rmSync(sqlite.dataDir, { recursive: true, force: true });
   }
 
-  let pg1: Record<string, number> = skipped;
+  let pg1 = skipped;
   let pg1Deadlocks = 0;
   if (phase('pg')) {
     // --redis-one (for comparison): the one instance with a Redis of its own too.
     const ownRedis = process.argv.includes('--redis-one') ? await startPrivateRedis() : null;
-    const one = await startServus({ DATABASE_URL, DATABASE_SCHEMA: schema(), ...(ownRedis ? { REDIS_URL: ownRedis.url } : {}) });
-    pg1 = await throughput(one.url, await loginCookie(one.url));
+    const name = schema();
+    const one = await startServus({ ...onPostgres(name), ...(ownRedis ? { REDIS_URL: ownRedis.url } : {}) });
+    pg1 = await throughput(one.url, await loginCookie(one.url), async () => ({
+      server: [one.child.pid!],
+      postgres: await pgBackends(name),
+      ...(ownRedis ? { redis: [ownRedis.pid()!] } : {}),
+    }));
     pg1Deadlocks = deadlocks(one.output());
     await stop(one.child);
     if (trace) process.stderr.write(one.output());
@@ -194,13 +269,20 @@ async function mainPostgres(): Promise<void> {
   if (!phase('pg2')) return report(sq, pg1, skipped, pg1Deadlocks, 0);
 
   const redis = await startPrivateRedis();
-  const shared = { DATABASE_URL, DATABASE_SCHEMA: schema(), REDIS_URL: redis.url };
+  const name = schema();
+  const shared = { ...onPostgres(name), REDIS_URL: redis.url };
   // The first instance migrates and seeds; the second starts on the finished schema.
   const a = await startServus(shared);
   const b = await startServus({ ...shared, SEED_DEMO: 'false' });
   // --no-span (for comparison): every conversation on one instance, half on each.
   const spanning = !process.argv.includes('--no-span');
-  const pg2 = await throughput(a.url, await loginCookie(a.url), { url2: b.url, spanning }, true);
+  const pg2 = await throughput(
+    a.url,
+    await loginCookie(a.url),
+    async () => ({ server: [a.child.pid!], server2: [b.child.pid!], postgres: await pgBackends(name), redis: [redis.pid()!] }),
+    { url2: b.url, spanning },
+    true,
+  );
   const pg2Deadlocks = deadlocks(a.output()) + deadlocks(b.output());
   await Promise.all([stop(a.child), stop(b.child)]);
   if (trace) process.stderr.write(a.output() + b.output());
@@ -209,13 +291,7 @@ async function mainPostgres(): Promise<void> {
   report(sq, pg1, pg2, pg1Deadlocks, pg2Deadlocks);
 }
 
-function report(
-  sq: Record<string, number>,
-  pg1: Record<string, number>,
-  pg2: Record<string, number>,
-  pg1Deadlocks: number,
-  pg2Deadlocks: number,
-): void {
+function report(sq: LoadResult, pg1: LoadResult, pg2: LoadResult, pg1Deadlocks: number, pg2Deadlocks: number): void {
   const results = {
     conversations: P.throughputConversations,
     sqlite_max_msgs_per_s: sq.msgs_per_s!,
@@ -249,7 +325,17 @@ function report(
   );
   console.log(row('errors, two instances', results.pg2_errors, '0'));
   console.log(row('deadlocks, one / two instances', `${results.pg_deadlocks} / ${results.pg2_deadlocks}`, '0'));
-  console.log(JSON.stringify(results));
+  // Where the CPU went, per 1,000 messages delivered in the measured window (cpu.ts): "others" is
+  // the rest of the machine meanwhile (other work, PostgreSQL's background processes).
+  const roles = ['server', 'server2', 'postgres', 'redis', 'generator', 'total', 'others', 'cores', 'cores_others', 'batch_ops'];
+  const cpu: Record<string, number> = {};
+  console.log(`\nCPU-ms per 1,000 messages ${roles.map((r) => r.padStart(10)).join('')}`);
+  for (const [phaseName, figures] of Object.entries({ sqlite: sq, pg: pg1, pg2 })) {
+    if (figures.cpu_total === undefined) continue;
+    console.log(`${phaseName.padEnd(26)}${roles.map((r) => String(figures[`cpu_${r}`] ?? '-').padStart(10)).join('')}`);
+    for (const role of roles) if (figures[`cpu_${role}`] !== undefined) cpu[`${phaseName}_cpu_${role}`] = figures[`cpu_${role}`]!;
+  }
+  console.log(JSON.stringify({ ...results, ...cpu }));
 }
 
 async function main(): Promise<void> {

@@ -44,13 +44,13 @@ export interface Conn {
   lang: string | null;
   /** An agent socket that follows its sites' queues (queue.subscribe). */
   queueSubscribed: boolean;
-  /** The socket's rate-limit checks, in the order its frames came (dispatch.ts). */
-  limitChain: Promise<unknown>;
+  /** The socket's last rate-limit check still waiting for Redis (null: none), so later ones wait their turn (dispatch.ts). */
+  limitWait: Promise<unknown> | null;
 }
 
 const instance = randomBytes(4).toString('hex');
 let nextConnId = 0;
-/** Where every socket's chains start: one settled promise for all (two per socket added up). */
+/** Where every socket's command chain starts: one settled promise for all (one per socket added up). */
 const SETTLED: Promise<void> = Promise.resolve();
 
 export function newConn(init: Pick<Conn, 'ws' | 'ip' | 'role' | 'userAgent'>): Conn {
@@ -68,7 +68,7 @@ export function newConn(init: Pick<Conn, 'ws' | 'ip' | 'role' | 'userAgent'>): C
     drainWaiters: [],
     authTimer: null,
     lang: null,
-    limitChain: SETTLED,
+    limitWait: null,
     queueSubscribed: false,
   };
 }

@@ -163,12 +163,18 @@ export function createDispatcher(options: DispatchOptions) {
   }
 
   /**
-   * A shared limit answers after a round trip to Redis, a local one at once: chained per socket, the
+   * A shared limit answers at once from this instance's share, or after a round trip to Redis when
+   * the share is used up. Once one check waits, the socket's later checks wait behind it, so the
    * answers (and so the socket's messages into the write queue) keep the order the frames came in.
    */
-  function allowed(conn: Conn, limiter: SharedRateLimiter, key: string): Promise<boolean> {
-    const answer = conn.limitChain.then(() => limiter.hit(key));
-    conn.limitChain = answer.catch(() => false);
+  function allowed(conn: Conn, limiter: SharedRateLimiter, key: string): boolean | Promise<boolean> {
+    const answer = conn.limitWait ? conn.limitWait.then(() => limiter.hit(key)) : limiter.hit(key);
+    if (typeof answer === 'boolean') return answer;
+    const done = () => {
+      if (conn.limitWait === settled) conn.limitWait = null;
+    };
+    const settled: Promise<unknown> = answer.then(done, done);
+    conn.limitWait = settled;
     return answer;
   }
 

@@ -32,7 +32,7 @@ export interface ClusterOptions {
  * The instances' connections carry the cluster's schema as their application_name, so a test can
  * terminate exactly those (pg_stat_activity) and no other test's.
  */
-const named = (url: string, name: string) => {
+export const withApplicationName = (url: string, name: string) => {
   const u = new URL(url);
   u.searchParams.set('application_name', name);
   return u.toString();
@@ -41,7 +41,7 @@ const named = (url: string, name: string) => {
 export async function startCluster({ size = 2, redis, env = {}, databaseUrl = TEST_PG }: ClusterOptions): Promise<Cluster> {
   const schema = `c_${randomBytes(6).toString('hex')}`;
   const envFor = (i: number) => ({
-    DATABASE_URL: named(databaseUrl, schema),
+    DATABASE_URL: withApplicationName(databaseUrl, schema),
     DATABASE_SCHEMA: schema,
     REDIS_URL: redis.url,
     // Clusters of one test run may share a Redis: each its own channels and keys.

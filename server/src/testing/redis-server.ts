@@ -11,6 +11,8 @@ export interface PrivateRedis {
   /** Starts it again on the same port and waits until it answers. */
   start(): Promise<void>;
   close(): Promise<void>;
+  /** The running server's process id (the bench accounts its CPU time). */
+  pid(): number | undefined;
 }
 
 async function freePort(): Promise<number> {
@@ -56,5 +58,5 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     await exited;
   };
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, stop, start, close: stop };
+  return { url: `redis://127.0.0.1:${port}`, port, stop, start, close: stop, pid: () => child?.pid };
 }
