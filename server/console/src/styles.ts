@@ -191,3 +191,54 @@ export const base = css`
     }
   }
 `;
+
+/** A page of cards (settings, integrations): scrolls by itself; each `section` is a card. Width per page. */
+export const cardPage = css`
+  :host {
+    display: block;
+    overflow-y: auto;
+    min-height: 0;
+  }
+  .page {
+    padding: 20px 28px 40px;
+    display: grid;
+    gap: 18px;
+  }
+  section {
+    background: var(--panel);
+    border: 1px solid var(--line);
+    border-radius: var(--radius);
+    padding: 16px 18px;
+    display: grid;
+    gap: 12px;
+  }
+  @media ${onePane} {
+    .page {
+      padding: 12px 10px 32px;
+    }
+    section {
+      padding: 12px;
+    }
+  }
+`;
+
+/** Tables of rows in a card (agents, tokens, webhooks, greetings). */
+export const tables = css`
+  table {
+    border-collapse: collapse;
+    width: 100%;
+  }
+  th {
+    text-align: left;
+    font-weight: 500;
+    font-size: 12px;
+    color: var(--faint);
+    padding: 4px 8px 6px 0;
+    border-bottom: 1px solid var(--line);
+  }
+  td {
+    padding: 7px 8px 7px 0;
+    border-bottom: 1px solid #f3f4f6;
+    vertical-align: top;
+  }
+`;

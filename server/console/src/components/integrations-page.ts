@@ -14,7 +14,7 @@ import type { ConsoleContext } from '../context.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { api } from '../api.js';
 import { clearFieldErrors, reportFormError, type FieldMap } from '../field-errors.js';
-import { base, onePane } from '../styles.js';
+import { base, cardPage, tables } from '../styles.js';
 
 const SCOPES: ApiScope[] = ['conversations:read', 'conversations:write', 'messages:write', 'faq:manage', 'sites:manage', 'metrics:read'];
 const EVENTS: WebhookEvent[] = [
@@ -335,50 +335,11 @@ export class ServusIntegrations extends LitElement {
 
   static override styles = [
     base,
+    cardPage,
+    tables,
     css`
-      :host {
-        display: block;
-        overflow-y: auto;
-        min-height: 0;
-      }
       .page {
         max-width: 960px;
-        padding: 20px 28px 40px;
-        display: grid;
-        gap: 18px;
-      }
-      section {
-        background: var(--panel);
-        border: 1px solid var(--line);
-        border-radius: var(--radius);
-        padding: 16px 18px;
-        display: grid;
-        gap: 12px;
-      }
-      @media ${onePane} {
-        .page {
-          padding: 12px 10px 32px;
-        }
-        section {
-          padding: 12px;
-        }
-      }
-      table {
-        border-collapse: collapse;
-        width: 100%;
-      }
-      th {
-        text-align: left;
-        font-weight: 500;
-        font-size: 12px;
-        color: var(--faint);
-        padding: 4px 8px 6px 0;
-        border-bottom: 1px solid var(--line);
-      }
-      td {
-        padding: 7px 8px 7px 0;
-        border-bottom: 1px solid #f3f4f6;
-        vertical-align: top;
       }
       tr.revoked td {
         color: var(--faint);

@@ -29,7 +29,7 @@ import {
   ruleFromDraft,
   type RuleDraft,
 } from '../proactive-form.js';
-import { base } from '../styles.js';
+import { base, tables } from '../styles.js';
 
 type Lang = 'de' | 'en';
 
@@ -366,6 +366,7 @@ export class ServusProactiveEditor extends LitElement {
 
   static override styles = [
     base,
+    tables,
     css`
       :host {
         display: block;
@@ -389,23 +390,6 @@ export class ServusProactiveEditor extends LitElement {
       }
       p {
         margin: 0;
-      }
-      table {
-        border-collapse: collapse;
-        width: 100%;
-      }
-      th {
-        text-align: left;
-        font-weight: 500;
-        font-size: 12px;
-        color: var(--faint);
-        padding: 4px 8px 6px 0;
-        border-bottom: 1px solid var(--line);
-      }
-      td {
-        padding: 6px 8px 6px 0;
-        border-bottom: 1px solid #f3f4f6;
-        vertical-align: top;
       }
       th.num,
       td.num {

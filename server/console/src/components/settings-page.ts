@@ -9,7 +9,7 @@ import { api } from '../api.js';
 import { clearFieldErrors, reportFormError, type FieldMap } from '../field-errors.js';
 import { savePrefs } from '../notify.js';
 import type { Key } from '../i18n.js';
-import { base, onePane } from '../styles.js';
+import { base, cardPage, onePane, tables } from '../styles.js';
 import './site-settings.js';
 import './privacy-settings.js';
 
@@ -413,53 +413,17 @@ export class ServusSettings extends LitElement {
 
   static override styles = [
     base,
+    cardPage,
+    tables,
     css`
-      :host {
-        display: block;
-        overflow-y: auto;
-        min-height: 0;
-      }
       .page {
         max-width: 880px;
-        padding: 20px 28px 40px;
-        display: grid;
-        gap: 18px;
-      }
-      section {
-        background: var(--panel);
-        border: 1px solid var(--line);
-        border-radius: var(--radius);
-        padding: 16px 18px;
-        display: grid;
-        gap: 12px;
       }
       @media ${onePane} {
-        .page {
-          padding: 12px 10px 32px;
-        }
-        section,
         servus-site-settings {
           padding: 12px;
-        }
-        servus-site-settings {
           grid-template-columns: minmax(0, 1fr);
         }
-      }
-      table {
-        border-collapse: collapse;
-        width: 100%;
-      }
-      th {
-        text-align: left;
-        font-weight: 500;
-        font-size: 12px;
-        color: var(--faint);
-        padding: 4px 8px 6px 0;
-        border-bottom: 1px solid var(--line);
-      }
-      td {
-        padding: 7px 8px 7px 0;
-        border-bottom: 1px solid #f3f4f6;
       }
       .dot {
         display: inline-block;
