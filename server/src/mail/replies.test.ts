@@ -98,6 +98,36 @@ const inboundLog = async (conversationId: string) =>
       .execute()
   ).map((r) => r.outcome);
 
+/**
+ * Fills the demo site's mail log for the last hour up to `limit` in one direction (outbound: sent
+ * mails), as if its other conversations had used the hour, so the next mail meets the site's limit.
+ */
+async function fillSiteHour(direction: 'in' | 'out', limit: number): Promise<void> {
+  const { db } = server.database;
+  let counted = db
+    .selectFrom('mail_log')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('site_key', '=', 'demo')
+    .where('direction', '=', direction)
+    .where('created_at', '>=', Date.now() - 3_600_000);
+  if (direction === 'out') counted = counted.where('outcome', '=', 'sent');
+  const taken = Number((await counted.executeTakeFirstOrThrow()).n);
+  await db
+    .insertInto('mail_log')
+    .values(
+      Array.from({ length: limit - taken }, (_, i) => ({
+        id: `ml_site_${direction}_${i}`,
+        conversation_id: null,
+        site_key: 'demo',
+        direction,
+        message_id: `<site-${direction}-${i}@example.com>`,
+        outcome: direction === 'out' ? 'sent' : 'stored',
+        created_at: Date.now(),
+      })),
+    )
+    .execute();
+}
+
 const smtpClient = () =>
   nodemailer.createTransport({
     host: '127.0.0.1',
@@ -333,33 +363,7 @@ describe('conversations that go on by email', () => {
     // MAIL_INBOUND_MAX_PER_SITE_HOUR = 30: the site's other conversations have taken the rest of the hour.
     const second = await visitorWhoLeft('selten@example.com', 'Noch eine Frage');
     const secondReplyTo = await replyAddressFor(second.conversationId, 'selten@example.com', 'Noch eine Antwort');
-    const { db } = server.database;
-    const sinceHour = Date.now() - 3_600_000;
-    const taken = Number(
-      (
-        await db
-          .selectFrom('mail_log')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('site_key', '=', 'demo')
-          .where('direction', '=', 'in')
-          .where('created_at', '>=', sinceHour)
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-    await db
-      .insertInto('mail_log')
-      .values(
-        Array.from({ length: 30 - taken }, (_, i) => ({
-          id: `ml_site_in_${i}`,
-          conversation_id: null,
-          site_key: 'demo',
-          direction: 'in' as const,
-          message_id: `<site-filler-${i}@example.com>`,
-          outcome: 'stored',
-          created_at: Date.now(),
-        })),
-      )
-      .execute();
+    await fillSiteHour('in', 30);
     await smtpClient().sendMail({
       from: 'selten@example.com',
       to: secondReplyTo,
@@ -370,9 +374,9 @@ describe('conversations that go on by email', () => {
     expect(await visitorTexts(second.conversationId)).toEqual(['Noch eine Frage']);
     expect(await inboundLog(second.conversationId)).toEqual(['limited']);
     // An hour later there is room again (the fillers are moved back, as the clock would).
-    await db
+    await server.database.db
       .updateTable('mail_log')
-      .set({ created_at: sinceHour - 1 })
+      .set({ created_at: Date.now() - 3_600_001 })
       .where('id', 'like', 'ml_site_in_%')
       .execute();
     await smtpClient().sendMail({
@@ -424,43 +428,16 @@ describe('conversations that go on by email', () => {
 
   it('sends no more than the per-site limit of reply mails an hour', async () => {
     const { conversationId } = await visitorWhoLeft('viele@example.com', 'Letzte Frage');
-    const { db } = server.database;
-    const sinceHour = Date.now() - 3_600_000;
-    const sent = Number(
-      (
-        await db
-          .selectFrom('mail_log')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('site_key', '=', 'demo')
-          .where('direction', '=', 'out')
-          .where('outcome', '=', 'sent')
-          .where('created_at', '>=', sinceHour)
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
     // MAIL_MAX_PER_SITE_HOUR = 40: the site's other conversations have had the hour's mails.
-    await db
-      .insertInto('mail_log')
-      .values(
-        Array.from({ length: 40 - sent }, (_, i) => ({
-          id: `ml_site_out_${i}`,
-          conversation_id: null,
-          site_key: 'demo',
-          direction: 'out' as const,
-          message_id: `<site-out-${i}@shop.example>`,
-          outcome: 'sent',
-          created_at: Date.now(),
-        })),
-      )
-      .execute();
+    await fillSiteHour('out', 40);
     agent.send({ type: 'message.send', cid: 'site1', conversationId, text: 'Antwort über dem Limit' });
     await agent.next((f) => f.cid === 'site1');
     await replyJobDone(conversationId);
     expect(smtp.mails.filter((m) => m.to.includes('viele@example.com'))).toHaveLength(0);
     // An hour later the waiting reply goes out with the next one.
-    await db
+    await server.database.db
       .updateTable('mail_log')
-      .set({ created_at: sinceHour - 1 })
+      .set({ created_at: Date.now() - 3_600_001 })
       .where('site_key', '=', 'demo')
       .where('direction', '=', 'out')
       .execute();
