@@ -2,6 +2,7 @@
 // form values (the size in MB, the types as kinds a person recognises), the checks with a message
 // per field, and the settings to save. The kinds group the types the server sniffs from the bytes.
 import { ATTACHMENT_DEFAULTS, ATTACHMENT_MAX_BYTES, type AttachmentSettings } from '@servus/shared';
+import { fieldOf, type FieldMap } from './field-errors.js';
 
 export const MB = 1024 * 1024;
 /** The smallest largest-file a form may set (the server takes 1 KB and more). */
@@ -86,10 +87,14 @@ export function attachmentSettingsFromForm(
   };
 }
 
+/** The API paths of the form's fields, for the settings forms' shared mapping (field-errors.ts). */
+const ATTACHMENT_FIELDS: FieldMap = {
+  'settings.attachments.maxBytes': 'maxMb',
+  'settings.attachments.maxPerConversation': 'perConversation',
+  'settings.attachments.types': 'kinds',
+};
+
 /** The form field a server error's path (`settings.attachments.maxBytes`) belongs to. */
 export function attachmentFieldOf(path: string | undefined): AttachmentField | null {
-  const parts = path?.split('.') ?? [];
-  const at = parts.indexOf('attachments');
-  const name = at >= 0 ? parts[at + 1] : undefined;
-  return name === 'maxBytes' ? 'maxMb' : name === 'maxPerConversation' ? 'perConversation' : name === 'types' ? 'kinds' : null;
+  return path ? ((fieldOf(path, ATTACHMENT_FIELDS)?.spec.field as AttachmentField | undefined) ?? null) : null;
 }
