@@ -87,16 +87,17 @@ export function createConversationRepository({ db, dialect, sqlite: fast, pg: ba
     cid: string,
     expected?: { conversationId?: string | undefined; kind: EventRow['kind'] | readonly EventRow['kind'][] },
   ): Promise<AckFrame | null> {
-    const known = batchDuplicate(tx, actorKey(actor), cid);
+    const key = actorKey(actor);
+    const known = batchDuplicate(tx, key, cid);
     const row =
       known !== 'unknown'
         ? (known ?? undefined)
         : fast && inTx(tx)
-          ? fast.duplicate(actorKey(actor), cid)
+          ? fast.duplicate(key, cid)
           : await tx
               .selectFrom('events')
               .select(['id', 'seq', 'visitor_seq', 'conversation_id', 'kind'])
-              .where('actor_key', '=', actorKey(actor))
+              .where('actor_key', '=', key)
               .where('cid', '=', cid)
               .executeTakeFirst();
     if (!row) return null;

@@ -5,6 +5,7 @@
 import type { RawData } from 'ws';
 import { CloseCode, ErrorCode, type WelcomeFrame } from '@servus/shared';
 import {
+  quickMessageSend,
   agentFrame as agentFrameSchema,
   visitorFrame as visitorFrameSchema,
   type AgentFrame,
@@ -92,7 +93,13 @@ export function createDispatcher(options: DispatchOptions) {
       sendError(conn, ErrorCode.BAD_JSON, 'A frame must be one JSON object.');
       return;
     }
-    const parsed = conn.role === 'visitor' ? visitorFrameSchema.safeParse(raw) : agentFrameSchema.safeParse(raw);
+    // A message goes the quick way (the same rules, without zod); anything else, or a message with a fault, the full schema's.
+    const quick = quickMessageSend(raw, conn.role === 'agent');
+    const parsed = quick
+      ? ({ success: true, data: quick } as const)
+      : conn.role === 'visitor'
+        ? visitorFrameSchema.safeParse(raw)
+        : agentFrameSchema.safeParse(raw);
     const cid =
       raw && typeof raw === 'object' && typeof (raw as { cid?: unknown }).cid === 'string'
         ? (raw as { cid: string }).cid.slice(0, 64)
@@ -285,7 +292,8 @@ export function createDispatcher(options: DispatchOptions) {
       case 'message.send': {
         checkText(frame.text);
         const visitor = conn.visitor!;
-        if (!(await allowed(conn, limits.visitorMessages, visitor.id))) throw rateLimited();
+        const ok = allowed(conn, limits.visitorMessages, visitor.id);
+        if (ok !== true && !(await ok)) throw rateLimited();
         const ack = await commands.visitorMessage(visitor, {
           cid: frame.cid,
           text: frame.text,
@@ -294,7 +302,7 @@ export function createDispatcher(options: DispatchOptions) {
         });
         send(conn, ackFrame(ack));
         // A verified visitor's message may have gone to the identity's conversation on another device.
-        await continueLinked(conn, ack.conversationId);
+        if (conn.visitor!.verified) await continueLinked(conn, ack.conversationId);
         return;
       }
       case 'handoff.request':
@@ -414,11 +422,13 @@ export function createDispatcher(options: DispatchOptions) {
         conn.sent.delete(frame.conversationId);
         return;
       }
-      case 'message.send':
+      case 'message.send': {
         checkText(frame.text);
-        if (!(await allowed(conn, limits.agentMessages, agent.id))) throw rateLimited();
+        const ok = allowed(conn, limits.agentMessages, agent.id);
+        if (ok !== true && !(await ok)) throw rateLimited();
         send(conn, ackFrame(await commands.agentMessage(agent, frame)));
         return;
+      }
       case 'note.add':
         checkText(frame.text);
         if (!(await allowed(conn, limits.agentMessages, agent.id))) throw rateLimited();

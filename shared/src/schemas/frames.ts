@@ -163,6 +163,29 @@ export const answerFeedback = z.object({
   helpful: z.boolean(),
 });
 
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const CID_PATTERN = new RegExp(`^[A-Za-z0-9_.:-]{1,${DEFAULT_LIMITS.maxCidChars}}$`);
+
+/**
+ * The most frequent frame, `message.send`, checked without zod: the same rules as messageSend
+ * (agentMessageSend when `needsConversation`) and the same result, a new object with only the
+ * known fields. Null whenever the frame is not a plainly valid message (another type, a field
+ * wrong or of the wrong type): then the full schema decides, and words the error.
+ */
+export function quickMessageSend(
+  raw: unknown,
+  needsConversation: boolean,
+): { type: 'message.send'; cid: string; text: string; conversationId?: string } | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const { type, cid, text, conversationId } = raw as Record<string, unknown>;
+  if (type !== 'message.send' || typeof cid !== 'string' || typeof text !== 'string' || !CID_PATTERN.test(cid)) return null;
+  if (conversationId === undefined ? needsConversation : typeof conversationId !== 'string' || !ID_PATTERN.test(conversationId))
+    return null;
+  const clean = cleanText(text);
+  if (clean.length > DEFAULT_LIMITS.maxMessageChars || clean.trim().length === 0) return null;
+  return conversationId === undefined ? { type, cid, text: clean } : { type, cid, conversationId: conversationId as string, text: clean };
+}
+
 export const visitorFrame = z.discriminatedUnion('type', [
   answerFeedback,
   conversationTranscript,

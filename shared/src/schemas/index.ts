@@ -7,6 +7,7 @@ export {
   agentFrame,
   visitorHello,
   messageSend,
+  quickMessageSend,
   agentMessageSend,
   typingUpdate,
   conversationRead,
