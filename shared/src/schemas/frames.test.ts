@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentFrame, quickMessageSend, visitorFrame } from './frames.js';
+import { agentFrame, agentMessageSend, messageSend, quickMessageSend, visitorFrame } from './frames.js';
 
 // quickMessageSend must accept exactly what the schemas accept as a message, and return the same
 // data; anything it declines goes to the schema (which then words the error).
@@ -37,6 +37,11 @@ const frames: unknown[] = [
 ];
 
 describe('quickMessageSend', () => {
+  it('knows every field of the message schemas (a new field must be added to it too)', () => {
+    expect(Object.keys(messageSend.shape).sort()).toEqual(['cid', 'conversationId', 'text', 'type']);
+    expect(Object.keys(agentMessageSend.shape).sort()).toEqual(['cid', 'conversationId', 'text', 'type']);
+  });
+
   for (const [role, schema] of [
     ['visitor', visitorFrame],
     ['agent', agentFrame],
