@@ -14,7 +14,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const other = process.argv.slice(2).find((a) => !a.startsWith('--'));
@@ -26,31 +26,18 @@ if (!other || !existsSync(join(other, 'server/dist/main.js'))) {
   console.error('usage: npm run bench:ab -- <another built checkout> [--rounds=8] [--seconds=3] [--open=2000]');
   process.exit(2);
 }
+// The server's settings and the load generator of `npm run bench`, from this checkout's build.
+const { BENCH_ADMIN, benchServerEnv } = await import(pathToFileURL(join(here, 'server/dist/bench/servus-env.js')).href);
+const { SERVER_NODE_FLAGS } = await import(pathToFileURL(join(here, 'server/dist/core/node-flags.js')).href);
 const loadJs = join(here, 'server/dist/bench/load.js');
 const pinned = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const onCore = (core, args) => (pinned ? ['taskset', ['-c', core, process.execPath, ...args]] : [process.execPath, args]);
-const ADMIN = { email: 'bench@example.com', password: 'bench-password-1' };
 const children = new Set();
 
 async function startServer(checkout) {
   const dataDir = mkdtempSync(join(tmpdir(), 'servus-ab-'));
-  const child = spawn(...onCore('0', ['--max-semi-space-size=64', join(checkout, 'server/dist/main.js')]), {
-    // The limits and settings of `npm run bench` (server/src/bench/run.ts).
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      AUTO_ASSIGN: 'false',
-      CONNECTIONS_PER_IP: '100000',
-      MAX_CONNECTIONS: '18000',
-      VISITOR_MESSAGES_PER_WINDOW: '10000',
-      AGENT_MESSAGES_PER_WINDOW: '10000000',
-      FRAMES_PER_WINDOW: '100000',
-    },
+  const child = spawn(...onCore('0', [...SERVER_NODE_FLAGS, join(checkout, 'server/dist/main.js')]), {
+    env: { ...process.env, ...benchServerEnv(dataDir) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -67,7 +54,7 @@ async function startServer(checkout) {
   const login = await fetch(`${url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: url },
-    body: JSON.stringify(ADMIN),
+    body: JSON.stringify(BENCH_ADMIN),
   });
   return { child, dataDir, url, cookie: (login.headers.get('set-cookie') ?? '').split(';')[0] };
 }

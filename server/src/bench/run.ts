@@ -13,6 +13,7 @@ import { SERVER_NODE_FLAGS } from '../core/node-flags.js';
 import pg from 'pg';
 import { startPrivateRedis } from '../testing/redis-server.js';
 import { withApplicationName } from '../testing/cluster.js';
+import { BENCH_ADMIN as ADMIN, benchServerEnv } from './servus-env.js';
 import { coresBusy, perThousand, startCpuMeter, type CpuReport, type ProcessGroups } from './cpu.js';
 
 const quick = process.argv.includes('--quick');
@@ -30,7 +31,6 @@ const P = quick
   ? { conversations: 50, rate: 200, seconds: 1, throughputConversations: 50, idle: 200 }
   : { conversations: 2000, rate: 2000, seconds: 8, throughputConversations: 500, idle: 10_000 };
 const dist = fileURLToPath(new URL('../', import.meta.url));
-const ADMIN = { email: 'bench@example.com', password: 'bench-password-1' };
 
 /** Every process this run started: a failed run must not leave servers behind holding CPU and sockets. */
 const children = new Set<ChildProcess>();
@@ -164,22 +164,7 @@ async function startServus(
     : [];
   const servus = await start(
     [...SERVER_NODE_FLAGS, ...profile, join(dist, 'main.js')],
-    {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      AUTO_ASSIGN: 'false',
-      CONNECTIONS_PER_IP: '100000',
-      MAX_CONNECTIONS: '18000',
-      VISITOR_MESSAGES_PER_WINDOW: '10000',
-      // One agent account writes in every conversation: 20,000 msgs/s is 100,000 per 10 s window.
-      AGENT_MESSAGES_PER_WINDOW: '10000000',
-      FRAMES_PER_WINDOW: '100000',
-      ...env,
-    },
+    { ...benchServerEnv(dataDir), ...env },
     /Health:\s+(http:\/\/[^/\s]+)\/healthz/,
   );
   return { ...servus, dataDir, url: servus.match[1]! };

@@ -1,7 +1,7 @@
 // Email against a real SMTP server started in the test (smtp-server): the team hears about an
 // offline message, and a visitor gets their transcript.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSmtpInbox, type SmtpInbox } from '../testing/smtp-inbox.js';
+import { mailText as body, startSmtpInbox, type SmtpInbox } from '../testing/smtp-inbox.js';
 import { startTestServer, type TestServer } from '../testing/in-process.js';
 import { newVisitor } from '../testing/client.js';
 import type { BotResponder } from '../bot/index.js';
@@ -33,20 +33,6 @@ afterAll(async () => {
   await server.close();
   await smtp.close();
 });
-
-/** Quoted-printable soft line breaks and escapes undone, enough to read the text. */
-function body(raw: string): string {
-  const soft = raw.replace(/=\r?\n/g, '');
-  const bytes: number[] = [];
-  for (let i = 0; i < soft.length; i++) {
-    const hex = soft[i] === '=' ? /^[0-9A-F]{2}/.exec(soft.slice(i + 1, i + 3)) : null;
-    if (hex) {
-      bytes.push(parseInt(hex[0], 16));
-      i += 2;
-    } else bytes.push(...Buffer.from(soft[i]!, 'utf8'));
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
 
 describe('email', () => {
   it('notifies the site admins of an offline message, with a reply-to of the visitor', async () => {
