@@ -22,6 +22,16 @@ export type HubListener = (message: HubMessage) => void;
 export type HubHealth = 'ok' | 'down' | 'off';
 
 /**
+ * Another instance's answer to a call: its handler's result, its refusal (a public error, as a
+ * client would get it), or `failed` when the handler broke or could not run there (the caller then
+ * does the work itself).
+ */
+export type CallAnswer =
+  | { ok: unknown }
+  | { error: { code: string; message: string; path?: string } }
+  | { failed: string };
+
+/**
  * Stops listening when called. `ready` resolves once messages published from now on reach the
  * listener, also from other instances (Redis confirmed the subscription): read the database after
  * it, and nothing falls between the read and the live messages.
@@ -45,6 +55,16 @@ export interface Hub {
   onResync(listener: () => void): () => void;
   /** 'off': one instance, in-process; 'down': Redis is unreachable (this instance still serves). */
   health(): HubHealth;
+  /**
+   * Write affinity: the instance that holds the visitor of a conversation followed here, when that
+   * is another instance heard from lately (learned from its frames); null when it is this one, not
+   * known, or Redis is down.
+   */
+  homeOf(conversationId: string): string | null;
+  /** Runs another instance's handler of `method`; rejects when Redis is down or no answer comes within timeoutMs. */
+  call(instance: string, method: string, args: unknown, timeoutMs: number): Promise<CallAnswer>;
+  /** What this instance runs when another calls `method`: its result or its ServusError goes back. */
+  handle(method: string, handler: (args: unknown) => Promise<unknown>): () => void;
   close(): Promise<void>;
 }
 
@@ -109,6 +129,9 @@ export function createLocalHub(): Hub {
     onBroadcast: (channel, listener) => local.listen(channel, listener),
     onResync: () => () => {},
     health: () => 'off',
+    homeOf: () => null,
+    call: () => Promise.reject(new Error('one instance: no other to call')),
+    handle: () => () => {},
     async close() {
       local.clear();
     },

@@ -7,20 +7,37 @@
 // down (commands fail at once): when it is back, the channel is subscribed again and onResync tells
 // the listeners to catch up from the database, which holds everything that was written meanwhile.
 // An instance starts without Redis and joins when Redis comes.
+//
+// The same batches carry calls between instances (write affinity, realtime/forwarding.ts): a
+// request addressed to one instance and its answer, each a line the others skip by its address.
+// A topic message says whether its publisher holds the conversation's visitor (`home`), which is
+// how an instance learns where a conversation it follows is written.
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../core/logger.js';
-import { createLocalDelivery, liveSubscription, type Hub, type HubMessage } from './hub.js';
+import { ServusError, toPublicError } from '../core/errors.js';
+import { createLocalDelivery, liveSubscription, type CallAnswer, type Hub, type HubMessage } from './hub.js';
 import { redisOptions } from './redis.js';
 
 /**
- * Entries (topic messages and news) in one PUBLISH at most: a turn of the event loop that produced
- * more sends several, so no single message holds Redis or a subscriber up for long.
+ * Entries in one PUBLISH at most: a turn of the event loop that produced more sends several, so no
+ * single message holds Redis or a subscriber up for long. A whole write batch's frames (500
+ * commands) fit in one: its sockets on another instance then get one write each, not several.
  */
-export const PUBLISH_BATCH = 256;
+export const PUBLISH_BATCH = 1024;
 
-/** What one PUBLISH carries: messages for topics, and news for every instance. */
-export type HubEntry = { topics: string[]; message: HubMessage } | { channel: string; data: unknown };
+/** How long an instance counts as alive after its last batch (ms): calls go only to live instances. */
+export const HEARD_LATELY_MS = 10_000;
+
+/**
+ * What one PUBLISH carries: messages for topics (with `home` when a `v:` topic is among them: whether
+ * the publisher holds that visitor), news for every instance, and calls and their answers for one.
+ */
+export type HubEntry =
+  | { topics: string[]; message: HubMessage; home?: boolean }
+  | { channel: string; data: unknown }
+  | { to: string; request: { id: number; method: string; args: unknown } }
+  | { to: string; answer: { id: number } & CallAnswer };
 
 /**
  * One entry as lines of a batch. A topic message: a line of JSON with its topics and seqs, then the
@@ -30,8 +47,11 @@ export type HubEntry = { topics: string[]; message: HubMessage } | { channel: st
  */
 export function encodeHubEntry(entry: HubEntry): string {
   if ('channel' in entry) return `n${JSON.stringify({ channel: entry.channel, data: entry.data })}\n`;
+  // A call or an answer: its address before the JSON, so that the other instances skip it unparsed.
+  if ('request' in entry) return `q${entry.to} ${JSON.stringify(entry.request)}\n`;
+  if ('answer' in entry) return `r${entry.to} ${JSON.stringify(entry.answer)}\n`;
   const { conversationId, seq, visitorSeq, origin, agent, visitor } = entry.message;
-  const head = JSON.stringify({ topics: entry.topics, conversationId, seq, visitorSeq, origin });
+  const head = JSON.stringify({ topics: entry.topics, conversationId, seq, visitorSeq, origin, home: entry.home });
   return `m${head}\n${frameLine(agent)}\n${frameLine(visitor)}\n`;
 }
 
@@ -40,17 +60,29 @@ const frameLine = (frame: string | null) =>
 const frameOf = (line: string) => (line === '' ? null : line.charCodeAt(0) === 34 /* " */ ? (JSON.parse(line) as string) : line);
 
 /**
- * The entries of a batch (after its first line, the publisher's id), topic messages only when
- * `wanted` says a listener here follows one of their topics: the others' frames are not decoded.
+ * The entries of a batch (after its first line, the publisher's id): topic messages only when
+ * `wanted` says a listener here follows one of their topics (the others' frames are not decoded),
+ * calls and answers only when addressed to `self`.
  */
-export function decodeHubBatch(text: string, wanted: (topics: string[]) => boolean): HubEntry[] {
+export function decodeHubBatch(text: string, wanted: (topics: string[]) => boolean, self = ''): HubEntry[] {
   const entries: HubEntry[] = [];
   let at = text.indexOf('\n') + 1;
   while (at > 0 && at < text.length) {
     const end = text.indexOf('\n', at);
     if (end < 0) break;
+    const kind = text[at];
+    if (kind === 'q' || kind === 'r') {
+      const space = text.indexOf(' ', at);
+      const to = text.slice(at + 1, space);
+      if (to === self) {
+        const body = JSON.parse(text.slice(space + 1, end)) as Record<string, unknown>;
+        entries.push(kind === 'q' ? { to, request: body as never } : { to, answer: body as never });
+      }
+      at = end + 1;
+      continue;
+    }
     const json = text.slice(at + 1, end);
-    if (text[at] === 'n') {
+    if (kind === 'n') {
       entries.push(JSON.parse(json) as { channel: string; data: unknown });
       at = end + 1;
       continue;
@@ -58,10 +90,10 @@ export function decodeHubBatch(text: string, wanted: (topics: string[]) => boole
     const agentEnd = text.indexOf('\n', end + 1);
     const visitorEnd = text.indexOf('\n', agentEnd + 1);
     if (agentEnd < 0 || visitorEnd < 0) break;
-    const { topics, ...head } = JSON.parse(json) as { topics: string[] } & Omit<HubMessage, 'agent' | 'visitor'>;
+    const { topics, home, ...head } = JSON.parse(json) as { topics: string[]; home?: boolean } & Omit<HubMessage, 'agent' | 'visitor'>;
     if (wanted(topics)) {
       const message = { ...head, agent: frameOf(text.slice(end + 1, agentEnd)), visitor: frameOf(text.slice(agentEnd + 1, visitorEnd)) };
-      entries.push({ topics, message });
+      entries.push(home === undefined ? { topics, message } : { topics, message, home });
     }
     at = visitorEnd + 1;
   }
@@ -92,22 +124,79 @@ export function createRedisHub(url: string, logger: Logger, { maxReconnectDelayM
   let closed = false;
   let downSince: number | null = Date.now();
 
+  /** When each other instance's last batch arrived (ms): calls go only to instances heard from lately. */
+  const heard = new Map<string, number>();
+  /** Instances that left a call unanswered, until their next batch arrives. */
+  const silent = new Set<string>();
+  /** Conversations followed here whose visitor another instance holds: that instance, and the visitor's topic. */
+  const homes = new Map<string, { instance: string; visitorTopic: string }>();
+  let prunesAt = 10_000;
+  const handlers = new Map<string, (args: unknown) => Promise<unknown>>();
+  const calls = new Map<number, { resolve: (answer: CallAnswer) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
+  let lastCall = 0;
+
   const ready = () => pub.status === 'ready' && sub.status === 'ready';
   const wanted = (topics: string[]) => topics.some((topic) => local.hasTopic(topic));
+  const visitorTopicOf = (topics: string[]) => topics.find((topic) => topic.startsWith('v:'));
+
+  /** Where the conversation of a message from `from` is written: at `from` when it holds the visitor. */
+  function learnHome(from: string, entry: { topics: string[]; message: HubMessage; home?: boolean }): void {
+    if (entry.home === undefined) return;
+    const id = entry.message.conversationId;
+    if (entry.home) {
+      homes.set(id, { instance: from, visitorTopic: visitorTopicOf(entry.topics)! });
+      if (homes.size >= prunesAt) {
+        // Conversations no socket here follows any more are forgotten.
+        for (const [conversationId] of homes) if (!local.hasTopic(`c:${conversationId}`)) homes.delete(conversationId);
+        prunesAt = Math.max(10_000, homes.size * 2);
+      }
+    } else if (homes.get(id)?.instance === from) homes.delete(id);
+  }
+
+  function answerCall(from: string, request: { id: number; method: string; args: unknown }): void {
+    const handler = handlers.get(request.method);
+    const reply = (answer: CallAnswer) => queue({ to: from, answer: { id: request.id, ...answer } });
+    if (!handler) return reply({ failed: `no handler for ${request.method}` });
+    handler(request.args).then(
+      (ok) => reply({ ok }),
+      (err: unknown) => {
+        if (err instanceof ServusError) reply({ error: toPublicError(err) });
+        else {
+          logger.warn({ err, method: request.method }, 'call from another instance failed');
+          reply({ failed: err instanceof Error ? err.message : String(err) });
+        }
+      },
+    );
+  }
 
   sub.on('messageBuffer', (_channel: Buffer, payload: Buffer) => {
     // This instance's own batches come back from Redis too: its listeners heard them already.
     if (payload.length >= own.length && payload.compare(own, 0, own.length, 0, own.length) === 0) return;
+    const text = payload.toString();
+    const from = text.slice(0, text.indexOf('\n'));
+    heard.set(from, Date.now());
+    silent.delete(from);
     let entries: HubEntry[];
     try {
-      entries = decodeHubBatch(payload.toString(), wanted);
+      entries = decodeHubBatch(text, wanted, instance);
     } catch (err) {
       logger.warn({ err }, 'undecodable hub batch dropped');
       return;
     }
     for (const entry of entries) {
       if ('channel' in entry) local.announce(entry.channel, entry.data);
-      else for (const topic of entry.topics) local.deliver(topic, entry.message);
+      else if ('request' in entry) answerCall(from, entry.request);
+      else if ('answer' in entry) {
+        const { id, ...answer } = entry.answer;
+        const call = calls.get(id);
+        if (!call) continue;
+        calls.delete(id);
+        clearTimeout(call.timer);
+        call.resolve(answer as CallAnswer);
+      } else {
+        learnHome(from, entry);
+        for (const topic of entry.topics) local.deliver(topic, entry.message);
+      }
     }
   });
 
@@ -166,7 +255,8 @@ export function createRedisHub(url: string, logger: Logger, { maxReconnectDelayM
   return {
     publish(topics, message) {
       for (const topic of topics) local.deliver(topic, message);
-      queue({ topics, message });
+      const visitorTopic = visitorTopicOf(topics);
+      queue(visitorTopic === undefined ? { topics, message } : { topics, message, home: local.hasTopic(visitorTopic) });
     },
     // Every instance hears the whole channel: a topic is live here as soon as the channel is.
     subscribe: (topic, listener) => liveSubscription(local.add(topic, listener), subscribed ?? Promise.resolve()),
@@ -180,8 +270,35 @@ export function createRedisHub(url: string, logger: Logger, { maxReconnectDelayM
       return () => resync.delete(listener);
     },
     health: () => (ready() ? 'ok' : 'down'),
+    homeOf(conversationId) {
+      const home = homes.get(conversationId);
+      if (!home || !ready() || local.hasTopic(home.visitorTopic) || silent.has(home.instance)) return null;
+      return Date.now() - (heard.get(home.instance) ?? 0) <= HEARD_LATELY_MS ? home.instance : null;
+    },
+    call(to, method, args, timeoutMs) {
+      if (!ready()) return Promise.reject(new Error('redis is unreachable'));
+      const id = ++lastCall;
+      return new Promise<CallAnswer>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          calls.delete(id);
+          silent.add(to);
+          reject(new Error(`instance ${to} did not answer ${method} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        calls.set(id, { resolve, reject, timer });
+        queue({ to, request: { id, method, args } });
+      });
+    },
+    handle(method, handler) {
+      handlers.set(method, handler);
+      return () => handlers.delete(method);
+    },
     async close() {
       closed = true;
+      for (const [id, call] of calls) {
+        clearTimeout(call.timer);
+        call.reject(new Error('hub closed'));
+        calls.delete(id);
+      }
       local.clear();
       resync.clear();
       pub.disconnect();

@@ -19,6 +19,7 @@ import type { Logger } from '../core/logger.js';
 import type { SiteDirectory } from '../sites/sites.js';
 import type { Conn, Sender } from './connection.js';
 import type { Delivery } from './delivery.js';
+import type { Forwarding } from './forwarding.js';
 import { ackFrame, queueSnapshotFrame, typingFrame, welcomeFrame } from './frames.js';
 import { topics, type Hub, type HubMessage } from '../pubsub/hub.js';
 import type { Presence } from '../presence/presence.js';
@@ -34,6 +35,8 @@ export interface DispatchOptions {
   presence: Presence;
   sender: Sender;
   delivery: Delivery;
+  /** Agents' messages to a conversation whose visitor is on another instance are written there. */
+  forwarding: Forwarding;
   /** Frames per socket (local); messages per visitor and agent, transcripts per conversation (shared across instances). */
   limits: { frames: RateLimiter; visitorMessages: SharedRateLimiter; agentMessages: SharedRateLimiter; transcripts: SharedRateLimiter };
   /** Sends the conversation to the visitor by email; false when email is off or no address is known. */
@@ -46,7 +49,7 @@ export interface DispatchOptions {
 export type Dispatcher = ReturnType<typeof createDispatcher>;
 
 export function createDispatcher(options: DispatchOptions) {
-  const { config, logger, auth, hub, sites, conversations, presence, sender, delivery, limits } = options;
+  const { config, logger, auth, hub, sites, conversations, presence, sender, delivery, forwarding, limits } = options;
   const { commands, queries } = conversations;
   const { send, sendError, closeWith } = sender;
 
@@ -426,7 +429,7 @@ export function createDispatcher(options: DispatchOptions) {
         checkText(frame.text);
         const ok = allowed(conn, limits.agentMessages, agent.id);
         if (ok !== true && !(await ok)) throw rateLimited();
-        send(conn, ackFrame(await commands.agentMessage(agent, frame)));
+        send(conn, ackFrame(await forwarding.agentMessage(conn.id, agent, frame)));
         return;
       }
       case 'note.add':

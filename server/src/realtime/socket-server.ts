@@ -14,6 +14,7 @@ const ERASED_CHANNEL = 'privacy-erased';
 import { clientAddress } from '../core/forwarded.js';
 import type { OriginRefusals } from '../sites/sites.js';
 import { createSender, newConn, type Conn } from './connection.js';
+import { createForwarding } from './forwarding.js';
 import { createDelivery } from './delivery.js';
 import { createDispatcher, type DispatchOptions } from './dispatch.js';
 import { createHeartbeat } from './heartbeat.js';
@@ -76,6 +77,7 @@ export function createSocketServer(options: SocketServerOptions) {
   };
   const sender = createSender({ config, logger });
   const delivery = createDelivery({ conversations, sender, config, logger });
+  const forwarding = createForwarding({ hub, agentMessage: conversations.commands.agentMessage, logger });
   const dispatcher = createDispatcher({
     config,
     logger,
@@ -86,6 +88,7 @@ export function createSocketServer(options: SocketServerOptions) {
     presence,
     sender,
     delivery,
+    forwarding,
     limits,
     sendTranscript: options.sendTranscript,
     agentChanged: (agentId) => hub.broadcast(ACCOUNT_CHANNEL, { agentId }),
@@ -290,6 +293,7 @@ export function createSocketServer(options: SocketServerOptions) {
       closing = true;
       offResync();
       offAccount();
+      forwarding.close();
       offErased();
       heartbeat.stop();
       sessions.stop();
