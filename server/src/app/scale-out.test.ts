@@ -18,6 +18,15 @@ function expectInOrderOnce(seqs: number[]): void {
   expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
 }
 
+const METRICS_TOKEN = 'scale-out-test-metrics';
+
+/** An instance's count of agent messages it sent to the instance holding the visitor, by where they were written. */
+async function forwarded(url: string): Promise<{ there: number; here: number }> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+  const count = (written: string) => Number(new RegExp(`^servus_forwarded_messages_total\\{written="${written}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return { there: count('there'), here: count('here') };
+}
+
 const rest = (url: string, cookie: string, method: string, path: string, body?: unknown) =>
   fetch(`${url}${path}`, {
     method,
@@ -35,7 +44,13 @@ describe('two instances', () => {
     cluster = await startCluster({
       size: 2,
       redis,
-      env: { VISITOR_MESSAGES_PER_WINDOW: '300', AGENT_MESSAGES_PER_WINDOW: '1000', FRAMES_PER_WINDOW: '1000', CONNECTIONS_PER_IP: '500' },
+      env: {
+        VISITOR_MESSAGES_PER_WINDOW: '300',
+        AGENT_MESSAGES_PER_WINDOW: '1000',
+        FRAMES_PER_WINDOW: '1000',
+        CONNECTIONS_PER_IP: '500',
+        METRICS_TOKEN,
+      },
     });
     [a, b] = cluster.nodes.map((n) => n.url) as [string, string];
   }, 60_000);
@@ -58,6 +73,9 @@ describe('two instances', () => {
     expect(await agent.client.next((f) => f.type === 'typing')).toMatchObject({ active: true, author: { type: 'visitor' } });
     agent.client.send({ type: 'typing.update', conversationId, active: true });
     expect(await visitor.client.next((f) => f.type === 'typing')).toMatchObject({ active: true, author: { type: 'agent' } });
+    // B learns from the visitor's first message (written on A) that A holds the visitor.
+    visitor.client.send({ type: 'message.send', cid: 'hello', conversationId, text: 'hello' });
+    await agent.client.next((f) => f.type === 'message.created' && (f.message as { text: string }).text === 'hello');
 
     for (let i = 0; i < 200; i++) {
       visitor.client.send({ type: 'message.send', cid: `v${i}`, conversationId, text: `from the visitor ${i}` });
@@ -80,12 +98,17 @@ describe('two instances', () => {
       .where('kind', '=', 'message')
       .orderBy('seq')
       .execute();
-    expect(stored).toHaveLength(400);
-    expect(new Set(stored.map((e) => e.cid)).size).toBe(400);
+    expect(stored).toHaveLength(401);
+    expect(new Set(stored.map((e) => e.cid)).size).toBe(401);
+    // Each side's messages stored in the order sent.
+    for (const prefix of ['v', 'a'])
+      expect(stored.map((e) => e.cid!).filter((cid) => cid.startsWith(prefix))).toEqual(Array.from({ length: 200 }, (_, i) => `${prefix}${i}`));
+    // A wrote all of the agent's messages.
+    expect(await forwarded(b)).toEqual({ there: 200, here: 0 });
     for (const client of [visitor.client, agent.client]) {
       const seqs = messageSeqs(client, conversationId);
       expectInOrderOnce(seqs);
-      expect(seqs).toHaveLength(400);
+      expect(seqs).toHaveLength(401);
     }
     // Read receipts cross the instances too.
     visitor.client.send({ type: 'conversation.read', conversationId, seq: lastSeq });
@@ -221,6 +244,58 @@ describe('two instances', () => {
     expect((await dora.client.closed).code).toBe(1008);
     expect(performance.now() - t).toBeLessThan(1000);
   }, 30_000);
+
+  it('writes an agent’s messages on B when A, holding the visitor, stops answering, each once and in order', async () => {
+    const [nodeA] = cluster.nodes;
+    // An agent of their own: the admin has as many chats as they may take by now.
+    const cookie = await login(a, TEST_ADMIN.email, TEST_ADMIN.password);
+    await rest(a, cookie, 'POST', '/api/agents', { name: 'Finn', email: 'finn@example.com', password: 'finn-password', role: 'agent' });
+    const visitor = await newVisitor(a);
+    visitor.client.send({ type: 'handoff.request', cid: 'h' });
+    const conversationId = (await visitor.client.next((f) => f.type === 'ack' && f.cid === 'h')).conversationId as string;
+    const agent = await newAgent(b, 'finn@example.com', 'finn-password');
+    agent.client.send({ type: 'conversation.subscribe', conversationId, lastSeq: 0 });
+    await agent.client.next((f) => f.type === 'replay.done');
+    agent.client.send({ type: 'conversation.claim', cid: 'claim', conversationId });
+    expect(await agent.client.next((f) => f.cid === 'claim')).toMatchObject({ type: 'ack' });
+    await visitor.client.next((f) => f.type === 'conversation.updated' && f.change === 'assigned');
+    const said = async (client: TestClient, cid: string, from: TestClient) => {
+      from.send({ type: 'message.send', cid, conversationId, text: cid });
+      const { seq } = await from.next((f) => f.type === 'ack' && f.cid === cid, 15_000);
+      await client.next((f) => f.type === 'message.created' && f.seq === seq, 15_000);
+    };
+    await said(agent.client, 'v0', visitor.client);
+    const before = await forwarded(b);
+    await said(visitor.client, 'a0', agent.client);
+    expect(await forwarded(b)).toEqual({ there: before.there + 1, here: before.here });
+
+    // A hangs with B's calls unanswered: after 2 s B writes the messages itself, in order.
+    nodeA!.child.kill('SIGSTOP');
+    try {
+      for (let i = 1; i <= 5; i++) agent.client.send({ type: 'message.send', cid: `a${i}`, conversationId, text: `a${i}` });
+      const acks = [];
+      for (let i = 1; i <= 5; i++) acks.push(await agent.client.next((f) => f.cid === `a${i}`, 15_000));
+      expect(acks.map((f) => f.type)).toEqual(Array(5).fill('ack'));
+      expect(await forwarded(b)).toEqual({ there: before.there + 1, here: before.here + 5 });
+    } finally {
+      nodeA!.child.kill('SIGCONT');
+    }
+    // A wakes up and runs the calls it got meanwhile: it finds each message by its cid and writes nothing twice.
+    await visitor.client.next((f) => f.type === 'message.created' && (f.message as { text: string }).text === 'a5', 15_000);
+    await said(agent.client, 'v1', visitor.client);
+    await said(visitor.client, 'a6', agent.client);
+    const stored = await cluster.database.db
+      .selectFrom('events')
+      .select('cid')
+      .where('conversation_id', '=', conversationId)
+      .where('kind', '=', 'message')
+      .orderBy('seq')
+      .execute();
+    expect(stored.map((e) => e.cid)).toEqual(['v0', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'v1', 'a6']);
+    for (const client of [visitor.client, agent.client]) expectInOrderOnce(messageSeqs(client, conversationId));
+    visitor.client.close();
+    agent.client.close();
+  }, 60_000);
 });
 
 describe('an instance dies', () => {

@@ -337,6 +337,7 @@ export async function startServus({
     publicUrl: config.publicUrl,
     redis,
     sendTranscript: (visitorId, siteKey, conversationId, email) => mail.sendTranscript(visitorId, siteKey, conversationId, email),
+    onForwarded: (written) => metrics.forwardedMessages.inc({ written }),
   });
   openSockets = () => sockets.size;
   erased = (e) => sockets.erased(e);

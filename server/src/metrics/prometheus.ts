@@ -76,6 +76,12 @@ export function createServerMetrics({ db, openSockets }: { db: Kysely<Database>;
       labelNames: ['site', 'event'],
       registers: [registry],
     }),
+    forwardedMessages: new Counter({
+      name: 'servus_forwarded_messages_total',
+      help: 'Agent messages sent to the instance holding the visitor, by where they were written (there; here: that instance did not answer).',
+      labelNames: ['written'],
+      registers: [registry],
+    }),
     writeBatchSize: new Histogram({
       name: 'servus_write_batch_size',
       help: 'Operations committed per transaction.',

@@ -4,7 +4,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '../core/logger.js';
-import type { Hub } from './hub.js';
+import { ErrorCode } from '@servus/shared';
+import { ServusError } from '../core/errors.js';
+import type { Hub, HubMessage } from './hub.js';
 import { createRedisHub, decodeHubBatch, encodeHubEntry, PUBLISH_BATCH, type HubEntry } from './redis-hub.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -21,9 +23,23 @@ describe('hub batches on the wire', () => {
       { topics: ['v:v1'], message: { conversationId: 'c1', agent: null, visitor: '{"type":"typing"}' } },
       { topics: ['c:c1'], message: { conversationId: 'c1', agent: 'line one\nline two', visitor: '"quoted"' } },
       { topics: ['c:c1'], message: { conversationId: 'c1', agent: '', visitor: '{\n}' } },
+      { topics: ['c:c1', 'v:v1'], message: { conversationId: 'c1', seq: 5, agent: frame, visitor: frame }, home: true },
+      { to: 'me', request: { id: 7, method: 'agent.message', args: { text: 'a\nb' } } },
+      { to: 'me', answer: { id: 7, ok: { type: 'ack', cid: 'x' } } },
+      { to: 'me', answer: { id: 8, error: { code: 'CONFLICT', message: 'Another agent has this conversation.' } } },
     ];
     expect(encodeHubEntry(entries[0]!)).toContain(`\n${frame}\n`);
-    expect(decodeHubBatch(batch(entries), () => true)).toEqual(entries);
+    expect(decodeHubBatch(batch(entries), () => true, 'me')).toEqual(entries);
+  });
+
+  it('skips the calls and answers addressed to another instance, unparsed', () => {
+    const entries: HubEntry[] = [
+      { to: 'other', request: { id: 1, method: 'agent.message', args: {} } },
+      { to: 'me', request: { id: 2, method: 'agent.message', args: {} } },
+      { to: 'other', answer: { id: 3, failed: 'x' } },
+    ];
+    const text = `abc\n${entries.map(encodeHubEntry).join('')}`.replace('{"id":1', '{not json');
+    expect(decodeHubBatch(text, () => true, 'me')).toEqual([entries[1]]);
   });
 
   it('skips the messages for topics nobody here follows, and keeps the news', () => {
@@ -85,5 +101,42 @@ describe('two hubs on one Redis', () => {
     expect(onB.heard).toEqual(expected);
     // A's listener heard each once, at once: its own copies from Redis were dropped.
     expect(onA.heard).toEqual(expected);
+  });
+
+  it('learns which instance holds a conversation’s visitor, and calls it', async () => {
+    const prefix = `hub-test-${randomBytes(6).toString('hex')}:`;
+    const [a, b] = [await connected(prefix), await connected(prefix)];
+    // The visitor's socket is on A, an agent's on B.
+    const visitorOnA = a.subscribe('v:v1', () => {});
+    const heard: HubMessage[] = [];
+    await b.subscribe('c:c1', (m) => heard.push(m)).ready;
+    expect(b.homeOf('c1')).toBeNull();
+    a.publish(['c:c1', 'v:v1'], { conversationId: 'c1', seq: 1, agent: '{"n":1}', visitor: '{"n":1}' });
+    await expect.poll(() => heard.length).toBe(1);
+    const home = b.homeOf('c1');
+    expect(home).not.toBeNull();
+    // A holds no other instance's visitor: it learned nothing from its own message.
+    expect(a.homeOf('c1')).toBeNull();
+
+    a.handle('double', async (args) => {
+      const n = (args as { n: number }).n;
+      if (n < 0) throw new ServusError(ErrorCode.BAD_FRAME, 'No negative numbers.', { path: 'n' });
+      if (n === 0) throw new Error('broken');
+      return { twice: n * 2 };
+    });
+    expect(await b.call(home!, 'double', { n: 21 }, 5000)).toEqual({ ok: { twice: 42 } });
+    expect(await b.call(home!, 'double', { n: -1 }, 5000)).toEqual({
+      error: { code: ErrorCode.BAD_FRAME, message: 'No negative numbers.', path: 'n' },
+    });
+    expect(await b.call(home!, 'double', { n: 0 }, 5000)).toEqual({ failed: 'broken' });
+    expect(await b.call(home!, 'unknown', {}, 5000)).toEqual({ failed: 'no handler for unknown' });
+    // A call nobody answers fails once its time is up.
+    await expect(b.call('0123456789ab', 'double', { n: 1 }, 50)).rejects.toThrow(/did not answer/);
+
+    // The visitor left A: A's next message in the conversation ends what B knew.
+    visitorOnA();
+    a.publish(['c:c1', 'v:v1'], { conversationId: 'c1', seq: 2, agent: '{"n":2}', visitor: '{"n":2}' });
+    await expect.poll(() => heard.length).toBe(2);
+    expect(b.homeOf('c1')).toBeNull();
   });
 });

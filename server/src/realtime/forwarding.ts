@@ -44,12 +44,15 @@ export function createForwarding({
   agentMessage,
   logger,
   timeoutMs = FORWARD_TIMEOUT_MS,
+  onForwarded,
 }: {
   hub: Hub;
   /** Writes an agent's message here (the conversation commands). */
   agentMessage: (agent: AgentActor, cmd: AgentMessage) => Promise<AckFrame>;
   logger: Logger;
   timeoutMs?: number;
+  /** Told where each forwarded message was written. */
+  onForwarded?: ((written: 'there' | 'here') => void) | undefined;
 }) {
   // Calls from other instances: the sender checked the frame, the session and the rate limit.
   const offHandler = hub.handle(AGENT_MESSAGE, (args) => {
@@ -63,8 +66,12 @@ export function createForwarding({
     let answer;
     try {
       answer = await hub.call(instance, AGENT_MESSAGE, { agent, cmd: { conversationId: cmd.conversationId, cid: cmd.cid, text: cmd.text } }, timeoutMs);
-      if ('ok' in answer) return answer.ok as AckFrame;
+      if ('ok' in answer) {
+        onForwarded?.('there');
+        return answer.ok as AckFrame;
+      }
       if ('error' in answer) {
+        onForwarded?.('there');
         const { code, message, path } = answer.error;
         throw new ServusError(code as ErrorCode, message, path ? { path } : {});
       }
@@ -75,6 +82,7 @@ export function createForwarding({
     }
     // The socket's earlier messages to the conversation first, wherever they were written.
     await before;
+    onForwarded?.('here');
     return agentMessage(agent, cmd);
   }
 

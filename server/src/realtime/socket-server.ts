@@ -42,6 +42,8 @@ export interface SocketServerOptions extends Pick<
   originRefused?: OriginRefusals;
   /** With several instances: where the message rate limits are counted together. */
   redis?: RedisCounterClient | undefined;
+  /** Told where each forwarded agent message was written (metrics). */
+  onForwarded?: ((written: 'there' | 'here') => void) | undefined;
 }
 
 export function createSocketServer(options: SocketServerOptions) {
@@ -77,7 +79,7 @@ export function createSocketServer(options: SocketServerOptions) {
   };
   const sender = createSender({ config, logger });
   const delivery = createDelivery({ conversations, sender, config, logger });
-  const forwarding = createForwarding({ hub, agentMessage: conversations.commands.agentMessage, logger });
+  const forwarding = createForwarding({ hub, agentMessage: conversations.commands.agentMessage, logger, onForwarded: options.onForwarded });
   const dispatcher = createDispatcher({
     config,
     logger,
