@@ -23,7 +23,8 @@ const METRICS_TOKEN = 'scale-out-test-metrics';
 /** An instance's count of agent messages it sent to the instance holding the visitor, by where they were written. */
 async function forwarded(url: string): Promise<{ there: number; here: number }> {
   const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
-  const count = (written: string) => Number(new RegExp(`^servus_forwarded_messages_total\\{written="${written}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  const count = (written: string) =>
+    Number(new RegExp(`^servus_forwarded_messages_total\\{written="${written}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
   return { there: count('there'), here: count('here') };
 }
 
@@ -102,7 +103,9 @@ describe('two instances', () => {
     expect(new Set(stored.map((e) => e.cid)).size).toBe(401);
     // Each side's messages stored in the order sent.
     for (const prefix of ['v', 'a'])
-      expect(stored.map((e) => e.cid!).filter((cid) => cid.startsWith(prefix))).toEqual(Array.from({ length: 200 }, (_, i) => `${prefix}${i}`));
+      expect(stored.map((e) => e.cid!).filter((cid) => cid.startsWith(prefix))).toEqual(
+        Array.from({ length: 200 }, (_, i) => `${prefix}${i}`),
+      );
     // A wrote all of the agent's messages.
     expect(await forwarded(b)).toEqual({ there: 200, here: 0 });
     for (const client of [visitor.client, agent.client]) {

@@ -26,10 +26,7 @@ export type HubHealth = 'ok' | 'down' | 'off';
  * client would get it), or `failed` when the handler broke or could not run there (the caller then
  * does the work itself).
  */
-export type CallAnswer =
-  | { ok: unknown }
-  | { error: { code: string; message: string; path?: string } }
-  | { failed: string };
+export type CallAnswer = { ok: unknown } | { error: { code: string; message: string; path?: string } } | { failed: string };
 
 /**
  * Stops listening when called. `ready` resolves once messages published from now on reach the

@@ -65,7 +65,12 @@ export function createForwarding({
   async function remote(instance: string, agent: AgentActor, cmd: AgentMessage, before: Promise<unknown>): Promise<AckFrame> {
     let answer;
     try {
-      answer = await hub.call(instance, AGENT_MESSAGE, { agent, cmd: { conversationId: cmd.conversationId, cid: cmd.cid, text: cmd.text } }, timeoutMs);
+      answer = await hub.call(
+        instance,
+        AGENT_MESSAGE,
+        { agent, cmd: { conversationId: cmd.conversationId, cid: cmd.cid, text: cmd.text } },
+        timeoutMs,
+      );
       if ('ok' in answer) {
         onForwarded?.('there');
         return answer.ok as AckFrame;
