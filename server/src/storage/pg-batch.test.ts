@@ -1,6 +1,8 @@
 // The PostgreSQL write path between two instances: batches that write the same conversations in
 // opposite orders lock them in one global order (no deadlock), and every message is stored once
-// with its own seq.
+// with its own seq. A command both write at once (a forwarded message that one instance wrote after
+// the other did not answer in time) is stored once: the loser's batch fails on the (sender, cid)
+// constraint and is retried, and its retry finds the stored event.
 import { describe, expect, it } from 'vitest';
 import { closeDatabasesAfterEach, openTestDatabase, TEST_PG } from '../testing/databases.js';
 import { openDatabase } from './db.js';
@@ -10,6 +12,7 @@ import { createConversations, silentBot } from '../conversations/index.js';
 import { createAuth } from '../auth/auth.js';
 import { seed, DEMO_SITE } from '../app/seed.js';
 import type { AgentActor } from '../core/actors.js';
+import type { AckFrame } from '@servus/shared';
 
 closeDatabasesAfterEach();
 
@@ -31,40 +34,46 @@ async function instance(databaseUrl: string, schema: string) {
   return { database, writes, commands: domain.commands, failures };
 }
 
+/** Two instances' write paths on one fresh schema, and 20 conversations claimed by one agent. */
+async function twoInstances() {
+  const first = await openTestDatabase('postgres');
+  const { db } = first;
+  await seed({
+    db,
+    adminEmail: 'lock@example.com',
+    adminPassword: 'lock-password-1',
+    seedDemo: true,
+    exampleFaqDir: '/nonexistent',
+    faqDir: '/nonexistent',
+  });
+  const agentRow = {
+    id: 'a_lock',
+    email: 'agent@example.com',
+    name: 'Agent',
+    role: 'agent' as const,
+    password_hash: 'x',
+    capacity: 1000,
+    created_at: 0,
+  };
+  await db.insertInto('agents').values(agentRow).execute();
+  await db.insertInto('agent_sites').values({ agent_id: agentRow.id, site_key: DEMO_SITE }).execute();
+  const agent: AgentActor = { kind: 'agent', id: agentRow.id, name: agentRow.name, siteKeys: [DEMO_SITE] };
+  const a = await instance(TEST_PG, first.schema!);
+  const b = await instance(TEST_PG, first.schema!);
+  const auth = createAuth({ db, dialect: 'postgres', sessionTtlMs: 3_600_000 });
+  const ids: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const { visitor } = await auth.createVisitor(DEMO_SITE, '{}');
+    const handoff = await a.commands.requestHandoff(visitor, { cid: 'h' });
+    await a.commands.claim(agent, { cid: `c${i}`, conversationId: handoff.conversationId! });
+    ids.push(handoff.conversationId!);
+  }
+  return { db, a, b, agent, ids };
+}
+
 describe('the PostgreSQL write batch', () => {
   it('lets two instances write the same 20 conversations in opposite orders without a deadlock', async () => {
-    const first = await openTestDatabase('postgres');
-    const { db } = first;
-    await seed({
-      db,
-      adminEmail: 'lock@example.com',
-      adminPassword: 'lock-password-1',
-      seedDemo: true,
-      exampleFaqDir: '/nonexistent',
-      faqDir: '/nonexistent',
-    });
-    const agentRow = {
-      id: 'a_lock',
-      email: 'agent@example.com',
-      name: 'Agent',
-      role: 'agent' as const,
-      password_hash: 'x',
-      capacity: 1000,
-      created_at: 0,
-    };
-    await db.insertInto('agents').values(agentRow).execute();
-    await db.insertInto('agent_sites').values({ agent_id: agentRow.id, site_key: DEMO_SITE }).execute();
-    const agent: AgentActor = { kind: 'agent', id: agentRow.id, name: agentRow.name, siteKeys: [DEMO_SITE] };
-    const a = await instance(TEST_PG, first.schema!);
-    const b = await instance(TEST_PG, first.schema!);
-    const auth = createAuth({ db, dialect: 'postgres', sessionTtlMs: 3_600_000 });
-    const ids: string[] = [];
-    for (let i = 0; i < 20; i++) {
-      const { visitor } = await auth.createVisitor(DEMO_SITE, '{}');
-      const handoff = await a.commands.requestHandoff(visitor, { cid: 'h' });
-      await a.commands.claim(agent, { cid: `c${i}`, conversationId: handoff.conversationId! });
-      ids.push(handoff.conversationId!);
-    }
+    const { db, a, b, agent, ids } = await twoInstances();
     // 30 rounds: in each, A's batch writes the conversations first to last and B's last to first,
     // both in the same tick (one batch each), each message its own cid.
     const rounds = 30;
@@ -83,6 +92,29 @@ describe('the PostgreSQL write batch', () => {
       expect(rows.map((row) => row.seq)).toEqual(Array.from({ length: conv.last_seq }, (_, i) => i + 1));
       expect(rows.filter((row) => /^[ab]\d/.test(row.cid ?? ''))).toHaveLength(2 * rounds);
     }
+    await a.writes.drain();
+    await b.writes.drain();
+    await a.database.close();
+    await b.database.close();
+  }, 120_000);
+
+  it('stores a command both instances write at once (a forwarded message) once, and acks it on both alike', async () => {
+    const { db, a, b, agent, ids } = await twoInstances();
+    for (let r = 0; r < 10; r++) {
+      const acks = await Promise.all(
+        ['a', 'b'].flatMap((side) =>
+          ids.map((id, i) =>
+            (side === 'a' ? a : b).commands.agentMessage(agent, { cid: `same${r}-${i}`, conversationId: id, text: `${r}` }),
+          ),
+        ),
+      );
+      // Each command's ack on A names the event its ack on B names (one of them says it was a duplicate).
+      const event = (ack: AckFrame) => [ack.cid, ack.id, ack.seq];
+      expect(acks.slice(ids.length).map(event)).toEqual(acks.slice(0, ids.length).map(event));
+      expect(acks.filter((ack) => ack.duplicate)).toHaveLength(ids.length);
+    }
+    const stored = await db.selectFrom('events').select('cid').where('cid', 'like', 'same%').execute();
+    expect(stored).toHaveLength(10 * ids.length);
     await a.writes.drain();
     await b.writes.drain();
     await a.database.close();
