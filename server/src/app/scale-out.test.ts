@@ -106,8 +106,12 @@ describe('two instances', () => {
       expect(stored.map((e) => e.cid!).filter((cid) => cid.startsWith(prefix))).toEqual(
         Array.from({ length: 200 }, (_, i) => `${prefix}${i}`),
       );
-    // A wrote all of the agent's messages.
-    expect(await forwarded(b)).toEqual({ there: 200, here: 0 });
+    // B sent every one of the agent's messages to A to be written there (B writes one itself only
+    // when A does not answer within 2 s, which a very busy machine could cause: stored once and in
+    // order all the same, as asserted above).
+    const { there, here } = await forwarded(b);
+    expect(there + here).toBe(200);
+    expect(there).toBeGreaterThan(0);
     for (const client of [visitor.client, agent.client]) {
       const seqs = messageSeqs(client, conversationId);
       expectInOrderOnce(seqs);
@@ -270,7 +274,8 @@ describe('two instances', () => {
     await said(agent.client, 'v0', visitor.client);
     const before = await forwarded(b);
     await said(visitor.client, 'a0', agent.client);
-    expect(await forwarded(b)).toEqual({ there: before.there + 1, here: before.here });
+    const sent = await forwarded(b);
+    expect(sent.there + sent.here).toBe(before.there + before.here + 1);
 
     // A hangs with B's calls unanswered: after 2 s B writes the messages itself, in order.
     nodeA!.child.kill('SIGSTOP');
@@ -279,7 +284,7 @@ describe('two instances', () => {
       const acks = [];
       for (let i = 1; i <= 5; i++) acks.push(await agent.client.next((f) => f.cid === `a${i}`, 15_000));
       expect(acks.map((f) => f.type)).toEqual(Array(5).fill('ack'));
-      expect(await forwarded(b)).toEqual({ there: before.there + 1, here: before.here + 5 });
+      expect(await forwarded(b)).toEqual({ there: sent.there, here: sent.here + 5 });
     } finally {
       nodeA!.child.kill('SIGCONT');
     }
