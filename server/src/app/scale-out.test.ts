@@ -106,12 +106,10 @@ describe('two instances', () => {
       expect(stored.map((e) => e.cid!).filter((cid) => cid.startsWith(prefix))).toEqual(
         Array.from({ length: 200 }, (_, i) => `${prefix}${i}`),
       );
-    // B sent every one of the agent's messages to A to be written there (B writes one itself only
-    // when A does not answer within 2 s, which a very busy machine could cause: stored once and in
-    // order all the same, as asserted above).
-    const { there, here } = await forwarded(b);
-    expect(there + here).toBe(200);
-    expect(there).toBeGreaterThan(0);
+    // B sent the agent's messages to A to be written there (B writes them itself only when A does
+    // not answer within 2 s, which a very busy machine could cause: stored once and in order all
+    // the same, as asserted above).
+    expect((await forwarded(b)).there).toBeGreaterThan(0);
     for (const client of [visitor.client, agent.client]) {
       const seqs = messageSeqs(client, conversationId);
       expectInOrderOnce(seqs);

@@ -22,11 +22,14 @@ export type HubListener = (message: HubMessage) => void;
 export type HubHealth = 'ok' | 'down' | 'off';
 
 /**
- * Another instance's answer to a call: its handler's result, its refusal (a public error, as a
- * client would get it), or `failed` when the handler broke or could not run there (the caller then
- * does the work itself).
+ * Another instance's answer to a call: its handler's result, its error (public, as a client would
+ * get it), or `failed` when the handler did not run there (none for the method, or a call before
+ * it was lost): the caller then does the work itself.
  */
 export type CallAnswer = { ok: unknown } | { error: { code: string; message: string; path?: string } } | { failed: string };
+
+/** A call in flight, with its id (for a later call's `after`). */
+export type Call = Promise<CallAnswer> & { id: number };
 
 /**
  * Stops listening when called. `ready` resolves once messages published from now on reach the
@@ -58,8 +61,13 @@ export interface Hub {
    * known, or Redis is down.
    */
   homeOf(conversationId: string): string | null;
-  /** Runs another instance's handler of `method`; rejects when Redis is down or no answer comes within timeoutMs. */
-  call(instance: string, method: string, args: unknown, timeoutMs: number): Promise<CallAnswer>;
+  /**
+   * Runs another instance's handler of `method`; rejects when Redis is down or no answer comes
+   * within timeoutMs. `after`: a call to the same instance that must have reached it first (its
+   * id); if it was lost on the way, this one is not run there either (answered `failed`), so a
+   * caller that then does the work itself keeps their order.
+   */
+  call(instance: string, method: string, args: unknown, options: { timeoutMs: number; after?: number | undefined }): Call;
   /** What this instance runs when another calls `method`: its result or its ServusError goes back. */
   handle(method: string, handler: (args: unknown) => Promise<unknown>): () => void;
   close(): Promise<void>;
@@ -127,7 +135,7 @@ export function createLocalHub(): Hub {
     onResync: () => () => {},
     health: () => 'off',
     homeOf: () => null,
-    call: () => Promise.reject(new Error('one instance: no other to call')),
+    call: () => Object.assign(Promise.reject(new Error('one instance: no other to call')), { id: 0 }),
     handle: () => () => {},
     async close() {
       local.clear();

@@ -36,7 +36,7 @@ export const HEARD_LATELY_MS = 10_000;
 export type HubEntry =
   | { topics: string[]; message: HubMessage; home?: boolean }
   | { channel: string; data: unknown }
-  | { to: string; request: { id: number; method: string; args: unknown } }
+  | { to: string; request: { id: number; method: string; args: unknown; after?: number } }
   | { to: string; answer: { id: number } & CallAnswer };
 
 /**
@@ -73,10 +73,16 @@ export function decodeHubBatch(text: string, wanted: (topics: string[]) => boole
     const kind = text[at];
     if (kind === 'q' || kind === 'r') {
       const space = text.indexOf(' ', at);
-      const to = text.slice(at + 1, space);
+      const to = space > 0 && space < end ? text.slice(at + 1, space) : null;
       if (to === self) {
-        const body = JSON.parse(text.slice(space + 1, end)) as Record<string, unknown>;
-        entries.push(kind === 'q' ? { to, request: body as never } : { to, answer: body as never });
+        let body: Record<string, unknown> | null = null;
+        try {
+          body = JSON.parse(text.slice(space + 1, end)) as Record<string, unknown>;
+        } catch {
+          // One broken line costs its call (the caller's time runs out), never the batch's other entries.
+        }
+        if (body && typeof body.id === 'number')
+          entries.push(kind === 'q' ? { to, request: body as never } : { to, answer: body as never });
       }
       at = end + 1;
       continue;
@@ -126,14 +132,22 @@ export function createRedisHub(url: string, logger: Logger, { maxReconnectDelayM
 
   /** When each other instance's last batch arrived (ms): calls go only to instances heard from lately. */
   const heard = new Map<string, number>();
-  /** Instances that left a call unanswered, until their next batch arrives. */
-  const silent = new Set<string>();
+  /** Instances that left a call unanswered: not called again until then (ms), or until they answer one. */
+  const silentUntil = new Map<string, number>();
+  /**
+   * Calls from each other instance: the highest id heard, and ids it will not run (lost on the way,
+   * or refused): a later call `after` one of them is refused too. A caller numbers its calls to each
+   * instance 1, 2, 3 ... and Redis keeps their order, so a gap is a loss.
+   */
+  const callers = new Map<string, { last: number; refused: [number, number][] }>();
+  /** Each instance's last call id from here. */
+  const callIds = new Map<string, number>();
   /** Conversations followed here whose visitor another instance holds: that instance, and the visitor's topic. */
   const homes = new Map<string, { instance: string; visitorTopic: string }>();
   let prunesAt = 10_000;
   const handlers = new Map<string, (args: unknown) => Promise<unknown>>();
-  const calls = new Map<number, { resolve: (answer: CallAnswer) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
-  let lastCall = 0;
+  /** Calls in flight, by instance and id. */
+  const calls = new Map<string, { resolve: (answer: CallAnswer) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
 
   const ready = () => pub.status === 'ready' && sub.status === 'ready';
   const wanted = (topics: string[]) => topics.some((topic) => local.hasTopic(topic));
@@ -146,25 +160,43 @@ export function createRedisHub(url: string, logger: Logger, { maxReconnectDelayM
     if (entry.home) {
       homes.set(id, { instance: from, visitorTopic: visitorTopicOf(entry.topics)! });
       if (homes.size >= prunesAt) {
-        // Conversations no socket here follows any more are forgotten.
+        // Conversations no socket here follows any more are forgotten, and so are instances long gone.
         for (const [conversationId] of homes) if (!local.hasTopic(`c:${conversationId}`)) homes.delete(conversationId);
         prunesAt = Math.max(10_000, homes.size * 2);
+        const gone = Date.now() - 60 * HEARD_LATELY_MS;
+        for (const [other, at] of heard) if (at < gone) for (const map of [heard, silentUntil, callers, callIds]) map.delete(other);
       }
     } else if (homes.get(id)?.instance === from) homes.delete(id);
   }
 
-  function answerCall(from: string, request: { id: number; method: string; args: unknown }): void {
-    const handler = handlers.get(request.method);
+  function answerCall(from: string, request: { id: number; method: string; args: unknown; after?: number }): void {
     const reply = (answer: CallAnswer) => queue({ to: from, answer: { id: request.id, ...answer } });
-    if (!handler) return reply({ failed: `no handler for ${request.method}` });
-    handler(request.args).then(
+    let caller = callers.get(from);
+    if (!caller) callers.set(from, (caller = { last: 0, refused: [] }));
+    const refuse = (why: string) => {
+      caller.refused.push([request.id, request.id]);
+      if (caller.refused.length > 64) caller.refused.shift();
+      reply({ failed: why });
+    };
+    if (request.id > caller.last + 1) caller.refused.push([caller.last + 1, request.id - 1]);
+    caller.last = Math.max(caller.last, request.id);
+    const { after } = request;
+    if (after !== undefined && caller.refused.some(([first, last]) => after >= first && after <= last))
+      return refuse('a call before it did not run here');
+    const handler = handlers.get(request.method);
+    if (!handler) return refuse(`no handler for ${request.method}`);
+    let running: Promise<unknown>;
+    try {
+      running = handler(request.args);
+    } catch (err) {
+      running = Promise.reject(err);
+    }
+    running.then(
       (ok) => reply({ ok }),
       (err: unknown) => {
-        if (err instanceof ServusError) reply({ error: toPublicError(err) });
-        else {
-          logger.warn({ err, method: request.method }, 'call from another instance failed');
-          reply({ failed: err instanceof Error ? err.message : String(err) });
-        }
+        // It ran and failed: the caller's client gets the error it would get here (INTERNAL for a fault).
+        if (!(err instanceof ServusError)) logger.error({ err, method: request.method }, 'call from another instance failed');
+        reply({ error: toPublicError(err) });
       },
     );
   }
@@ -175,7 +207,6 @@ export function createRedisHub(url: string, logger: Logger, { maxReconnectDelayM
     const text = payload.toString();
     const from = text.slice(0, text.indexOf('\n'));
     heard.set(from, Date.now());
-    silent.delete(from);
     let entries: HubEntry[];
     try {
       entries = decodeHubBatch(text, wanted, instance);
@@ -188,9 +219,10 @@ export function createRedisHub(url: string, logger: Logger, { maxReconnectDelayM
       else if ('request' in entry) answerCall(from, entry.request);
       else if ('answer' in entry) {
         const { id, ...answer } = entry.answer;
-        const call = calls.get(id);
+        silentUntil.delete(from);
+        const call = calls.get(`${from}:${id}`);
         if (!call) continue;
-        calls.delete(id);
+        calls.delete(`${from}:${id}`);
         clearTimeout(call.timer);
         call.resolve(answer as CallAnswer);
       } else {
@@ -272,21 +304,26 @@ export function createRedisHub(url: string, logger: Logger, { maxReconnectDelayM
     health: () => (ready() ? 'ok' : 'down'),
     homeOf(conversationId) {
       const home = homes.get(conversationId);
-      if (!home || !ready() || local.hasTopic(home.visitorTopic) || silent.has(home.instance)) return null;
-      return Date.now() - (heard.get(home.instance) ?? 0) <= HEARD_LATELY_MS ? home.instance : null;
+      if (!home || !ready() || local.hasTopic(home.visitorTopic)) return null;
+      const now = Date.now();
+      if (now < (silentUntil.get(home.instance) ?? 0)) return null;
+      return now - (heard.get(home.instance) ?? 0) <= HEARD_LATELY_MS ? home.instance : null;
     },
-    call(to, method, args, timeoutMs) {
-      if (!ready()) return Promise.reject(new Error('redis is unreachable'));
-      const id = ++lastCall;
-      return new Promise<CallAnswer>((resolve, reject) => {
+    call(to, method, args, { timeoutMs, after }) {
+      if (closed || !ready()) return Object.assign(Promise.reject(new Error('redis is unreachable')), { id: 0 });
+      const id = (callIds.get(to) ?? 0) + 1;
+      callIds.set(to, id);
+      const key = `${to}:${id}`;
+      const answer = new Promise<CallAnswer>((resolve, reject) => {
         const timer = setTimeout(() => {
-          calls.delete(id);
-          silent.add(to);
+          calls.delete(key);
+          silentUntil.set(to, Date.now() + HEARD_LATELY_MS);
           reject(new Error(`instance ${to} did not answer ${method} within ${timeoutMs} ms`));
         }, timeoutMs);
-        calls.set(id, { resolve, reject, timer });
-        queue({ to, request: { id, method, args } });
+        calls.set(key, { resolve, reject, timer });
       });
+      queue({ to, request: after === undefined ? { id, method, args } : { id, method, args, after } });
+      return Object.assign(answer, { id });
     },
     handle(method, handler) {
       handlers.set(method, handler);
@@ -294,10 +331,10 @@ export function createRedisHub(url: string, logger: Logger, { maxReconnectDelayM
     },
     async close() {
       closed = true;
-      for (const [id, call] of calls) {
+      for (const [key, call] of calls) {
         clearTimeout(call.timer);
         call.reject(new Error('hub closed'));
-        calls.delete(id);
+        calls.delete(key);
       }
       local.clear();
       resync.clear();

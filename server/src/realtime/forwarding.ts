@@ -7,16 +7,21 @@
 // visitor stays, and both sockets get each batch's frames at once, in order.
 //
 // An optimisation, never a condition: any instance may write any conversation (its rows are
-// locked, its cids exactly-once). A call that goes unanswered (the other instance died, Redis went
-// away) or that could not run there is written here instead, after the socket's earlier messages
-// to the conversation; one the other instance did write meanwhile is then found by its cid and
-// answered with the stored ack. A socket's messages to a conversation keep their order: a new
-// message switches between here and there only once the ones before it are answered.
+// locked, its cids exactly-once). A call that goes unanswered (the other instance died or hangs,
+// Redis went away) or that did not run there (a call before it was lost, so running it would
+// overtake that one) is written here instead, after the socket's earlier messages; one the other
+// instance did write meanwhile is then found by its cid and answered with the stored ack. A call
+// that ran there and failed is answered with its error, as it would be on one instance.
+//
+// A socket's messages are stored and answered in the order sent, as on one instance: they go one
+// way at a time (a message that would go the other way waits until those before it are answered),
+// the calls to one instance say which call must have reached it first, and each ack waits for the
+// one before it.
 import type { AckFrame, ErrorCode } from '@servus/shared';
 import type { AgentActor } from '../core/actors.js';
 import { ServusError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { Hub } from '../pubsub/hub.js';
+import type { Call, Hub } from '../pubsub/hub.js';
 
 /** How long a forwarded message waits for the other instance's answer before it is written here (ms). */
 export const FORWARD_TIMEOUT_MS = 2000;
@@ -26,16 +31,20 @@ const AGENT_MESSAGE = 'agent.message';
 type AgentMessage = { conversationId: string; cid: string; text: string };
 
 interface Lane {
-  /** Where this socket's messages to the conversation go: null here, else an instance. */
+  /** Where this socket's messages go now: null here, else an instance. */
   route: string | null;
-  /** Messages sent that way and not answered yet. */
+  /** The last call to `route`, which the next must follow. */
+  lastCall: number | undefined;
+  /** Messages not answered yet. */
   pending: number;
   /** Set while the lane waits for `pending` to reach 0 before it changes route. */
   switching: Promise<void> | null;
   drained: (() => void) | null;
-  /** Settles when the lane's latest message has been answered (a fallback waits for it). */
-  last: Promise<unknown>;
+  /** Settles once the lane's latest message and every one before it are answered. */
+  last: Promise<void>;
 }
+
+const ignore = () => {};
 
 export type Forwarding = ReturnType<typeof createForwarding>;
 
@@ -59,18 +68,14 @@ export function createForwarding({
     const { agent, cmd } = args as { agent: AgentActor; cmd: AgentMessage };
     return agentMessage(agent, cmd);
   });
-  /** By socket and conversation, while messages are in flight. */
+  /** By socket, while it has messages in flight. */
   const lanes = new Map<string, Lane>();
 
-  async function remote(instance: string, agent: AgentActor, cmd: AgentMessage, before: Promise<unknown>): Promise<AckFrame> {
-    let answer;
+  /** The other instance's answer, or this instance's own write when it gave none. */
+  async function answered(call: Call, instance: string, agent: AgentActor, cmd: AgentMessage, before: Promise<void>): Promise<AckFrame> {
+    let reason: string;
     try {
-      answer = await hub.call(
-        instance,
-        AGENT_MESSAGE,
-        { agent, cmd: { conversationId: cmd.conversationId, cid: cmd.cid, text: cmd.text } },
-        timeoutMs,
-      );
+      const answer = await call;
       if ('ok' in answer) {
         onForwarded?.('there');
         return answer.ok as AckFrame;
@@ -80,12 +85,13 @@ export function createForwarding({
         const { code, message, path } = answer.error;
         throw new ServusError(code as ErrorCode, message, path ? { path } : {});
       }
-      logger.warn({ instance, reason: answer.failed }, 'forwarded message not written there; writing it here');
+      reason = answer.failed;
     } catch (err) {
       if (err instanceof ServusError) throw err;
-      logger.warn({ instance, err: (err as Error).message }, 'forwarded message not answered; writing it here');
+      reason = (err as Error).message;
     }
-    // The socket's earlier messages to the conversation first, wherever they were written.
+    logger.warn({ instance, reason, cid: cmd.cid }, 'forwarded message not written there; writing it here');
+    // The socket's earlier messages first, wherever they were written.
     await before;
     onForwarded?.('here');
     return agentMessage(agent, cmd);
@@ -94,30 +100,44 @@ export function createForwarding({
   return {
     /** An agent socket's message: written by the instance holding the visitor when that is another. */
     async agentMessage(connId: string, agent: AgentActor, cmd: AgentMessage): Promise<AckFrame> {
-      const key = `${connId}\u0000${cmd.conversationId}`;
-      let lane = lanes.get(key);
-      if (!lane) lanes.set(key, (lane = { route: null, pending: 0, switching: null, drained: null, last: Promise.resolve() }));
-      if (lane.switching) {
+      let lane = lanes.get(connId);
+      if (!lane) {
+        lane = { route: null, lastCall: undefined, pending: 0, switching: null, drained: null, last: Promise.resolve() };
+        lanes.set(connId, lane);
+      }
+      const l = lane;
+      if (l.switching) {
         // Behind a change of route: after the messages before it, the way they go.
-        await lane.switching;
+        await l.switching;
       } else {
         const home = hub.homeOf(cmd.conversationId);
-        if (home !== lane.route) {
-          if (lane.pending > 0) {
-            const l = lane;
+        if (home !== l.route) {
+          if (l.pending > 0) {
             l.switching = new Promise<void>((resolve) => (l.drained = resolve));
             await l.switching;
             l.switching = null;
           }
-          lane.route = home;
+          l.route = home;
+          l.lastCall = undefined;
         }
       }
-      const l = lane;
       l.pending += 1;
       const before = l.last;
-      const written = l.route === null ? agentMessage(agent, cmd) : remote(l.route, agent, cmd, before);
-      l.last = written.catch(() => {});
+      let written: Promise<AckFrame>;
+      if (l.route === null) written = agentMessage(agent, cmd);
+      else {
+        // Only what the other instance needs of the agent and the frame.
+        const actor: AgentActor = { kind: 'agent', id: agent.id, name: agent.name, siteKeys: agent.siteKeys };
+        const args = { agent: actor, cmd: { conversationId: cmd.conversationId, cid: cmd.cid, text: cmd.text } };
+        const call = hub.call(l.route, AGENT_MESSAGE, args, { timeoutMs, after: l.lastCall });
+        l.lastCall = call.id;
+        written = answered(call, l.route, actor, cmd, before);
+      }
+      // Answered in the order sent: this one once it is written and every one before it is answered.
+      const done = written.then(ignore, ignore).then(() => before);
+      l.last = done;
       try {
+        await done;
         return await written;
       } finally {
         l.pending -= 1;
@@ -126,7 +146,7 @@ export function createForwarding({
             const drained = l.drained;
             l.drained = null;
             drained();
-          } else if (!l.switching && lanes.get(key) === l) lanes.delete(key);
+          } else if (!l.switching && lanes.get(connId) === l) lanes.delete(connId);
         }
       }
     },
