@@ -70,6 +70,7 @@ export function createForwarding({
   });
   /** By socket, while it has messages in flight. */
   const lanes = new Map<string, Lane>();
+  const single = hub.health() === 'off';
 
   /** The other instance's answer, or this instance's own write when it gave none. */
   async function answered(call: Call, instance: string, agent: AgentActor, cmd: AgentMessage, before: Promise<void>): Promise<AckFrame> {
@@ -100,6 +101,8 @@ export function createForwarding({
   return {
     /** An agent socket's message: written by the instance holding the visitor when that is another. */
     async agentMessage(connId: string, agent: AgentActor, cmd: AgentMessage): Promise<AckFrame> {
+      // One instance (no Redis): nowhere else to write, nothing to keep in step.
+      if (single) return agentMessage(agent, cmd);
       let lane = lanes.get(connId);
       if (!lane) {
         lane = { route: null, lastCall: undefined, pending: 0, switching: null, drained: null, last: Promise.resolve() };
