@@ -252,7 +252,7 @@ describe('two instances', () => {
 
   it('writes an agent’s messages on B when A, holding the visitor, stops answering, each once and in order', async () => {
     const [nodeA] = cluster.nodes;
-    // An agent of their own: the admin has as many chats as they may take by now.
+    // An agent of its own: the admin's cids (claim, a0, ...) were used by the first test.
     const cookie = await login(a, TEST_ADMIN.email, TEST_ADMIN.password);
     await rest(a, cookie, 'POST', '/api/agents', { name: 'Finn', email: 'finn@example.com', password: 'finn-password', role: 'agent' });
     const visitor = await newVisitor(a);
