@@ -183,9 +183,18 @@ async function loginCookie(url: string): Promise<string> {
 const deadlocks = (output: string) => (output.match(/40P01|deadlock detected/g) ?? []).length;
 
 /**
+ * --rounds=N (3 by default, 1 with --quick): how many times each setup is measured. The host's
+ * speed drifts by tens of per cent from one minute to the next, more than the targets' margins, so
+ * every setup runs from the start and the rounds alternate between them (SQLite, PostgreSQL, two
+ * instances; then the other way round): each round's ratios compare windows a few seconds apart.
+ */
+const rounds = Math.max(1, Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? (quick ? 1 : 3)));
+
+/**
  * The closed-loop maximum on SQLite, on PostgreSQL, and on two PostgreSQL instances sharing a
- * private Redis. Each PostgreSQL phase gets a schema of its own (never dropped: another test's
- * migration may be listing the database's tables at that moment).
+ * private Redis, each measured `rounds` times in alternation. Each PostgreSQL setup gets a schema
+ * of its own (never dropped: another test's migration may be listing the database's tables at that
+ * moment).
  */
 async function mainPostgres(): Promise<void> {
   const throughput = (
@@ -210,7 +219,7 @@ async function mainPostgres(): Promise<void> {
       { allowErrors, cpu, servers: [url, ...(extra.url2 ? [extra.url2] : [])] },
     );
   const schema = () => `bench_${randomBytes(6).toString('hex')}`;
-  // Each phase's PostgreSQL connections carry its schema as their application_name, so their
+  // Each setup's PostgreSQL connections carry its schema as their application_name, so their
   // backends' CPU time can be told from other work on the same PostgreSQL.
   const pgBackends = async (name: string) => {
     const client = new pg.Client({ connectionString: DATABASE_URL });
@@ -224,101 +233,171 @@ async function mainPostgres(): Promise<void> {
   };
   const onPostgres = (name: string) => ({ DATABASE_URL: withApplicationName(DATABASE_URL, name), DATABASE_SCHEMA: name });
 
-  const skipped: LoadResult = { msgs_per_s: 0, errors: 0 };
-  let sq = skipped;
-  if (phase('sqlite')) {
-    const sqlite = await startServus();
-    sq = await throughput(sqlite.url, await loginCookie(sqlite.url), () => ({ server: [sqlite.child.pid!] }));
-    await stop(sqlite.child);
-    rmSync(sqlite.dataDir, { recursive: true, force: true });
+  /** A setup: started once, measured once a round. */
+  interface Setup {
+    name: 'sqlite' | 'pg' | 'pg2';
+    measure: () => Promise<LoadResult>;
+    deadlocks: () => number;
+    close: () => Promise<void>;
   }
-
-  let pg1 = skipped;
-  let pg1Deadlocks = 0;
-  if (phase('pg')) {
-    // --redis-one (for comparison): the one instance with a Redis of its own too.
-    const ownRedis = process.argv.includes('--redis-one') ? await startPrivateRedis() : null;
-    const name = schema();
-    const one = await startServus({ ...onPostgres(name), ...(ownRedis ? { REDIS_URL: ownRedis.url } : {}) });
-    pg1 = await throughput(one.url, await loginCookie(one.url), async () => ({
-      server: [one.child.pid!],
-      postgres: await pgBackends(name),
-      ...(ownRedis ? { redis: [ownRedis.pid()!] } : {}),
-    }));
-    pg1Deadlocks = deadlocks(one.output());
-    await stop(one.child);
-    if (trace) process.stderr.write(one.output());
-    rmSync(one.dataDir, { recursive: true, force: true });
-    await ownRedis?.close();
+  const setups: Setup[] = [];
+  const closeAll = async () => {
+    for (const s of setups) await s.close();
+  };
+  try {
+    if (phase('sqlite')) {
+      const sqlite = await startServus();
+      const cookie = await loginCookie(sqlite.url);
+      setups.push({
+        name: 'sqlite',
+        measure: () => throughput(sqlite.url, cookie, () => ({ server: [sqlite.child.pid!] })),
+        deadlocks: () => 0,
+        close: async () => {
+          await stop(sqlite.child);
+          rmSync(sqlite.dataDir, { recursive: true, force: true });
+        },
+      });
+    }
+    if (phase('pg')) {
+      // --redis-one (for comparison): the one instance with a Redis of its own too.
+      const ownRedis = process.argv.includes('--redis-one') ? await startPrivateRedis() : null;
+      const name = schema();
+      const one = await startServus({ ...onPostgres(name), ...(ownRedis ? { REDIS_URL: ownRedis.url } : {}) });
+      const cookie = await loginCookie(one.url);
+      setups.push({
+        name: 'pg',
+        measure: () =>
+          throughput(one.url, cookie, async () => ({
+            server: [one.child.pid!],
+            postgres: await pgBackends(name),
+            ...(ownRedis ? { redis: [ownRedis.pid()!] } : {}),
+          })),
+        deadlocks: () => deadlocks(one.output()),
+        close: async () => {
+          await stop(one.child);
+          if (trace) process.stderr.write(one.output());
+          rmSync(one.dataDir, { recursive: true, force: true });
+          await ownRedis?.close();
+        },
+      });
+    }
+    if (phase('pg2')) {
+      const redis = await startPrivateRedis();
+      const name = schema();
+      const shared = { ...onPostgres(name), REDIS_URL: redis.url };
+      // The first instance migrates and seeds; the second starts on the finished schema.
+      const a = await startServus(shared);
+      const b = await startServus({ ...shared, SEED_DEMO: 'false' });
+      const cookie = await loginCookie(a.url);
+      // --no-span (for comparison): every conversation on one instance, half on each.
+      const spanning = !process.argv.includes('--no-span');
+      setups.push({
+        name: 'pg2',
+        measure: () =>
+          throughput(
+            a.url,
+            cookie,
+            async () => ({ server: [a.child.pid!], server2: [b.child.pid!], postgres: await pgBackends(name), redis: [redis.pid()!] }),
+            { url2: b.url, spanning },
+            true,
+          ),
+        deadlocks: () => deadlocks(a.output()) + deadlocks(b.output()),
+        close: async () => {
+          await Promise.all([stop(a.child), stop(b.child)]);
+          if (trace) process.stderr.write(a.output() + b.output());
+          await redis.close();
+          for (const dir of [a.dataDir, b.dataDir]) rmSync(dir, { recursive: true, force: true });
+        },
+      });
+    }
+    const measured = new Map<Setup['name'], LoadResult[]>(setups.map((s) => [s.name, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const setup of round % 2 ? [...setups].reverse() : setups) measured.get(setup.name)!.push(await setup.measure());
+      if (rounds > 1) {
+        const figures = setups.map((s) => `${s.name} ${measured.get(s.name)![round]!.msgs_per_s}`).join(', ');
+        console.log(`round ${round + 1}: ${figures} msgs/s`);
+      }
+    }
+    const deadlocksOf = (name: Setup['name']) => setups.find((s) => s.name === name)?.deadlocks() ?? 0;
+    report(measured, deadlocksOf('pg'), deadlocksOf('pg2'));
+  } finally {
+    await closeAll();
   }
-  if (!phase('pg2')) return report(sq, pg1, skipped, pg1Deadlocks, 0);
-
-  const redis = await startPrivateRedis();
-  const name = schema();
-  const shared = { ...onPostgres(name), REDIS_URL: redis.url };
-  // The first instance migrates and seeds; the second starts on the finished schema.
-  const a = await startServus(shared);
-  const b = await startServus({ ...shared, SEED_DEMO: 'false' });
-  // --no-span (for comparison): every conversation on one instance, half on each.
-  const spanning = !process.argv.includes('--no-span');
-  const pg2 = await throughput(
-    a.url,
-    await loginCookie(a.url),
-    async () => ({ server: [a.child.pid!], server2: [b.child.pid!], postgres: await pgBackends(name), redis: [redis.pid()!] }),
-    { url2: b.url, spanning },
-    true,
-  );
-  const pg2Deadlocks = deadlocks(a.output()) + deadlocks(b.output());
-  await Promise.all([stop(a.child), stop(b.child)]);
-  if (trace) process.stderr.write(a.output() + b.output());
-  await redis.close();
-  for (const dir of [a.dataDir, b.dataDir]) rmSync(dir, { recursive: true, force: true });
-  report(sq, pg1, pg2, pg1Deadlocks, pg2Deadlocks);
 }
 
-function report(sq: LoadResult, pg1: LoadResult, pg2: LoadResult, pg1Deadlocks: number, pg2Deadlocks: number): void {
+const median = (values: number[]) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+function report(measured: Map<string, LoadResult[]>, pg1Deadlocks: number, pg2Deadlocks: number): void {
+  const none = Array.from({ length: rounds }, () => ({ msgs_per_s: 0, errors: 0 }) as LoadResult);
+  const [sq, pg1, pg2] = (['sqlite', 'pg', 'pg2'] as const).map((name) => measured.get(name) ?? none) as [
+    LoadResult[],
+    LoadResult[],
+    LoadResult[],
+  ];
+  // Per round: the ratio of two windows seconds apart; the median over the rounds, and the range.
+  const ratios = (num: LoadResult[], den: LoadResult[]) => num.map((r, i) => r.msgs_per_s! / Math.max(1, den[i]!.msgs_per_s!));
+  const pgVsSqlite = ratios(pg1, sq);
+  const pg2VsPg = ratios(pg2, pg1);
+  const maximum = (results: LoadResult[]) => Math.round(median(results.map((r) => r.msgs_per_s!)));
+  const errors = (results: LoadResult[]) => results.reduce((n, r) => n + (r.errors ?? 0), 0);
   const results = {
     conversations: P.throughputConversations,
-    sqlite_max_msgs_per_s: sq.msgs_per_s!,
-    pg_max_msgs_per_s: pg1.msgs_per_s!,
-    pg2_max_msgs_per_s: pg2.msgs_per_s!,
-    pg_vs_sqlite: Math.round((pg1.msgs_per_s! / Math.max(1, sq.msgs_per_s!)) * 1000) / 1000,
-    pg2_vs_pg: Math.round((pg2.msgs_per_s! / Math.max(1, pg1.msgs_per_s!)) * 1000) / 1000,
-    pg_errors: pg1.errors ?? 0,
-    pg2_errors: pg2.errors ?? 0,
+    rounds,
+    sqlite_max_msgs_per_s: maximum(sq),
+    pg_max_msgs_per_s: maximum(pg1),
+    pg2_max_msgs_per_s: maximum(pg2),
+    pg_vs_sqlite: round3(median(pgVsSqlite)),
+    pg2_vs_pg: round3(median(pg2VsPg)),
+    pg_vs_sqlite_range: [round3(Math.min(...pgVsSqlite)), round3(Math.max(...pgVsSqlite))],
+    pg2_vs_pg_range: [round3(Math.min(...pg2VsPg)), round3(Math.max(...pg2VsPg))],
+    pg_errors: errors(pg1),
+    pg2_errors: errors(pg2),
     pg_deadlocks: pg1Deadlocks,
     pg2_deadlocks: pg2Deadlocks,
   };
+  const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
+  const range = (r: number[]) => (rounds > 1 ? `, rounds ${pct(r[0]!)}–${pct(r[1]!)}` : '');
   const row = (name: string, value: number | string, target: string) => `${name.padEnd(44)}${String(value).padStart(10)}   ${target}`;
   console.log(
-    `\nServus on PostgreSQL${quick ? ' (quick)' : ''}: ${P.throughputConversations} conversations, closed loop, 8 in flight each\n`,
+    `\nServus on PostgreSQL${quick ? ' (quick)' : ''}: ${P.throughputConversations} conversations, closed loop, 8 in flight each, ` +
+      `${rounds} round${rounds > 1 ? 's' : ''} (medians)\n`,
   );
   console.log(row('SQLite, one instance (msgs/s)', results.sqlite_max_msgs_per_s, ''));
   console.log(
     row(
       'PostgreSQL, one instance (msgs/s)',
       results.pg_max_msgs_per_s,
-      `>= 30% of SQLite (${Math.round(results.pg_vs_sqlite * 1000) / 10}%)`,
+      `>= 30% of SQLite (${pct(results.pg_vs_sqlite)}${range(results.pg_vs_sqlite_range)})`,
     ),
   );
   console.log(
     row(
       'PostgreSQL + Redis, two instances (msgs/s)',
       results.pg2_max_msgs_per_s,
-      `>= 90% of one (${Math.round(results.pg2_vs_pg * 1000) / 10}%)`,
+      `>= 90% of one (${pct(results.pg2_vs_pg)}${range(results.pg2_vs_pg_range)})`,
     ),
   );
   console.log(row('errors, two instances', results.pg2_errors, '0'));
   console.log(row('deadlocks, one / two instances', `${results.pg_deadlocks} / ${results.pg2_deadlocks}`, '0'));
-  // Where the CPU went, per 1,000 messages delivered in the measured window (cpu.ts): "others" is
-  // the rest of the machine meanwhile (other work, PostgreSQL's background processes).
+  // Where the CPU went, per 1,000 messages delivered in the measured windows (cpu.ts; the median
+  // over the rounds): "others" is the rest of the machine meanwhile (other work, PostgreSQL's
+  // background processes).
   const roles = ['server', 'server2', 'postgres', 'redis', 'generator', 'total', 'others', 'cores', 'cores_others', 'batch_ops'];
   const cpu: Record<string, number> = {};
   console.log(`\nCPU-ms per 1,000 messages ${roles.map((r) => r.padStart(10)).join('')}`);
-  for (const [phaseName, figures] of Object.entries({ sqlite: sq, pg: pg1, pg2 })) {
-    if (figures.cpu_total === undefined) continue;
-    console.log(`${phaseName.padEnd(26)}${roles.map((r) => String(figures[`cpu_${r}`] ?? '-').padStart(10)).join('')}`);
-    for (const role of roles) if (figures[`cpu_${role}`] !== undefined) cpu[`${phaseName}_cpu_${role}`] = figures[`cpu_${role}`]!;
+  for (const [phaseName, all] of Object.entries({ sqlite: sq, pg: pg1, pg2 })) {
+    if (all[0]!.cpu_total === undefined) continue;
+    const figure = (role: string) => {
+      const values = all.map((r) => r[`cpu_${role}`]).filter((v): v is number => v !== undefined);
+      return values.length ? Math.round(median(values) * 100) / 100 : undefined;
+    };
+    console.log(`${phaseName.padEnd(26)}${roles.map((r) => String(figure(r) ?? '-').padStart(10)).join('')}`);
+    for (const role of roles) if (figure(role) !== undefined) cpu[`${phaseName}_cpu_${role}`] = figure(role)!;
   }
   console.log(JSON.stringify({ ...results, ...cpu }));
 }
