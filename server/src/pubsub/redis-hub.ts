@@ -214,19 +214,6 @@ export function createRedisHub(url: string, logger: Logger, { maxReconnectDelayM
       logger.warn({ err }, 'undecodable hub batch dropped');
       return;
     }
-    // Delivered in a microtask, not in this callback: a socket's frames are written once the
-    // microtasks are done (realtime/write-coalescer.ts), so the acks that this batch's answers
-    // release a few promise steps later leave in the same write as its frames. Batches stay in order.
-    queueMicrotask(() => {
-      try {
-        deliverBatch(from, entries);
-      } catch (err) {
-        logger.error({ err }, 'hub batch delivery failed');
-      }
-    });
-  });
-
-  function deliverBatch(from: string, entries: HubEntry[]): void {
     for (const entry of entries) {
       if ('channel' in entry) local.announce(entry.channel, entry.data);
       else if ('request' in entry) answerCall(from, entry.request);
@@ -243,7 +230,7 @@ export function createRedisHub(url: string, logger: Logger, { maxReconnectDelayM
         for (const topic of entry.topics) local.deliver(topic, entry.message);
       }
     }
-  }
+  });
 
   /** Subscribes the channel, then tells the listeners to catch up. */
   async function resubscribe(): Promise<void> {

@@ -50,6 +50,43 @@ describe('write coalescer', () => {
     client.close();
   });
 
+  it('sends a callback’s frames and those of the promises it resolves in one write', async () => {
+    const { serverSide, client } = await pair();
+    const socket = (serverSide as unknown as { _socket: { _writev: (...a: unknown[]) => unknown; _write: (...a: unknown[]) => unknown } })
+      ._socket;
+    let writes = 0;
+    for (const method of ['_writev', '_write'] as const) {
+      const original = socket[method].bind(socket);
+      socket[method] = (...a: unknown[]) => {
+        writes += 1;
+        return original(...a);
+      };
+    }
+    const received: string[] = [];
+    const all = new Promise<void>((r) =>
+      client.on('message', (d) => {
+        received.push(d.toString());
+        if (received.length === 2) r();
+      }),
+    );
+    const coalescer = createWriteCoalescer();
+    // As a batch from another instance: frames in the I/O callback itself, an ack a few promise steps later.
+    setTimeout(() => {
+      coalescer.hold(serverSide);
+      serverSide.send('{"frame":1}');
+      void Promise.resolve()
+        .then(() => undefined)
+        .then(() => {
+          coalescer.hold(serverSide);
+          serverSide.send('{"ack":1}');
+        });
+    }, 0);
+    await all;
+    expect(received).toEqual(['{"frame":1}', '{"ack":1}']);
+    expect(writes).toBe(1);
+    client.close();
+  });
+
   it('ignores a socket that is already gone', async () => {
     const { serverSide, client } = await pair();
     serverSide.terminate();
