@@ -13,7 +13,8 @@ import { prepareSqliteStatements } from '../storage/sqlite-statements.js';
 import { createLocalHub } from '../pubsub/hub.js';
 import { createConversations } from '../conversations/index.js';
 import { connectFanout } from '../realtime/fanout.js';
-import type { AgentActor, VisitorActor } from '../core/actors.js';
+import type { VisitorActor } from '../core/actors.js';
+import { insertDemoAgent } from '../testing/rows.js';
 import { silentBot } from '../bot/index.js';
 import { createAuth } from '../auth/auth.js';
 import { seed, DEMO_SITE } from '../app/seed.js';
@@ -29,18 +30,7 @@ async function main(): Promise<void> {
   const database = await openDatabase({ dataDir: dir, sqliteSynchronous: 'FULL', walCheckpoints });
   const { db } = database;
   await seed({ db, adminEmail: 'bench@example.com', adminPassword: 'bench-password-1', seedDemo: true, exampleFaqDir: dir, faqDir: dir });
-  const agentRow = {
-    id: randomId('a'),
-    email: 'agent@example.com',
-    name: 'Agent',
-    role: 'agent' as const,
-    password_hash: 'x',
-    capacity: 100_000,
-    created_at: 0,
-  };
-  await db.insertInto('agents').values(agentRow).execute();
-  await db.insertInto('agent_sites').values({ agent_id: agentRow.id, site_key: DEMO_SITE }).execute();
-  const agent: AgentActor = { kind: 'agent', id: agentRow.id, name: agentRow.name, siteKeys: [DEMO_SITE] };
+  const agent = await insertDemoAgent(db, randomId('a'), 100_000);
   let batches = 0;
   const statements = database.sqlite ? prepareSqliteStatements(database.sqlite) : undefined;
   const writes = createWriteQueue(db, { onBatch: () => void (batches += 1), batchHooks: statements });

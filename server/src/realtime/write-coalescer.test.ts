@@ -17,26 +17,37 @@ async function pair(): Promise<{ serverSide: WebSocket; client: WebSocket }> {
   return { serverSide: await accepted, client };
 }
 
+/** How many writes (syscalls) the server side's socket makes from now on. */
+function countWrites(serverSide: WebSocket): () => number {
+  const socket = (serverSide as unknown as { _socket: { _writev: (...a: unknown[]) => unknown; _write: (...a: unknown[]) => unknown } })
+    ._socket;
+  let writes = 0;
+  for (const method of ['_writev', '_write'] as const) {
+    const original = socket[method].bind(socket);
+    socket[method] = (...a: unknown[]) => {
+      writes += 1;
+      return original(...a);
+    };
+  }
+  return () => writes;
+}
+
+/** The first n messages the client receives. */
+function received(client: WebSocket, n: number): Promise<string[]> {
+  const got: string[] = [];
+  return new Promise((resolve) =>
+    client.on('message', (d) => {
+      got.push(d.toString());
+      if (got.length === n) resolve(got);
+    }),
+  );
+}
+
 describe('write coalescer', () => {
   it('sends the frames of one tick in one write, in order, as separate frames', async () => {
     const { serverSide, client } = await pair();
-    const socket = (serverSide as unknown as { _socket: { _writev: (...a: unknown[]) => unknown; _write: (...a: unknown[]) => unknown } })
-      ._socket;
-    let writes = 0;
-    for (const method of ['_writev', '_write'] as const) {
-      const original = socket[method].bind(socket);
-      socket[method] = (...a: unknown[]) => {
-        writes += 1;
-        return original(...a);
-      };
-    }
-    const received: string[] = [];
-    const all = new Promise<void>((r) =>
-      client.on('message', (d) => {
-        received.push(d.toString());
-        if (received.length === 3) r();
-      }),
-    );
+    const writes = countWrites(serverSide);
+    const all = received(client, 3);
     const coalescer = createWriteCoalescer();
     await Promise.resolve().then(() => {
       for (const frame of ['{"n":1}', '{"n":2}', '{"n":3}']) {
@@ -44,31 +55,15 @@ describe('write coalescer', () => {
         serverSide.send(frame);
       }
     });
-    await all;
-    expect(received).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
-    expect(writes).toBe(1);
+    expect(await all).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
+    expect(writes()).toBe(1);
     client.close();
   });
 
   it('sends a callback’s frames and those of the promises it resolves in one write', async () => {
     const { serverSide, client } = await pair();
-    const socket = (serverSide as unknown as { _socket: { _writev: (...a: unknown[]) => unknown; _write: (...a: unknown[]) => unknown } })
-      ._socket;
-    let writes = 0;
-    for (const method of ['_writev', '_write'] as const) {
-      const original = socket[method].bind(socket);
-      socket[method] = (...a: unknown[]) => {
-        writes += 1;
-        return original(...a);
-      };
-    }
-    const received: string[] = [];
-    const all = new Promise<void>((r) =>
-      client.on('message', (d) => {
-        received.push(d.toString());
-        if (received.length === 2) r();
-      }),
-    );
+    const writes = countWrites(serverSide);
+    const all = received(client, 2);
     const coalescer = createWriteCoalescer();
     // As a batch from another instance: frames in the I/O callback itself, an ack a few promise steps later.
     setTimeout(() => {
@@ -81,9 +76,8 @@ describe('write coalescer', () => {
           serverSide.send('{"ack":1}');
         });
     }, 0);
-    await all;
-    expect(received).toEqual(['{"frame":1}', '{"ack":1}']);
-    expect(writes).toBe(1);
+    expect(await all).toEqual(['{"frame":1}', '{"ack":1}']);
+    expect(writes()).toBe(1);
     client.close();
   });
 

@@ -11,7 +11,7 @@ import { createPgBatch } from './pg-batch.js';
 import { createConversations, silentBot } from '../conversations/index.js';
 import { createAuth } from '../auth/auth.js';
 import { seed, DEMO_SITE } from '../app/seed.js';
-import type { AgentActor } from '../core/actors.js';
+import { insertDemoAgent } from '../testing/rows.js';
 import type { AckFrame } from '@servus/shared';
 
 closeDatabasesAfterEach();
@@ -46,18 +46,7 @@ async function twoInstances() {
     exampleFaqDir: '/nonexistent',
     faqDir: '/nonexistent',
   });
-  const agentRow = {
-    id: 'a_lock',
-    email: 'agent@example.com',
-    name: 'Agent',
-    role: 'agent' as const,
-    password_hash: 'x',
-    capacity: 1000,
-    created_at: 0,
-  };
-  await db.insertInto('agents').values(agentRow).execute();
-  await db.insertInto('agent_sites').values({ agent_id: agentRow.id, site_key: DEMO_SITE }).execute();
-  const agent: AgentActor = { kind: 'agent', id: agentRow.id, name: agentRow.name, siteKeys: [DEMO_SITE] };
+  const agent = await insertDemoAgent(db, 'a_lock', 1000);
   const a = await instance(TEST_PG, first.schema!);
   const b = await instance(TEST_PG, first.schema!);
   const auth = createAuth({ db, dialect: 'postgres', sessionTtlMs: 3_600_000 });

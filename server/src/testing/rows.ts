@@ -1,6 +1,9 @@
-// Minimal rows for storage tests: a site 's', its visitor 'v' and that visitor's conversation 'c'.
+// Minimal rows for storage tests and benchmarks: a site 's', its visitor 'v' and that visitor's
+// conversation 'c'; an agent of the demo site.
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
+import type { AgentActor } from '../core/actors.js';
+import { DEMO_SITE } from '../app/seed.js';
 
 export async function insertSiteVisitorConversation(db: Kysely<Database>, now = Date.now()): Promise<void> {
   await db.insertInto('sites').values({ key: 's', name: 'S', secret: 'x', settings: '{}', created_at: now }).execute();
@@ -41,4 +44,12 @@ export async function insertSiteVisitorConversation(db: Kysely<Database>, now = 
       updated_at: now,
     })
     .execute();
+}
+
+/** An agent of the demo site (no password to log in with), as the conversation commands take it. */
+export async function insertDemoAgent(db: Kysely<Database>, id: string, capacity: number): Promise<AgentActor> {
+  const row = { id, email: 'agent@example.com', name: 'Agent', role: 'agent' as const, password_hash: 'x', capacity, created_at: 0 };
+  await db.insertInto('agents').values(row).execute();
+  await db.insertInto('agent_sites').values({ agent_id: id, site_key: DEMO_SITE }).execute();
+  return { kind: 'agent', id, name: row.name, siteKeys: [DEMO_SITE] };
 }
